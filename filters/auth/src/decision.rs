@@ -1,0 +1,304 @@
+//! The per-request decision: route, credential, key, validity window, scope, client list.
+//!
+//! [`Authenticator::decide`] takes the request headers and the current time and returns an
+//! [`AuthDecision`]. It never touches the proxy: the filter applies the decision's header edits
+//! or sends the rendered denial.
+
+use crate::credential::{carries_bearer, carries_query_key, presented_key, Presented};
+use crate::keyring::Keyring;
+use crate::policy::{Access, ApiKeyEntry, ApiKeyPolicy};
+use pavise_core::denial::Denial;
+use pavise_core::headers::HeaderList;
+use pavise_core::path::{normalize_path, remove_query_param};
+use pavise_core::policy::PolicyErrors;
+use pavise_core::route::{first_match, prefix_matches};
+
+/// Why a request was refused. Each reason has its own counter (`pavise_auth_denied_<reason>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyReason {
+    /// No key in any enabled source. 401.
+    Missing,
+    /// A key that matches no entry. 401.
+    Unknown,
+    /// A known key past its `not_after`. 401.
+    Expired,
+    /// A known key before its `not_before`. 401.
+    NotYetValid,
+    /// A repeated credential header or parameter, or two different keys. 401.
+    Ambiguous,
+    /// A valid key used outside its scope (method or path). 403.
+    OutOfScope,
+    /// A valid key whose client the route does not admit. 403.
+    ClientNotAllowed,
+    /// A route with `"access": "deny"`. 403.
+    RouteDenied,
+    /// No route matches the request: default deny. 403.
+    NoRoute,
+}
+
+impl DenyReason {
+    pub const ALL: [DenyReason; 9] = [
+        DenyReason::Missing,
+        DenyReason::Unknown,
+        DenyReason::Expired,
+        DenyReason::NotYetValid,
+        DenyReason::Ambiguous,
+        DenyReason::OutOfScope,
+        DenyReason::ClientNotAllowed,
+        DenyReason::RouteDenied,
+        DenyReason::NoRoute,
+    ];
+
+    /// The name in logs and metric names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyReason::Missing => "missing",
+            DenyReason::Unknown => "unknown",
+            DenyReason::Expired => "expired",
+            DenyReason::NotYetValid => "not_yet_valid",
+            DenyReason::Ambiguous => "ambiguous",
+            DenyReason::OutOfScope => "out_of_scope",
+            DenyReason::ClientNotAllowed => "client_not_allowed",
+            DenyReason::RouteDenied => "route_denied",
+            DenyReason::NoRoute => "no_route",
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            DenyReason::Missing
+            | DenyReason::Unknown
+            | DenyReason::Expired
+            | DenyReason::NotYetValid
+            | DenyReason::Ambiguous => 401,
+            DenyReason::OutOfScope
+            | DenyReason::ClientNotAllowed
+            | DenyReason::RouteDenied
+            | DenyReason::NoRoute => 403,
+        }
+    }
+
+    /// Code and message for the client. Unknown, expired and not-yet-valid keys read the same:
+    /// the client learns only that its key is not accepted, not whether it ever was.
+    fn code_and_message(self) -> (&'static str, &'static str) {
+        match self {
+            DenyReason::Missing => ("missing_credentials", "an API key is required"),
+            DenyReason::Unknown | DenyReason::Expired | DenyReason::NotYetValid => {
+                ("invalid_credentials", "the API key is not valid")
+            }
+            DenyReason::Ambiguous => (
+                "ambiguous_credentials",
+                "exactly one API key must be presented",
+            ),
+            DenyReason::OutOfScope | DenyReason::ClientNotAllowed => {
+                ("forbidden", "the API key does not permit this request")
+            }
+            DenyReason::RouteDenied | DenyReason::NoRoute => {
+                ("forbidden", "this request is not permitted")
+            }
+        }
+    }
+}
+
+/// A change to make to the request before it goes upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderEdit {
+    Remove(String),
+    Set(String, String),
+}
+
+/// The request may proceed, after these edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowed {
+    /// The authenticated client; `None` on a public route.
+    pub client: Option<String>,
+    /// Id of the key that matched; `None` on a public route.
+    pub key_id: Option<String>,
+    /// Strip credentials and spoofed identity, then set the identity header.
+    pub edits: Vec<HeaderEdit>,
+}
+
+/// The request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub reason: DenyReason,
+    /// Id of the key that matched, when one did (expired, out of scope, client not allowed).
+    pub key_id: Option<String>,
+    /// Fingerprint of the presented key's digest when it matched nothing.
+    pub key_fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthDecision {
+    Allow(Allowed),
+    Deny(Refused),
+}
+
+/// A loaded policy, ready to decide requests.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    policy: ApiKeyPolicy,
+    keyring: Keyring,
+}
+
+impl Authenticator {
+    /// Parses, validates and resolves a policy. `env` looks up `env` key references.
+    pub fn from_json(
+        json: &[u8],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Authenticator, PolicyErrors> {
+        let policy = crate::policy::parse(json)?;
+        let keyring = Keyring::from_policy(&policy, env)?;
+        Ok(Authenticator { policy, keyring })
+    }
+
+    pub fn policy(&self) -> &ApiKeyPolicy {
+        &self.policy
+    }
+
+    /// Decides a request given its headers (with `:method`, `:path`, `:authority`) and the
+    /// current time in Unix seconds.
+    pub fn decide(&self, headers: &HeaderList, now: i64) -> AuthDecision {
+        let host = headers
+            .get_str(":authority")
+            .or_else(|| headers.get_str("host"))
+            .unwrap_or_default();
+        let raw_path = headers
+            .get(":path")
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let path = normalize_path(&raw_path);
+        let method = headers.get(":method").unwrap_or_default();
+
+        let deny = |reason, key: Option<&ApiKeyEntry>, fingerprint: Option<String>| {
+            AuthDecision::Deny(Refused {
+                reason,
+                key_id: key.map(|k| k.id.clone()),
+                key_fingerprint: fingerprint,
+            })
+        };
+
+        let Some((_, route)) = first_match(&self.policy.routes, |r| &r.route, host, &path) else {
+            return deny(DenyReason::NoRoute, None, None);
+        };
+        match route.access {
+            Access::Deny => return deny(DenyReason::RouteDenied, None, None),
+            Access::Public => {
+                return AuthDecision::Allow(Allowed {
+                    client: None,
+                    key_id: None,
+                    edits: self.upstream_edits(headers, &raw_path, None),
+                })
+            }
+            Access::Authenticated => {}
+        }
+
+        let key = match presented_key(&self.policy.credentials, headers) {
+            Presented::Nothing => return deny(DenyReason::Missing, None, None),
+            Presented::Ambiguous => return deny(DenyReason::Ambiguous, None, None),
+            Presented::Key(k) => k,
+        };
+        let lookup = self.keyring.lookup(&key);
+        let Some(entry) = lookup.index.and_then(|i| self.policy.keys.get(i)) else {
+            return deny(DenyReason::Unknown, None, Some(lookup.fingerprint_hex()));
+        };
+
+        if entry.not_before.is_some_and(|t| now < t.0) {
+            return deny(DenyReason::NotYetValid, Some(entry), None);
+        }
+        if entry.not_after.is_some_and(|t| now >= t.0) {
+            return deny(DenyReason::Expired, Some(entry), None);
+        }
+        if let Some(scope) = &entry.scope {
+            let method_ok = scope
+                .methods
+                .as_ref()
+                .is_none_or(|ms| ms.iter().any(|m| m.as_bytes() == method));
+            let path_ok = scope
+                .path_prefixes
+                .as_ref()
+                .is_none_or(|ps| ps.iter().any(|p| prefix_matches(p, &path)));
+            if !method_ok || !path_ok {
+                return deny(DenyReason::OutOfScope, Some(entry), None);
+            }
+        }
+        if let Some(clients) = &route.clients {
+            if !clients.contains(&entry.client) {
+                return deny(DenyReason::ClientNotAllowed, Some(entry), None);
+            }
+        }
+
+        AuthDecision::Allow(Allowed {
+            client: Some(entry.client.clone()),
+            key_id: Some(entry.id.clone()),
+            edits: self.upstream_edits(headers, &raw_path, Some(&entry.client)),
+        })
+    }
+
+    /// Strip every credential this policy reads and any identity the client claimed; then, if
+    /// authenticated, set the identity header.
+    fn upstream_edits(
+        &self,
+        headers: &HeaderList,
+        raw_path: &str,
+        client: Option<&str>,
+    ) -> Vec<HeaderEdit> {
+        let sources = &self.policy.credentials;
+        let mut edits = Vec::new();
+        if headers.contains(&sources.header) {
+            edits.push(HeaderEdit::Remove(sources.header.clone()));
+        }
+        if carries_bearer(sources, headers) {
+            edits.push(HeaderEdit::Remove("authorization".to_string()));
+        }
+        if let Some(param) = &sources.query_param {
+            if carries_query_key(sources, headers) {
+                edits.push(HeaderEdit::Set(
+                    ":path".to_string(),
+                    remove_query_param(raw_path, param),
+                ));
+            }
+        }
+        let identity = &self.policy.identity_header;
+        match client {
+            Some(c) => edits.push(HeaderEdit::Set(identity.clone(), c.to_string())),
+            None => {
+                if headers.contains(identity) {
+                    edits.push(HeaderEdit::Remove(identity.clone()));
+                }
+            }
+        }
+        edits
+    }
+
+    /// The response for a refusal: the uniform JSON error, plus a `WWW-Authenticate` challenge
+    /// on 401.
+    pub fn denial(&self, refused: &Refused) -> Denial {
+        let (code, message) = refused.reason.code_and_message();
+        let mut denial = Denial::new(refused.reason.status(), code, message);
+        if refused.reason.status() == 401 {
+            let realm = &self.policy.realm;
+            denial = denial.with_header(
+                "www-authenticate",
+                format!(
+                    "ApiKey realm=\"{realm}\", header=\"{}\"",
+                    self.policy.credentials.header
+                ),
+            );
+            if self.policy.credentials.bearer {
+                let error = match refused.reason {
+                    DenyReason::Missing => String::new(),
+                    _ => ", error=\"invalid_token\"".to_string(),
+                };
+                denial = denial.with_header(
+                    "www-authenticate",
+                    format!("Bearer realm=\"{realm}\"{error}"),
+                );
+            }
+        }
+        denial
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,32 @@
+//! Pavise API-key authentication.
+//!
+//! The policy ([`policy::ApiKeyPolicy`]) lists keys as SHA-256 digests or as references to
+//! environment variables that Envoy passes to the VM, never as plaintext. At configure time the
+//! policy becomes a [`decision::Authenticator`]: a [`keyring::Keyring`] of digests plus the
+//! route rules. Per request, the filter hands it the headers and the time and gets back an
+//! [`decision::AuthDecision`]: allow (with the header edits to make) or deny (with a reason).
+//!
+//! Everything but [`filter`] is plain Rust and unit-tested natively; [`filter`] is the
+//! proxy-wasm glue, built only for `wasm32`.
+
+// Tests may panic: that is how they fail.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod credential;
+pub mod decision;
+pub mod keyring;
+pub mod policy;
+
+#[cfg(target_arch = "wasm32")]
+mod filter;
+
+/// The filter's name in logs and metric names.
+pub const FILTER_NAME: &str = "pavise.auth";

@@ -1,0 +1,308 @@
+//! Policy loading: JSON text in, a typed and validated policy out.
+//!
+//! Every filter's policy is a set of serde types that refuse unknown fields. Parsing goes
+//! through `serde_path_to_error`, so a type error names where it happened, and every policy type
+//! implements [`Validate`] for the rules serde cannot express (digest lengths, contradictions,
+//! duplicates). Either way the error reads `$.keys[2].sha256: expected 64 hex characters`: the
+//! JSON path first, then the reason. The same function serves the filter at `on_configure`, the
+//! schema tests and the CLI, so they cannot disagree about what a valid policy is.
+
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// A location inside a policy document, written as a JSONPath (`$.keys[2].sha256`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath(String);
+
+impl JsonPath {
+    /// The document root, `$`.
+    pub fn root() -> Self {
+        JsonPath("$".to_string())
+    }
+
+    /// The member `name` of the object at this path.
+    pub fn field(&self, name: &str) -> Self {
+        JsonPath(format!("{}.{}", self.0, name))
+    }
+
+    /// Element `index` of the array at this path.
+    pub fn index(&self, index: usize) -> Self {
+        JsonPath(format!("{}[{}]", self.0, index))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One thing wrong with a policy: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    pub path: JsonPath,
+    pub reason: String,
+}
+
+impl PolicyError {
+    pub fn new(path: &JsonPath, reason: impl Into<String>) -> Self {
+        PolicyError {
+            path: path.clone(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Everything wrong with a policy, in document order. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyErrors(Vec<PolicyError>);
+
+impl PolicyErrors {
+    pub fn errors(&self) -> &[PolicyError] {
+        &self.0
+    }
+}
+
+impl fmt::Display for PolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyErrors {}
+
+impl From<PolicyError> for PolicyErrors {
+    fn from(e: PolicyError) -> Self {
+        PolicyErrors(vec![e])
+    }
+}
+
+/// Collects validation problems so that one run reports all of them, not only the first.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<PolicyError>);
+
+impl Problems {
+    pub fn new() -> Self {
+        Problems(Vec::new())
+    }
+
+    pub fn push(&mut self, path: &JsonPath, reason: impl Into<String>) {
+        self.0.push(PolicyError::new(path, reason));
+    }
+
+    /// Records `Err` results from sub-checks that return a single error.
+    pub fn check(&mut self, result: Result<(), PolicyError>) {
+        if let Err(e) = result {
+            self.0.push(e);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), PolicyErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(PolicyErrors(self.0))
+        }
+    }
+}
+
+/// The checks a policy type makes after serde has parsed it.
+pub trait Validate {
+    /// Pushes one entry into `problems` for each rule `self` breaks; `at` is where `self` sits.
+    fn validate(&self, at: &JsonPath, problems: &mut Problems);
+}
+
+/// Parses and validates a policy. The error names the JSON path of every problem.
+pub fn parse_policy<T>(json: &[u8]) -> Result<T, PolicyErrors>
+where
+    T: DeserializeOwned + Validate,
+{
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let policy: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(p) => p,
+        Err(e) => return Err(serde_error(e).into()),
+    };
+    // Trailing garbage after the document is as wrong as a syntax error inside it.
+    if let Err(e) = de.end() {
+        return Err(PolicyError::new(&JsonPath::root(), syntax_reason(&e)).into());
+    }
+    let mut problems = Problems::new();
+    policy.validate(&JsonPath::root(), &mut problems);
+    problems.into_result().map(|()| policy)
+}
+
+fn serde_error(e: serde_path_to_error::Error<serde_json::Error>) -> PolicyError {
+    let path = json_path_of(e.path());
+    let inner = e.into_inner();
+    let reason = if inner.is_syntax() || inner.is_eof() {
+        syntax_reason(&inner)
+    } else {
+        strip_position(&inner.to_string())
+    };
+    PolicyError { path, reason }
+}
+
+fn syntax_reason(e: &serde_json::Error) -> String {
+    format!(
+        "invalid JSON at line {} column {}: {}",
+        e.line(),
+        e.column(),
+        strip_position(&e.to_string())
+    )
+}
+
+/// serde_json appends " at line L column C" to its messages; the JSON path says it better.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message.get(..i).unwrap_or(message).to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn json_path_of(path: &serde_path_to_error::Path) -> JsonPath {
+    use serde_path_to_error::Segment;
+    let mut out = JsonPath::root();
+    for segment in path.iter() {
+        out = match segment {
+            Segment::Seq { index } => out.index(*index),
+            Segment::Map { key } => out.field(key),
+            Segment::Enum { variant } => out.field(variant),
+            Segment::Unknown => out,
+        };
+    }
+    out
+}
+
+/// The JSON Schema of a policy type, pretty-printed, as checked in under `policies/schemas/`.
+pub fn schema_json<T: schemars::JsonSchema>() -> String {
+    let schema = schemars::schema_for!(T);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        name: String,
+        #[serde(default)]
+        #[allow(dead_code)]
+        size: u32,
+    }
+
+    impl Validate for Outer {
+        fn validate(&self, at: &JsonPath, problems: &mut Problems) {
+            for (i, item) in self.items.iter().enumerate() {
+                if item.name.is_empty() {
+                    problems.push(
+                        &at.field("items").index(i).field("name"),
+                        "must not be empty",
+                    );
+                }
+            }
+        }
+    }
+
+    fn err(json: &str) -> String {
+        match parse_policy::<Outer>(json.as_bytes()) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn valid_policy_parses() {
+        let p = parse_policy::<Outer>(br#"{"items":[{"name":"a","size":2}]}"#);
+        assert_eq!(p.map(|o| o.items.len()).ok(), Some(1));
+    }
+
+    #[test]
+    fn unknown_field_names_its_path() {
+        let e = err(r#"{"items":[{"name":"a"},{"name":"b","colour":1}]}"#);
+        assert!(
+            e.starts_with("$.items[1].colour: unknown field `colour`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_its_path() {
+        let e = err(r#"{"items":[{"name":"a","size":"big"}]}"#);
+        assert!(
+            e.starts_with("$.items[0].size: invalid type: string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_field_names_the_object() {
+        let e = err(r#"{"items":[{"size":1}]}"#);
+        assert_eq!(e, "$.items[0]: missing field `name`");
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let e = err("{\"items\": [\n  {\"name\": }\n]}");
+        assert!(e.contains("invalid JSON at line 2"), "{e}");
+    }
+
+    #[test]
+    fn trailing_garbage_is_refused() {
+        let e = err(r#"{"items":[]} x"#);
+        assert!(e.starts_with("$: invalid JSON"), "{e}");
+    }
+
+    #[test]
+    fn empty_input_is_refused() {
+        let e = err("");
+        assert!(e.starts_with("$: invalid JSON at line 1"), "{e}");
+    }
+
+    #[test]
+    fn validation_reports_every_problem_in_order() {
+        let e = err(r#"{"items":[{"name":""},{"name":"x"},{"name":""}]}"#);
+        assert_eq!(
+            e,
+            "$.items[0].name: must not be empty; $.items[2].name: must not be empty"
+        );
+    }
+
+    #[test]
+    fn json_path_builder() {
+        let p = JsonPath::root().field("keys").index(2).field("sha256");
+        assert_eq!(p.as_str(), "$.keys[2].sha256");
+    }
+}

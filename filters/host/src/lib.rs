@@ -1,0 +1,208 @@
+//! The proxy-wasm glue every Pavise filter shares.
+//!
+//! The SDK's trait helpers (`get_http_request_header` and friends) `unwrap()` every host call,
+//! and its string variants panic on a header value that is not UTF-8; in a filter, a panic
+//! wedges the VM and fails every later request. This crate calls `proxy_wasm::hostcalls`
+//! directly, reads headers as bytes, and hands every failure back as a `Result` for the filter
+//! to turn into a fail-closed answer.
+//!
+//! Only the calls Pavise needs are here; each filter crate stays a thin layer between these and
+//! its pure decision code.
+
+use pavise_core::denial::DenialResponse;
+use pavise_core::headers::HeaderList;
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::{BufferType, LogLevel, MapType, MetricType, Status};
+
+/// A failed host call: which call, and the status the host returned.
+#[derive(Debug, Clone, Copy)]
+pub struct HostError {
+    pub call: &'static str,
+    pub status: Status,
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "host call {} failed: {:?}", self.call, self.status)
+    }
+}
+
+fn host<T>(call: &'static str, r: Result<T, Status>) -> Result<T, HostError> {
+    r.map_err(|status| HostError { call, status })
+}
+
+/// Writes `message` to the proxy's log. A failure to log has nowhere to be reported.
+pub fn log(level: LogLevel, message: &str) {
+    let _ = hostcalls::log(level, message);
+}
+
+/// The plugin configuration (the policy JSON) as bytes; empty if there is none.
+pub fn plugin_configuration() -> Result<Vec<u8>, HostError> {
+    host(
+        "get_buffer(PluginConfiguration)",
+        hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX),
+    )
+    .map(Option::unwrap_or_default)
+}
+
+/// Loads and parses the policy at `on_configure`. On failure it logs
+/// `<filter>: policy rejected: <path-named errors>` at critical level and returns `None`, so
+/// the caller returns `false` and Envoy refuses the configuration.
+pub fn load_policy<T, E: std::fmt::Display>(
+    filter: &str,
+    parse: impl FnOnce(&[u8]) -> Result<T, E>,
+) -> Option<T> {
+    let bytes = match plugin_configuration() {
+        Ok(b) => b,
+        Err(e) => {
+            log(
+                LogLevel::Critical,
+                &format!("{filter}: policy rejected: cannot read the plugin configuration ({e})"),
+            );
+            return None;
+        }
+    };
+    match parse(&bytes) {
+        Ok(policy) => Some(policy),
+        Err(e) => {
+            log(
+                LogLevel::Critical,
+                &format!("{filter}: policy rejected: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// All request headers, values as bytes.
+pub fn request_headers() -> Result<HeaderList, HostError> {
+    host(
+        "get_map_bytes(HttpRequestHeaders)",
+        hostcalls::get_map_bytes(MapType::HttpRequestHeaders),
+    )
+    .map(HeaderList::new)
+}
+
+/// All response headers, values as bytes.
+pub fn response_headers() -> Result<HeaderList, HostError> {
+    host(
+        "get_map_bytes(HttpResponseHeaders)",
+        hostcalls::get_map_bytes(MapType::HttpResponseHeaders),
+    )
+    .map(HeaderList::new)
+}
+
+/// Removes every value of a request header.
+pub fn remove_request_header(name: &str) -> Result<(), HostError> {
+    host(
+        "remove_map_value(HttpRequestHeaders)",
+        hostcalls::remove_map_value(MapType::HttpRequestHeaders, name),
+    )
+}
+
+/// Replaces every value of a request header with `value`.
+pub fn set_request_header(name: &str, value: &str) -> Result<(), HostError> {
+    host(
+        "set_map_value(HttpRequestHeaders)",
+        hostcalls::set_map_value(MapType::HttpRequestHeaders, name, Some(value)),
+    )
+}
+
+/// Removes every value of a response header.
+pub fn remove_response_header(name: &str) -> Result<(), HostError> {
+    host(
+        "remove_map_value(HttpResponseHeaders)",
+        hostcalls::remove_map_value(MapType::HttpResponseHeaders, name),
+    )
+}
+
+/// Replaces every value of a response header with `value`.
+pub fn set_response_header(name: &str, value: &str) -> Result<(), HostError> {
+    host(
+        "set_map_value(HttpResponseHeaders)",
+        hostcalls::set_map_value(MapType::HttpResponseHeaders, name, Some(value)),
+    )
+}
+
+/// Answers the request locally with a rendered denial.
+pub fn send_denial(response: &DenialResponse) -> Result<(), HostError> {
+    let headers: Vec<(&str, &str)> = response
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    host(
+        "send_http_response",
+        hostcalls::send_http_response(
+            u32::from(response.status),
+            headers,
+            Some(response.body.as_bytes()),
+        ),
+    )
+}
+
+/// Answers with a bare 500 when a filter cannot decide (a host call failed): fail closed.
+pub fn send_internal_error(filter: &str, error: &HostError) {
+    log(
+        LogLevel::Error,
+        &format!("{filter}: failing closed: {error}"),
+    );
+    let denial =
+        pavise_core::denial::Denial::new(500, "internal_error", "the request could not be checked");
+    let _ = send_denial(&denial.render(None));
+}
+
+/// A host property as text, e.g. `["source", "address"]`.
+pub fn property_string(path: &[&str]) -> Option<String> {
+    match hostcalls::get_property(path.to_vec()) {
+        Ok(Some(bytes)) => String::from_utf8(bytes).ok(),
+        _ => None,
+    }
+}
+
+/// A host property as raw bytes.
+pub fn property_bytes(path: &[&str]) -> Option<Vec<u8>> {
+    hostcalls::get_property(path.to_vec()).ok().flatten()
+}
+
+/// Sets a host property (filter state) that later filters in the chain can read.
+pub fn set_property(path: &[&str], value: &[u8]) -> Result<(), HostError> {
+    host(
+        "set_property",
+        hostcalls::set_property(path.to_vec(), Some(value)),
+    )
+}
+
+/// Wall-clock time in Unix seconds.
+pub fn now_unix_seconds() -> Result<i64, HostError> {
+    let now = host("get_current_time", hostcalls::get_current_time())?;
+    Ok(now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
+}
+
+/// A counter defined once at configure time. If the host refused to define it, increments are
+/// silently skipped: a missing metric must never fail a request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counter(Option<u32>);
+
+impl Counter {
+    pub fn define(name: &str) -> Counter {
+        match hostcalls::define_metric(MetricType::Counter, name) {
+            Ok(id) => Counter(Some(id)),
+            Err(status) => {
+                log(
+                    LogLevel::Warn,
+                    &format!("cannot define metric {name}: {status:?}"),
+                );
+                Counter(None)
+            }
+        }
+    }
+
+    pub fn inc(&self) {
+        if let Some(id) = self.0 {
+            let _ = hostcalls::increment_metric(id, 1);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The end-to-end harness: a tiny HTTP/1.1 codec, a client that sends exact bytes, and
+//! processes (Envoy with the real `.wasm` filters, the project's own upstream) started on
+//! ephemeral loopback ports and killed when dropped.
+//!
+//! Every wait is bounded; every process started is a [`Child`] guard that kills it on drop, so a
+//! failing test leaves nothing running.
+
+// The harness runs only in tests; a failure to start a process is a test failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod envoy;
+pub mod http;
+pub mod process;
+
+use std::path::PathBuf;
+
+/// The workspace root (where `Cargo.toml`, `target/` and `policies/` are).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The built filter `name` (e.g. `auth`), as `make build` leaves it.
+pub fn wasm_path(name: &str) -> PathBuf {
+    let p = workspace_root()
+        .join("target/wasm32-wasip1/release")
+        .join(format!("pavise_{name}.wasm"));
+    assert!(
+        p.exists(),
+        "{} is missing: run `make build` (or `make test`, which builds first)",
+        p.display()
+    );
+    p
+}
+
+/// The Envoy binary: `$ENVOY`, else the one `make` installs into `.venv/`.
+pub fn envoy_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("ENVOY") {
+        return PathBuf::from(p);
+    }
+    let p = workspace_root().join(".venv/bin/envoy");
+    assert!(
+        p.exists(),
+        "{} is missing: run `make envoy` or set ENVOY",
+        p.display()
+    );
+    p
+}
+
+/// A binary of this package (`pavise-echo`, …), next to the test executable's `deps/` folder.
+/// Cargo builds a package's binaries before running its integration tests.
+pub fn own_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let p = dir.join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: build with `cargo build -p pavise-tests`",
+        p.display()
+    );
+    p
+}
+
+/// Reads a file under `policies/`.
+pub fn policy_text(name: &str) -> String {
+    let p = workspace_root().join("policies").join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
