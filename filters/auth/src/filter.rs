@@ -12,6 +12,7 @@ use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::metrics::metric_name;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::verdict::{Outcome, Verdict};
 use pavise_host::{self as host, Counter, HostError};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
@@ -149,6 +150,9 @@ fn decide_and_apply(state: &Loaded) -> Result<Action, HostError> {
             } else {
                 state.counters.public.inc();
             }
+            let mut verdict = Verdict::new("auth", Outcome::Allowed);
+            verdict.client_id = allowed.client.clone();
+            host::publish_verdict(&verdict);
             Ok(Action::Continue)
         }
         AuthDecision::Deny(refused) => {
@@ -174,8 +178,13 @@ fn decide_and_apply(state: &Loaded) -> Result<Action, HostError> {
                     details,
                 ),
             );
+            let denial = state.auth.denial(&refused);
+            let mut verdict = Verdict::new("auth", Outcome::Denied);
+            verdict.reason = Some(refused.reason.as_str().to_string());
+            verdict.status = Some(denial.status);
+            host::publish_verdict(&verdict);
             let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
-            host::send_denial(&state.auth.denial(&refused).render(request_id.as_ref()))?;
+            host::send_denial(&denial.render(request_id.as_ref()))?;
             Ok(Action::Pause)
         }
     }

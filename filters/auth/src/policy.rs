@@ -394,6 +394,11 @@ impl ApiKeyEntry {
     }
 }
 
+/// The JSON Schema of [`ApiKeyPolicy`], as checked in at `policies/schemas/auth.schema.json`.
+pub fn schema() -> String {
+    pavise_core::policy::schema_json::<ApiKeyPolicy>()
+}
+
 /// Parses and validates an API-key policy.
 pub fn parse(json: &[u8]) -> Result<ApiKeyPolicy, pavise_core::policy::PolicyErrors> {
     pavise_core::policy::parse_policy(json)
@@ -560,6 +565,36 @@ mod tests {
             errors(r#"{"keys":[],"routes":[{"access":"public"}]}"#),
             "ok"
         );
+    }
+
+    /// The checked-in schema is generated from these types; regenerate with
+    /// `UPDATE_SCHEMAS=1 cargo test -p pavise-auth`.
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../policies/schemas/auth.schema.json"
+        );
+        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+            std::fs::write(path, schema()).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == schema(),
+            "{path} is stale: run UPDATE_SCHEMAS=1 cargo test -p pavise-auth"
+        );
+    }
+
+    #[test]
+    fn example_policy_is_valid() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../policies/auth.example.json"
+        );
+        let text = std::fs::read(path).unwrap();
+        if let Err(e) = parse(&text) {
+            panic!("{path}: {e}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - [`metrics`]: how counter names are spelled.
 //! - [`timestamp`]: RFC 3339 instants in policies.
 //! - [`event`]: the structured JSON log line written for a decision.
+//! - [`verdict`]: how a filter hands its decision to the audit filter.
 
 // Tests may panic: that is how they fail.
 #![cfg_attr(
@@ -34,3 +35,4 @@ pub mod policy;
 pub mod request_id;
 pub mod route;
 pub mod timestamp;
+pub mod verdict;

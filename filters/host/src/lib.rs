@@ -206,3 +206,21 @@ impl Counter {
         }
     }
 }
+
+/// Publishes this filter's decision for the audit filter (see `pavise_core::verdict`). A
+/// failure is logged, never fatal: auditing must not change the decision itself.
+pub fn publish_verdict(verdict: &pavise_core::verdict::Verdict) {
+    let name = pavise_core::verdict::verdict_property(&verdict.filter);
+    if let Err(e) = set_property(&[name.as_str()], verdict.to_json().as_bytes()) {
+        log(
+            LogLevel::Warn,
+            &format!("cannot publish verdict {name}: {e}"),
+        );
+    }
+}
+
+/// Reads the verdict another filter published for this request, if any.
+pub fn read_verdict(filter: &str) -> Option<pavise_core::verdict::Verdict> {
+    let name = pavise_core::verdict::verdict_property(filter);
+    property_bytes(&[name.as_str()]).and_then(|b| pavise_core::verdict::Verdict::from_json(&b))
+}

