@@ -21,7 +21,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS),$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check lint
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -56,6 +56,18 @@ test-deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Constant-time check of the auth filter's key lookup (dudect-style Welch t-test), natively and
+# as wasm32 in V8 through Node's WASI. Fails on a leak, or if the leaky control goes unseen.
+CT_SAMPLES ?= 400000
+ct-check: wasm-target node
+	cargo run --release -q -p pavise-ct-check -- $(CT_SAMPLES)
+	cargo build --release -q --target $(WASM_TARGET) -p pavise-ct-check
+	node --no-warnings tools/ct-check/run-wasi.mjs $(WASM_DIR)/pavise-ct-check.wasm $(CT_SAMPLES)
+
+node:
+	@command -v node >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs >/dev/null; }
 
 lint:
 	cargo fmt --all -- --check

@@ -69,8 +69,34 @@ fn yaml_string(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
-/// The `http_filters` entry for one Pavise filter.
+/// `text` as the body of a YAML literal block scalar (`|`): every line indented, nothing
+/// escaped, so the policy reads in the config exactly as in its file.
+fn block_scalar(text: &str, indent: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{indent}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `http_filters` entry for one Pavise filter, with the `.wasm` from `make build`.
 pub fn wasm_filter_yaml(spec: &FilterSpec, indent: &str) -> String {
+    let wasm = wasm_path(&spec.name);
+    let dir = wasm
+        .parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    wasm_filter_yaml_at(spec, indent, &dir)
+}
+
+/// The `http_filters` entry for one Pavise filter whose `.wasm` is in `wasm_dir`.
+pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> String {
     let env = if spec.env_keys.is_empty() {
         String::new()
     } else {
@@ -89,7 +115,8 @@ pub fn wasm_filter_yaml(spec: &FilterSpec, indent: &str) -> String {
 {indent}      fail_open: false
 {indent}      configuration:
 {indent}        "@type": type.googleapis.com/google.protobuf.StringValue
-{indent}        value: {policy}
+{indent}        value: |
+{policy}
 {indent}      vm_config:
 {indent}        vm_id: pavise_{name}
 {indent}        runtime: envoy.wasm.runtime.v8
@@ -98,8 +125,8 @@ pub fn wasm_filter_yaml(spec: &FilterSpec, indent: &str) -> String {
 {indent}            filename: {wasm}{env}
 "#,
         name = spec.name,
-        policy = yaml_string(&spec.policy),
-        wasm = yaml_string(&wasm_path(&spec.name).display().to_string()),
+        policy = block_scalar(&spec.policy, &format!("{indent}          ")),
+        wasm = yaml_string(&format!("{wasm_dir}/pavise_{}.wasm", spec.name)),
     )
 }
 

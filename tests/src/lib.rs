@@ -13,6 +13,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod demo;
 pub mod envoy;
 pub mod http;
 pub mod process;

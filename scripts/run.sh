@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make run`: the demo upstream (pavise-echo) on 127.0.0.1:8081 and Envoy with envoy/envoy.yaml
+# (every filter with its example policy) on 127.0.0.1:8080, admin on 127.0.0.1:9901.
+# Logs go to .run/; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ENVOY=${ENVOY:-.venv/bin/envoy}
+LISTEN=8080 ADMIN=9901 UPSTREAM=8081
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in $LISTEN $ADMIN $UPSTREAM; do
+  if port_busy "$p"; then
+    echo "make run: 127.0.0.1:$p is already in use (another 'make run'?); stop it first." >&2
+    exit 1
+  fi
+done
+
+mkdir -p .run
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped."
+}
+trap stop EXIT INT TERM
+
+target/release/pavise-echo "127.0.0.1:$UPSTREAM" > .run/echo.log 2>&1 &
+pids+=($!)
+"$ENVOY" -c envoy/envoy.yaml --disable-hot-restart --concurrency 1 --log-level info \
+  > .run/envoy.log 2>&1 &
+envoy_pid=$!
+pids+=($envoy_pid)
+
+# Wait (at most 60 s) for Envoy to compile the filters and open its listener.
+for _ in $(seq 1 600); do
+  if ! kill -0 "$envoy_pid" 2>/dev/null; then
+    echo "make run: Envoy exited; the end of .run/envoy.log:" >&2
+    tail -n 20 .run/envoy.log >&2
+    exit 1
+  fi
+  port_busy "$LISTEN" && break
+  sleep 0.1
+done
+port_busy "$LISTEN" || { echo "make run: Envoy did not open 127.0.0.1:$LISTEN within 60 s" >&2; exit 1; }
+
+cat <<MSG
+
+Pavise is running: http://127.0.0.1:$LISTEN   (admin: http://127.0.0.1:$ADMIN, upstream: pavise-echo)
+Try:
+  curl -i http://127.0.0.1:$LISTEN/api/orders
+  curl -i -H 'x-api-key: demo-ci-key-8d1f0c5e7a2b4c69b3e1' http://127.0.0.1:$LISTEN/api/orders
+  curl -s http://127.0.0.1:$ADMIN/stats/prometheus | grep pavise_
+Logs: .run/envoy.log (Envoy and the filters' JSON decision lines), .run/echo.log
+Press Ctrl-C to stop.
+MSG
+wait "$envoy_pid"

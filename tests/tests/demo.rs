@@ -1,0 +1,161 @@
+//! The shipped demo: `envoy/envoy.yaml` is current, and every `curl` example in the README gives
+//! the status the README says, against that same configuration.
+
+// Tests fail by panicking.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pavise_tests::demo::{demo_config, shipped_path, DemoPorts};
+use pavise_tests::envoy::{Echo, Envoy};
+use pavise_tests::http::{send, Response};
+use pavise_tests::workspace_root;
+
+#[test]
+fn shipped_config_is_current() {
+    let expected = demo_config(&DemoPorts::shipped());
+    let path = shipped_path();
+    if std::env::var_os("UPDATE_CONFIGS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == expected,
+        "{} is stale: run UPDATE_CONFIGS=1 cargo test -p pavise-tests --test demo",
+        path.display()
+    );
+}
+
+/// One README example: `curl … URL  # → STATUS …`.
+#[derive(Debug)]
+struct CurlExample {
+    line: String,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    expect: u16,
+}
+
+/// Splits a shell command line into words, honouring single and double quotes.
+fn shell_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+fn readme_examples() -> Vec<CurlExample> {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    readme
+        .lines()
+        .filter(|l| l.trim_start().starts_with("curl ") && l.contains("# → "))
+        .map(|line| {
+            let (cmd, comment) = line.split_once("# → ").unwrap();
+            let expect = comment.split_whitespace().next().unwrap().parse().unwrap();
+            let words = shell_words(cmd);
+            let mut ex = CurlExample {
+                line: line.to_string(),
+                method: "GET".into(),
+                path: String::new(),
+                headers: vec![],
+                body: None,
+                expect,
+            };
+            let mut it = words.into_iter().skip(1);
+            while let Some(w) = it.next() {
+                match w.as_str() {
+                    "-s" | "-i" | "-si" | "-is" => {}
+                    "-X" => ex.method = it.next().unwrap(),
+                    "-H" => {
+                        let h = it.next().unwrap();
+                        let (n, v) = h.split_once(':').unwrap();
+                        ex.headers
+                            .push((n.trim().to_string(), v.trim().to_string()));
+                    }
+                    "-d" | "--data" => {
+                        ex.body = it.next();
+                        if ex.method == "GET" {
+                            ex.method = "POST".into();
+                        }
+                    }
+                    url if url.starts_with("http://127.0.0.1:8080") => {
+                        ex.path = url.trim_start_matches("http://127.0.0.1:8080").to_string();
+                    }
+                    other => {
+                        panic!("README example uses an option this test does not know: {other}")
+                    }
+                }
+            }
+            ex
+        })
+        .collect()
+}
+
+#[test]
+fn readme_curl_examples_behave_as_documented() {
+    let examples = readme_examples();
+    assert!(
+        examples.len() >= 4,
+        "the README should show denied and allowed requests"
+    );
+    let echo = Echo::start();
+    let ports = DemoPorts {
+        listener: 0,
+        admin: 0,
+        upstream: echo.addr,
+        wasm_dir: workspace_root()
+            .join("target/wasm32-wasip1/release")
+            .display()
+            .to_string(),
+    };
+    let envoy = Envoy::start(&demo_config(&ports), &[]);
+    for ex in &examples {
+        let headers: Vec<(&str, &[u8])> = ex
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
+        let r: Response = send(
+            envoy.listener,
+            &ex.method,
+            &ex.path,
+            &headers,
+            ex.body.as_deref().map(str::as_bytes),
+        );
+        assert_eq!(
+            r.status,
+            ex.expect,
+            "README example: {}\nresponse: {}",
+            ex.line,
+            r.text()
+        );
+    }
+}
