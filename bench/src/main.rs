@@ -1,0 +1,212 @@
+//! `pavise-bench` (`make bench`): throughput and latency of Envoy with each Pavise filter, the
+//! Pavise chain and Envoy's native equivalents, against bare Envoy, measured in one run.
+//!
+//! Every config runs in its own Envoy (one worker), all started up front in front of the same
+//! upstream. Envoy is pinned to CPU 0, wrk and the upstream to CPU 1, so the worker has a core of
+//! its own and throughput measures the proxy. Each round runs every workload against every
+//! config in a shuffled order, so drift of the machine hits all configs alike; the report takes
+//! the median over rounds. Results: `BENCHMARKS.md` and `bench/results.json`.
+//!
+//! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]`
+
+// A benchmark driver: a failed start is a failed run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod configs;
+mod report;
+mod workload;
+
+use configs::{all_configs, envoy_yaml, BenchConfig};
+use pavise_tests::envoy::Envoy;
+use pavise_tests::process::{spawn_until_line, Child};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+use workload::{run_wrk, Workload, WrkResult};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub seconds: u32,
+    pub rounds: u32,
+    pub connections: u32,
+    pub only: Option<Vec<String>>,
+}
+
+fn parse_args() -> Options {
+    let mut o = Options {
+        seconds: 3,
+        rounds: 3,
+        connections: 16,
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut num = |name: &str| -> u32 {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name} takes a number"))
+        };
+        match a.as_str() {
+            "--seconds" => o.seconds = num("--seconds"),
+            "--rounds" => o.rounds = num("--rounds"),
+            "--connections" => o.connections = num("--connections"),
+            "--only" => {
+                o.only = args
+                    .next()
+                    .map(|v| v.split(',').map(str::to_string).collect())
+            }
+            "-h" | "--help" => {
+                println!(
+                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]"
+                );
+                std::process::exit(0);
+            }
+            other => panic!("unknown argument {other}; see --help"),
+        }
+    }
+    o
+}
+
+/// CPU for Envoy and CPU for the load generator and upstream, when there are two.
+fn cpus() -> (Option<usize>, Option<usize>) {
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    if n >= 2 && Command::new("taskset").arg("-V").output().is_ok() {
+        (Some(0), Some(1))
+    } else {
+        (None, None)
+    }
+}
+
+fn pin(pid: u32, cpu: Option<usize>) {
+    if let Some(c) = cpu {
+        let _ = Command::new("taskset")
+            .args(["-a", "-p", "-c", &c.to_string(), &pid.to_string()])
+            .output();
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// A small deterministic shuffle (xorshift), so each round's order differs.
+fn shuffled<T: Clone>(items: &[T], seed: u64) -> Vec<T> {
+    let mut v = items.to_vec();
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for i in (1..v.len()).rev() {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let j = (s % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+pub struct Measured {
+    pub config: BenchConfig,
+    pub rss_idle_kib: u64,
+    pub rss_kib: u64,
+    pub runs: BTreeMap<&'static str, Vec<WrkResult>>,
+}
+
+fn main() {
+    let opts = parse_args();
+    let (envoy_cpu, load_cpu) = cpus();
+    let scratch = pavise_tests::envoy::TempDir::new("pavise-bench");
+
+    let mut cmd = Command::new(pavise_tests::own_binary("pavise-bench-upstream"));
+    cmd.arg("127.0.0.1:0");
+    let (upstream, line): (Child, String) = spawn_until_line(
+        "pavise-bench-upstream",
+        cmd,
+        |l| l.starts_with("listening on "),
+        Duration::from_secs(10),
+    );
+    pin(upstream.id(), load_cpu);
+    let upstream_addr: SocketAddr = line.trim_start_matches("listening on ").parse().unwrap();
+
+    let mut configs = all_configs();
+    if let Some(only) = &opts.only {
+        configs.retain(|c| c.name == "bare" || only.contains(&c.name));
+    }
+    println!(
+        "pavise-bench: {} configs, {} workloads, {} rounds of {} s each",
+        configs.len(),
+        Workload::ALL.len(),
+        opts.rounds,
+        opts.seconds
+    );
+
+    let mut envoys: Vec<(Envoy, Measured)> = configs
+        .iter()
+        .map(|c| {
+            let envoy = Envoy::start(&envoy_yaml(c, upstream_addr), &[]);
+            pin(envoy.pid(), envoy_cpu);
+            let idle = rss_kib(envoy.pid());
+            let m = Measured {
+                config: c.clone(),
+                rss_idle_kib: idle,
+                rss_kib: 0,
+                runs: BTreeMap::new(),
+            };
+            (envoy, m)
+        })
+        .collect();
+
+    for round in 0..opts.rounds {
+        for workload in Workload::ALL {
+            let order = shuffled(
+                &(0..envoys.len()).collect::<Vec<_>>(),
+                u64::from(round) * 31 + workload as u64 + 1,
+            );
+            for i in order {
+                let (envoy, m) = &mut envoys[i];
+                let r = run_wrk(
+                    envoy.listener,
+                    workload,
+                    opts.seconds,
+                    opts.connections,
+                    load_cpu,
+                    &scratch.0,
+                );
+                println!(
+                    "round {} {:<22} {:<24} {:>9.0} req/s  p50 {:>7.0} us  p99 {:>7.0} us{}",
+                    round + 1,
+                    m.config.name,
+                    workload.as_str(),
+                    r.rps,
+                    r.p50_us,
+                    r.p99_us,
+                    if workload.all_allowed() && r.non_2xx > 0 {
+                        format!("  ({} non-2xx!)", r.non_2xx)
+                    } else {
+                        String::new()
+                    }
+                );
+                m.runs.entry(workload.key()).or_default().push(r);
+            }
+        }
+    }
+    for (envoy, m) in &mut envoys {
+        m.rss_kib = rss_kib(envoy.pid());
+    }
+    let measured: Vec<Measured> = envoys.into_iter().map(|(_, m)| m).collect();
+    report::write(&opts, &measured, envoy_cpu.is_some());
+    drop(upstream);
+}
