@@ -21,7 +21,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS),$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -52,7 +52,7 @@ run: build envoy
 	@scripts/run.sh
 
 test: build envoy test-deps
-	cargo test --workspace
+	cargo test --workspace --exclude pavise-microbench
 
 # Packages the end-to-end tests use (browser for CORS, load generators), from Debian.
 TEST_PACKAGES := chromium chromium-driver
@@ -72,6 +72,14 @@ bench: build envoy bench-deps
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
 	cargo build --release -p pavise-bench -p pavise-tests --bins
 	target/release/pavise-bench $(BENCH_ARGS)
+
+# Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
+bench-opt-level: build envoy bench-deps
+	scripts/opt-level.sh
+
+# Criterion microbenchmarks of the pure decision functions (native).
+bench-micro:
+	cargo bench -p pavise-microbench
 
 bench-deps:
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

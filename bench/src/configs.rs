@@ -47,7 +47,7 @@ const INDENT: &str = "          ";
 
 fn pavise_filter(name: &str) -> Option<String> {
     let root = workspace_root();
-    let wasm = root.join(format!("target/wasm32-wasip1/release/pavise_{name}.wasm"));
+    let wasm = pavise_tests::wasm_dir().join(format!("pavise_{name}.wasm"));
     let policy =
         std::fs::read_to_string(root.join(format!("policies/{name}.example.json"))).ok()?;
     if !wasm.exists() {
@@ -136,7 +136,7 @@ pub fn all_configs() -> Vec<BenchConfig> {
         filters: chain,
         vhost_extra: String::new(),
     });
-    let trivial = workspace_root().join("target/wasm32-wasip1/release/pavise_bench_trivial.wasm");
+    let trivial = pavise_tests::wasm_dir().join("pavise_bench_trivial.wasm");
     if trivial.exists() {
         out.push(BenchConfig {
             name: "calibration-trivial".into(),

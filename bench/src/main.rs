@@ -7,7 +7,8 @@
 //! config in a shuffled order, so drift of the machine hits all configs alike; the report takes
 //! the median over rounds. Results: `BENCHMARKS.md` and `bench/results.json`.
 //!
-//! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]`
+//! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--out DIR]`
+//! (`$PAVISE_WASM_DIR` measures modules from another build).
 
 // A benchmark driver: a failed start is a failed run.
 #![allow(
@@ -36,6 +37,8 @@ pub struct Options {
     pub rounds: u32,
     pub connections: u32,
     pub only: Option<Vec<String>>,
+    /// Where BENCHMARKS.md and results.json go; default: the repository (results in bench/).
+    pub out: Option<std::path::PathBuf>,
 }
 
 fn parse_args() -> Options {
@@ -44,6 +47,7 @@ fn parse_args() -> Options {
         rounds: 3,
         connections: 16,
         only: None,
+        out: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -56,6 +60,7 @@ fn parse_args() -> Options {
             "--seconds" => o.seconds = num("--seconds"),
             "--rounds" => o.rounds = num("--rounds"),
             "--connections" => o.connections = num("--connections"),
+            "--out" => o.out = args.next().map(std::path::PathBuf::from),
             "--only" => {
                 o.only = args
                     .next()
@@ -63,7 +68,7 @@ fn parse_args() -> Options {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]"
+                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--out DIR]"
                 );
                 std::process::exit(0);
             }

@@ -196,7 +196,7 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
     }
     let _ = writeln!(md, "\n| module | size (KiB) |\n|---|---|");
     let mut sizes = Vec::new();
-    if let Ok(dir) = std::fs::read_dir(workspace_root().join("target/wasm32-wasip1/release")) {
+    if let Ok(dir) = std::fs::read_dir(pavise_tests::wasm_dir()) {
         let mut entries: Vec<_> = dir.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
@@ -240,11 +240,15 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
         })).collect::<Vec<_>>(),
     });
     let root = workspace_root();
-    std::fs::write(root.join("BENCHMARKS.md"), md).expect("write BENCHMARKS.md");
+    let (md_path, json_path) = match &opts.out {
+        Some(dir) => (dir.join("BENCHMARKS.md"), dir.join("results.json")),
+        None => (root.join("BENCHMARKS.md"), root.join("bench/results.json")),
+    };
+    std::fs::write(&md_path, md).expect("write BENCHMARKS.md");
     std::fs::write(
-        root.join("bench/results.json"),
+        &json_path,
         serde_json::to_string_pretty(&raw).unwrap_or_default() + "\n",
     )
     .expect("write bench/results.json");
-    println!("wrote BENCHMARKS.md and bench/results.json");
+    println!("wrote {} and {}", md_path.display(), json_path.display());
 }

@@ -28,11 +28,17 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The built filter `name` (e.g. `auth`), as `make build` leaves it.
+/// Where the built `.wasm` files are: `$PAVISE_WASM_DIR`, else where `make build` leaves them.
+pub fn wasm_dir() -> PathBuf {
+    match std::env::var_os("PAVISE_WASM_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_root().join("target/wasm32-wasip1/release"),
+    }
+}
+
+/// The built filter `name` (e.g. `auth`).
 pub fn wasm_path(name: &str) -> PathBuf {
-    let p = workspace_root()
-        .join("target/wasm32-wasip1/release")
-        .join(format!("pavise_{name}.wasm"));
+    let p = wasm_dir().join(format!("pavise_{name}.wasm"));
     assert!(
         p.exists(),
         "{} is missing: run `make build` (or `make test`, which builds first)",
