@@ -4,7 +4,7 @@
 //! Every config is the same listener, route and upstream; only the HTTP filters differ.
 
 use pavise_tests::demo::CHAIN_ORDER;
-use pavise_tests::envoy::{wasm_filter_yaml, FilterSpec};
+use pavise_tests::envoy::{bootstrap_yaml, wasm_filter_yaml, Bootstrap, FilterSpec};
 use pavise_tests::workspace_root;
 use std::net::SocketAddr;
 
@@ -189,49 +189,11 @@ pub fn all_configs() -> Vec<BenchConfig> {
 
 /// A complete bootstrap for `config`, listener and admin on ephemeral loopback ports.
 pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr) -> String {
-    format!(
-        r#"admin:
-  address:
-    socket_address: {{ address: 127.0.0.1, port_value: 0 }}
-static_resources:
-  listeners:
-  - name: bench
-    address:
-      socket_address: {{ address: 127.0.0.1, port_value: 0 }}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: bench
-          normalize_path: true
-          merge_slashes: true
-          route_config:
-            virtual_hosts:
-            - name: all
-              domains: ["*"]
-{vhost_extra}              routes:
-              - match: {{ prefix: "/" }}
-                route: {{ cluster: upstream }}
-          http_filters:
-{filters}          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  clusters:
-  - name: upstream
-    type: STATIC
-    connect_timeout: 2s
-    load_assignment:
-      cluster_name: upstream
-      endpoints:
-      - lb_endpoints:
-        - endpoint:
-            address:
-              socket_address: {{ address: {ip}, port_value: {port} }}
-"#,
-        vhost_extra = config.vhost_extra,
-        filters = config.filters,
-        ip = upstream.ip(),
-        port = upstream.port(),
-    )
+    bootstrap_yaml(&Bootstrap {
+        listener_port: 0,
+        admin_port: 0,
+        http_filters: config.filters.clone(),
+        vhost_extra: config.vhost_extra.clone(),
+        upstream,
+    })
 }

@@ -90,6 +90,19 @@ fn targets(
     out
 }
 
+/// `| config | <workload> | … |` and its separator row.
+fn workload_table_header(md: &mut String) {
+    let _ = write!(md, "| config |");
+    for w in Workload::ALL {
+        let _ = write!(md, " {} |", w.as_str());
+    }
+    let _ = write!(md, "\n|---|");
+    for _ in Workload::ALL {
+        let _ = write!(md, "---|");
+    }
+    let _ = writeln!(md);
+}
+
 pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
     let bare = measured.iter().find(|m| m.config.name == "bare");
     let base = |w: Workload| summarise(bare.and_then(|b| b.runs.get(w.key())), w.all_allowed());
@@ -127,15 +140,7 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
     );
 
     let _ = writeln!(md, "## Throughput, as a share of bare Envoy\n");
-    let _ = write!(md, "| config |");
-    for w in Workload::ALL {
-        let _ = write!(md, " {} |", w.as_str());
-    }
-    let _ = write!(md, "\n|---|");
-    for _ in Workload::ALL {
-        let _ = write!(md, "---|");
-    }
-    let _ = writeln!(md);
+    workload_table_header(&mut md);
     for m in measured {
         let _ = write!(md, "| {} |", m.config.name);
         for w in Workload::ALL {
@@ -161,15 +166,7 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
     );
 
     let _ = writeln!(md, "## Added latency against bare Envoy (µs, p50 / p99)\n");
-    let _ = write!(md, "| config |");
-    for w in Workload::ALL {
-        let _ = write!(md, " {} |", w.as_str());
-    }
-    let _ = write!(md, "\n|---|");
-    for _ in Workload::ALL {
-        let _ = write!(md, "---|");
-    }
-    let _ = writeln!(md);
+    workload_table_header(&mut md);
     for m in measured.iter().filter(|m| m.config.name != "bare") {
         let _ = write!(md, "| {} |", m.config.name);
         for w in Workload::ALL {

@@ -130,22 +130,33 @@ pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> S
     )
 }
 
-/// A complete bootstrap: one listener on 127.0.0.1:0 with the given filters (in order) before
-/// the router, routing everything to `upstream`.
-pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
-    let chain: String = filters
-        .iter()
-        .map(|f| wasm_filter_yaml(f, "          "))
-        .collect();
+/// The parts of a one-listener, one-upstream Envoy bootstrap that differ between uses.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    /// Listener and admin ports on 127.0.0.1 (0: ephemeral).
+    pub listener_port: u16,
+    pub admin_port: u16,
+    /// `http_filters` entries before the router, indented by ten spaces.
+    pub http_filters: String,
+    /// Extra virtual-host settings (e.g. a native filter's `typed_per_filter_config`), indented
+    /// by fourteen spaces.
+    pub vhost_extra: String,
+    pub upstream: SocketAddr,
+}
+
+/// An Envoy bootstrap: one HTTP listener whose only route sends everything to `upstream`,
+/// through `http_filters` and the router. Paths are normalised as the Pavise route rules
+/// expect.
+pub fn bootstrap_yaml(b: &Bootstrap) -> String {
     format!(
         r#"admin:
   address:
-    socket_address: {{ address: 127.0.0.1, port_value: 0 }}
+    socket_address: {{ address: 127.0.0.1, port_value: {admin} }}
 static_resources:
   listeners:
   - name: main
     address:
-      socket_address: {{ address: 127.0.0.1, port_value: 0 }}
+      socket_address: {{ address: 127.0.0.1, port_value: {listener} }}
     filter_chains:
     - filters:
       - name: envoy.filters.network.http_connection_manager
@@ -159,11 +170,11 @@ static_resources:
             virtual_hosts:
             - name: all
               domains: ["*"]
-              routes:
+{vhost_extra}              routes:
               - match: {{ prefix: "/" }}
                 route: {{ cluster: upstream }}
           http_filters:
-{chain}          - name: envoy.filters.http.router
+{filters}          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
@@ -178,9 +189,28 @@ static_resources:
             address:
               socket_address: {{ address: {ip}, port_value: {port} }}
 "#,
-        ip = upstream.ip(),
-        port = upstream.port(),
+        admin = b.admin_port,
+        listener = b.listener_port,
+        vhost_extra = b.vhost_extra,
+        filters = b.http_filters,
+        ip = b.upstream.ip(),
+        port = b.upstream.port(),
     )
+}
+
+/// A complete bootstrap on ephemeral ports with the given Pavise filters (in order) before the
+/// router, routing everything to `upstream`.
+pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
+    bootstrap_yaml(&Bootstrap {
+        listener_port: 0,
+        admin_port: 0,
+        http_filters: filters
+            .iter()
+            .map(|f| wasm_filter_yaml(f, "          "))
+            .collect(),
+        vhost_extra: String::new(),
+        upstream,
+    })
 }
 
 /// A running Envoy.

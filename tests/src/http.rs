@@ -252,3 +252,56 @@ pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
     let h: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
     send(addr, "GET", path, &h, None)
 }
+
+/// What a test server answers: status, headers, body.
+pub type Reply = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// Runs a small HTTP/1.1 server on `addr` (e.g. `127.0.0.1:0`) for the project's test programs:
+/// prints `listening on ADDR` once bound, then serves each connection on its own thread with
+/// keep-alive, answering every request with `handler`. Returns only if binding fails.
+pub fn serve<H>(program: &str, addr: &str, handler: H) -> io::Error
+where
+    H: Fn(&Request) -> Reply + Send + Sync + 'static,
+{
+    let listener = match std::net::TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    match listener.local_addr() {
+        Ok(a) => println!("listening on {a}"),
+        Err(e) => return e,
+    }
+    let _ = io::stdout().flush();
+    let handler = std::sync::Arc::new(handler);
+    for conn in listener.incoming().flatten() {
+        let _ = conn.set_nodelay(true);
+        let handler = handler.clone();
+        let program = program.to_string();
+        std::thread::spawn(move || {
+            let Ok(mut writer) = conn.try_clone() else {
+                return;
+            };
+            let mut reader = io::BufReader::new(conn);
+            loop {
+                match read_request(&mut reader) {
+                    Ok(Some(req)) => {
+                        let (status, headers, body) = handler(&req);
+                        let h: Vec<(&str, &str)> = headers
+                            .iter()
+                            .map(|(n, v)| (n.as_str(), v.as_str()))
+                            .collect();
+                        if write_response(&mut writer, status, &h, &body).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        eprintln!("{program}: {e}");
+                        return;
+                    }
+                }
+            }
+        });
+    }
+    io::Error::other("listener closed")
+}
