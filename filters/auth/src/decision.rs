@@ -8,7 +8,7 @@ use crate::credential::{carries_bearer, carries_query_key, presented_key, Presen
 use crate::keyring::Keyring;
 use crate::policy::{Access, ApiKeyEntry, ApiKeyPolicy};
 use pavise_core::denial::Denial;
-use pavise_core::headers::HeaderList;
+use pavise_core::headers::{HeaderEdit, HeaderList};
 use pavise_core::path::{normalize_path, remove_query_param};
 use pavise_core::policy::PolicyErrors;
 use pavise_core::route::{first_match, prefix_matches};
@@ -98,13 +98,6 @@ impl DenyReason {
             }
         }
     }
-}
-
-/// A change to make to the request before it goes upstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderEdit {
-    Remove(String),
-    Set(String, String),
 }
 
 /// The request may proceed, after these edits.

@@ -7,7 +7,7 @@
 //! - `pavise_auth_denied_<reason>`: refusals, one counter per [`DenyReason`];
 //! - `pavise_auth_internal_error`: a host call failed and the request was refused (fail closed).
 
-use crate::decision::{AuthDecision, Authenticator, DenyReason, HeaderEdit};
+use crate::decision::{AuthDecision, Authenticator, DenyReason};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::metrics::metric_name;
@@ -114,13 +114,7 @@ impl Context for AuthStream {}
 impl HttpContext for AuthStream {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
         let Some(state) = self.state.clone() else {
-            host::send_internal_error(
-                FILTER_NAME,
-                &HostError {
-                    call: "on_configure",
-                    status: proxy_wasm::types::Status::NotFound,
-                },
-            );
+            host::send_internal_error(FILTER_NAME, &HostError::no_policy());
             return Action::Pause;
         };
         match decide_and_apply(&state) {
@@ -139,12 +133,7 @@ fn decide_and_apply(state: &Loaded) -> Result<Action, HostError> {
     let now = host::now_unix_seconds()?;
     match state.auth.decide(&headers, now) {
         AuthDecision::Allow(allowed) => {
-            for edit in &allowed.edits {
-                match edit {
-                    HeaderEdit::Remove(name) => host::remove_request_header(name)?,
-                    HeaderEdit::Set(name, value) => host::set_request_header(name, value)?,
-                }
-            }
+            host::edit_request_headers(&allowed.edits)?;
             if allowed.client.is_some() {
                 state.counters.allowed.inc();
             } else {

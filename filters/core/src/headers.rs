@@ -80,6 +80,15 @@ impl HeaderList {
     }
 }
 
+/// A change to make to a header map (request or response) before the message moves on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderEdit {
+    /// Remove every value of the header.
+    Remove(String),
+    /// Replace every value of the header with this one.
+    Set(String, String),
+}
+
 /// Trims optional whitespace (SP and HTAB) around a header value, as RFC 9110 allows.
 pub fn trim_ows(value: &[u8]) -> &[u8] {
     let start = value

@@ -10,7 +10,7 @@
 //! its pure decision code.
 
 use pavise_core::denial::DenialResponse;
-use pavise_core::headers::HeaderList;
+use pavise_core::headers::{HeaderEdit, HeaderList};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel, MapType, MetricType, Status};
 
@@ -24,6 +24,17 @@ pub struct HostError {
 impl std::fmt::Display for HostError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "host call {} failed: {:?}", self.call, self.status)
+    }
+}
+
+impl HostError {
+    /// A stream arrived at a filter whose policy never loaded (Envoy was told to carry on
+    /// without it): refuse rather than pass unchecked.
+    pub fn no_policy() -> HostError {
+        HostError {
+            call: "on_configure",
+            status: Status::NotFound,
+        }
     }
 }
 
@@ -124,20 +135,50 @@ pub fn set_response_header(name: &str, value: &str) -> Result<(), HostError> {
     )
 }
 
+/// Applies edits to the request headers, in order.
+pub fn edit_request_headers(edits: &[HeaderEdit]) -> Result<(), HostError> {
+    for edit in edits {
+        match edit {
+            HeaderEdit::Remove(name) => remove_request_header(name)?,
+            HeaderEdit::Set(name, value) => set_request_header(name, value)?,
+        }
+    }
+    Ok(())
+}
+
+/// Applies edits to the response headers, in order.
+pub fn edit_response_headers(edits: &[HeaderEdit]) -> Result<(), HostError> {
+    for edit in edits {
+        match edit {
+            HeaderEdit::Remove(name) => remove_response_header(name)?,
+            HeaderEdit::Set(name, value) => set_response_header(name, value)?,
+        }
+    }
+    Ok(())
+}
+
 /// Answers the request locally with a rendered denial.
 pub fn send_denial(response: &DenialResponse) -> Result<(), HostError> {
-    let headers: Vec<(&str, &str)> = response
-        .headers
+    send_response(
+        response.status,
+        &response.headers,
+        Some(response.body.as_bytes()),
+    )
+}
+
+/// Answers the request locally (e.g. a CORS preflight) without asking the upstream.
+pub fn send_response(
+    status: u16,
+    headers: &[(String, String)],
+    body: Option<&[u8]>,
+) -> Result<(), HostError> {
+    let headers: Vec<(&str, &str)> = headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     host(
         "send_http_response",
-        hostcalls::send_http_response(
-            u32::from(response.status),
-            headers,
-            Some(response.body.as_bytes()),
-        ),
+        hostcalls::send_http_response(u32::from(status), headers, body),
     )
 }
 
