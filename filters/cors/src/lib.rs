@@ -1,0 +1,33 @@
+//! Pavise CORS.
+//!
+//! The policy ([`policy::CorsPolicy`]) lists, per route, the origins allowed to call it
+//! cross-origin and what they may do. At configure time it becomes a [`engine::CorsEngine`];
+//! per request, the filter hands it the headers and gets back a [`decision::CorsDecision`]:
+//! not cross-origin, allowed (CORS headers go on the response), a preflight answered here with
+//! 204, or refused (403 in `enforce` mode, passed without CORS headers in `report` mode).
+//! [`origin`] owns parsing and matching origins.
+//!
+//! Everything but [`filter`] is plain Rust and unit-tested natively; [`filter`] is the
+//! proxy-wasm glue, built only for `wasm32`.
+
+// Tests may panic: that is how they fail.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod decision;
+pub mod engine;
+pub mod origin;
+pub mod policy;
+
+#[cfg(target_arch = "wasm32")]
+mod filter;
+
+/// The filter's name in logs and metric names.
+pub const FILTER_NAME: &str = "pavise.cors";
