@@ -317,6 +317,17 @@ impl Envoy {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The structured decision lines (see `pavise_core::event`) `filter` (e.g. `pavise.auth`)
+    /// wrote to Envoy's log so far.
+    pub fn decision_lines(&self, filter: &str) -> Vec<serde_json::Value> {
+        self.log_text()
+            .lines()
+            .filter_map(|l| l.find("{\"").map(|i| &l[i..]))
+            .filter_map(|j| serde_json::from_str(j).ok())
+            .filter(|v: &serde_json::Value| v["filter"] == filter)
+            .collect()
+    }
+
     /// The admin's Prometheus page.
     pub fn prometheus(&self) -> String {
         http::get(self.admin, "/stats/prometheus", &[]).text()

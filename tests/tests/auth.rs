@@ -223,12 +223,7 @@ fn auth_filter_in_envoy() {
 
     // One JSON log line per denial, with the reason, and never a key.
     let log = e.log_text();
-    let lines: Vec<serde_json::Value> = log
-        .lines()
-        .filter_map(|l| l.find("{\"").map(|i| &l[i..]))
-        .filter_map(|j| serde_json::from_str(j).ok())
-        .filter(|v: &serde_json::Value| v["filter"] == "pavise.auth")
-        .collect();
+    let lines = e.decision_lines("pavise.auth");
     let expired = lines
         .iter()
         .find(|v| v["reason"] == "expired")
