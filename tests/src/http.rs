@@ -257,8 +257,8 @@ pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
 pub type Reply = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// Runs a small HTTP/1.1 server on `addr` (e.g. `127.0.0.1:0`) for the project's test programs:
-/// prints `listening on ADDR` once bound, then serves each connection on its own thread with
-/// keep-alive, answering every request with `handler`. Returns only if binding fails.
+/// prints `listening on ADDR` once bound, then serves as [`serve_on`]. Returns only if binding
+/// fails.
 pub fn serve<H>(program: &str, addr: &str, handler: H) -> io::Error
 where
     H: Fn(&Request) -> Reply + Send + Sync + 'static,
@@ -272,6 +272,15 @@ where
         Err(e) => return e,
     }
     let _ = io::stdout().flush();
+    serve_on(listener, program, handler)
+}
+
+/// Serves each connection of a bound listener on its own thread with keep-alive, answering
+/// every request with `handler`. Tests run it on a thread of their own.
+pub fn serve_on<H>(listener: std::net::TcpListener, program: &str, handler: H) -> io::Error
+where
+    H: Fn(&Request) -> Reply + Send + Sync + 'static,
+{
     let handler = std::sync::Arc::new(handler);
     for conn in listener.incoming().flatten() {
         let _ = conn.set_nodelay(true);
