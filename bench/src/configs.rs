@@ -189,11 +189,7 @@ pub fn all_configs() -> Vec<BenchConfig> {
 
 /// A complete bootstrap for `config`, listener and admin on ephemeral loopback ports.
 pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr) -> String {
-    bootstrap_yaml(&Bootstrap {
-        listener_port: 0,
-        admin_port: 0,
-        http_filters: config.filters.clone(),
-        vhost_extra: config.vhost_extra.clone(),
-        upstream,
-    })
+    let mut b = Bootstrap::new(config.filters.clone(), upstream);
+    b.vhost_extra = config.vhost_extra.clone();
+    bootstrap_yaml(&b)
 }

@@ -141,7 +141,70 @@ pub struct Bootstrap {
     /// Extra virtual-host settings (e.g. a native filter's `typed_per_filter_config`), indented
     /// by fourteen spaces.
     pub vhost_extra: String,
+    /// Extra HTTP connection manager settings (e.g. `access_log`), indented by ten spaces.
+    pub hcm_extra: String,
+    /// Extra clusters (e.g. an audit sink), indented by two spaces.
+    pub clusters_extra: String,
     pub upstream: SocketAddr,
+}
+
+impl Bootstrap {
+    /// Ephemeral ports, `http_filters` before the router, nothing else.
+    pub fn new(http_filters: String, upstream: SocketAddr) -> Bootstrap {
+        Bootstrap {
+            listener_port: 0,
+            admin_port: 0,
+            http_filters,
+            vhost_extra: String::new(),
+            hcm_extra: String::new(),
+            clusters_extra: String::new(),
+            upstream,
+        }
+    }
+}
+
+/// The audit filter's local sink: a file access log that writes each event the filter
+/// published as filter state, one JSON object per line, and nothing for requests without one
+/// (sampled out or out of scope). Indented for [`Bootstrap::hcm_extra`].
+pub fn audit_access_log_yaml(path: &str) -> String {
+    format!(
+        r#"          access_log:
+          - name: pavise.audit.local
+            filter:
+              extension_filter:
+                name: envoy.access_loggers.extension_filters.cel
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                  expression: "'wasm.pavise.audit.event' in filter_state"
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: {path}
+              log_format:
+                text_format_source:
+                  inline_string: "%FILTER_STATE(wasm.pavise.audit.event:PLAIN)%\n"
+"#,
+        path = yaml_string(path)
+    )
+}
+
+/// A plain HTTP/1.1 cluster named `name` with one loopback endpoint, indented for
+/// [`Bootstrap::clusters_extra`].
+pub fn cluster_yaml(name: &str, addr: SocketAddr) -> String {
+    format!(
+        r#"  - name: {name}
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: {name}
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: {{ address: {ip}, port_value: {port} }}
+"#,
+        ip = addr.ip(),
+        port = addr.port()
+    )
 }
 
 /// An Envoy bootstrap: one HTTP listener whose only route sends everything to `upstream`,
@@ -173,44 +236,34 @@ static_resources:
 {vhost_extra}              routes:
               - match: {{ prefix: "/" }}
                 route: {{ cluster: upstream }}
-          http_filters:
+{hcm_extra}          http_filters:
 {filters}          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
-  - name: upstream
-    type: STATIC
-    connect_timeout: 2s
-    load_assignment:
-      cluster_name: upstream
-      endpoints:
-      - lb_endpoints:
-        - endpoint:
-            address:
-              socket_address: {{ address: {ip}, port_value: {port} }}
-"#,
+{upstream}{clusters_extra}"#,
         admin = b.admin_port,
         listener = b.listener_port,
         vhost_extra = b.vhost_extra,
+        hcm_extra = b.hcm_extra,
         filters = b.http_filters,
-        ip = b.upstream.ip(),
-        port = b.upstream.port(),
+        upstream = cluster_yaml("upstream", b.upstream),
+        clusters_extra = b.clusters_extra,
     )
 }
 
 /// A complete bootstrap on ephemeral ports with the given Pavise filters (in order) before the
 /// router, routing everything to `upstream`.
 pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
-    bootstrap_yaml(&Bootstrap {
-        listener_port: 0,
-        admin_port: 0,
-        http_filters: filters
-            .iter()
-            .map(|f| wasm_filter_yaml(f, "          "))
-            .collect(),
-        vhost_extra: String::new(),
-        upstream,
-    })
+    bootstrap_yaml(&Bootstrap::new(filters_yaml(filters), upstream))
+}
+
+/// The `http_filters` entries for Pavise filters, in order, indented for [`Bootstrap`].
+pub fn filters_yaml(filters: &[FilterSpec]) -> String {
+    filters
+        .iter()
+        .map(|f| wasm_filter_yaml(f, "          "))
+        .collect()
 }
 
 /// A running Envoy.
@@ -357,20 +410,66 @@ pub struct Echo {
 
 impl Echo {
     pub fn start() -> Echo {
-        let mut cmd = Command::new(crate::own_binary("pavise-echo"));
-        cmd.arg("127.0.0.1:0");
-        let (child, line) = crate::process::spawn_until_line(
-            "pavise-echo",
-            cmd,
-            |l| l.starts_with("listening on "),
-            Duration::from_secs(10),
-        );
-        let addr = line.trim_start_matches("listening on ").parse().unwrap();
+        let (child, addr) = start_own_server("pavise-echo", &["127.0.0.1:0"]);
         Echo {
             addr,
             _child: child,
         }
     }
+}
+
+/// The project's audit sink receiver (`pavise-sink`), appending each POST body to a file.
+pub struct Sink {
+    pub addr: SocketAddr,
+    pub file: PathBuf,
+    _child: Child,
+}
+
+impl Sink {
+    /// Starts the receiver on `addr` (`127.0.0.1:0` for a fresh port; the same address again to
+    /// restart it after [`Sink::stop`]).
+    pub fn start(addr: &str, file: &std::path::Path) -> Sink {
+        let file_arg = file.display().to_string();
+        let (child, addr) = start_own_server("pavise-sink", &[addr, &file_arg]);
+        Sink {
+            addr,
+            file: file.to_path_buf(),
+            _child: child,
+        }
+    }
+
+    /// Stops the receiver (its file stays).
+    pub fn stop(self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bodies received so far, one per POST.
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.file)
+    }
+}
+
+/// The JSON values of a JSON-lines file (missing file: none; unparsable lines are skipped).
+pub fn read_json_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Starts one of the project's test servers and waits for its `listening on ADDR` line.
+fn start_own_server(binary: &str, args: &[&str]) -> (Child, SocketAddr) {
+    let mut cmd = Command::new(crate::own_binary(binary));
+    cmd.args(args);
+    let (child, line) = crate::process::spawn_until_line(
+        binary,
+        cmd,
+        |l| l.starts_with("listening on "),
+        Duration::from_secs(10),
+    );
+    let addr = line.trim_start_matches("listening on ").parse().unwrap();
+    (child, addr)
 }
 
 /// Envoy with `filters` in front of a fresh echo upstream.

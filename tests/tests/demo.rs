@@ -127,6 +127,7 @@ fn readme_curl_examples_behave_as_documented() {
         "the README should show denied and allowed requests"
     );
     let echo = Echo::start();
+    let audit_dir = pavise_tests::envoy::TempDir::new("pavise-demo-audit");
     let ports = DemoPorts {
         listener: 0,
         admin: 0,
@@ -135,6 +136,7 @@ fn readme_curl_examples_behave_as_documented() {
             .join("target/wasm32-wasip1/release")
             .display()
             .to_string(),
+        audit_log: audit_dir.0.join("audit.jsonl").display().to_string(),
     };
     let envoy = Envoy::start(&demo_config(&ports), &[]);
     for ex in &examples {

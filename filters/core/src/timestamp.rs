@@ -29,6 +29,17 @@ impl Timestamp {
     }
 }
 
+/// RFC 3339 in UTC with milliseconds (`2026-11-23T08:30:33.125Z`), from Unix nanoseconds.
+pub fn rfc3339_millis(unix_nanos: u64) -> String {
+    let millis = unix_nanos / 1_000_000;
+    let seconds = i64::try_from(millis / 1000).unwrap_or(i64::MAX);
+    let base = Timestamp(seconds).to_rfc3339();
+    match base.strip_suffix('Z') {
+        Some(stem) => format!("{stem}.{:03}Z", millis % 1000),
+        None => base,
+    }
+}
+
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -53,6 +64,15 @@ impl JsonSchema for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn millisecond_timestamps() {
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(1_795_422_633_125_999_999),
+            "2026-11-23T08:30:33.125Z"
+        );
+    }
 
     #[test]
     fn parses_rfc3339_with_offsets() {

@@ -222,6 +222,62 @@ pub fn now_unix_seconds() -> Result<i64, HostError> {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
 }
 
+/// Wall-clock time in Unix nanoseconds.
+pub fn now_unix_nanos() -> Result<u64, HostError> {
+    let now = host("get_current_time", hostcalls::get_current_time())?;
+    Ok(now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)))
+}
+
+/// A numeric property (Envoy encodes integers as 8 little-endian bytes), e.g.
+/// `["response", "code"]`.
+pub fn property_u64(path: &[&str]) -> Option<u64> {
+    let bytes = property_bytes(path)?;
+    let array: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(array))
+}
+
+/// Asks for `on_tick` every `period` on the root context.
+pub fn set_tick_period(period: std::time::Duration) -> Result<(), HostError> {
+    host("set_tick_period", hostcalls::set_tick_period(period))
+}
+
+/// POSTs `body` to an Envoy cluster from the root context; the answer arrives at the root's
+/// `on_http_call_response` with the returned token.
+pub fn post_to_cluster(
+    cluster: &str,
+    authority: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    timeout: std::time::Duration,
+) -> Result<u32, HostError> {
+    host(
+        "dispatch_http_call",
+        hostcalls::dispatch_http_call(
+            cluster,
+            vec![
+                (":method", "POST"),
+                (":path", path),
+                (":authority", authority),
+                ("content-type", content_type),
+            ],
+            Some(body),
+            vec![],
+            timeout,
+        ),
+    )
+}
+
+/// The `:status` of the HTTP call whose answer is being handled, if it is a number.
+pub fn http_call_status() -> Option<u16> {
+    match hostcalls::get_map_value(MapType::HttpCallResponseHeaders, ":status") {
+        Ok(Some(s)) => s.parse().ok(),
+        _ => None,
+    }
+}
+
 /// A counter defined once at configure time. If the host refused to define it, increments are
 /// silently skipped: a missing metric must never fail a request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -242,8 +298,14 @@ impl Counter {
     }
 
     pub fn inc(&self) {
-        if let Some(id) = self.0 {
-            let _ = hostcalls::increment_metric(id, 1);
+        self.add(1);
+    }
+
+    pub fn add(&self, n: u64) {
+        if let (Some(id), Ok(n)) = (self.0, i64::try_from(n)) {
+            if n > 0 {
+                let _ = hostcalls::increment_metric(id, n);
+            }
         }
     }
 }

@@ -1,0 +1,196 @@
+//! The event builder, trace ids, scope and sampling.
+
+use super::*;
+use crate::policy::parse;
+
+fn policy(json: &str) -> AuditPolicy {
+    parse(json.as_bytes()).unwrap()
+}
+
+fn facts(path: &str) -> RequestFacts {
+    let headers = HeaderList::from_pairs(&[
+        (":method", "POST"),
+        (":authority", "api.example.com"),
+        (":path", path),
+        ("x-request-id", "5f1c2a3b-0000-4000-8000-000000000001"),
+        (
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ),
+        ("user-agent", "curl/8 (jane@example.com)"),
+        ("authorization", "Bearer SECRET-TOKEN-1"),
+        ("cookie", "session=SECRET-COOKIE-2"),
+        ("x-api-key", "SECRET-KEY-3"),
+    ]);
+    RequestFacts::capture(&headers, 1_795_420_800_123_000_000, &policy("{}"))
+}
+
+fn end() -> EndFacts {
+    EndFacts {
+        status: 200,
+        source_address: Some("127.0.0.1:5555".into()),
+        duration_ms: Some(1.5),
+        request_bytes: Some(120),
+        response_bytes: Some(340),
+    }
+}
+
+fn verdict(filter: &str, outcome: Outcome, reason: &str) -> Verdict {
+    let mut v = Verdict::new(filter, outcome);
+    if !reason.is_empty() {
+        v.reason = Some(reason.into());
+    }
+    v
+}
+
+#[test]
+fn allowed_event_has_every_field() {
+    let mut auth = verdict("auth", Outcome::Allowed, "");
+    auth.client_id = Some("ci".into());
+    let e = build_event(&facts("/orders?id=7&token=SECRET-4"), &end(), &[auth]);
+    let json: serde_json::Value = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["schema_version"], "1");
+    assert_eq!(json["timestamp"], "2026-11-23T08:00:00.123Z");
+    assert_eq!(json["request_id"], "5f1c2a3b-0000-4000-8000-000000000001");
+    assert_eq!(json["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(json["client_id"], "ci");
+    assert_eq!(json["source_address"], "127.0.0.1:5555");
+    assert_eq!(json["method"], "POST");
+    assert_eq!(json["host"], "api.example.com");
+    assert_eq!(json["path"], "/orders?id=7&token=[REDACTED]");
+    assert_eq!(json["status"], 200);
+    assert_eq!(json["outcome"], "allowed");
+    assert_eq!(json["decided_by"], serde_json::Value::Null);
+    assert!(json.get("flagged_by").is_none());
+    assert_eq!(json["duration_ms"], 1.5);
+    assert_eq!(json["request_bytes"], 120);
+    assert_eq!(json["response_bytes"], 340);
+    assert_eq!(json["user_agent"], "curl/8 ([EMAIL])");
+}
+
+#[test]
+fn no_secret_reaches_an_event() {
+    let e = build_event(&facts("/x?api_key=SECRET-5&password=SECRET-6"), &end(), &[]);
+    let text = serde_json::to_string(&e).unwrap();
+    for secret in ["SECRET", "jane@example.com"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
+
+#[test]
+fn denial_names_the_deciding_filter() {
+    let e = build_event(
+        &facts("/x"),
+        &EndFacts {
+            status: 403,
+            ..end()
+        },
+        &[
+            verdict("cors", Outcome::Allowed, ""),
+            verdict("screen", Outcome::Flagged, "sqli"),
+            verdict("auth", Outcome::Denied, "out_of_scope"),
+        ],
+    );
+    assert_eq!(e.outcome, EventOutcome::Denied);
+    let d = e.decided_by.unwrap();
+    assert_eq!(
+        (d.filter.as_str(), d.reason.as_deref()),
+        ("auth", Some("out_of_scope"))
+    );
+    assert_eq!(e.flagged_by.len(), 1);
+    assert_eq!(e.flagged_by[0].filter, "screen");
+}
+
+#[test]
+fn rule_ids_are_carried() {
+    let mut v = verdict("screen", Outcome::Denied, "sqli");
+    v.rule_id = Some("sqli-001".into());
+    let e = build_event(&facts("/x"), &end(), &[v]);
+    assert_eq!(e.decided_by.unwrap().rule_id.as_deref(), Some("sqli-001"));
+}
+
+#[test]
+fn trace_ids() {
+    assert_eq!(
+        trace_id(b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").as_deref(),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+    for bad in [
+        &b"00-00000000000000000000000000000000-00f067aa0ba902b7-01"[..],
+        b"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+        b"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+        b"00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+        b"garbage",
+        b"\xff",
+    ] {
+        assert_eq!(trace_id(bad), None, "{}", String::from_utf8_lossy(bad));
+    }
+    // A future version may append fields.
+    assert!(trace_id(b"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-xx").is_some());
+}
+
+#[test]
+fn missing_headers_do_not_fail() {
+    let f = RequestFacts::capture(&HeaderList::default(), 0, &policy("{}"));
+    assert_eq!(f.path, "/");
+    assert_eq!(f.request_id, None);
+    let e = build_event(&f, &EndFacts::default(), &[]);
+    assert_eq!(e.status, 0);
+}
+
+#[test]
+fn scope_and_sampling() {
+    let allowed = [verdict("auth", Outcome::Allowed, "")];
+    let denied = [verdict("auth", Outcome::Denied, "missing")];
+    let flagged = [verdict("screen", Outcome::Flagged, "xss")];
+    let p = policy(r#"{"exclude": [{"path_prefix": "/healthz"}]}"#);
+    assert!(!should_log(&p, &facts("/healthz"), "/healthz", &allowed));
+    assert!(should_log(&p, &facts("/healthz"), "/healthz", &denied));
+    assert!(should_log(&p, &facts("/orders"), "/orders", &allowed));
+
+    let p = policy(r#"{"include": [{"path_prefix": "/api/"}]}"#);
+    assert!(!should_log(&p, &facts("/other"), "/other", &[]));
+    assert!(should_log(&p, &facts("/api/x"), "/api/x", &[]));
+    assert!(should_log(&p, &facts("/other"), "/other", &flagged));
+
+    let never = policy(r#"{"sample_allowed": 0.0}"#);
+    assert!(!should_log(&never, &facts("/x"), "/x", &allowed));
+    assert!(should_log(&never, &facts("/x"), "/x", &denied));
+}
+
+#[test]
+fn sampling_rate_is_honoured_and_stable_per_request_id() {
+    let p = policy(r#"{"sample_allowed": 0.25}"#);
+    let mut logged = 0;
+    for i in 0..10_000 {
+        let mut f = facts("/x");
+        f.request_id = Some(format!("req-{i}"));
+        let first = should_log(&p, &f, "/x", &[]);
+        f.start_unix_nanos += 1;
+        assert_eq!(
+            first,
+            should_log(&p, &f, "/x", &[]),
+            "decided by the id alone"
+        );
+        logged += usize::from(first);
+    }
+    assert!((2300..2700).contains(&logged), "{logged} of 10000 at 25%");
+}
+
+/// `UPDATE_SCHEMAS=1 cargo test -p pavise-audit` regenerates the checked-in schema.
+#[test]
+fn checked_in_event_schema_is_current() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../policies/schemas/audit-event.schema.json"
+    );
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(path, schema()).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        checked_in == schema(),
+        "{path} is stale: run UPDATE_SCHEMAS=1 cargo test -p pavise-audit"
+    );
+}
