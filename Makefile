@@ -48,7 +48,7 @@ endif
 	@$(ENVOY) --version | grep -o 'version: [^ ]*' || { echo "no usable Envoy at $(ENVOY)"; exit 1; }
 
 run: build envoy
-	cargo build --release -p pavise-tests --bin pavise-echo
+	cargo build --release -p pavise-tests --bin pavise-echo --bin pavise-sink
 	@scripts/run.sh
 
 test: build envoy test-deps

@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}
-LISTEN=8080 ADMIN=9901 UPSTREAM=8081
+LISTEN=8080 ADMIN=9901 UPSTREAM=8081 AUDIT_SINK=4318
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $LISTEN $ADMIN $UPSTREAM; do
+for p in $LISTEN $ADMIN $UPSTREAM $AUDIT_SINK; do
   if port_busy "$p"; then
     echo "make run: 127.0.0.1:$p is already in use (another 'make run'?); stop it first." >&2
     exit 1
@@ -26,6 +26,9 @@ stop() {
 trap stop EXIT INT TERM
 
 target/release/pavise-echo "127.0.0.1:$UPSTREAM" > .run/echo.log 2>&1 &
+pids+=($!)
+# The audit HTTP sink: an OTLP/HTTP stand-in that appends each batch to .run/otlp.jsonl.
+target/release/pavise-sink "127.0.0.1:$AUDIT_SINK" .run/otlp.jsonl > .run/sink.log 2>&1 &
 pids+=($!)
 "$ENVOY" -c envoy/envoy.yaml --disable-hot-restart --concurrency 1 --log-level info \
   > .run/envoy.log 2>&1 &
@@ -51,6 +54,7 @@ Try:
   curl -i http://127.0.0.1:$LISTEN/api/orders
   curl -i -H 'x-api-key: demo-ci-key-8d1f0c5e7a2b4c69b3e1' http://127.0.0.1:$LISTEN/api/orders
   curl -s http://127.0.0.1:$ADMIN/stats/prometheus | grep pavise_
+Audit events: .run/audit.jsonl (one JSON object per line), .run/otlp.jsonl (OTLP batches)
 Logs: .run/envoy.log (Envoy and the filters' JSON decision lines), .run/echo.log
 Press Ctrl-C to stop.
 MSG

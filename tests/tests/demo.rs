@@ -10,9 +10,10 @@
 )]
 
 use pavise_tests::demo::{demo_config, shipped_path, DemoPorts};
-use pavise_tests::envoy::{Echo, Envoy};
+use pavise_tests::envoy::{read_json_lines, Echo, Envoy};
 use pavise_tests::http::{send, Response};
 use pavise_tests::workspace_root;
+use std::time::Duration;
 
 #[test]
 fn shipped_config_is_current() {
@@ -128,6 +129,7 @@ fn readme_curl_examples_behave_as_documented() {
     );
     let echo = Echo::start();
     let audit_dir = pavise_tests::envoy::TempDir::new("pavise-demo-audit");
+    let sink = pavise_tests::envoy::Sink::start("127.0.0.1:0", &audit_dir.0.join("otlp.jsonl"));
     let ports = DemoPorts {
         listener: 0,
         admin: 0,
@@ -137,6 +139,7 @@ fn readme_curl_examples_behave_as_documented() {
             .display()
             .to_string(),
         audit_log: audit_dir.0.join("audit.jsonl").display().to_string(),
+        audit_sink: sink.addr,
     };
     let envoy = Envoy::start(&demo_config(&ports), &[]);
     for ex in &examples {
@@ -160,4 +163,24 @@ fn readme_curl_examples_behave_as_documented() {
             r.text()
         );
     }
+
+    // The audit filter wrote one event per request, but for the excluded /healthz, to both sinks.
+    let audited = examples
+        .iter()
+        .filter(|ex| !ex.path.starts_with("/healthz"))
+        .count();
+    let local = audit_dir.0.join("audit.jsonl");
+    pavise_tests::process::wait_for("the demo's audit events", Duration::from_secs(10), || {
+        let lines = read_json_lines(&local).len();
+        let shipped: usize = sink
+            .bodies()
+            .iter()
+            .map(|b| {
+                b["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+                    .as_array()
+                    .map_or(0, Vec::len)
+            })
+            .sum();
+        (lines == audited && shipped == audited).then_some(())
+    });
 }

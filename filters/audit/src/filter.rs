@@ -67,6 +67,9 @@ struct HttpState {
     outbox: RefCell<Outbox<QueuedEvent>>,
     /// The totals already added to the counters.
     counted: Cell<Totals>,
+    /// Whether the "buffer full" warning was logged since the buffer last had room: one line
+    /// per episode, not one per dropped event.
+    warned_full: Cell<bool>,
 }
 
 struct Loaded {
@@ -204,6 +207,7 @@ impl RootContext for AuditRoot {
             })),
             config,
             counted: Cell::new(Totals::default()),
+            warned_full: Cell::new(false),
         });
         if let Some(h) = &http {
             // Tick often enough to honour the flush interval and the backoff closely.
@@ -332,10 +336,15 @@ impl HttpContext for AuditStream {
                 Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, queued).is_ok(),
                 Err(_) => false,
             };
-            if !pushed {
+            if pushed {
+                http.warned_full.set(false);
+            } else if !http.warned_full.replace(true) {
                 host::log(
                     LogLevel::Warn,
-                    &format!("{FILTER_NAME}: audit sink buffer full; event dropped"),
+                    &format!(
+                        "{FILTER_NAME}: audit sink buffer full; dropping events until it drains \
+                         (see pavise_audit_sink_dropped)"
+                    ),
                 );
             }
             state.count_sink();

@@ -143,6 +143,40 @@ mod tests {
         );
     }
 
+    /// The body deserializes as the collector's own type, with the values intact.
+    #[test]
+    fn otlp_body_is_a_real_export_logs_service_request() {
+        use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+        use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+        let body = render_batch(
+            SinkFormat::Otlp,
+            &[queued("r1", true)],
+            1_795_420_801_000_000_000,
+        );
+        let request: ExportLogsServiceRequest = serde_json::from_str(&body).unwrap();
+        let record = &request.resource_logs[0].scope_logs[0].log_records[0];
+        assert_eq!(record.time_unix_nano, 1_795_420_800_000_000_000);
+        assert_eq!(record.severity_number, 13);
+        assert_eq!(hex_of(&record.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
+        let Some(Any::StringValue(text)) = record.body.as_ref().and_then(|b| b.value.clone())
+        else {
+            panic!("body is not a string: {:?}", record.body);
+        };
+        let event: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(event["request_id"], "r1");
+        let status = record
+            .attributes
+            .iter()
+            .find(|a| a.key == "http.response.status_code")
+            .and_then(|a| a.value.clone())
+            .and_then(|v| v.value);
+        assert_eq!(status, Some(Any::IntValue(401)));
+    }
+
+    fn hex_of(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     #[test]
     fn json_array() {
         let body = render_batch(SinkFormat::JsonArray, &[queued("r1", false)], 0);
