@@ -5,6 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pavise_auth::decision::Authenticator;
+use pavise_core::headers::HeaderList;
 use pavise_microbench::{example_policy, typical_request};
 use std::hint::black_box;
 
@@ -34,6 +35,73 @@ fn auth(c: &mut Criterion) {
     g.finish();
 }
 
+fn cors(c: &mut Criterion) {
+    let e = match pavise_cors::engine::CorsEngine::from_json(&example_policy("cors")) {
+        Ok(e) => e,
+        Err(e) => panic!("example cors policy: {e}"),
+    };
+    let mut g = c.benchmark_group("cors");
+    let plain = with_origin("/api/orders", None);
+    g.bench_function("no origin", |b| b.iter(|| e.decide(black_box(&plain))));
+    let allowed = with_origin("/api/orders", Some("https://eu.app.example.com"));
+    g.bench_function("allowed origin (wildcard)", |b| {
+        b.iter(|| e.decide(black_box(&allowed)))
+    });
+    let denied = with_origin("/api/orders", Some("https://evil-app.example.com"));
+    g.bench_function("denied origin", |b| b.iter(|| e.decide(black_box(&denied))));
+    let mut preflight = with_origin("/api/orders", Some("http://localhost:5173"));
+    preflight = HeaderList::new(
+        preflight
+            .iter()
+            .map(|(n, v)| {
+                let v = if n == ":method" { &b"OPTIONS"[..] } else { v };
+                (n.to_string(), v.to_vec())
+            })
+            .chain([
+                ("access-control-request-method".to_string(), b"PUT".to_vec()),
+                (
+                    "access-control-request-headers".to_string(),
+                    b"content-type, x-api-key".to_vec(),
+                ),
+            ])
+            .collect(),
+    );
+    g.bench_function("preflight", |b| b.iter(|| e.decide(black_box(&preflight))));
+    g.finish();
+}
+
+fn with_origin(path: &str, origin: Option<&str>) -> HeaderList {
+    let base = typical_request("k", path);
+    HeaderList::new(
+        base.iter()
+            .filter(|(n, _)| *n != "origin")
+            .map(|(n, v)| (n.to_string(), v.to_vec()))
+            .chain(origin.map(|o| ("origin".to_string(), o.as_bytes().to_vec())))
+            .collect(),
+    )
+}
+
+fn audit(c: &mut Criterion) {
+    use pavise_audit::event::{build_event, EndFacts, RequestFacts};
+    let policy = match pavise_audit::policy::parse(&example_policy("audit")) {
+        Ok(p) => p,
+        Err(e) => panic!("example audit policy: {e}"),
+    };
+    let mut g = c.benchmark_group("audit");
+    let request = typical_request(
+        "k",
+        "/api/orders?page=2&access_token=abc&email=a%40b.example",
+    );
+    g.bench_function("capture + build + serialise", |b| {
+        b.iter(|| {
+            let facts = RequestFacts::capture(black_box(&request), 1, &policy);
+            let event = build_event(&facts, &EndFacts::default(), &[]);
+            serde_json::to_string(&event).unwrap_or_default()
+        })
+    });
+    g.finish();
+}
+
 fn core(c: &mut Criterion) {
     let mut g = c.benchmark_group("core");
     g.bench_function("normalize_path", |b| {
@@ -42,5 +110,5 @@ fn core(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, auth, core);
+criterion_group!(benches, auth, cors, audit, core);
 criterion_main!(benches);
