@@ -8,8 +8,9 @@
 //! log) and to the HTTP sink ([`outbox`] batches and retries, [`sink`] renders OTLP or a JSON
 //! array).
 //!
-//! Everything but [`filter`] is plain Rust and unit-tested natively; [`filter`] is the
-//! proxy-wasm glue, built only for `wasm32`.
+//! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
+//! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
+//! filter) are proxy-wasm code, built only for `wasm32`.
 
 // Tests may panic: that is how they fail.
 #![cfg_attr(
@@ -30,6 +31,8 @@ pub mod sink;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;
+#[cfg(target_arch = "wasm32")]
+pub mod stage;
 
 /// The filter's name in logs and metric names.
 pub const FILTER_NAME: &str = "pavise.audit";

@@ -6,8 +6,9 @@
 //! route rules. Per request, the filter hands it the headers and the time and gets back an
 //! [`decision::AuthDecision`]: allow (with the header edits to make) or deny (with a reason).
 //!
-//! Everything but [`filter`] is plain Rust and unit-tested natively; [`filter`] is the
-//! proxy-wasm glue, built only for `wasm32`.
+//! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
+//! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
+//! filter) are proxy-wasm code, built only for `wasm32`.
 
 // Tests may panic: that is how they fail.
 #![cfg_attr(
@@ -27,6 +28,8 @@ pub mod policy;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;
+#[cfg(target_arch = "wasm32")]
+pub mod stage;
 
 /// The filter's name in logs and metric names.
 pub const FILTER_NAME: &str = "pavise.auth";

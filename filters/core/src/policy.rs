@@ -73,6 +73,23 @@ impl PolicyErrors {
     pub fn errors(&self) -> &[PolicyError] {
         &self.0
     }
+
+    /// The same errors for a policy embedded as member `field` of a larger document
+    /// (`$.keys[0]` becomes `$.auth.keys[0]`).
+    pub fn nested(self, field: &str) -> PolicyErrors {
+        PolicyErrors(
+            self.0
+                .into_iter()
+                .map(|e| {
+                    let rest = e.path.as_str().strip_prefix('$').unwrap_or_default();
+                    PolicyError {
+                        path: JsonPath(format!("$.{field}{rest}")),
+                        reason: e.reason,
+                    }
+                })
+                .collect(),
+        )
+    }
 }
 
 impl fmt::Display for PolicyErrors {
@@ -264,6 +281,20 @@ mod tests {
         assert!(
             e.starts_with("$.items[0].size: invalid type: string"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn nested_errors_gain_the_member_name() {
+        let e = parse_policy::<Outer>(br#"{"items":[{"name":""}]}"#).unwrap_err();
+        assert_eq!(
+            e.nested("auth").to_string(),
+            "$.auth.items[0].name: must not be empty"
+        );
+        let e = parse_policy::<Outer>(b"{}").unwrap_err();
+        assert_eq!(
+            e.nested("cors").to_string(),
+            "$.cors: missing field `items`"
         );
     }
 

@@ -7,8 +7,9 @@
 //! 204, or refused (403 in `enforce` mode, passed without CORS headers in `report` mode).
 //! [`origin`] owns parsing and matching origins.
 //!
-//! Everything but [`filter`] is plain Rust and unit-tested natively; [`filter`] is the
-//! proxy-wasm glue, built only for `wasm32`.
+//! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
+//! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
+//! filter) are proxy-wasm code, built only for `wasm32`.
 
 // Tests may panic: that is how they fail.
 #![cfg_attr(
@@ -28,6 +29,8 @@ pub mod policy;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;
+#[cfg(target_arch = "wasm32")]
+pub mod stage;
 
 /// The filter's name in logs and metric names.
 pub const FILTER_NAME: &str = "pavise.cors";

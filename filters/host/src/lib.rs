@@ -9,6 +9,8 @@
 //! Only the calls Pavise needs are here; each filter crate stays a thin layer between these and
 //! its pure decision code.
 
+pub mod stage;
+
 use pavise_core::denial::DenialResponse;
 use pavise_core::headers::{HeaderEdit, HeaderList};
 use proxy_wasm::hostcalls;
@@ -54,6 +56,30 @@ pub fn plugin_configuration() -> Result<Vec<u8>, HostError> {
         hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX),
     )
     .map(Option::unwrap_or_default)
+}
+
+/// What a filter stage did with a request at its headers: let it go on, or answer it (a
+/// denial, a preflight), and the verdict it reached for the audit filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub answered: bool,
+    pub verdict: Option<pavise_core::verdict::Verdict>,
+}
+
+impl Step {
+    pub fn next(verdict: Option<pavise_core::verdict::Verdict>) -> Step {
+        Step {
+            answered: false,
+            verdict,
+        }
+    }
+
+    pub fn answered(verdict: Option<pavise_core::verdict::Verdict>) -> Step {
+        Step {
+            answered: true,
+            verdict,
+        }
+    }
 }
 
 /// Loads and parses the policy at `on_configure`. On failure it logs

@@ -1,0 +1,329 @@
+//! The audit stage: the per-request glue of the audit filter, shared by the standalone audit
+//! filter ([`crate::filter`]) and the combined Pavise filter. It captures the request at its
+//! headers, builds the event when the stream ends (`on_log`, which Envoy calls for every
+//! stream, including those a later filter answered itself), publishes it for the local access
+//! log and hands it to the HTTP sink's outbox, which [`SinkFlusher`] empties from the root
+//! context on a timer. No policy logic lives here.
+//!
+//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
+//! - `pavise_audit_events`: events written;
+//! - `pavise_audit_skipped`: allowed requests not logged (out of scope or not sampled);
+//! - `pavise_audit_sink_sent`, `pavise_audit_sink_retried`, `pavise_audit_sink_dropped`:
+//!   events delivered to the HTTP sink, re-sent after a failed batch, lost to a full buffer;
+//! - `pavise_audit_sink_failed_batches`: POSTs that failed (error status, timeout, no cluster);
+//! - `pavise_audit_denied_sink_full`: requests answered 503 (`on_sink_failure: deny`);
+//! - `pavise_audit_internal_error`: a host call failed while building or publishing an event.
+
+use crate::event::{build_event, should_log, EndFacts, RequestFacts};
+use crate::outbox::{Limits, Outbox, Totals};
+use crate::policy::{AuditPolicy, HttpSink, OnSinkFailure};
+use crate::sink::{render_batch, QueuedEvent, CONTENT_TYPE};
+use crate::{EVENT_PROPERTY, FILTER_NAME};
+use pavise_core::denial::Denial;
+use pavise_core::headers::HeaderList;
+use pavise_core::metrics::metric_name;
+use pavise_core::path::normalize_path;
+use pavise_core::policy::PolicyErrors;
+use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::verdict::{Outcome, Verdict};
+use pavise_host::{self as host, Counter, HostError, Step};
+use proxy_wasm::types::LogLevel;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+
+struct Counters {
+    events: Counter,
+    skipped: Counter,
+    sent: Counter,
+    retried: Counter,
+    dropped: Counter,
+    failed_batches: Counter,
+    denied_sink_full: Counter,
+    internal_error: Counter,
+}
+
+impl Counters {
+    fn define() -> Counters {
+        let c = |name: &str| Counter::define(&metric_name("audit", &[name]));
+        Counters {
+            events: c("events"),
+            skipped: c("skipped"),
+            sent: c("sink_sent"),
+            retried: c("sink_retried"),
+            dropped: c("sink_dropped"),
+            failed_batches: c("sink_failed_batches"),
+            denied_sink_full: c("denied_sink_full"),
+            internal_error: c("internal_error"),
+        }
+    }
+}
+
+/// The HTTP sink's live state, shared by the root (which sends) and the streams (which push).
+struct HttpState {
+    config: HttpSink,
+    outbox: RefCell<Outbox<QueuedEvent>>,
+    /// The totals already added to the counters.
+    counted: Cell<Totals>,
+    /// Whether the "buffer full" warning was logged since the buffer last had room: one line
+    /// per episode, not one per dropped event.
+    warned_full: Cell<bool>,
+}
+
+/// The audit filter's work, loaded from a policy.
+pub struct AuditStage {
+    policy: AuditPolicy,
+    http: Option<HttpState>,
+    counters: Counters,
+}
+
+/// What a stream keeps from its request headers to its end.
+#[derive(Default)]
+pub struct AuditMemo {
+    request: Option<RequestFacts>,
+    /// This filter's own refusal (sink full).
+    own_verdict: Option<Verdict>,
+}
+
+impl AuditStage {
+    /// Brings the sink counters up to the outbox's totals.
+    fn count_sink(&self) {
+        let Some(http) = &self.http else { return };
+        let Ok(outbox) = http.outbox.try_borrow() else {
+            return;
+        };
+        let now = outbox.totals();
+        let before = http.counted.replace(now);
+        self.counters.sent.add(now.sent.saturating_sub(before.sent));
+        self.counters
+            .retried
+            .add(now.retried.saturating_sub(before.retried));
+        self.counters
+            .dropped
+            .add(now.dropped.saturating_sub(before.dropped));
+        self.counters
+            .failed_batches
+            .add(now.failed_batches.saturating_sub(before.failed_batches));
+    }
+
+    fn sink_full(&self) -> bool {
+        self.http
+            .as_ref()
+            .and_then(|h| h.outbox.try_borrow().ok().map(|o| o.is_full()))
+            .unwrap_or(false)
+    }
+}
+
+/// Sends the HTTP sink's batches from the root context: one POST in flight at a time.
+#[derive(Debug, Default)]
+pub struct SinkFlusher {
+    /// The token of the batch POST awaiting its answer.
+    in_flight: Option<u32>,
+}
+
+impl SinkFlusher {
+    /// The answer to a POST arrived (the root context's `on_http_call_response`).
+    pub fn on_http_call_response(&mut self, state: &AuditStage, token: u32) {
+        if self.in_flight != Some(token) {
+            return;
+        }
+        self.in_flight = None;
+        let delivered = host::http_call_status().is_some_and(|s| (200..300).contains(&s));
+        Self::settle(state, delivered);
+    }
+
+    fn settle(state: &AuditStage, delivered: bool) {
+        let Some(http) = &state.http else { return };
+        let now_ms = now_ms();
+        if let Ok(mut outbox) = http.outbox.try_borrow_mut() {
+            outbox.settle(now_ms, delivered);
+        }
+        if !delivered {
+            host::log(
+                LogLevel::Warn,
+                &format!(
+                    "{FILTER_NAME}: audit sink cluster '{}' did not take a batch; retrying with backoff",
+                    http.config.cluster
+                ),
+            );
+        }
+        state.count_sink();
+    }
+
+    /// Sends the next batch if one is due (the root context's `on_tick`).
+    pub fn flush(&mut self, state: &AuditStage) {
+        let Some(http) = &state.http else { return };
+        if self.in_flight.is_some() {
+            return;
+        }
+        let now = host::now_unix_nanos().unwrap_or_default();
+        let batch = match http.outbox.try_borrow_mut() {
+            Ok(mut outbox) => outbox.next_batch(now / 1_000_000),
+            Err(_) => None,
+        };
+        let Some(batch) = batch else { return };
+        let body = render_batch(http.config.format, &batch.events, now);
+        let authority = http
+            .config
+            .authority
+            .as_deref()
+            .unwrap_or(&http.config.cluster);
+        match host::post_to_cluster(
+            &http.config.cluster,
+            authority,
+            &http.config.path,
+            CONTENT_TYPE,
+            body.as_bytes(),
+            Duration::from_millis(u64::from(http.config.timeout_ms)),
+        ) {
+            Ok(token) => self.in_flight = Some(token),
+            Err(e) => {
+                host::log(
+                    LogLevel::Warn,
+                    &format!("{FILTER_NAME}: cannot post a batch: {e}"),
+                );
+                Self::settle(state, false);
+            }
+        }
+    }
+}
+
+impl AuditStage {
+    /// Parses the policy and defines the counters.
+    pub fn load(json: &[u8]) -> Result<AuditStage, PolicyErrors> {
+        let policy = crate::policy::parse(json)?;
+        let http = policy.http.clone().map(|config| HttpState {
+            outbox: RefCell::new(Outbox::new(Limits {
+                batch_max_events: config.batch_max_events as usize,
+                flush_interval_ms: u64::from(config.flush_interval_ms),
+                buffer_max_events: config.buffer_max_events as usize,
+                initial_backoff_ms: u64::from(config.initial_backoff_ms),
+                max_backoff_ms: u64::from(config.max_backoff_ms),
+            })),
+            config,
+            counted: Cell::new(Totals::default()),
+            warned_full: Cell::new(false),
+        });
+        Ok(AuditStage {
+            policy,
+            http,
+            counters: Counters::define(),
+        })
+    }
+
+    /// Starts the root context's timer when there is an HTTP sink to flush.
+    pub fn start_timer(&self) -> Result<(), HostError> {
+        match &self.http {
+            // Tick often enough to honour the flush interval and the backoff closely.
+            Some(h) => host::set_tick_period(Duration::from_millis(u64::from(
+                (h.config.flush_interval_ms / 4).clamp(10, 250),
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The line logged once the policy is loaded.
+    pub fn summary(&self) -> String {
+        format!(
+            "{FILTER_NAME}: policy loaded: local sink {}, http sink {}",
+            if self.policy.local.enabled {
+                "on"
+            } else {
+                "off"
+            },
+            self.http
+                .as_ref()
+                .map_or("off", |h| h.config.cluster.as_str())
+        )
+    }
+
+    /// Counts a request refused because a host call failed.
+    pub fn count_internal_error(&self) {
+        self.counters.internal_error.inc();
+    }
+
+    /// Captures the request (already redacted); with `on_sink_failure: deny` and a full
+    /// buffer, answers 503.
+    pub fn on_request_headers(
+        &self,
+        headers: &HeaderList,
+        memo: &mut AuditMemo,
+    ) -> Result<Step, HostError> {
+        let start = host::now_unix_nanos()?;
+        memo.request = Some(RequestFacts::capture(headers, start, &self.policy));
+        if self.policy.on_sink_failure != OnSinkFailure::Deny || !self.sink_full() {
+            return Ok(Step::next(None));
+        }
+        self.counters.denied_sink_full.inc();
+        let denial = Denial::new(
+            503,
+            "audit_unavailable",
+            "the request cannot be audited right now; retry later",
+        )
+        .with_header("retry-after", "1".to_string());
+        let mut verdict = Verdict::new("audit", Outcome::Denied);
+        verdict.reason = Some("sink_full".into());
+        verdict.status = Some(503);
+        memo.own_verdict = Some(verdict);
+        let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
+        host::send_denial(&denial.render(request_id.as_ref()))?;
+        Ok(Step::answered(None))
+    }
+
+    /// Builds and ships the event when the stream ends, from the other filters' `verdicts`.
+    pub fn on_log(&self, memo: &mut AuditMemo, mut verdicts: Vec<Verdict>) {
+        let Some(request) = memo.request.take() else {
+            return;
+        };
+        verdicts.extend(memo.own_verdict.take());
+        let path = normalize_path(&request.path);
+        if !should_log(&self.policy, &request, &path, &verdicts) {
+            self.counters.skipped.inc();
+            return;
+        }
+        let end_nanos = host::now_unix_nanos().unwrap_or(request.start_unix_nanos);
+        let end = EndFacts {
+            status: host::property_u64(&["response", "code"])
+                .and_then(|c| u16::try_from(c).ok())
+                .unwrap_or(0),
+            source_address: host::property_string(&["source", "address"]),
+            duration_ms: Some(end_nanos.saturating_sub(request.start_unix_nanos) as f64 / 1e6),
+            request_bytes: host::property_u64(&["request", "total_size"]),
+            response_bytes: host::property_u64(&["response", "total_size"]),
+        };
+        let event = build_event(&request, &end, &verdicts);
+        self.counters.events.inc();
+        if self.policy.local.enabled {
+            let json = serde_json::to_string(&event).unwrap_or_default();
+            if let Err(e) = host::set_property(&[EVENT_PROPERTY], json.as_bytes()) {
+                self.counters.internal_error.inc();
+                host::log(LogLevel::Error, &format!("{FILTER_NAME}: local sink: {e}"));
+            }
+        }
+        if let Some(http) = &self.http {
+            let queued = QueuedEvent {
+                event,
+                unix_nanos: request.start_unix_nanos,
+            };
+            let pushed = match http.outbox.try_borrow_mut() {
+                Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, queued).is_ok(),
+                Err(_) => false,
+            };
+            if pushed {
+                http.warned_full.set(false);
+            } else if !http.warned_full.replace(true) {
+                host::log(
+                    LogLevel::Warn,
+                    &format!(
+                        "{FILTER_NAME}: audit sink buffer full; dropping events until it drains \
+                         (see pavise_audit_sink_dropped)"
+                    ),
+                );
+            }
+            self.count_sink();
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    host::now_unix_nanos().unwrap_or_default() / 1_000_000
+}

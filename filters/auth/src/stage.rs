@@ -1,0 +1,140 @@
+//! The auth stage: the per-request glue between Envoy and [`Authenticator`], shared by the
+//! standalone auth filter ([`crate::filter`]) and the combined Pavise filter. It decides at the
+//! request headers, applies the edits or sends the denial, counts and logs, and returns the
+//! verdict for the audit filter. No policy logic lives here.
+//!
+//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
+//! - `pavise_auth_allowed`: authenticated requests let through;
+//! - `pavise_auth_public`: requests let through by a public route;
+//! - `pavise_auth_denied_<reason>`: refusals, one counter per [`DenyReason`];
+//! - `pavise_auth_internal_error`: a host call failed and the request was refused (fail closed).
+
+use crate::decision::{AuthDecision, Authenticator, DenyReason};
+use crate::FILTER_NAME;
+use pavise_core::event::{decision_line, RequestSummary};
+use pavise_core::headers::HeaderList;
+use pavise_core::metrics::metric_name;
+use pavise_core::policy::PolicyErrors;
+use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::verdict::{Outcome, Verdict};
+use pavise_host::stage::Stage;
+use pavise_host::{self as host, Counter, HostError, Step};
+use proxy_wasm::types::LogLevel;
+use serde_json::{Map, Value};
+
+struct Counters {
+    allowed: Counter,
+    public: Counter,
+    denied: Vec<(DenyReason, Counter)>,
+    internal_error: Counter,
+}
+
+impl Counters {
+    fn define() -> Counters {
+        Counters {
+            allowed: Counter::define(&metric_name("auth", &["allowed"])),
+            public: Counter::define(&metric_name("auth", &["public"])),
+            denied: DenyReason::ALL
+                .iter()
+                .map(|r| {
+                    (
+                        *r,
+                        Counter::define(&metric_name("auth", &["denied", r.as_str()])),
+                    )
+                })
+                .collect(),
+            internal_error: Counter::define(&metric_name("auth", &["internal_error"])),
+        }
+    }
+
+    fn denied(&self, reason: DenyReason) {
+        if let Some((_, c)) = self.denied.iter().find(|(r, _)| *r == reason) {
+            c.inc();
+        }
+    }
+}
+
+/// The auth filter's per-request work, loaded from a policy.
+pub struct AuthStage {
+    auth: Authenticator,
+    counters: Counters,
+}
+
+impl Stage for AuthStage {
+    type Memo = ();
+    const NAME: &'static str = FILTER_NAME;
+
+    /// `env` references resolve against the VM's environment (the variables listed in
+    /// `vm_config.environment_variables`); the plaintext is hashed and dropped right here.
+    fn load(json: &[u8]) -> Result<AuthStage, PolicyErrors> {
+        let auth = Authenticator::from_json(json, |name| std::env::var(name).ok())?;
+        Ok(AuthStage {
+            auth,
+            counters: Counters::define(),
+        })
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{FILTER_NAME}: policy loaded: {} keys, {} routes",
+            self.auth.policy().keys.len(),
+            self.auth.policy().routes.len()
+        )
+    }
+
+    fn count_internal_error(&self) {
+        self.counters.internal_error.inc();
+    }
+
+    fn on_request_headers(&self, headers: &HeaderList, _memo: &mut ()) -> Result<Step, HostError> {
+        decide_and_apply(self, headers)
+    }
+}
+
+fn decide_and_apply(state: &AuthStage, headers: &HeaderList) -> Result<Step, HostError> {
+    let now = host::now_unix_seconds()?;
+    match state.auth.decide(headers, now) {
+        AuthDecision::Allow(allowed) => {
+            host::edit_request_headers(&allowed.edits)?;
+            if allowed.client.is_some() {
+                state.counters.allowed.inc();
+            } else {
+                state.counters.public.inc();
+            }
+            let mut verdict = Verdict::new("auth", Outcome::Allowed);
+            verdict.client_id = allowed.client.clone();
+            Ok(Step::next(Some(verdict)))
+        }
+        AuthDecision::Deny(refused) => {
+            state.counters.denied(refused.reason);
+            let summary = RequestSummary::from_headers(
+                headers,
+                host::property_string(&["source", "address"]),
+            );
+            let mut details = Map::new();
+            if let Some(id) = &refused.key_id {
+                details.insert("key_id".into(), Value::from(id.as_str()));
+            }
+            if let Some(fp) = &refused.key_fingerprint {
+                details.insert("key_fingerprint".into(), Value::from(fp.as_str()));
+            }
+            host::log(
+                LogLevel::Info,
+                &decision_line(
+                    FILTER_NAME,
+                    "deny",
+                    refused.reason.as_str(),
+                    &summary,
+                    details,
+                ),
+            );
+            let denial = state.auth.denial(&refused);
+            let mut verdict = Verdict::new("auth", Outcome::Denied);
+            verdict.reason = Some(refused.reason.as_str().to_string());
+            verdict.status = Some(denial.status);
+            let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
+            host::send_denial(&denial.render(request_id.as_ref()))?;
+            Ok(Step::answered(Some(verdict)))
+        }
+    }
+}
