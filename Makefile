@@ -17,9 +17,10 @@ export ENVOY
 
 WASM_TARGET := wasm32-wasip1
 WASM_DIR := target/$(WASM_TARGET)/release
-# Every crate under filters/ except the shared libraries is a filter.
-FILTERS := $(filter-out core host,$(notdir $(wildcard filters/*)))
-WASM := $(foreach f,$(FILTERS),$(WASM_DIR)/pavise_$(f).wasm)
+# Every crate under filters/ except the shared libraries is a filter; the combined filter is
+# built on its own (below).
+FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
+WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
 .PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level
 
@@ -31,8 +32,11 @@ wasm-target:
 TRIM := target/release/pavise-wasm-trim
 build: wasm-target
 	cargo build --release --target $(WASM_TARGET) $(foreach f,$(FILTERS),-p pavise-$(f))
+	# Its own invocation: it links the filter crates without their standalone entry points,
+	# and built together with them Cargo would unify the features and link two.
+	cargo build --release --target $(WASM_TARGET) -p pavise-combined
 	cargo build --release -q -p pavise-wasm-trim
-	@for f in $(FILTERS); do \
+	@for f in $(FILTERS) combined; do \
 		if [ -f filters/$$f/callbacks ]; then $(TRIM) $(WASM_DIR)/pavise_$$f.wasm filters/$$f/callbacks; fi; \
 	done
 	@ls -l $(WASM)

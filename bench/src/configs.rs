@@ -188,8 +188,9 @@ pub fn all_configs() -> Vec<BenchConfig> {
 }
 
 /// A complete bootstrap for `config`, listener and admin on ephemeral loopback ports.
-pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr) -> String {
+pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr, audit_sink: SocketAddr) -> String {
     let mut b = Bootstrap::new(config.filters.clone(), upstream);
     b.vhost_extra = config.vhost_extra.clone();
+    b.clusters_extra = pavise_tests::envoy::cluster_yaml("audit_sink", audit_sink);
     bootstrap_yaml(&b)
 }

@@ -145,6 +145,10 @@ fn main() {
     );
     pin(upstream.id(), load_cpu);
     let upstream_addr: SocketAddr = line.trim_start_matches("listening on ").parse().unwrap();
+    // The audit filter's example policy ships events to the `audit_sink` cluster: give it a
+    // receiver, as a deployment would, on the load generator's CPU.
+    let sink = pavise_tests::envoy::Sink::start("127.0.0.1:0", &scratch.0.join("audit.jsonl"));
+    pin(sink.pid(), load_cpu);
 
     let mut configs = all_configs();
     if let Some(only) = &opts.only {
@@ -161,7 +165,7 @@ fn main() {
     let mut envoys: Vec<(Envoy, Measured)> = configs
         .iter()
         .map(|c| {
-            let envoy = Envoy::start(&envoy_yaml(c, upstream_addr), &[]);
+            let envoy = Envoy::start(&envoy_yaml(c, upstream_addr, sink.addr), &[]);
             pin(envoy.pid(), envoy_cpu);
             let idle = rss_kib(envoy.pid());
             let m = Measured {

@@ -438,6 +438,11 @@ impl Sink {
         }
     }
 
+    /// The receiver's process id.
+    pub fn pid(&self) -> u32 {
+        self._child.id()
+    }
+
     /// Stops the receiver (its file stays).
     pub fn stop(self) -> SocketAddr {
         self.addr

@@ -90,16 +90,35 @@ fn request(addr: SocketAddr, id: &str, path: &str, headers: &[(&str, &str)]) -> 
     get(addr, path, &h)
 }
 
+fn chain_audit_policy() -> String {
+    audit_policy(r#""flush_interval_ms": 50"#, "")
+}
+
 #[test]
 fn one_event_per_request_through_the_whole_chain() {
-    let dir = TempDir::new("pavise-audit");
-    let sink = Sink::start("127.0.0.1:0", &dir.0.join("sink.jsonl"));
-    let filters = [
-        FilterSpec::new("audit", &audit_policy(r#""flush_interval_ms": 50"#, "")),
+    one_event_per_request(&[
+        FilterSpec::new("audit", &chain_audit_policy()),
         FilterSpec::new("cors", CORS_POLICY),
         FilterSpec::new("auth", &auth_policy()),
-    ];
-    let (envoy, _echo) = start(&filters, sink.addr, &dir);
+    ]);
+}
+
+/// The same scenario with the same policies in the combined filter: one module, one pass.
+#[test]
+fn one_event_per_request_through_the_combined_filter() {
+    let combined = format!(
+        r#"{{"audit": {}, "cors": {}, "auth": {}}}"#,
+        chain_audit_policy(),
+        CORS_POLICY,
+        auth_policy()
+    );
+    one_event_per_request(&[FilterSpec::new("combined", &combined)]);
+}
+
+fn one_event_per_request(filters: &[FilterSpec]) {
+    let dir = TempDir::new("pavise-audit");
+    let sink = Sink::start("127.0.0.1:0", &dir.0.join("sink.jsonl"));
+    let (envoy, _echo) = start(filters, sink.addr, &dir);
     let addr = envoy.listener;
 
     let r = request(

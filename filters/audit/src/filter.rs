@@ -5,6 +5,7 @@
 use crate::stage::{AuditMemo, AuditStage, SinkFlusher};
 use crate::FILTER_NAME;
 use pavise_core::verdict::{Verdict, VERDICT_FILTERS};
+use pavise_host::stage::Stage;
 use pavise_host::{self as host, HostError};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};

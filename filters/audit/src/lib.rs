@@ -29,7 +29,7 @@ pub mod policy;
 pub mod redact;
 pub mod sink;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 mod filter;
 #[cfg(target_arch = "wasm32")]
 pub mod stage;

@@ -26,6 +26,7 @@ use pavise_core::path::normalize_path;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::verdict::{Outcome, Verdict};
+use pavise_host::stage::Stage;
 use pavise_host::{self as host, Counter, HostError, Step};
 use proxy_wasm::types::LogLevel;
 use std::cell::{Cell, RefCell};
@@ -187,9 +188,12 @@ impl SinkFlusher {
     }
 }
 
-impl AuditStage {
+impl Stage for AuditStage {
+    type Memo = AuditMemo;
+    const NAME: &'static str = FILTER_NAME;
+
     /// Parses the policy and defines the counters.
-    pub fn load(json: &[u8]) -> Result<AuditStage, PolicyErrors> {
+    fn load(json: &[u8]) -> Result<AuditStage, PolicyErrors> {
         let policy = crate::policy::parse(json)?;
         let http = policy.http.clone().map(|config| HttpState {
             outbox: RefCell::new(Outbox::new(Limits {
@@ -210,19 +214,8 @@ impl AuditStage {
         })
     }
 
-    /// Starts the root context's timer when there is an HTTP sink to flush.
-    pub fn start_timer(&self) -> Result<(), HostError> {
-        match &self.http {
-            // Tick often enough to honour the flush interval and the backoff closely.
-            Some(h) => host::set_tick_period(Duration::from_millis(u64::from(
-                (h.config.flush_interval_ms / 4).clamp(10, 250),
-            ))),
-            None => Ok(()),
-        }
-    }
-
     /// The line logged once the policy is loaded.
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String {
         format!(
             "{FILTER_NAME}: policy loaded: local sink {}, http sink {}",
             if self.policy.local.enabled {
@@ -237,13 +230,13 @@ impl AuditStage {
     }
 
     /// Counts a request refused because a host call failed.
-    pub fn count_internal_error(&self) {
+    fn count_internal_error(&self) {
         self.counters.internal_error.inc();
     }
 
     /// Captures the request (already redacted); with `on_sink_failure: deny` and a full
     /// buffer, answers 503.
-    pub fn on_request_headers(
+    fn on_request_headers(
         &self,
         headers: &HeaderList,
         memo: &mut AuditMemo,
@@ -267,6 +260,19 @@ impl AuditStage {
         let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
         host::send_denial(&denial.render(request_id.as_ref()))?;
         Ok(Step::answered(None))
+    }
+}
+
+impl AuditStage {
+    /// Starts the root context's timer when there is an HTTP sink to flush.
+    pub fn start_timer(&self) -> Result<(), HostError> {
+        match &self.http {
+            // Tick often enough to honour the flush interval and the backoff closely.
+            Some(h) => host::set_tick_period(Duration::from_millis(u64::from(
+                (h.config.flush_interval_ms / 4).clamp(10, 250),
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Builds and ships the event when the stream ends, from the other filters' `verdicts`.

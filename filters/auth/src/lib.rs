@@ -26,7 +26,7 @@ pub mod decision;
 pub mod keyring;
 pub mod policy;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 mod filter;
 #[cfg(target_arch = "wasm32")]
 pub mod stage;

@@ -70,6 +70,11 @@ impl std::error::Error for PolicyError {}
 pub struct PolicyErrors(Vec<PolicyError>);
 
 impl PolicyErrors {
+    /// One error.
+    pub fn single(path: &JsonPath, reason: impl Into<String>) -> PolicyErrors {
+        PolicyErrors(vec![PolicyError::new(path, reason)])
+    }
+
     pub fn errors(&self) -> &[PolicyError] {
         &self.0
     }

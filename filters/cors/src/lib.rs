@@ -27,7 +27,7 @@ pub mod engine;
 pub mod origin;
 pub mod policy;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 mod filter;
 #[cfg(target_arch = "wasm32")]
 pub mod stage;

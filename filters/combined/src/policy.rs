@@ -1,0 +1,126 @@
+//! The combined configuration: the filters' own policies as members of one object.
+//!
+//! Splitting is all this crate does with policy text; each member is parsed by its filter's
+//! own parser, so a policy means the same alone and combined.
+
+use pavise_core::policy::{JsonPath, PolicyErrors, Problems};
+use serde_json::Value;
+
+/// The stages, in chain order (see `CHAIN_ORDER` in the tests crate and the README).
+pub const STAGES: [&str; 4] = ["audit", "cors", "auth", "screen"];
+
+/// The stages this build can run.
+pub const BUILT_STAGES: [&str; 3] = ["audit", "cors", "auth"];
+
+/// Each present member's policy text, in chain order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Members(pub Vec<(&'static str, Vec<u8>)>);
+
+impl Members {
+    /// The policy text of `stage`, if present.
+    pub fn get(&self, stage: &str) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == stage)
+            .map(|(_, text)| text.as_slice())
+    }
+}
+
+/// Splits the combined document into its members, refusing unknown or unbuilt stages.
+pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
+    let root = JsonPath::root();
+    let value: Value = serde_json::from_slice(json).map_err(|e| {
+        PolicyErrors::single(
+            &root,
+            format!(
+                "invalid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    let Value::Object(map) = value else {
+        return Err(PolicyErrors::single(
+            &root,
+            "expected an object with the members audit, cors, auth, screen",
+        ));
+    };
+    let mut problems = Problems::new();
+    for name in map.keys() {
+        if !STAGES.contains(&name.as_str()) {
+            problems.push(
+                &root.field(name),
+                format!("unknown filter; expected one of {}", STAGES.join(", ")),
+            );
+        } else if !BUILT_STAGES.contains(&name.as_str()) {
+            problems.push(
+                &root.field(name),
+                "this build of the combined filter has no such stage",
+            );
+        }
+    }
+    problems.into_result()?;
+    let members = BUILT_STAGES
+        .iter()
+        .filter_map(|name| {
+            map.get(*name)
+                .map(|v| (*name, serde_json::to_vec(v).unwrap_or_default()))
+        })
+        .collect::<Vec<_>>();
+    if members.is_empty() {
+        return Err(PolicyErrors::single(&root, "no filter configured"));
+    }
+    Ok(Members(members))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> String {
+        split(json.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn members_in_chain_order() {
+        let m = split(br#"{"auth": {"keys": []}, "audit": {}}"#).unwrap();
+        let names: Vec<&str> = m.0.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["audit", "auth"]);
+        assert_eq!(m.get("auth"), Some(&br#"{"keys":[]}"#[..]));
+        assert_eq!(m.get("cors"), None);
+    }
+
+    #[test]
+    fn bad_documents_are_named() {
+        assert_eq!(
+            err("[]"),
+            "$: expected an object with the members audit, cors, auth, screen"
+        );
+        assert_eq!(err("{}"), "$: no filter configured");
+        assert_eq!(
+            err(r#"{"authn": {}}"#),
+            "$.authn: unknown filter; expected one of audit, cors, auth, screen"
+        );
+        assert!(err("{").starts_with("$: invalid JSON at line 1"));
+    }
+
+    /// The shipped example is the individual example policies, unchanged.
+    #[test]
+    fn example_is_the_individual_examples() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies");
+        let combined: Value = serde_json::from_slice(
+            &std::fs::read(format!("{root}/combined.example.json")).unwrap(),
+        )
+        .unwrap();
+        for name in BUILT_STAGES {
+            let own: Value = serde_json::from_slice(
+                &std::fs::read(format!("{root}/{name}.example.json")).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(
+                combined[name], own,
+                "{name} differs from {name}.example.json"
+            );
+        }
+    }
+}
