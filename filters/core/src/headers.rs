@@ -89,6 +89,13 @@ pub enum HeaderEdit {
     Set(String, String),
 }
 
+/// An HTTP token (RFC 9110): method and header names, media type parts.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// Trims optional whitespace (SP and HTAB) around a header value, as RFC 9110 allows.
 pub fn trim_ows(value: &[u8]) -> &[u8] {
     let start = value

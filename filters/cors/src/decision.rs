@@ -316,7 +316,7 @@ impl CompiledRoute {
             SingleHeader::One(m) => std::str::from_utf8(trim_ows(m)).unwrap_or_default(),
             _ => "",
         };
-        let method_ok = crate::policy::is_token(method)
+        let method_ok = pavise_core::headers::is_token(method)
             && match &self.methods {
                 Allowed::Any => true,
                 Allowed::Listed(list) => list.iter().any(|m| m == method),
@@ -388,7 +388,7 @@ fn requested_headers(headers: &HeaderList) -> Option<Vec<String>> {
     for value in headers.get_all("access-control-request-headers") {
         let text = std::str::from_utf8(value).ok()?;
         for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            if !crate::policy::is_token(name) {
+            if !pavise_core::headers::is_token(name) {
                 return None;
             }
             let lower = name.to_ascii_lowercase();

@@ -21,6 +21,7 @@
 //! an origin with a path, an invalid regex, a negative `max_age`.
 
 use crate::origin::{OriginPattern, PatternError};
+use pavise_core::headers::is_token;
 use pavise_core::policy::{JsonPath, Problems, Validate};
 use pavise_core::route::RouteMatch;
 use schemars::JsonSchema;
@@ -181,13 +182,6 @@ fn default_methods() -> Vec<String> {
 /// The methods browsers normalise to uppercase (Fetch "normalize a method"); any other method,
 /// `PATCH` included, is sent exactly as the page wrote it.
 pub const NORMALISED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
-
-/// An HTTP token (RFC 9110): method and header names.
-pub fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
 
 /// A value Envoy will accept in a response header: visible ASCII and spaces, no control bytes.
 fn is_header_value(s: &str) -> bool {

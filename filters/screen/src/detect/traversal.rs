@@ -1,0 +1,172 @@
+//! Path traversal: `..` segments, NUL bytes, overlong encodings, and well-known OS files, in a
+//! decoded value with `\` read as `/` (Windows servers accept both).
+
+use super::{Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG};
+
+/// Files an attacker reads through traversal or inclusion; matched as path suffixes or
+/// segments, case-insensitively.
+const OS_FILES: [&str; 24] = [
+    "etc/passwd",
+    "etc/shadow",
+    "etc/group",
+    "etc/hosts",
+    "etc/issue",
+    "etc/motd",
+    "etc/crontab",
+    "proc/self/",
+    "proc/version",
+    "windows/win.ini",
+    "win.ini",
+    "boot.ini",
+    "system32/",
+    "windows/system.ini",
+    "system.ini",
+    ".htaccess",
+    ".htpasswd",
+    "web.config",
+    "web-inf/web.xml",
+    ".git/config",
+    ".ssh/id_rsa",
+    ".bash_history",
+    "var/log/",
+    "/.env",
+];
+
+/// The traversal rules that match; `raw` is the value as sent, `decoded` after
+/// [`crate::decode::decode_fully`].
+pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
+    let mut out = Vec::new();
+    let text: Vec<u8> = decoded
+        .iter()
+        .map(|b| {
+            if *b == b'\\' {
+                b'/'
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    if has_dot_dot_segment(&text) {
+        out.push(TRAVERSAL_DOT_DOT);
+    }
+    if decoded.contains(&0) {
+        out.push(TRAVERSAL_NUL);
+    }
+    if has_overlong(raw) {
+        out.push(TRAVERSAL_OVERLONG);
+    }
+    // In the URL path an OS file name is a request for that file; in a parameter only when it
+    // looks like a path (a bare "win.ini" in a search box is not an attack).
+    let haystack = String::from_utf8_lossy(&text);
+    let os_file = OS_FILES.iter().any(|f| {
+        haystack.match_indices(f).any(|(i, _)| {
+            let before = haystack.get(..i).unwrap_or_default();
+            is_path || before.ends_with('/') || before.is_empty() && f.contains('/')
+        })
+    });
+    if os_file {
+        out.push(TRAVERSAL_OS_FILE);
+    }
+    out
+}
+
+/// A `..` that is a whole path segment (`../`, `/..`, `..;/`), or `...`-style variants some
+/// servers collapse (`..../`).
+fn has_dot_dot_segment(text: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(pos) = find(text.get(i..).unwrap_or_default(), b"..") {
+        let start = i + pos;
+        let mut end = start;
+        while text.get(end) == Some(&b'.') {
+            end += 1;
+        }
+        let before_ok =
+            start == 0 || matches!(text.get(start - 1), Some(b'/' | b'=' | b' ' | b'"' | b'\''));
+        let after = text.get(end);
+        let after_ok = matches!(after, None | Some(b'/' | b';' | b'?' | b'#' | 0));
+        if before_ok && after_ok && (after.is_some() || start > 0) {
+            return true;
+        }
+        i = end;
+    }
+    false
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `%c0%ae`-style overlong UTF-8, percent-encoded at any depth, or raw.
+fn has_overlong(raw: &[u8]) -> bool {
+    let once = crate::decode::percent_decode(raw, false);
+    let twice = crate::decode::percent_decode(&once, false);
+    [raw, &once, &twice].iter().any(|v| {
+        v.windows(2)
+            .any(|w| matches!(w, [0xC0 | 0xC1, b] if b & 0xC0 == 0x80))
+            || v.windows(3)
+                .any(|w| matches!(w, [0xE0, b, c] if b & 0xE0 == 0x80 && c & 0xC0 == 0x80))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_fully;
+
+    fn ids(raw: &str, is_path: bool) -> Vec<&'static str> {
+        let decoded = decode_fully(raw.as_bytes(), false, true);
+        detect(raw.as_bytes(), &decoded, is_path)
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    #[test]
+    fn dot_dot_in_every_encoding() {
+        for v in [
+            "../../etc/hosts",
+            "..\\..\\boot",
+            "%2e%2e%2fsecret",
+            "%2E%2E/secret",
+            "%252e%252e%252fsecret",
+            "..%c0%afsecret",
+            "%c0%ae%c0%ae/secret",
+            "..%5c..%5csecret",
+            "/static/..;/admin",
+            "file=../x",
+            "....//....//x",
+            "x/..",
+        ] {
+            assert!(
+                ids(v, false).contains(&"path-001"),
+                "{v}: {:?}",
+                ids(v, false)
+            );
+        }
+    }
+
+    #[test]
+    fn dots_that_are_not_traversal() {
+        for v in ["v1..v2", "wait...", "a.b.c", "1..10", "../", ""] {
+            let found = ids(v, false);
+            if v == "../" {
+                assert!(found.contains(&"path-001"));
+            } else {
+                assert!(!found.contains(&"path-001"), "{v}: {found:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nul_overlong_and_os_files() {
+        assert!(ids("report.pdf%00.jpg", false).contains(&"path-002"));
+        assert!(ids("%c0%ae%c0%ae", false).contains(&"path-004"));
+        assert!(ids("/etc/passwd", false).contains(&"path-003"));
+        assert!(ids("/var/www/../../etc/PASSWD", false).contains(&"path-003"));
+        assert!(ids("C:\\Windows\\win.ini", false).contains(&"path-003"));
+        assert!(ids("/app/.htaccess", true).contains(&"path-003"));
+        // A bare file name in a parameter is not a path.
+        assert!(!ids("how to edit win.ini", false).contains(&"path-003"));
+        assert!(ids("/images/.env", true).contains(&"path-003"));
+    }
+}

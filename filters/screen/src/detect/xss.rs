@@ -1,0 +1,190 @@
+//! XSS: libinjection's HTML5 tokenizer, plus the script-capable constructs it does not flag on
+//! their own (an event handler injected into an attribute, a `javascript:` URL, a bare script
+//! call), checked on a lowercased copy with the whitespace and control bytes browsers ignore
+//! inside a scheme removed.
+
+use super::{Rule, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT};
+
+/// Tags that run script or load active content.
+const TAGS: [&[u8]; 14] = [
+    b"<script",
+    b"</script",
+    b"<iframe",
+    b"<frame",
+    b"<svg",
+    b"<object",
+    b"<embed",
+    b"<applet",
+    b"<meta",
+    b"<base",
+    b"<link",
+    b"<style",
+    b"<math",
+    b"<isindex",
+];
+
+/// URL schemes and CSS constructs that run script.
+const ACTIVE: [&[u8]; 9] = [
+    b"javascript:",
+    b"vbscript:",
+    b"livescript:",
+    b"data:text/html",
+    b"data:image/svg+xml",
+    b"expression(",
+    b"-moz-binding",
+    b"behavior:url(",
+    b"@import",
+];
+
+/// Script sinks and calls typical of payloads.
+const CALLS: [&[u8]; 12] = [
+    b"alert(",
+    b"prompt(",
+    b"confirm(",
+    b"eval(",
+    b"document.cookie",
+    b"document.domain",
+    b"document.write",
+    b"window.location",
+    b"fromcharcode(",
+    b"settimeout(",
+    b"top[",
+    b".innerhtml",
+];
+
+/// DOM event handler attribute names (without `on`).
+const EVENTS: [&str; 44] = [
+    "load",
+    "error",
+    "click",
+    "dblclick",
+    "mouseover",
+    "mouseout",
+    "mouseenter",
+    "mouseleave",
+    "mousedown",
+    "mouseup",
+    "mousemove",
+    "focus",
+    "focusin",
+    "focusout",
+    "blur",
+    "change",
+    "submit",
+    "reset",
+    "select",
+    "input",
+    "keydown",
+    "keyup",
+    "keypress",
+    "abort",
+    "unload",
+    "beforeunload",
+    "resize",
+    "scroll",
+    "toggle",
+    "begin",
+    "end",
+    "animationstart",
+    "animationend",
+    "transitionend",
+    "pointerover",
+    "pointerdown",
+    "pageshow",
+    "hashchange",
+    "message",
+    "wheel",
+    "drag",
+    "drop",
+    "copy",
+    "paste",
+];
+
+/// The XSS rules that match a decoded value.
+pub fn detect(decoded: &[u8]) -> Vec<Rule> {
+    if libinjectionrs::detect_xss(decoded).is_injection() {
+        return vec![XSS_LIBINJECTION];
+    }
+    let lower: Vec<u8> = decoded.iter().map(u8::to_ascii_lowercase).collect();
+    let squeezed: Vec<u8> = lower
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace() && *b >= 0x20)
+        .collect();
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    let script = TAGS.iter().any(|t| contains(&lower, t))
+        || ACTIVE.iter().any(|a| contains(&squeezed, a))
+        || CALLS.iter().any(|c| contains(&squeezed, c))
+        || has_event_handler(&lower);
+    if script {
+        vec![XSS_SCRIPT_CONTEXT]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `on<event>=` starting a word (after a quote, space, slash or the start), as injected into an
+/// attribute: `" onmouseover=alert(1)`.
+fn has_event_handler(lower: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(lower);
+    text.match_indices("on").any(|(i, _)| {
+        let starts_word = i == 0
+            || text
+                .get(..i)
+                .and_then(|b| b.chars().last())
+                .is_some_and(|c| {
+                    matches!(c, ' ' | '"' | '\'' | '/' | '\t' | '\n' | '\r' | '`' | ';')
+                });
+        let rest = text.get(i + 2..).unwrap_or_default();
+        let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
+        let name = rest.get(..name_len).unwrap_or_default();
+        let after = rest.get(name_len..).unwrap_or_default().trim_start();
+        starts_word && EVENTS.contains(&name) && after.starts_with('=')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_fully;
+
+    fn hit(v: &str) -> bool {
+        !detect(&decode_fully(v.as_bytes(), true, true)).is_empty()
+    }
+
+    #[test]
+    fn payloads() {
+        for v in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "\" onmouseover=\"alert(1)",
+            "' autofocus onfocus=prompt(1) x='",
+            "java\tscript:alert(1)",
+            "JaVaScRiPt:alert(document.domain)",
+            "%3Csvg%2Fonload%3Dalert(1)%3E",
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "<iframe src=//evil>",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "x:expression(alert(1))",
+            "<a href=\"&#106;avascript:alert(1)\">",
+        ] {
+            assert!(hit(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn benign_text() {
+        for v in [
+            "Tom & Jerry < 3 friends",
+            "once upon a time",
+            "the phone=123",
+            "contact: sales@example.com",
+            "a > b and c < d",
+            "I love online shopping",
+            "2 < 3 > 1",
+            "button=on",
+        ] {
+            assert!(!hit(v), "{v}");
+        }
+    }
+}

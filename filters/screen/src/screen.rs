@@ -1,0 +1,462 @@
+//! The screening decision: [`Screener::screen_headers`] applies the limits and inspects the
+//! path, query and chosen headers, and says what the body needs; [`Screener::screen_body`]
+//! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
+//! decision out; the filter only moves bytes.
+
+use crate::detect::{inspect, Enabled, Finding, ValueKind};
+use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
+use pavise_core::denial::Denial;
+use pavise_core::headers::{trim_ows, HeaderList};
+use pavise_core::path::{normalize_path, path_only, query_of};
+use pavise_core::policy::PolicyErrors;
+use pavise_core::route::first_match;
+use serde_json::Value;
+
+/// A limit a request broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Url,
+    HeaderCount,
+    HeaderSize,
+    TotalHeaders,
+    Method,
+    ContentType,
+    Body,
+    Inspection,
+    JsonDepth,
+    JsonKeys,
+}
+
+impl Limit {
+    pub const ALL: [Limit; 10] = [
+        Limit::Url,
+        Limit::HeaderCount,
+        Limit::HeaderSize,
+        Limit::TotalHeaders,
+        Limit::Method,
+        Limit::ContentType,
+        Limit::Body,
+        Limit::Inspection,
+        Limit::JsonDepth,
+        Limit::JsonKeys,
+    ];
+
+    /// The stable id (in counters, logs and the denial).
+    pub fn id(self) -> &'static str {
+        match self {
+            Limit::Url => "limit-url",
+            Limit::HeaderCount => "limit-header-count",
+            Limit::HeaderSize => "limit-header-size",
+            Limit::TotalHeaders => "limit-total-headers",
+            Limit::Method => "limit-method",
+            Limit::ContentType => "limit-content-type",
+            Limit::Body => "limit-body",
+            Limit::Inspection => "limit-inspection",
+            Limit::JsonDepth => "limit-json-depth",
+            Limit::JsonKeys => "limit-json-keys",
+        }
+    }
+
+    /// The uniform denial: the status that says which limit, a fixed message.
+    pub fn denial(self) -> Denial {
+        match self {
+            Limit::Url => Denial::new(414, "uri_too_long", "the request URL is too long"),
+            Limit::HeaderCount | Limit::HeaderSize | Limit::TotalHeaders => Denial::new(
+                431,
+                "headers_too_large",
+                "the request headers are too large",
+            ),
+            Limit::Method => Denial::new(405, "method_not_allowed", "this method is not allowed"),
+            Limit::ContentType => Denial::new(
+                415,
+                "unsupported_media_type",
+                "this content type is not accepted",
+            ),
+            Limit::Body | Limit::Inspection => {
+                Denial::new(413, "payload_too_large", "the request body is too large")
+            }
+            Limit::JsonDepth | Limit::JsonKeys => Denial::new(
+                400,
+                "json_too_complex",
+                "the JSON body is nested too deeply or has too many keys",
+            ),
+        }
+    }
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Limit(Limit),
+    Finding(Finding),
+}
+
+impl Refusal {
+    /// The rule id (`sqli-001`, `limit-body`).
+    pub fn rule_id(&self) -> &'static str {
+        match self {
+            Refusal::Limit(l) => l.id(),
+            Refusal::Finding(f) => f.rule.id,
+        }
+    }
+
+    /// The uniform denial. A finding's message names its rule id, never the payload.
+    pub fn denial(&self) -> Denial {
+        match self {
+            Refusal::Limit(l) => l.denial(),
+            Refusal::Finding(_) => Denial::new(
+                403,
+                "request_blocked",
+                "the request was blocked by input screening",
+            ),
+        }
+    }
+}
+
+/// How a body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Form,
+    Json,
+    Text,
+}
+
+/// What the body needs, decided at the headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPlan {
+    /// No body expected, or nothing to check in it.
+    None,
+    /// Count it against `max_body_bytes` as it streams; do not hold it.
+    Count,
+    /// Hold it (up to the inspection limit) and inspect it before it goes upstream.
+    Inspect(BodyKind),
+}
+
+/// The decision at the request headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderDecision {
+    Refuse(Refusal),
+    /// Go on. `findings` are detect-mode findings to count and log.
+    Pass {
+        findings: Vec<Finding>,
+        body: BodyPlan,
+        /// The route and mode that apply to the body too.
+        route: Option<usize>,
+        mode: Mode,
+    },
+}
+
+/// The decision on a body (or its inspected prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyDecision {
+    Refuse(Refusal),
+    Pass { findings: Vec<Finding> },
+}
+
+/// A policy ready to screen requests.
+#[derive(Debug)]
+pub struct Screener {
+    policy: ScreenPolicy,
+    enabled: Enabled,
+    /// Inspected header names, lowercase.
+    headers: Vec<String>,
+}
+
+impl Screener {
+    pub fn from_json(json: &[u8]) -> Result<Screener, PolicyErrors> {
+        Ok(Screener::new(crate::policy::parse(json)?))
+    }
+
+    pub fn new(policy: ScreenPolicy) -> Screener {
+        Screener {
+            enabled: policy.detect.enabled(),
+            headers: policy
+                .detect
+                .headers
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            policy,
+        }
+    }
+
+    pub fn policy(&self) -> &ScreenPolicy {
+        &self.policy
+    }
+
+    /// Limits, then detection in the path, query and headers; what the body needs.
+    pub fn screen_headers(&self, headers: &HeaderList) -> HeaderDecision {
+        if let Some(limit) = self.header_limits(headers) {
+            return HeaderDecision::Refuse(Refusal::Limit(limit));
+        }
+        let path = headers.get_str(":path").unwrap_or("/");
+        let authority = headers.get_str(":authority").unwrap_or_default();
+        let route = first_match(
+            &self.policy.routes,
+            |r| &r.route,
+            authority,
+            &normalize_path(path),
+        );
+        let mode = route.and_then(|(_, r)| r.mode).unwrap_or(self.policy.mode);
+        let mut findings = Vec::new();
+        findings.extend(inspect(
+            path_only(path).as_bytes(),
+            ValueKind::Path,
+            "path",
+            self.enabled,
+        ));
+        if let Some(query) = query_of(path) {
+            findings.extend(self.inspect_pairs(query, "query"));
+        }
+        for (name, value) in headers.iter() {
+            let lower = name.to_ascii_lowercase();
+            if !self.headers.contains(&lower) {
+                continue;
+            }
+            if lower == "cookie" {
+                for part in value.split(|b| *b == b';') {
+                    let part = trim_ows(part);
+                    let v = part.splitn(2, |b| *b == b'=').nth(1).unwrap_or(part);
+                    findings.extend(inspect(
+                        v,
+                        ValueKind::FormValue,
+                        "header:cookie",
+                        self.enabled,
+                    ));
+                }
+            } else {
+                findings.extend(inspect(
+                    value,
+                    ValueKind::Text,
+                    &format!("header:{lower}"),
+                    self.enabled,
+                ));
+            }
+        }
+        let findings = excluded(route.map(|(_, r)| r), findings);
+        if let (Mode::Block, Some(f)) = (mode, findings.first()) {
+            return HeaderDecision::Refuse(Refusal::Finding(f.clone()));
+        }
+        HeaderDecision::Pass {
+            findings,
+            body: self.body_plan(headers),
+            route: route.map(|(i, _)| i),
+            mode,
+        }
+    }
+
+    /// The first limit the headers break.
+    fn header_limits(&self, headers: &HeaderList) -> Option<Limit> {
+        let l = &self.policy.limits;
+        if headers.get(":path").map_or(0, <[u8]>::len) > l.max_url_bytes {
+            return Some(Limit::Url);
+        }
+        if headers.len() > l.max_headers {
+            return Some(Limit::HeaderCount);
+        }
+        let mut total = 0usize;
+        for (name, value) in headers.iter() {
+            let size = name.len() + value.len();
+            if size > l.max_header_bytes {
+                return Some(Limit::HeaderSize);
+            }
+            total = total.saturating_add(size);
+        }
+        if total > l.max_total_header_bytes {
+            return Some(Limit::TotalHeaders);
+        }
+        let method = headers.get_str(":method").unwrap_or_default();
+        if !l.methods.is_empty() && !l.methods.iter().any(|m| m == method) {
+            return Some(Limit::Method);
+        }
+        let length = content_length(headers);
+        if length.is_some_and(|n| n > l.max_body_bytes) {
+            return Some(Limit::Body);
+        }
+        if has_body(headers) && !l.content_types.is_empty() {
+            let allowed = media_type(headers).is_some_and(|t| l.content_types.contains(&t));
+            if !allowed {
+                return Some(Limit::ContentType);
+            }
+        }
+        None
+    }
+
+    fn body_plan(&self, headers: &HeaderList) -> BodyPlan {
+        if !has_body(headers) {
+            return BodyPlan::None;
+        }
+        if !self.policy.detect.body {
+            return BodyPlan::Count;
+        }
+        let kind = match media_type(headers).as_deref() {
+            Some("application/x-www-form-urlencoded") => BodyKind::Form,
+            Some(t) if t == "application/json" || t.ends_with("+json") => BodyKind::Json,
+            _ => BodyKind::Text,
+        };
+        BodyPlan::Inspect(kind)
+    }
+
+    /// Inspects a body held in full (`complete`) or up to the inspection limit.
+    pub fn screen_body(
+        &self,
+        kind: BodyKind,
+        body: &[u8],
+        complete: bool,
+        route: Option<usize>,
+        mode: Mode,
+    ) -> BodyDecision {
+        let l = &self.policy.limits;
+        if !complete && l.past_inspection == PastInspection::Reject {
+            return BodyDecision::Refuse(Refusal::Limit(Limit::Inspection));
+        }
+        let body = body.get(..l.inspect_body_bytes).unwrap_or(body);
+        let mut findings = Vec::new();
+        match kind {
+            BodyKind::Form => {
+                let text = String::from_utf8_lossy(body);
+                findings.extend(self.inspect_pairs(&text, "body"));
+            }
+            BodyKind::Json => match serde_json::from_slice::<Value>(body) {
+                Ok(value) if complete => {
+                    let mut walk = JsonWalk::default();
+                    walk.visit(&value, "", 1);
+                    if l.json_max_depth.is_some_and(|d| walk.depth > d) {
+                        return BodyDecision::Refuse(Refusal::Limit(Limit::JsonDepth));
+                    }
+                    if l.json_max_keys.is_some_and(|k| walk.keys > k) {
+                        return BodyDecision::Refuse(Refusal::Limit(Limit::JsonKeys));
+                    }
+                    for (location, text) in walk.strings {
+                        findings.extend(inspect(
+                            text.as_bytes(),
+                            ValueKind::Text,
+                            &location,
+                            self.enabled,
+                        ));
+                    }
+                }
+                // Not JSON after all (or cut at the limit): inspect it as text.
+                _ => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
+            },
+            BodyKind::Text => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
+        }
+        let rule = route.and_then(|i| self.policy.routes.get(i));
+        let findings = excluded(rule, findings);
+        match (mode, findings.first()) {
+            (Mode::Block, Some(f)) => BodyDecision::Refuse(Refusal::Finding(f.clone())),
+            _ => BodyDecision::Pass { findings },
+        }
+    }
+
+    /// Inspects `name=value&…` pairs; each value at `<prefix>:<decoded name>`.
+    fn inspect_pairs(&self, text: &str, prefix: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for pair in text.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or(("", pair));
+            let decoded_name =
+                String::from_utf8_lossy(&pavise_core::path::form_decode(name)).into_owned();
+            let location = format!(
+                "{prefix}:{}",
+                pavise_core::headers::loggable(decoded_name.as_bytes(), 64)
+            );
+            out.extend(inspect(
+                value.as_bytes(),
+                ValueKind::FormValue,
+                &location,
+                self.enabled,
+            ));
+            // Parameter names carry payloads too.
+            if !name.is_empty() {
+                out.extend(inspect(
+                    name.as_bytes(),
+                    ValueKind::FormValue,
+                    &location,
+                    self.enabled,
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The findings a route's exclusions leave.
+fn excluded(route: Option<&ScreenRoute>, findings: Vec<Finding>) -> Vec<Finding> {
+    match route {
+        None => findings,
+        Some(r) => findings
+            .into_iter()
+            .filter(|f| {
+                !r.exclusions
+                    .iter()
+                    .any(|e| e.covers(f.rule.id, f.rule.category, &f.location))
+            })
+            .collect(),
+    }
+}
+
+/// The request's `Content-Length`, if valid.
+pub fn content_length(headers: &HeaderList) -> Option<u64> {
+    headers
+        .get_str("content-length")
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Whether the request has a body: a non-zero `Content-Length` or a transfer encoding.
+pub fn has_body(headers: &HeaderList) -> bool {
+    content_length(headers).is_some_and(|n| n > 0) || headers.contains("transfer-encoding")
+}
+
+/// The lowercase media type of `Content-Type`, without parameters.
+fn media_type(headers: &HeaderList) -> Option<String> {
+    let value = headers.get_str("content-type")?;
+    let media = value.split(';').next().unwrap_or(value).trim();
+    (!media.is_empty()).then(|| media.to_ascii_lowercase())
+}
+
+/// A walk over a JSON body: its string values and keys with their locations, its depth and
+/// key count.
+#[derive(Default)]
+struct JsonWalk {
+    strings: Vec<(String, String)>,
+    depth: usize,
+    keys: usize,
+}
+
+impl JsonWalk {
+    fn visit(&mut self, value: &Value, path: &str, depth: usize) {
+        match value {
+            Value::String(s) => {
+                let location = if path.is_empty() {
+                    "body".to_string()
+                } else {
+                    format!("body:{path}")
+                };
+                self.strings.push((location, s.clone()));
+            }
+            Value::Array(items) => {
+                self.depth = self.depth.max(depth);
+                for (i, item) in items.iter().enumerate() {
+                    self.visit(item, &format!("{path}[{i}]"), depth + 1);
+                }
+            }
+            Value::Object(map) => {
+                self.depth = self.depth.max(depth);
+                self.keys += map.len();
+                for (key, item) in map {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    self.strings.push((format!("body:{child}"), key.clone()));
+                    self.visit(item, &child, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,335 @@
+//! Header-phase limits and detection, body plans and body inspection, modes and exclusions.
+
+use super::*;
+
+const POLICY: &str = r#"{
+  "limits": {"max_url_bytes": 200, "max_headers": 12, "max_header_bytes": 300,
+             "max_total_header_bytes": 1000, "methods": ["GET", "POST"],
+             "content_types": ["application/json", "application/x-www-form-urlencoded", "text/plain"],
+             "max_body_bytes": 1000, "inspect_body_bytes": 100,
+             "json_max_depth": 3, "json_max_keys": 5},
+  "routes": [
+    {"match": {"path_prefix": "/posts"}, "exclusions": [{"location": "body:comment"}]},
+    {"match": {"path_prefix": "/search"}, "exclusions": [{"rule": "sqli-001", "location": "query:q"}]},
+    {"match": {"path_prefix": "/beta/"}, "mode": "detect"}
+  ]
+}"#;
+
+fn screener() -> Screener {
+    Screener::from_json(POLICY.as_bytes()).unwrap()
+}
+
+fn request(method: &str, path: &str, extra: &[(&str, &str)]) -> HeaderList {
+    let mut pairs = vec![
+        (":method", method),
+        (":path", path),
+        (":authority", "api.test"),
+    ];
+    pairs.extend_from_slice(extra);
+    HeaderList::from_pairs(&pairs)
+}
+
+fn refusal(d: &HeaderDecision) -> Option<&'static str> {
+    match d {
+        HeaderDecision::Refuse(r) => Some(r.rule_id()),
+        HeaderDecision::Pass { .. } => None,
+    }
+}
+
+fn body_refusal(d: &BodyDecision) -> Option<&'static str> {
+    match d {
+        BodyDecision::Refuse(r) => Some(r.rule_id()),
+        BodyDecision::Pass { .. } => None,
+    }
+}
+
+#[test]
+fn clean_get_passes_without_body() {
+    let d = screener().screen_headers(&request("GET", "/items?page=2&sort=name", &[]));
+    assert_eq!(
+        d,
+        HeaderDecision::Pass {
+            findings: vec![],
+            body: BodyPlan::None,
+            route: None,
+            mode: Mode::Block
+        }
+    );
+}
+
+#[test]
+fn limits_at_the_headers() {
+    let s = screener();
+    let long = format!("/{}", "a".repeat(250));
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", &long, &[]))),
+        Some("limit-url")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request("TRACE", "/", &[]))),
+        Some("limit-method")
+    );
+    let big = "x".repeat(400);
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/", &[("x-big", &big)]))),
+        Some("limit-header-size")
+    );
+    let many: Vec<(&str, &str)> = (0..12).map(|_| ("x-h", "1")).collect();
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/", &many))),
+        Some("limit-header-count")
+    );
+    let medium = "y".repeat(250);
+    let total: Vec<(&str, &str)> = (0..5).map(|_| ("x-m", medium.as_str())).collect();
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/", &total))),
+        Some("limit-total-headers")
+    );
+    // 413 from Content-Length alone, before any body.
+    assert_eq!(
+        refusal(&s.screen_headers(&request(
+            "POST",
+            "/",
+            &[
+                ("content-length", "5000"),
+                ("content-type", "application/json")
+            ]
+        ))),
+        Some("limit-body")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request(
+            "POST",
+            "/",
+            &[
+                ("content-length", "10"),
+                ("content-type", "application/xml")
+            ]
+        ))),
+        Some("limit-content-type")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request("POST", "/", &[("content-length", "10")]))),
+        Some("limit-content-type"),
+        "a body without a content type"
+    );
+    let d = s.screen_headers(&request(
+        "POST",
+        "/",
+        &[
+            ("content-length", "10"),
+            ("content-type", "Application/JSON; charset=utf-8"),
+        ],
+    ));
+    assert!(
+        matches!(
+            d,
+            HeaderDecision::Pass {
+                body: BodyPlan::Inspect(BodyKind::Json),
+                ..
+            }
+        ),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn findings_in_path_query_and_headers() {
+    let s = screener();
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/files/..%2f..%2fetc/passwd", &[]))),
+        Some("path-001")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/items?id=1%27%20or%201%3D1--", &[]))),
+        Some("sqli-001")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request(
+            "GET",
+            "/",
+            &[("user-agent", "() { :; }; /bin/bash -c id")]
+        ))),
+        Some("rce-001")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request(
+            "GET",
+            "/",
+            &[("cookie", "a=1; b=%3Cscript%3Ealert(1)%3C/script%3E")]
+        ))),
+        Some("xss-001")
+    );
+    // Only the chosen headers are inspected.
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/", &[("x-note", "1' or '1'='1")]))),
+        None
+    );
+}
+
+#[test]
+fn the_finding_names_its_location() {
+    let s = Screener::from_json(br#"{"mode": "detect"}"#).unwrap();
+    let HeaderDecision::Pass { findings, .. } =
+        s.screen_headers(&request("GET", "/x?name=ok&q=%3Cscript%3E", &[]))
+    else {
+        panic!()
+    };
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].location, "query:q");
+    assert_eq!(findings[0].rule.category, crate::detect::Category::Xss);
+}
+
+#[test]
+fn exclusions_and_detect_routes() {
+    let s = screener();
+    // The rule is excluded for q on /search, not for other parameters.
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/search?q=1'+or+'1'='1", &[]))),
+        None
+    );
+    assert_eq!(
+        refusal(&s.screen_headers(&request("GET", "/search?x=1'+or+'1'='1", &[]))),
+        Some("sqli-001")
+    );
+    // Detect mode: passes, with the finding to log.
+    let d = s.screen_headers(&request("GET", "/beta/x?q=<script>alert(1)</script>", &[]));
+    let HeaderDecision::Pass { findings, mode, .. } = d else {
+        panic!()
+    };
+    assert_eq!(mode, Mode::Detect);
+    assert_eq!(findings[0].rule.id, "xss-001");
+}
+
+#[test]
+fn bodies() {
+    let s = screener();
+    let json = |b: &str| s.screen_body(BodyKind::Json, b.as_bytes(), true, None, Mode::Block);
+    assert_eq!(
+        body_refusal(&json(r#"{"name": "ok", "tags": ["a", "b"]}"#)),
+        None
+    );
+    assert_eq!(
+        body_refusal(&json(r#"{"name": "x' OR 1=1 --"}"#)),
+        Some("sqli-001")
+    );
+    assert_eq!(
+        body_refusal(&json(r#"{"<script>alert(1)</script>": 1}"#)),
+        Some("xss-001")
+    );
+    assert_eq!(
+        body_refusal(&json(r#"{"a": {"b": {"c": {"d": 1}}}}"#)),
+        Some("limit-json-depth")
+    );
+    assert_eq!(
+        body_refusal(&json(r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}"#)),
+        Some("limit-json-keys")
+    );
+    // Not JSON after all: inspected as text.
+    assert_eq!(
+        body_refusal(&json("not json; cat /tmp/x")),
+        Some("rce-001")
+    );
+
+    let form =
+        |b: &str, route| s.screen_body(BodyKind::Form, b.as_bytes(), true, route, Mode::Block);
+    assert_eq!(body_refusal(&form("a=1&b=hello+world", None)), None);
+    assert_eq!(
+        body_refusal(&form("a=1&cmd=%3Bcat+%2Ftmp%2Fx", None)),
+        Some("rce-001")
+    );
+    // The comment field is excluded on /posts (route 0), the title is not.
+    let xss = "comment=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    assert_eq!(body_refusal(&form(xss, Some(0))), None);
+    assert_eq!(
+        body_refusal(&form(&xss.replace("comment", "title"), Some(0))),
+        Some("xss-001")
+    );
+
+    let text = s.screen_body(
+        BodyKind::Text,
+        b"<svg onload=alert(1)>",
+        true,
+        None,
+        Mode::Block,
+    );
+    assert!(body_refusal(&text).is_some_and(|id| id.starts_with("xss")));
+}
+
+#[test]
+fn past_the_inspection_limit() {
+    let s = screener();
+    let long = "a".repeat(150);
+    assert_eq!(
+        body_refusal(&s.screen_body(BodyKind::Text, long.as_bytes(), false, None, Mode::Block)),
+        Some("limit-inspection")
+    );
+    let pass = Screener::from_json(
+        br#"{"limits": {"inspect_body_bytes": 10, "past_inspection": "pass"}}"#,
+    )
+    .unwrap();
+    // The first 10 bytes are inspected; what follows passes uninspected.
+    let d = pass.screen_body(
+        BodyKind::Text,
+        b"hello all; cat /tmp/x",
+        false,
+        None,
+        Mode::Block,
+    );
+    assert_eq!(body_refusal(&d), None);
+    let d = pass.screen_body(
+        BodyKind::Text,
+        b";cat /tmp/x",
+        false,
+        None,
+        Mode::Block,
+    );
+    assert_eq!(body_refusal(&d), Some("rce-001"));
+}
+
+#[test]
+fn body_plans() {
+    let s = screener();
+    let plan = |extra: &[(&str, &str)]| match s.screen_headers(&request("POST", "/", extra)) {
+        HeaderDecision::Pass { body, .. } => body,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(plan(&[]), BodyPlan::None);
+    assert_eq!(plan(&[("content-length", "0")]), BodyPlan::None);
+    assert_eq!(
+        plan(&[
+            ("transfer-encoding", "chunked"),
+            ("content-type", "text/plain")
+        ]),
+        BodyPlan::Inspect(BodyKind::Text)
+    );
+    assert_eq!(
+        plan(&[
+            ("content-length", "3"),
+            ("content-type", "application/x-www-form-urlencoded")
+        ]),
+        BodyPlan::Inspect(BodyKind::Form)
+    );
+    let no_body_rules = Screener::from_json(br#"{"detect": {"body": false}}"#).unwrap();
+    let d = no_body_rules.screen_headers(&request("POST", "/", &[("content-length", "3")]));
+    assert!(matches!(
+        d,
+        HeaderDecision::Pass {
+            body: BodyPlan::Count,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn denials_never_echo_the_payload() {
+    let s = screener();
+    let HeaderDecision::Refuse(r) = s.screen_headers(&request("GET", "/?q=%3Cscript%3E", &[]))
+    else {
+        panic!()
+    };
+    let rendered = r.denial().render(None);
+    assert_eq!(rendered.status, 403);
+    assert!(!rendered.body.contains("script"));
+    assert_eq!(Refusal::Limit(Limit::Body).denial().status, 413);
+}
