@@ -61,6 +61,7 @@ macro_rules! rules {
 
 rules! {
     SQLI_LIBINJECTION = "sqli-001", Sqli, "SQL injection (libinjection tokenizer fingerprint)";
+    SQLI_KEYWORD = "sqli-002", Sqli, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version";
     XSS_LIBINJECTION = "xss-001", Xss, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     RCE_CHAINED_COMMAND = "rce-001", Rce, "a shell command chained after ; | & or a newline";
@@ -72,6 +73,7 @@ rules! {
     TRAVERSAL_NUL = "path-002", Traversal, "NUL byte";
     TRAVERSAL_OS_FILE = "path-003", Traversal, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
     TRAVERSAL_OVERLONG = "path-004", Traversal, "overlong UTF-8 encoding";
+    TRAVERSAL_HIDDEN = "path-005", Traversal, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
 }
 
 /// The rule with this id.
@@ -137,8 +139,12 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     if enabled.traversal {
         rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
     }
-    if enabled.sqli && libinjectionrs::detect_sqli(&decoded).is_injection() {
-        rules.push(SQLI_LIBINJECTION);
+    if enabled.sqli {
+        if libinjectionrs::detect_sqli(&decoded).is_injection() {
+            rules.push(SQLI_LIBINJECTION);
+        } else if sqli_keyword(&decoded) {
+            rules.push(SQLI_KEYWORD);
+        }
     }
     if enabled.xss {
         rules.extend(xss::detect(&decoded));
@@ -160,6 +166,52 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
             location: location.to_string(),
         })
         .collect()
+}
+
+/// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
+/// runs removed (`union/**/select` is `union select`).
+fn sqli_keyword(decoded: &[u8]) -> bool {
+    const PHRASES: [&str; 16] = [
+        "information_schema",
+        "xp_cmdshell",
+        "waitfor delay",
+        "pg_sleep(",
+        "sleep(",
+        "benchmark(",
+        "load_file(",
+        "into outfile",
+        "into dumpfile",
+        "@@version",
+        "sysobjects",
+        "union select",
+        "union all select",
+        "extractvalue(",
+        "updatexml(",
+        "dbms_pipe.receive_message",
+    ];
+    let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let mut squeezed = String::with_capacity(lower.len());
+    let mut rest = lower.as_str();
+    while let Some(start) = rest.find("/*") {
+        squeezed.push_str(rest.get(..start).unwrap_or_default());
+        squeezed.push(' ');
+        rest = rest
+            .get(start + 2..)
+            .and_then(|r| r.find("*/").and_then(|e| r.get(e + 2..)))
+            .unwrap_or("");
+    }
+    squeezed.push_str(rest);
+    let words: Vec<&str> = squeezed.split_whitespace().collect();
+    let joined = words.join(" ").replace(" (", "(");
+    // Whole words: "union selected" is English.
+    PHRASES.iter().any(|p| {
+        joined.match_indices(p).any(|(i, _)| {
+            let before = joined.get(..i).and_then(|b| b.chars().last());
+            let after = joined.get(i + p.len()..).and_then(|a| a.chars().next());
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !word(before) && (p.ends_with('(') || !word(after))
+        })
+    })
 }
 
 #[cfg(test)]
@@ -202,6 +254,26 @@ mod tests {
             ids("1/**/UnIoN/**/SeLeCt/**/1,2", ValueKind::FormValue),
             ["sqli-001"]
         );
+    }
+
+    #[test]
+    fn attack_only_sql() {
+        for v in [
+            "1 and sleep (5)",
+            "x' union/**/all/**/select 1",
+            "select table_name from information_schema.tables",
+            "'; exec xp_cmdshell 'dir'",
+            "1;waitfor   delay '0:0:5'",
+        ] {
+            assert!(
+                ids(v, ValueKind::FormValue)
+                    .iter()
+                    .any(|id| id.starts_with("sqli")),
+                "{v}"
+            );
+        }
+        assert!(!sqli_keyword(b"sleep well, union members"));
+        assert!(!sqli_keyword(b"O'connors UNION selected a few friends"));
     }
 
     #[test]

@@ -237,8 +237,8 @@ fn has_substitution(text: &str) -> bool {
         text.get(i + 2..)
             .is_some_and(|r| r.contains(')') && names_command(r))
     });
-    let backticks = text.matches('`').count() >= 2
-        && text.split('`').nth(1).is_some_and(names_command);
+    let backticks =
+        text.matches('`').count() >= 2 && text.split('`').nth(1).is_some_and(names_command);
     dollar || backticks
 }
 

@@ -1,7 +1,9 @@
 //! Path traversal: `..` segments, NUL bytes, overlong encodings, and well-known OS files, in a
 //! decoded value with `\` read as `/` (Windows servers accept both).
 
-use super::{Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG};
+use super::{
+    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_HIDDEN, TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG,
+};
 
 /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
 /// segments, case-insensitively.
@@ -67,7 +69,22 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
     if os_file {
         out.push(TRAVERSAL_OS_FILE);
     }
+    if is_path && has_hidden_segment(&text) {
+        out.push(TRAVERSAL_HIDDEN);
+    }
     out
+}
+
+/// A path segment naming a hidden file or directory (`/.git/config`, `/.env`), except
+/// `/.well-known/` (RFC 8615) and the `.`/`..` segments (the `..` rule's business).
+fn has_hidden_segment(text: &[u8]) -> bool {
+    let path = text.split(|b| *b == b'?').next().unwrap_or_default();
+    path.split(|b| *b == b'/').any(|segment| {
+        segment.len() > 1
+            && segment.first() == Some(&b'.')
+            && segment.get(1) != Some(&b'.')
+            && segment != b".well-known"
+    })
 }
 
 /// A `..` that is a whole path segment (`../`, `/..`, `..;/`), or `...`-style variants some
@@ -168,5 +185,10 @@ mod tests {
         // A bare file name in a parameter is not a path.
         assert!(!ids("how to edit win.ini", false).contains(&"path-003"));
         assert!(ids("/images/.env", true).contains(&"path-003"));
+        assert!(ids("/.git/HEAD", true).contains(&"path-005"));
+        assert!(ids("/.claude/settings.json", true).contains(&"path-005"));
+        assert!(!ids("/.well-known/openid-configuration", true).contains(&"path-005"));
+        assert!(!ids("/docs/v1.2/readme.md", true).contains(&"path-005"));
+        assert!(!ids("x.git", false).contains(&"path-005"));
     }
 }

@@ -226,10 +226,7 @@ fn bodies() {
         Some("limit-json-keys")
     );
     // Not JSON after all: inspected as text.
-    assert_eq!(
-        body_refusal(&json("not json; cat /tmp/x")),
-        Some("rce-001")
-    );
+    assert_eq!(body_refusal(&json("not json; cat /tmp/x")), Some("rce-001"));
 
     let form =
         |b: &str, route| s.screen_body(BodyKind::Form, b.as_bytes(), true, route, Mode::Block);
@@ -277,13 +274,7 @@ fn past_the_inspection_limit() {
         Mode::Block,
     );
     assert_eq!(body_refusal(&d), None);
-    let d = pass.screen_body(
-        BodyKind::Text,
-        b";cat /tmp/x",
-        false,
-        None,
-        Mode::Block,
-    );
+    let d = pass.screen_body(BodyKind::Text, b";cat /tmp/x", false, None, Mode::Block);
     assert_eq!(body_refusal(&d), Some("rce-001"));
 }
 

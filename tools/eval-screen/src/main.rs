@@ -1,0 +1,339 @@
+//! `pavise-eval-screen`: runs every request of one or more corpora through the screening
+//! filter's own decision code ([`pavise_screen::screen::Screener`], the code the `.wasm` runs)
+//! and reports, per source and category, the share of attacks detected and the share of benign
+//! requests wrongly flagged.
+//!
+//! Usage: `pavise-eval-screen [--json] [--policy FILE] [CORPUS.jsonl ...]`
+//! (default policy `policies/screen.example.json`, default corpora `../shared/corpora/*.jsonl`
+//! next to the repository). Corpus rows follow `../shared/corpora/README.md`: `source`,
+//! `category`, `method`, `uri`, `headers`, `body`, `expect`, and for `crs` rows `phase`,
+//! `paranoia_level`, `conflict`, `benign_scope`; `trivial` for libinjection rows.
+//!
+//! What counts: a request is *flagged* when screening finds an attack in it (a rule id of a
+//! detector); refusals by a size or shape limit are counted apart, since they are the policy's
+//! choice, not a detection. Judged: CRS rows at paranoia level 1-2 (PL3-4 reported apart),
+//! request phase only, `conflict` rows left out; benign rows are the libinjection false
+//! positives and CRS rows whose `benign_scope` is `all` (CRS `rule`-scoped benign rows only say
+//! one rule must not fire, and are reported apart). Exit status: 0, or 2 on bad input.
+
+// A tool: a bad input stops it with a message.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use pavise_core::headers::HeaderList;
+use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Refusal, Screener};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    id: String,
+    source: String,
+    category: String,
+    method: String,
+    uri: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: Option<String>,
+    expect: String,
+    #[serde(default)]
+    phase: Option<String>,
+    #[serde(default)]
+    paranoia_level: Option<u8>,
+    #[serde(default)]
+    conflict: bool,
+    #[serde(default)]
+    benign_scope: Option<String>,
+    #[serde(default)]
+    trivial: bool,
+}
+
+/// What screening did with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Flagged(&'static str),
+    Limited(&'static str),
+    Passed,
+}
+
+fn evaluate(screener: &Screener, row: &Row) -> Outcome {
+    let mut pairs: Vec<(String, Vec<u8>)> = vec![
+        (":method".into(), row.method.clone().into_bytes()),
+        (":path".into(), row.uri.clone().into_bytes()),
+    ];
+    for (name, value) in &row.headers {
+        let lower = name.to_ascii_lowercase();
+        if lower == "host" {
+            pairs.push((":authority".into(), value.clone().into_bytes()));
+        } else {
+            pairs.push((lower, value.clone().into_bytes()));
+        }
+    }
+    let body = row.body.clone().unwrap_or_default();
+    if !body.is_empty()
+        && !row
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("content-length"))
+    {
+        pairs.push(("content-length".into(), body.len().to_string().into_bytes()));
+    }
+    let headers = HeaderList::new(pairs);
+    let refusal = match screener.screen_headers(&headers) {
+        HeaderDecision::Refuse(r) => Some(r),
+        HeaderDecision::Pass {
+            body: BodyPlan::Inspect(kind),
+            route,
+            mode,
+            ..
+        } => match screener.screen_body(
+            kind,
+            body.as_bytes(),
+            body.len() <= screener.policy().limits.inspect_body_bytes,
+            route,
+            mode,
+        ) {
+            BodyDecision::Refuse(r) => Some(r),
+            BodyDecision::Pass { .. } => None,
+        },
+        HeaderDecision::Pass { .. } => None,
+    };
+    match refusal {
+        Some(Refusal::Finding(f)) => Outcome::Flagged(f.rule.id),
+        Some(Refusal::Limit(l)) => Outcome::Limited(l.id()),
+        None => Outcome::Passed,
+    }
+}
+
+/// Which tally a row belongs to, or `None` if it is left out.
+fn group(row: &Row) -> Option<(String, String, &'static str)> {
+    let category = match row.category.as_str() {
+        "lfi" => "traversal".to_string(),
+        c => c.to_string(),
+    };
+    if row.conflict || row.phase.as_deref() == Some("response") {
+        return None;
+    }
+    let mut source = row.source.clone();
+    if row.source == "crs" && row.paranoia_level.is_some_and(|pl| pl > 2) {
+        source = "crs (PL3-4, not judged)".into();
+    }
+    let kind = match row.expect.as_str() {
+        "attack" => "attack",
+        "benign" if row.source == "crs" && row.benign_scope.as_deref() != Some("all") => {
+            "benign (one rule only)"
+        }
+        "benign" => "benign",
+        _ => return None,
+    };
+    if row.trivial {
+        source = format!("{source} (trivial)");
+    }
+    Some((source, category, kind))
+}
+
+#[derive(Default, Clone)]
+struct Tally {
+    total: u64,
+    flagged: u64,
+    limited: u64,
+    rules: BTreeMap<&'static str, u64>,
+    /// Attacks missed, or benign requests flagged.
+    wrong: Vec<String>,
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut as_json = false;
+    let mut policy_path = workspace_root().join("policies/screen.example.json");
+    let mut corpora: Vec<PathBuf> = Vec::new();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--json" => as_json = true,
+            "--policy" => match args.next() {
+                Some(p) => policy_path = PathBuf::from(p),
+                None => fail("--policy needs a file"),
+            },
+            "-h" | "--help" => {
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [CORPUS.jsonl ...]");
+                return;
+            }
+            other if other.starts_with('-') => fail(&format!("unknown option {other}")),
+            other => corpora.push(PathBuf::from(other)),
+        }
+    }
+    if corpora.is_empty() {
+        corpora = default_corpora();
+    }
+    let policy = std::fs::read(&policy_path)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+    let screener = Screener::from_json(&policy)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+
+    let mut tallies: BTreeMap<(String, String, &'static str), Tally> = BTreeMap::new();
+    for path in &corpora {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let row: Row = serde_json::from_str(line)
+                .unwrap_or_else(|e| fail(&format!("{}:{}: {e}", path.display(), n + 1)));
+            let Some(key) = group(&row) else { continue };
+            let outcome = evaluate(&screener, &row);
+            let t = tallies.entry(key).or_default();
+            t.total += 1;
+            match outcome {
+                Outcome::Flagged(rule) => {
+                    t.flagged += 1;
+                    *t.rules.entry(rule).or_default() += 1;
+                }
+                Outcome::Limited(limit) => {
+                    t.limited += 1;
+                    *t.rules.entry(limit).or_default() += 1;
+                }
+                Outcome::Passed => {}
+            }
+            let wrong = match row.expect.as_str() {
+                "attack" => outcome == Outcome::Passed,
+                _ => matches!(outcome, Outcome::Flagged(_)),
+            };
+            if wrong {
+                t.wrong.push(row.id.clone());
+            }
+        }
+    }
+    if as_json {
+        print_json(&tallies, &policy_path, &corpora);
+    } else {
+        print_table(&tallies, &policy_path, &corpora);
+    }
+}
+
+fn rate(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / d as f64
+    }
+}
+
+fn print_table(
+    tallies: &BTreeMap<(String, String, &'static str), Tally>,
+    policy: &Path,
+    corpora: &[PathBuf],
+) {
+    println!("# Screening evaluation\n");
+    println!(
+        "Policy: `{}`. Corpora: {}.\n",
+        relative(policy),
+        corpora
+            .iter()
+            .map(|c| format!("`{}`", relative(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!("Attacks: share flagged by a detector (a limit refusal is counted apart, not as a detection).\n");
+    println!("| source | category | attacks | flagged | rate | also refused by a limit | rules that fired |");
+    println!("|---|---|---:|---:|---:|---:|---|");
+    for ((source, category, kind), t) in tallies.iter().filter(|(k, _)| k.2 == "attack") {
+        let _ = kind;
+        println!(
+            "| {source} | {category} | {} | {} | {:.1}% | {} | {} |",
+            t.total,
+            t.flagged,
+            rate(t.flagged, t.total),
+            t.limited,
+            rules(t)
+        );
+    }
+    println!("\nBenign requests: share wrongly flagged (false positives).\n");
+    println!("| source | category | kind | requests | flagged | rate | refused by a limit | rules that fired |");
+    println!("|---|---|---|---:|---:|---:|---:|---|");
+    for ((source, category, kind), t) in tallies.iter().filter(|(k, _)| k.2 != "attack") {
+        println!(
+            "| {source} | {category} | {kind} | {} | {} | {:.1}% | {} | {} |",
+            t.total,
+            t.flagged,
+            rate(t.flagged, t.total),
+            t.limited,
+            rules(t)
+        );
+    }
+}
+
+fn rules(t: &Tally) -> String {
+    t.rules
+        .iter()
+        .map(|(r, n)| format!("{r}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_json(
+    tallies: &BTreeMap<(String, String, &'static str), Tally>,
+    policy: &Path,
+    corpora: &[PathBuf],
+) {
+    let rows: Vec<Value> = tallies
+        .iter()
+        .map(|((source, category, kind), t)| {
+            json!({
+                "source": source, "category": category, "kind": kind,
+                "requests": t.total, "flagged": t.flagged, "limited": t.limited,
+                "flagged_rate": rate(t.flagged, t.total) / 100.0,
+                "rules": t.rules, "wrong": t.wrong,
+            })
+        })
+        .collect();
+    let out = json!({
+        "policy": relative(policy),
+        "corpora": corpora.iter().map(|c| relative(c)).collect::<Vec<_>>(),
+        "results": rows,
+    });
+    println!("{out:#}");
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn default_corpora() -> Vec<PathBuf> {
+    let dir = workspace_root().join("../shared/corpora");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            fail(&format!(
+                "{}: {e} (pass corpus files as arguments)",
+                dir.display()
+            ))
+        })
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn relative(p: &Path) -> String {
+    let root = workspace_root().canonicalize().unwrap_or_default();
+    let full = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    match full.strip_prefix(&root) {
+        Ok(r) => r.display().to_string(),
+        Err(_) => match root
+            .parent()
+            .and_then(|parent| full.strip_prefix(parent).ok())
+        {
+            Some(r) => format!("../{}", r.display()),
+            None => full.display().to_string(),
+        },
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("pavise-eval-screen: {message}");
+    std::process::exit(2);
+}
