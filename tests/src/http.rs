@@ -247,6 +247,24 @@ pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> Response {
     read_response(&mut reader).unwrap_or_else(|e| panic!("response from {addr}: {e}"))
 }
 
+/// Sends raw bytes in pieces with a pause between them (a streamed body), then reads one
+/// response. Writes after the server answered early may fail; that is not an error here.
+pub fn send_in_pieces(addr: SocketAddr, pieces: &[&[u8]], pause: Duration) -> Response {
+    let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn.set_nodelay(true).unwrap();
+    for piece in pieces {
+        if conn.write_all(piece).is_err() {
+            break;
+        }
+        std::thread::sleep(pause);
+    }
+    let mut reader = io::BufReader::new(conn);
+    read_response(&mut reader).unwrap_or_else(|e| panic!("response from {addr}: {e}"))
+}
+
 /// `GET path` with the given headers.
 pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
     let h: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();

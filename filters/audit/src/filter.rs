@@ -76,13 +76,15 @@ struct AuditStream {
 impl Context for AuditStream {}
 
 impl HttpContext for AuditStream {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(stage) = self.stage.clone() else {
             host::send_internal_error(FILTER_NAME, &HostError::no_policy());
             return Action::Pause;
         };
-        match host::request_headers().and_then(|h| stage.on_request_headers(&h, &mut self.memo)) {
-            Ok(step) if step.answered => Action::Pause,
+        match host::request_headers()
+            .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo))
+        {
+            Ok(step) if step.is_answered() => Action::Pause,
             Ok(_) => Action::Continue,
             Err(e) => {
                 stage.count_internal_error();

@@ -11,35 +11,14 @@ use pavise_core::path::{form_decode, path_only, query_of};
 /// The replacement for a redacted query value.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Query parameter names (lowercase) whose values are always redacted when the name contains
-/// one of these.
-const SECRET_NAME_PARTS: [&str; 11] = [
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "key",
-    "auth",
-    "session",
-    "signature",
-    "credential",
-    "jwt",
-    "otp",
-];
-
-/// Query parameter names redacted only when equal (too short to match as parts).
-const SECRET_NAMES: [&str; 4] = ["pwd", "sig", "code", "pin"];
-
 /// Whether the value of query parameter `name` is redacted under `rules`.
 pub fn is_secret_param(name: &str, rules: &Redaction) -> bool {
-    let lower = name.to_ascii_lowercase();
     rules.all_query_values
-        || SECRET_NAME_PARTS.iter().any(|p| lower.contains(p))
-        || SECRET_NAMES.contains(&lower.as_str())
+        || pavise_core::secrets::is_secret_name(name)
         || rules
             .query_params
             .iter()
-            .any(|p| p.eq_ignore_ascii_case(&lower))
+            .any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// The request path for an event: the path as sent, and each query parameter with its value

@@ -239,6 +239,7 @@ impl Stage for AuditStage {
     fn on_request_headers(
         &self,
         headers: &HeaderList,
+        _end_of_stream: bool,
         memo: &mut AuditMemo,
     ) -> Result<Step, HostError> {
         let start = host::now_unix_nanos()?;

@@ -86,7 +86,12 @@ impl Stage for AuthStage {
         self.counters.internal_error.inc();
     }
 
-    fn on_request_headers(&self, headers: &HeaderList, _memo: &mut ()) -> Result<Step, HostError> {
+    fn on_request_headers(
+        &self,
+        headers: &HeaderList,
+        _end_of_stream: bool,
+        _memo: &mut (),
+    ) -> Result<Step, HostError> {
         decide_and_apply(self, headers)
     }
 }

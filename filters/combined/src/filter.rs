@@ -131,13 +131,18 @@ impl Context for CombinedStream {}
 
 impl CombinedStream {
     /// Runs the stages in order until one answers; `Ok(true)` if one did.
-    fn run(&mut self, stages: &Stages) -> Result<bool, (HostError, &'static str)> {
+    fn run(
+        &mut self,
+        stages: &Stages,
+        end_of_stream: bool,
+    ) -> Result<bool, (HostError, &'static str)> {
         let headers = host::request_headers().map_err(|e| (e, FILTER_NAME))?;
+        let eos = end_of_stream;
         let v = &mut self.verdicts;
         Ok(
-            run_stage(stages.audit.as_ref(), &headers, &mut self.audit, v)?
-                || run_stage(stages.cors.as_ref(), &headers, &mut self.cors, v)?
-                || run_stage(stages.auth.as_ref(), &headers, &mut (), v)?,
+            run_stage(stages.audit.as_ref(), &headers, eos, &mut self.audit, v)?
+                || run_stage(stages.cors.as_ref(), &headers, eos, &mut self.cors, v)?
+                || run_stage(stages.auth.as_ref(), &headers, eos, &mut (), v)?,
         )
     }
 }
@@ -146,27 +151,31 @@ impl CombinedStream {
 fn run_stage<S: Stage>(
     stage: Option<&S>,
     headers: &HeaderList,
+    end_of_stream: bool,
     memo: &mut S::Memo,
     verdicts: &mut Vec<Verdict>,
 ) -> Result<bool, (HostError, &'static str)> {
     let Some(stage) = stage else {
         return Ok(false);
     };
-    let step = stage.on_request_headers(headers, memo).map_err(|e| {
-        stage.count_internal_error();
-        (e, S::NAME)
-    })?;
+    let step = stage
+        .on_request_headers(headers, end_of_stream, memo)
+        .map_err(|e| {
+            stage.count_internal_error();
+            (e, S::NAME)
+        })?;
+    let answered = step.is_answered();
     verdicts.extend(step.verdict);
-    Ok(step.answered)
+    Ok(answered)
 }
 
 impl HttpContext for CombinedStream {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(stages) = self.stages.clone() else {
             host::send_internal_error(FILTER_NAME, &HostError::no_policy());
             return Action::Pause;
         };
-        match self.run(&stages) {
+        match self.run(&stages, end_of_stream) {
             Ok(true) => Action::Pause,
             Ok(false) => Action::Continue,
             Err((e, stage)) => {

@@ -34,5 +34,6 @@ pub mod path;
 pub mod policy;
 pub mod request_id;
 pub mod route;
+pub mod secrets;
 pub mod timestamp;
 pub mod verdict;

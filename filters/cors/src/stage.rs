@@ -119,6 +119,7 @@ impl Stage for CorsStage {
     fn on_request_headers(
         &self,
         headers: &HeaderList,
+        _end_of_stream: bool,
         plan: &mut Option<ResponsePlan>,
     ) -> Result<Step, HostError> {
         let (step, response) = decide_and_apply(self, headers)?;

@@ -58,28 +58,73 @@ pub fn plugin_configuration() -> Result<Vec<u8>, HostError> {
     .map(Option::unwrap_or_default)
 }
 
-/// What a filter stage did with a request at its headers: let it go on, or answer it (a
-/// denial, a preflight), and the verdict it reached for the audit filter.
+/// What a filter stage did with a request at its headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Let the request go on.
+    Continue,
+    /// Let the headers go on, and hold the body until the stage has inspected it. (Stopping
+    /// at the headers would not do: Envoy then buffers the body without showing it to the
+    /// filter. The upstream sees the headers; no body byte reaches it before the stage lets
+    /// it, and a refusal resets the upstream request.)
+    HoldForBody,
+    /// The stage answered the request itself (a denial, a preflight).
+    Answered,
+}
+
+/// A stage's flow and the verdict it reached for the audit filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    pub answered: bool,
+    pub flow: Flow,
     pub verdict: Option<pavise_core::verdict::Verdict>,
 }
 
 impl Step {
     pub fn next(verdict: Option<pavise_core::verdict::Verdict>) -> Step {
         Step {
-            answered: false,
+            flow: Flow::Continue,
+            verdict,
+        }
+    }
+
+    pub fn hold(verdict: Option<pavise_core::verdict::Verdict>) -> Step {
+        Step {
+            flow: Flow::HoldForBody,
             verdict,
         }
     }
 
     pub fn answered(verdict: Option<pavise_core::verdict::Verdict>) -> Step {
         Step {
-            answered: true,
+            flow: Flow::Answered,
             verdict,
         }
     }
+
+    /// Whether the stage answered the request.
+    pub fn is_answered(&self) -> bool {
+        self.flow == Flow::Answered
+    }
+}
+
+/// What a stage does with the request body seen so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFlow {
+    /// Let it (and everything held) go on.
+    Continue,
+    /// Keep buffering: nothing goes upstream yet.
+    Buffer,
+    /// The stage answered the request itself.
+    Answered,
+}
+
+/// The request body bytes buffered so far, from `start`, at most `len`.
+pub fn request_body(start: usize, len: usize) -> Result<Vec<u8>, HostError> {
+    host(
+        "get_buffer(HttpRequestBody)",
+        hostcalls::get_buffer(BufferType::HttpRequestBody, start, len),
+    )
+    .map(Option::unwrap_or_default)
 }
 
 /// Loads and parses the policy at `on_configure`. On failure it logs

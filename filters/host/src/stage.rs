@@ -7,9 +7,10 @@
 //! inside the combined Pavise filter, which fetches the headers once for every stage and hands
 //! the verdicts to the audit stage in memory.
 
-use crate::{log, request_headers, send_internal_error, HostError, Step};
+use crate::{log, request_headers, send_internal_error, BodyFlow, Flow, HostError, Step};
 use pavise_core::headers::HeaderList;
 use pavise_core::policy::PolicyErrors;
+use pavise_core::verdict::Verdict;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::rc::Rc;
@@ -32,14 +33,44 @@ pub trait Stage: Sized + 'static {
     fn count_internal_error(&self);
 
     /// Decides a request at its headers and carries the decision out (edits, local answer).
+    /// `end_of_stream`: the request has no body (Envoy has removed `transfer-encoding` from
+    /// the headers by now, so they cannot tell).
     fn on_request_headers(
         &self,
         headers: &HeaderList,
+        end_of_stream: bool,
         memo: &mut Self::Memo,
     ) -> Result<Step, HostError>;
 
+    /// Sees the request body as it arrives: `body_size` bytes buffered so far (all of them
+    /// while the stage buffers), `end_of_stream` on the last chunk.
+    fn on_request_body(
+        &self,
+        _memo: &mut Self::Memo,
+        _body_size: usize,
+        _end_of_stream: bool,
+    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+        Ok((BodyFlow::Continue, None))
+    }
+
     /// Edits the response headers, if the stage has anything to add.
     fn on_response_headers(&self, _memo: &mut Self::Memo) {}
+}
+
+/// The proxy-wasm action for a stage's flow at the headers.
+pub fn header_action(flow: Flow) -> Action {
+    match flow {
+        Flow::Continue | Flow::HoldForBody => Action::Continue,
+        Flow::Answered => Action::Pause,
+    }
+}
+
+/// The proxy-wasm action for a stage's flow at a body chunk (`Pause` buffers the body).
+pub fn body_action(flow: BodyFlow) -> Action {
+    match flow {
+        BodyFlow::Continue => Action::Continue,
+        BodyFlow::Buffer | BodyFlow::Answered => Action::Pause,
+    }
 }
 
 /// The root context of a filter that runs one stage.
@@ -88,22 +119,38 @@ struct StandaloneStream<S: Stage> {
 impl<S: Stage> Context for StandaloneStream<S> {}
 
 impl<S: Stage> HttpContext for StandaloneStream<S> {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let Some(stage) = self.stage.clone() else {
             send_internal_error(S::NAME, &HostError::no_policy());
             return Action::Pause;
         };
-        let step = request_headers().and_then(|h| stage.on_request_headers(&h, &mut self.memo));
+        let step = request_headers()
+            .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo));
         match step {
             Ok(step) => {
                 if let Some(verdict) = &step.verdict {
                     crate::publish_verdict(verdict);
                 }
-                if step.answered {
-                    Action::Pause
-                } else {
-                    Action::Continue
+                header_action(step.flow)
+            }
+            Err(e) => {
+                stage.count_internal_error();
+                send_internal_error(S::NAME, &e);
+                Action::Pause
+            }
+        }
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        let Some(stage) = self.stage.clone() else {
+            return Action::Pause;
+        };
+        match stage.on_request_body(&mut self.memo, body_size, end_of_stream) {
+            Ok((flow, verdict)) => {
+                if let Some(verdict) = &verdict {
+                    crate::publish_verdict(verdict);
                 }
+                body_action(flow)
             }
             Err(e) => {
                 stage.count_internal_error();

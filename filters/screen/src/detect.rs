@@ -87,7 +87,13 @@ pub fn rule(id: &str) -> Option<Rule> {
 pub struct Finding {
     pub rule: Rule,
     pub location: String,
+    /// The start of the offending value for the log (capped at [`EXCERPT_CHARS`]); `None`
+    /// where a value may be a credential (cookies).
+    pub excerpt: Option<String>,
 }
+
+/// Longest excerpt of an offending value kept for the log.
+pub const EXCERPT_CHARS: usize = 64;
 
 /// What kind of value is inspected: it decides the decodings and the detectors that apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +134,13 @@ impl Enabled {
     }
 }
 
+/// Whether the value at `location` (`query:token`, `header:cookie`) may be a credential.
+fn location_is_secret(location: &str) -> bool {
+    location.split_once(':').is_some_and(|(_, name)| {
+        pavise_core::secrets::is_secret_name(name.rsplit('.').next().unwrap_or(name))
+    })
+}
+
 /// Inspects one raw value; the first finding per category. The cost is linear in the value's
 /// length, which the policy's header and body limits bound.
 pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) -> Vec<Finding> {
@@ -164,6 +177,8 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
         .map(|rule| Finding {
             rule,
             location: location.to_string(),
+            excerpt: (!location_is_secret(location))
+                .then(|| pavise_core::headers::loggable(raw, EXCERPT_CHARS)),
         })
         .collect()
 }
@@ -320,6 +335,32 @@ mod tests {
         assert_eq!(
             inspect(b";cat /etc/passwd", ValueKind::Text, "q", only_rce).len(),
             1
+        );
+    }
+
+    #[test]
+    fn excerpts_only_where_no_credential_can_be() {
+        let f = inspect(
+            b"<script>alert(1)</script>",
+            ValueKind::Text,
+            "query:q",
+            Enabled::ALL,
+        );
+        assert_eq!(f[0].excerpt.as_deref(), Some("<script>alert(1)</script>"));
+        for secret in ["header:cookie", "query:access_token", "body:user.password"] {
+            let f = inspect(
+                b"<script>alert(1)</script>",
+                ValueKind::Text,
+                secret,
+                Enabled::ALL,
+            );
+            assert_eq!(f[0].excerpt, None, "{secret}");
+        }
+        let long = "<script>".to_string() + &"a".repeat(200);
+        let f = inspect(long.as_bytes(), ValueKind::Text, "body", Enabled::ALL);
+        assert_eq!(
+            f[0].excerpt.as_ref().map(|e| e.chars().count()),
+            Some(EXCERPT_CHARS + 1)
         );
     }
 

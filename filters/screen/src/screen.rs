@@ -185,8 +185,10 @@ impl Screener {
     }
 
     /// Limits, then detection in the path, query and headers; what the body needs.
-    pub fn screen_headers(&self, headers: &HeaderList) -> HeaderDecision {
-        if let Some(limit) = self.header_limits(headers) {
+    /// `body_follows`: whether the request has a body (the proxy knows; [`has_body`] reads it
+    /// from the headers where they still tell).
+    pub fn screen_headers(&self, headers: &HeaderList, body_follows: bool) -> HeaderDecision {
+        if let Some(limit) = self.header_limits(headers, body_follows) {
             return HeaderDecision::Refuse(Refusal::Limit(limit));
         }
         let path = headers.get_str(":path").unwrap_or("/");
@@ -239,14 +241,14 @@ impl Screener {
         }
         HeaderDecision::Pass {
             findings,
-            body: self.body_plan(headers),
+            body: self.body_plan(headers, body_follows),
             route: route.map(|(i, _)| i),
             mode,
         }
     }
 
     /// The first limit the headers break.
-    fn header_limits(&self, headers: &HeaderList) -> Option<Limit> {
+    fn header_limits(&self, headers: &HeaderList, body_follows: bool) -> Option<Limit> {
         let l = &self.policy.limits;
         if headers.get(":path").map_or(0, <[u8]>::len) > l.max_url_bytes {
             return Some(Limit::Url);
@@ -273,7 +275,7 @@ impl Screener {
         if length.is_some_and(|n| n > l.max_body_bytes) {
             return Some(Limit::Body);
         }
-        if has_body(headers) && !l.content_types.is_empty() {
+        if body_follows && !l.content_types.is_empty() {
             let allowed = media_type(headers).is_some_and(|t| l.content_types.contains(&t));
             if !allowed {
                 return Some(Limit::ContentType);
@@ -282,8 +284,8 @@ impl Screener {
         None
     }
 
-    fn body_plan(&self, headers: &HeaderList) -> BodyPlan {
-        if !has_body(headers) {
+    fn body_plan(&self, headers: &HeaderList, body_follows: bool) -> BodyPlan {
+        if !body_follows {
             return BodyPlan::None;
         }
         if !self.policy.detect.body {

@@ -1,1 +1,363 @@
+//! The screening stage: the per-request glue between Envoy and [`Screener`], shared by the
+//! standalone screening filter ([`crate::filter`]) and the combined Pavise filter.
+//!
+//! At the request headers it applies the limits and inspects the path, query and headers. A
+//! body is only held when a body rule applies: then no body byte goes upstream until the body
+//! is inspected (the headers do: Envoy shows a filter the body only after its headers went
+//! on), and at most `inspect_body_bytes` are ever buffered.
+//! A body that is only counted streams through and is cut off with 413 at `max_body_bytes`.
+//!
+//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
+//! - `pavise_screen_passed`: requests let through with no finding;
+//! - `pavise_screen_blocked_<category>`, `pavise_screen_detected_<category>`: findings that
+//!   refused a request (`block`) or were only logged (`detect`), by category;
+//! - `pavise_screen_rule_<rule_id>`: every finding by rule id (`sqli_001`, …);
+//! - `pavise_screen_limit_<limit>`: refusals by limit (`limit_body`, …);
+//! - `pavise_screen_internal_error`: a host call failed; the request was refused (fail closed).
 
+use crate::detect::{Category, Finding, RULES};
+use crate::policy::Mode;
+use crate::screen::{BodyDecision, BodyKind, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
+use crate::FILTER_NAME;
+use pavise_core::event::{decision_line, RequestSummary};
+use pavise_core::headers::HeaderList;
+use pavise_core::metrics::metric_name;
+use pavise_core::policy::PolicyErrors;
+use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::verdict::{Outcome, Verdict};
+use pavise_host::stage::Stage;
+use pavise_host::{self as host, BodyFlow, Counter, HostError, Step};
+use proxy_wasm::types::LogLevel;
+use serde_json::{Map, Value};
+
+struct Counters {
+    passed: Counter,
+    blocked: Vec<(Category, Counter)>,
+    detected: Vec<(Category, Counter)>,
+    rules: Vec<(&'static str, Counter)>,
+    limits: Vec<(Limit, Counter)>,
+    internal_error: Counter,
+}
+
+impl Counters {
+    fn define() -> Counters {
+        let by_category = |what: &str| {
+            Category::ALL
+                .iter()
+                .map(|c| {
+                    (
+                        *c,
+                        Counter::define(&metric_name("screen", &[what, c.as_str()])),
+                    )
+                })
+                .collect()
+        };
+        Counters {
+            passed: Counter::define(&metric_name("screen", &["passed"])),
+            blocked: by_category("blocked"),
+            detected: by_category("detected"),
+            rules: RULES
+                .iter()
+                .map(|r| {
+                    (
+                        r.id,
+                        Counter::define(&metric_name("screen", &["rule", r.id])),
+                    )
+                })
+                .collect(),
+            limits: Limit::ALL
+                .iter()
+                .map(|l| (*l, Counter::define(&metric_name("screen", &[l.id()]))))
+                .collect(),
+            internal_error: Counter::define(&metric_name("screen", &["internal_error"])),
+        }
+    }
+
+    fn finding(&self, f: &Finding, blocked: bool) {
+        let list = if blocked {
+            &self.blocked
+        } else {
+            &self.detected
+        };
+        if let Some((_, c)) = list.iter().find(|(c, _)| *c == f.rule.category) {
+            c.inc();
+        }
+        if let Some((_, c)) = self.rules.iter().find(|(id, _)| *id == f.rule.id) {
+            c.inc();
+        }
+    }
+
+    fn limit(&self, limit: Limit) {
+        if let Some((_, c)) = self.limits.iter().find(|(l, _)| *l == limit) {
+            c.inc();
+        }
+    }
+}
+
+/// The screening filter's per-request work, loaded from a policy.
+pub struct ScreenStage {
+    screener: Screener,
+    counters: Counters,
+}
+
+/// What a stream keeps from its headers for its body.
+#[derive(Default)]
+pub struct ScreenMemo {
+    body: Option<BodyState>,
+    summary: Option<RequestSummary>,
+    request_id: Option<RequestId>,
+    /// Whether a finding was already counted (so `passed` is counted once, at the end).
+    flagged: bool,
+}
+
+struct BodyState {
+    plan: BodyPlan,
+    route: Option<usize>,
+    mode: Mode,
+    /// Bytes that went through while counting (not buffered).
+    streamed: u64,
+}
+
+impl Stage for ScreenStage {
+    type Memo = ScreenMemo;
+    const NAME: &'static str = FILTER_NAME;
+
+    fn load(json: &[u8]) -> Result<ScreenStage, PolicyErrors> {
+        Ok(ScreenStage {
+            screener: Screener::from_json(json)?,
+            counters: Counters::define(),
+        })
+    }
+
+    fn summary(&self) -> String {
+        let p = self.screener.policy();
+        format!(
+            "{FILTER_NAME}: policy loaded: mode {:?}, {} routes, body up to {} bytes, {} inspected",
+            p.mode,
+            p.routes.len(),
+            p.limits.max_body_bytes,
+            p.limits.inspect_body_bytes
+        )
+    }
+
+    fn count_internal_error(&self) {
+        self.counters.internal_error.inc();
+    }
+
+    fn on_request_headers(
+        &self,
+        headers: &HeaderList,
+        end_of_stream: bool,
+        memo: &mut ScreenMemo,
+    ) -> Result<Step, HostError> {
+        memo.request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
+        let summary =
+            || RequestSummary::from_headers(headers, host::property_string(&["source", "address"]));
+        match self.screener.screen_headers(headers, !end_of_stream) {
+            HeaderDecision::Refuse(refusal) => {
+                let verdict = self.refuse(&refusal, &summary(), memo.request_id.as_ref())?;
+                Ok(Step::answered(Some(verdict)))
+            }
+            HeaderDecision::Pass {
+                findings,
+                body,
+                route,
+                mode,
+            } => {
+                let verdict = self.detected(&findings, &summary());
+                memo.flagged = verdict.is_some();
+                memo.summary = Some(summary());
+                match body {
+                    BodyPlan::None => {
+                        self.count_passed(memo);
+                        Ok(Step::next(verdict))
+                    }
+                    BodyPlan::Count | BodyPlan::Inspect(_) => {
+                        memo.body = Some(BodyState {
+                            plan: body,
+                            route,
+                            mode,
+                            streamed: 0,
+                        });
+                        if matches!(body, BodyPlan::Inspect(_)) {
+                            Ok(Step::hold(verdict))
+                        } else {
+                            Ok(Step::next(verdict))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_request_body(
+        &self,
+        memo: &mut ScreenMemo,
+        body_size: usize,
+        end_of_stream: bool,
+    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+        let Some(state) = memo.body.as_mut() else {
+            return Ok((BodyFlow::Continue, None));
+        };
+        let limits = &self.screener.policy().limits;
+        let summary = memo
+            .summary
+            .clone()
+            .unwrap_or_else(|| RequestSummary::from_headers(&HeaderList::default(), None));
+        let kind = match state.plan {
+            BodyPlan::Inspect(kind) => kind,
+            BodyPlan::None | BodyPlan::Count => {
+                // Streaming through: count, and cut off at the limit.
+                state.streamed = state.streamed.saturating_add(body_size as u64);
+                if state.streamed > limits.max_body_bytes {
+                    let v = self.refuse(
+                        &Refusal::Limit(Limit::Body),
+                        &summary,
+                        memo.request_id.as_ref(),
+                    )?;
+                    memo.body = None;
+                    return Ok((BodyFlow::Answered, Some(v)));
+                }
+                if end_of_stream {
+                    memo.body = None;
+                    self.count_passed(memo);
+                }
+                return Ok((BodyFlow::Continue, None));
+            }
+        };
+        if body_size as u64 > limits.max_body_bytes {
+            let v = self.refuse(
+                &Refusal::Limit(Limit::Body),
+                &summary,
+                memo.request_id.as_ref(),
+            )?;
+            memo.body = None;
+            return Ok((BodyFlow::Answered, Some(v)));
+        }
+        let past_limit = body_size > limits.inspect_body_bytes;
+        if !end_of_stream && !past_limit {
+            return Ok((BodyFlow::Buffer, None));
+        }
+        let bytes = host::request_body(0, body_size.min(limits.inspect_body_bytes))?;
+        let (route, mode) = (state.route, state.mode);
+        // Past the inspection limit with `pass`, the rest streams through counted.
+        state.plan = BodyPlan::Count;
+        state.streamed = body_size as u64;
+        self.body_decision(memo, kind, &bytes, !past_limit, route, mode, &summary)
+    }
+}
+
+impl ScreenStage {
+    #[allow(clippy::too_many_arguments)]
+    fn body_decision(
+        &self,
+        memo: &mut ScreenMemo,
+        kind: BodyKind,
+        bytes: &[u8],
+        complete: bool,
+        route: Option<usize>,
+        mode: Mode,
+        summary: &RequestSummary,
+    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+        match self
+            .screener
+            .screen_body(kind, bytes, complete, route, mode)
+        {
+            BodyDecision::Refuse(refusal) => {
+                let v = self.refuse(&refusal, summary, memo.request_id.as_ref())?;
+                memo.body = None;
+                Ok((BodyFlow::Answered, Some(v)))
+            }
+            BodyDecision::Pass { findings } => {
+                let verdict = self.detected(&findings, summary);
+                memo.flagged |= verdict.is_some();
+                if complete {
+                    memo.body = None;
+                    self.count_passed(memo);
+                }
+                Ok((BodyFlow::Continue, verdict))
+            }
+        }
+    }
+
+    /// Counts, logs and sends the denial; the verdict for the audit filter.
+    fn refuse(
+        &self,
+        refusal: &Refusal,
+        summary: &RequestSummary,
+        request_id: Option<&RequestId>,
+    ) -> Result<Verdict, HostError> {
+        let mut verdict = Verdict::new("screen", Outcome::Denied);
+        verdict.rule_id = Some(refusal.rule_id().to_string());
+        match refusal {
+            Refusal::Limit(limit) => {
+                self.counters.limit(*limit);
+                verdict.reason = Some("limit".into());
+                self.log("block", "limit", refusal.rule_id(), None, summary);
+            }
+            Refusal::Finding(f) => {
+                self.counters.finding(f, true);
+                verdict.reason = Some(f.rule.category.as_str().into());
+                self.log(
+                    "block",
+                    f.rule.category.as_str(),
+                    f.rule.id,
+                    Some(f),
+                    summary,
+                );
+            }
+        }
+        let denial = refusal.denial();
+        verdict.status = Some(denial.status);
+        host::send_denial(&denial.render(request_id))?;
+        Ok(verdict)
+    }
+
+    /// Counts and logs detect-mode findings; a `flagged` verdict if there were any.
+    fn detected(&self, findings: &[Finding], summary: &RequestSummary) -> Option<Verdict> {
+        for f in findings {
+            self.counters.finding(f, false);
+            self.log(
+                "detect",
+                f.rule.category.as_str(),
+                f.rule.id,
+                Some(f),
+                summary,
+            );
+        }
+        findings.first().map(|f| {
+            let mut v = Verdict::new("screen", Outcome::Flagged);
+            v.reason = Some(f.rule.category.as_str().into());
+            v.rule_id = Some(f.rule.id.to_string());
+            v
+        })
+    }
+
+    fn count_passed(&self, memo: &ScreenMemo) {
+        if !memo.flagged {
+            self.counters.passed.inc();
+        }
+    }
+
+    fn log(
+        &self,
+        decision: &str,
+        reason: &str,
+        rule_id: &str,
+        finding: Option<&Finding>,
+        summary: &RequestSummary,
+    ) {
+        let mut details = Map::new();
+        details.insert("rule_id".into(), Value::from(rule_id));
+        if let Some(f) = finding {
+            details.insert("location".into(), Value::from(f.location.as_str()));
+            if let Some(excerpt) = &f.excerpt {
+                details.insert("excerpt".into(), Value::from(excerpt.as_str()));
+            }
+        }
+        host::log(
+            LogLevel::Info,
+            &decision_line(FILTER_NAME, decision, reason, summary, details),
+        );
+    }
+}

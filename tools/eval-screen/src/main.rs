@@ -81,7 +81,7 @@ fn evaluate(screener: &Screener, row: &Row) -> Outcome {
         pairs.push(("content-length".into(), body.len().to_string().into_bytes()));
     }
     let headers = HeaderList::new(pairs);
-    let refusal = match screener.screen_headers(&headers) {
+    let refusal = match screener.screen_headers(&headers, !body.is_empty()) {
         HeaderDecision::Refuse(r) => Some(r),
         HeaderDecision::Pass {
             body: BodyPlan::Inspect(kind),

@@ -15,6 +15,13 @@ const POLICY: &str = r#"{
   ]
 }"#;
 
+impl Screener {
+    /// As the filter calls it, with the body known from the headers.
+    fn screen_headers_of(&self, headers: HeaderList) -> HeaderDecision {
+        self.screen_headers(&headers, has_body(&headers))
+    }
+}
+
 fn screener() -> Screener {
     Screener::from_json(POLICY.as_bytes()).unwrap()
 }
@@ -45,7 +52,7 @@ fn body_refusal(d: &BodyDecision) -> Option<&'static str> {
 
 #[test]
 fn clean_get_passes_without_body() {
-    let d = screener().screen_headers(&request("GET", "/items?page=2&sort=name", &[]));
+    let d = screener().screen_headers_of(request("GET", "/items?page=2&sort=name", &[]));
     assert_eq!(
         d,
         HeaderDecision::Pass {
@@ -62,32 +69,32 @@ fn limits_at_the_headers() {
     let s = screener();
     let long = format!("/{}", "a".repeat(250));
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", &long, &[]))),
+        refusal(&s.screen_headers_of(request("GET", &long, &[]))),
         Some("limit-url")
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request("TRACE", "/", &[]))),
+        refusal(&s.screen_headers_of(request("TRACE", "/", &[]))),
         Some("limit-method")
     );
     let big = "x".repeat(400);
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/", &[("x-big", &big)]))),
+        refusal(&s.screen_headers_of(request("GET", "/", &[("x-big", &big)]))),
         Some("limit-header-size")
     );
     let many: Vec<(&str, &str)> = (0..12).map(|_| ("x-h", "1")).collect();
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/", &many))),
+        refusal(&s.screen_headers_of(request("GET", "/", &many))),
         Some("limit-header-count")
     );
     let medium = "y".repeat(250);
     let total: Vec<(&str, &str)> = (0..5).map(|_| ("x-m", medium.as_str())).collect();
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/", &total))),
+        refusal(&s.screen_headers_of(request("GET", "/", &total))),
         Some("limit-total-headers")
     );
     // 413 from Content-Length alone, before any body.
     assert_eq!(
-        refusal(&s.screen_headers(&request(
+        refusal(&s.screen_headers_of(request(
             "POST",
             "/",
             &[
@@ -98,7 +105,7 @@ fn limits_at_the_headers() {
         Some("limit-body")
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request(
+        refusal(&s.screen_headers_of(request(
             "POST",
             "/",
             &[
@@ -109,11 +116,11 @@ fn limits_at_the_headers() {
         Some("limit-content-type")
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request("POST", "/", &[("content-length", "10")]))),
+        refusal(&s.screen_headers_of(request("POST", "/", &[("content-length", "10")]))),
         Some("limit-content-type"),
         "a body without a content type"
     );
-    let d = s.screen_headers(&request(
+    let d = s.screen_headers_of(request(
         "POST",
         "/",
         &[
@@ -137,15 +144,15 @@ fn limits_at_the_headers() {
 fn findings_in_path_query_and_headers() {
     let s = screener();
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/files/..%2f..%2fetc/passwd", &[]))),
+        refusal(&s.screen_headers_of(request("GET", "/files/..%2f..%2fetc/passwd", &[]))),
         Some("path-001")
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/items?id=1%27%20or%201%3D1--", &[]))),
+        refusal(&s.screen_headers_of(request("GET", "/items?id=1%27%20or%201%3D1--", &[]))),
         Some("sqli-001")
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request(
+        refusal(&s.screen_headers_of(request(
             "GET",
             "/",
             &[("user-agent", "() { :; }; /bin/bash -c id")]
@@ -153,7 +160,7 @@ fn findings_in_path_query_and_headers() {
         Some("rce-001")
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request(
+        refusal(&s.screen_headers_of(request(
             "GET",
             "/",
             &[("cookie", "a=1; b=%3Cscript%3Ealert(1)%3C/script%3E")]
@@ -162,7 +169,7 @@ fn findings_in_path_query_and_headers() {
     );
     // Only the chosen headers are inspected.
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/", &[("x-note", "1' or '1'='1")]))),
+        refusal(&s.screen_headers_of(request("GET", "/", &[("x-note", "1' or '1'='1")]))),
         None
     );
 }
@@ -171,7 +178,7 @@ fn findings_in_path_query_and_headers() {
 fn the_finding_names_its_location() {
     let s = Screener::from_json(br#"{"mode": "detect"}"#).unwrap();
     let HeaderDecision::Pass { findings, .. } =
-        s.screen_headers(&request("GET", "/x?name=ok&q=%3Cscript%3E", &[]))
+        s.screen_headers_of(request("GET", "/x?name=ok&q=%3Cscript%3E", &[]))
     else {
         panic!()
     };
@@ -185,15 +192,15 @@ fn exclusions_and_detect_routes() {
     let s = screener();
     // The rule is excluded for q on /search, not for other parameters.
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/search?q=1'+or+'1'='1", &[]))),
+        refusal(&s.screen_headers_of(request("GET", "/search?q=1'+or+'1'='1", &[]))),
         None
     );
     assert_eq!(
-        refusal(&s.screen_headers(&request("GET", "/search?x=1'+or+'1'='1", &[]))),
+        refusal(&s.screen_headers_of(request("GET", "/search?x=1'+or+'1'='1", &[]))),
         Some("sqli-001")
     );
     // Detect mode: passes, with the finding to log.
-    let d = s.screen_headers(&request("GET", "/beta/x?q=<script>alert(1)</script>", &[]));
+    let d = s.screen_headers_of(request("GET", "/beta/x?q=<script>alert(1)</script>", &[]));
     let HeaderDecision::Pass { findings, mode, .. } = d else {
         panic!()
     };
@@ -281,7 +288,7 @@ fn past_the_inspection_limit() {
 #[test]
 fn body_plans() {
     let s = screener();
-    let plan = |extra: &[(&str, &str)]| match s.screen_headers(&request("POST", "/", extra)) {
+    let plan = |extra: &[(&str, &str)]| match s.screen_headers_of(request("POST", "/", extra)) {
         HeaderDecision::Pass { body, .. } => body,
         other => panic!("{other:?}"),
     };
@@ -302,7 +309,7 @@ fn body_plans() {
         BodyPlan::Inspect(BodyKind::Form)
     );
     let no_body_rules = Screener::from_json(br#"{"detect": {"body": false}}"#).unwrap();
-    let d = no_body_rules.screen_headers(&request("POST", "/", &[("content-length", "3")]));
+    let d = no_body_rules.screen_headers_of(request("POST", "/", &[("content-length", "3")]));
     assert!(matches!(
         d,
         HeaderDecision::Pass {
@@ -315,7 +322,7 @@ fn body_plans() {
 #[test]
 fn denials_never_echo_the_payload() {
     let s = screener();
-    let HeaderDecision::Refuse(r) = s.screen_headers(&request("GET", "/?q=%3Cscript%3E", &[]))
+    let HeaderDecision::Refuse(r) = s.screen_headers_of(request("GET", "/?q=%3Cscript%3E", &[]))
     else {
         panic!()
     };

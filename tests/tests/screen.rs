@@ -1,0 +1,354 @@
+//! End-to-end: the screening filter's `.wasm` in a real Envoy, in front of pavise-echo: limits
+//! at the headers, streamed bodies, blocking in the body before the upstream sees anything,
+//! detect mode, a bad policy, and a sample of the shared corpora compared with the native
+//! decision.
+
+// Tests fail by panicking.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pavise_core::headers::HeaderList;
+use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Screener};
+use pavise_tests::envoy::{config_yaml, upstream_saw, Echo, Envoy, FilterSpec, Stack};
+use pavise_tests::http::{get, send, send_in_pieces, send_raw, Response};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+const POLICY: &str = r#"{
+  "limits": {"max_body_bytes": 4000, "inspect_body_bytes": 2000,
+             "content_types": ["application/json", "application/x-www-form-urlencoded", "text/plain"]},
+  "routes": [
+    {"match": {"path_prefix": "/beta/"}, "mode": "detect"},
+    {"match": {"path_prefix": "/posts"}, "exclusions": [{"location": "body:comment"}]}
+  ]
+}"#;
+
+/// Bytes Envoy sent to the upstream so far.
+fn sent_upstream(envoy: &Envoy) -> u64 {
+    envoy.counter("envoy_cluster_upstream_cx_tx_bytes_total")
+}
+
+fn assert_refused(r: &Response, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], code);
+}
+
+fn chunked_head(addr: SocketAddr, path: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+#[test]
+fn screening_in_envoy() {
+    let stack = Stack::start(&[FilterSpec::new("screen", POLICY)], &[]);
+    let (addr, envoy) = (stack.addr(), &stack.envoy);
+
+    // Clean requests pass, bodies included.
+    upstream_saw(&get(addr, "/items?page=2&q=red+shoes", &[]));
+    let seen = upstream_saw(&send(
+        addr,
+        "POST",
+        "/items",
+        &[("content-type", b"application/json")],
+        Some(br#"{"name": "O'Reilly", "tags": ["a", "b"]}"#),
+    ));
+    assert_eq!(seen["body_bytes"], 40);
+
+    // Findings at the headers: query, traversal.
+    assert_refused(
+        &get(addr, "/items?id=1%27%20OR%20%271%27%3D%271", &[]),
+        403,
+        "request_blocked",
+    );
+    assert_refused(
+        &get(addr, "/download?file=..%2F..%2Fetc%2Fpasswd", &[]),
+        403,
+        "request_blocked",
+    );
+    assert_refused(
+        &get(
+            addr,
+            "/",
+            &[("user-agent", "() { :; }; /bin/bash -c 'id'")],
+        ),
+        403,
+        "request_blocked",
+    );
+
+    // 413 from Content-Length alone: the headers arrive, no body is sent, the answer comes.
+    let r = send_raw(
+        addr,
+        format!("POST /upload HTTP/1.1\r\nhost: {addr}\r\ncontent-type: text/plain\r\ncontent-length: 10000000\r\n\r\n").as_bytes(),
+    );
+    assert_refused(&r, 413, "payload_too_large");
+
+    // A malicious JSON body is blocked before the upstream sees any of it: Envoy sends the
+    // upstream fewer bytes than these bodies alone.
+    let before = sent_upstream(envoy);
+    let padding = "x".repeat(1000);
+    let body = format!(r#"{{"pad": "{padding}", "q": "1' UNION SELECT password FROM users--"}}"#);
+    assert_refused(
+        &send(
+            addr,
+            "POST",
+            "/items",
+            &[("content-type", b"application/json")],
+            Some(body.as_bytes()),
+        ),
+        403,
+        "request_blocked",
+    );
+    // Streamed: the attack is in the second chunk.
+    let mut head = chunked_head(addr, "/comments");
+    head.extend(chunk(b"a perfectly normal start of a comment, "));
+    let r = send_in_pieces(
+        addr,
+        &[
+            &head,
+            &chunk(b"then <script>alert(document.cookie)</script>"),
+            b"0\r\n\r\n",
+        ],
+        Duration::from_millis(50),
+    );
+    assert_refused(&r, 403, "request_blocked");
+    // Streamed past the inspection limit (reject): 413 once 2000 bytes are held.
+    let filler = vec![b'a'; 1500];
+    let head = chunked_head(addr, "/comments");
+    let r = send_in_pieces(
+        addr,
+        &[
+            &head,
+            &chunk(&filler),
+            &chunk(&filler),
+            &chunk(&filler),
+            b"0\r\n\r\n",
+        ],
+        Duration::from_millis(50),
+    );
+    assert_refused(&r, 413, "payload_too_large");
+    let sent = sent_upstream(envoy) - before;
+    assert!(
+        sent < 1000 + 3 * 1500,
+        "{sent} bytes went upstream: headers only, no body"
+    );
+
+    // Exclusions: the comment field on /posts may hold markup, the title may not.
+    upstream_saw(&send(
+        addr,
+        "POST",
+        "/posts",
+        &[("content-type", b"application/x-www-form-urlencoded")],
+        Some(b"title=hi&comment=%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+    ));
+    assert_refused(
+        &send(
+            addr,
+            "POST",
+            "/posts",
+            &[("content-type", b"application/x-www-form-urlencoded")],
+            Some(b"title=%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+        ),
+        403,
+        "request_blocked",
+    );
+
+    // Detect mode: through to the upstream, counted and logged.
+    let seen = upstream_saw(&send(
+        addr,
+        "POST",
+        "/beta/notes",
+        &[("content-type", b"text/plain")],
+        Some(b"<svg onload=alert(1)>"),
+    ));
+    assert_eq!(seen["body"], "<svg onload=alert(1)>");
+
+    // Limits by content type.
+    assert_refused(
+        &send(
+            addr,
+            "POST",
+            "/items",
+            &[("content-type", b"application/xml")],
+            Some(b"<a/>"),
+        ),
+        415,
+        "unsupported_media_type",
+    );
+
+    assert_eq!(envoy.counter("pavise_screen_blocked_sqli"), 2);
+    assert_eq!(envoy.counter("pavise_screen_blocked_traversal"), 1);
+    assert_eq!(envoy.counter("pavise_screen_blocked_rce"), 1);
+    assert_eq!(envoy.counter("pavise_screen_blocked_xss"), 2);
+    assert_eq!(envoy.counter("pavise_screen_detected_xss"), 1);
+    assert_eq!(envoy.counter("pavise_screen_rule_sqli_001"), 2);
+    assert_eq!(envoy.counter("pavise_screen_limit_body"), 1);
+    assert_eq!(envoy.counter("pavise_screen_limit_inspection"), 1);
+    assert_eq!(envoy.counter("pavise_screen_limit_content_type"), 1);
+    assert_eq!(envoy.counter("pavise_screen_passed"), 3);
+    assert_eq!(envoy.counter("pavise_screen_internal_error"), 0);
+
+    let lines = envoy.decision_lines("pavise.screen");
+    let detect = lines
+        .iter()
+        .find(|l| l["decision"] == "detect")
+        .expect("a detect line");
+    assert_eq!(detect["rule_id"], "xss-001");
+    assert_eq!(detect["location"], "body");
+    assert_eq!(detect["path"], "/beta/notes");
+    let blocked = lines
+        .iter()
+        .find(|l| l["location"] == "query:id")
+        .expect("the sqli line");
+    assert_eq!(blocked["decision"], "block");
+    assert_eq!(blocked["reason"], "sqli");
+}
+
+#[test]
+fn a_streamed_body_over_the_limit_is_cut_off() {
+    // Without body rules the body is only counted and streams through; past the limit: 413.
+    let policy = r#"{"limits": {"max_body_bytes": 3000}, "detect": {"body": false}}"#;
+    let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
+    let addr = stack.addr();
+    let filler = vec![b'a'; 1200];
+    let head = chunked_head(addr, "/upload");
+    let r = send_in_pieces(
+        addr,
+        &[
+            &head,
+            &chunk(&filler),
+            &chunk(&filler),
+            &chunk(&filler),
+            &chunk(&filler),
+            b"0\r\n\r\n",
+        ],
+        Duration::from_millis(50),
+    );
+    assert_refused(&r, 413, "payload_too_large");
+    // Under the limit it streams through untouched.
+    let head = chunked_head(addr, "/upload");
+    let r = send_in_pieces(
+        addr,
+        &[&head, &chunk(&filler), &chunk(&filler), b"0\r\n\r\n"],
+        Duration::from_millis(20),
+    );
+    assert_eq!(upstream_saw(&r)["body_bytes"], 2400);
+}
+
+#[test]
+fn bad_screen_policy_stops_envoy_with_the_json_path() {
+    let echo = Echo::start();
+    let bad = r#"{"routes": [{"exclusions": [{"rule": "sqli-999"}]}]}"#;
+    let failure = match Envoy::try_start(
+        &config_yaml(&[FilterSpec::new("screen", bad)], echo.addr),
+        &[],
+    ) {
+        Ok(_) => panic!("Envoy started with a bad policy"),
+        Err(f) => f,
+    };
+    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
+    assert!(
+        failure
+            .log
+            .contains("$.routes[0].exclusions[0].rule: unknown rule 'sqli-999'"),
+        "{}",
+        failure.log
+    );
+}
+
+/// A sample of the shared corpora through Envoy: the `.wasm` decides as the native code does.
+#[test]
+fn corpus_sample_decides_in_envoy_as_natively() {
+    let policy = std::fs::read_to_string(
+        pavise_tests::workspace_root().join("policies/screen.example.json"),
+    )
+    .unwrap();
+    let screener = Screener::from_json(policy.as_bytes()).unwrap();
+    let stack = Stack::start(&[FilterSpec::new("screen", &policy)], &[]);
+    let corpora = pavise_tests::workspace_root().join("../shared/corpora");
+    let mut compared = 0;
+    let mut blocked = 0;
+    for file in ["libinjection.jsonl", "crs.jsonl"] {
+        let text =
+            std::fs::read_to_string(corpora.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // Every 100th GET row without a body: a spread of attacks and benign requests.
+        for line in text.lines().step_by(100) {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            let uri = row["uri"].as_str().unwrap_or_default();
+            if row["method"] != "GET"
+                || !row["body"].is_null()
+                || !uri.is_ascii()
+                || uri.contains(' ')
+                || uri.contains("%2F")
+                || uri.contains("%2f")
+            {
+                continue;
+            }
+            let mut headers: Vec<(&str, &[u8])> = Vec::new();
+            let mut pairs = vec![
+                (":method".to_string(), b"GET".to_vec()),
+                (":path".to_string(), uri.as_bytes().to_vec()),
+            ];
+            if let Some(obj) = row["headers"].as_object() {
+                for (n, v) in obj {
+                    let v = v.as_str().unwrap_or_default();
+                    if n.eq_ignore_ascii_case("host") || !v.is_ascii() {
+                        continue;
+                    }
+                    headers.push((n.as_str(), v.as_bytes()));
+                    pairs.push((n.to_ascii_lowercase(), v.as_bytes().to_vec()));
+                }
+            }
+            let native = match screener.screen_headers(&HeaderList::new(pairs), false) {
+                HeaderDecision::Refuse(r) => Some(r.denial().status),
+                HeaderDecision::Pass {
+                    body: BodyPlan::Inspect(k),
+                    route,
+                    mode,
+                    ..
+                } => match screener.screen_body(k, b"", true, route, mode) {
+                    BodyDecision::Refuse(r) => Some(r.denial().status),
+                    BodyDecision::Pass { .. } => None,
+                },
+                HeaderDecision::Pass { .. } => None,
+            };
+            let r = send(stack.addr(), "GET", uri, &headers, None);
+            if r.status == 400 {
+                continue; // Envoy refused the request line itself, before any filter.
+            }
+            match native {
+                Some(status) => {
+                    assert_eq!(
+                        r.status, status,
+                        "{}: native {status}, Envoy {}",
+                        row["id"], r.status
+                    );
+                    blocked += 1;
+                }
+                None => assert_eq!(
+                    r.status,
+                    200,
+                    "{}: native pass, Envoy {}: {}",
+                    row["id"],
+                    r.status,
+                    r.text()
+                ),
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 100, "only {compared} rows compared");
+    assert!(blocked >= 50, "only {blocked} blocked");
+}
