@@ -41,6 +41,8 @@ fn auth_policy() -> String {
     )
 }
 
+const SCREEN_POLICY: &str = r#"{"mode": "block"}"#;
+
 const CORS_POLICY: &str = r#"{"routes": [{"allow_origins": ["https://app.example.com"],
   "allow_methods": ["GET", "PUT"], "allow_headers": ["x-api-key"]}]}"#;
 
@@ -100,6 +102,7 @@ fn one_event_per_request_through_the_whole_chain() {
         FilterSpec::new("audit", &chain_audit_policy()),
         FilterSpec::new("cors", CORS_POLICY),
         FilterSpec::new("auth", &auth_policy()),
+        FilterSpec::new("screen", SCREEN_POLICY),
     ]);
 }
 
@@ -107,10 +110,11 @@ fn one_event_per_request_through_the_whole_chain() {
 #[test]
 fn one_event_per_request_through_the_combined_filter() {
     let combined = format!(
-        r#"{{"audit": {}, "cors": {}, "auth": {}}}"#,
+        r#"{{"audit": {}, "cors": {}, "auth": {}, "screen": {}}}"#,
         chain_audit_policy(),
         CORS_POLICY,
-        auth_policy()
+        auth_policy(),
+        SCREEN_POLICY
     );
     one_event_per_request(&[FilterSpec::new("combined", &combined)]);
 }
@@ -165,6 +169,14 @@ fn one_event_per_request(filters: &[FilterSpec]) {
         r.status, 204,
         "preflight answered before auth asks for a key"
     );
+    let r = request(
+        addr,
+        "req-screen-denied",
+        "/orders?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        &[("x-api-key", KEY)],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["error"]["code"], "request_blocked");
     let r = request(addr, "req-healthz", "/healthz", &[]);
     assert_eq!(r.status, 200);
 
@@ -173,9 +185,10 @@ fn one_event_per_request(filters: &[FilterSpec]) {
         "req-auth-denied",
         "req-cors-denied",
         "req-preflight",
+        "req-screen-denied",
     ];
     let events = wait_for(
-        "the sink to receive four events",
+        "the sink to receive every event",
         Duration::from_secs(10),
         || {
             let e = sink_events(&sink.file);
@@ -183,7 +196,7 @@ fn one_event_per_request(filters: &[FilterSpec]) {
         },
     );
     assert!(!events.contains_key("req-healthz"), "/healthz is excluded");
-    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(events.len(), 5, "{events:?}");
     for (id, (count, _)) in &events {
         assert_eq!(*count, 1, "{id} arrived {count} times");
     }
@@ -219,6 +232,14 @@ fn one_event_per_request(filters: &[FilterSpec]) {
     assert_eq!(cors["decided_by"]["reason"], "origin_not_allowed");
     assert_eq!(cors["client_id"], Value::Null, "auth never ran");
 
+    let screen = &events["req-screen-denied"].1;
+    assert_eq!(screen["outcome"], "denied");
+    assert_eq!(screen["status"], 403);
+    assert_eq!(screen["client_id"], "billing", "auth ran before screening");
+    assert_eq!(screen["decided_by"]["filter"], "screen");
+    assert_eq!(screen["decided_by"]["rule_id"], "xss-001");
+    assert_eq!(screen["decided_by"]["reason"], "xss");
+
     let preflight = &events["req-preflight"].1;
     assert_eq!(preflight["outcome"], "allowed");
     assert_eq!(preflight["status"], 204);
@@ -226,10 +247,10 @@ fn one_event_per_request(filters: &[FilterSpec]) {
     // The local sink: the same events, one JSON object per line, nothing else in the file.
     let local = wait_for("the local sink", Duration::from_secs(10), || {
         let l = local_events(&dir);
-        (l.len() >= 4).then_some(l)
+        (l.len() >= 5).then_some(l)
     });
     let text = std::fs::read_to_string(dir.0.join("audit.jsonl")).unwrap();
-    assert_eq!(text.lines().count(), 4, "{text}");
+    assert_eq!(text.lines().count(), 5, "{text}");
     let mut ids: Vec<&str> = local
         .iter()
         .map(|e| e["request_id"].as_str().unwrap())
@@ -250,9 +271,9 @@ fn one_event_per_request(filters: &[FilterSpec]) {
         assert!(!text.contains(secret), "local sink got {secret}");
         assert!(!envoy_log.contains(secret), "Envoy's log has {secret}");
     }
-    assert_eq!(envoy.counter("pavise_audit_events"), 4);
+    assert_eq!(envoy.counter("pavise_audit_events"), 5);
     assert_eq!(envoy.counter("pavise_audit_skipped"), 1);
-    assert_eq!(envoy.counter("pavise_audit_sink_sent"), 4);
+    assert_eq!(envoy.counter("pavise_audit_sink_sent"), 5);
     assert_eq!(envoy.counter("pavise_audit_sink_dropped"), 0);
 }
 

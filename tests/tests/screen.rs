@@ -79,11 +79,7 @@ fn screening_in_envoy() {
         "request_blocked",
     );
     assert_refused(
-        &get(
-            addr,
-            "/",
-            &[("user-agent", "() { :; }; /bin/bash -c 'id'")],
-        ),
+        &get(addr, "/", &[("user-agent", "() { :; }; /bin/bash -c 'id'")]),
         403,
         "request_blocked",
     );

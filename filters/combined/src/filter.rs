@@ -13,8 +13,9 @@ use pavise_core::policy::PolicyErrors;
 use pavise_core::verdict::Verdict;
 use pavise_cors::decision::ResponsePlan;
 use pavise_cors::stage::CorsStage;
-use pavise_host::stage::Stage;
+use pavise_host::stage::{body_action, Stage};
 use pavise_host::{self as host, HostError};
+use pavise_screen::stage::{ScreenMemo, ScreenStage};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::rc::Rc;
@@ -29,6 +30,7 @@ struct Stages {
     audit: Option<AuditStage>,
     cors: Option<CorsStage>,
     auth: Option<AuthStage>,
+    screen: Option<ScreenStage>,
 }
 
 /// Loads one member with its filter's own loader, its errors placed under `$.<member>`.
@@ -50,6 +52,7 @@ impl Stages {
             audit: load_member(&members, "audit", AuditStage::load)?,
             cors: load_member(&members, "cors", CorsStage::load)?,
             auth: load_member(&members, "auth", AuthStage::load)?,
+            screen: load_member(&members, "screen", ScreenStage::load)?,
         })
     }
 
@@ -58,6 +61,7 @@ impl Stages {
         out.extend(self.audit.as_ref().map(Stage::summary));
         out.extend(self.cors.as_ref().map(Stage::summary));
         out.extend(self.auth.as_ref().map(Stage::summary));
+        out.extend(self.screen.as_ref().map(Stage::summary));
         out
     }
 }
@@ -111,6 +115,7 @@ impl RootContext for CombinedRoot {
             stages: self.stages.clone(),
             audit: AuditMemo::default(),
             cors: None,
+            screen: ScreenMemo::default(),
             verdicts: Vec::new(),
         }))
     }
@@ -124,6 +129,7 @@ struct CombinedStream {
     stages: Option<Rc<Stages>>,
     audit: AuditMemo,
     cors: Option<ResponsePlan>,
+    screen: ScreenMemo,
     verdicts: Vec<Verdict>,
 }
 
@@ -142,7 +148,8 @@ impl CombinedStream {
         Ok(
             run_stage(stages.audit.as_ref(), &headers, eos, &mut self.audit, v)?
                 || run_stage(stages.cors.as_ref(), &headers, eos, &mut self.cors, v)?
-                || run_stage(stages.auth.as_ref(), &headers, eos, &mut (), v)?,
+                || run_stage(stages.auth.as_ref(), &headers, eos, &mut (), v)?
+                || run_stage(stages.screen.as_ref(), &headers, eos, &mut self.screen, v)?,
         )
     }
 }
@@ -180,6 +187,23 @@ impl HttpContext for CombinedStream {
             Ok(false) => Action::Continue,
             Err((e, stage)) => {
                 host::send_internal_error(stage, &e);
+                Action::Pause
+            }
+        }
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        let Some(screen) = self.stages.as_ref().and_then(|s| s.screen.as_ref()) else {
+            return Action::Continue;
+        };
+        match screen.on_request_body(&mut self.screen, body_size, end_of_stream) {
+            Ok((flow, verdict)) => {
+                self.verdicts.extend(verdict);
+                body_action(flow)
+            }
+            Err(e) => {
+                screen.count_internal_error();
+                host::send_internal_error(ScreenStage::NAME, &e);
                 Action::Pause
             }
         }

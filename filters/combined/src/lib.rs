@@ -1,5 +1,5 @@
-//! The combined Pavise filter: the audit, cors and auth stages (and screen, once built) in one
-//! Wasm module, loaded as one Envoy filter.
+//! The combined Pavise filter: the audit, cors, auth and screen stages in one Wasm module,
+//! loaded as one Envoy filter.
 //!
 //! Each Pavise filter alone pays Envoy's per-filter cost on every request: a call into its own
 //! VM per callback, its own copy of the request headers, and a filter-state round trip to hand
@@ -8,7 +8,8 @@
 //! fetched once, and verdicts reach the audit stage in memory.
 //!
 //! Its configuration is one JSON object whose members are the filters' own policies, unchanged:
-//! `{"audit": {…}, "cors": {…}, "auth": {…}}`; a missing member leaves that stage out. Errors
+//! `{"audit": {…}, "cors": {…}, "auth": {…}, "screen": {…}}`; a missing member leaves that
+//! stage out. Errors
 //! name the path inside the combined document (`$.auth.keys[0].sha256: …`).
 
 // Tests may panic: that is how they fail.

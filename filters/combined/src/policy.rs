@@ -9,9 +9,6 @@ use serde_json::Value;
 /// The stages, in chain order (see `CHAIN_ORDER` in the tests crate and the README).
 pub const STAGES: [&str; 4] = ["audit", "cors", "auth", "screen"];
 
-/// The stages this build can run.
-pub const BUILT_STAGES: [&str; 3] = ["audit", "cors", "auth"];
-
 /// Each present member's policy text, in chain order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Members(pub Vec<(&'static str, Vec<u8>)>);
@@ -52,7 +49,7 @@ pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
                 &root.field(name),
                 format!("unknown filter; expected one of {}", STAGES.join(", ")),
             );
-        } else if !BUILT_STAGES.contains(&name.as_str()) {
+        } else if !STAGES.contains(&name.as_str()) {
             problems.push(
                 &root.field(name),
                 "this build of the combined filter has no such stage",
@@ -60,7 +57,7 @@ pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
         }
     }
     problems.into_result()?;
-    let members = BUILT_STAGES
+    let members = STAGES
         .iter()
         .filter_map(|name| {
             map.get(*name)
@@ -112,7 +109,7 @@ mod tests {
             &std::fs::read(format!("{root}/combined.example.json")).unwrap(),
         )
         .unwrap();
-        for name in BUILT_STAGES {
+        for name in STAGES {
             let own: Value = serde_json::from_slice(
                 &std::fs::read(format!("{root}/{name}.example.json")).unwrap(),
             )
