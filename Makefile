@@ -22,7 +22,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level eval-screen fuzz
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -67,6 +67,25 @@ test-deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Detection and false-positive rates of the screening filter over request corpora (the
+# shared ones by default; CORPUS="a.jsonl b.jsonl" for others, EVAL_ARGS=--json for JSON).
+# With the default corpora and policy the report is also kept in docs/eval-screen.md.
+CORPUS ?=
+EVAL_ARGS ?=
+eval-screen:
+	cargo build --release -q -p pavise-eval-screen
+	@if [ -z "$(CORPUS)$(EVAL_ARGS)" ]; then \
+		target/release/pavise-eval-screen | tee docs/eval-screen.md; \
+	else \
+		target/release/pavise-eval-screen $(EVAL_ARGS) $(CORPUS); \
+	fi
+
+# Random hostile inputs to every parser of request data, for FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	cargo build --release -q -p pavise-fuzz
+	target/release/pavise-fuzz --seconds $(FUZZ_SECONDS)
 
 # Throughput, latency and memory against bare Envoy and the native filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.

@@ -102,6 +102,62 @@ fn audit(c: &mut Criterion) {
     g.finish();
 }
 
+fn screen(c: &mut Criterion) {
+    use criterion::Throughput;
+    use pavise_screen::policy::Mode;
+    use pavise_screen::screen::{BodyKind, Screener};
+    let s = match Screener::from_json(&example_policy("screen")) {
+        Ok(s) => s,
+        Err(e) => panic!("example screen policy: {e}"),
+    };
+    let mut g = c.benchmark_group("screen");
+    let get = typical_request(
+        "k",
+        "/api/orders?page=2&sort=name&q=red+running+shoes&size=42",
+    );
+    g.bench_function("headers: GET with a query", |b| {
+        b.iter(|| s.screen_headers(black_box(&get), false))
+    });
+    let json = json_body(16 * 1024);
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("body: 16 KiB JSON", |b| {
+        b.iter(|| s.screen_body(BodyKind::Json, black_box(&json), true, None, Mode::Block))
+    });
+    let form = form_body(16 * 1024);
+    g.throughput(Throughput::Bytes(form.len() as u64));
+    g.bench_function("body: 16 KiB form", |b| {
+        b.iter(|| s.screen_body(BodyKind::Form, black_box(&form), true, None, Mode::Block))
+    });
+    g.finish();
+}
+
+/// A realistic JSON document of about `size` bytes: records of short strings and numbers.
+fn json_body(size: usize) -> Vec<u8> {
+    let mut out = String::from("{\"items\": [");
+    let mut i = 0;
+    while out.len() < size - 100 {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(
+            r#"{{"id": {i}, "name": "Item number {i}", "description": "A sturdy, well-made thing for everyday use", "price": 19.99, "tags": ["home", "kitchen"]}}"#
+        ));
+        i += 1;
+    }
+    out.push_str("]}");
+    out.into_bytes()
+}
+
+fn form_body(size: usize) -> Vec<u8> {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < size - 60 {
+        out.push_str(&format!("field{i}=some+ordinary+text+value+{i}&"));
+        i += 1;
+    }
+    out.into_bytes()
+}
+
 fn core(c: &mut Criterion) {
     let mut g = c.benchmark_group("core");
     g.bench_function("normalize_path", |b| {
@@ -110,5 +166,5 @@ fn core(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, auth, cors, audit, core);
+criterion_group!(benches, auth, cors, audit, screen, core);
 criterion_main!(benches);

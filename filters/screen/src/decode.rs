@@ -159,6 +159,13 @@ fn numeric_reference(rest: &[u8]) -> Option<(u8, usize)> {
 /// Every decoding applied until nothing changes (at most [`MAX_ROUNDS`] rounds): percent,
 /// overlong UTF-8 and, with `html`, character references.
 pub fn decode_fully(input: &[u8], plus_is_space: bool, html: bool) -> Vec<u8> {
+    // Most values hold nothing to decode: no escape, entity, `+` or non-ASCII byte.
+    if !input
+        .iter()
+        .any(|b| matches!(b, b'%' | b'&' | b'+') || *b >= 0x80)
+    {
+        return input.to_vec();
+    }
     let mut current = input.to_vec();
     for round in 0..MAX_ROUNDS {
         let mut next = percent_decode(&current, plus_is_space && round == 0);

@@ -5,6 +5,7 @@
 //! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
+pub mod plain;
 pub mod rce;
 pub mod traversal;
 pub mod xss;
@@ -152,6 +153,11 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     if enabled.traversal {
         rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
     }
+    // Plain text (a path may have its slashes) gives the other detectors nothing to find.
+    let structure: &[u8] = if kind == ValueKind::Path { b"/" } else { b"" };
+    if plain::is_plain(&decoded, structure) {
+        return findings(rules, location, raw, enabled);
+    }
     if enabled.sqli {
         if libinjectionrs::detect_sqli(&decoded).is_injection() {
             rules.push(SQLI_LIBINJECTION);
@@ -165,6 +171,11 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     if enabled.rce {
         rules.extend(rce::detect(&decoded));
     }
+    findings(rules, location, raw, enabled)
+}
+
+/// The first rule per enabled category, as findings at `location`.
+fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> Vec<Finding> {
     let mut seen = Vec::new();
     rules
         .into_iter()

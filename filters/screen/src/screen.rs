@@ -3,7 +3,7 @@
 //! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
 //! decision out; the filter only moves bytes.
 
-use crate::detect::{inspect, Enabled, Finding, ValueKind};
+use crate::detect::{inspect, plain, Enabled, Finding, ValueKind};
 use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
@@ -313,6 +313,11 @@ impl Screener {
             return BodyDecision::Refuse(Refusal::Limit(Limit::Inspection));
         }
         let body = body.get(..l.inspect_body_bytes).unwrap_or(body);
+        // The whole body plain (the usual case): no value in it can be flagged, so nothing is
+        // parsed or inspected value by value; only JSON's shape limits are checked.
+        if let Some(decision) = self.plain_body(kind, body, complete) {
+            return decision;
+        }
         let mut findings = Vec::new();
         match kind {
             BodyKind::Form => {
@@ -351,6 +356,32 @@ impl Screener {
         }
     }
 
+    /// The decision for a body that is plain as a whole ([`plain::is_plain`] with the format's
+    /// structural bytes), or `None` if it must be inspected value by value.
+    fn plain_body(&self, kind: BodyKind, body: &[u8], complete: bool) -> Option<BodyDecision> {
+        let structure: &[u8] = match kind {
+            BodyKind::Json => b"{}[]\":,",
+            BodyKind::Form => b"=&+",
+            BodyKind::Text => b"",
+        };
+        if !plain::is_plain(body, structure) {
+            return None;
+        }
+        if kind == BodyKind::Json && complete {
+            let l = &self.policy.limits;
+            let (depth, keys) = json_shape(body);
+            if l.json_max_depth.is_some_and(|d| depth > d) {
+                return Some(BodyDecision::Refuse(Refusal::Limit(Limit::JsonDepth)));
+            }
+            if l.json_max_keys.is_some_and(|k| keys > k) {
+                return Some(BodyDecision::Refuse(Refusal::Limit(Limit::JsonKeys)));
+            }
+        }
+        Some(BodyDecision::Pass {
+            findings: Vec::new(),
+        })
+    }
+
     /// Inspects `name=value&…` pairs; each value at `<prefix>:<decoded name>`.
     fn inspect_pairs(&self, text: &str, prefix: &str) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -380,6 +411,25 @@ impl Screener {
         }
         out
     }
+}
+
+/// Nesting depth and object key count of JSON text without backslashes (so a `"` always
+/// opens or closes a string), in one pass.
+fn json_shape(body: &[u8]) -> (usize, usize) {
+    let (mut depth, mut max_depth, mut keys, mut in_string) = (0usize, 0usize, 0usize, false);
+    for &b in body {
+        match (in_string, b) {
+            (_, b'"') => in_string = !in_string,
+            (false, b'{' | b'[') => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+            }
+            (false, b'}' | b']') => depth = depth.saturating_sub(1),
+            (false, b':') => keys += 1,
+            _ => {}
+        }
+    }
+    (max_depth, keys)
 }
 
 /// The findings a route's exclusions leave.
