@@ -13,11 +13,11 @@
 /// Whether `text` is plain; `structure` lists extra bytes allowed (outside the plain set).
 pub fn is_plain(text: &[u8], structure: &[u8]) -> bool {
     let mut allowed = [false; 256];
-    for b in (b'0'..=b'9').chain(b'a'..=b'z').chain(b'A'..=b'Z') {
-        allowed[usize::from(b)] = true;
-    }
-    for &b in b" \t.,:_@-".iter().chain(structure) {
-        allowed[usize::from(b)] = true;
+    let extra = b" \t.,:_@-".iter().chain(structure).copied();
+    for b in (b'0'..=b'9').chain(b'a'..=b'z').chain(b'A'..=b'Z').chain(extra) {
+        if let Some(slot) = allowed.get_mut(usize::from(b)) {
+            *slot = true;
+        }
     }
     let mut prev = 0u8;
     for &b in text {
