@@ -19,7 +19,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -32,7 +32,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 }
@@ -71,7 +71,7 @@ pub fn input(rng: &mut Rng) -> Vec<u8> {
     for _ in 0..rng.below(24) {
         match rng.below(3) {
             0 => out.extend_from_slice(PIECES[rng.below(PIECES.len())]),
-            1 => out.push(rng.next() as u8),
+            1 => out.push(rng.next_u64() as u8),
             _ => out.extend(std::iter::repeat_n(b'%', rng.below(4))),
         }
     }
