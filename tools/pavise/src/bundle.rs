@@ -300,6 +300,18 @@ impl Bundle {
         })
     }
 
+    /// `<name>-<version>-<first 12 hex of the archive's digest>`: names this exact content, e.g.
+    /// as an xDS `version_info`.
+    pub fn fingerprint(&self) -> String {
+        let digest = sha256_hex(&self.to_tar_gz());
+        format!(
+            "{}-{}-{}",
+            self.manifest.name,
+            self.manifest.version,
+            digest.get(..12).unwrap_or_default()
+        )
+    }
+
     /// The manifest as written into the archive.
     pub fn manifest_json(&self) -> Vec<u8> {
         let mut text = serde_json::to_vec_pretty(&self.manifest).unwrap_or_default();

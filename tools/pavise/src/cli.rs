@@ -9,7 +9,7 @@
 
 use crate::bundle::{self, Bundle, BundleError};
 use crate::filters::{self, FilterKind};
-use crate::render::envoy::{self, Bootstrap, XdsFiles};
+use crate::render::envoy::{self, XdsFiles};
 use crate::render::istio::{self, IstioOptions};
 use crate::sign::{self, SignError};
 use crate::{keygen, oci};
@@ -496,13 +496,15 @@ fn run_render(command: RenderCommand) -> Outcome {
                     .map_err(|e| Failure::io(&input.wasm_dir, e))?,
                 None => input.wasm_dir.clone(),
             };
-            let boot = Bootstrap {
-                listener_port: listen,
-                admin_port: admin,
-                http_filters: envoy::http_filters(&specs, &wasm_dir.display().to_string()),
-                vhost_extra: String::new(),
-                upstream,
-            };
+            let boot = envoy::bootstrap_for(
+                &specs,
+                &envoy::EnvoyOptions {
+                    listener_port: listen,
+                    admin_port: admin,
+                    upstream,
+                    wasm_dir: wasm_dir.display().to_string(),
+                },
+            );
             let header = format!(
                 "# Envoy config for bundle {} {} (owner: {}), rendered by `pavise render envoy`.\n",
                 b.manifest.name, b.manifest.version, b.manifest.owner
@@ -511,14 +513,7 @@ fn run_render(command: RenderCommand) -> Outcome {
                 None => Ok(format!("{header}{}", envoy::bootstrap_yaml(&boot))),
                 Some(dir) => {
                     let abs = std::path::absolute(&dir).map_err(|e| Failure::io(&dir, e))?;
-                    let version = format!(
-                        "{}-{}-{}",
-                        b.manifest.name,
-                        b.manifest.version,
-                        &bundle::sha256_hex(b.to_tar_gz().as_slice())
-                            .get(..12)
-                            .unwrap_or_default()
-                    );
+                    let version = b.fingerprint();
                     XdsFiles::new(&boot, &abs, &version)
                         .write(&abs)
                         .map_err(|e| Failure::io(&abs, e))?;

@@ -49,7 +49,7 @@ impl Minted {
              {key}\n\
              # Entry for \"keys\" in the auth policy:\n\
              {entry}\n",
-            client = self.entry["client"],
+            client = self.entry.get("client").unwrap_or(&Value::Null),
             key = self.key,
             entry = self.entry,
         )

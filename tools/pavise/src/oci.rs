@@ -137,16 +137,23 @@ pub fn read_plugin_from_layout(dir: &Path) -> Result<Vec<u8>, String> {
         &std::fs::read(dir.join("index.json")).map_err(|e| format!("index.json: {e}"))?,
     )
     .map_err(|e| format!("index.json: {e}"))?;
-    let manifest_digest = index["manifests"][0]["digest"]
-        .as_str()
+    let manifest_digest = index
+        .pointer("/manifests/0/digest")
+        .and_then(|d| d.as_str())
         .ok_or("index.json: no manifest")?;
     let manifest: serde_json::Value =
         serde_json::from_slice(&blob(manifest_digest)?).map_err(|e| format!("manifest: {e}"))?;
-    let layers = manifest["layers"].as_array().ok_or("manifest: no layers")?;
+    let layers = manifest
+        .get("layers")
+        .and_then(|l| l.as_array())
+        .ok_or("manifest: no layers")?;
     let [layer] = layers.as_slice() else {
         return Err(format!("expected one layer, found {}", layers.len()));
     };
-    let layer_digest = layer["digest"].as_str().ok_or("layer: no digest")?;
+    let layer_digest = layer
+        .get("digest")
+        .and_then(|d| d.as_str())
+        .ok_or("layer: no digest")?;
     let mut files = crate::bundle::read_tar_gz(&blob(layer_digest)?)?;
     files
         .remove(PLUGIN_FILE)

@@ -280,24 +280,53 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// The filters of a bundle, in chain order, as Envoy filter entries: policy inlined, the
-/// filter's failure policy, the environment variables its policy references, the pinned digest.
+/// The Envoy filter entry for one policy of filter `kind`: the policy inlined, the filter's
+/// failure policy, the environment variables the policy references, the pinned digest if any.
+pub fn filter_spec(
+    kind: &crate::filters::FilterKind,
+    policy: &[u8],
+    wasm_sha256: Option<String>,
+) -> FilterSpec {
+    let env_keys = (kind.check)(policy).map(|c| c.env_keys).unwrap_or_default();
+    FilterSpec {
+        name: kind.name.to_string(),
+        // Policies that parse are JSON, so UTF-8.
+        policy: String::from_utf8_lossy(policy).trim_end().to_string(),
+        env_keys,
+        fail_open: kind.failure.fail_open(),
+        wasm_sha256,
+    }
+}
+
+/// The filters of a bundle, in chain order, each pinned to the digest in its manifest.
 pub fn bundle_filters(bundle: &crate::bundle::Bundle) -> Vec<FilterSpec> {
     bundle
         .chain()
         .into_iter()
-        .map(|(kind, policy, entry)| {
-            let env_keys = (kind.check)(policy).map(|c| c.env_keys).unwrap_or_default();
-            FilterSpec {
-                name: kind.name.to_string(),
-                // Policies parsed as JSON, so they are UTF-8.
-                policy: String::from_utf8_lossy(policy).trim_end().to_string(),
-                env_keys,
-                fail_open: kind.failure.fail_open(),
-                wasm_sha256: Some(entry.wasm_sha256.clone()),
-            }
-        })
+        .map(|(kind, policy, entry)| filter_spec(kind, policy, Some(entry.wasm_sha256.clone())))
         .collect()
+}
+
+/// Where the rendered Envoy listens and sends traffic.
+#[derive(Debug, Clone)]
+pub struct EnvoyOptions {
+    pub listener_port: u16,
+    pub admin_port: u16,
+    pub upstream: SocketAddr,
+    /// Directory of the `.wasm` files as Envoy will see it (relative to its working directory,
+    /// or absolute).
+    pub wasm_dir: String,
+}
+
+/// The bootstrap pieces for `filters` (in chain order) with `opts`.
+pub fn bootstrap_for(filters: &[FilterSpec], opts: &EnvoyOptions) -> Bootstrap {
+    Bootstrap {
+        listener_port: opts.listener_port,
+        admin_port: opts.admin_port,
+        http_filters: http_filters(filters, &opts.wasm_dir),
+        vhost_extra: String::new(),
+        upstream: opts.upstream,
+    }
 }
 
 /// `http_filters` entries for `filters`, whose modules are in `wasm_dir`.
