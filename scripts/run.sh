@@ -1,11 +1,30 @@
 #!/usr/bin/env bash
-# `make run`: the demo upstream (pavise-echo) on 127.0.0.1:8081 and Envoy with envoy/envoy.yaml
-# (every filter with its example policy) on 127.0.0.1:8080, admin on 127.0.0.1:9901.
-# Logs go to .run/; Ctrl-C stops both.
+# `make run`: the demo upstream (pavise-echo) on 127.0.0.1:8081 and Envoy on 127.0.0.1:8080
+# (admin 127.0.0.1:9901) with every filter and its policy from $POLICIES (default policies/,
+# the example bundle), served from file-based dynamic config in .run/xds/ that
+# `pavise render envoy --xds-dir` writes. Logs go to .run/; Ctrl-C stops both.
+# `scripts/run.sh reload` (`make reload`) re-renders .run/xds/ from $POLICIES: the running Envoy
+# picks the new listener up without a restart; a policy that fails validation is refused and
+# nothing is written, so the old one keeps serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}
-LISTEN=8080 ADMIN=9901 UPSTREAM=8081
+POLICIES=${POLICIES:-policies}
+LISTEN=${LISTEN:-8080} ADMIN=${ADMIN:-9901} UPSTREAM=${UPSTREAM:-8081}
+XDS=.run/xds
+
+render() {
+  target/release/pavise render envoy "$POLICIES" --xds-dir "$XDS" \
+    --listen "$LISTEN" --admin "$ADMIN" --upstream "127.0.0.1:$UPSTREAM"
+}
+
+if [ "${1:-}" = reload ]; then
+  if ! render; then
+    echo "make reload: nothing changed; Envoy keeps serving the previous policies." >&2
+    exit 1
+  fi
+  exit 0
+fi
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in $LISTEN $ADMIN $UPSTREAM; do
@@ -16,6 +35,7 @@ for p in $LISTEN $ADMIN $UPSTREAM; do
 done
 
 mkdir -p .run
+render
 pids=()
 stop() {
   trap - EXIT INT TERM
@@ -27,7 +47,7 @@ trap stop EXIT INT TERM
 
 target/release/pavise-echo "127.0.0.1:$UPSTREAM" > .run/echo.log 2>&1 &
 pids+=($!)
-"$ENVOY" -c envoy/envoy.yaml --disable-hot-restart --concurrency 1 --log-level info \
+"$ENVOY" -c "$XDS/bootstrap.yaml" --disable-hot-restart --concurrency 1 --log-level info \
   > .run/envoy.log 2>&1 &
 envoy_pid=$!
 pids+=($envoy_pid)
@@ -51,6 +71,7 @@ Try:
   curl -i http://127.0.0.1:$LISTEN/api/orders
   curl -i -H 'x-api-key: demo-ci-key-8d1f0c5e7a2b4c69b3e1' http://127.0.0.1:$LISTEN/api/orders
   curl -s http://127.0.0.1:$ADMIN/stats/prometheus | grep pavise_
+Edit $POLICIES/*.json, then \`make reload\`: Envoy (pid $envoy_pid) switches without a restart.
 Logs: .run/envoy.log (Envoy and the filters' JSON decision lines), .run/echo.log
 Press Ctrl-C to stop.
 MSG

@@ -518,7 +518,7 @@ fn run_render(command: RenderCommand) -> Outcome {
                         .write(&abs)
                         .map_err(|e| Failure::io(&abs, e))?;
                     Ok(format!(
-                        "{}: listener {version} written; start Envoy with -c {}\n",
+                        "{}: listener {version} written (an Envoy started with -c {} picks it up live)\n",
                         abs.display(),
                         abs.join(envoy::XDS_BOOTSTRAP).display()
                     ))
