@@ -174,6 +174,23 @@ mod tests {
     }
 
     #[test]
+    fn every_filter_crate_has_an_entry() {
+        // A filter merged without its entry here would silently vanish from bundles, rendered
+        // configs and the demo.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../filters");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name == "core" || name == "host" {
+                continue;
+            }
+            assert!(
+                find(&name).is_some(),
+                "filters/{name} has no entry in FILTERS (tools/pavise/src/filters.rs)"
+            );
+        }
+    }
+
+    #[test]
     fn auth_fails_closed() {
         assert_eq!(find("auth").unwrap().failure, FailurePolicy::Closed);
     }

@@ -41,6 +41,17 @@ pub fn mint(client: &str, id: Option<&str>) -> Result<Minted, KeygenError> {
 }
 
 impl Minted {
+    /// The entry as one JSON line with its fields in reading order (id, client, sha256).
+    pub fn entry_line(&self) -> String {
+        let field = |k: &str| self.entry.get(k).cloned().unwrap_or(Value::Null);
+        format!(
+            "{{\"id\": {}, \"client\": {}, \"sha256\": {}}}",
+            field("id"),
+            field("client"),
+            field("sha256")
+        )
+    }
+
     /// Commented text for a person.
     pub fn to_text(&self) -> String {
         format!(
@@ -51,7 +62,7 @@ impl Minted {
              {entry}\n",
             client = self.entry.get("client").unwrap_or(&Value::Null),
             key = self.key,
-            entry = self.entry,
+            entry = self.entry_line(),
         )
     }
 
@@ -74,6 +85,9 @@ mod tests {
         assert_eq!(m.entry["sha256"], digest);
         assert_eq!(m.entry["id"], format!("billing-{}", &digest[..8]));
         assert!(!m.entry.to_string().contains(&m.key));
+        let line: Value = serde_json::from_str(&m.entry_line()).unwrap();
+        assert_eq!(line, m.entry);
+        assert!(m.entry_line().starts_with("{\"id\": "));
     }
 
     #[test]
