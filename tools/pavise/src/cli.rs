@@ -151,6 +151,10 @@ enum RenderCommand {
         /// The upstream every route goes to.
         #[arg(long, default_value = "127.0.0.1:8081")]
         upstream: SocketAddr,
+        /// Have Envoy fetch the modules from <URL>/pavise_<filter>.wasm (http or https) and
+        /// check each against the bundle's sha256 itself, instead of reading local files.
+        #[arg(long, value_name = "URL")]
+        wasm_url: Option<String>,
         /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml) into this
         /// directory instead of printing a static config; Envoy started with its bootstrap.yaml
         /// picks up every later render without a restart.
@@ -486,15 +490,33 @@ fn run_render(command: RenderCommand) -> Outcome {
             listen,
             admin,
             upstream,
+            wasm_url,
             xds_dir,
         } => {
-            let (b, _) = load_with_modules(&path, &input)?;
+            let code = match &wasm_url {
+                Some(url) => Some(
+                    envoy::CodeUrl::parse(url)
+                        .map_err(|e| Failure::usage(format!("--wasm-url {e}")))?
+                        .ok_or_else(|| {
+                            Failure::usage(format!("--wasm-url {url}: expected http(s)://…"))
+                        })?,
+                ),
+                None => None,
+            };
+            // Remote modules are checked by Envoy; local ones here, before rendering.
+            let b = match code {
+                Some(_) => load(&path, &input)?,
+                None => load_with_modules(&path, &input)?.0,
+            };
             let specs = envoy::bundle_filters(&b);
-            let wasm_dir = match &xds_dir {
+            let wasm_dir = match (&code, &xds_dir) {
+                (Some(c), _) => c.base.clone(),
                 // A running Envoy may have another working directory than this command.
-                Some(_) => std::path::absolute(&input.wasm_dir)
-                    .map_err(|e| Failure::io(&input.wasm_dir, e))?,
-                None => input.wasm_dir.clone(),
+                (None, Some(_)) => std::path::absolute(&input.wasm_dir)
+                    .map_err(|e| Failure::io(&input.wasm_dir, e))?
+                    .display()
+                    .to_string(),
+                (None, None) => input.wasm_dir.display().to_string(),
             };
             let boot = envoy::bootstrap_for(
                 &specs,
@@ -502,7 +524,7 @@ fn run_render(command: RenderCommand) -> Outcome {
                     listener_port: listen,
                     admin_port: admin,
                     upstream,
-                    wasm_dir: wasm_dir.display().to_string(),
+                    wasm_dir,
                 },
             );
             let header = format!(
@@ -510,11 +532,14 @@ fn run_render(command: RenderCommand) -> Outcome {
                 b.manifest.name, b.manifest.version, b.manifest.owner
             );
             match xds_dir {
-                None => Ok(format!("{header}{}", envoy::bootstrap_yaml(&boot))),
+                None => Ok(format!(
+                    "{header}{}",
+                    envoy::bootstrap_yaml_with(&boot, code.as_ref())
+                )),
                 Some(dir) => {
                     let abs = std::path::absolute(&dir).map_err(|e| Failure::io(&dir, e))?;
                     let version = b.fingerprint();
-                    XdsFiles::new(&boot, &abs, &version)
+                    XdsFiles::with_code(&boot, &abs, &version, code.as_ref())
                         .write(&abs)
                         .map_err(|e| Failure::io(&abs, e))?;
                     Ok(format!(

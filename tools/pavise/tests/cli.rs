@@ -415,6 +415,57 @@ fn render_envoy_pins_inlines_and_fails_closed() {
     assert!(lds.contains("version_info: \"payments-1.4.0-"), "{lds}");
 }
 
+#[test]
+fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
+    let t = Tmp::new().with_source();
+    let bundle = build(&t);
+    // No local .wasm needed: Envoy fetches and checks it.
+    std::fs::remove_file(t.path("wasm/pavise_auth.wasm")).unwrap();
+    let y = ok(&[
+        "render",
+        "envoy",
+        &bundle,
+        "--wasm-url",
+        "https://wasm.example.com/pavise/1.4.0",
+    ]);
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(WASM));
+    assert!(
+        y.contains("uri: \"https://wasm.example.com/pavise/1.4.0/pavise_auth.wasm\""),
+        "{y}"
+    );
+    assert!(y.contains(&format!("sha256: \"{digest}\"")), "{y}");
+    assert!(
+        y.contains("name: pavise_wasm_code") && y.contains("type: STRICT_DNS"),
+        "{y}"
+    );
+    let v: serde_yaml::Value = serde_yaml::from_str(&y).unwrap();
+    assert_eq!(
+        v["static_resources"]["clusters"]
+            .as_sequence()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    ok(&[
+        "render",
+        "envoy",
+        &bundle,
+        "--wasm-url",
+        "http://127.0.0.1:8000/m",
+        "--xds-dir",
+        &t.s("xds"),
+    ]);
+    let cds = std::fs::read_to_string(t.path("xds/cds.yaml")).unwrap();
+    assert!(
+        cds.contains("name: pavise_wasm_code") && cds.contains("type: STATIC"),
+        "{cds}"
+    );
+
+    let err = fails(&["render", "envoy", &bundle, "--wasm-url", "ftp://x/"], 2);
+    assert!(err.contains("--wasm-url"), "{err}");
+}
+
 fn crd_schema() -> serde_json::Value {
     let path = repo().join("../shared/istio/wasmplugins.extensions.istio.io.crd.yaml");
     let path = if path.exists() {

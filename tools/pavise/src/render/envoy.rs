@@ -7,9 +7,11 @@
 //! listener without a restart.
 //!
 //! Code pinning: Envoy checks a `sha256` only for `vm_config.code.remote` (fetched over HTTP);
-//! a `local` filename has no digest field. For local files `pavise render` therefore checks the
-//! file's SHA-256 against the bundle manifest before writing the config, and records it in a
-//! comment next to the filename.
+//! a `local` filename has no digest field. With a directory of `.wasm` files, `pavise render`
+//! therefore checks each file's SHA-256 against the bundle manifest before writing the config,
+//! and records it in a comment next to the filename. With an `http(s)://` base URL instead
+//! ([`CodeUrl`]), the config uses `code.remote` with the manifest's `sha256`, and Envoy itself
+//! refuses a module whose digest differs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -67,7 +69,96 @@ pub fn block_scalar(text: &str, indent: &str) -> String {
         .join("\n")
 }
 
-/// The `http_filters` entry for one Pavise filter whose `.wasm` is in `wasm_dir`.
+/// Where Envoy fetches the modules from when they are served over HTTP(S):
+/// `<base>/pavise_<name>.wasm`, through the cluster [`CODE_CLUSTER`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeUrl {
+    /// The URL without a trailing `/`.
+    pub base: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+}
+
+/// The cluster Envoy fetches remote modules through.
+pub const CODE_CLUSTER: &str = "pavise_wasm_code";
+
+impl CodeUrl {
+    /// `Some` if `location` is an `http://` or `https://` URL (else it is a directory); `Err`
+    /// if it is one but malformed.
+    pub fn parse(location: &str) -> Result<Option<CodeUrl>, String> {
+        let (rest, tls, default_port) = if let Some(r) = location.strip_prefix("http://") {
+            (r, false, 80)
+        } else if let Some(r) = location.strip_prefix("https://") {
+            (r, true, 443)
+        } else {
+            return Ok(None);
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>()
+                    .map_err(|_| format!("{location}: bad port '{p}'"))?,
+            ),
+            None => (authority, default_port),
+        };
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            return Err(format!(
+                "{location}: expected http(s)://host[:port]/path with a DNS name or IPv4 address"
+            ));
+        }
+        Ok(Some(CodeUrl {
+            base: location.trim_end_matches('/').to_string(),
+            host: host.to_string(),
+            port,
+            tls,
+        }))
+    }
+
+    /// The fetch cluster as a list item indented by two spaces.
+    fn cluster_yaml(&self, type_url: Option<&str>) -> String {
+        let is_ip = self.host.parse::<std::net::Ipv4Addr>().is_ok();
+        let tls = if self.tls {
+            format!(
+                "    transport_socket:
+      name: envoy.transport_sockets.tls
+      typed_config:
+        \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+        sni: {}
+",
+                yaml_string(&self.host)
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            r#"{item}name: {CODE_CLUSTER}
+    type: {kind}
+    connect_timeout: 5s
+    load_assignment:
+      cluster_name: {CODE_CLUSTER}
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: {{ address: {host}, port_value: {port} }}
+{tls}"#,
+            item = list_item(type_url),
+            kind = if is_ip { "STATIC" } else { "STRICT_DNS" },
+            host = yaml_string(&self.host),
+            port = self.port,
+        )
+    }
+}
+
+/// The `http_filters` entry for one Pavise filter whose `.wasm` is in `wasm_dir`: a directory,
+/// or an `http(s)://` base URL ([`CodeUrl`]; then `spec.wasm_sha256` is required and Envoy
+/// checks it).
 pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> String {
     let env = if spec.env_keys.is_empty() {
         String::new()
@@ -77,10 +168,28 @@ pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> S
             spec.env_keys.join(", ")
         )
     };
-    let pin = match &spec.wasm_sha256 {
-        // Envoy has no digest field for local code; the renderer checked this one.
-        Some(d) => format!("\n{indent}            # sha256: {d} (checked by pavise render)"),
-        None => String::new(),
+    let file = format!(
+        "{}/pavise_{}.wasm",
+        wasm_dir.trim_end_matches('/'),
+        spec.name
+    );
+    let code = match CodeUrl::parse(wasm_dir) {
+        Ok(Some(_)) => format!(
+            "{indent}          remote:\n{indent}            http_uri:\n{indent}              uri: {uri}\n{indent}              cluster: {CODE_CLUSTER}\n{indent}              timeout: 10s\n{indent}            sha256: {sha}\n{indent}            retry_policy: {{ num_retries: 3 }}",
+            uri = yaml_string(&file),
+            sha = yaml_string(spec.wasm_sha256.as_deref().unwrap_or_default()),
+        ),
+        _ => {
+            let pin = match &spec.wasm_sha256 {
+                // Envoy has no digest field for local code; the renderer checked this one.
+                Some(d) => format!("\n{indent}            # sha256: {d} (checked by pavise render)"),
+                None => String::new(),
+            };
+            format!(
+                "{indent}          local:\n{indent}            filename: {}{pin}",
+                yaml_string(&file)
+            )
+        }
     };
     format!(
         r#"{indent}- name: pavise.{name}
@@ -98,13 +207,11 @@ pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> S
 {indent}        vm_id: pavise_{name}
 {indent}        runtime: envoy.wasm.runtime.v8
 {indent}        code:
-{indent}          local:
-{indent}            filename: {wasm}{pin}{env}
+{code}{env}
 "#,
         name = spec.name,
         fail_open = spec.fail_open,
         policy = block_scalar(&spec.policy, &format!("{indent}          ")),
-        wasm = yaml_string(&format!("{wasm_dir}/pavise_{}.wasm", spec.name)),
     )
 }
 
@@ -203,11 +310,17 @@ fn admin_yaml(b: &Bootstrap) -> String {
 
 /// A static Envoy bootstrap: the listener and the upstream cluster, admin on loopback.
 pub fn bootstrap_yaml(b: &Bootstrap) -> String {
+    bootstrap_yaml_with(b, None)
+}
+
+/// [`bootstrap_yaml`], plus the cluster remote modules are fetched through, if any.
+pub fn bootstrap_yaml_with(b: &Bootstrap, code: Option<&CodeUrl>) -> String {
     format!(
-        "{admin}static_resources:\n  listeners:\n{listener}  clusters:\n{cluster}",
+        "{admin}static_resources:\n  listeners:\n{listener}  clusters:\n{cluster}{code}",
         admin = admin_yaml(b),
         listener = listener_yaml(b, None),
         cluster = cluster_yaml(b, None),
+        code = code.map(|c| c.cluster_yaml(None)).unwrap_or_default(),
     )
 }
 
@@ -230,6 +343,11 @@ impl XdsFiles {
     /// Envoy runs from a known directory). `version` becomes each resource file's
     /// `version_info`, visible in Envoy's config dump.
     pub fn new(b: &Bootstrap, dir: &Path, version: &str) -> XdsFiles {
+        XdsFiles::with_code(b, dir, version, None)
+    }
+
+    /// [`XdsFiles::new`], plus the cluster remote modules are fetched through, if any.
+    pub fn with_code(b: &Bootstrap, dir: &Path, version: &str, code: Option<&CodeUrl>) -> XdsFiles {
         let source = |file: &str| {
             format!(
                 "    resource_api_version: V3\n    path_config_source:\n      path: {path}\n      watched_directory: {{ path: {dir} }}\n",
@@ -251,8 +369,10 @@ impl XdsFiles {
                 listener_yaml(b, Some(LISTENER_TYPE))
             ),
             clusters: format!(
-                "version_info: {version}\nresources:\n{}",
-                cluster_yaml(b, Some(CLUSTER_TYPE))
+                "version_info: {version}\nresources:\n{}{}",
+                cluster_yaml(b, Some(CLUSTER_TYPE)),
+                code.map(|c| c.cluster_yaml(Some(CLUSTER_TYPE)))
+                    .unwrap_or_default()
             ),
         }
     }
@@ -314,7 +434,7 @@ pub struct EnvoyOptions {
     pub admin_port: u16,
     pub upstream: SocketAddr,
     /// Directory of the `.wasm` files as Envoy will see it (relative to its working directory,
-    /// or absolute).
+    /// or absolute), or an `http(s)://` base URL Envoy fetches them from ([`CodeUrl`]).
     pub wasm_dir: String,
 }
 
@@ -388,6 +508,37 @@ mod tests {
             .contains("watched_directory: { path: \"/run/xds\" }"));
         assert!(x.bootstrap.contains("path: \"/run/xds/lds.yaml\""));
         assert!(s.contains("host_env_keys: [PAVISE_KEY_X]"));
+    }
+
+    #[test]
+    fn remote_code_is_pinned_by_envoy() {
+        let mut spec = FilterSpec::new("auth", "{}");
+        spec.wasm_sha256 = Some("ab".repeat(32));
+        let y = wasm_filter_yaml_at(&spec, "", "http://10.0.0.5:8000/wasm/");
+        assert!(
+            y.contains("uri: \"http://10.0.0.5:8000/wasm/pavise_auth.wasm\""),
+            "{y}"
+        );
+        assert!(
+            y.contains(&format!("sha256: \"{}\"", "ab".repeat(32))),
+            "{y}"
+        );
+        assert!(!y.contains("local:"), "{y}");
+        let code = CodeUrl::parse("https://wasm.example.com/m")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (code.host.as_str(), code.port, code.tls),
+            ("wasm.example.com", 443, true)
+        );
+        let b = bootstrap_yaml_with(&sample(), Some(&code));
+        assert!(
+            b.contains("type: STRICT_DNS") && b.contains("sni: \"wasm.example.com\""),
+            "{b}"
+        );
+        assert_eq!(CodeUrl::parse("target/wasm"), Ok(None));
+        assert!(CodeUrl::parse("http://x:notaport/").is_err());
+        assert!(CodeUrl::parse("http://[::1]/").is_err());
     }
 
     #[test]
