@@ -501,11 +501,21 @@ pub fn read_tar_gz(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
             .path()
             .map_err(|e| format!("bad path in archive: {e}"))?
             .to_string_lossy()
-            .into_owned();
+            // `tar -C dir .` writes `./name`.
+            .trim_start_matches("./")
+            .to_string();
+        // Directory entries (from a hand-made tar) carry nothing; anything else is refused.
+        if entry.header().entry_type() == tar::EntryType::Directory {
+            continue;
+        }
         if entry.header().entry_type() != tar::EntryType::Regular {
             return Err(format!("{path}: only regular files may be in a bundle"));
         }
-        if path.starts_with('/') || path.split('/').any(|s| s == ".." || s.is_empty()) {
+        if path.starts_with('/')
+            || path
+                .split('/')
+                .any(|s| s == ".." || s == "." || s.is_empty())
+        {
             return Err(format!("{path}: not a plain relative path"));
         }
         let mut data = Vec::new();

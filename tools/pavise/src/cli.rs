@@ -361,6 +361,14 @@ fn check_signature(bundle: &Path, key: &Path) -> Result<(), Failure> {
     let public = sign::public_key(&read_text(key)?)
         .map_err(|e| Failure::invalid(format!("{}: {e}", key.display())))?;
     let sig_file = sig_path(bundle);
+    if !sig_file.exists() {
+        // A missing signature is a failed check, not a broken file system.
+        return Err(Failure::invalid(format!(
+            "{}: no signature (expected {}; `pavise bundle sign` writes it)",
+            bundle.display(),
+            sig_file.display()
+        )));
+    }
     let sig = read_text(&sig_file)?;
     let bytes = bundle::read_limited(bundle)?;
     sign::verify(&bytes, &sig, &public).map_err(|e| match e {

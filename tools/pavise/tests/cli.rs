@@ -273,6 +273,11 @@ fn bundle_build_sign_verify_and_tampering() {
         assert_eq!(mode & 0o777, 0o600);
     }
     fails(&["bundle", "keygen", "--out", &t.s("platform")], 3);
+    let err = fails(
+        &["bundle", "verify", &bundle, "--key", &t.s("platform.pub")],
+        1,
+    );
+    assert!(err.contains("no signature"), "{err}");
     ok(&["bundle", "sign", &bundle, "--key", &t.s("platform.key")]);
     let out = ok(&["bundle", "verify", &bundle, "--key", &t.s("platform.pub")]);
     assert!(out.contains("signature valid"), "{out}");
@@ -328,6 +333,22 @@ fn bundle_build_sign_verify_and_tampering() {
     );
     assert!(err.contains("pavise_auth.wasm: sha256 "), "{err}");
     fails(&["render", "envoy", &bundle, "--wasm-dir", &t.s("wasm")], 1);
+}
+
+#[test]
+fn a_bundle_repacked_with_tar_still_verifies() {
+    // Teams may unpack and repack by hand; directory entries and another gzip are fine, the
+    // digests in the manifest still decide.
+    let t = Tmp::new().with_source();
+    let bundle = build(&t);
+    std::fs::create_dir_all(t.path("unpacked")).unwrap();
+    let run = |args: &[&str]| {
+        let st = Command::new("tar").args(args).status().unwrap();
+        assert!(st.success(), "tar {args:?}");
+    };
+    run(&["-xzf", &bundle, "-C", &t.s("unpacked")]);
+    run(&["-czf", &t.s("repacked.tar.gz"), "-C", &t.s("unpacked"), "."]);
+    ok(&["bundle", "verify", &t.s("repacked.tar.gz")]);
 }
 
 #[test]
