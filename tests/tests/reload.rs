@@ -20,7 +20,7 @@ use pavise_tests::{free_port, policy_text, wasm_dir, wasm_path};
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The example policy's CI key (public demo key).
 const CI_KEY: &str = "demo-ci-key-8d1f0c5e7a2b4c69b3e1";
@@ -96,10 +96,15 @@ fn policy_change_reloads_live_and_a_bad_one_is_refused() {
     );
     assert_ne!(v1, v2);
     std::fs::write(src.0.join("auth.json"), &v2).unwrap();
+    let rendered = Instant::now();
     render(&src.0, &xds.0, &opts).unwrap();
     wait_for("the new policy to serve", RELOAD_LIMIT, || {
         (status(&envoy, "/status/live") == 200).then_some(())
     });
+    println!(
+        "new policy served {:?} after the render",
+        rendered.elapsed()
+    );
     assert!(envoy.counter("envoy_listener_manager_lds_update_success") > updates);
     assert_eq!(envoy.pid(), pid);
     assert!(
