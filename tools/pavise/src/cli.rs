@@ -5,7 +5,7 @@
 //! - 0: success;
 //! - 1: something was checked and found wrong (a policy, a bundle, a signature, a `.wasm`);
 //! - 2: the command line itself is wrong (clap's usage errors);
-//! - 3: a file could not be read or written.
+//! - 3: a file could not be read or written (or the OS random number generator failed).
 
 use crate::bundle::{self, Bundle, BundleError};
 use crate::filters::{self, FilterKind};
@@ -22,7 +22,7 @@ use std::process::ExitCode;
 pub const EXIT_INVALID: u8 = 1;
 /// Exit code: bad command line (clap uses 2 for its own usage errors too).
 pub const EXIT_USAGE: u8 = 2;
-/// Exit code: a file could not be read or written.
+/// Exit code: a file could not be read or written, or the OS random number generator failed.
 pub const EXIT_IO: u8 = 3;
 
 /// Where `make build` leaves the filters, relative to the repository root.
@@ -34,7 +34,8 @@ pub const DEFAULT_WASM_DIR: &str = "target/wasm32-wasip1/release";
     version,
     about = "Validate Pavise policies, build and sign policy bundles, render Envoy and Istio config.",
     after_help = "Exit codes: 0 success, 1 a policy, bundle, signature or .wasm failed its check, \
-                  2 bad command line, 3 a file could not be read or written."
+                  2 bad command line, 3 a file could not be read or written. With several \
+                  problems, the highest code."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -229,14 +230,24 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
+    // Written with write_all, not print!: print! panics when stdout is a closed pipe
+    // (`pavise render … | head`).
+    use std::io::Write;
     match run(cli.command) {
         Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(EXIT_IO),
+            }
         }
         Err(f) => {
+            let mut stderr = std::io::stderr().lock();
             for line in &f.lines {
-                eprintln!("{line}");
+                let _ = writeln!(stderr, "{line}");
             }
             ExitCode::from(f.code)
         }
@@ -248,7 +259,10 @@ fn run(command: Command) -> Outcome {
         Command::Validate { files, filter } => validate(&files, filter.as_deref()),
         Command::Keygen { client, id, json } => {
             let minted = keygen::mint(&client, id.as_deref()).map_err(|e| match e {
-                keygen::KeygenError::Random(e) => Failure::invalid(e.to_string()),
+                keygen::KeygenError::Random(e) => Failure {
+                    lines: vec![e.to_string()],
+                    code: EXIT_IO,
+                },
                 keygen::KeygenError::Policy(errors) => Failure {
                     lines: errors
                         .errors()
