@@ -168,9 +168,17 @@ enum RenderCommand {
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,
-        /// Registry and path the images were pushed to, e.g. registry.example.com/platform.
-        #[arg(long)]
-        registry: String,
+        /// Registry and path the images (`pavise oci`) were pushed to, e.g.
+        /// registry.example.com/platform.
+        #[arg(
+            long,
+            required_unless_present = "wasm_url",
+            conflicts_with = "wasm_url"
+        )]
+        registry: Option<String>,
+        /// Instead of images: plain modules at <URL>/pavise_<filter>.wasm (http or https).
+        #[arg(long, value_name = "URL")]
+        wasm_url: Option<String>,
         #[arg(long, default_value = "default")]
         namespace: String,
         /// Workload label to select, KEY=VALUE (repeatable).
@@ -576,9 +584,22 @@ fn run_render(command: RenderCommand) -> Outcome {
             bundle: path,
             input,
             registry,
+            wasm_url,
             namespace,
             selector,
         } => {
+            let source = match (registry, wasm_url) {
+                (Some(r), _) => istio::ModuleSource::Registry(r),
+                (None, Some(u)) => {
+                    if !(u.starts_with("http://") || u.starts_with("https://")) {
+                        return Err(Failure::usage(format!(
+                            "--wasm-url {u}: expected http(s)://…"
+                        )));
+                    }
+                    istio::ModuleSource::Url(u)
+                }
+                (None, None) => return Err(Failure::usage("give --registry or --wasm-url")),
+            };
             let mut match_labels = Vec::new();
             for s in &selector {
                 let (k, v) = s
@@ -588,7 +609,7 @@ fn run_render(command: RenderCommand) -> Outcome {
             }
             let (b, modules) = load_with_modules(&path, &input)?;
             let opts = IstioOptions {
-                registry,
+                source,
                 namespace,
                 match_labels,
             };

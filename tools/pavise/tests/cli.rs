@@ -584,6 +584,47 @@ fn render_istio_matches_the_crd_schema_and_oci_digests() {
 }
 
 #[test]
+fn render_istio_with_plain_modules_pins_the_module_digest() {
+    let t = Tmp::new().with_source();
+    let bundle = build(&t);
+    let stream = ok(&[
+        "render",
+        "istio",
+        &bundle,
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--wasm-url",
+        "https://wasm.example.com/pavise/1.4.0/",
+    ]);
+    let doc: serde_json::Value =
+        serde_yaml::from_str(stream.split("---\n").nth(1).unwrap()).unwrap();
+    assert!(jsonschema::validator_for(&crd_schema())
+        .unwrap()
+        .is_valid(&doc));
+    assert_eq!(
+        doc["spec"]["url"],
+        "https://wasm.example.com/pavise/1.4.0/pavise_auth.wasm"
+    );
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(WASM));
+    assert_eq!(doc["spec"]["sha256"], digest);
+    fails(&["render", "istio", &bundle, "--wasm-dir", &t.s("wasm")], 2);
+    fails(
+        &[
+            "render",
+            "istio",
+            &bundle,
+            "--wasm-dir",
+            &t.s("wasm"),
+            "--registry",
+            "r",
+            "--wasm-url",
+            "https://x",
+        ],
+        2,
+    );
+}
+
+#[test]
 fn a_schema_violation_is_caught_by_the_validator() {
     // The schema check is real: a wrong enum value fails it.
     let validator = jsonschema::validator_for(&crd_schema()).unwrap();

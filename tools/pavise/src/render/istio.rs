@@ -1,10 +1,10 @@
 //! Istio `WasmPlugin` resources for a bundle: one per filter.
 //!
-//! - `url`: the filter's OCI image (`pavise oci` writes it; push it to `registry`), tagged with
-//!   the bundle version.
-//! - `sha256`: the image's manifest digest, which Istio checks after pulling. The image is built
-//!   deterministically from the `.wasm` the bundle pins, so the digest is computed here without
-//!   a registry and equals what `pavise oci` writes.
+//! - `url`: the filter's OCI image (`pavise oci` writes it; push it to the registry), tagged
+//!   with the bundle version; or, with [`ModuleSource::Url`], the plain `.wasm` over http(s).
+//! - `sha256`: what Istio checks after pulling: for an image its manifest digest (the image is
+//!   built deterministically from the `.wasm` the bundle pins, so the digest is computed here
+//!   without a registry and equals what `pavise oci` writes); for a plain module its own digest.
 //! - `phase` and `priority`: from the filter table, so Istio runs the filters in `CHAIN_ORDER`
 //!   (AUTHN before AUTHZ; within a phase, higher priority first).
 //! - `pluginConfig`: the policy, as an object (Istio hands it to the filter as JSON).
@@ -18,11 +18,21 @@ use crate::yaml::to_yaml;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// Where the images are and where the resources go.
+/// Where Istio pulls the modules from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModuleSource {
+    /// OCI images (`pavise oci`) under this registry and path prefix, e.g.
+    /// `registry.example.com/platform` (no scheme); `sha256` is the image's manifest digest.
+    Registry(String),
+    /// Plain `.wasm` files at `<base>/pavise_<filter>.wasm` (http or https); `sha256` is the
+    /// module's own digest.
+    Url(String),
+}
+
+/// Where the modules are and where the resources go.
 #[derive(Debug, Clone)]
 pub struct IstioOptions {
-    /// Registry and path prefix, e.g. `registry.example.com/platform` (no scheme).
-    pub registry: String,
+    pub source: ModuleSource,
     /// Namespace of the `WasmPlugin` resources.
     pub namespace: String,
     /// `spec.selector.matchLabels`; empty: every workload in the namespace.
@@ -47,7 +57,6 @@ pub fn wasm_plugins(
         .into_iter()
         .filter_map(|(kind, policy, _)| {
             let wasm = modules.get(kind.name)?;
-            let image = WasmImage::new(wasm);
             // The bundle validated every policy already; this also yields the env references.
             let checked = (kind.check)(policy).ok()?;
             let config: Value = serde_json::from_slice(policy).ok()?;
@@ -60,16 +69,23 @@ pub fn wasm_plugins(
                     .collect();
                 spec.insert("selector".into(), json!({ "matchLabels": labels }));
             }
-            spec.insert(
-                "url".into(),
-                Value::from(format!(
-                    "oci://{}/{}:{}",
-                    opts.registry.trim_end_matches('/'),
-                    image_name(kind.name),
-                    m.version
-                )),
-            );
-            spec.insert("sha256".into(), Value::from(image.manifest_digest()));
+            let (url, sha256) = match &opts.source {
+                ModuleSource::Registry(registry) => (
+                    format!(
+                        "oci://{}/{}:{}",
+                        registry.trim_end_matches('/'),
+                        image_name(kind.name),
+                        m.version
+                    ),
+                    WasmImage::new(wasm).manifest_digest(),
+                ),
+                ModuleSource::Url(base) => (
+                    format!("{}/{}", base.trim_end_matches('/'), kind.wasm_file()),
+                    crate::bundle::sha256_hex(wasm),
+                ),
+            };
+            spec.insert("url".into(), Value::from(url));
+            spec.insert("sha256".into(), Value::from(sha256));
             spec.insert("imagePullPolicy".into(), Value::from("IfNotPresent"));
             spec.insert("phase".into(), Value::from(kind.istio_phase.as_str()));
             spec.insert("priority".into(), Value::from(kind.istio_priority()));
