@@ -1,6 +1,7 @@
 # Pavise entry points. Every target installs what it needs, idempotently.
 #   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm)
 #   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops)
+#   make reload   re-render the policies for the running `make run`: live, no restart
 #   make test     every test: native unit tests and end-to-end tests against a real Envoy
 #   make clean    remove build output and the local Envoy
 # ENVOY=/path/to/envoy uses another Envoy binary (e.g. one func-e installed).
@@ -22,7 +23,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level eval-screen fuzz
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level eval-screen fuzz reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -52,14 +53,21 @@ endif
 	@$(ENVOY) --version | grep -o 'version: [^ ]*' || { echo "no usable Envoy at $(ENVOY)"; exit 1; }
 
 run: build envoy
-	cargo build --release -p pavise-tests --bin pavise-echo --bin pavise-sink
+	cargo build --release -p pavise-tests --bin pavise-echo --bin pavise-sink -p pavise --bin pavise
 	@scripts/run.sh
+
+# Validates and re-renders POLICIES (default policies/) into .run/xds/ for the running
+# `make run`; an invalid policy is refused and the old one keeps serving.
+reload:
+	cargo build --release -q -p pavise --bin pavise
+	@scripts/run.sh reload
 
 test: build envoy test-deps
 	cargo test --workspace --exclude pavise-microbench
 
 # Packages the end-to-end tests use (browser for CORS, load generators), from Debian.
-TEST_PACKAGES := chromium chromium-driver
+# docker-registry and skopeo: the OCI push/pull test of `pavise oci` against a real registry.
+TEST_PACKAGES := chromium chromium-driver docker-registry skopeo
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# `make run`: the demo upstream (pavise-echo) on 127.0.0.1:8081 and Envoy with envoy/envoy.yaml
-# (every filter with its example policy) on 127.0.0.1:8080, admin on 127.0.0.1:9901.
-# Logs go to .run/; Ctrl-C stops both.
+# `make run`: the demo upstream (pavise-echo) on 127.0.0.1:8081, the audit sink (pavise-sink,
+# an OTLP/HTTP stand-in) on 127.0.0.1:4318 and Envoy on 127.0.0.1:8080 (admin 127.0.0.1:9901)
+# with every filter and its policy from $POLICIES (default policies/, the example bundle),
+# served from file-based dynamic config in .run/xds/ that `pavise render envoy --xds-dir`
+# writes. Audit events go to .run/audit.jsonl and .run/otlp.jsonl, logs to .run/; Ctrl-C stops
+# everything.
+# `scripts/run.sh reload` (`make reload`) re-renders .run/xds/ from $POLICIES: the running Envoy
+# picks the new listener up without a restart; a policy that fails validation is refused and
+# nothing is written, so the old one keeps serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}
-LISTEN=8080 ADMIN=9901 UPSTREAM=8081 AUDIT_SINK=4318
+POLICIES=${POLICIES:-policies}
+LISTEN=${LISTEN:-8080} ADMIN=${ADMIN:-9901} UPSTREAM=${UPSTREAM:-8081} AUDIT_SINK=${AUDIT_SINK:-4318}
+XDS=.run/xds
+
+render() {
+  target/release/pavise render envoy "$POLICIES" --xds-dir "$XDS" \
+    --listen "$LISTEN" --admin "$ADMIN" --upstream "127.0.0.1:$UPSTREAM" \
+    --audit-log "$PWD/.run/audit.jsonl" --cluster "audit_sink=127.0.0.1:$AUDIT_SINK"
+}
+
+if [ "${1:-}" = reload ]; then
+  if ! render; then
+    echo "make reload: nothing changed; Envoy keeps serving the previous policies." >&2
+    exit 1
+  fi
+  exit 0
+fi
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in $LISTEN $ADMIN $UPSTREAM $AUDIT_SINK; do
@@ -16,6 +38,7 @@ for p in $LISTEN $ADMIN $UPSTREAM $AUDIT_SINK; do
 done
 
 mkdir -p .run
+render
 pids=()
 stop() {
   trap - EXIT INT TERM
@@ -27,10 +50,9 @@ trap stop EXIT INT TERM
 
 target/release/pavise-echo "127.0.0.1:$UPSTREAM" > .run/echo.log 2>&1 &
 pids+=($!)
-# The audit HTTP sink: an OTLP/HTTP stand-in that appends each batch to .run/otlp.jsonl.
 target/release/pavise-sink "127.0.0.1:$AUDIT_SINK" .run/otlp.jsonl > .run/sink.log 2>&1 &
 pids+=($!)
-"$ENVOY" -c envoy/envoy.yaml --disable-hot-restart --concurrency 1 --log-level info \
+"$ENVOY" -c "$XDS/bootstrap.yaml" --disable-hot-restart --concurrency 1 --log-level info \
   > .run/envoy.log 2>&1 &
 envoy_pid=$!
 pids+=($envoy_pid)
@@ -55,6 +77,7 @@ Try:
   curl -i -H 'x-api-key: demo-ci-key-8d1f0c5e7a2b4c69b3e1' http://127.0.0.1:$LISTEN/api/orders
   curl -s http://127.0.0.1:$ADMIN/stats/prometheus | grep pavise_
 Audit events: .run/audit.jsonl (one JSON object per line), .run/otlp.jsonl (OTLP batches)
+Edit $POLICIES/*.json, then \`make reload\`: Envoy (pid $envoy_pid) switches without a restart.
 Logs: .run/envoy.log (Envoy and the filters' JSON decision lines), .run/echo.log
 Press Ctrl-C to stop.
 MSG

@@ -191,6 +191,6 @@ pub fn all_configs() -> Vec<BenchConfig> {
 pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr, audit_sink: SocketAddr) -> String {
     let mut b = Bootstrap::new(config.filters.clone(), upstream);
     b.vhost_extra = config.vhost_extra.clone();
-    b.clusters_extra = pavise_tests::envoy::cluster_yaml("audit_sink", audit_sink);
+    b.clusters.push(("audit_sink".to_string(), audit_sink));
     bootstrap_yaml(&b)
 }

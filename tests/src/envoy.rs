@@ -15,31 +15,11 @@ use std::time::Duration;
 /// How long Envoy may take to compile the Wasm modules and open its listener.
 pub const START_LIMIT: Duration = Duration::from_secs(60);
 
-/// One Pavise filter in the chain.
-#[derive(Debug, Clone)]
-pub struct FilterSpec {
-    /// Filter crate name without `pavise_`, e.g. `auth`; also the `.wasm` name.
-    pub name: String,
-    /// The policy JSON handed to the filter as its configuration.
-    pub policy: String,
-    /// Environment variables Envoy passes into the VM (`host_env_keys`).
-    pub env_keys: Vec<String>,
-}
-
-impl FilterSpec {
-    pub fn new(name: &str, policy: &str) -> FilterSpec {
-        FilterSpec {
-            name: name.to_string(),
-            policy: policy.to_string(),
-            env_keys: Vec::new(),
-        }
-    }
-
-    pub fn with_env(mut self, key: &str) -> FilterSpec {
-        self.env_keys.push(key.to_string());
-        self
-    }
-}
+// The one Envoy renderer, shared with `pavise render envoy` and the shipped configs.
+pub use pavise::render::envoy::{
+    audit_access_log_yaml, bootstrap_yaml, static_cluster_yaml, wasm_filter_yaml_at, Bootstrap,
+    FilterSpec, HTTP_FILTER_INDENT,
+};
 
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -64,27 +44,6 @@ impl Drop for TempDir {
     }
 }
 
-fn yaml_string(s: &str) -> String {
-    // JSON strings are valid YAML double-quoted scalars.
-    serde_json::Value::from(s).to_string()
-}
-
-/// `text` as the body of a YAML literal block scalar (`|`): every line indented, nothing
-/// escaped, so the policy reads in the config exactly as in its file.
-fn block_scalar(text: &str, indent: &str) -> String {
-    text.trim_end()
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!("{indent}{l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The `http_filters` entry for one Pavise filter, with the `.wasm` from `make build`.
 pub fn wasm_filter_yaml(spec: &FilterSpec, indent: &str) -> String {
     let wasm = wasm_path(&spec.name);
@@ -95,174 +54,17 @@ pub fn wasm_filter_yaml(spec: &FilterSpec, indent: &str) -> String {
     wasm_filter_yaml_at(spec, indent, &dir)
 }
 
-/// The `http_filters` entry for one Pavise filter whose `.wasm` is in `wasm_dir`.
-pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> String {
-    let env = if spec.env_keys.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "\n{indent}        environment_variables:\n{indent}          host_env_keys: [{}]",
-            spec.env_keys.join(", ")
-        )
-    };
-    format!(
-        r#"{indent}- name: pavise.{name}
-{indent}  typed_config:
-{indent}    "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-{indent}    config:
-{indent}      name: pavise_{name}
-{indent}      root_id: pavise_{name}
-{indent}      fail_open: false
-{indent}      configuration:
-{indent}        "@type": type.googleapis.com/google.protobuf.StringValue
-{indent}        value: |
-{policy}
-{indent}      vm_config:
-{indent}        vm_id: pavise_{name}
-{indent}        runtime: envoy.wasm.runtime.v8
-{indent}        code:
-{indent}          local:
-{indent}            filename: {wasm}{env}
-"#,
-        name = spec.name,
-        policy = block_scalar(&spec.policy, &format!("{indent}          ")),
-        wasm = yaml_string(&format!("{wasm_dir}/pavise_{}.wasm", spec.name)),
-    )
-}
-
-/// The parts of a one-listener, one-upstream Envoy bootstrap that differ between uses.
-#[derive(Debug, Clone)]
-pub struct Bootstrap {
-    /// Listener and admin ports on 127.0.0.1 (0: ephemeral).
-    pub listener_port: u16,
-    pub admin_port: u16,
-    /// `http_filters` entries before the router, indented by ten spaces.
-    pub http_filters: String,
-    /// Extra virtual-host settings (e.g. a native filter's `typed_per_filter_config`), indented
-    /// by fourteen spaces.
-    pub vhost_extra: String,
-    /// Extra HTTP connection manager settings (e.g. `access_log`), indented by ten spaces.
-    pub hcm_extra: String,
-    /// Extra clusters (e.g. an audit sink), indented by two spaces.
-    pub clusters_extra: String,
-    pub upstream: SocketAddr,
-}
-
-impl Bootstrap {
-    /// Ephemeral ports, `http_filters` before the router, nothing else.
-    pub fn new(http_filters: String, upstream: SocketAddr) -> Bootstrap {
-        Bootstrap {
-            listener_port: 0,
-            admin_port: 0,
-            http_filters,
-            vhost_extra: String::new(),
-            hcm_extra: String::new(),
-            clusters_extra: String::new(),
-            upstream,
-        }
-    }
-}
-
-/// The audit filter's local sink: a file access log that writes each event the filter
-/// published as filter state, one JSON object per line, and nothing for requests without one
-/// (sampled out or out of scope). Indented for [`Bootstrap::hcm_extra`].
-pub fn audit_access_log_yaml(path: &str) -> String {
-    format!(
-        r#"          access_log:
-          - name: pavise.audit.local
-            filter:
-              extension_filter:
-                name: envoy.access_loggers.extension_filters.cel
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                  expression: "'wasm.pavise.audit.event' in filter_state"
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-              path: {path}
-              log_format:
-                text_format_source:
-                  inline_string: "%FILTER_STATE(wasm.pavise.audit.event:PLAIN)%\n"
-"#,
-        path = yaml_string(path)
-    )
-}
-
-/// A plain HTTP/1.1 cluster named `name` with one loopback endpoint, indented for
-/// [`Bootstrap::clusters_extra`].
-pub fn cluster_yaml(name: &str, addr: SocketAddr) -> String {
-    format!(
-        r#"  - name: {name}
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: {name}
-      endpoints:
-      - lb_endpoints:
-        - endpoint:
-            address:
-              socket_address: {{ address: {ip}, port_value: {port} }}
-"#,
-        ip = addr.ip(),
-        port = addr.port()
-    )
-}
-
-/// An Envoy bootstrap: one HTTP listener whose only route sends everything to `upstream`,
-/// through `http_filters` and the router. Paths are normalised as the Pavise route rules
-/// expect.
-pub fn bootstrap_yaml(b: &Bootstrap) -> String {
-    format!(
-        r#"admin:
-  address:
-    socket_address: {{ address: 127.0.0.1, port_value: {admin} }}
-static_resources:
-  listeners:
-  - name: main
-    address:
-      socket_address: {{ address: 127.0.0.1, port_value: {listener} }}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress
-          normalize_path: true
-          merge_slashes: true
-          path_with_escaped_slashes_action: REJECT_REQUEST
-          route_config:
-            virtual_hosts:
-            - name: all
-              domains: ["*"]
-{vhost_extra}              routes:
-              - match: {{ prefix: "/" }}
-                route: {{ cluster: upstream }}
-{hcm_extra}          http_filters:
-{filters}          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  clusters:
-{upstream}{clusters_extra}"#,
-        admin = b.admin_port,
-        listener = b.listener_port,
-        vhost_extra = b.vhost_extra,
-        hcm_extra = b.hcm_extra,
-        filters = b.http_filters,
-        upstream = cluster_yaml("upstream", b.upstream),
-        clusters_extra = b.clusters_extra,
-    )
-}
-
 /// A complete bootstrap on ephemeral ports with the given Pavise filters (in order) before the
 /// router, routing everything to `upstream`.
 pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
     bootstrap_yaml(&Bootstrap::new(filters_yaml(filters), upstream))
 }
 
-/// The `http_filters` entries for Pavise filters, in order, indented for [`Bootstrap`].
+/// The `http_filters` entries for Pavise filters, in order, with the `.wasm` from `make build`.
 pub fn filters_yaml(filters: &[FilterSpec]) -> String {
     filters
         .iter()
-        .map(|f| wasm_filter_yaml(f, "          "))
+        .map(|f| wasm_filter_yaml(f, HTTP_FILTER_INDENT))
         .collect()
 }
 
@@ -443,7 +245,7 @@ impl Sink {
         self._child.id()
     }
 
-    /// Stops the receiver (its file stays).
+    /// Stops the receiver (its file stays); its address, to restart it on.
     pub fn stop(self) -> SocketAddr {
         self.addr
     }

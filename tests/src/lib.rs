@@ -85,3 +85,12 @@ pub fn policy_text(name: &str) -> String {
     let p = workspace_root().join("policies").join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// An unused loopback port (bound, then released): for listeners whose port must stay the
+/// same across xDS updates, where port 0 would not name one socket.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}

@@ -12,8 +12,8 @@
 )]
 
 use pavise_tests::envoy::{
-    audit_access_log_yaml, bootstrap_yaml, cluster_yaml, config_yaml, filters_yaml,
-    read_json_lines, Bootstrap, Echo, Envoy, FilterSpec, Sink, TempDir,
+    audit_access_log_yaml, bootstrap_yaml, config_yaml, filters_yaml, read_json_lines, Bootstrap,
+    Echo, Envoy, FilterSpec, Sink, TempDir,
 };
 use pavise_tests::http::{get, send, Response};
 use pavise_tests::process::wait_for;
@@ -59,7 +59,7 @@ fn start(filters: &[FilterSpec], sink: SocketAddr, dir: &TempDir) -> (Envoy, Ech
     let echo = Echo::start();
     let mut b = Bootstrap::new(filters_yaml(filters), echo.addr);
     b.hcm_extra = audit_access_log_yaml(&dir.0.join("audit.jsonl").display().to_string());
-    b.clusters_extra = cluster_yaml("audit_sink", sink);
+    b.clusters.push(("audit_sink".to_string(), sink));
     (Envoy::start(&bootstrap_yaml(&b), &[]), echo)
 }
 

@@ -9,25 +9,39 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::demo::{demo_config, shipped_path, DemoPorts};
+use pavise_tests::demo::{demo_config, demo_xds, shipped_path, shipped_xds_dir, DemoPorts};
 use pavise_tests::envoy::{read_json_lines, Echo, Envoy};
 use pavise_tests::http::{send, Response};
 use pavise_tests::workspace_root;
 use std::time::Duration;
 
-#[test]
-fn shipped_config_is_current() {
-    let expected = demo_config(&DemoPorts::shipped());
-    let path = shipped_path();
+/// Compares a checked-in file with what the renderer makes now (rewriting it under
+/// `UPDATE_CONFIGS=1`).
+fn assert_current(path: &std::path::Path, expected: &str) {
     if std::env::var_os("UPDATE_CONFIGS").is_some() {
-        std::fs::write(&path, &expected).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, expected).unwrap();
     }
-    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         checked_in == expected,
         "{} is stale: run UPDATE_CONFIGS=1 cargo test -p pavise-tests --test demo",
         path.display()
     );
+}
+
+#[test]
+fn shipped_config_is_current() {
+    assert_current(&shipped_path(), &demo_config(&DemoPorts::shipped()));
+}
+
+#[test]
+fn shipped_xds_config_is_current() {
+    let (dir, as_seen) = shipped_xds_dir();
+    let files = demo_xds(&DemoPorts::shipped(), as_seen);
+    assert_current(&dir.join("bootstrap.yaml"), &files.bootstrap);
+    assert_current(&dir.join("lds.yaml"), &files.listeners);
+    assert_current(&dir.join("cds.yaml"), &files.clusters);
 }
 
 /// One README example: `curl … URL  # → STATUS …`.

@@ -70,7 +70,12 @@ pub fn input(rng: &mut Rng) -> Vec<u8> {
     let mut out = Vec::new();
     for _ in 0..rng.below(24) {
         match rng.below(3) {
-            0 => out.extend_from_slice(PIECES[rng.below(PIECES.len())]),
+            0 => out.extend_from_slice(
+                PIECES
+                    .get(rng.below(PIECES.len()))
+                    .copied()
+                    .unwrap_or_default(),
+            ),
             1 => out.push(rng.next_u64() as u8),
             _ => out.extend(std::iter::repeat_n(b'%', rng.below(4))),
         }

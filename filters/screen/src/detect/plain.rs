@@ -14,7 +14,11 @@
 pub fn is_plain(text: &[u8], structure: &[u8]) -> bool {
     let mut allowed = [false; 256];
     let extra = b" \t.,:_@-".iter().chain(structure).copied();
-    for b in (b'0'..=b'9').chain(b'a'..=b'z').chain(b'A'..=b'Z').chain(extra) {
+    for b in (b'0'..=b'9')
+        .chain(b'a'..=b'z')
+        .chain(b'A'..=b'Z')
+        .chain(extra)
+    {
         if let Some(slot) = allowed.get_mut(usize::from(b)) {
             *slot = true;
         }

@@ -1,0 +1,277 @@
+//! The one table of Pavise filters the CLI knows: for each, its place in the chain, its `.wasm`
+//! file, its own policy parser, and what it does when its VM fails. Adding a filter to the CLI
+//! is adding one [`FilterKind`] entry to [`FILTERS`] (and the crate to Cargo.toml).
+//!
+//! The parsers are the filter crates' own (`pavise_auth::policy::parse`, …), linked as rlibs:
+//! the same code that runs at `on_configure` in Envoy, so the CLI and the filter cannot disagree
+//! about what a valid policy is.
+
+use pavise_core::policy::PolicyErrors;
+
+/// The chain order. Audit first: it must see every request, including those a later filter
+/// answers itself. CORS before auth: preflights carry no credentials and must be answered
+/// before auth asks for a key. Auth before screening: unauthenticated traffic is refused
+/// before any body is read. Envoy configs, Istio phases and priorities all follow this.
+pub const CHAIN_ORDER: [&str; 4] = ["audit", "cors", "auth", "screen"];
+
+/// What Envoy does with requests when a filter's VM has failed (`fail_open`, Istio's
+/// `failStrategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// Refuse requests: a security filter that is down must not wave traffic through.
+    Closed,
+    /// Let requests through: for filters whose absence loses information, not protection.
+    Open,
+}
+
+impl FailurePolicy {
+    /// Envoy's `fail_open` value.
+    pub fn fail_open(self) -> bool {
+        self == FailurePolicy::Open
+    }
+
+    /// Istio's `failStrategy` value.
+    pub fn istio(self) -> &'static str {
+        match self {
+            FailurePolicy::Closed => "FAIL_CLOSE",
+            FailurePolicy::Open => "FAIL_OPEN",
+        }
+    }
+}
+
+/// Istio's `WasmPlugin.spec.phase`: where in Istio's own filter chain a plugin goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IstioPhase {
+    /// Before Istio's authentication filters.
+    Authn,
+    /// Before Istio's authorization filters (after authentication).
+    Authz,
+}
+
+impl IstioPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IstioPhase::Authn => "AUTHN",
+            IstioPhase::Authz => "AUTHZ",
+        }
+    }
+}
+
+/// A policy that parsed and validated, reduced to what rendering needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckedPolicy {
+    /// Environment variables the policy reads through the VM (secret references such as an
+    /// auth key's `env`); Envoy must pass them in with `host_env_keys`.
+    pub env_keys: Vec<String>,
+}
+
+/// One filter the CLI knows.
+#[derive(Debug, Clone, Copy)]
+pub struct FilterKind {
+    /// Short name: `auth`. The crate is `pavise-<name>`, the Envoy filter `pavise.<name>`.
+    pub name: &'static str,
+    /// The filter's own parser and validator.
+    pub check: fn(&[u8]) -> Result<CheckedPolicy, PolicyErrors>,
+    /// What happens to requests if the VM fails.
+    pub failure: FailurePolicy,
+    /// Where Istio inserts it; within a phase, [`CHAIN_ORDER`] decides through priorities.
+    pub istio_phase: IstioPhase,
+}
+
+impl FilterKind {
+    /// The built module's file name, as `make build` leaves it.
+    pub fn wasm_file(&self) -> String {
+        format!("pavise_{}.wasm", self.name)
+    }
+
+    /// Root id and VM id in Envoy; `pluginName` in Istio.
+    pub fn root_id(&self) -> String {
+        format!("pavise_{}", self.name)
+    }
+
+    /// Position in [`CHAIN_ORDER`] (0 runs first).
+    pub fn position(&self) -> usize {
+        CHAIN_ORDER
+            .iter()
+            .position(|n| *n == self.name)
+            .unwrap_or(CHAIN_ORDER.len())
+    }
+
+    /// Istio priority: within a phase a higher priority runs first, so earlier in the chain
+    /// means higher.
+    pub fn istio_priority(&self) -> i64 {
+        let rank = CHAIN_ORDER.len().saturating_sub(self.position());
+        i64::try_from(rank).unwrap_or(0) * 100
+    }
+}
+
+fn check_auth(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
+    let policy = pavise_auth::policy::parse(json)?;
+    Ok(CheckedPolicy {
+        env_keys: policy.keys.iter().filter_map(|k| k.env.clone()).collect(),
+    })
+}
+
+fn check_cors(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
+    pavise_cors::policy::parse(json).map(|_| CheckedPolicy::default())
+}
+
+fn check_audit(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
+    pavise_audit::policy::parse(json).map(|_| CheckedPolicy::default())
+}
+
+fn check_screen(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
+    pavise_screen::policy::parse(json).map(|_| CheckedPolicy::default())
+}
+
+/// Every filter the CLI knows, in chain order. All fail closed: a security filter that is
+/// down must not wave traffic through, and an audit filter that is down must not let traffic
+/// go unaudited (an operator who prefers availability edits `fail_open` / `failStrategy`).
+pub const FILTERS: &[FilterKind] = &[
+    FilterKind {
+        name: "audit",
+        check: check_audit,
+        failure: FailurePolicy::Closed,
+        istio_phase: IstioPhase::Authn,
+    },
+    FilterKind {
+        name: "cors",
+        check: check_cors,
+        failure: FailurePolicy::Closed,
+        istio_phase: IstioPhase::Authn,
+    },
+    FilterKind {
+        name: "auth",
+        check: check_auth,
+        failure: FailurePolicy::Closed,
+        istio_phase: IstioPhase::Authn,
+    },
+    FilterKind {
+        name: "screen",
+        check: check_screen,
+        failure: FailurePolicy::Closed,
+        istio_phase: IstioPhase::Authz,
+    },
+];
+
+/// The filter called `name`.
+pub fn find(name: &str) -> Option<&'static FilterKind> {
+    FILTERS.iter().find(|f| f.name == name)
+}
+
+/// Names of the known filters, for error messages.
+pub fn known_names() -> String {
+    FILTERS
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The filter a policy file is for, from its name: `<filter>.json` or `<filter>.<anything>.json`
+/// (`auth.json`, `auth.example.json`, `auth.prod.json`).
+pub fn from_file_name(path: &std::path::Path) -> Option<&'static FilterKind> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".json")?;
+    let filter = stem.split('.').next()?;
+    find(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn table_is_in_chain_order_and_every_entry_is_in_it() {
+        for f in FILTERS {
+            assert!(
+                CHAIN_ORDER.contains(&f.name),
+                "{} is not in CHAIN_ORDER",
+                f.name
+            );
+        }
+        let positions: Vec<usize> = FILTERS.iter().map(FilterKind::position).collect();
+        let mut sorted = positions.clone();
+        sorted.sort_unstable();
+        assert_eq!(positions, sorted);
+    }
+
+    #[test]
+    fn priorities_and_phases_keep_chain_order_in_istio() {
+        // Istio runs AUTHN before AUTHZ, and within a phase the higher priority first.
+        let mut istio: Vec<&FilterKind> = FILTERS.iter().collect();
+        istio.sort_by_key(|f| (f.istio_phase, -f.istio_priority()));
+        let names: Vec<&str> = istio.iter().map(|f| f.name).collect();
+        let chain: Vec<&str> = FILTERS.iter().map(|f| f.name).collect();
+        assert_eq!(names, chain);
+    }
+
+    #[test]
+    fn every_filter_crate_has_an_entry() {
+        // A filter merged without its entry here would silently vanish from bundles, rendered
+        // configs and the demo.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../filters");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            // Libraries, and the combined filter: the same four stages as one module, not a
+            // link of the chain of its own.
+            if name == "core" || name == "host" || name == "combined" {
+                continue;
+            }
+            assert!(
+                find(&name).is_some(),
+                "filters/{name} has no entry in FILTERS (tools/pavise/src/filters.rs)"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_fails_closed() {
+        assert_eq!(find("auth").unwrap().failure, FailurePolicy::Closed);
+    }
+
+    #[test]
+    fn filter_from_file_name() {
+        let name = |p: &str| from_file_name(Path::new(p)).map(|f| f.name);
+        assert_eq!(name("policies/auth.json"), Some("auth"));
+        assert_eq!(name("auth.example.json"), Some("auth"));
+        assert_eq!(name("/x/auth.prod.eu.json"), Some("auth"));
+        assert_eq!(name("authx.json"), None);
+        assert_eq!(name("auth.yaml"), None);
+        assert_eq!(name("bundle.json"), None);
+    }
+
+    #[test]
+    fn auth_check_is_the_filters_own_parser() {
+        let text = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/auth.example.json"),
+        )
+        .unwrap();
+        assert!((find("auth").unwrap().check)(&text).is_ok());
+        let bad = br#"{"keys":[{"id":"a","client":"c","sha256":"12"}]}"#;
+        let e = (find("auth").unwrap().check)(bad).unwrap_err().to_string();
+        assert_eq!(e, "$.keys[0].sha256: expected 64 hex characters");
+    }
+
+    #[test]
+    fn every_example_policy_passes_its_filters_own_check() {
+        for f in FILTERS {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../../policies/{}.example.json", f.name));
+            let text = std::fs::read(&path).unwrap();
+            assert!((f.check)(&text).is_ok(), "{}", path.display());
+        }
+        let e = (find("cors").unwrap().check)(br#"{"routes":[{"max_age":-1}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "$.routes[0].max_age: must not be negative");
+    }
+
+    #[test]
+    fn auth_env_references_are_reported() {
+        let p = br#"{"keys":[{"id":"a","client":"c","env":"PAVISE_KEY_A"}]}"#;
+        let checked = (find("auth").unwrap().check)(p).unwrap();
+        assert_eq!(checked.env_keys, vec!["PAVISE_KEY_A".to_string()]);
+    }
+}
