@@ -279,6 +279,18 @@ fn start_own_server(binary: &str, args: &[&str]) -> (Child, SocketAddr) {
     (child, addr)
 }
 
+/// Starts Envoy with `filters` in front of a fresh echo upstream and expects it to refuse to
+/// start: exit status 1, with `expected` (a path-named policy error) in its log.
+pub fn assert_refuses_to_start(filters: &[FilterSpec], expected: &str) {
+    let echo = Echo::start();
+    let failure = match Envoy::try_start(&config_yaml(filters, echo.addr), &[]) {
+        Ok(_) => panic!("Envoy started; expected it to refuse with: {expected}"),
+        Err(f) => f,
+    };
+    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
+    assert!(failure.log.contains(expected), "{}", failure.log);
+}
+
 /// Envoy with `filters` in front of a fresh echo upstream.
 pub struct Stack {
     pub envoy: Envoy,

@@ -12,8 +12,8 @@
 )]
 
 use pavise_tests::envoy::{
-    audit_access_log_yaml, bootstrap_yaml, config_yaml, filters_yaml, read_json_lines, Bootstrap,
-    Echo, Envoy, FilterSpec, Sink, TempDir,
+    assert_refuses_to_start, audit_access_log_yaml, bootstrap_yaml, filters_yaml, read_json_lines,
+    Bootstrap, Echo, Envoy, FilterSpec, Sink, TempDir,
 };
 use pavise_tests::http::{get, send, Response};
 use pavise_tests::process::wait_for;
@@ -374,19 +374,8 @@ fn deny_mode_refuses_requests_while_the_buffer_is_full() {
 
 #[test]
 fn bad_audit_policy_stops_envoy_with_the_json_path() {
-    let echo = Echo::start();
-    let bad = r#"{"sample_allowed": 2}"#;
-    let config = config_yaml(&[FilterSpec::new("audit", bad)], echo.addr);
-    let failure = match Envoy::try_start(&config, &[]) {
-        Ok(_) => panic!("Envoy started with a bad policy"),
-        Err(f) => f,
-    };
-    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
-    assert!(
-        failure
-            .log
-            .contains("$.sample_allowed: expected a share from 0.0 to 1.0"),
-        "{}",
-        failure.log
+    assert_refuses_to_start(
+        &[FilterSpec::new("audit", r#"{"sample_allowed": 2}"#)],
+        "$.sample_allowed: expected a share from 0.0 to 1.0",
     );
 }

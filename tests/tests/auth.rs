@@ -11,7 +11,9 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::envoy::{config_yaml, upstream_header, upstream_saw, Envoy, FilterSpec, Stack};
+use pavise_tests::envoy::{
+    assert_refuses_to_start, upstream_header, upstream_saw, FilterSpec, Stack,
+};
 use pavise_tests::http::{get, send, Response};
 use sha2::{Digest, Sha256};
 
@@ -246,37 +248,19 @@ fn auth_filter_in_envoy() {
 
 #[test]
 fn bad_policy_stops_envoy_with_the_json_path() {
-    let bad = policy().replacen(&digest(KEY_OPS), "not-a-digest", 1);
-    let echo = pavise_tests::envoy::Echo::start();
-    let config = config_yaml(&[FilterSpec::new("auth", &bad)], echo.addr);
-    let failure = match Envoy::try_start(&config, &[]) {
-        Ok(_) => panic!("Envoy started with a bad policy"),
-        Err(f) => f,
-    };
-    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
-    assert!(
-        failure
-            .log
-            .contains("pavise.auth: policy rejected: $.keys[1].sha256: expected 64 hex characters"),
-        "{}",
-        failure.log
+    assert_refuses_to_start(
+        &[FilterSpec::new(
+            "auth",
+            &policy().replacen(&digest(KEY_OPS), "not-a-digest", 1),
+        )],
+        "pavise.auth: policy rejected: $.keys[1].sha256: expected 64 hex characters",
     );
 }
 
 #[test]
 fn missing_key_variable_stops_envoy_with_the_json_path() {
-    let echo = pavise_tests::envoy::Echo::start();
-    let config = config_yaml(&[auth_filter()], echo.addr);
-    let failure = match Envoy::try_start(&config, &[]) {
-        Ok(_) => panic!("Envoy started without the key variable"),
-        Err(f) => f,
-    };
-    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
-    assert!(
-        failure
-            .log
-            .contains("$.keys[4].env: environment variable PAVISE_E2E_KEY is not set"),
-        "{}",
-        failure.log
+    assert_refuses_to_start(
+        &[auth_filter()],
+        "$.keys[4].env: environment variable PAVISE_E2E_KEY is not set",
     );
 }

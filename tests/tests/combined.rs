@@ -10,24 +10,15 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::envoy::{config_yaml, Echo, Envoy, FilterSpec};
+use pavise_tests::envoy::{assert_refuses_to_start, FilterSpec};
 
 #[test]
 fn bad_member_policy_stops_envoy_with_the_combined_path() {
-    let echo = Echo::start();
-    let bad = r#"{"audit": {}, "auth": {"keys": [{"id": "k", "client": "c", "sha256": "zz"}],
-                  "routes": []}}"#;
-    let config = config_yaml(&[FilterSpec::new("combined", bad)], echo.addr);
-    let failure = match Envoy::try_start(&config, &[]) {
-        Ok(_) => panic!("Envoy started with a bad policy"),
-        Err(f) => f,
-    };
-    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
-    assert!(
-        failure
-            .log
-            .contains("$.auth.keys[0].sha256: expected 64 hex characters"),
-        "{}",
-        failure.log
+    assert_refuses_to_start(
+        &[FilterSpec::new(
+            "combined",
+            r#"{"audit": {}, "auth": {"keys": [{"id": "k", "client": "c", "sha256": "zz"}], "routes": []}}"#,
+        )],
+        "$.auth.keys[0].sha256: expected 64 hex characters",
     );
 }

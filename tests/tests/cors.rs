@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::envoy::{config_yaml, upstream_saw, Echo, Envoy, FilterSpec, Stack};
+use pavise_tests::envoy::{assert_refuses_to_start, upstream_saw, FilterSpec, Stack};
 use pavise_tests::http::{get, send, Response};
 
 const POLICY: &str = r#"{
@@ -183,19 +183,11 @@ fn cors_filter_in_envoy() {
 
 #[test]
 fn contradictory_cors_policy_stops_envoy_with_the_json_path() {
-    let bad = r#"{"routes": [{"allow_origins": ["*"], "allow_credentials": true}]}"#;
-    let echo = Echo::start();
-    let config = config_yaml(&[FilterSpec::new("cors", bad)], echo.addr);
-    let failure = match Envoy::try_start(&config, &[]) {
-        Ok(_) => panic!("Envoy started with a contradictory policy"),
-        Err(f) => f,
-    };
-    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
-    assert!(
-        failure.log.contains(
-            "$.routes[0].allow_origins[0]: '*' cannot be combined with \"allow_credentials\""
-        ),
-        "{}",
-        failure.log
+    assert_refuses_to_start(
+        &[FilterSpec::new(
+            "cors",
+            r#"{"routes": [{"allow_origins": ["*"], "allow_credentials": true}]}"#,
+        )],
+        "$.routes[0].allow_origins[0]: '*' cannot be combined with \"allow_credentials\"",
     );
 }

@@ -13,7 +13,7 @@
 
 use pavise_core::headers::HeaderList;
 use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Screener};
-use pavise_tests::envoy::{config_yaml, upstream_saw, Echo, Envoy, FilterSpec, Stack};
+use pavise_tests::envoy::{assert_refuses_to_start, upstream_saw, Envoy, FilterSpec, Stack};
 use pavise_tests::http::{get, send, send_in_pieces, send_raw, Response};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -245,22 +245,12 @@ fn a_streamed_body_over_the_limit_is_cut_off() {
 
 #[test]
 fn bad_screen_policy_stops_envoy_with_the_json_path() {
-    let echo = Echo::start();
-    let bad = r#"{"routes": [{"exclusions": [{"rule": "sqli-999"}]}]}"#;
-    let failure = match Envoy::try_start(
-        &config_yaml(&[FilterSpec::new("screen", bad)], echo.addr),
-        &[],
-    ) {
-        Ok(_) => panic!("Envoy started with a bad policy"),
-        Err(f) => f,
-    };
-    assert_eq!(failure.exit_code, Some(1), "{}", failure.log);
-    assert!(
-        failure
-            .log
-            .contains("$.routes[0].exclusions[0].rule: unknown rule 'sqli-999'"),
-        "{}",
-        failure.log
+    assert_refuses_to_start(
+        &[FilterSpec::new(
+            "screen",
+            r#"{"routes": [{"exclusions": [{"rule": "sqli-999"}]}]}"#,
+        )],
+        "$.routes[0].exclusions[0].rule: unknown rule 'sqli-999'",
     );
 }
 

@@ -20,7 +20,8 @@ pub fn query_of(path: &str) -> Option<&str> {
     rest.get(..end)
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+/// The value of one hexadecimal digit.
+pub fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

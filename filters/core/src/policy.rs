@@ -225,6 +225,22 @@ pub fn schema_json<T: schemars::JsonSchema>() -> String {
     text
 }
 
+/// Compares a checked-in schema file with the schema generated now, rewriting the file first
+/// when `UPDATE_SCHEMAS` is set: the staleness check each filter's tests run.
+pub fn check_schema_file(path: &str, generated: &str, package: &str) -> Result<(), String> {
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(path, generated).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    if checked_in == generated {
+        Ok(())
+    } else {
+        Err(format!(
+            "{path} is stale: run UPDATE_SCHEMAS=1 cargo test -p {package}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

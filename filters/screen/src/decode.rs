@@ -10,14 +10,7 @@
 /// crafted value cannot make screening expensive.
 pub const MAX_ROUNDS: usize = 3;
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
+use pavise_core::path::hex_value;
 
 /// One round of percent-decoding (`%XX`, and IIS's `%uXXXX` for code points below 0x100).
 /// Malformed escapes are kept as they are. With `plus_is_space`, `+` becomes a space.

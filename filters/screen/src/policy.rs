@@ -427,14 +427,7 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../policies/schemas/screen.schema.json"
         );
-        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
-            std::fs::write(path, schema()).unwrap();
-        }
-        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(
-            checked_in == schema(),
-            "{path} is stale: run UPDATE_SCHEMAS=1 cargo test -p pavise-screen"
-        );
+        pavise_core::policy::check_schema_file(path, &schema(), "pavise-screen").unwrap();
     }
 
     #[test]
