@@ -62,7 +62,8 @@ macro_rules! rules {
 
 rules! {
     SQLI_LIBINJECTION = "sqli-001", Sqli, "SQL injection (libinjection tokenizer fingerprint)";
-    SQLI_KEYWORD = "sqli-002", Sqli, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version";
+    SQLI_KEYWORD = "sqli-002", Sqli, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version, string and catalog functions";
+    SQLI_NUMERIC_TEST = "sqli-003", Sqli, "a boolean test of two numbers after AND/OR (or 1=1, and 2771=1709)";
     XSS_LIBINJECTION = "xss-001", Xss, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     RCE_CHAINED_COMMAND = "rce-001", Rce, "a shell command chained after ; | & or a newline";
@@ -163,6 +164,8 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
             rules.push(SQLI_LIBINJECTION);
         } else if sqli_keyword(&decoded) {
             rules.push(SQLI_KEYWORD);
+        } else if numeric_test(&decoded) {
+            rules.push(SQLI_NUMERIC_TEST);
         }
     }
     if enabled.xss {
@@ -197,7 +200,23 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
 /// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
 /// runs removed (`union/**/select` is `union select`).
 fn sqli_keyword(decoded: &[u8]) -> bool {
-    const PHRASES: [&str; 16] = [
+    const PHRASES: [&str; 32] = [
+        "group_concat(",
+        "concat_ws(",
+        "concat(",
+        "char(",
+        "chr(",
+        "ascii(",
+        "substring(",
+        "unhex(",
+        "find_in_set(",
+        "sqlite_",
+        "jsonb_",
+        "json_build_object(",
+        "current_user(",
+        "database(",
+        "::jsonb",
+        "::json",
         "information_schema",
         "xp_cmdshell",
         "waitfor delay",
@@ -235,8 +254,41 @@ fn sqli_keyword(decoded: &[u8]) -> bool {
             let before = joined.get(..i).and_then(|b| b.chars().last());
             let after = joined.get(i + p.len()..).and_then(|a| a.chars().next());
             let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            !word(before) && (p.ends_with('(') || !word(after))
+            !word(before) && (p.ends_with('(') || p.ends_with('_') || !word(after))
         })
+    })
+}
+
+/// `or 1=1`, `AND (2771=1709)`, `|| 3<>4`: AND/OR, then two numbers compared.
+fn numeric_test(decoded: &[u8]) -> bool {
+    let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let connective_ends = ["and", "or", "xor", "&&", "||"].iter().flat_map(|c| {
+        lower.match_indices(c).filter_map(|(i, _)| {
+            let before_ok = i == 0
+                || !bytes
+                    .get(i - 1)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+            before_ok.then_some(i + c.len())
+        })
+    });
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    connective_ends.collect::<Vec<_>>().into_iter().any(|end| {
+        let rest = lower.get(end..).unwrap_or_default();
+        // A blank or `(` must separate the connective from the first number.
+        if !rest.starts_with([' ', '(', '\t', '\n']) {
+            return false;
+        }
+        let rest = rest.trim_start_matches([' ', '(', '\t', '\n']);
+        let n = digits(rest);
+        if n == 0 {
+            return false;
+        }
+        let rest = rest.get(n..).unwrap_or_default().trim_start();
+        let op = ["<>", "!=", "<=", ">=", "=", "<", ">"]
+            .iter()
+            .find(|op| rest.starts_with(**op));
+        op.is_some_and(|op| digits(rest.get(op.len()..).unwrap_or_default().trim_start()) > 0)
     })
 }
 
@@ -299,6 +351,15 @@ mod tests {
             );
         }
         assert!(!sqli_keyword(b"sleep well, union members"));
+        assert!(sqli_keyword(b"x' or sqlite_compileoption_used (id)--"));
+        assert!(sqli_keyword(b", FIND_IN_SET('22', Category )"));
+        assert!(numeric_test(b"pay=AND 2771=1709)"));
+        assert!(numeric_test(b"OR (7319=8742)"));
+        assert!(numeric_test(b"x || 3 <> 4"));
+        assert!(!numeric_test(b"black and 2 white"));
+        assert!(!numeric_test(b"sort=2=1"));
+        assert!(!numeric_test(b"color=2"));
+        assert!(!numeric_test(b"order 12 = 3"));
         assert!(!sqli_keyword(b"O'connors UNION selected a few friends"));
     }
 

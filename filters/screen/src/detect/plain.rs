@@ -61,6 +61,7 @@ fn is_trigger(word: &[u8]) -> bool {
             | b"information_schema" | b"xp_cmdshell" | b"sysobjects" | b"dbms_pipe"
             | b"extractvalue" | b"updatexml" | b"load_file" | b"outfile" | b"dumpfile"
             | b"pg_sleep" | b"order" | b"group" | b"case" | b"between" | b"sounds" | b"like"
+            | b"json" | b"jsonb"
             // Interpreters invoked with a flag (`sh -c`), Windows tools and `if` forms.
             | b"sh" | b"bash" | b"ksh" | b"zsh" | b"dash" | b"nc" | b"ncat" | b"python"
             | b"perl" | b"php" | b"ruby" | b"cmd" | b"powershell" | b"pwsh" | b"invoke"

