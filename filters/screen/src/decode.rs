@@ -149,6 +149,34 @@ fn numeric_reference(rest: &[u8]) -> Option<(u8, usize)> {
     Some((byte, prefix + len + semicolon))
 }
 
+/// Folds fullwidth forms of ASCII (U+FF01 to U+FF5E, `＜script＞`) to ASCII: some back ends
+/// normalise them (NFKC) after the proxy looked.
+pub fn fold_fullwidth(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        // U+FF01..U+FF5E is EF BC 81..EF BC BF and EF BD 80..EF BD 9E in UTF-8.
+        if b == 0xEF {
+            match (input.get(i + 1), input.get(i + 2)) {
+                (Some(0xBC), Some(&c)) if (0x81..=0xBF).contains(&c) => {
+                    out.push(c - 0x81 + 0x21);
+                    i += 3;
+                    continue;
+                }
+                (Some(0xBD), Some(&c)) if (0x80..=0x9E).contains(&c) => {
+                    out.push(c - 0x80 + 0x60);
+                    i += 3;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
 /// Every decoding applied until nothing changes (at most [`MAX_ROUNDS`] rounds): percent,
 /// overlong UTF-8 and, with `html`, character references.
 pub fn decode_fully(input: &[u8], plus_is_space: bool, html: bool) -> Vec<u8> {
@@ -163,6 +191,7 @@ pub fn decode_fully(input: &[u8], plus_is_space: bool, html: bool) -> Vec<u8> {
     for round in 0..MAX_ROUNDS {
         let mut next = percent_decode(&current, plus_is_space && round == 0);
         next = fold_overlong_utf8(&next);
+        next = fold_fullwidth(&next);
         if html {
             next = html_unescape(&next);
         }
@@ -200,6 +229,17 @@ mod tests {
         assert_eq!(decode_fully(b"%c0%ae%c0%ae%c0%af", false, false), b"../");
         assert_eq!(fold_overlong_utf8(&[0xE0, 0x80, 0xAF]), b"/");
         assert_eq!(fold_overlong_utf8("é/ü".as_bytes()), "é/ü".as_bytes());
+    }
+
+    #[test]
+    fn fullwidth_forms() {
+        assert_eq!(fold_fullwidth("＜script＞".as_bytes()), b"<script>");
+        assert_eq!(fold_fullwidth("ａｂｃ～".as_bytes()), b"abc~");
+        assert_eq!(
+            decode_fully("%EF%BC%9Cscript".as_bytes(), false, false),
+            b"<script"
+        );
+        assert_eq!(fold_fullwidth("é ü".as_bytes()), "é ü".as_bytes());
     }
 
     #[test]

