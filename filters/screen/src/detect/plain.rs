@@ -31,6 +31,13 @@ pub fn is_plain(text: &[u8], structure: &[u8]) -> bool {
         }
         prev = b;
     }
+    // ` -x`: a command-line option; a value starting with a command and an option is one.
+    if text
+        .windows(3)
+        .any(|w| matches!(w, [b' ' | b'\t', b'-', c] if c.is_ascii_alphabetic()))
+    {
+        return false;
+    }
     let no_trigger = text
         .split(|b| !b.is_ascii_alphanumeric() && *b != b'_')
         .all(|w| !is_trigger(w));
@@ -119,6 +126,7 @@ mod tests {
             b"javascript:alert",
             b"java script:alert",
             b"DOCU MENT.cookie",
+            b"gdb -nx",
             b"<b>",
             b"a'b",
             br#"{"a": "b"}"#,

