@@ -7,7 +7,7 @@ use super::{
 
 /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
 /// segments, case-insensitively.
-const OS_FILES: [&str; 24] = [
+const OS_FILES: [&str; 32] = [
     "etc/passwd",
     "etc/shadow",
     "etc/group",
@@ -32,6 +32,14 @@ const OS_FILES: [&str; 24] = [
     ".bash_history",
     "var/log/",
     "/.env",
+    "etc/subuid",
+    "etc/subgid",
+    "etc/sudoers",
+    "sys/class/",
+    "sys/kernel/",
+    ".docker/",
+    "wp-config.php",
+    "backup.sql",
 ];
 
 /// The traversal rules that match; `raw` is the value as sent, `decoded` after
