@@ -131,7 +131,7 @@ node:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy --release --target $(WASM_TARGET) $(foreach f,$(FILTERS),-p pavise-$(f)) -- -D warnings
+	cargo clippy --release --target $(WASM_TARGET) $(foreach f,$(FILTERS) combined,-p pavise-$(f)) -- -D warnings
 
 clean:
 	cargo clean
