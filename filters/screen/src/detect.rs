@@ -64,6 +64,7 @@ rules! {
     SQLI_LIBINJECTION = "sqli-001", Sqli, "SQL injection (libinjection tokenizer fingerprint)";
     SQLI_KEYWORD = "sqli-002", Sqli, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version, string and catalog functions";
     SQLI_NUMERIC_TEST = "sqli-003", Sqli, "a boolean test of two numbers after AND/OR (or 1=1, and 2771=1709)";
+    SQLI_QUOTE_BREAKOUT = "sqli-004", Sqli, "a quote closed, then a SQL clause, then a comment or statement end (x' or email notnull--)";
     XSS_LIBINJECTION = "xss-001", Xss, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     RCE_CHAINED_COMMAND = "rce-001", Rce, "a shell command chained after ; | & or a newline";
@@ -166,6 +167,8 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
             rules.push(SQLI_KEYWORD);
         } else if numeric_test(&decoded) {
             rules.push(SQLI_NUMERIC_TEST);
+        } else if quote_breakout(&decoded) {
+            rules.push(SQLI_QUOTE_BREAKOUT);
         }
     }
     if enabled.xss {
@@ -256,6 +259,31 @@ fn sqli_keyword(decoded: &[u8]) -> bool {
             let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
             !word(before) && (p.ends_with('(') || p.ends_with('_') || !word(after))
         })
+    })
+}
+
+/// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
+/// connective or operator word, and later a comment (`--`, `#`, `/*`) or `;` that ends the
+/// injected statement. English ("O'Reilly and sons") has no such word right after the quote,
+/// nor a terminator.
+fn quote_breakout(decoded: &[u8]) -> bool {
+    const WORDS: [&str; 17] = [
+        "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
+        "isnull", "is", "not", "having", "union", "order", "group",
+    ];
+    let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    lower.match_indices(['\'', '"']).any(|(i, _)| {
+        let rest = lower.get(i + 1..).unwrap_or_default();
+        let after = rest.trim_start_matches([' ', '\t', '(', '`']);
+        let word_len = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        let word = after.get(..word_len).unwrap_or_default();
+        WORDS.contains(&word)
+            && ["--", "#", "/*", ";"]
+                .iter()
+                .any(|t| after.get(word_len..).is_some_and(|r| r.contains(t)))
     })
 }
 
@@ -354,6 +382,12 @@ mod tests {
         assert!(sqli_keyword(b"x' or sqlite_compileoption_used (id)--"));
         assert!(sqli_keyword(b", FIND_IN_SET('22', Category )"));
         assert!(numeric_test(b"pay=AND 2771=1709)"));
+        assert!(quote_breakout(b"z'or email notnull--"));
+        assert!(quote_breakout(
+            b"admin@juice-sh.op' and email ilike email--"
+        ));
+        assert!(!quote_breakout(b"O'Reilly and sons; since 1978"));
+        assert!(!quote_breakout(b"select 'and'"));
         assert!(numeric_test(b"OR (7319=8742)"));
         assert!(numeric_test(b"x || 3 <> 4"));
         assert!(!numeric_test(b"black and 2 white"));

