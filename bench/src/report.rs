@@ -141,11 +141,13 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
 
     let _ = writeln!(md, "## Throughput, as a share of bare Envoy\n");
     workload_table_header(&mut md);
+    let mut flagged = false;
     for m in measured {
         let _ = write!(md, "| {} |", m.config.name);
         for w in Workload::ALL {
             let s = summarise(m.runs.get(w.key()), w.all_allowed());
             let b = base(w).rps;
+            flagged |= s.bad > 0;
             let flag = if s.bad > 0 { " ⚠" } else { "" };
             if m.config.name == "bare" {
                 let _ = write!(md, " {:.0} req/s{flag} |", s.rps);
@@ -160,10 +162,12 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
         }
         let _ = writeln!(md);
     }
-    let _ = writeln!(
-        md,
+    let legend = if flagged {
         "\n⚠: some responses were errors or (where all should pass) not 2xx; see results.json.\n"
-    );
+    } else {
+        "\nEvery response was as expected (2xx where all requests should pass).\n"
+    };
+    let _ = writeln!(md, "{legend}");
 
     let _ = writeln!(md, "## Added latency against bare Envoy (µs, p50 / p99)\n");
     workload_table_header(&mut md);
