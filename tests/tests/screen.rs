@@ -13,7 +13,10 @@
 
 use pavise_core::headers::HeaderList;
 use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Screener};
-use pavise_tests::envoy::{assert_refuses_to_start, upstream_saw, Envoy, FilterSpec, Stack};
+use pavise_tests::envoy::{
+    assert_refuses_to_start, bootstrap_yaml, filters_yaml, upstream_saw, Bootstrap, Echo, Envoy,
+    FilterSpec, Stack,
+};
 use pavise_tests::http::{get, send, send_in_pieces, send_raw, Response};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -241,6 +244,35 @@ fn a_streamed_body_over_the_limit_is_cut_off() {
         Duration::from_millis(20),
     );
     assert_eq!(upstream_saw(&r)["body_bytes"], 2400);
+}
+
+/// A chunked body followed by trailers never ends in the body callback: it is inspected when
+/// the trailers arrive, and a malicious one is refused there.
+#[test]
+fn a_body_that_ends_with_trailers_is_still_inspected() {
+    let echo = Echo::start();
+    let mut b = Bootstrap::new(
+        filters_yaml(&[FilterSpec::new("screen", POLICY)]),
+        echo.addr,
+    );
+    b.hcm_extra = "          http_protocol_options: { enable_trailers: true }\n".to_string();
+    let envoy = Envoy::start(&bootstrap_yaml(&b), &[]);
+    let addr = envoy.listener;
+    let send_with_trailers = |body: &[u8]| {
+        let mut raw = chunked_head(addr, "/comments");
+        raw.extend(chunk(body));
+        raw.extend_from_slice(b"0\r\nx-checksum: 1\r\n\r\n");
+        send_in_pieces(addr, &[&raw], Duration::from_millis(10))
+    };
+    assert_refused(
+        &send_with_trailers(b"hello <script>alert(1)</script>"),
+        403,
+        "request_blocked",
+    );
+    assert_eq!(
+        upstream_saw(&send_with_trailers(b"hello world"))["body"],
+        "hello world"
+    );
 }
 
 #[test]

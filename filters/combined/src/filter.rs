@@ -154,6 +154,27 @@ impl CombinedStream {
     }
 }
 
+impl CombinedStream {
+    /// Keeps a body-phase verdict and maps the flow to an action; fails closed on error.
+    fn screen_body_step(
+        &mut self,
+        screen: &ScreenStage,
+        step: Result<(pavise_host::BodyFlow, Option<Verdict>), HostError>,
+    ) -> Action {
+        match step {
+            Ok((flow, verdict)) => {
+                self.verdicts.extend(verdict);
+                body_action(flow)
+            }
+            Err(e) => {
+                screen.count_internal_error();
+                host::send_internal_error(ScreenStage::NAME, &e);
+                Action::Pause
+            }
+        }
+    }
+}
+
 /// Runs one stage, if configured; keeps its verdict; whether it answered the request.
 fn run_stage<S: Stage>(
     stage: Option<&S>,
@@ -193,20 +214,25 @@ impl HttpContext for CombinedStream {
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
-        let Some(screen) = self.stages.as_ref().and_then(|s| s.screen.as_ref()) else {
+        let Some(stages) = self.stages.clone() else {
             return Action::Continue;
         };
-        match screen.on_request_body(&mut self.screen, body_size, end_of_stream) {
-            Ok((flow, verdict)) => {
-                self.verdicts.extend(verdict);
-                body_action(flow)
-            }
-            Err(e) => {
-                screen.count_internal_error();
-                host::send_internal_error(ScreenStage::NAME, &e);
-                Action::Pause
-            }
-        }
+        let Some(screen) = stages.screen.as_ref() else {
+            return Action::Continue;
+        };
+        let step = screen.on_request_body(&mut self.screen, body_size, end_of_stream);
+        self.screen_body_step(screen, step)
+    }
+
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Action {
+        let Some(stages) = self.stages.clone() else {
+            return Action::Continue;
+        };
+        let Some(screen) = stages.screen.as_ref() else {
+            return Action::Continue;
+        };
+        let step = screen.on_request_trailers(&mut self.screen);
+        self.screen_body_step(screen, step)
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {

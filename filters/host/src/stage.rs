@@ -53,6 +53,14 @@ pub trait Stage: Sized + 'static {
         Ok((BodyFlow::Continue, None))
     }
 
+    /// Sees the request trailers: the body, if any, is complete.
+    fn on_request_trailers(
+        &self,
+        _memo: &mut Self::Memo,
+    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+        Ok((BodyFlow::Continue, None))
+    }
+
     /// Edits the response headers, if the stage has anything to add.
     fn on_response_headers(&self, _memo: &mut Self::Memo) {}
 }
@@ -145,7 +153,34 @@ impl<S: Stage> HttpContext for StandaloneStream<S> {
         let Some(stage) = self.stage.clone() else {
             return Action::Pause;
         };
-        match stage.on_request_body(&mut self.memo, body_size, end_of_stream) {
+        let step = stage.on_request_body(&mut self.memo, body_size, end_of_stream);
+        self.body_step(&stage, step)
+    }
+
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Action {
+        let Some(stage) = self.stage.clone() else {
+            return Action::Pause;
+        };
+        let step = stage.on_request_trailers(&mut self.memo);
+        self.body_step(&stage, step)
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if let Some(stage) = &self.stage {
+            stage.on_response_headers(&mut self.memo);
+        }
+        Action::Continue
+    }
+}
+
+impl<S: Stage> StandaloneStream<S> {
+    /// Publishes a body-phase verdict and maps the flow to an action; fails closed on error.
+    fn body_step(
+        &mut self,
+        stage: &Rc<S>,
+        step: Result<(BodyFlow, Option<Verdict>), HostError>,
+    ) -> Action {
+        match step {
             Ok((flow, verdict)) => {
                 if let Some(verdict) = &verdict {
                     crate::publish_verdict(verdict);
@@ -158,12 +193,5 @@ impl<S: Stage> HttpContext for StandaloneStream<S> {
                 Action::Pause
             }
         }
-    }
-
-    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        if let Some(stage) = &self.stage {
-            stage.on_response_headers(&mut self.memo);
-        }
-        Action::Continue
     }
 }

@@ -108,6 +108,8 @@ pub struct ScreenMemo {
     request_id: Option<RequestId>,
     /// Whether a finding was already counted (so `passed` is counted once, at the end).
     flagged: bool,
+    /// Body bytes buffered so far (for a body that ends with trailers).
+    buffered: usize,
 }
 
 struct BodyState {
@@ -236,6 +238,7 @@ impl Stage for ScreenStage {
         }
         let past_limit = body_size > limits.inspect_body_bytes;
         if !end_of_stream && !past_limit {
+            memo.buffered = body_size;
             return Ok((BodyFlow::Buffer, None));
         }
         let bytes = host::request_body(0, body_size.min(limits.inspect_body_bytes))?;
@@ -244,6 +247,17 @@ impl Stage for ScreenStage {
         state.plan = BodyPlan::Count;
         state.streamed = body_size as u64;
         self.body_decision(memo, kind, &bytes, !past_limit, route, mode, &summary)
+    }
+
+    /// A body that ends with trailers (HTTP/2, or HTTP/1 with trailers enabled) never sees
+    /// `end_of_stream` in the body callback: it is inspected here, before the trailers (and
+    /// with them everything held) go on.
+    fn on_request_trailers(
+        &self,
+        memo: &mut ScreenMemo,
+    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+        let buffered = memo.buffered;
+        self.on_request_body(memo, buffered, true)
     }
 }
 
