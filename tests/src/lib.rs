@@ -28,6 +28,15 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The shared request corpora (`../shared/corpora/` next to the repository, as the brief lays
+/// out): `$PAVISE_CORPORA` if set, else that directory. Read in place, never copied.
+pub fn shared_corpora() -> PathBuf {
+    match std::env::var_os("PAVISE_CORPORA") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("../shared/corpora"),
+    }
+}
+
 /// Where the built `.wasm` files are: `$PAVISE_WASM_DIR`, else where `make build` leaves them.
 pub fn wasm_dir() -> PathBuf {
     match std::env::var_os("PAVISE_WASM_DIR") {

@@ -295,12 +295,18 @@ fn corpus_sample_decides_in_envoy_as_natively() {
     .unwrap();
     let screener = Screener::from_json(policy.as_bytes()).unwrap();
     let stack = Stack::start(&[FilterSpec::new("screen", &policy)], &[]);
-    let corpora = pavise_tests::workspace_root().join("../shared/corpora");
+    let corpora = pavise_tests::shared_corpora();
     let mut compared = 0;
     let mut blocked = 0;
     for file in ["libinjection.jsonl", "crs.jsonl"] {
-        let text =
-            std::fs::read_to_string(corpora.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let path = corpora.join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; the shared corpora live next to the repository (PAVISE_CORPORA=DIR \
+                 points elsewhere)",
+                path.display()
+            )
+        });
         // Every 100th GET row without a body: a spread of attacks and benign requests.
         for line in text.lines().step_by(100) {
             let row: serde_json::Value = serde_json::from_str(line).unwrap();

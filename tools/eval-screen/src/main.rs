@@ -303,7 +303,10 @@ fn workspace_root() -> PathBuf {
 }
 
 fn default_corpora() -> Vec<PathBuf> {
-    let dir = workspace_root().join("../shared/corpora");
+    let dir = match std::env::var_os("PAVISE_CORPORA") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_root().join("../shared/corpora"),
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             fail(&format!(
