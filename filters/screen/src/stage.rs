@@ -17,7 +17,7 @@
 
 use crate::detect::{Category, Finding, RULES};
 use crate::policy::Mode;
-use crate::screen::{BodyDecision, BodyKind, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
+use crate::screen::{BodyDecision, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::headers::HeaderList;
@@ -246,7 +246,10 @@ impl Stage for ScreenStage {
         // Past the inspection limit with `pass`, the rest streams through counted.
         state.plan = BodyPlan::Count;
         state.streamed = body_size as u64;
-        self.body_decision(memo, kind, &bytes, !past_limit, route, mode, &summary)
+        let decision = self
+            .screener
+            .screen_body(kind, &bytes, !past_limit, route, mode);
+        self.apply_body_decision(memo, decision, !past_limit, &summary)
     }
 
     /// A body that ends with trailers (HTTP/2, or HTTP/1 with trailers enabled) never sees
@@ -262,21 +265,15 @@ impl Stage for ScreenStage {
 }
 
 impl ScreenStage {
-    #[allow(clippy::too_many_arguments)]
-    fn body_decision(
+    /// Carries out the decision on an inspected body (`complete`: the whole of it).
+    fn apply_body_decision(
         &self,
         memo: &mut ScreenMemo,
-        kind: BodyKind,
-        bytes: &[u8],
+        decision: BodyDecision,
         complete: bool,
-        route: Option<usize>,
-        mode: Mode,
         summary: &RequestSummary,
     ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
-        match self
-            .screener
-            .screen_body(kind, bytes, complete, route, mode)
-        {
+        match decision {
             BodyDecision::Refuse(refusal) => {
                 let v = self.refuse(&refusal, summary, memo.request_id.as_ref())?;
                 memo.body = None;
