@@ -229,15 +229,30 @@ pub struct Sink {
 
 impl Sink {
     /// Starts the receiver on `addr` (`127.0.0.1:0` for a fresh port; the same address again to
-    /// restart it after [`Sink::stop`]).
+    /// restart it after [`Sink::stop`]). Starting retries for a few seconds: a restart on the
+    /// same port failed once in a few dozen runs (likely Envoy's retries to the freed loopback
+    /// port becoming a TCP self-connection that holds it until Envoy gives up on it).
     pub fn start(addr: &str, file: &std::path::Path) -> Sink {
         let file_arg = file.display().to_string();
-        let (child, addr) = start_own_server("pavise-sink", &[addr, &file_arg]);
-        Sink {
-            addr,
-            file: file.to_path_buf(),
-            _child: child,
+        for _ in 0..50 {
+            let mut cmd = Command::new(crate::own_binary("pavise-sink"));
+            cmd.args([addr, file_arg.as_str()]);
+            let started = crate::process::try_spawn_until_line(
+                "pavise-sink",
+                cmd,
+                |l| l.starts_with("listening on "),
+                Duration::from_secs(10),
+            );
+            if let Some((child, line)) = started {
+                return Sink {
+                    addr: line.trim_start_matches("listening on ").parse().unwrap(),
+                    file: file.to_path_buf(),
+                    _child: child,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
+        panic!("pavise-sink could not listen on {addr} within 5 s");
     }
 
     /// The receiver's process id.

@@ -46,10 +46,21 @@ impl Drop for Child {
 /// `limit`); stdout keeps being drained in the background so the child never blocks on it.
 pub fn spawn_until_line(
     name: &str,
-    mut cmd: Command,
+    cmd: Command,
     ready: impl Fn(&str) -> bool + Send + 'static,
     limit: Duration,
 ) -> (Child, String) {
+    try_spawn_until_line(name, cmd, ready, limit)
+        .unwrap_or_else(|| panic!("{name} did not become ready within {limit:?}"))
+}
+
+/// [`spawn_until_line`], or `None` if the child exits or stays silent first.
+pub fn try_spawn_until_line(
+    name: &str,
+    mut cmd: Command,
+    ready: impl Fn(&str) -> bool + Send + 'static,
+    limit: Duration,
+) -> Option<(Child, String)> {
     cmd.stdout(Stdio::piped()).stdin(Stdio::null());
     let mut inner = cmd
         .spawn()
@@ -70,10 +81,7 @@ pub fn spawn_until_line(
         name: name.to_string(),
         inner,
     };
-    match rx.recv_timeout(limit) {
-        Ok(line) => (child, line),
-        Err(_) => panic!("{name} did not become ready within {limit:?}"),
-    }
+    rx.recv_timeout(limit).ok().map(|line| (child, line))
 }
 
 /// Spawns `cmd` with stdout and stderr appended to `log`.
