@@ -4,6 +4,8 @@
 //! inside a scheme removed.
 
 use super::{Rule, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT};
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
 
 /// Tags that run script or load active content.
 const TAGS: [&[u8]; 22] = [
@@ -139,16 +141,27 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
         .into_iter()
         .filter(|b| !b.is_ascii_whitespace() && *b >= 0x20)
         .collect();
-    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
-    let script = TAGS.iter().any(|t| contains(&lower, t))
-        || ACTIVE.iter().any(|a| contains(&squeezed, a))
-        || CALLS.iter().any(|c| contains(&squeezed, c))
+    let (tags, squeezed_patterns) = matchers();
+    let script = tags.is_some_and(|m| m.is_match(&lower))
+        || squeezed_patterns.is_some_and(|m| m.is_match(&squeezed))
         || has_event_handler(&lower);
     if script {
         vec![XSS_SCRIPT_CONTEXT]
     } else {
         Vec::new()
     }
+}
+
+/// One automaton for the tags (matched on the lowercase text) and one for the schemes and
+/// sinks (matched with blanks and comments removed), built once: a single pass each instead
+/// of one scan per pattern. `None` only if building failed, which the unit tests rule out.
+fn matchers() -> (Option<&'static AhoCorasick>, Option<&'static AhoCorasick>) {
+    static TAG_MATCHER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    static SQUEEZED_MATCHER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let tags = TAG_MATCHER.get_or_init(|| AhoCorasick::new(TAGS).ok());
+    let squeezed =
+        SQUEEZED_MATCHER.get_or_init(|| AhoCorasick::new(ACTIVE.iter().chain(CALLS.iter())).ok());
+    (tags.as_ref(), squeezed.as_ref())
 }
 
 /// JavaScript escapes of ASCII (`\\u0076`, `\\x61`) decoded, as the script engine would.
@@ -265,6 +278,12 @@ mod tests {
         ] {
             assert!(hit(v), "{v}");
         }
+    }
+
+    #[test]
+    fn matchers_build() {
+        let (tags, squeezed) = matchers();
+        assert!(tags.is_some() && squeezed.is_some());
     }
 
     #[test]
