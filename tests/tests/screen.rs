@@ -54,6 +54,16 @@ fn chunk(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// POSTs `chunks` as a chunked `text/plain` body to `path`, one chunk at a time with `pause`
+/// between them, and reads the answer.
+fn send_chunked(addr: SocketAddr, path: &str, chunks: &[&[u8]], pause: Duration) -> Response {
+    let mut pieces: Vec<Vec<u8>> = vec![chunked_head(addr, path)];
+    pieces.extend(chunks.iter().map(|c| chunk(c)));
+    pieces.push(b"0\r\n\r\n".to_vec());
+    let refs: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
+    send_in_pieces(addr, &refs, pause)
+}
+
 #[test]
 fn screening_in_envoy() {
     let stack = Stack::start(&[FilterSpec::new("screen", POLICY)], &[]);
@@ -111,30 +121,22 @@ fn screening_in_envoy() {
         "request_blocked",
     );
     // Streamed: the attack is in the second chunk.
-    let mut head = chunked_head(addr, "/comments");
-    head.extend(chunk(b"a perfectly normal start of a comment, "));
-    let r = send_in_pieces(
+    let r = send_chunked(
         addr,
+        "/comments",
         &[
-            &head,
-            &chunk(b"then <script>alert(document.cookie)</script>"),
-            b"0\r\n\r\n",
+            b"a perfectly normal start of a comment, ",
+            b"then <script>alert(document.cookie)</script>",
         ],
         Duration::from_millis(50),
     );
     assert_refused(&r, 403, "request_blocked");
     // Streamed past the inspection limit (reject): 413 once 2000 bytes are held.
     let filler = vec![b'a'; 1500];
-    let head = chunked_head(addr, "/comments");
-    let r = send_in_pieces(
+    let r = send_chunked(
         addr,
-        &[
-            &head,
-            &chunk(&filler),
-            &chunk(&filler),
-            &chunk(&filler),
-            b"0\r\n\r\n",
-        ],
+        "/comments",
+        &[&filler, &filler, &filler],
         Duration::from_millis(50),
     );
     assert_refused(&r, 413, "payload_too_large");
@@ -222,25 +224,18 @@ fn a_streamed_body_over_the_limit_is_cut_off() {
     let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
     let addr = stack.addr();
     let filler = vec![b'a'; 1200];
-    let head = chunked_head(addr, "/upload");
-    let r = send_in_pieces(
+    let r = send_chunked(
         addr,
-        &[
-            &head,
-            &chunk(&filler),
-            &chunk(&filler),
-            &chunk(&filler),
-            &chunk(&filler),
-            b"0\r\n\r\n",
-        ],
+        "/upload",
+        &[&filler, &filler, &filler, &filler],
         Duration::from_millis(50),
     );
     assert_refused(&r, 413, "payload_too_large");
     // Under the limit it streams through untouched.
-    let head = chunked_head(addr, "/upload");
-    let r = send_in_pieces(
+    let r = send_chunked(
         addr,
-        &[&head, &chunk(&filler), &chunk(&filler), b"0\r\n\r\n"],
+        "/upload",
+        &[&filler, &filler],
         Duration::from_millis(20),
     );
     assert_eq!(upstream_saw(&r)["body_bytes"], 2400);
