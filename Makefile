@@ -99,8 +99,9 @@ fuzz:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.
 BENCH_ARGS ?=
 bench: build envoy bench-deps
-	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial
+	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
+	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
 	cargo build --release -p pavise-bench -p pavise-tests --bins
 	target/release/pavise-bench $(BENCH_ARGS)
 

@@ -187,6 +187,16 @@ pub fn all_configs() -> Vec<BenchConfig> {
     out
 }
 
+/// The host-call probe (`bench/probe`) running `ops` on every request.
+pub fn probe_config(name: &str, ops: &str) -> BenchConfig {
+    BenchConfig {
+        name: name.to_string(),
+        family: Family::Baseline,
+        filters: wasm_filter_yaml(&FilterSpec::new("bench_probe", ops), INDENT),
+        vhost_extra: String::new(),
+    }
+}
+
 /// A complete bootstrap for `config`, listener and admin on ephemeral loopback ports.
 pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr, audit_sink: SocketAddr) -> String {
     let mut b = Bootstrap::new(config.filters.clone(), upstream);

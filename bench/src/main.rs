@@ -7,8 +7,10 @@
 //! config in a shuffled order, so drift of the machine hits all configs alike; the report takes
 //! the median over rounds. Results: `BENCHMARKS.md` and `bench/results.json`.
 //!
-//! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--out DIR]`
-//! (`$PAVISE_WASM_DIR` measures modules from another build).
+//! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]
+//! [--workloads small_get,...] [--probe NAME=OPS ...] [--out DIR]` (`$PAVISE_WASM_DIR` measures
+//! modules from another build). `--probe` adds a config running the host-call probe
+//! (`bench/probe`) with the operations `OPS`, to price host calls beside the calibration filter.
 
 // A benchmark driver: a failed start is a failed run.
 #![allow(
@@ -37,6 +39,10 @@ pub struct Options {
     pub rounds: u32,
     pub connections: u32,
     pub only: Option<Vec<String>>,
+    /// Workload keys to run (default: all).
+    pub workloads: Option<Vec<String>>,
+    /// Extra host-call probe configs: (name, operations).
+    pub probes: Vec<(String, String)>,
     /// Where BENCHMARKS.md and results.json go; default: the repository (results in bench/).
     pub out: Option<std::path::PathBuf>,
 }
@@ -47,6 +53,8 @@ fn parse_args() -> Options {
         rounds: 3,
         connections: 16,
         only: None,
+        workloads: None,
+        probes: Vec::new(),
         out: None,
     };
     let mut args = std::env::args().skip(1);
@@ -66,9 +74,21 @@ fn parse_args() -> Options {
                     .next()
                     .map(|v| v.split(',').map(str::to_string).collect())
             }
+            "--workloads" => {
+                o.workloads = args
+                    .next()
+                    .map(|v| v.split(',').map(str::to_string).collect())
+            }
+            "--probe" => {
+                let spec = args.next().unwrap_or_default();
+                let (name, ops) = spec
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("--probe takes NAME=OPS, got {spec:?}"));
+                o.probes.push((format!("probe-{name}"), ops.to_string()));
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--out DIR]"
+                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--out DIR]"
                 );
                 std::process::exit(0);
             }
@@ -152,12 +172,25 @@ fn main() {
 
     let mut configs = all_configs();
     if let Some(only) = &opts.only {
-        configs.retain(|c| c.name == "bare" || only.contains(&c.name));
+        configs.retain(|c| {
+            c.name == "bare" || c.name == "calibration-trivial" || only.contains(&c.name)
+        });
     }
+    for (name, ops) in &opts.probes {
+        configs.push(configs::probe_config(name, ops));
+    }
+    let workloads: Vec<Workload> = Workload::ALL
+        .into_iter()
+        .filter(|w| {
+            opts.workloads
+                .as_ref()
+                .is_none_or(|keep| keep.iter().any(|k| k == w.key()))
+        })
+        .collect();
     println!(
         "pavise-bench: {} configs, {} workloads, {} rounds of {} s each",
         configs.len(),
-        Workload::ALL.len(),
+        workloads.len(),
         opts.rounds,
         opts.seconds
     );
@@ -179,7 +212,7 @@ fn main() {
         .collect();
 
     for round in 0..opts.rounds {
-        for workload in Workload::ALL {
+        for &workload in &workloads {
             let order = shuffled(
                 &(0..envoys.len()).collect::<Vec<_>>(),
                 u64::from(round) * 31 + workload as u64 + 1,

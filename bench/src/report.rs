@@ -242,7 +242,10 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
     });
     let root = workspace_root();
     let (md_path, json_path) = match &opts.out {
-        Some(dir) => (dir.join("BENCHMARKS.md"), dir.join("results.json")),
+        Some(dir) => {
+            std::fs::create_dir_all(dir).expect("create the --out directory");
+            (dir.join("BENCHMARKS.md"), dir.join("results.json"))
+        }
         None => (root.join("BENCHMARKS.md"), root.join("bench/results.json")),
     };
     std::fs::write(&md_path, md).expect("write BENCHMARKS.md");
