@@ -243,9 +243,13 @@ fn main() {
 /// One line for a judged attack of `wanted` that passed, or (with `wanted` `benign`) a judged
 /// benign row that was flagged: id, CRS rule, where the payload is, and the payload cut short.
 fn print_miss(row: &Row, key: &(String, String, &'static str), outcome: &Outcome, wanted: &str) {
-    let judged = !key.0.contains("not judged") && key.2 != "benign (one rule only)";
+    // `benign+` adds the CRS rows that only say one rule must not fire.
+    let judged =
+        !key.0.contains("not judged") && (key.2 != "benign (one rule only)" || wanted == "benign+");
     let hit = match (wanted, key.2) {
-        ("benign", "benign") => matches!(outcome, Outcome::Flagged(_)),
+        ("benign" | "benign+", "benign" | "benign (one rule only)") => {
+            matches!(outcome, Outcome::Flagged(_))
+        }
         (_, "attack") => key.1 == wanted && *outcome == Outcome::Passed,
         _ => false,
     };
@@ -280,7 +284,10 @@ fn payload_place(row: &Row) -> (String, String) {
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     if let Some(body) = row.body.as_deref().filter(|b| !b.is_empty()) {
-        return (format!("body({})", cut(&content_type, 40)), body.to_string());
+        return (
+            format!("body({})", cut(&content_type, 40)),
+            body.to_string(),
+        );
     }
     let unusual: Vec<String> = row
         .headers
@@ -294,7 +301,10 @@ fn payload_place(row: &Row) -> (String, String) {
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
     if !unusual.is_empty() {
-        return ("header".into(), format!("{}  [{}]", unusual.join(" | "), row.uri));
+        return (
+            "header".into(),
+            format!("{}  [{}]", unusual.join(" | "), row.uri),
+        );
     }
     match row.uri.split_once('?') {
         Some((_, q)) => ("query".into(), q.to_string()),
