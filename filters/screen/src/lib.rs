@@ -25,6 +25,7 @@ pub mod decode;
 pub mod detect;
 pub mod policy;
 pub mod screen;
+pub mod xml;
 
 #[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 mod filter;

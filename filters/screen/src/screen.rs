@@ -118,6 +118,8 @@ impl Refusal {
 pub enum BodyKind {
     Form,
     Json,
+    /// XML: attribute values and text ([`crate::xml`]).
+    Xml,
     Text,
 }
 
@@ -294,6 +296,9 @@ impl Screener {
         let kind = match media_type(headers).as_deref() {
             Some("application/x-www-form-urlencoded") => BodyKind::Form,
             Some(t) if t == "application/json" || t.ends_with("+json") => BodyKind::Json,
+            Some(t) if t == "application/xml" || t == "text/xml" || t.ends_with("+xml") => {
+                BodyKind::Xml
+            }
             _ => BodyKind::Text,
         };
         BodyPlan::Inspect(kind)
@@ -346,6 +351,12 @@ impl Screener {
                 // Not JSON after all (or cut at the limit): inspect it as text.
                 _ => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
             },
+            BodyKind::Xml => {
+                for v in crate::xml::values(body) {
+                    let location = format!("body:{}", v.name);
+                    findings.extend(inspect(v.value, ValueKind::Text, &location, self.enabled));
+                }
+            }
             BodyKind::Text => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
         }
         let rule = route.and_then(|i| self.policy.routes.get(i));
@@ -362,6 +373,9 @@ impl Screener {
         let structure: &[u8] = match kind {
             BodyKind::Json => b"{}[]\":,",
             BodyKind::Form => b"=&+",
+            // Every document has `/` (closing tags), which a value such as `/etc/passwd` needs
+            // to be flagged: no shortcut.
+            BodyKind::Xml => return None,
             BodyKind::Text => b"",
         };
         if !plain::is_plain(body, structure) {
