@@ -5,6 +5,7 @@
 //! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
+pub mod mail;
 pub mod plain;
 pub mod rce;
 pub mod sql;
@@ -78,6 +79,7 @@ rules! {
     RCE_SHELL_EVASION = "rce-003", Rce, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
     RCE_SHELL_INVOCATION = "rce-004", Rce, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
     RCE_WINDOWS = "rce-005", Rce, "Windows command shell or PowerShell syntax";
+    RCE_MAIL_COMMAND = "rce-006", Rce, "a mail protocol command (SMTP, POP3) after an injected line break";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, "NUL byte";
     TRAVERSAL_OS_FILE = "path-003", Traversal, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
@@ -184,6 +186,7 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     }
     if enabled.rce {
         rules.extend(rce::detect(&decoded));
+        rules.extend(mail::detect(&decoded));
     }
     findings(rules, location, raw, enabled)
 }
