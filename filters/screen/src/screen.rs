@@ -220,13 +220,19 @@ impl Screener {
             if lower == "cookie" {
                 for part in value.split(|b| *b == b';') {
                     let part = trim_ows(part);
-                    let v = part.splitn(2, |b| *b == b'=').nth(1).unwrap_or(part);
-                    findings.extend(inspect(
-                        v,
-                        ValueKind::FormValue,
-                        "header:cookie",
-                        self.enabled,
-                    ));
+                    let mut name_value = part.splitn(2, |b| *b == b'=');
+                    let name = name_value.next().unwrap_or_default();
+                    let v = name_value.next().unwrap_or(part);
+                    // Cookie names carry payloads too (`<script>=1`).
+                    let name = if v.len() < part.len() { name } else { &[] };
+                    for text in [v, name] {
+                        findings.extend(inspect(
+                            text,
+                            ValueKind::FormValue,
+                            "header:cookie",
+                            self.enabled,
+                        ));
+                    }
                 }
             } else {
                 findings.extend(inspect(

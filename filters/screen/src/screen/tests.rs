@@ -167,6 +167,23 @@ fn findings_in_path_query_and_headers() {
         ))),
         Some("xss-001")
     );
+    // Cookie names too; an ordinary session cookie passes.
+    assert_eq!(
+        refusal(&s.screen_headers_of(request(
+            "GET",
+            "/",
+            &[("cookie", "%3Cscript%3Ealert(1)%3C/script%3E=1")]
+        ))),
+        Some("xss-001")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers_of(request(
+            "GET",
+            "/",
+            &[("cookie", "session_id=abc123; theme=dark; flag")]
+        ))),
+        None
+    );
     // Only the chosen headers are inspected.
     assert_eq!(
         refusal(&s.screen_headers_of(request("GET", "/", &[("x-note", "1' or '1'='1")]))),
