@@ -5,8 +5,10 @@
 //! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
+pub mod mail;
 pub mod plain;
 pub mod rce;
+pub mod sql;
 pub mod traversal;
 pub mod xss;
 
@@ -65,6 +67,11 @@ rules! {
     SQLI_KEYWORD = "sqli-002", Sqli, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version, string and catalog functions";
     SQLI_NUMERIC_TEST = "sqli-003", Sqli, "a boolean test of two numbers after AND/OR (or 1=1, and 2771=1709)";
     SQLI_QUOTE_BREAKOUT = "sqli-004", Sqli, "a quote closed, then a SQL clause, then a comment or statement end (x' or email notnull--)";
+    SQLI_FUNCTION = "sqli-005", Sqli, "a SQL function call (substr(, db_name (, count()";
+    SQLI_STATEMENT = "sqli-006", Sqli, "a stacked or injected SQL statement (';select, drop table, declare @x, insert into … values)";
+    SQLI_BOOLEAN_CLAUSE = "sqli-007", Sqli, "a boolean clause where an injected value starts (' or 'a' <, AND 4372=(, ||(c=!0))";
+    SQLI_ALIAS_FROM = "sqli-008", Sqli, "a column alias before FROM after an expression () as t from)";
+    SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, "a NoSQL (MongoDB) query operator as a key or name ($ne, [$regex])";
     XSS_LIBINJECTION = "xss-001", Xss, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     RCE_CHAINED_COMMAND = "rce-001", Rce, "a shell command chained after ; | & or a newline";
@@ -72,6 +79,7 @@ rules! {
     RCE_SHELL_EVASION = "rce-003", Rce, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
     RCE_SHELL_INVOCATION = "rce-004", Rce, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
     RCE_WINDOWS = "rce-005", Rce, "Windows command shell or PowerShell syntax";
+    RCE_MAIL_COMMAND = "rce-006", Rce, "a mail protocol command (SMTP, POP3) after an injected line break";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, "NUL byte";
     TRAVERSAL_OS_FILE = "path-003", Traversal, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
@@ -169,6 +177,8 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
             rules.push(SQLI_NUMERIC_TEST);
         } else if quote_breakout(&decoded) {
             rules.push(SQLI_QUOTE_BREAKOUT);
+        } else if let Some(rule) = sql::detect(&decoded) {
+            rules.push(rule);
         }
     }
     if enabled.xss {
@@ -176,6 +186,7 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     }
     if enabled.rce {
         rules.extend(rce::detect(&decoded));
+        rules.extend(mail::detect(&decoded));
     }
     findings(rules, location, raw, enabled)
 }
@@ -203,7 +214,7 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
 /// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
 /// runs removed (`union/**/select` is `union select`).
 fn sqli_keyword(decoded: &[u8]) -> bool {
-    const PHRASES: [&str; 32] = [
+    const PHRASES: [&str; 50] = [
         "group_concat(",
         "concat_ws(",
         "concat(",
@@ -236,6 +247,25 @@ fn sqli_keyword(decoded: &[u8]) -> bool {
         "extractvalue(",
         "updatexml(",
         "dbms_pipe.receive_message",
+        // Catalog objects and server procedures enumerated or called through an injection.
+        "schema_name",
+        "tempdb",
+        "northwind",
+        "mysql.db",
+        "mysql.user",
+        "pg_catalog",
+        "pg_shadow",
+        "sysdatabases",
+        "msysobjects",
+        "openrowset",
+        "opendatasource",
+        "msdasql",
+        "sqloledb",
+        "sp_executesql",
+        "sp_password",
+        "sp_oacreate",
+        "sp_makewebtask",
+        "xp_",
     ];
     let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let mut squeezed = String::with_capacity(lower.len());

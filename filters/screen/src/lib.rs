@@ -4,7 +4,8 @@
 //! time it becomes a [`screen::Screener`]; per request, the filter hands it the headers and
 //! gets back a [`screen::HeaderDecision`] (refuse, or pass with what the body needs), then, if
 //! the body is inspected, the body and a [`screen::BodyDecision`]. [`decode`] undoes the
-//! encodings attackers layer; [`detect`] holds the detectors and the rule ids.
+//! encodings attackers layer; [`detect`] holds the detectors and the rule ids; [`xml`] finds
+//! the values of an XML body.
 //!
 //! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
 //! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
@@ -25,6 +26,7 @@ pub mod decode;
 pub mod detect;
 pub mod policy;
 pub mod screen;
+pub mod xml;
 
 #[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 mod filter;

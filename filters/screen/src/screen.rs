@@ -118,6 +118,8 @@ impl Refusal {
 pub enum BodyKind {
     Form,
     Json,
+    /// XML: attribute values and text ([`crate::xml`]).
+    Xml,
     Text,
 }
 
@@ -218,13 +220,19 @@ impl Screener {
             if lower == "cookie" {
                 for part in value.split(|b| *b == b';') {
                     let part = trim_ows(part);
-                    let v = part.splitn(2, |b| *b == b'=').nth(1).unwrap_or(part);
-                    findings.extend(inspect(
-                        v,
-                        ValueKind::FormValue,
-                        "header:cookie",
-                        self.enabled,
-                    ));
+                    let mut name_value = part.splitn(2, |b| *b == b'=');
+                    let name = name_value.next().unwrap_or_default();
+                    let v = name_value.next().unwrap_or(part);
+                    // Cookie names carry payloads too (`<script>=1`).
+                    let name = if v.len() < part.len() { name } else { &[] };
+                    for text in [v, name] {
+                        findings.extend(inspect(
+                            text,
+                            ValueKind::FormValue,
+                            "header:cookie",
+                            self.enabled,
+                        ));
+                    }
                 }
             } else {
                 findings.extend(inspect(
@@ -294,6 +302,9 @@ impl Screener {
         let kind = match media_type(headers).as_deref() {
             Some("application/x-www-form-urlencoded") => BodyKind::Form,
             Some(t) if t == "application/json" || t.ends_with("+json") => BodyKind::Json,
+            Some(t) if t == "application/xml" || t == "text/xml" || t.ends_with("+xml") => {
+                BodyKind::Xml
+            }
             _ => BodyKind::Text,
         };
         BodyPlan::Inspect(kind)
@@ -346,6 +357,12 @@ impl Screener {
                 // Not JSON after all (or cut at the limit): inspect it as text.
                 _ => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
             },
+            BodyKind::Xml => {
+                for v in crate::xml::values(body) {
+                    let location = format!("body:{}", v.name);
+                    findings.extend(inspect(v.value, ValueKind::Text, &location, self.enabled));
+                }
+            }
             BodyKind::Text => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
         }
         let rule = route.and_then(|i| self.policy.routes.get(i));
@@ -362,6 +379,9 @@ impl Screener {
         let structure: &[u8] = match kind {
             BodyKind::Json => b"{}[]\":,",
             BodyKind::Form => b"=&+",
+            // Every document has `/` (closing tags), which a value such as `/etc/passwd` needs
+            // to be flagged: no shortcut.
+            BodyKind::Xml => return None,
             BodyKind::Text => b"",
         };
         if !plain::is_plain(body, structure) {

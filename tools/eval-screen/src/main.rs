@@ -3,7 +3,8 @@
 //! and reports, per source and category, the share of attacks detected and the share of benign
 //! requests wrongly flagged.
 //!
-//! Usage: `pavise-eval-screen [--json] [--policy FILE] [CORPUS.jsonl ...]`
+//! Usage: `pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY]
+//! [CORPUS.jsonl ...]`
 //! (default policy `policies/screen.example.json`, default corpora `../shared/corpora/*.jsonl`
 //! next to the repository). Corpus rows follow `../shared/corpora/README.md`: `source`,
 //! `category`, `method`, `uri`, `headers`, `body`, `expect`, and for `crs` rows `phase`,
@@ -48,6 +49,10 @@ struct Row {
     benign_scope: Option<String>,
     #[serde(default)]
     trivial: bool,
+    #[serde(default)]
+    test_id: Option<u64>,
+    #[serde(default)]
+    rule_id: Option<u64>,
 }
 
 /// What screening did with one request.
@@ -149,6 +154,8 @@ fn main() {
     let mut as_json = false;
     let mut policy_path = workspace_root().join("policies/screen.example.json");
     let mut corpora: Vec<PathBuf> = Vec::new();
+    let mut half: Option<u64> = None;
+    let mut misses: Option<String> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--json" => as_json = true,
@@ -156,8 +163,17 @@ fn main() {
                 Some(p) => policy_path = PathBuf::from(p),
                 None => fail("--policy needs a file"),
             },
+            "--half" => match args.next().as_deref() {
+                Some("even") => half = Some(0),
+                Some("odd") => half = Some(1),
+                _ => fail("--half needs even or odd"),
+            },
+            "--misses" => match args.next() {
+                Some(c) => misses = Some(c),
+                None => fail("--misses needs a category (sqli, xss, rce, traversal, benign)"),
+            },
             "-h" | "--help" => {
-                println!("usage: pavise-eval-screen [--json] [--policy FILE] [CORPUS.jsonl ...]");
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY] [CORPUS.jsonl ...]");
                 return;
             }
             other if other.starts_with('-') => fail(&format!("unknown option {other}")),
@@ -183,8 +199,15 @@ fn main() {
         {
             let row: Row = serde_json::from_str(line)
                 .unwrap_or_else(|e| fail(&format!("{}:{}: {e}", path.display(), n + 1)));
+            if half.is_some_and(|h| row.source == "crs" && row.test_id.unwrap_or(0) % 2 != h) {
+                continue;
+            }
             let Some(key) = group(&row) else { continue };
             let outcome = evaluate(&screener, &row);
+            if let Some(wanted) = &misses {
+                print_miss(&row, &key, &outcome, wanted);
+                continue;
+            }
             let t = tallies.entry(key).or_default();
             t.total += 1;
             match outcome {
@@ -207,11 +230,98 @@ fn main() {
             }
         }
     }
+    if misses.is_some() {
+        return;
+    }
     if as_json {
         print_json(&tallies, &policy_path, &corpora);
     } else {
         print_table(&tallies, &policy_path, &corpora);
     }
+}
+
+/// One line for a judged attack of `wanted` that passed, or (with `wanted` `benign`) a judged
+/// benign row that was flagged: id, CRS rule, where the payload is, and the payload cut short.
+fn print_miss(row: &Row, key: &(String, String, &'static str), outcome: &Outcome, wanted: &str) {
+    // `benign+` adds the CRS rows that only say one rule must not fire.
+    let judged =
+        !key.0.contains("not judged") && (key.2 != "benign (one rule only)" || wanted == "benign+");
+    let hit = match (wanted, key.2) {
+        ("benign" | "benign+", "benign" | "benign (one rule only)") => {
+            matches!(outcome, Outcome::Flagged(_))
+        }
+        (_, "attack") => key.1 == wanted && *outcome == Outcome::Passed,
+        _ => false,
+    };
+    if !judged || !hit {
+        return;
+    }
+    let rule = row.rule_id.map(|r| r.to_string()).unwrap_or_default();
+    let fired = match outcome {
+        Outcome::Flagged(r) => (*r).to_string(),
+        _ => String::new(),
+    };
+    let (place, payload) = payload_place(row);
+    println!(
+        "{}\t{rule}\t{fired}\t{place}\t{}",
+        row.id,
+        cut(&payload, 160)
+    );
+}
+
+/// Where a row's payload seems to be: the body (with its media type), a header that is not
+/// one go-ftw always sends, the query, or the path.
+fn payload_place(row: &Row) -> (String, String) {
+    const USUAL: [(&str, &str); 3] = [
+        ("user-agent", "OWASP CRS test agent"),
+        ("host", "localhost"),
+        ("accept", "text/xml,application/xml,application/xhtml+xml,text/html;q=0.9,text/plain;q=0.8,image/png,*/*;q=0.5"),
+    ];
+    let content_type = row
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if let Some(body) = row.body.as_deref().filter(|b| !b.is_empty()) {
+        return (
+            format!("body({})", cut(&content_type, 40)),
+            body.to_string(),
+        );
+    }
+    let unusual: Vec<String> = row
+        .headers
+        .iter()
+        .filter(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            k != "content-length"
+                && k != "content-type"
+                && !USUAL.iter().any(|(n, u)| *n == k && u == v)
+        })
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    if !unusual.is_empty() {
+        return (
+            "header".into(),
+            format!("{}  [{}]", unusual.join(" | "), row.uri),
+        );
+    }
+    match row.uri.split_once('?') {
+        Some((_, q)) => ("query".into(), q.to_string()),
+        None => ("path".into(), row.uri.clone()),
+    }
+}
+
+fn cut(text: &str, chars: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(chars)
+        .map(|c| if c.is_control() { '·' } else { c })
+        .collect();
+    if text.chars().count() > chars {
+        out.push('…');
+    }
+    out
 }
 
 fn rate(n: u64, d: u64) -> f64 {

@@ -95,7 +95,12 @@ pub fn fuzz_one(data: &[u8], screener: &Screener) {
     for kind in [ValueKind::Path, ValueKind::FormValue, ValueKind::Text] {
         let _ = inspect(data, kind, "fuzz", Enabled::ALL);
     }
-    for kind in [BodyKind::Json, BodyKind::Form, BodyKind::Text] {
+    for kind in [
+        BodyKind::Json,
+        BodyKind::Form,
+        BodyKind::Xml,
+        BodyKind::Text,
+    ] {
         let _ = screener.screen_body(kind, data, true, None, pavise_screen::policy::Mode::Block);
     }
     let headers = HeaderList::new(vec![

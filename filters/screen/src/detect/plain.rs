@@ -59,6 +59,10 @@ fn is_trigger(word: &[u8]) -> bool {
         }
         None => return false,
     };
+    // `xp_cmdshell`, `xp_dirtree`: SQL Server's extended procedures.
+    if lower.starts_with(b"xp_") {
+        return true;
+    }
     matches!(
         &*lower,
         // SQL that fingerprints without quotes or operators.
@@ -69,6 +73,10 @@ fn is_trigger(word: &[u8]) -> bool {
             | b"extractvalue" | b"updatexml" | b"load_file" | b"outfile" | b"dumpfile"
             | b"pg_sleep" | b"order" | b"group" | b"case" | b"between" | b"sounds" | b"like"
             | b"json" | b"jsonb"
+            // Catalog objects and server procedures (`sqli-002`).
+            | b"schema_name" | b"tempdb" | b"northwind" | b"mysql" | b"pg_catalog" | b"pg_shadow"
+            | b"sysdatabases" | b"msysobjects" | b"openrowset" | b"opendatasource" | b"msdasql"
+            | b"sqloledb" | b"sp_executesql" | b"sp_password" | b"sp_oacreate" | b"sp_makewebtask"
             // Interpreters invoked with a flag (`sh -c`), Windows tools and `if` forms.
             | b"sh" | b"bash" | b"ksh" | b"zsh" | b"dash" | b"nc" | b"ncat" | b"python"
             | b"perl" | b"php" | b"ruby" | b"cmd" | b"powershell" | b"pwsh" | b"invoke"

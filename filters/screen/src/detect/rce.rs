@@ -14,7 +14,7 @@ use super::{
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
-const COMMANDS: [&str; 134] = [
+const COMMANDS: [&str; 143] = [
     "whoami",
     "uname",
     "wget",
@@ -149,7 +149,44 @@ const COMMANDS: [&str; 134] = [
     "pip",
     "npm",
     "gem",
+    "pip3",
+    "cscli",
+    "aptitude",
+    "htop",
+    "rmt",
+    "rmt-tar",
+    "bcdboot",
+    "ssh-copy-id",
+    "bsdtar",
 ];
+
+/// Commands that are also subjects of ordinary text (languages, well-known tools, names).
+const TOPICS: [&str; 17] = [
+    "axel", "python", "python2", "python3", "perl", "php", "ruby", "lua", "node", "nodejs",
+    "docker", "kubectl", "mysql", "psql", "gcc", "ssh", "zip",
+];
+
+/// Families of tools named `<family>-<verb>` (`ansible-playbook`, `chef-client`).
+const COMMAND_FAMILIES: [&str; 2] = ["ansible", "chef"];
+
+/// Commands that run the command that follows them (`nohup ifconfig`, `time whoami`).
+const WRAPPERS: [&str; 10] = [
+    "time", "nohup", "sudo", "strace", "ltrace", "nice", "timeout", "env", "xargs", "watch",
+];
+
+/// Whether `name` is a known command, a member of a command family, or `ansible` itself.
+fn is_command(name: &str) -> bool {
+    COMMANDS.contains(&name)
+        || COMMAND_FAMILIES.iter().any(|f| {
+            name == *f
+                || name
+                    .strip_prefix(f)
+                    .and_then(|r| r.strip_prefix('-'))
+                    .is_some_and(|verb| {
+                        !verb.is_empty() && verb.bytes().all(|b| b.is_ascii_lowercase())
+                    })
+        })
+}
 
 /// Commands that are also English words (`head`, `sleep`, `cat`): matched only when what
 /// follows looks like shell arguments (an option, a path, a number, a variable) or nothing.
@@ -212,7 +249,7 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
         out.push(RCE_SHELL_EVASION);
     }
     let squeezed = squeeze_spaces(&text);
-    if INVOCATIONS.iter().any(|i| squeezed.contains(i)) {
+    if INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed) {
         out.push(RCE_SHELL_INVOCATION);
     }
     if WINDOWS.iter().any(|w| squeezed.contains(w))
@@ -267,10 +304,16 @@ fn names_command(rest: &str) -> bool {
     if name.is_empty() {
         return false;
     }
-    if COMMANDS.contains(&name) {
+    if is_command(name) {
         return true;
     }
-    WORD_COMMANDS.contains(&name) && shell_like_arguments(rest.get(end..).unwrap_or_default())
+    let args = rest.get(end..).unwrap_or_default();
+    // `alias x=…` defines a command to run later.
+    if name == "alias" {
+        let arg = args.trim_start();
+        return arg.starts_with("-p") || arg.split(' ').next().is_some_and(|a| a.contains('='));
+    }
+    WORD_COMMANDS.contains(&name) && shell_like_arguments(args)
 }
 
 /// Nothing, or a first argument an English sentence would not have: `-n`, `/etc`, `5`, `$x`,
@@ -308,7 +351,38 @@ fn shell_like_arguments(after: &str) -> bool {
 /// (`env --version`, `nc -nlvp 555`). A value starting with a command name alone is ordinary
 /// input ("cat videos", "curl/8.0").
 fn starts_with_command_and_option(text: &str) -> bool {
-    let trimmed = text.trim_start();
+    let trimmed = text.trim_start().trim_start_matches(['\'', '"']);
+    let first = trimmed
+        .split([' ', '\t', '\n', '\r', '\'', '"'])
+        .next()
+        .unwrap_or_default();
+    // A command line as a form submits it, ended by a line break (`visudo\n`), a command run
+    // through a wrapper (`nohup ifconfig`), or a defined alias.
+    // A short line only, and not a tool people write about ("python tutorial\n").
+    // Its arguments must look like a command's (an option, a path, a file name): "Axel Smith\n"
+    // is a name.
+    let args: Vec<&str> = trimmed.split_whitespace().skip(1).collect();
+    let line_break = text.trim_end_matches([' ', '\t']).ends_with('\n')
+        && trimmed.lines().count() == 1
+        && args.len() <= 3
+        && args
+            .iter()
+            .all(|a| a.starts_with('-') || a.contains(['/', '.', '=']))
+        && !TOPICS.contains(&first);
+    if is_command(first)
+        && (line_break
+            || trimmed
+                .get(first.len()..)
+                .is_some_and(|r| r.starts_with([' ', '\t']) && has_option(r)))
+    {
+        return true;
+    }
+    if WRAPPERS.contains(&first) && names_command(trimmed.get(first.len()..).unwrap_or_default()) {
+        return true;
+    }
+    if first == "alias" && names_command(trimmed) {
+        return true;
+    }
     let Some((word, rest)) = trimmed.split_once([' ', '\t']) else {
         return false;
     };
@@ -325,6 +399,42 @@ fn starts_with_command_and_option(text: &str) -> bool {
             .nth(1)
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
     (option || path) && (COMMANDS.contains(&word) || WORD_COMMANDS.contains(&word))
+}
+
+/// A shell function that calls itself twice through a pipe and the background, `f(){ f|f& };f`
+/// (the fork bomb, whatever the function is named), or a Shellshock function definition
+/// `() { …` at the start of a value.
+fn has_fork_bomb(squeezed: &str) -> bool {
+    if squeezed.trim_start().starts_with("() {") || squeezed.trim_start().starts_with("(){") {
+        return true;
+    }
+    ["(){", "() {"].iter().any(|open| {
+        squeezed.match_indices(open).any(|(i, _)| {
+            let before = squeezed.get(..i).unwrap_or_default();
+            let name_start = before
+                .rfind(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '&' | '|'))
+                .map_or(0, |p| p + 1);
+            let name = before.get(name_start..).unwrap_or_default();
+            let body = squeezed
+                .get(i + open.len()..)
+                .unwrap_or_default()
+                .trim_start();
+            !name.is_empty()
+                && body
+                    .strip_prefix(name)
+                    .map(|r| r.trim_start_matches("()").trim_start())
+                    .is_some_and(|r| r.starts_with('|'))
+        })
+    })
+}
+
+/// An option (`-m`, `--url`) somewhere on the first line.
+fn has_option(rest: &str) -> bool {
+    let line = rest.split('\n').next().unwrap_or_default();
+    line.split([' ', '\t']).any(|w| {
+        let w = w.strip_prefix("--").or_else(|| w.strip_prefix('-'));
+        w.is_some_and(|o| o.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+    })
 }
 
 /// `$(…)` or a backtick pair with something inside.
@@ -354,6 +464,9 @@ fn has_substitution(text: &str) -> bool {
 /// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
 /// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
 fn has_shell_evasion(text: &str) -> bool {
+    if has_path_glob(text) || text.contains("$((") || text.contains("$[") {
+        return true;
+    }
     if text.contains("$ifs")
         || text.contains("${ifs")
         || text.contains("$'\\x")
@@ -390,11 +503,40 @@ fn has_shell_evasion(text: &str) -> bool {
         })
 }
 
+/// A bracket glob inside an absolute path (`/etc/[p]asswd`, `/usr/[a-z]in/bash`,
+/// `/bi[n]/sh`): the shell expands it to a file name a filter looking for the name misses.
+fn has_path_glob(text: &str) -> bool {
+    text.match_indices('[').any(|(i, _)| {
+        let segment_start = text.get(..i).and_then(|b| b.rfind('/'));
+        let Some(slash) = segment_start else {
+            return false;
+        };
+        let prefix = text.get(slash + 1..i).unwrap_or_default();
+        let class = text
+            .get(i + 1..)
+            .and_then(|r| r.split(']').next().filter(|_| r.contains(']')))
+            .unwrap_or_default();
+        let class_body = class.trim_start_matches(['!', '^']);
+        prefix.bytes().all(|b| b.is_ascii_alphanumeric())
+            && !class_body.is_empty()
+            && class_body.len() <= 8
+            && class_body
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-')
+            // the path goes on: `/etc/[p]asswd`, not `/list/[abc]`
+            && text
+                .get(i + class.len() + 2..)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '/'))
+    })
+}
+
 /// cmd.exe's `for`: `for [/d|/r|/l|/f] %x in (…) do …`.
 fn has_windows_for(squeezed: &str) -> bool {
     squeezed.match_indices("for ").any(|(i, _)| {
         let rest = squeezed.get(i..).unwrap_or_default();
-        rest.contains('%') && rest.contains(" in (") && rest.contains(" do ")
+        rest.contains('%')
+            && rest.contains(" in (")
+            && (rest.contains(" do ") || rest.contains(")do "))
     })
 }
 
@@ -410,8 +552,24 @@ fn has_windows_if_test(squeezed: &str) -> bool {
         let batch_var = rest.contains('%') && rest.matches('%').count() >= 2
             || rest.contains("%~")
             || rest.matches('!').count() >= 2;
+        // `if "a"=="b" echo`, `if not (2 equ 2) echo`, `if cmdextversion 1 goto x`.
+        let rest_cmp = rest.trim_start_matches("not ").trim_start_matches("/i ");
+        let compare = rest_cmp.split("&&").next().is_some_and(|clause| {
+            clause.contains("==")
+                || [" equ ", " neq ", " lss ", " leq ", " gtr ", " geq "]
+                    .iter()
+                    .any(|op| clause.contains(op))
+        }) && [
+            " echo", " goto", " cd", " set", " call", " exit", " del", " (",
+        ]
+        .iter()
+        .any(|cmd| rest_cmp.contains(cmd));
         starts_word
-            && (batch_var || rest.starts_with("not defined") || rest.starts_with("defined "))
+            && (batch_var
+                || compare
+                || rest.starts_with("cmdextversion")
+                || rest.starts_with("not defined")
+                || rest.starts_with("defined "))
     })
 }
 
@@ -419,6 +577,7 @@ fn has_windows_if_test(squeezed: &str) -> bool {
 fn has_windows_if(squeezed: &str) -> bool {
     [
         "if /i ",
+        "if/i ",
         "if not exist",
         "if exist ",
         "if defined ",
@@ -500,6 +659,48 @@ mod tests {
         assert!(ids("cat videos").is_empty());
         assert!(ids("curl/8.0.1").is_empty());
         assert!(ids("sleep - the best medicine").is_empty());
+    }
+
+    #[test]
+    fn command_lines_globs_and_windows_tests() {
+        for (v, id) in [
+            ("visudo\n", "rce-001"),
+            ("ansible-playbook site.yml -i hosts", "rce-001"),
+            ("chef-client -t 1.1.1.1", "rce-001"),
+            ("nohup ifconfig", "rce-001"),
+            ("time; ansible-console", "rce-001"),
+            ("alias ls-al='ls -al'", "rce-001"),
+            ("'visudo'\n", "rce-001"),
+            ("pip3 install -r x.txt\n", "rce-001"),
+            ("/etc/[p]asswd", "rce-003"),
+            ("/usr/[a-z]in/bash", "rce-003"),
+            ("/etc/[!abc]asswd", "rce-003"),
+            ("$((1+2))", "rce-003"),
+            ("f(){ f|f& };f", "rce-004"),
+            (":(){ :|:& };:", "rce-004"),
+            ("() { :;}; echo vulnerable", "rce-004"),
+            ("IF \"2\" GEQ \"15\" echo \"bigger\"", "rce-005"),
+            ("if not (2 equ 2) echo hey", "rce-005"),
+            ("IF CMDEXTVERSION 1 GOTO start", "rce-005"),
+            ("& FOR %~ IN (a,b,c)DO cmd", "rce-005"),
+        ] {
+            assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
+        }
+        for v in [
+            "ansible is a tool",
+            "time flies like an arrow",
+            "the alias of the user",
+            "items[0]",
+            "/list/[abc]",
+            "function f(){ return a||b };",
+            "if a == b then we are done",
+            "python tutorial\n",
+            "docker for beginners\n",
+            "Axel Smith\n",
+            "Axel\n",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
     }
 
     #[test]

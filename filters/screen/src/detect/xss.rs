@@ -30,11 +30,11 @@ const TAGS: [&[u8]; 22] = [
     b"<details",
     b"<marquee",
     b"<noscript",
-    b"<v:vmlframe",
+    b":vmlframe",
 ];
 
 /// URL schemes and CSS constructs that run script.
-const ACTIVE: [&[u8]; 10] = [
+const ACTIVE: [&[u8]; 11] = [
     b"javascript:",
     b"vbscript:",
     b"livescript:",
@@ -44,6 +44,8 @@ const ACTIVE: [&[u8]; 10] = [
     b"-moz-binding",
     b"behavior:url(",
     b"@import",
+    // A CSS `url(` whose scheme is cut off or split (`url(javascript`).
+    b"url(javascript",
     // UTF-7 `<`, for the browsers that sniffed it.
     b"+adw-",
 ];
@@ -142,8 +144,11 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
         .filter(|b| !b.is_ascii_whitespace() && *b >= 0x20)
         .collect();
     let (tags, squeezed_patterns) = matchers();
-    let script = tags.is_some_and(|m| m.is_match(&lower))
+    // Tags are matched with blanks between letters removed too: `<f o r m` is a form to some
+    // parsers (but `< math` stays text).
+    let script = tags.is_some_and(|m| m.is_match(&lower) || m.is_match(&join_letters(&lower)))
         || squeezed_patterns.is_some_and(|m| m.is_match(&squeezed))
+        || has_jsfuck(&squeezed)
         || has_event_handler(&lower);
     if script {
         vec![XSS_SCRIPT_CONTEXT]
@@ -162,6 +167,40 @@ fn matchers() -> (Option<&'static AhoCorasick>, Option<&'static AhoCorasick>) {
     let squeezed =
         SQUEEZED_MATCHER.get_or_init(|| AhoCorasick::new(ACTIVE.iter().chain(CALLS.iter())).ok());
     (tags.as_ref(), squeezed.as_ref())
+}
+
+/// `lower` with every blank run between two letters removed.
+fn join_letters(lower: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lower.len());
+    let mut i = 0;
+    while let Some(&b) = lower.get(i) {
+        if b.is_ascii_whitespace() && out.last().is_some_and(u8::is_ascii_alphabetic) {
+            let mut end = i;
+            while lower.get(end).is_some_and(u8::is_ascii_whitespace) {
+                end += 1;
+            }
+            if lower.get(end).is_some_and(u8::is_ascii_alphabetic) {
+                i = end;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+/// JSFuck: script written with only `[]()!+` (`(![]+[])[+!+[]]` is `"a"`); a run of a dozen
+/// of them with brackets and a `!` or `+` is never text.
+fn has_jsfuck(squeezed: &[u8]) -> bool {
+    squeezed
+        .split(|b| !matches!(b, b'[' | b']' | b'(' | b')' | b'!' | b'+'))
+        .any(|run| {
+            run.len() >= 12
+                && run.contains(&b'[')
+                && run.contains(&b']')
+                && (run.contains(&b'!') || run.contains(&b'+'))
+        })
 }
 
 /// JavaScript escapes of ASCII (`\\u0076`, `\\x61`) decoded, as the script engine would.
@@ -275,6 +314,10 @@ mod tests {
             "<v:vmlframe src=x>",
             "[].sort.call`${alert}1337`",
             "setInterval(code, 1)",
+            "<f o r m action=x>",
+            "x=x:url(javascript",
+            "<:vmlframe src=x>",
+            "(![]+[])[+!+[]]",
         ] {
             assert!(hit(v), "{v}");
         }
@@ -297,6 +340,9 @@ mod tests {
             "I love online shopping",
             "2 < 3 > 1",
             "button=on",
+            "I like < math class",
+            "[1] (2) [3]!",
+            "a+b [c] (d)",
         ] {
             assert!(!hit(v), "{v}");
         }

@@ -167,6 +167,23 @@ fn findings_in_path_query_and_headers() {
         ))),
         Some("xss-001")
     );
+    // Cookie names too; an ordinary session cookie passes.
+    assert_eq!(
+        refusal(&s.screen_headers_of(request(
+            "GET",
+            "/",
+            &[("cookie", "%3Cscript%3Ealert(1)%3C/script%3E=1")]
+        ))),
+        Some("xss-001")
+    );
+    assert_eq!(
+        refusal(&s.screen_headers_of(request(
+            "GET",
+            "/",
+            &[("cookie", "session_id=abc123; theme=dark; flag")]
+        ))),
+        None
+    );
     // Only the chosen headers are inspected.
     assert_eq!(
         refusal(&s.screen_headers_of(request("GET", "/", &[("x-note", "1' or '1'='1")]))),
@@ -258,6 +275,51 @@ fn bodies() {
         Mode::Block,
     );
     assert!(body_refusal(&text).is_some_and(|id| id.starts_with("xss")));
+}
+
+#[test]
+fn xml_bodies_by_value() {
+    let s = screener();
+    let xml = |b: &str| s.screen_body(BodyKind::Xml, b.as_bytes(), true, None, Mode::Block);
+    assert_eq!(
+        body_refusal(&xml(
+            r#"<?xml version="1.0"?><order id="7"><item>2 x tea</item></order>"#
+        )),
+        None
+    );
+    assert_eq!(
+        body_refusal(&xml(r#"<root><a probe="/etc/passwd"></a></root>"#)),
+        Some("path-003")
+    );
+    assert_eq!(body_refusal(&xml("<q>x' or 1=1--</q>")), Some("sqli-001"));
+    // Entities are decoded like in any other value.
+    assert!(
+        body_refusal(&xml(r#"<a p="&lt;script&gt;alert(1)&lt;/script&gt;"/>"#))
+            .is_some_and(|id| id.starts_with("xss"))
+    );
+    // The test policy limits content types; the default accepts any.
+    let xml_policy = Screener::from_json(br#"{}"#).unwrap();
+    for t in [
+        "application/xml",
+        "text/xml; charset=utf-8",
+        "application/soap+xml",
+    ] {
+        let d = xml_policy.screen_headers_of(request(
+            "POST",
+            "/",
+            &[("content-length", "3"), ("content-type", t)],
+        ));
+        assert!(
+            matches!(
+                d,
+                HeaderDecision::Pass {
+                    body: BodyPlan::Inspect(BodyKind::Xml),
+                    ..
+                }
+            ),
+            "{t}: {d:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,623 @@
+//! SQL injection beyond libinjection's fingerprints: the pieces of SQL an injection completes
+//! that libinjection does not tokenize as an attack on their own. Each check reads a lowercase
+//! copy in which SQL comments are blanks and blank runs are one space (MySQL's `/*!50000select*/`
+//! keeps its content, since MySQL runs it).
+//!
+//! - a SQL function call (`substr(`, `db_name (`, `count(`),
+//! - a stacked or standalone statement (`';select`, `drop table`, `declare @x`),
+//! - a boolean clause started where a value ends (`' or 'a' <`, `AND 4372=(`, `||(c=!0)`),
+//! - a column alias before `FROM` (`) as t from`),
+//! - a NoSQL query operator as a key or parameter name (`{"$ne": 1}`, `id[$regex]=`).
+
+use super::{
+    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
+};
+
+/// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
+/// blanks allowed before the `(`.
+const SQL_FUNCTIONS: [&str; 75] = [
+    "substr",
+    "substring",
+    "unhex",
+    "md5",
+    "sha1",
+    "sha2",
+    "strcmp",
+    "sysdate",
+    "xmltype",
+    "rtrim",
+    "ltrim",
+    "uncompress",
+    "ord",
+    "rand",
+    "cos",
+    "sin",
+    "pow",
+    "sqrt",
+    "ceil",
+    "coalesce",
+    "ifnull",
+    "isnull",
+    "nullif",
+    "nvl",
+    "elt",
+    "instr",
+    "locate",
+    "lpad",
+    "rpad",
+    "db_name",
+    "user_name",
+    "schema_name",
+    "object_id",
+    "object_name",
+    "col_name",
+    "current_user",
+    "session_user",
+    "system_user",
+    "last_insert_id",
+    "row_count",
+    "found_rows",
+    "lo_get",
+    "lo_import",
+    "lo_export",
+    "starts_with",
+    "json_extract",
+    "json_keys",
+    "to_char",
+    "to_number",
+    "randomblob",
+    "zeroblob",
+    "load_extension",
+    "group_concat",
+    "string_agg",
+    "array_agg",
+    "pg_read_file",
+    "pg_ls_dir",
+    "char_length",
+    "octet_length",
+    "soundex",
+    "make_set",
+    "export_set",
+    "name_const",
+    "curdate",
+    "curtime",
+    "getdate",
+    "datediff",
+    "date_format",
+    "from_unixtime",
+    "unix_timestamp",
+    "str_to_date",
+    "inet_aton",
+    "crc32",
+    "utc_time",
+    "localtime",
+];
+
+/// SQL functions that are also English words: matched only with the `(` right after the name,
+/// as code writes it and prose does not (`count(`, but not "count (the votes)").
+const WORD_FUNCTIONS: [&str; 49] = [
+    "count", "now", "time", "round", "left", "right", "format", "replace", "insert", "length",
+    "log", "ln", "values", "minute", "hour", "second", "day", "date", "month", "year", "week",
+    "quarter", "pi", "trim", "sum", "avg", "min", "max", "mod", "div", "position", "repeat",
+    "reverse", "space", "upper", "lower", "database", "schema", "if", "cast", "convert",
+    "compress", "version", "floor", "power", "hex", "mid", "overlay", "encode",
+];
+
+/// Statements an injection stacks after `;`.
+const STATEMENTS: [&str; 20] = [
+    "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
+    "execute", "declare", "print", "shutdown", "grant", "revoke", "set", "call", "merge", "rename",
+    "waitfor",
+];
+
+/// Statements stacked after a number (`1;waitfor`, `1; drop`).
+const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
+    "select", "drop", "truncate", "shutdown", "waitfor", "declare",
+];
+
+/// Statement openings no ordinary text has, anywhere in a value.
+const STATEMENT_PHRASES: [&str; 27] = [
+    "drop table",
+    "drop database",
+    "drop procedure",
+    "drop function",
+    "drop view",
+    "drop user",
+    "create table",
+    "create database",
+    "create procedure",
+    "create function",
+    "create user",
+    "create trigger",
+    "alter table",
+    "alter database",
+    "alter user",
+    "truncate table",
+    "declare @",
+    "set @",
+    "exec(",
+    "exec @",
+    "exec (@",
+    "exec master.",
+    "exec sp_",
+    "exec xp_",
+    "execute immediate",
+    "load data infile",
+    "shutdown with nowait",
+];
+
+/// MongoDB query operators (NoSQL injection turns `{"pass": "x"}` into `{"pass": {"$ne": 1}}`).
+const NOSQL_OPERATORS: [&str; 21] = [
+    "ne",
+    "eq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "nin",
+    "regex",
+    "where",
+    "exists",
+    "elemmatch",
+    "nor",
+    "or",
+    "and",
+    "not",
+    "expr",
+    "type",
+    "size",
+    "all",
+    "function",
+];
+
+/// The first of this module's rules that matches a decoded value.
+pub fn detect(decoded: &[u8]) -> Option<Rule> {
+    let text = normalize(decoded);
+    if nosql_operator(&text) {
+        Some(SQLI_NOSQL_OPERATOR)
+    } else if function_call(&text) {
+        Some(SQLI_FUNCTION)
+    } else if statement(&text) {
+        Some(SQLI_STATEMENT)
+    } else if boolean_clause(&text) {
+        Some(SQLI_BOOLEAN_CLAUSE)
+    } else if alias_from(&text) {
+        Some(SQLI_ALIAS_FROM)
+    } else {
+        None
+    }
+}
+
+/// Lowercase; `/* … */` comments as a blank (the content of MySQL's executable `/*! … */`
+/// kept); every run of blanks and control bytes as one space.
+fn normalize(decoded: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(decoded.len());
+    let mut i = 0;
+    let mut blank = false;
+    while let Some(&b) = decoded.get(i) {
+        let mut is_blank = b.is_ascii_whitespace() || b < 0x20 || b == 0x7f;
+        if b == b'/' && decoded.get(i + 1) == Some(&b'*') {
+            if decoded.get(i + 2) == Some(&b'!') {
+                // `/*!50000select` runs `select`: drop the marker and version digits.
+                i += 3;
+                while decoded.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            } else {
+                let end = decoded
+                    .get(i + 2..)
+                    .and_then(|r| r.windows(2).position(|w| w == b"*/"))
+                    .map_or(decoded.len(), |p| i + 2 + p + 2);
+                i = end;
+            }
+            is_blank = true;
+        } else if b == b'*' && decoded.get(i + 1) == Some(&b'/') {
+            i += 2;
+            is_blank = true;
+        } else {
+            i += 1;
+        }
+        if is_blank {
+            if !blank {
+                out.push(b' ');
+            }
+            blank = true;
+        } else {
+            out.push(b.to_ascii_lowercase());
+            blank = false;
+        }
+    }
+    out
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The identifier ending just before `end` (exclusive); empty if it is the tail of a longer
+/// word with non-ASCII letters (`haßelt` does not end in the function `elt`).
+fn ident_before(text: &[u8], end: usize) -> &[u8] {
+    let mut start = end;
+    while start > 0 && text.get(start - 1).copied().is_some_and(is_ident) {
+        start -= 1;
+    }
+    if start > 0 && text.get(start - 1).is_some_and(|b| *b >= 0x80) {
+        return &[];
+    }
+    text.get(start..end).unwrap_or_default()
+}
+
+/// Whether `word` is at `at` as a whole word (no identifier byte on either side).
+fn word_at(text: &[u8], at: usize, word: &str) -> bool {
+    let end = at + word.len();
+    text.get(at..end) == Some(word.as_bytes())
+        && (at == 0 || !text.get(at - 1).copied().is_some_and(is_ident))
+        && !text.get(end).copied().is_some_and(is_ident)
+}
+
+/// `name(` for a SQL function (blanks allowed for [`SQL_FUNCTIONS`], none for
+/// [`WORD_FUNCTIONS`]); the name may be schema-qualified (`dbo.db_name(`).
+fn function_call(text: &[u8]) -> bool {
+    text.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'(')
+        .any(|(i, _)| {
+            let tight = ident_before(text, i);
+            // `item(s)`, `match(es)`: an English plural, not a call.
+            let plural = [&b"s)"[..], b"es)"]
+                .iter()
+                .any(|p| text.get(i + 1..).is_some_and(|r| r.starts_with(p)));
+            if !tight.is_empty() && !plural {
+                let name = std::str::from_utf8(tight).unwrap_or_default();
+                if WORD_FUNCTIONS.contains(&name) || SQL_FUNCTIONS.contains(&name) {
+                    return true;
+                }
+            }
+            let blank_end = if text.get(i.wrapping_sub(1)) == Some(&b' ') {
+                i - 1
+            } else {
+                return false;
+            };
+            let spaced = ident_before(text, blank_end);
+            let name = std::str::from_utf8(spaced).unwrap_or_default();
+            SQL_FUNCTIONS.contains(&name)
+        })
+}
+
+/// A statement stacked after a `;` that ends a value (at the start, or after a quote, `)` or a
+/// number), or a statement opening no text has (`drop table`, `declare @`), or
+/// `insert into … values`/`select`, `update … set … =`, `delete from`, `values ('`.
+fn statement(text: &[u8]) -> bool {
+    let stacked = text
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b';')
+        .any(|(i, _)| {
+            let before = text.get(..i).unwrap_or_default();
+            let before = before.strip_suffix(b" ").unwrap_or(before);
+            let ends_string = before
+                .last()
+                .is_none_or(|b| matches!(b, b'\'' | b'"' | b'`' | b')'));
+            let ends_number = before.last().is_some_and(u8::is_ascii_digit);
+            let mut at = i + 1;
+            if text.get(at) == Some(&b' ') {
+                at += 1;
+            }
+            // After a number only the statements no list of items goes on with
+            // ("1; exec will create" is prose).
+            ends_string && STATEMENTS.iter().any(|s| word_at(text, at, s))
+                || ends_number && STATEMENTS_AFTER_NUMBER.iter().any(|s| word_at(text, at, s))
+        });
+    if stacked {
+        return true;
+    }
+    let s = String::from_utf8_lossy(text);
+    let phrase = |p: &str| {
+        s.match_indices(p).find_map(|(i, _)| {
+            let starts_word = i == 0 || !text.get(i - 1).copied().is_some_and(is_ident);
+            starts_word.then(|| s.get(i + p.len()..).unwrap_or_default())
+        })
+    };
+    if STATEMENT_PHRASES.iter().any(|p| phrase(p).is_some()) {
+        return true;
+    }
+    if phrase("insert into ").is_some_and(|rest| rest.contains("values") || rest.contains("select"))
+    {
+        return true;
+    }
+    // `delete from users;`, `delete from t where`: a table name, then the statement ends or
+    // its clause follows ("delete from my list" goes on in English).
+    if phrase("delete from ").is_some_and(|rest| {
+        let table_len = rest
+            .bytes()
+            .take_while(|b| is_ident(*b) || *b == b'.')
+            .count();
+        let after = rest.get(table_len..).unwrap_or_default();
+        table_len > 0
+            && (after.is_empty()
+                || [";", "--", "#", " where", " ;", " --"]
+                    .iter()
+                    .any(|t| after.starts_with(t)))
+    }) {
+        return true;
+    }
+    if phrase("values (")
+        .or_else(|| phrase("values("))
+        .is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with(['\'', '"', '@']) || rest.starts_with(|c: char| c.is_ascii_digit())
+        })
+    {
+        return true;
+    }
+    phrase("update ").is_some_and(|rest| {
+        let mut words = rest.split(' ');
+        let table = words.next().unwrap_or_default();
+        !table.is_empty()
+            && table.bytes().all(|b| is_ident(b) || b == b'.' || b == b'`')
+            && words.next() == Some("set")
+            && words.nth(1).is_some_and(|w| w.starts_with('='))
+    })
+}
+
+/// A connective (`or`, `and`, `xor`, `&&`, `||`) where an injected value starts (the start of
+/// the value, or right after a quote, `)` or `=`), then an operand and a comparison:
+/// `' or 'a' <`, `AND 4372=(`, `||(c=!0)`. After a quote, any operator counts (`' or x-`);
+/// elsewhere only a comparison ("or 2-3 days" is English).
+fn boolean_clause(text: &[u8]) -> bool {
+    let starts = std::iter::once((0usize, false)).chain(
+        text.iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`' | b')' | b'='))
+            .map(|(i, b)| (i + 1, *b != b'=')),
+    );
+    starts.into_iter().any(|(start, after_quote)| {
+        let mut at = start;
+        if text.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        let connective = ["or", "and", "xor", "&&", "||"].iter().find_map(|c| {
+            let symbol = c.starts_with(['&', '|']);
+            // `&&(`, `|| x`: a symbol connective opens a clause; `a||b=` concatenates.
+            let here = if symbol {
+                text.get(at..at + c.len()) == Some(c.as_bytes())
+                    && matches!(text.get(at + c.len()), Some(b'(' | b' '))
+            } else {
+                word_at(text, at, c)
+            };
+            here.then_some(at + c.len())
+        });
+        let Some(mut at) = connective else {
+            return false;
+        };
+        while matches!(text.get(at), Some(b' ' | b'(')) {
+            at += 1;
+        }
+        let Some(after_operand) = operand_end(text, at) else {
+            return false;
+        };
+        let mut at = after_operand;
+        if text.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        let comparison = matches!(text.get(at), Some(b'=' | b'<' | b'>'))
+            || text.get(at..at + 2) == Some(b"!=")
+            || ["like", "regexp", "rlike", "between", "is", "in"]
+                .iter()
+                .any(|w| word_at(text, at, w));
+        comparison
+            || after_quote && matches!(text.get(at), Some(b'-' | b'+' | b'!' | b'|' | b'&' | b'*'))
+    })
+}
+
+/// The end of an operand at `at`: a number, an identifier, or a quoted string.
+fn operand_end(text: &[u8], at: usize) -> Option<usize> {
+    match text.get(at)? {
+        q @ (b'\'' | b'"') => {
+            let close = text.get(at + 1..)?.iter().position(|b| b == q)?;
+            Some(at + 1 + close + 1)
+        }
+        b if is_ident(*b) => {
+            let mut end = at;
+            while text
+                .get(end)
+                .copied()
+                .is_some_and(|b| is_ident(b) || b == b'.')
+            {
+                end += 1;
+            }
+            Some(end)
+        }
+        _ => None,
+    }
+}
+
+/// `) as t from`, `` ` as `x` from ``, `6 as" from`: a column alias (after the end of an
+/// expression: `)`, a quote, a number) followed by `FROM`.
+fn alias_from(text: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(text);
+    s.match_indices("as").any(|(i, _)| {
+        if !word_at(text, i, "as") {
+            return false;
+        }
+        let before = text.get(..i).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        let after_expression = before.last().is_some_and(|b| {
+            matches!(b, b')' | b'\'' | b'"' | b'`' | b';' | b'*') || b.is_ascii_digit()
+        });
+        let rest = s.get(i + 2..).unwrap_or_default().trim_start();
+        let rest = rest.trim_start_matches(['\'', '"', '`']);
+        let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let rest = rest.trim_start_matches(['\'', '"', '`']).trim_start();
+        after_expression
+            && rest.starts_with("from")
+            && !rest.as_bytes().get(4).copied().is_some_and(is_ident)
+    })
+}
+
+/// `$ne`, `$regex`, `$where`: a MongoDB operator as a whole key or name part (after the start,
+/// `[`, `{`, a quote or `.`; before the end, `]`, a quote, `:` or a blank).
+fn nosql_operator(text: &[u8]) -> bool {
+    text.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'$')
+        .any(|(i, _)| {
+            let before_ok =
+                i == 0 || matches!(text.get(i - 1), Some(b'[' | b'{' | b'"' | b'\'' | b'.'));
+            let mut end = i + 1;
+            while text.get(end).is_some_and(u8::is_ascii_alphabetic) {
+                end += 1;
+            }
+            let name =
+                std::str::from_utf8(text.get(i + 1..end).unwrap_or_default()).unwrap_or_default();
+            let after_ok = matches!(
+                text.get(end),
+                None | Some(b']' | b'"' | b'\'' | b':' | b' ')
+            );
+            before_ok && after_ok && NOSQL_OPERATORS.contains(&name)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_fully;
+
+    fn id(v: &str) -> Option<&'static str> {
+        detect(&decode_fully(v.as_bytes(), true, true)).map(|r| r.id)
+    }
+
+    #[test]
+    fn function_calls() {
+        for v in [
+            "SUBSTR(",
+            "db_name%28",
+            "Uncompress (",
+            "x=md5(password)",
+            "COUNT(",
+            "version()",
+            "1 and ascii(substr(user(),1,1))>64",
+            "starts_with(password,'a')::int",
+            "SuBsTr /**/ (",
+            "master.dbo.DB_NAME(",
+        ] {
+            assert_eq!(id(v), Some("sqli-005"), "{v}");
+        }
+        // English: a word function with a blank before the parenthesis, or a name inside a word.
+        for v in [
+            "count (the votes)",
+            "see you now (or later)",
+            "1 function (1)",
+            "x/void(1)",
+            "3rd space(s)",
+            "Haßelt (1599)",
+            "User(foo),junk",
+            "discount(s) apply",
+            "WOODEN EMBROIDERY HOOP (3\")",
+            "the cast (actors) and crew",
+        ] {
+            assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn statements() {
+        for v in [
+            "';SELECT P",
+            "';print'",
+            ";drop",
+            "1;waitfor",
+            "DROP/**/TABLE users",
+            "CREATE TABLE Persons",
+            "DELETE FROM users;--",
+            "declare @x nvarchar(4000)",
+            ";SET @OLD_SQL_NOTES",
+            "exec master.dbo.xp_cmdshell",
+            "VALUES ('192.168.0.1', 'test')",
+            "insert into users (a) values (1)",
+            "update users set pass = 'x'",
+        ] {
+            assert_eq!(id(v), Some("sqli-006"), "{v}");
+        }
+        for v in [
+            "BASE; SET SWAROVSKI",
+            "lunch; select a gift",
+            "1;1;1;CONTROL;0;0;1;",
+            "1; exec will create the case",
+            "please insert into the slot",
+            "we value (and update) our customers",
+            "delete from my list, please",
+            "select x from y where",
+        ] {
+            assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn boolean_clauses() {
+        for v in [
+            "' or 'aaaa' <",
+            "AND 4372=(",
+            "&&(c=!0)",
+            "||(e===",
+            "x=or 1='",
+            "test' or 1=",
+            "'  xor  abcdefg!",
+            "xor\t\t5>",
+            "' or xyz-",
+            "and code != \"",
+            "OR name like 'a%'",
+        ] {
+            assert_eq!(id(v), Some("sqli-007"), "{v}");
+        }
+        for v in [
+            "(CERAMIC OR POTTERY) MUGS",
+            "or 2-3 days",
+            "rock or pop = fun",
+            "And then there were none",
+            "Tom's or more!",
+            "5685587||ORDER=||SECTION",
+        ] {
+            assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn aliases_and_nosql() {
+        for v in [
+            ") AS t FROM",
+            "` AS `documentType` FROM",
+            "6 As\" from",
+            "); As  not  from",
+        ] {
+            assert_eq!(id(v), Some("sqli-008"), "{v}");
+        }
+        for v in [
+            "such as t from",
+            "as seen from space",
+            "known as X from 1990s",
+        ] {
+            assert_eq!(id(v), None, "{v}");
+        }
+        for v in [
+            "$ne",
+            "u_id[$regex]",
+            "[$lte]asdfsd",
+            "$elemMatch",
+            "{\"$where\": 1}",
+        ] {
+            assert_eq!(id(v), Some("sqli-009"), "{v}");
+        }
+        for v in ["costs $in total", "$schema", "$ref", "US$ 5", "$network"] {
+            assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn comments_and_blanks_normalized() {
+        assert_eq!(normalize(b"A/**/b\t\n c"), b"a b c");
+        assert_eq!(normalize(b"/*!50000SELECT*/1"), b" select 1");
+        assert_eq!(normalize(b"x/* open"), b"x ");
+    }
+}
