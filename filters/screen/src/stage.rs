@@ -153,8 +153,9 @@ impl Stage for ScreenStage {
         memo: &mut ScreenMemo,
     ) -> Result<Step, HostError> {
         memo.request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
-        let summary =
-            || RequestSummary::from_headers(headers, host::property_string(&["source", "address"]));
+        // The summary is for log lines only: built when there is something to log now or a
+        // body still to inspect, never on a plain pass (its client address is a host call).
+        let summary = || RequestSummary::from_headers(headers, None);
         match self.screener.screen_headers(headers, !end_of_stream) {
             HeaderDecision::Refuse(refusal) => {
                 let verdict = self.refuse(&refusal, &summary(), memo.request_id.as_ref())?;
@@ -166,9 +167,13 @@ impl Stage for ScreenStage {
                 route,
                 mode,
             } => {
-                let verdict = self.detected(&findings, &summary());
+                let needs_summary = !findings.is_empty() || body != BodyPlan::None;
+                memo.summary = needs_summary.then(summary);
+                let verdict = match &memo.summary {
+                    Some(s) => self.detected(&findings, s),
+                    None => None,
+                };
                 memo.flagged = verdict.is_some();
-                memo.summary = Some(summary());
                 match body {
                     BodyPlan::None => {
                         self.count_passed(memo);
@@ -366,9 +371,14 @@ impl ScreenStage {
                 details.insert("excerpt".into(), Value::from(excerpt.as_str()));
             }
         }
+        // The client address is read only now, when a line is logged.
+        let mut summary = summary.clone();
+        if summary.client_address.is_none() {
+            summary.client_address = host::property_string(&["source", "address"]);
+        }
         host::log(
             LogLevel::Info,
-            &decision_line(FILTER_NAME, decision, reason, summary, details),
+            &decision_line(FILTER_NAME, decision, reason, &summary, details),
         );
     }
 }
