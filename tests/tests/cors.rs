@@ -93,9 +93,15 @@ fn cors_filter_in_envoy() {
             ("origin", "https://eu.example.com"),
             ("x-echo-response-header", "access-control-allow-origin: *"),
             ("x-echo-response-header", "vary: Accept-Encoding"),
+            ("x-echo-response-header", "set-cookie: a=1"),
+            ("x-echo-response-header", "set-cookie: b=2"),
         ],
     );
     upstream_saw(&r);
+    // The edits are written back as one map: the upstream's other headers, repeated ones
+    // included, and its status survive unchanged.
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header_all("set-cookie"), vec!["a=1", "b=2"]);
     assert_eq!(
         r.header_all("access-control-allow-origin"),
         vec!["https://eu.example.com"]

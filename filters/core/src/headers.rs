@@ -78,6 +78,35 @@ impl HeaderList {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Applies `edits` in order, as the proxy would one by one: `Remove` drops every value of
+    /// the name; `Set` puts its value where the name first appeared (or at the end) and drops
+    /// the other values. Lets a filter write a whole map back in one host call instead of one
+    /// call per edit.
+    pub fn apply(&mut self, edits: &[HeaderEdit]) {
+        for edit in edits {
+            match edit {
+                HeaderEdit::Remove(name) => self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name)),
+                HeaderEdit::Set(name, value) => {
+                    let mut placed = false;
+                    self.0.retain_mut(|(n, v)| {
+                        if !n.eq_ignore_ascii_case(name) {
+                            return true;
+                        }
+                        if placed {
+                            return false;
+                        }
+                        placed = true;
+                        *v = value.as_bytes().to_vec();
+                        true
+                    });
+                    if !placed {
+                        self.0.push((name.clone(), value.as_bytes().to_vec()));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A change to make to a header map (request or response) before the message moves on.
@@ -151,6 +180,39 @@ mod tests {
         let h = HeaderList::from_pairs(&[("x", &[0xffu8, 0x41][..])]);
         assert_eq!(h.get("x"), Some(&[0xffu8, 0x41][..]));
         assert_eq!(h.get_str("x"), None);
+    }
+
+    #[test]
+    fn edits_apply_in_order_like_the_proxy() {
+        let mut h = list();
+        h.apply(&[
+            HeaderEdit::Remove("X-API-KEY".into()),
+            HeaderEdit::Set("host".into(), "b.example".into()),
+            HeaderEdit::Set("vary".into(), "Origin".into()),
+            HeaderEdit::Set("vary".into(), "Origin, Accept".into()),
+        ]);
+        assert_eq!(
+            h,
+            HeaderList::from_pairs(&[
+                ("Host", "b.example"),
+                ("user-agent", "curl"),
+                ("vary", "Origin, Accept"),
+            ])
+        );
+    }
+
+    #[test]
+    fn set_replaces_every_value_at_the_first_place() {
+        let mut h = list();
+        h.apply(&[HeaderEdit::Set("x-api-key".into(), "k3".into())]);
+        assert_eq!(
+            h,
+            HeaderList::from_pairs(&[
+                ("Host", "a.example"),
+                ("x-api-key", "k3"),
+                ("user-agent", "curl"),
+            ])
+        );
     }
 
     #[test]

@@ -132,7 +132,8 @@ impl Stage for CorsStage {
             return;
         };
         let edited = host::response_headers().and_then(|upstream| {
-            host::edit_response_headers(&self.engine.response_edits(&plan, &upstream))
+            let edits = self.engine.response_edits(&plan, &upstream);
+            host::edit_response_headers_of(upstream, &edits)
         });
         if let Err(e) = edited {
             // The response is already on its way; refusing now would only hide the upstream's

@@ -217,7 +217,24 @@ pub fn edit_request_headers(edits: &[HeaderEdit]) -> Result<(), HostError> {
     Ok(())
 }
 
-/// Applies edits to the response headers, in order.
+/// Applies edits to the response headers `current` (fetched just now), in order. Two or more
+/// edits are applied to the copy and written back in one call: every host call is a round trip
+/// through the VM boundary, and it costs more than rewriting a small map in the proxy.
+pub fn edit_response_headers_of(
+    mut current: HeaderList,
+    edits: &[HeaderEdit],
+) -> Result<(), HostError> {
+    if edits.len() < 2 {
+        return edit_response_headers(edits);
+    }
+    current.apply(edits);
+    host(
+        "set_map_bytes(HttpResponseHeaders)",
+        hostcalls::set_map_bytes(MapType::HttpResponseHeaders, current.iter().collect()),
+    )
+}
+
+/// Applies edits to the response headers, in order, one host call each.
 pub fn edit_response_headers(edits: &[HeaderEdit]) -> Result<(), HostError> {
     for edit in edits {
         match edit {
