@@ -23,7 +23,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-deps bench-micro bench-opt-level eval-screen fuzz reload
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-hostcalls bench-deps bench-micro bench-opt-level eval-screen fuzz reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -106,6 +106,20 @@ bench: build envoy bench-deps
 	target/release/pavise-bench $(BENCH_ARGS)
 
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
+# What each kind of proxy-wasm host call costs in this Envoy (bench/probe beside the calibration
+# filter, small GET only); writes bench/hostcalls/BENCHMARKS.md and results.json.
+PROBES := --probe none= --probe "noop=noop_call x20" --probe "header=header x20" \
+	--probe "headers=headers x20" --probe "time=time x20" --probe "metric=metric x20" \
+	--probe "set_property=set_property x20" --probe "get_property=get_property x20" \
+	--probe "edit=edit x10" --probe "auth_like=headers,time,edit,metric,set_property"
+bench-hostcalls: build envoy bench-deps
+	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
+	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
+	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
+	cargo build --release -p pavise-bench -p pavise-tests --bins
+	target/release/pavise-bench --only calibration-trivial --workloads small_get $(PROBES) \
+		--rounds 5 --out bench/hostcalls $(BENCH_ARGS)
+
 bench-opt-level: build envoy bench-deps
 	scripts/opt-level.sh
 

@@ -103,6 +103,68 @@ fn workload_table_header(md: &mut String) {
     let _ = writeln!(md);
 }
 
+/// Host calls per request of a probe's operations (`edit` is two: a remove and a set).
+fn probe_calls(ops: &str) -> u32 {
+    ops.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (name, times) = match item.split_once(" x") {
+                Some((n, t)) => (n.trim(), t.trim().parse().unwrap_or(1)),
+                None => (item, 1),
+            };
+            if name == "edit" {
+                2 * times
+            } else {
+                times
+            }
+        })
+        .sum()
+}
+
+/// Per-request time of each probe config over the probe with no operations, divided by its host
+/// calls: what one call of each kind costs in this Envoy.
+fn host_call_prices(md: &mut String, opts: &Options, measured: &[Measured]) {
+    let us = |name: &str| -> Option<f64> {
+        let m = measured.iter().find(|m| m.config.name == name)?;
+        let rps = summarise(m.runs.get(Workload::SmallGet.key()), true).rps;
+        (rps > 0.0).then(|| 1e6 / rps)
+    };
+    let floor = us("probe-none");
+    let _ = writeln!(
+        md,
+        "\n## Host-call prices (small GET, µs per request)\n\nEach probe is the calibration filter plus \
+         the listed host calls on every request; the price of a call is the probe's time over \
+         `probe-none` (the same filter with no calls), divided by its calls.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| probe | operations | calls | µs per request | over probe-none | µs per call |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|");
+    for name in ["bare", "calibration-trivial"] {
+        if let Some(t) = us(name) {
+            let _ = writeln!(md, "| {name} | | | {t:.1} | | |");
+        }
+    }
+    for (name, ops) in &opts.probes {
+        let (Some(t), Some(f)) = (us(name), floor) else {
+            continue;
+        };
+        let calls = probe_calls(ops);
+        let per_call = if calls > 0 {
+            format!("{:.2}", (t - f) / f64::from(calls))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            md,
+            "| {name} | {ops} | {calls} | {t:.1} | {:.1} | {per_call} |",
+            t - f
+        );
+    }
+}
+
 pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
     let bare = measured.iter().find(|m| m.config.name == "bare");
     let base = |w: Workload| summarise(bare.and_then(|b| b.runs.get(w.key())), w.all_allowed());
@@ -210,14 +272,18 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
         }
     }
 
-    let _ = writeln!(md, "\n## Targets\n");
-    for (line, met) in targets(measured, ratio) {
-        let _ = writeln!(md, "- {} {line}", if met { "✅" } else { "❌" });
-    }
-    let analysis =
-        std::fs::read_to_string(workspace_root().join("bench/analysis.md")).unwrap_or_default();
-    if !analysis.is_empty() {
-        let _ = writeln!(md, "\n{analysis}");
+    if opts.probes.is_empty() {
+        let _ = writeln!(md, "\n## Targets\n");
+        for (line, met) in targets(measured, ratio) {
+            let _ = writeln!(md, "- {} {line}", if met { "✅" } else { "❌" });
+        }
+        let analysis =
+            std::fs::read_to_string(workspace_root().join("bench/analysis.md")).unwrap_or_default();
+        if !analysis.is_empty() {
+            let _ = writeln!(md, "\n{analysis}");
+        }
+    } else {
+        host_call_prices(&mut md, opts, measured);
     }
 
     let raw = json!({

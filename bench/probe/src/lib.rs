@@ -76,12 +76,16 @@ mod filter {
                 .flatten()
                 .unwrap_or_default();
             self.ops = Rc::new(parse(&String::from_utf8_lossy(&config)));
-            self.metric = hostcalls::define_metric(MetricType::Counter, "probe_requests").unwrap_or(0);
+            self.metric =
+                hostcalls::define_metric(MetricType::Counter, "probe_requests").unwrap_or(0);
             true
         }
 
         fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
-            Some(Box::new(Probe { ops: self.ops.clone(), metric: self.metric }))
+            Some(Box::new(Probe {
+                ops: self.ops.clone(),
+                metric: self.metric,
+            }))
         }
 
         fn get_type(&self) -> Option<ContextType> {
@@ -101,7 +105,10 @@ mod filter {
             for op in self.ops.iter() {
                 match op {
                     Op::Header => {
-                        let _ = hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, "user-agent");
+                        let _ = hostcalls::get_map_value_bytes(
+                            MapType::HttpRequestHeaders,
+                            "user-agent",
+                        );
                     }
                     Op::Headers => {
                         let _ = hostcalls::get_map_bytes(MapType::HttpRequestHeaders);
@@ -113,14 +120,24 @@ mod filter {
                         let _ = hostcalls::increment_metric(self.metric, 1);
                     }
                     Op::SetProperty => {
-                        let _ = hostcalls::set_property(vec!["pavise.probe"], Some(b"{\"outcome\":\"allowed\"}"));
+                        let _ = hostcalls::set_property(
+                            vec!["pavise.probe"],
+                            Some(b"{\"outcome\":\"allowed\"}"),
+                        );
                     }
                     Op::GetProperty => {
                         let _ = hostcalls::get_property(vec!["source", "address"]);
                     }
                     Op::Edit => {
-                        let _ = hostcalls::remove_map_value(MapType::HttpRequestHeaders, "x-probe-remove");
-                        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "x-probe", Some("1"));
+                        let _ = hostcalls::remove_map_value(
+                            MapType::HttpRequestHeaders,
+                            "x-probe-remove",
+                        );
+                        let _ = hostcalls::set_map_value(
+                            MapType::HttpRequestHeaders,
+                            "x-probe",
+                            Some("1"),
+                        );
                     }
                     Op::NoopCall => {
                         let _ = hostcalls::log(LogLevel::Trace, "probe");
