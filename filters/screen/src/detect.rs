@@ -5,6 +5,7 @@
 //! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
+pub mod fingerprint;
 pub mod mail;
 pub mod plain;
 pub mod rce;
@@ -169,7 +170,7 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
         return findings(rules, location, raw, enabled);
     }
     if enabled.sqli {
-        if libinjectionrs::detect_sqli(&decoded).is_injection() {
+        if libinjection_sqli(&decoded) {
             rules.push(SQLI_LIBINJECTION);
         } else if sqli_keyword(&decoded) {
             rules.push(SQLI_KEYWORD);
@@ -209,6 +210,16 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
                 .then(|| pavise_core::headers::loggable(raw, EXCERPT_CHARS)),
         })
         .collect()
+}
+
+/// libinjection's verdict, with the fingerprints prose also produces looked at again
+/// ([`fingerprint::confirmed`]).
+fn libinjection_sqli(decoded: &[u8]) -> bool {
+    let result = libinjectionrs::detect_sqli(decoded);
+    result.is_injection()
+        && result
+            .fingerprint
+            .is_none_or(|f| fingerprint::confirmed(decoded, f.as_str()))
 }
 
 /// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
