@@ -96,7 +96,10 @@ fn has_hidden_segment(text: &[u8]) -> bool {
 }
 
 /// A `..` that is a whole path segment (`../`, `/..`, `..;/`), or `...`-style variants some
-/// servers collapse (`..../`).
+/// servers collapse (`..../`). Not an ellipsis ending the text (`L;/...`: three dots climb
+/// nowhere unless a segment follows), nor a relative link in markup (`<a href="../">`: the
+/// value is HTML a browser resolves against its page, not a path a server opens; a link to a
+/// system file is still `path-003`, a script in it still XSS).
 fn has_dot_dot_segment(text: &[u8]) -> bool {
     let mut i = 0;
     while let Some(pos) = find(text.get(i..).unwrap_or_default(), b"..") {
@@ -109,12 +112,27 @@ fn has_dot_dot_segment(text: &[u8]) -> bool {
             start == 0 || matches!(text.get(start - 1), Some(b'/' | b'=' | b' ' | b'"' | b'\''));
         let after = text.get(end);
         let after_ok = matches!(after, None | Some(b'/' | b';' | b'?' | b'#' | 0));
-        if before_ok && after_ok && (after.is_some() || start > 0) {
+        let ellipsis = after.is_none() && end - start > 2;
+        if before_ok && after_ok && (after.is_some() || start > 0) && !ellipsis && !link(text, start)
+        {
             return true;
         }
         i = end;
     }
     false
+}
+
+/// Whether the `..` at `start` opens a quoted `href`/`src` attribute of a tag in the value.
+fn link(text: &[u8], start: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default();
+    let Some(attribute) = before
+        .strip_suffix(b"\"")
+        .or_else(|| before.strip_suffix(b"'"))
+        .and_then(|b| b.strip_suffix(b"="))
+    else {
+        return false;
+    };
+    (attribute.ends_with(b" href") || attribute.ends_with(b" src")) && attribute.contains(&b'<')
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -161,6 +179,9 @@ mod tests {
             "file=../x",
             "....//....//x",
             "x/..",
+            "x/.../y",
+            "href=\"../../etc\"",
+            "<a title=\"../\">",
         ] {
             assert!(
                 ids(v, false).contains(&"path-001"),
@@ -172,7 +193,18 @@ mod tests {
 
     #[test]
     fn dots_that_are_not_traversal() {
-        for v in ["v1..v2", "wait...", "a.b.c", "1..10", "../", ""] {
+        for v in [
+            "v1..v2",
+            "wait...",
+            "a.b.c",
+            "1..10",
+            "../",
+            "",
+            "[I['=\\]=-]L;/...",
+            "so it goes /...",
+            "junk <a href=\"../\">foo.com</a>",
+            "<img src='../img/x.png'>",
+        ] {
             let found = ids(v, false);
             if v == "../" {
                 assert!(found.contains(&"path-001"));
