@@ -7,7 +7,7 @@ use super::{
 
 /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
 /// segments, case-insensitively.
-const OS_FILES: [&str; 32] = [
+const OS_FILES: [&str; 42] = [
     "etc/passwd",
     "etc/shadow",
     "etc/group",
@@ -40,7 +40,30 @@ const OS_FILES: [&str; 32] = [
     ".docker/",
     "wp-config.php",
     "backup.sql",
+    // procfs files that describe the machine (hardware, mounts, kernel symbols, other
+    // processes' command lines).
+    "proc/interrupts",
+    "proc/cpuinfo",
+    "proc/meminfo",
+    "proc/mounts",
+    "proc/partitions",
+    "proc/cmdline",
+    "proc/net/",
+    "proc/sched_debug",
+    "proc/kallsyms",
+    "proc/modules",
 ];
+
+/// Directories of [`OS_FILES`] (ending in `/`) that are also asked for without the slash at the
+/// end of a value (`/sys/class`).
+fn directory_at_end(haystack: &str, file: &str) -> bool {
+    file.strip_suffix('/').is_some_and(|dir| {
+        haystack.ends_with(dir)
+            && haystack
+                .get(..haystack.len() - dir.len())
+                .is_some_and(|b| b.ends_with('/'))
+    })
+}
 
 /// The traversal rules that match; `raw` is the value as sent, `decoded` after
 /// [`crate::decode::decode_fully`].
@@ -69,10 +92,11 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
     // looks like a path (a bare "win.ini" in a search box is not an attack).
     let haystack = String::from_utf8_lossy(&text);
     let os_file = OS_FILES.iter().any(|f| {
-        haystack.match_indices(f).any(|(i, _)| {
-            let before = haystack.get(..i).unwrap_or_default();
-            is_path || before.ends_with('/') || before.is_empty() && f.contains('/')
-        })
+        directory_at_end(&haystack, f)
+            || haystack.match_indices(f).any(|(i, _)| {
+                let before = haystack.get(..i).unwrap_or_default();
+                is_path || before.ends_with('/') || before.is_empty() && f.contains('/')
+            })
     });
     if os_file {
         out.push(TRAVERSAL_OS_FILE);
@@ -226,6 +250,11 @@ mod tests {
         assert!(!ids("how to edit win.ini", false).contains(&"path-003"));
         assert!(ids("/images/.env", true).contains(&"path-003"));
         assert!(ids("/.git/HEAD", true).contains(&"path-005"));
+        assert!(ids("/sys/class", false).contains(&"path-003"));
+        assert!(ids("/get/proc/interrupts", true).contains(&"path-003"));
+        assert!(ids("../../proc/cpuinfo", false).contains(&"path-003"));
+        assert!(!ids("sys/classic", false).contains(&"path-003"));
+        assert!(!ids("the proc/meminfo docs", false).contains(&"path-003"));
         assert!(ids("/.claude/settings.json", true).contains(&"path-005"));
         assert!(!ids("/.well-known/openid-configuration", true).contains(&"path-005"));
         assert!(!ids("/docs/v1.2/readme.md", true).contains(&"path-005"));
