@@ -164,8 +164,12 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
         rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
-    let structure: &[u8] = if kind == ValueKind::Path { b"/" } else { b"" };
-    if plain::is_plain(&decoded, structure) {
+    let plain = if kind == ValueKind::Path {
+        &plain::PlainSet::PATH
+    } else {
+        &plain::PlainSet::TEXT
+    };
+    if plain.holds(&decoded) {
         return findings(rules, location, raw, enabled);
     }
     if enabled.sqli {

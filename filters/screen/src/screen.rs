@@ -373,18 +373,19 @@ impl Screener {
         }
     }
 
-    /// The decision for a body that is plain as a whole ([`plain::is_plain`] with the format's
+    /// The decision for a body that is plain as a whole ([`plain::PlainSet`] with the format's
     /// structural bytes), or `None` if it must be inspected value by value.
     fn plain_body(&self, kind: BodyKind, body: &[u8], complete: bool) -> Option<BodyDecision> {
-        let structure: &[u8] = match kind {
-            BodyKind::Json => b"{}[]\":,",
-            BodyKind::Form => b"=&+",
-            // Every document has `/` (closing tags), which a value such as `/etc/passwd` needs
-            // to be flagged: no shortcut.
+        let plain = match kind {
+            BodyKind::Json => &plain::PlainSet::JSON,
+            BodyKind::Form => &plain::PlainSet::FORM,
+            // Every document has `/` (closing tags) and `=` (attributes), bytes a value such as
+            // `/etc/passwd` or `x onload=y` needs to be flagged, and the reader decodes
+            // entities (`&lt;`): no byte class makes a document plain, so no shortcut.
             BodyKind::Xml => return None,
-            BodyKind::Text => b"",
+            BodyKind::Text => &plain::PlainSet::TEXT,
         };
-        if !plain::is_plain(body, structure) {
+        if !plain.holds(body) {
             return None;
         }
         if kind == BodyKind::Json && complete {
