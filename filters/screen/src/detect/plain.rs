@@ -8,7 +8,9 @@
 //! an operator or one of the SQL trigger words to fingerprint SQL; a command needs a separator
 //! or an interpreter or Windows word; script needs `<`, `=`, `(` or a script word. English SQL
 //! words (`or`, `and`, `from`) are not triggers: without operators or quotes nothing flags
-//! them. The evaluation gives identical results with and without this shortcut.
+//! them. Some words are triggers only in context: `xp_…` and other prefixes, `as` after a number,
+//! connectives and command wrappers where a value starts ([`VALUE_START_TRIGGERS`]). The
+//! evaluation gives identical results with and without this shortcut.
 //!
 //! The check is one pass with a byte-class table ([`PlainSet`], built at compile time per
 //! format), a few operations per byte and no branch on where words end; the rarer checks
@@ -84,9 +86,7 @@ impl PlainSet {
             }
             let in_word = class == WORD;
             let ended = if in_word { 0 } else { word_len };
-            if may_be_trigger(word_first, ended)
-                && is_trigger(text.get(i - ended..i).unwrap_or_default())
-            {
+            if may_be_trigger(word_first, ended) && trigger_at(text, i - ended, i) {
                 return false;
             }
             if class == NOTABLE && breaks_plain_at(text, i, b) {
@@ -95,7 +95,7 @@ impl PlainSet {
             word_len = if in_word { word_len + 1 } else { 0 };
             word_first = if word_len == 1 { b } else { word_first };
         }
-        !is_trigger(text.get(text.len() - word_len..).unwrap_or_default())
+        !trigger_at(text, text.len() - word_len, text.len())
     }
 }
 
@@ -109,6 +109,8 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
     match b {
         // `--`, `..`, `@@`: a SQL comment, a traversal, a SQL variable.
         b'-' | b'.' | b'@' if prev == Some(b) => true,
+        // `set @x` (blanks removed): a SQL variable assigned (`sqli-006`).
+        b'@' => squeezed_ends_with(text, i, b"set"),
         // ` -x`: a command-line option; a value starting with a command and an option is one.
         // `moz-binding` (blanks removed): script in CSS.
         b'-' => {
@@ -116,8 +118,11 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
                 || (squeezed_ends_with(text, i, b"moz")
                     && squeezed_starts_with(text, i + 1, b"binding"))
         }
-        // `script:` (blanks removed): a script URL scheme.
-        b':' => squeezed_ends_with(text, i, b"script"),
+        // `script:` (blanks removed): a script URL scheme; `:vmlframe` (blanks between its
+        // letters removed): a VML frame tag, `v:vmlframe` with any prefix.
+        b':' => {
+            squeezed_ends_with(text, i, b"script") || squeezed_starts_with(text, i + 1, b"vmlframe")
+        }
         // `document.` and `window.` (blanks removed): script sinks.
         b'.' => squeezed_ends_with(text, i, b"document") || squeezed_ends_with(text, i, b"window"),
         _ => false,
@@ -189,7 +194,7 @@ triggers! {
         | b"information_schema" | b"xp_cmdshell" | b"sysobjects" | b"dbms_pipe"
         | b"extractvalue" | b"updatexml" | b"load_file" | b"outfile" | b"dumpfile"
         | b"pg_sleep" | b"order" | b"group" | b"case" | b"between" | b"sounds" | b"like"
-        | b"json" | b"jsonb"
+        | b"json" | b"jsonb" | b"infile"
         // Catalog objects and server procedures (`sqli-002`).
         | b"schema_name" | b"tempdb" | b"northwind" | b"mysql" | b"pg_catalog" | b"pg_shadow"
         | b"sysdatabases" | b"msysobjects" | b"openrowset" | b"opendatasource" | b"msdasql"
@@ -198,6 +203,8 @@ triggers! {
         | b"sh" | b"bash" | b"ksh" | b"zsh" | b"dash" | b"nc" | b"ncat" | b"python" | b"perl"
         | b"php" | b"ruby" | b"cmd" | b"powershell" | b"pwsh" | b"invoke" | b"certutil"
         | b"bitsadmin" | b"wmic" | b"rundll32" | b"exist" | b"defined" | b"errorlevel" | b"iex"
+        // cmd.exe `if` comparisons (`if 2 equ 2 echo x`, `if cmdextversion 1 goto x`).
+        | b"cmdextversion" | b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"
         // Script sinks.
         | b"innerhtml" | b"import"
 }
@@ -208,6 +215,18 @@ const MAX_TRIGGER_LEN: usize = 18;
 /// Prefixes that make any word starting with them a trigger, lowercase: `xp_cmdshell`,
 /// `xp_dirtree` (SQL Server's extended procedures, `sqli-002` matches `xp_` at a word start).
 const TRIGGER_PREFIXES: &[&[u8]] = &[b"xp_"];
+
+/// Words that are triggers only where a value starts (after blanks) and something follows
+/// them: a boolean clause opened by a connective (`or name is x`, `sqli-007`) and a command run
+/// through a wrapper (`nohup ifconfig`, `rce-001`). Where a value starts is the start of the
+/// text or, in a whole body, after `"`, `=` or `&` (blanks there include `+`, a form's space).
+const VALUE_START_TRIGGERS: &[&[u8]] = &[
+    b"or", b"and", b"xor", b"time", b"nohup", b"sudo", b"strace", b"ltrace", b"nice", b"timeout",
+    b"env", b"xargs", b"watch",
+];
+
+/// A column alias after a number (`1 as x from`, `sqli-008`): `as` is a trigger after a digit.
+const ALIAS: &[u8] = b"as";
 
 /// For each byte, the lengths of the triggers starting with it (either case), one bit per
 /// length (all triggers are shorter than 32 bytes; a unit test checks it): a word whose first
@@ -229,6 +248,20 @@ const fn trigger_lengths() -> [u32; 256] {
                 }
             }
             triggers = more;
+        }
+        let mut contextual = VALUE_START_TRIGGERS;
+        while let [trigger, more @ ..] = contextual {
+            if let [first, ..] = trigger {
+                if *first == byte.to_ascii_lowercase() && trigger.len() < 32 {
+                    *slot |= 1 << trigger.len();
+                }
+            }
+            contextual = more;
+        }
+        if let [first, ..] = ALIAS {
+            if *first == byte.to_ascii_lowercase() {
+                *slot |= 1 << ALIAS.len();
+            }
         }
         let mut prefixes = TRIGGER_PREFIXES;
         while let [prefix, more @ ..] = prefixes {
@@ -256,8 +289,55 @@ fn may_be_trigger(first: u8, len: usize) -> bool {
     (lengths >> len.min(31)) & 1 == 1
 }
 
-/// A trigger word, case-insensitively. Not inlined, for the reason [`breaks_plain_at`] is not.
+/// Whether the word `text[start..end]` is a trigger there: a trigger anywhere, `as` after a
+/// number, or a [`VALUE_START_TRIGGERS`] word where a value starts. Not inlined, for the reason
+/// [`breaks_plain_at`] is not.
 #[inline(never)]
+fn trigger_at(text: &[u8], start: usize, end: usize) -> bool {
+    let word = text.get(start..end).unwrap_or_default();
+    if is_trigger(word) {
+        return true;
+    }
+    let before = trim_blanks_end(text.get(..start).unwrap_or_default());
+    if word.eq_ignore_ascii_case(ALIAS) {
+        return before.last().is_some_and(u8::is_ascii_digit);
+    }
+    let after = text.get(end..).unwrap_or_default();
+    let rest = trim_blanks_start(after);
+    VALUE_START_TRIGGERS
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(word))
+        && before
+            .last()
+            .is_none_or(|b| matches!(b, b'"' | b'=' | b'&'))
+        && rest.len() < after.len()
+        && rest
+            .first()
+            .is_some_and(|b| !matches!(b, b'"' | b'=' | b'&'))
+}
+
+/// A blank where words are concerned: a space, a tab, a form's `+`.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'+')
+}
+
+fn trim_blanks_end(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|b| !is_blank(*b))
+        .map_or(0, |p| p + 1);
+    text.get(..end).unwrap_or_default()
+}
+
+fn trim_blanks_start(text: &[u8]) -> &[u8] {
+    let start = text
+        .iter()
+        .position(|b| !is_blank(*b))
+        .unwrap_or(text.len());
+    text.get(start..).unwrap_or_default()
+}
+
+/// A trigger word anywhere, case-insensitively.
 fn is_trigger(word: &[u8]) -> bool {
     if TRIGGER_PREFIXES.iter().any(|p| {
         word.get(..p.len())
@@ -314,6 +394,18 @@ mod tests {
             b"Window . location",
             b"INFORMATION_SCHEMA",
             b"select",
+            // main's SQL, command and script detectors (sqli-006/007/008, rce-001/005, xss-002).
+            b"load data infile x",
+            b"x SET @v 1",
+            b"born 1990 as X from here",
+            b"or name is admin",
+            b" AND x like y",
+            b"nohup ifconfig",
+            b"time whoami",
+            b"IF 2 EQU 2 echo x",
+            b"if cmdextversion 1 goto x",
+            b"x:vmlframe",
+            b"v: vml frame",
         ] {
             assert!(
                 !is_plain(attackish, b""),
@@ -321,10 +413,41 @@ mod tests {
                 String::from_utf8_lossy(attackish)
             );
         }
+        for plain in [
+            &b"A nice product, and cheap"[..],
+            b"time",
+            b"they said or not",
+            b"as seen in 1990",
+            b"alias of set x",
+        ] {
+            assert!(is_plain(plain, b""), "{}", String::from_utf8_lossy(plain));
+        }
         assert!(
             !is_plain(br#"{"q": "1\" or 1"}"#, b"{}[]\":,"),
             "a backslash is never plain"
         );
+    }
+
+    /// Values main's detectors flag although they hold only plain bytes: each must be not plain.
+    #[test]
+    fn plain_bytes_the_detectors_flag_are_not_plain() {
+        use crate::detect::{inspect, Enabled, ValueKind};
+        for v in [
+            "load data infile x",
+            "x SET @v 1",
+            "born 1990 as X from here",
+            "or name is admin",
+            "nohup ifconfig",
+            "IF 2 EQU 2 echo x",
+            "if cmdextversion 1 goto x",
+            "x:vmlframe",
+            "exec xp_dirtree",
+            "xp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            let found = inspect(v.as_bytes(), ValueKind::Text, "q", Enabled::ALL);
+            assert!(!found.is_empty(), "{v}: a detector fires");
+            assert!(!is_plain(v.as_bytes(), b""), "{v}");
+        }
     }
 
     #[test]
@@ -372,31 +495,69 @@ mod tests {
         {
             return false;
         }
-        let trigger = text
-            .split(|b| !b.is_ascii_alphanumeric() && *b != b'_')
-            .any(|w| {
-                TRIGGERS.iter().any(|t| t.eq_ignore_ascii_case(w))
-                    || TRIGGER_PREFIXES
-                        .iter()
-                        .any(|p| w.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p)))
-            });
+        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'+');
+        let mut words = Vec::new();
+        let mut start = None;
+        for (i, b) in text.iter().chain([&b' ']).enumerate() {
+            match (is_word(b), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    words.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        let in_context = words.iter().any(|&(s, e)| {
+            let w = &text[s..e];
+            let before: Vec<u8> = text[..s].iter().copied().filter(|b| !blank(b)).collect();
+            let after = &text[e..];
+            let next = after.iter().find(|b| !blank(b));
+            let alias =
+                w.eq_ignore_ascii_case(b"as") && before.last().is_some_and(u8::is_ascii_digit);
+            let starts = VALUE_START_TRIGGERS
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(w))
+                && before.last().is_none_or(|b| b"\"=&".contains(b))
+                && after.first().is_some_and(blank)
+                && next.is_some_and(|b| !b"\"=&".contains(b));
+            alias || starts
+        });
+        let trigger = in_context
+            || text
+                .split(|b| !b.is_ascii_alphanumeric() && *b != b'_')
+                .any(|w| {
+                    TRIGGERS.iter().any(|t| t.eq_ignore_ascii_case(w))
+                        || TRIGGER_PREFIXES
+                            .iter()
+                            .any(|p| w.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p)))
+                });
         let squeezed: Vec<u8> = text
             .iter()
             .filter(|b| !b.is_ascii_whitespace())
             .map(u8::to_ascii_lowercase)
             .collect();
-        let script = [&b"script:"[..], b"document.", b"window.", b"moz-binding"]
-            .iter()
-            .any(|w| squeezed.windows(w.len()).any(|s| s == *w));
+        let script = [
+            &b"script:"[..],
+            b"document.",
+            b"window.",
+            b"moz-binding",
+            b"set@",
+            b":vmlframe",
+        ]
+        .iter()
+        .any(|w| squeezed.windows(w.len()).any(|s| s == *w));
         !trigger && !script
     }
 
     #[test]
     fn one_pass_agrees_with_the_reference() {
-        const PIECES: [&str; 34] = [
+        const PIECES: [&str; 44] = [
             "a", "Z", "9", "_", " ", "\t", ".", ",", ":", "@", "-", "{", "\"", "=", "+", "/", "'",
             "<", "(", "\\", "union", "SeLeCt", "sh", "json", "script", "docu", "ment", "window",
-            "moz", "binding", "x", "é", "xp_", "XP",
+            "moz", "binding", "x", "é", "xp_", "XP", "or", "AnD", "as", "1", "set", "nohup",
+            "vmlframe", "equ", "=", "&",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move || {
@@ -409,7 +570,7 @@ mod tests {
             let len = next() % 12;
             let mut text = Vec::new();
             for _ in 0..len {
-                text.extend_from_slice(PIECES[(next() % 34) as usize].as_bytes());
+                text.extend_from_slice(PIECES[(next() % 44) as usize].as_bytes());
             }
             for structure in [&b""[..], b"/", b"{}[]\":,", b"=&+"] {
                 assert_eq!(
