@@ -23,8 +23,13 @@ const NOT_PLAIN: u8 = 0;
 const WORD: u8 = 1;
 /// A plain byte that is not part of a word: a blank, `,`, or a format's structure.
 const SEPARATOR: u8 = 2;
-/// A separator with rules of its own: `-`, `.`, `@`, `:`.
+/// A separator with rules of its own: `-`, `.`, `@`, `:`, and in a path `/`, in a form `=`.
 const NOTABLE: u8 = 4 | SEPARATOR;
+/// A bit of JSON's `"`: it opens or closes a string.
+const QUOTE: u8 = 8;
+/// A bit of JSON's `{}[]`: plain outside strings only. Inside one, a value holds them, and
+/// `top[`, `{whoami` are script and commands.
+const OUTSIDE_STRINGS: u8 = 16;
 
 /// The bytes plain text may hold, by class; every other byte is not plain.
 pub struct PlainSet {
@@ -49,8 +54,13 @@ impl PlainSet {
         while let [slot, tail @ ..] = rest {
             *slot = if byte.is_ascii_alphanumeric() || byte == b'_' {
                 WORD
-            } else if contains(b"-.@:", byte) {
+            } else if contains(b"-.@:", byte) || contains(structure, byte) && contains(b"/=", byte)
+            {
                 NOTABLE
+            } else if byte == b'"' && contains(structure, byte) {
+                QUOTE | SEPARATOR
+            } else if contains(structure, byte) && contains(b"{}[]", byte) {
+                OUTSIDE_STRINGS | SEPARATOR
             } else if contains(b" \t,", byte) || contains(structure, byte) {
                 SEPARATOR
             } else {
@@ -79,9 +89,11 @@ impl PlainSet {
     pub fn holds(&self, text: &[u8]) -> bool {
         let mut word_len = 0usize;
         let mut word_first = 0u8;
+        let mut in_string = false;
         for (i, &b) in text.iter().enumerate() {
             let class = self.class(b);
-            if class == NOT_PLAIN {
+            in_string ^= class & QUOTE != 0;
+            if class == NOT_PLAIN || (in_string && class & OUTSIDE_STRINGS != 0) {
                 return false;
             }
             let in_word = class == WORD;
@@ -89,7 +101,7 @@ impl PlainSet {
             if may_be_trigger(word_first, ended) && trigger_at(text, i - ended, i) {
                 return false;
             }
-            if class == NOTABLE && breaks_plain_at(text, i, b) {
+            if class & NOTABLE == NOTABLE && breaks_plain_at(text, i, b) {
                 return false;
             }
             word_len = if in_word { word_len + 1 } else { 0 };
@@ -113,8 +125,9 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
         b'@' => squeezed_ends_with(text, i, b"set"),
         // ` -x`: a command-line option; a value starting with a command and an option is one.
         // `moz-binding` (blanks removed): script in CSS.
+        // (A form's `+` is a blank.)
         b'-' => {
-            (matches!(prev, Some(b' ' | b'\t')) && next.is_some_and(|c| c.is_ascii_alphabetic()))
+            (prev.is_some_and(is_blank) && next.is_some_and(|c| c.is_ascii_alphabetic()))
                 || (squeezed_ends_with(text, i, b"moz")
                     && squeezed_starts_with(text, i + 1, b"binding"))
         }
@@ -125,6 +138,22 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
         }
         // `document.` and `window.` (blanks removed): script sinks.
         b'.' => squeezed_ends_with(text, i, b"document") || squeezed_ends_with(text, i, b"window"),
+        // In a form, a second `=` in a pair is in the value (`q=1+or+1=1`).
+        b'=' => text
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take_while(|c| **c != b'&')
+            .any(|c| *c == b'='),
+        // In a path: `/dev/tcp/` (a shell's network device), cmd.exe's `if /i` and `for /f`.
+        b'/' => {
+            text.get(i + 1..i + 5)
+                .is_some_and(|t| t.eq_ignore_ascii_case(b"tcp/"))
+                && squeezed_ends_with(text, i, b"dev")
+                || squeezed_ends_with(text, i, b"if")
+                || squeezed_ends_with(text, i, b"for")
+        }
         _ => false,
     }
 }
@@ -155,7 +184,7 @@ fn squeezed_ends_with(text: &[u8], end: usize, word: &[u8]) -> bool {
         .unwrap_or_default()
         .iter()
         .rev()
-        .filter(|b| !b.is_ascii_whitespace());
+        .filter(|b| !b.is_ascii_whitespace() && **b != b'+');
     word.iter()
         .rev()
         .all(|w| before.next().is_some_and(|b| b.to_ascii_lowercase() == *w))
@@ -167,7 +196,7 @@ fn squeezed_starts_with(text: &[u8], start: usize, word: &[u8]) -> bool {
         .get(start..)
         .unwrap_or_default()
         .iter()
-        .filter(|b| !b.is_ascii_whitespace());
+        .filter(|b| !b.is_ascii_whitespace() && **b != b'+');
     word.iter()
         .all(|w| after.next().is_some_and(|b| b.to_ascii_lowercase() == *w))
 }
@@ -214,7 +243,8 @@ const MAX_TRIGGER_LEN: usize = 18;
 
 /// Prefixes that make any word starting with them a trigger, lowercase: `xp_cmdshell`,
 /// `xp_dirtree` (SQL Server's extended procedures, `sqli-002` matches `xp_` at a word start).
-const TRIGGER_PREFIXES: &[&[u8]] = &[b"xp_"];
+/// `sqlite_master`, `jsonb_agg`: SQLite's catalog, PostgreSQL's JSON functions.
+const TRIGGER_PREFIXES: &[&[u8]] = &[b"xp_", b"sqlite_", b"jsonb_"];
 
 /// Words that are triggers only where a value starts (after blanks) and something follows
 /// them: a boolean clause opened by a connective (`or name is x`, `sqli-007`) and a command run
@@ -483,17 +513,44 @@ mod tests {
             b.is_ascii_alphanumeric() || b" \t.,:_@-".contains(&b) || structure.contains(&b)
         };
         let mut prev = 0u8;
+        let mut in_string = false;
         for &b in text {
             if !plain(b) || (b == prev && matches!(b, b'-' | b'.' | b'@')) {
+                return false;
+            }
+            if structure.contains(&b'"') && b == b'"' {
+                in_string = !in_string;
+            }
+            if in_string && b"{}[]".contains(&b) {
                 return false;
             }
             prev = b;
         }
         if text
             .windows(3)
-            .any(|w| matches!(w, [b' ' | b'\t', b'-', c] if c.is_ascii_alphabetic()))
+            .any(|w| matches!(w, [b' ' | b'\t' | b'+', b'-', c] if c.is_ascii_alphabetic()))
         {
             return false;
+        }
+        if structure.contains(&b'=')
+            && text
+                .split(|b| *b == b'&')
+                .any(|pair| pair.iter().filter(|b| **b == b'=').count() > 1)
+        {
+            return false;
+        }
+        if structure.contains(&b'/') {
+            let squeezed: Vec<u8> = text
+                .iter()
+                .filter(|b| !b" \t+".contains(b))
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            if squeezed.windows(3).any(|w| w == b"if/")
+                || squeezed.windows(4).any(|w| w == b"for/")
+                || squeezed.windows(8).any(|w| w == b"dev/tcp/")
+            {
+                return false;
+            }
         }
         let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
         let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'+');
@@ -535,7 +592,7 @@ mod tests {
                 });
         let squeezed: Vec<u8> = text
             .iter()
-            .filter(|b| !b.is_ascii_whitespace())
+            .filter(|b| !b.is_ascii_whitespace() && **b != b'+')
             .map(u8::to_ascii_lowercase)
             .collect();
         let script = [
@@ -553,11 +610,11 @@ mod tests {
 
     #[test]
     fn one_pass_agrees_with_the_reference() {
-        const PIECES: [&str; 44] = [
+        const PIECES: [&str; 50] = [
             "a", "Z", "9", "_", " ", "\t", ".", ",", ":", "@", "-", "{", "\"", "=", "+", "/", "'",
             "<", "(", "\\", "union", "SeLeCt", "sh", "json", "script", "docu", "ment", "window",
             "moz", "binding", "x", "é", "xp_", "XP", "or", "AnD", "as", "1", "set", "nohup",
-            "vmlframe", "equ", "=", "&",
+            "vmlframe", "equ", "=", "&", "[", "]", "+", "if", "dev", "tcp/",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move || {
@@ -570,7 +627,7 @@ mod tests {
             let len = next() % 12;
             let mut text = Vec::new();
             for _ in 0..len {
-                text.extend_from_slice(PIECES[(next() % 44) as usize].as_bytes());
+                text.extend_from_slice(PIECES[(next() % 50) as usize].as_bytes());
             }
             for structure in [&b""[..], b"/", b"{}[]\":,", b"=&+"] {
                 assert_eq!(
@@ -592,5 +649,19 @@ mod tests {
         assert!(PlainSet::FORM.holds(b"a=b+c&d=e"));
         assert!(PlainSet::PATH.holds(b"/api/orders/42"));
         assert!(!PlainSet::PATH.holds(b"/api/../etc"));
+        // Structure bytes inside a value: a value sees them, so the whole body is not plain.
+        for (set, body) in [
+            (&PlainSet::FORM, &b"q=1+or+1=1"[..]),
+            (&PlainSet::FORM, b"q=docu+ment.cookie"),
+            (&PlainSet::FORM, b"q=gdb+-nx"),
+            (&PlainSet::JSON, br#"{"a": "top[x"}"#),
+            (&PlainSet::JSON, br#"{"a": "x {whoami}"}"#),
+            (&PlainSet::PATH, b"/dev/tcp/10.0.0.1/80"),
+            (&PlainSet::TEXT, b"sqlite_master"),
+            (&PlainSet::TEXT, b"jsonb_agg"),
+        ] {
+            assert!(!set.holds(body), "{}", String::from_utf8_lossy(body));
+        }
+        assert!(PlainSet::JSON.holds(br#"{"a": [{"b": "c d"}], "e": []}"#));
     }
 }
