@@ -5,6 +5,7 @@
 //! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
+pub mod fingerprint;
 pub mod mail;
 pub mod plain;
 pub mod rce;
@@ -173,7 +174,7 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
         return findings(rules, location, raw, enabled);
     }
     if enabled.sqli {
-        if libinjectionrs::detect_sqli(&decoded).is_injection() {
+        if libinjection_sqli(&decoded) {
             rules.push(SQLI_LIBINJECTION);
         } else if sqli_keyword(&decoded) {
             rules.push(SQLI_KEYWORD);
@@ -215,10 +216,20 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
         .collect()
 }
 
+/// libinjection's verdict, with the fingerprints prose also produces looked at again
+/// ([`fingerprint::confirmed`]).
+fn libinjection_sqli(decoded: &[u8]) -> bool {
+    let result = libinjectionrs::detect_sqli(decoded);
+    result.is_injection()
+        && result
+            .fingerprint
+            .is_none_or(|f| fingerprint::confirmed(decoded, f.as_str()))
+}
+
 /// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
 /// runs removed (`union/**/select` is `union select`).
 fn sqli_keyword(decoded: &[u8]) -> bool {
-    const PHRASES: [&str; 50] = [
+    const PHRASES: [&str; 71] = [
         "group_concat(",
         "concat_ws(",
         "concat(",
@@ -269,7 +280,31 @@ fn sqli_keyword(decoded: &[u8]) -> bool {
         "sp_password",
         "sp_oacreate",
         "sp_makewebtask",
-        "xp_",
+        // SQL Server's extended procedures: called (`exec xp_…`, `master..xp_…`,
+        // `.dbo.xp_…`) or named on their own. A bare `xp_` prefix is not enough: games and
+        // loyalty schemes have `xp_points` and `xp_boost`.
+        "exec xp_",
+        "execute xp_",
+        "..xp_",
+        ".dbo.xp_",
+        "xp_dirtree",
+        "xp_subdirs",
+        "xp_fileexist",
+        "xp_regread",
+        "xp_regwrite",
+        "xp_regdeletekey",
+        "xp_regdeletevalue",
+        "xp_regenumvalues",
+        "xp_instance_regread",
+        "xp_servicecontrol",
+        "xp_availablemedia",
+        "xp_loginconfig",
+        "xp_enumgroups",
+        "xp_logininfo",
+        "xp_ntsec_enumdomains",
+        "xp_terminate_process",
+        "xp_makecab",
+        "xp_execresultset",
     ];
     let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let mut squeezed = String::with_capacity(lower.len());
@@ -291,7 +326,9 @@ fn sqli_keyword(decoded: &[u8]) -> bool {
             let before = joined.get(..i).and_then(|b| b.chars().last());
             let after = joined.get(i + p.len()..).and_then(|a| a.chars().next());
             let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            !word(before) && (p.ends_with('(') || p.ends_with('_') || !word(after))
+            // A phrase that starts with punctuation (`..xp_`) follows a name (`master`).
+            (p.starts_with('.') || !word(before))
+                && (p.ends_with('(') || p.ends_with('_') || !word(after))
         })
     })
 }
@@ -429,6 +466,19 @@ mod tests {
         assert!(!numeric_test(b"color=2"));
         assert!(!numeric_test(b"order 12 = 3"));
         assert!(!sqli_keyword(b"O'connors UNION selected a few friends"));
+        // SQL Server procedures by name or call; not any `xp_` word.
+        for v in [
+            "pay=xp_dirtree",
+            "xp_regread",
+            "; exec master.dbo.xp_dirtree @q;--",
+            "exec master..xp_whatever",
+            "EXEC  xp_somethingnew 'x'",
+        ] {
+            assert!(sqli_keyword(v.as_bytes()), "{v}");
+        }
+        for v in ["xp_points=300", "gain xp_boost now", "level_xp_total"] {
+            assert!(!sqli_keyword(v.as_bytes()), "{v}");
+        }
     }
 
     #[test]

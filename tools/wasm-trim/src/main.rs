@@ -17,13 +17,15 @@ use std::process::ExitCode;
 
 /// Exports every proxy-wasm module keeps: memory management, VM and plugin start, and the
 /// context lifecycle (without `proxy_on_delete` the SDK would never free a stream's context).
-const ALWAYS_KEPT: [&str; 7] = [
+/// `proxy_on_done` is not among them: the host treats a module without it as done at once
+/// (proxy-wasm-cpp-host `ContextBase::onDone` returns true), which is what the SDK's default
+/// answers too, so a filter that does not override `on_done` saves a VM entry per request.
+const ALWAYS_KEPT: [&str; 6] = [
     "proxy_abi_version_0_2_1",
     "proxy_on_memory_allocate",
     "proxy_on_vm_start",
     "proxy_on_configure",
     "proxy_on_context_create",
-    "proxy_on_done",
     "proxy_on_delete",
 ];
 
@@ -133,6 +135,7 @@ mod tests {
             "_initialize",
             "proxy_on_memory_allocate",
             "proxy_on_context_create",
+            "proxy_on_done",
             "proxy_on_delete",
             "proxy_on_request_headers",
             "proxy_on_request_body",
@@ -144,7 +147,7 @@ mod tests {
         let keep = read_callbacks("proxy_on_request_headers").unwrap();
         assert_eq!(
             removable(&exports, &keep),
-            vec!["proxy_on_request_body", "proxy_on_log"]
+            vec!["proxy_on_done", "proxy_on_request_body", "proxy_on_log"]
         );
     }
 }

@@ -313,11 +313,19 @@ fn names_command(rest: &str) -> bool {
         let arg = args.trim_start();
         return arg.starts_with("-p") || arg.split(' ').next().is_some_and(|a| a.contains('='));
     }
+    // cmd.exe's `cat`, and an instruction word ("type 'yes' here"): only reading a file named
+    // by a batch variable or a drive (`type %SystemDrive%\boot.ini`, `type c:\x`).
+    if name == "type" {
+        let arg = args.trim_start().as_bytes();
+        return arg.first() == Some(&b'%')
+            || (arg.first().is_some_and(u8::is_ascii_alphabetic)
+                && arg.get(1..3) == Some(b":\\".as_slice()));
+    }
     WORD_COMMANDS.contains(&name) && shell_like_arguments(args)
 }
 
 /// Nothing, or a first argument an English sentence would not have: `-n`, `/etc`, `5`, `$x`,
-/// `~`, `.`, a redirection or a separator.
+/// `~`, `.`, a redirection or a separator, a cmd.exe variable (`%SystemDrive%`).
 fn shell_like_arguments(after: &str) -> bool {
     let arg = after.trim_start_matches([' ', '\t']);
     match arg.chars().next() {
@@ -342,6 +350,7 @@ fn shell_like_arguments(after: &str) -> bool {
                         | '\r'
                         | '*'
                         | '{'
+                        | '%'
                 )
         }
     }
@@ -549,7 +558,16 @@ fn has_windows_if_test(squeezed: &str) -> bool {
                 .get(..i)
                 .is_some_and(|b| b.ends_with([' ', '(', '&', '|', '"']));
         let rest = squeezed.get(i + 3..).unwrap_or_default();
+        // `%x%`, `%~1`, `!x!`, or a positional parameter (`%1`, `%*`) not after a number.
+        let positional = rest.match_indices('%').any(|(p, _)| {
+            rest.get(p + 1..)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit() || c == '*'))
+                && !rest
+                    .get(..p)
+                    .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_digit()))
+        });
         let batch_var = rest.contains('%') && rest.matches('%').count() >= 2
+            || positional
             || rest.contains("%~")
             || rest.matches('!').count() >= 2;
         // `if "a"=="b" echo`, `if not (2 equ 2) echo`, `if cmdextversion 1 goto x`.
@@ -683,6 +701,10 @@ mod tests {
             ("if not (2 equ 2) echo hey", "rce-005"),
             ("IF CMDEXTVERSION 1 GOTO start", "rce-005"),
             ("& FOR %~ IN (a,b,c)DO cmd", "rce-005"),
+            ("IF \"%1\"==\"/?\" goto help", "rce-005"),
+            ("IF [%1]==[/?] ...", "rce-005"),
+            ("\" | type %SystemDrive%\\config.ini | \"", "rce-001"),
+            ("x & type c:\\boot.ini", "rce-001"),
         ] {
             assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
         }
@@ -698,6 +720,11 @@ mod tests {
             "docker for beginners\n",
             "Axel Smith\n",
             "Axel\n",
+            "if 50%1 of them agree",
+            "if 5% off, buy",
+            "blood type: 0+ & type A",
+            "what type of sentence; type 'hello' here",
+            "& type 5 is rare",
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }

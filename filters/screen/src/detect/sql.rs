@@ -270,7 +270,11 @@ fn function_call(text: &[u8]) -> bool {
                 .any(|p| text.get(i + 1..).is_some_and(|r| r.starts_with(p)));
             if !tight.is_empty() && !plural {
                 let name = std::str::from_utf8(tight).unwrap_or_default();
-                if WORD_FUNCTIONS.contains(&name) || SQL_FUNCTIONS.contains(&name) {
+                if SQL_FUNCTIONS.contains(&name)
+                    || WORD_FUNCTIONS.contains(&name)
+                        && !method_call(text, i - tight.len())
+                        && !spreadsheet_call(text, i)
+                {
                     return true;
                 }
             }
@@ -283,6 +287,39 @@ fn function_call(text: &[u8]) -> bool {
             let name = std::str::from_utf8(spaced).unwrap_or_default();
             SQL_FUNCTIONS.contains(&name)
         })
+}
+
+/// `Math.max(`, `str.replace(`, `arr.length(`: a word function called as a method of an
+/// object is program code (JavaScript, Python, Java), not SQL, which calls these functions
+/// bare. (SQL-only names stay calls after a schema: `master.dbo.db_name(`.)
+fn method_call(text: &[u8], name_start: usize) -> bool {
+    name_start > 0
+        && text.get(name_start - 1) == Some(&b'.')
+        && name_start >= 2
+        && text.get(name_start - 2).copied().is_some_and(is_ident)
+}
+
+/// `=SUM(A1:A10)`, `=IF(B2>100,…)`, `=ROUND(C3*1.2, 2)`: a spreadsheet formula (the value
+/// starts with `=`) whose call starts with a cell reference (letters then a row number, or a
+/// column range `A:A`). SQL has no cell references. Formula injection is its own attack,
+/// not SQL injection.
+fn spreadsheet_call(text: &[u8], paren: usize) -> bool {
+    if text.iter().find(|b| **b != b' ') != Some(&b'=') {
+        return false;
+    }
+    let args = text.get(paren + 1..).unwrap_or_default();
+    let args = args.strip_prefix(b"$").unwrap_or(args);
+    let letters = args.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    let rest = args.get(letters..).unwrap_or_default();
+    let rest = rest.strip_prefix(b"$").unwrap_or(rest);
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=3).contains(&letters)
+        && (digits > 0 || rest.first() == Some(&b':'))
+        && !rest
+            .get(digits..)
+            .and_then(|r| r.first())
+            .copied()
+            .is_some_and(is_ident)
 }
 
 /// A statement stacked after a `;` that ends a value (at the start, or after a quote, `)` or a
@@ -516,8 +553,27 @@ mod tests {
             "discount(s) apply",
             "WOODEN EMBROIDERY HOOP (3\")",
             "the cast (actors) and crew",
+            // Program code calling methods, spreadsheet formulas over cells.
+            "Math.max(a, b)",
+            "str.replace(x, y)",
+            "arr.length()",
+            "=SUM(A1:A10)",
+            "=IF(B2>100,\"high\",\"low\")",
+            "=MAX(B2:B9)-MIN(B2:B9)",
+            "=COUNT(A:A)",
+            "= round($C$3*1.2, 2)",
         ] {
             assert_eq!(id(v), None, "{v}");
+        }
+        // Still calls: a bare word function, a formula over no cell, a schema-qualified name.
+        for v in [
+            "=IF(1=1,SLEEP(5),0)",
+            "x=count(*)",
+            "1 and if(1=1,1,0)",
+            "x'||version()",
+            "dbo.db_name(",
+        ] {
+            assert_eq!(id(v), Some("sqli-005"), "{v}");
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
 /// segments, case-insensitively.
-const OS_FILES: [&str; 32] = [
+const OS_FILES: [&str; 42] = [
     "etc/passwd",
     "etc/shadow",
     "etc/group",
@@ -42,7 +42,30 @@ const OS_FILES: [&str; 32] = [
     ".docker/",
     "wp-config.php",
     "backup.sql",
+    // procfs files that describe the machine (hardware, mounts, kernel symbols, other
+    // processes' command lines).
+    "proc/interrupts",
+    "proc/cpuinfo",
+    "proc/meminfo",
+    "proc/mounts",
+    "proc/partitions",
+    "proc/cmdline",
+    "proc/net/",
+    "proc/sched_debug",
+    "proc/kallsyms",
+    "proc/modules",
 ];
+
+/// Directories of [`OS_FILES`] (ending in `/`) that are also asked for without the slash at the
+/// end of a value (`/sys/class`).
+fn directory_at_end(haystack: &str, file: &str) -> bool {
+    file.strip_suffix('/').is_some_and(|dir| {
+        haystack.ends_with(dir)
+            && haystack
+                .get(..haystack.len() - dir.len())
+                .is_some_and(|b| b.ends_with('/'))
+    })
+}
 
 /// The traversal rules that match; `raw` is the value as sent, `decoded` after
 /// [`crate::decode::decode_fully`].
@@ -73,18 +96,19 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
     // Each name's occurrences as a search for that name alone finds them: left to right, each
     // starting after the previous one's end (`etc/issuetc/issue` holds one `etc/issue`).
     let mut searched_to = [0usize; OS_FILES.len()];
-    let os_file = os_files().is_some_and(|files| {
-        files.find_overlapping_iter(haystack.as_bytes()).any(|m| {
-            let index = m.pattern().as_usize();
-            let file = OS_FILES.get(index).copied().unwrap_or_default();
-            let Some(end) = searched_to.get_mut(index).filter(|end| m.start() >= **end) else {
-                return false;
-            };
-            *end = m.end();
-            let before = haystack.get(..m.start()).unwrap_or_default();
-            is_path || before.ends_with('/') || before.is_empty() && file.contains('/')
-        })
-    });
+    let os_file = OS_FILES.iter().any(|f| directory_at_end(&haystack, f))
+        || os_files().is_some_and(|files| {
+            files.find_overlapping_iter(haystack.as_bytes()).any(|m| {
+                let index = m.pattern().as_usize();
+                let file = OS_FILES.get(index).copied().unwrap_or_default();
+                let Some(end) = searched_to.get_mut(index).filter(|end| m.start() >= **end) else {
+                    return false;
+                };
+                *end = m.end();
+                let before = haystack.get(..m.start()).unwrap_or_default();
+                is_path || before.ends_with('/') || before.is_empty() && file.contains('/')
+            })
+        });
     if os_file {
         out.push(TRAVERSAL_OS_FILE);
     }
@@ -95,7 +119,7 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
 }
 
 /// One automaton for [`OS_FILES`], built once: a single pass over a value instead of one
-/// substring search per file name (32 searcher setups per value, on every value screened,
+/// substring search per file name (one searcher setup per name per value, on every value screened,
 /// were a third of the time of screening a GET's headers). It reports every occurrence of
 /// every name, overlapping ones too; [`detect`] keeps those a search per name would find.
 /// `None` only if building failed, which the unit tests rule out.
@@ -119,7 +143,10 @@ fn has_hidden_segment(text: &[u8]) -> bool {
 }
 
 /// A `..` that is a whole path segment (`../`, `/..`, `..;/`), or `...`-style variants some
-/// servers collapse (`..../`).
+/// servers collapse (`..../`). Not an ellipsis ending the text (`L;/...`: three dots climb
+/// nowhere unless a segment follows), nor a relative link in markup (`<a href="../">`: the
+/// value is HTML a browser resolves against its page, not a path a server opens; a link to a
+/// system file is still `path-003`, a script in it still XSS).
 fn has_dot_dot_segment(text: &[u8]) -> bool {
     let mut i = 0;
     while let Some(pos) = find(text.get(i..).unwrap_or_default(), b"..") {
@@ -132,12 +159,31 @@ fn has_dot_dot_segment(text: &[u8]) -> bool {
             start == 0 || matches!(text.get(start - 1), Some(b'/' | b'=' | b' ' | b'"' | b'\''));
         let after = text.get(end);
         let after_ok = matches!(after, None | Some(b'/' | b';' | b'?' | b'#' | 0));
-        if before_ok && after_ok && (after.is_some() || start > 0) {
+        let ellipsis = after.is_none() && end - start > 2;
+        if before_ok
+            && after_ok
+            && (after.is_some() || start > 0)
+            && !ellipsis
+            && !link(text, start)
+        {
             return true;
         }
         i = end;
     }
     false
+}
+
+/// Whether the `..` at `start` opens a quoted `href`/`src` attribute of a tag in the value.
+fn link(text: &[u8], start: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default();
+    let Some(attribute) = before
+        .strip_suffix(b"\"")
+        .or_else(|| before.strip_suffix(b"'"))
+        .and_then(|b| b.strip_suffix(b"="))
+    else {
+        return false;
+    };
+    (attribute.ends_with(b" href") || attribute.ends_with(b" src")) && attribute.contains(&b'<')
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -184,6 +230,9 @@ mod tests {
             "file=../x",
             "....//....//x",
             "x/..",
+            "x/.../y",
+            "href=\"../../etc\"",
+            "<a title=\"../\">",
         ] {
             assert!(
                 ids(v, false).contains(&"path-001"),
@@ -195,7 +244,18 @@ mod tests {
 
     #[test]
     fn dots_that_are_not_traversal() {
-        for v in ["v1..v2", "wait...", "a.b.c", "1..10", "../", ""] {
+        for v in [
+            "v1..v2",
+            "wait...",
+            "a.b.c",
+            "1..10",
+            "../",
+            "",
+            "[I['=\\]=-]L;/...",
+            "so it goes /...",
+            "junk <a href=\"../\">foo.com</a>",
+            "<img src='../img/x.png'>",
+        ] {
             let found = ids(v, false);
             if v == "../" {
                 assert!(found.contains(&"path-001"));
@@ -228,6 +288,11 @@ mod tests {
         assert!(!ids("how to edit win.ini", false).contains(&"path-003"));
         assert!(ids("/images/.env", true).contains(&"path-003"));
         assert!(ids("/.git/HEAD", true).contains(&"path-005"));
+        assert!(ids("/sys/class", false).contains(&"path-003"));
+        assert!(ids("/get/proc/interrupts", true).contains(&"path-003"));
+        assert!(ids("../../proc/cpuinfo", false).contains(&"path-003"));
+        assert!(!ids("sys/classic", false).contains(&"path-003"));
+        assert!(!ids("the proc/meminfo docs", false).contains(&"path-003"));
         assert!(ids("/.claude/settings.json", true).contains(&"path-005"));
         assert!(!ids("/.well-known/openid-configuration", true).contains(&"path-005"));
         assert!(!ids("/docs/v1.2/readme.md", true).contains(&"path-005"));

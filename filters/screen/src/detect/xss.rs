@@ -139,15 +139,15 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
         .map(u8::to_ascii_lowercase)
         .collect();
     // Blanks, control bytes and JS comments are ignored inside script: `document /*x*/ .cookie`.
-    let squeezed: Vec<u8> = strip_js_comments(&lower)
-        .into_iter()
-        .filter(|b| !b.is_ascii_whitespace() && *b >= 0x20)
-        .collect();
+    let (squeezed, after_gap) = squeeze(&strip_js_comments(&lower));
     let (tags, squeezed_patterns) = matchers();
     // Tags are matched with blanks between letters removed too: `<f o r m` is a form to some
     // parsers (but `< math` stays text).
     let script = tags.is_some_and(|m| m.is_match(&lower) || m.is_match(&join_letters(&lower)))
-        || squeezed_patterns.is_some_and(|m| m.is_match(&squeezed))
+        || squeezed_patterns.is_some_and(|m| {
+            m.find_overlapping_iter(&squeezed)
+                .any(|hit| !glued_to_identifier(&squeezed, &after_gap, hit.start()))
+        })
         || has_jsfuck(&squeezed)
         || has_event_handler(&lower);
     if script {
@@ -167,6 +167,50 @@ fn matchers() -> (Option<&'static AhoCorasick>, Option<&'static AhoCorasick>) {
     let squeezed =
         SQUEEZED_MATCHER.get_or_init(|| AhoCorasick::new(ACTIVE.iter().chain(CALLS.iter())).ok());
     (tags.as_ref(), squeezed.as_ref())
+}
+
+/// `text` without blanks and control bytes, and for each byte kept whether some were removed
+/// right before it.
+fn squeeze(text: &[u8]) -> (Vec<u8>, Vec<bool>) {
+    let mut squeezed = Vec::with_capacity(text.len());
+    let mut after_gap = Vec::with_capacity(text.len());
+    let mut gap = false;
+    for &b in text {
+        if b.is_ascii_whitespace() || b < 0x20 {
+            gap = true;
+        } else {
+            squeezed.push(b);
+            after_gap.push(gap);
+            gap = false;
+        }
+    }
+    (squeezed, after_gap)
+}
+
+/// A name like `alert(` or `eval(` matched inside a longer identifier (`1alert(1)`,
+/// `medieval(`) is another name: JavaScript reads `1alert` as a syntax error and `xalert` as a
+/// different function. Only names that start with a letter can be glued; a blank or comment
+/// between (`void alert(1)`) separates them, and so does an escape left undecoded
+/// (`\xbealert(`, `%uff1ealert(`: the escape stands for one character, often a `>` with its
+/// high bit set, and ends in a hex digit that is no part of the name).
+fn glued_to_identifier(squeezed: &[u8], after_gap: &[bool], start: usize) -> bool {
+    let Some(prev) = start.checked_sub(1).and_then(|p| squeezed.get(p)) else {
+        return false;
+    };
+    let before = squeezed.get(..start).unwrap_or_default();
+    let escape_ends = |prefix: &[u8], digits: usize| {
+        before.len() >= prefix.len() + digits
+            && before
+                .get(before.len() - digits..)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+            && before
+                .get(..before.len() - digits)
+                .is_some_and(|b| b.ends_with(prefix))
+    };
+    squeezed.get(start).is_some_and(u8::is_ascii_alphabetic)
+        && (prev.is_ascii_alphanumeric() || matches!(prev, b'_' | b'$'))
+        && !after_gap.get(start).copied().unwrap_or(true)
+        && !(escape_ends(b"\\x", 2) || escape_ends(b"%u", 4) || escape_ends(b"%", 2))
 }
 
 /// `lower` with every blank run between two letters removed.
@@ -343,8 +387,28 @@ mod tests {
             "I like < math class",
             "[1] (2) [3]!",
             "a+b [c] (d)",
+            // A call name inside a longer word is another name.
+            "1alert(1)",
+            "the medieval(ish) period",
+            "data retrieval(s)",
         ] {
             assert!(!hit(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn call_names_after_separators() {
+        for v in [
+            "x\";alert(1)//",
+            "\"-alert(1)-\"",
+            "void alert(1)",
+            "1 /*x*/ alert(1)",
+            "top.alert(1)",
+            "x=eval(atob('YQ'))",
+            "\\xbcscript\\xbealert(\\xa2XSS\\xa2)",
+            "%uff1cscript%u0020%uff1ealert%281%29",
+        ] {
+            assert!(hit(v), "{v}");
         }
     }
 }

@@ -1,0 +1,212 @@
+//! A second look at the few libinjection fingerprints that prose produces.
+//!
+//! libinjection reduces a value to a short token fingerprint and looks it up in a list. A few
+//! of the shortest entries are also what ordinary text reduces to: product descriptions,
+//! quoted words, generated ids. libinjection's own `false_positives.txt` lists such text
+//! (`80% ACRYLIC AND 20% WOOL`, `CHRISTMAS STOCKING "NOT" STUFFER`, `1611-IioXXIG1ti8rspL2vbXFy--`).
+//! For those fingerprints only, [`confirmed`] checks the text for what the injection needs
+//! besides the tokens; every other fingerprint is taken as libinjection gives it.
+//!
+//! - `sos`, `s&s` (string, operator, string) found only by reading the value as if it started
+//!   inside a **double-quoted** string: prose quotes words (`"NOT"`, `"&"`, `"LIKE"`), and a
+//!   quotation opens after a blank or at the start. An injection closes the value it is in, so
+//!   its first `"` follows the value itself (`1"OR!"0`, `aa" =+ - "0`): a letter or digit, with
+//!   no blank before it (a value, not a sentence). Single quotes are left to libinjection: SQL
+//!   strings use them, and `A 'AND' B` is a real injection shape.
+//! - `1&1` (number, AND/OR, number): prose joins quantities (`35% COTTON AND 65% POLYESTER`). A
+//!   boolean injection compares (`1 and 1=1`, `-1 or 1>1`), hides words in comments
+//!   (`9999 or /* hint */ true`) or uses nothing but SQL words (`1 or true`).
+//! - `1c` (number, comment): an injection ends a number and comments out the rest (`1--`,
+//!   `1 * 1/*`); generated ids and lists (`1611-IioXXIG1ti8rspL2vbXFy--`, `1,1--`) have words or
+//!   commas before the dashes. What comes before the comment must be arithmetic on numbers.
+
+use libinjectionrs::{SqliFlags, SqliState};
+
+/// Whether a libinjection match with `fingerprint` on `decoded` is an injection. `true` for
+/// every fingerprint this module does not know.
+pub fn confirmed(decoded: &[u8], fingerprint: &str) -> bool {
+    match fingerprint {
+        "sos" | "s&s" => !double_quote_only(decoded) || value_closed_by_double_quote(decoded),
+        "1&1" => boolean_test_of_numbers(decoded),
+        "1c" => arithmetic_before_comment(decoded),
+        _ => true,
+    }
+}
+
+/// libinjection tries a value as it is, then as if it followed a `'`, then as if it followed
+/// a `"`; whether only the last of these finds an injection.
+fn double_quote_only(decoded: &[u8]) -> bool {
+    let mut contexts = vec![
+        SqliFlags::FLAG_QUOTE_NONE | SqliFlags::FLAG_SQL_ANSI,
+        SqliFlags::FLAG_QUOTE_NONE | SqliFlags::FLAG_SQL_MYSQL,
+    ];
+    if decoded.contains(&b'\'') {
+        contexts.push(SqliFlags::FLAG_QUOTE_SINGLE | SqliFlags::FLAG_SQL_ANSI);
+        contexts.push(SqliFlags::FLAG_QUOTE_SINGLE | SqliFlags::FLAG_SQL_MYSQL);
+    }
+    !contexts
+        .into_iter()
+        .any(|flags| SqliState::new(decoded, flags).is_sqli())
+}
+
+/// The first `"` right after a letter or digit, with no blank before it: `1"OR!"0`, not
+/// `STOCKING "NOT"`, `"IS" STAMP`, `Q="MOD"` or `'countdown calendar" and "disney:`.
+fn value_closed_by_double_quote(decoded: &[u8]) -> bool {
+    let Some(quote) = decoded.iter().position(|b| *b == b'"') else {
+        return true;
+    };
+    let before = decoded.get(..quote).unwrap_or_default();
+    before.last().is_some_and(u8::is_ascii_alphanumeric)
+        && !before.iter().any(u8::is_ascii_whitespace)
+}
+
+/// SQL words a numeric boolean test may consist of besides numbers and operators.
+const TEST_WORDS: [&str; 16] = [
+    "and", "or", "xor", "not", "like", "between", "is", "null", "true", "false", "sounds",
+    "regexp", "rlike", "div", "mod", "in",
+];
+
+/// `1 and 1=1`, `9999 or /* hint */ true`, `1 or true`; not `80% ACRYLIC AND 20% WOOL`.
+fn boolean_test_of_numbers(decoded: &[u8]) -> bool {
+    let has = |needles: &[&[u8]]| {
+        needles
+            .iter()
+            .any(|n| decoded.windows(n.len()).any(|w| w == *n))
+    };
+    if decoded
+        .iter()
+        .any(|b| matches!(b, b'=' | b'<' | b'>' | b'!'))
+        || has(&[b"--", b"#", b"/*"])
+    {
+        return true;
+    }
+    decoded
+        .split(|b| !b.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            TEST_WORDS
+                .iter()
+                .any(|t| t.as_bytes().eq_ignore_ascii_case(w))
+        })
+}
+
+/// `1--`, `1 * 1/*`, `417652--`, `0x1f #`: only numbers and operators before the first comment.
+fn arithmetic_before_comment(decoded: &[u8]) -> bool {
+    let end = [&b"--"[..], b"/*", b"#"]
+        .iter()
+        .filter_map(|c| decoded.windows(c.len()).position(|w| w == *c))
+        .min()
+        .unwrap_or(decoded.len());
+    let head = decoded.get(..end).unwrap_or_default();
+    let operators_only = head.iter().all(|b| {
+        b.is_ascii_alphanumeric()
+            || b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'.' | b'+'
+                    | b'-'
+                    | b'*'
+                    | b'/'
+                    | b'%'
+                    | b'!'
+                    | b'='
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b'~'
+                    | b'^'
+                    | b'|'
+                    | b'&'
+            )
+    });
+    let numbers_only = head
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .all(|t| {
+            t.iter().all(u8::is_ascii_digit)
+                || (t.len() > 2
+                    && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"0x"))
+                    && t.get(2..)
+                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
+        });
+    operators_only && numbers_only
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint(v: &str) -> String {
+        let r = libinjectionrs::detect_sqli(v.as_bytes());
+        assert!(r.is_injection(), "{v} is not flagged by libinjection");
+        r.fingerprint
+            .map(|f| f.as_str().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Each pair: what libinjection flags, and whether it is an injection.
+    fn check(cases: &[(&str, &str, bool)]) {
+        for (v, fp, attack) in cases {
+            assert_eq!(fingerprint(v), *fp, "{v}");
+            assert_eq!(confirmed(v.as_bytes(), fp), *attack, "{v}");
+        }
+    }
+
+    #[test]
+    fn quoted_words_in_prose_are_not_injections() {
+        check(&[
+            ("CHRISTMAS STOCKING \"NOT\" STUFFER", "sos", false),
+            ("SMALL \"&\" SIGN", "sos", false),
+            ("\"LIKE\" STAMP", "sos", false),
+            ("Q=\"MOD\"&VIEW_TYPE=GALLERY", "sos", false),
+            ("'countdown calendar\" and \"disney:", "s&s", false),
+            ("a tag \"or\" a title", "s&s", false),
+        ]);
+    }
+
+    #[test]
+    fn a_value_closed_by_a_quote_is_an_injection() {
+        check(&[
+            ("1\"OR!\"0", "s&s", true),
+            ("asd\"or-1 XOR\"0", "s&s", true),
+            ("aa\" =+ - \"0", "sos", true),
+            // Single quotes stay libinjection's call.
+            ("A 'AND' B", "s&s", true),
+            ("' = '", "sos", true),
+            ("foo' OR 'BAR", "s&s", true),
+        ]);
+    }
+
+    #[test]
+    fn quantities_in_prose_are_not_boolean_tests() {
+        check(&[
+            ("80% ACRYLIC AND 20% WOOL", "1&1", false),
+            ("35% COTTON AND 65% POLYESTER.", "1&1", false),
+            ("1 and 1=1", "1&1", true),
+            ("-1 OR 1>1", "1&1", true),
+            ("9999 or /* +optimizer hint */ true", "1&1", true),
+            ("1 AND 1 SOUNDS LIKE 1", "1&1", true),
+            ("1#PTTmJopxdWJ\nAND#cWfcVRPV\n9227=9227", "1&1", true),
+        ]);
+    }
+
+    #[test]
+    fn ids_and_lists_before_dashes_are_not_comments() {
+        check(&[
+            ("1611-IioXXIG1ti8rspL2vbXFy--", "1c", false),
+            ("1611/IioXXIG1ti8rspL2vbXFy--", "1c", false),
+            ("1,1--", "1c", false),
+            ("1--", "1c", true),
+            ("417652--", "1c", true),
+            ("1 * 1/*", "1c", true),
+            ("1-- foo sp_password", "1c", true),
+        ]);
+    }
+
+    #[test]
+    fn other_fingerprints_are_kept() {
+        assert!(confirmed(b"1' or '1'='1", "s&sos"));
+        assert!(confirmed(b"anything", "Uc"));
+    }
+}
