@@ -4,6 +4,9 @@
 //! as the evaluation does. Missing corpora fail the test: they are part of what `make test`
 //! checks, not an optional extra.
 
+// A test: a failure is a panic with the tool's report.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 #[test]
