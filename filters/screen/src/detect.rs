@@ -156,6 +156,18 @@ fn location_is_secret(location: &str) -> bool {
 /// Inspects one raw value; the first finding per category. The cost is linear in the value's
 /// length, which the policy's header and body limits bound.
 pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) -> Vec<Finding> {
+    inspect_with(raw, kind, location, enabled, true)
+}
+
+/// [`inspect`], with the plain shortcut on or off (`plain_shortcut`; off only to check that it
+/// changes nothing).
+pub fn inspect_with(
+    raw: &[u8],
+    kind: ValueKind,
+    location: &str,
+    enabled: Enabled,
+    plain_shortcut: bool,
+) -> Vec<Finding> {
     if raw.is_empty() {
         return Vec::new();
     }
@@ -165,8 +177,12 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
         rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
-    let structure: &[u8] = if kind == ValueKind::Path { b"/" } else { b"" };
-    if plain::is_plain(&decoded, structure) {
+    let plain = if kind == ValueKind::Path {
+        &plain::PlainSet::PATH
+    } else {
+        &plain::PlainSet::TEXT
+    };
+    if plain_shortcut && plain.holds(&decoded) {
         return findings(rules, location, raw, enabled);
     }
     if enabled.sqli {

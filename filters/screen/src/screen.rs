@@ -3,7 +3,7 @@
 //! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
 //! decision out; the filter only moves bytes.
 
-use crate::detect::{inspect, plain, Enabled, Finding, ValueKind};
+use crate::detect::{inspect_with, plain, Enabled, Finding, ValueKind};
 use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
@@ -162,6 +162,9 @@ pub struct Screener {
     enabled: Enabled,
     /// Inspected header names, lowercase.
     headers: Vec<String>,
+    /// Whether plain values and bodies skip the detectors ([`plain`]); always on except where
+    /// [`Screener::without_plain_shortcut`] turned it off.
+    plain_shortcut: bool,
 }
 
 impl Screener {
@@ -179,7 +182,23 @@ impl Screener {
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
             policy,
+            plain_shortcut: true,
         }
+    }
+
+    /// The same screener with the plain shortcut off: every value goes through every enabled
+    /// detector. The decisions must be the same, only slower; the evaluation tool compares the
+    /// two over the corpora (`pavise-eval-screen --check-shortcut`) to prove the shortcut sound.
+    pub fn without_plain_shortcut(self) -> Screener {
+        Screener {
+            plain_shortcut: false,
+            ..self
+        }
+    }
+
+    /// [`inspect_with`] with this screener's detectors and shortcut.
+    fn inspect(&self, raw: &[u8], kind: ValueKind, location: &str) -> Vec<Finding> {
+        inspect_with(raw, kind, location, self.enabled, self.plain_shortcut)
     }
 
     pub fn policy(&self) -> &ScreenPolicy {
@@ -203,12 +222,7 @@ impl Screener {
         );
         let mode = route.and_then(|(_, r)| r.mode).unwrap_or(self.policy.mode);
         let mut findings = Vec::new();
-        findings.extend(inspect(
-            path_only(path).as_bytes(),
-            ValueKind::Path,
-            "path",
-            self.enabled,
-        ));
+        findings.extend(self.inspect(path_only(path).as_bytes(), ValueKind::Path, "path"));
         if let Some(query) = query_of(path) {
             findings.extend(self.inspect_pairs(query, "query"));
         }
@@ -226,21 +240,11 @@ impl Screener {
                     // Cookie names carry payloads too (`<script>=1`).
                     let name = if v.len() < part.len() { name } else { &[] };
                     for text in [v, name] {
-                        findings.extend(inspect(
-                            text,
-                            ValueKind::FormValue,
-                            "header:cookie",
-                            self.enabled,
-                        ));
+                        findings.extend(self.inspect(text, ValueKind::FormValue, "header:cookie"));
                     }
                 }
             } else {
-                findings.extend(inspect(
-                    value,
-                    ValueKind::Text,
-                    &format!("header:{lower}"),
-                    self.enabled,
-                ));
+                findings.extend(self.inspect(value, ValueKind::Text, &format!("header:{lower}")));
             }
         }
         let findings = excluded(route.map(|(_, r)| r), findings);
@@ -346,24 +350,19 @@ impl Screener {
                         return BodyDecision::Refuse(Refusal::Limit(Limit::JsonKeys));
                     }
                     for (location, text) in walk.strings {
-                        findings.extend(inspect(
-                            text.as_bytes(),
-                            ValueKind::Text,
-                            &location,
-                            self.enabled,
-                        ));
+                        findings.extend(self.inspect(text.as_bytes(), ValueKind::Text, &location));
                     }
                 }
                 // Not JSON after all (or cut at the limit): inspect it as text.
-                _ => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
+                _ => findings.extend(self.inspect(body, ValueKind::Text, "body")),
             },
             BodyKind::Xml => {
                 for v in crate::xml::values(body) {
                     let location = format!("body:{}", v.name);
-                    findings.extend(inspect(v.value, ValueKind::Text, &location, self.enabled));
+                    findings.extend(self.inspect(v.value, ValueKind::Text, &location));
                 }
             }
-            BodyKind::Text => findings.extend(inspect(body, ValueKind::Text, "body", self.enabled)),
+            BodyKind::Text => findings.extend(self.inspect(body, ValueKind::Text, "body")),
         }
         let rule = route.and_then(|i| self.policy.routes.get(i));
         let findings = excluded(rule, findings);
@@ -373,18 +372,22 @@ impl Screener {
         }
     }
 
-    /// The decision for a body that is plain as a whole ([`plain::is_plain`] with the format's
+    /// The decision for a body that is plain as a whole ([`plain::PlainSet`] with the format's
     /// structural bytes), or `None` if it must be inspected value by value.
     fn plain_body(&self, kind: BodyKind, body: &[u8], complete: bool) -> Option<BodyDecision> {
-        let structure: &[u8] = match kind {
-            BodyKind::Json => b"{}[]\":,",
-            BodyKind::Form => b"=&+",
-            // Every document has `/` (closing tags), which a value such as `/etc/passwd` needs
-            // to be flagged: no shortcut.
+        if !self.plain_shortcut {
+            return None;
+        }
+        let plain = match kind {
+            BodyKind::Json => &plain::PlainSet::JSON,
+            BodyKind::Form => &plain::PlainSet::FORM,
+            // Every document has `/` (closing tags) and `=` (attributes), bytes a value such as
+            // `/etc/passwd` or `x onload=y` needs to be flagged, and the reader decodes
+            // entities (`&lt;`): no byte class makes a document plain, so no shortcut.
             BodyKind::Xml => return None,
-            BodyKind::Text => b"",
+            BodyKind::Text => &plain::PlainSet::TEXT,
         };
-        if !plain::is_plain(body, structure) {
+        if !plain.holds(body) {
             return None;
         }
         if kind == BodyKind::Json && complete {
@@ -413,20 +416,10 @@ impl Screener {
                 "{prefix}:{}",
                 pavise_core::headers::loggable(decoded_name.as_bytes(), 64)
             );
-            out.extend(inspect(
-                value.as_bytes(),
-                ValueKind::FormValue,
-                &location,
-                self.enabled,
-            ));
+            out.extend(self.inspect(value.as_bytes(), ValueKind::FormValue, &location));
             // Parameter names carry payloads too.
             if !name.is_empty() {
-                out.extend(inspect(
-                    name.as_bytes(),
-                    ValueKind::FormValue,
-                    &location,
-                    self.enabled,
-                ));
+                out.extend(self.inspect(name.as_bytes(), ValueKind::FormValue, &location));
             }
         }
         out

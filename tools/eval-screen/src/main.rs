@@ -4,7 +4,7 @@
 //! requests wrongly flagged.
 //!
 //! Usage: `pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY]
-//! [CORPUS.jsonl ...]`
+//! [--check-shortcut] [CORPUS.jsonl ...]`
 //! (default policy `policies/screen.example.json`, default corpora `../shared/corpora/*.jsonl`
 //! next to the repository). Corpus rows follow `../shared/corpora/README.md`: `source`,
 //! `category`, `method`, `uri`, `headers`, `body`, `expect`, and for `crs` rows `phase`,
@@ -16,6 +16,11 @@
 //! request phase only, `conflict` rows left out; benign rows are the libinjection false
 //! positives and CRS rows whose `benign_scope` is `all` (CRS `rule`-scoped benign rows only say
 //! one rule must not fire, and are reported apart). Exit status: 0, or 2 on bad input.
+//!
+//! `--check-shortcut` reports nothing of that: it screens every row of the corpora (judged or
+//! not) twice, with the plain shortcut on and off ([`Screener::without_plain_shortcut`]), in
+//! detect mode so that every value of every request is inspected, and exits 1 naming the rows
+//! whose decisions differ: the shortcut may only skip values no detector would flag.
 
 // A tool: a bad input stops it with a message.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -63,7 +68,9 @@ enum Outcome {
     Passed,
 }
 
-fn evaluate(screener: &Screener, row: &Row) -> Outcome {
+/// The decisions screening takes on one request: on its headers, and on its body if they pass
+/// and ask for it to be inspected.
+fn decide(screener: &Screener, row: &Row) -> (HeaderDecision, Option<BodyDecision>) {
     let mut pairs: Vec<(String, Vec<u8>)> = vec![
         (":method".into(), row.method.clone().into_bytes()),
         (":path".into(), row.uri.clone().into_bytes()),
@@ -86,24 +93,29 @@ fn evaluate(screener: &Screener, row: &Row) -> Outcome {
         pairs.push(("content-length".into(), body.len().to_string().into_bytes()));
     }
     let headers = HeaderList::new(pairs);
-    let refusal = match screener.screen_headers(&headers, !body.is_empty()) {
-        HeaderDecision::Refuse(r) => Some(r),
+    let decision = screener.screen_headers(&headers, !body.is_empty());
+    let body = match &decision {
         HeaderDecision::Pass {
             body: BodyPlan::Inspect(kind),
             route,
             mode,
             ..
-        } => match screener.screen_body(
-            kind,
+        } => Some(screener.screen_body(
+            *kind,
             body.as_bytes(),
             body.len() <= screener.policy().limits.inspect_body_bytes,
-            route,
-            mode,
-        ) {
-            BodyDecision::Refuse(r) => Some(r),
-            BodyDecision::Pass { .. } => None,
-        },
-        HeaderDecision::Pass { .. } => None,
+            *route,
+            *mode,
+        )),
+        _ => None,
+    };
+    (decision, body)
+}
+
+fn evaluate(screener: &Screener, row: &Row) -> Outcome {
+    let refusal = match decide(screener, row) {
+        (HeaderDecision::Refuse(r), _) | (_, Some(BodyDecision::Refuse(r))) => Some(r),
+        _ => None,
     };
     match refusal {
         Some(Refusal::Finding(f)) => Outcome::Flagged(f.rule.id),
@@ -156,6 +168,7 @@ fn main() {
     let mut corpora: Vec<PathBuf> = Vec::new();
     let mut half: Option<u64> = None;
     let mut misses: Option<String> = None;
+    let mut check_shortcut = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--json" => as_json = true,
@@ -172,8 +185,9 @@ fn main() {
                 Some(c) => misses = Some(c),
                 None => fail("--misses needs a category (sqli, xss, rce, traversal, benign)"),
             },
+            "--check-shortcut" => check_shortcut = true,
             "-h" | "--help" => {
-                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY] [CORPUS.jsonl ...]");
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]");
                 return;
             }
             other if other.starts_with('-') => fail(&format!("unknown option {other}")),
@@ -187,47 +201,40 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
     let screener = Screener::from_json(&policy)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+    if check_shortcut {
+        std::process::exit(check_plain_shortcut(&policy, &policy_path, &corpora));
+    }
 
     let mut tallies: BTreeMap<(String, String, &'static str), Tally> = BTreeMap::new();
-    for path in &corpora {
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let row: Row = serde_json::from_str(line)
-                .unwrap_or_else(|e| fail(&format!("{}:{}: {e}", path.display(), n + 1)));
-            if half.is_some_and(|h| row.source == "crs" && row.test_id.unwrap_or(0) % 2 != h) {
-                continue;
+    for row in rows(&corpora) {
+        if half.is_some_and(|h| row.source == "crs" && row.test_id.unwrap_or(0) % 2 != h) {
+            continue;
+        }
+        let Some(key) = group(&row) else { continue };
+        let outcome = evaluate(&screener, &row);
+        if let Some(wanted) = &misses {
+            print_miss(&row, &key, &outcome, wanted);
+            continue;
+        }
+        let t = tallies.entry(key).or_default();
+        t.total += 1;
+        match outcome {
+            Outcome::Flagged(rule) => {
+                t.flagged += 1;
+                *t.rules.entry(rule).or_default() += 1;
             }
-            let Some(key) = group(&row) else { continue };
-            let outcome = evaluate(&screener, &row);
-            if let Some(wanted) = &misses {
-                print_miss(&row, &key, &outcome, wanted);
-                continue;
+            Outcome::Limited(limit) => {
+                t.limited += 1;
+                *t.rules.entry(limit).or_default() += 1;
             }
-            let t = tallies.entry(key).or_default();
-            t.total += 1;
-            match outcome {
-                Outcome::Flagged(rule) => {
-                    t.flagged += 1;
-                    *t.rules.entry(rule).or_default() += 1;
-                }
-                Outcome::Limited(limit) => {
-                    t.limited += 1;
-                    *t.rules.entry(limit).or_default() += 1;
-                }
-                Outcome::Passed => {}
-            }
-            let wrong = match row.expect.as_str() {
-                "attack" => outcome == Outcome::Passed,
-                _ => matches!(outcome, Outcome::Flagged(_)),
-            };
-            if wrong {
-                t.wrong.push(row.id.clone());
-            }
+            Outcome::Passed => {}
+        }
+        let wrong = match row.expect.as_str() {
+            "attack" => outcome == Outcome::Passed,
+            _ => matches!(outcome, Outcome::Flagged(_)),
+        };
+        if wrong {
+            t.wrong.push(row.id.clone());
         }
     }
     if misses.is_some() {
@@ -238,6 +245,83 @@ fn main() {
     } else {
         print_table(&tallies, &policy_path, &corpora);
     }
+}
+
+/// The rows of every corpus file, in order.
+fn rows(corpora: &[PathBuf]) -> impl Iterator<Item = Row> + '_ {
+    corpora.iter().flat_map(|path| {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+        let rows: Vec<Row> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(n, line)| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| fail(&format!("{}:{}: {e}", path.display(), n + 1)))
+            })
+            .collect();
+        rows
+    })
+}
+
+/// `--check-shortcut`: every row screened with the plain shortcut on and off, in detect mode
+/// (the policy's and its routes' modes overridden) so that a finding never stops the
+/// inspection early. The exit status: 0 if every decision is the same, 1 if not (the first
+/// differing rows are printed), 2 if there is nothing to check.
+fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[PathBuf]) -> i32 {
+    let mut policy: Value = serde_json::from_slice(policy)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+    if let Some(p) = policy.as_object_mut() {
+        p.insert("mode".into(), json!("detect"));
+        for route in p
+            .get_mut("routes")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object_mut)
+        {
+            route.remove("mode");
+        }
+    }
+    let with = Screener::from_json(policy.to_string().as_bytes())
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+    let without = Screener::from_json(policy.to_string().as_bytes())
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())))
+        .without_plain_shortcut();
+    let (mut checked, mut differing) = (0u64, Vec::new());
+    for row in rows(corpora) {
+        checked += 1;
+        let (on, off) = (decide(&with, &row), decide(&without, &row));
+        if on != off {
+            if differing.len() < 20 {
+                eprintln!("{}: with the shortcut {on:?}\n  without it {off:?}", row.id);
+            }
+            differing.push(row.id);
+        }
+    }
+    if checked == 0 {
+        eprintln!(
+            "pavise-eval-screen: no rows in {:?}: nothing to check",
+            corpora
+        );
+        return 2;
+    }
+    if differing.is_empty() {
+        println!("plain shortcut: the same decisions on all {checked} rows");
+        return 0;
+    }
+    eprintln!(
+        "plain shortcut: {} of {checked} rows decided differently without it (first: {})",
+        differing.len(),
+        differing
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    1
 }
 
 /// One line for a judged attack of `wanted` that passed, or (with `wanted` `benign`) a judged

@@ -73,7 +73,9 @@ fn boolean_test_of_numbers(decoded: &[u8]) -> bool {
             .iter()
             .any(|n| decoded.windows(n.len()).any(|w| w == *n))
     };
-    if decoded.iter().any(|b| matches!(b, b'=' | b'<' | b'>' | b'!'))
+    if decoded
+        .iter()
+        .any(|b| matches!(b, b'=' | b'<' | b'>' | b'!'))
         || has(&[b"--", b"#", b"/*"])
     {
         return true;
@@ -101,8 +103,21 @@ fn arithmetic_before_comment(decoded: &[u8]) -> bool {
             || b.is_ascii_whitespace()
             || matches!(
                 b,
-                b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'!' | b'=' | b'<' | b'>' | b'(' | b')'
-                    | b'~' | b'^' | b'|' | b'&'
+                b'.' | b'+'
+                    | b'-'
+                    | b'*'
+                    | b'/'
+                    | b'%'
+                    | b'!'
+                    | b'='
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b'~'
+                    | b'^'
+                    | b'|'
+                    | b'&'
             )
     });
     let numbers_only = head
@@ -112,7 +127,8 @@ fn arithmetic_before_comment(decoded: &[u8]) -> bool {
             t.iter().all(u8::is_ascii_digit)
                 || (t.len() > 2
                     && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"0x"))
-                    && t.get(2..).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
+                    && t.get(2..)
+                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
         });
     operators_only && numbers_only
 }

@@ -4,6 +4,8 @@
 use super::{
     Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_HIDDEN, TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG,
 };
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
 
 /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
 /// segments, case-insensitively.
@@ -91,13 +93,22 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
     // In the URL path an OS file name is a request for that file; in a parameter only when it
     // looks like a path (a bare "win.ini" in a search box is not an attack).
     let haystack = String::from_utf8_lossy(&text);
-    let os_file = OS_FILES.iter().any(|f| {
-        directory_at_end(&haystack, f)
-            || haystack.match_indices(f).any(|(i, _)| {
-                let before = haystack.get(..i).unwrap_or_default();
-                is_path || before.ends_with('/') || before.is_empty() && f.contains('/')
+    // Each name's occurrences as a search for that name alone finds them: left to right, each
+    // starting after the previous one's end (`etc/issuetc/issue` holds one `etc/issue`).
+    let mut searched_to = [0usize; OS_FILES.len()];
+    let os_file = OS_FILES.iter().any(|f| directory_at_end(&haystack, f))
+        || os_files().is_some_and(|files| {
+            files.find_overlapping_iter(haystack.as_bytes()).any(|m| {
+                let index = m.pattern().as_usize();
+                let file = OS_FILES.get(index).copied().unwrap_or_default();
+                let Some(end) = searched_to.get_mut(index).filter(|end| m.start() >= **end) else {
+                    return false;
+                };
+                *end = m.end();
+                let before = haystack.get(..m.start()).unwrap_or_default();
+                is_path || before.ends_with('/') || before.is_empty() && file.contains('/')
             })
-    });
+        });
     if os_file {
         out.push(TRAVERSAL_OS_FILE);
     }
@@ -105,6 +116,18 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
         out.push(TRAVERSAL_HIDDEN);
     }
     out
+}
+
+/// One automaton for [`OS_FILES`], built once: a single pass over a value instead of one
+/// substring search per file name (one searcher setup per name per value, on every value screened,
+/// were a third of the time of screening a GET's headers). It reports every occurrence of
+/// every name, overlapping ones too; [`detect`] keeps those a search per name would find.
+/// `None` only if building failed, which the unit tests rule out.
+fn os_files() -> Option<&'static AhoCorasick> {
+    static OS_FILE_MATCHER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    OS_FILE_MATCHER
+        .get_or_init(|| AhoCorasick::new(OS_FILES).ok())
+        .as_ref()
 }
 
 /// A path segment naming a hidden file or directory (`/.git/config`, `/.env`), except
@@ -137,7 +160,11 @@ fn has_dot_dot_segment(text: &[u8]) -> bool {
         let after = text.get(end);
         let after_ok = matches!(after, None | Some(b'/' | b';' | b'?' | b'#' | 0));
         let ellipsis = after.is_none() && end - start > 2;
-        if before_ok && after_ok && (after.is_some() || start > 0) && !ellipsis && !link(text, start)
+        if before_ok
+            && after_ok
+            && (after.is_some() || start > 0)
+            && !ellipsis
+            && !link(text, start)
         {
             return true;
         }
@@ -236,6 +263,17 @@ mod tests {
                 assert!(!found.contains(&"path-001"), "{v}: {found:?}");
             }
         }
+    }
+
+    #[test]
+    fn os_files_as_a_search_per_name_finds_them() {
+        assert!(os_files().is_some());
+        // Two names at one place both count.
+        assert!(ids("x=/windows/win.ini", false).contains(&"path-003"));
+        assert!(ids("win.ini/etc/passwd", false).contains(&"path-003"));
+        // Overlapping occurrences of one name: neither after a `/`, so not a path.
+        assert!(!ids("xetc/issuetc/issue", false).contains(&"path-003"));
+        assert!(ids("x/etc/issue", false).contains(&"path-003"));
     }
 
     #[test]
