@@ -195,5 +195,37 @@ fn core(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, auth, cors, audit, screen, core);
+/// One value through every detector, as a body field: the per-value cost of benign values
+/// that are not plain text (the shortcut does not apply), which real documents are full of.
+fn inspect(c: &mut Criterion) {
+    use pavise_screen::detect::{inspect, Enabled, ValueKind};
+    let mut g = c.benchmark_group("inspect");
+    for (name, value) in [
+        ("URL", "https://shop.example.com/p/12/item-12?ref=home"),
+        (
+            "apostrophe sentence",
+            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
+        ),
+        ("path-like", "kitchen/dining/chairs/oak-2024"),
+        ("phrase with parentheses", "Item 12 (2-pack)"),
+    ] {
+        let found = inspect(value.as_bytes(), ValueKind::Text, "body:v", Enabled::ALL);
+        if !found.is_empty() {
+            panic!("{value} is benign, but: {found:?}");
+        }
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                inspect(
+                    black_box(value.as_bytes()),
+                    ValueKind::Text,
+                    "body:v",
+                    Enabled::ALL,
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, auth, cors, audit, screen, inspect, core);
 criterion_main!(benches);

@@ -5,6 +5,7 @@
 //! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
+mod anchor;
 pub mod fingerprint;
 pub mod mail;
 pub mod plain;
@@ -230,94 +231,118 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
 
 /// libinjection's verdict, with the fingerprints prose also produces looked at again
 /// ([`fingerprint::confirmed`]).
+///
+/// `SqliState::detect` is the verdict `libinjectionrs::detect_sqli` returns; that wrapper then
+/// tokenizes the value once more (same flags) only to hand back the fingerprint, which the
+/// state already holds from the pass that decided: folding and fingerprinting read the input
+/// and the flags, never the counters a pass leaves behind, so the stored one is the same.
+/// Reading it saves a whole tokenizer pass per value.
 fn libinjection_sqli(decoded: &[u8]) -> bool {
-    let result = libinjectionrs::detect_sqli(decoded);
-    result.is_injection()
-        && result
-            .fingerprint
-            .is_none_or(|f| fingerprint::confirmed(decoded, f.as_str()))
+    let mut state = libinjectionrs::SqliState::new(decoded, libinjectionrs::SqliFlags::FLAG_NONE);
+    state.detect() && fingerprint::confirmed(decoded, &state.fingerprint_string())
 }
+
+/// SQL only an attack sends ([`sqli_keyword`]).
+const SQLI_PHRASES: [&str; 71] = [
+    "group_concat(",
+    "concat_ws(",
+    "concat(",
+    "char(",
+    "chr(",
+    "ascii(",
+    "substring(",
+    "unhex(",
+    "find_in_set(",
+    "sqlite_",
+    "jsonb_",
+    "json_build_object(",
+    "current_user(",
+    "database(",
+    "::jsonb",
+    "::json",
+    "information_schema",
+    "xp_cmdshell",
+    "waitfor delay",
+    "pg_sleep(",
+    "sleep(",
+    "benchmark(",
+    "load_file(",
+    "into outfile",
+    "into dumpfile",
+    "@@version",
+    "sysobjects",
+    "union select",
+    "union all select",
+    "extractvalue(",
+    "updatexml(",
+    "dbms_pipe.receive_message",
+    // Catalog objects and server procedures enumerated or called through an injection.
+    "schema_name",
+    "tempdb",
+    "northwind",
+    "mysql.db",
+    "mysql.user",
+    "pg_catalog",
+    "pg_shadow",
+    "sysdatabases",
+    "msysobjects",
+    "openrowset",
+    "opendatasource",
+    "msdasql",
+    "sqloledb",
+    "sp_executesql",
+    "sp_password",
+    "sp_oacreate",
+    "sp_makewebtask",
+    // SQL Server's extended procedures: called (`exec xp_…`, `master..xp_…`,
+    // `.dbo.xp_…`) or named on their own. A bare `xp_` prefix is not enough: games and
+    // loyalty schemes have `xp_points` and `xp_boost`.
+    "exec xp_",
+    "execute xp_",
+    "..xp_",
+    ".dbo.xp_",
+    "xp_dirtree",
+    "xp_subdirs",
+    "xp_fileexist",
+    "xp_regread",
+    "xp_regwrite",
+    "xp_regdeletekey",
+    "xp_regdeletevalue",
+    "xp_regenumvalues",
+    "xp_instance_regread",
+    "xp_servicecontrol",
+    "xp_availablemedia",
+    "xp_loginconfig",
+    "xp_enumgroups",
+    "xp_logininfo",
+    "xp_ntsec_enumdomains",
+    "xp_terminate_process",
+    "xp_makecab",
+    "xp_execresultset",
+];
 
 /// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
 /// runs removed (`union/**/select` is `union select`).
 fn sqli_keyword(decoded: &[u8]) -> bool {
-    const PHRASES: [&str; 71] = [
-        "group_concat(",
-        "concat_ws(",
-        "concat(",
-        "char(",
-        "chr(",
-        "ascii(",
-        "substring(",
-        "unhex(",
-        "find_in_set(",
-        "sqlite_",
-        "jsonb_",
-        "json_build_object(",
-        "current_user(",
-        "database(",
-        "::jsonb",
-        "::json",
-        "information_schema",
-        "xp_cmdshell",
-        "waitfor delay",
-        "pg_sleep(",
-        "sleep(",
-        "benchmark(",
-        "load_file(",
-        "into outfile",
-        "into dumpfile",
-        "@@version",
-        "sysobjects",
-        "union select",
-        "union all select",
-        "extractvalue(",
-        "updatexml(",
-        "dbms_pipe.receive_message",
-        // Catalog objects and server procedures enumerated or called through an injection.
-        "schema_name",
-        "tempdb",
-        "northwind",
-        "mysql.db",
-        "mysql.user",
-        "pg_catalog",
-        "pg_shadow",
-        "sysdatabases",
-        "msysobjects",
-        "openrowset",
-        "opendatasource",
-        "msdasql",
-        "sqloledb",
-        "sp_executesql",
-        "sp_password",
-        "sp_oacreate",
-        "sp_makewebtask",
-        // SQL Server's extended procedures: called (`exec xp_…`, `master..xp_…`,
-        // `.dbo.xp_…`) or named on their own. A bare `xp_` prefix is not enough: games and
-        // loyalty schemes have `xp_points` and `xp_boost`.
-        "exec xp_",
-        "execute xp_",
-        "..xp_",
-        ".dbo.xp_",
-        "xp_dirtree",
-        "xp_subdirs",
-        "xp_fileexist",
-        "xp_regread",
-        "xp_regwrite",
-        "xp_regdeletekey",
-        "xp_regdeletevalue",
-        "xp_regenumvalues",
-        "xp_instance_regread",
-        "xp_servicecontrol",
-        "xp_availablemedia",
-        "xp_loginconfig",
-        "xp_enumgroups",
-        "xp_logininfo",
-        "xp_ntsec_enumdomains",
-        "xp_terminate_process",
-        "xp_makecab",
-        "xp_execresultset",
-    ];
+    // Every phrase matches in the normalized copy below, in which comments became a blank,
+    // blank runs one space and " (" became "(": a run of the copy without blank or `(` is a
+    // run of the value itself (lowercased; invalid UTF-8 only turns into non-ASCII). So each
+    // phrase's longest such piece stands in the value, and without any there is no match.
+    static ANCHORS: anchor::Anchors = anchor::Anchors::new(|| {
+        SQLI_PHRASES
+            .iter()
+            .map(|p| anchor::longest_piece(p))
+            .collect()
+    });
+    if !ANCHORS.found_in(decoded) {
+        return false;
+    }
+    sqli_phrase(decoded)
+}
+
+/// [`sqli_keyword`] without its precheck.
+fn sqli_phrase(decoded: &[u8]) -> bool {
+    const PHRASES: [&str; 71] = SQLI_PHRASES;
     let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let mut squeezed = String::with_capacity(lower.len());
     let mut rest = lower.as_str();
@@ -574,5 +599,48 @@ mod tests {
             !inspect(huge.as_bytes(), ValueKind::Text, "q", Enabled::ALL).is_empty(),
             "padding does not hide it"
         );
+    }
+
+    #[test]
+    fn libinjection_verdict_and_fingerprint_as_detect_sqli() {
+        for v in [
+            "1' OR '1'='1",
+            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
+            "CHRISTMAS STOCKING \"NOT\" STUFFER",
+            "1 and 1=1",
+            "1--",
+            "1,1--",
+            "https://shop.example.com/p/12/item-12?ref=home",
+            "1#x\nAND 9227=9227",
+        ] {
+            let r = libinjectionrs::detect_sqli(v.as_bytes());
+            let expected = r.is_injection()
+                && r.fingerprint
+                    .is_none_or(|f| fingerprint::confirmed(v.as_bytes(), f.as_str()));
+            assert_eq!(libinjection_sqli(v.as_bytes()), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn keyword_precheck_keeps_spaced_commented_and_cased_phrases() {
+        assert!(SQLI_PHRASES
+            .iter()
+            .all(|p| !anchor::longest_piece(p).is_empty()));
+        for v in [
+            "x UnIoN/**/aLl/**/SeLeCt 1",
+            "1 union\t\n select 2",
+            "CHAR (65)",
+            "Xp_CmdShell",
+            "waitfor/**/DELAY '0:0:5'",
+            "master..XP_dirtree",
+            "@@VERSION",
+            "x ::JSONB",
+        ] {
+            assert!(sqli_keyword(v.as_bytes()), "{v}");
+        }
+        // No anchor: no match, and no normalized copy made.
+        assert!(!sqli_keyword(
+            b"https://shop.example.com/p/12/item-12?ref=home"
+        ));
     }
 }

@@ -7,6 +7,7 @@
 //! it names a known command. Substitution, `$IFS`-style evasions, direct interpreter or network
 //! tool invocations and Windows `cmd`/PowerShell syntax have rules of their own.
 
+use super::anchor::{longest_piece, Anchors};
 use super::{
     Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
     RCE_WINDOWS,
@@ -235,7 +236,8 @@ const WINDOWS: [&str; 16] = [
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let mut out = Vec::new();
-    if has_substitution(&text) {
+    // Substitution is `<(`, `>(`, `$(` or a pair of backticks.
+    if text.contains(['(', '`']) && has_substitution(&text) {
         out.push(RCE_SUBSTITUTION);
     }
     if command_positions(&text)
@@ -245,22 +247,48 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     {
         out.push(RCE_CHAINED_COMMAND);
     }
-    if has_shell_evasion(&text) {
+    // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
+    // a brace expansion's `{`, or a quote or backslash inside a word.
+    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(&text) {
         out.push(RCE_SHELL_EVASION);
     }
+    // Squeezing only turns blank runs into one blank: a piece without blanks found in the
+    // squeezed copy stands in `text` as well. Every invocation has an option (`-c`, `-e`,
+    // `-r`) or is `/dev/tcp/`; a fork bomb opens with `()`. Every Windows phrase has one of
+    // [`WINDOWS_ANCHORS`].
+    let invocation_possible =
+        text.contains('-') || text.contains("/dev/tcp/") || text.contains("()");
+    let windows_possible = WINDOWS_ANCHORS.found_in(text.as_bytes());
+    if !invocation_possible && !windows_possible {
+        return out;
+    }
     let squeezed = squeeze_spaces(&text);
-    if INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed) {
+    if invocation_possible
+        && (INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed))
+    {
         out.push(RCE_SHELL_INVOCATION);
     }
-    if WINDOWS.iter().any(|w| squeezed.contains(w))
-        || has_windows_if(&squeezed)
-        || has_windows_for(&squeezed)
-        || has_windows_if_test(&squeezed)
+    if windows_possible
+        && (WINDOWS.iter().any(|w| squeezed.contains(w))
+            || has_windows_if(&squeezed)
+            || has_windows_for(&squeezed)
+            || has_windows_if_test(&squeezed))
     {
         out.push(RCE_WINDOWS);
     }
     out
 }
+
+/// A piece of each [`WINDOWS`] phrase (the longest between blanks), and `if` and `for`,
+/// which every `if`/`for` construct ([`has_windows_if`], [`has_windows_if_test`],
+/// [`has_windows_for`]) starts with.
+static WINDOWS_ANCHORS: Anchors = Anchors::new(|| {
+    WINDOWS
+        .iter()
+        .map(|w| longest_piece(w))
+        .chain(["if", "for"])
+        .collect()
+});
 
 /// Offsets where a shell would expect a command: after `;`, `|`, `&`, a newline, `` ` ``,
 /// `$(`, `{`, `(`. The start of the value is not one: a plain word there is ordinary input.
@@ -370,16 +398,19 @@ fn starts_with_command_and_option(text: &str) -> bool {
     // A short line only, and not a tool people write about ("python tutorial\n").
     // Its arguments must look like a command's (an option, a path, a file name): "Axel Smith\n"
     // is a name.
-    let args: Vec<&str> = trimmed.split_whitespace().skip(1).collect();
-    let line_break = text.trim_end_matches([' ', '\t']).ends_with('\n')
-        && trimmed.lines().count() == 1
-        && args.len() <= 3
-        && args
-            .iter()
-            .all(|a| a.starts_with('-') || a.contains(['/', '.', '=']))
-        && !TOPICS.contains(&first);
+    // (Only worked out for a command: the common case allocates nothing.)
+    let line_break = || {
+        let args: Vec<&str> = trimmed.split_whitespace().skip(1).collect();
+        text.trim_end_matches([' ', '\t']).ends_with('\n')
+            && trimmed.lines().count() == 1
+            && args.len() <= 3
+            && args
+                .iter()
+                .all(|a| a.starts_with('-') || a.contains(['/', '.', '=']))
+            && !TOPICS.contains(&first)
+    };
     if is_command(first)
-        && (line_break
+        && (line_break()
             || trimmed
                 .get(first.len()..)
                 .is_some_and(|r| r.starts_with([' ', '\t']) && has_option(r)))
@@ -498,6 +529,10 @@ fn has_shell_evasion(text: &str) -> bool {
         .any(|word| {
             let obfuscated =
                 word.contains(['\'', '"', '\\']) || word.contains("$@") || word.contains("$9");
+            // (Most words are not: they are not copied.)
+            if !obfuscated {
+                return false;
+            }
             let cleaned: String = word
                 .replace("$@", "")
                 .replace("$9", "")
@@ -746,6 +781,29 @@ mod tests {
             "lunch; head to the office",
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+    }
+
+    #[test]
+    fn prechecks_keep_every_rule() {
+        assert!(WINDOWS_ANCHORS.builds());
+        for (v, rule) in [
+            ("x $(whoami)", "rce-002"),
+            ("x `id`", "rce-002"),
+            ("cat <(ls)", "rce-002"),
+            ("/bin/c[a]t /etc/passwd", "rce-003"),
+            ("x;w'h'oami", "rce-003"),
+            ("x${IFS}id", "rce-003"),
+            ("{cat,/etc/passwd}", "rce-003"),
+            ("x SH\t\t-C id", "rce-004"),
+            ("x >/DEV/TCP/1.2.3.4/80", "rce-004"),
+            (":(){ :|:& };:", "rce-004"),
+            ("x CMD   /C dir", "rce-005"),
+            ("x\tPowerShell -enc", "rce-005"),
+            ("IF   EXIST c:\\x", "rce-005"),
+            ("FOR /F %i in (x) do echo", "rce-005"),
+        ] {
+            assert!(ids(v).contains(&rule), "{v}: {:?}", ids(v));
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - a column alias before `FROM` (`) as t from`),
 //! - a NoSQL query operator as a key or parameter name (`{"$ne": 1}`, `id[$regex]=`).
 
+use super::anchor::{longest_piece, Anchors};
 use super::{
     Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
 };
@@ -171,8 +172,41 @@ const NOSQL_OPERATORS: [&str; 21] = [
     "function",
 ];
 
+/// A piece of each statement phrase [`statement`] looks for (the longest between blanks and
+/// `(`), of which one stands in every value that has a phrase.
+static STATEMENT_ANCHORS: Anchors = Anchors::new(|| {
+    STATEMENT_PHRASES
+        .iter()
+        .chain(&[
+            "insert into ",
+            "delete from ",
+            "values (",
+            "values(",
+            "update ",
+        ])
+        .map(|p| longest_piece(p))
+        .collect()
+});
+
+/// What a boolean clause ([`boolean_clause`]: a connective) or an alias ([`alias_from`]:
+/// `from`) cannot do without.
+static CLAUSE_ANCHORS: Anchors = Anchors::new(|| vec!["or", "and", "&&", "||", "from"]);
+
 /// The first of this module's rules that matches a decoded value.
 pub fn detect(decoded: &[u8]) -> Option<Rule> {
+    // Each check needs something the value itself has: normalizing only lowercases, removes
+    // bytes and turns comments and blank runs into one blank, so a byte or a run without
+    // blanks found in the normalized copy stands in the value too. A NoSQL operator needs a
+    // `$`, a call a `(`, a stacked statement a `;`, a statement phrase one of its words
+    // ([`STATEMENT_ANCHORS`]), a boolean clause a connective (`or`, `and`, `&&`, `||`; `xor`
+    // holds `or`) and an alias `from`. A value with none of them (most text) is not
+    // normalized at all.
+    let possible = decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
+        || STATEMENT_ANCHORS.found_in(decoded)
+        || CLAUSE_ANCHORS.found_in(decoded);
+    if !possible {
+        return None;
+    }
     let text = normalize(decoded);
     if nosql_operator(&text) {
         Some(SQLI_NOSQL_OPERATOR)
@@ -348,6 +382,10 @@ fn statement(text: &[u8]) -> bool {
         });
     if stacked {
         return true;
+    }
+    // Every phrase below matched in `s` has its anchor in `text`.
+    if !STATEMENT_ANCHORS.found_in(text) {
+        return false;
     }
     let s = String::from_utf8_lossy(text);
     let phrase = |p: &str| {
@@ -675,5 +713,26 @@ mod tests {
         assert_eq!(normalize(b"A/**/b\t\n c"), b"a b c");
         assert_eq!(normalize(b"/*!50000SELECT*/1"), b" select 1");
         assert_eq!(normalize(b"x/* open"), b"x ");
+    }
+
+    #[test]
+    fn prechecks_keep_what_normalizing_hides() {
+        assert!(STATEMENT_ANCHORS.builds() && CLAUSE_ANCHORS.builds());
+        for (v, rule) in [
+            ("DROP/**/TABLE users", "sqli-006"),
+            ("DeClArE   @x int", "sqli-006"),
+            ("/*!50000insert*/ into t values (1)", "sqli-006"),
+            ("x' OR/**/'a' <", "sqli-007"),
+            ("&&(c=!0)", "sqli-007"),
+            ("XOR\t5>", "sqli-007"),
+            (") AS t FROM", "sqli-008"),
+            ("[$NE]", "sqli-009"),
+            ("SUBSTR/**/(", "sqli-005"),
+            ("';SELECT 1", "sqli-006"),
+        ] {
+            assert_eq!(id(v), Some(rule), "{v}");
+        }
+        // None of `$ ( ;`, a statement word, a connective or `from`: nothing to normalize.
+        assert_eq!(id("https://shop.example.com/p/12/item-12?ref=home"), None);
     }
 }
