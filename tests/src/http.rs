@@ -322,6 +322,9 @@ where
                         }
                     }
                     Ok(None) => return,
+                    // A client dropping a keep-alive connection (wrk at the end of a run,
+                    // Envoy closing idle upstream connections) is not worth a line.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return,
                     Err(e) => {
                         eprintln!("{program}: {e}");
                         return;
