@@ -379,6 +379,10 @@ fn quote_breakout(decoded: &[u8]) -> bool {
         "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
         "isnull", "is", "not", "having", "union", "order", "group",
     ];
+    // Every match starts at a quote: without one there is nothing to lowercase or search.
+    if !decoded.iter().any(|b| matches!(b, b'\'' | b'"')) {
+        return false;
+    }
     let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     lower.match_indices(['\'', '"']).any(|(i, _)| {
         let rest = lower.get(i + 1..).unwrap_or_default();
@@ -397,6 +401,13 @@ fn quote_breakout(decoded: &[u8]) -> bool {
 
 /// `or 1=1`, `AND (2771=1709)`, `|| 3<>4`: AND/OR, then two numbers compared.
 fn numeric_test(decoded: &[u8]) -> bool {
+    // Every match starts at one of the connectives (searched in the lowercase copy, which
+    // lowercases ASCII only, so any ASCII case in the value) and holds a digit after it.
+    static CONNECTIVES: anchor::Anchors =
+        anchor::Anchors::new(|| vec!["and", "or", "xor", "&&", "||"]);
+    if !decoded.iter().any(u8::is_ascii_digit) || !CONNECTIVES.found_in(decoded) {
+        return false;
+    }
     let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let connective_ends = ["and", "or", "xor", "&&", "||"].iter().flat_map(|c| {
