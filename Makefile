@@ -107,7 +107,8 @@ bench: build envoy bench-deps
 
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
 # What each kind of proxy-wasm host call costs in this Envoy (bench/probe beside the calibration
-# filter, small GET only; the auth filter beside the probe that makes its six calls); writes
+# filter, small GET only; the auth filter beside the probe that makes its six calls, four
+# calibration filters in one chain, the combined module); writes
 # bench/hostcalls/BENCHMARKS.md and results.json.
 PROBES := --probe none= --probe "noop=noop_call x20" --probe "header=header x20" \
 	--probe "headers=headers x20" --probe "time=time x20" --probe "metric=metric x20" \
@@ -118,7 +119,7 @@ bench-hostcalls: build envoy bench-deps
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
 	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
 	cargo build --release -p pavise-bench -p pavise-tests --bins
-	target/release/pavise-bench --only calibration-trivial,pavise-auth --workloads small_get $(PROBES) \
+	target/release/pavise-bench --only calibration-trivial,calibration-trivial-x4,pavise-auth,pavise-combined --workloads small_get $(PROBES) \
 		--rounds 5 --out bench/hostcalls $(BENCH_ARGS)
 
 bench-opt-level: build envoy bench-deps

@@ -144,6 +144,13 @@ pub fn all_configs() -> Vec<BenchConfig> {
             filters: wasm_filter_yaml(&FilterSpec::new("bench_trivial", ""), INDENT),
             vhost_extra: String::new(),
         });
+        // Four of them in a chain: the floor under any chain of four proxy-wasm filters.
+        out.push(BenchConfig {
+            name: "calibration-trivial-x4".into(),
+            family: Family::Baseline,
+            filters: wasm_filter_yaml(&FilterSpec::new("bench_trivial", ""), INDENT).repeat(4),
+            vhost_extra: String::new(),
+        });
     }
     if let Some(f) = pavise_filter("combined") {
         out.push(BenchConfig {
