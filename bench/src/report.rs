@@ -113,10 +113,10 @@ fn probe_calls(ops: &str) -> u32 {
                 Some((n, t)) => (n.trim(), t.trim().parse().unwrap_or(1)),
                 None => (item, 1),
             };
-            if name == "edit" {
-                2 * times
-            } else {
-                times
+            match name {
+                "edit" => 2 * times,
+                // Not a host call, but priced the same way (per operation).
+                _ => times,
             }
         })
         .sum()

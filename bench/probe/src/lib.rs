@@ -8,7 +8,8 @@
 //! headers in one call), `time` (the clock), `metric` (increment a counter), `set_property`
 //! (write filter state), `get_property` (read `source.address`), `edit` (remove one request
 //! header and set another), `noop_call` (call `proxy_log` below the log level, i.e. a bare
-//! crossing).
+//! crossing), and one that is no host call: `sha256` (hash a 32-byte key, as the auth filter
+//! does with the key it is given; natively this has hardware help, in the VM it does not).
 
 #[cfg(target_arch = "wasm32")]
 mod filter {
@@ -29,6 +30,7 @@ mod filter {
         GetProperty,
         Edit,
         NoopCall,
+        Sha256,
     }
 
     fn parse(config: &str) -> Vec<Op> {
@@ -47,6 +49,7 @@ mod filter {
                 "get_property" => Op::GetProperty,
                 "edit" => Op::Edit,
                 "noop_call" => Op::NoopCall,
+                "sha256" => Op::Sha256,
                 _ => continue,
             };
             for _ in 0..times {
@@ -141,6 +144,11 @@ mod filter {
                     }
                     Op::NoopCall => {
                         let _ = hostcalls::log(LogLevel::Trace, "probe");
+                    }
+                    Op::Sha256 => {
+                        use sha2::Digest;
+                        let digest = sha2::Sha256::digest(std::hint::black_box(EXPECTED));
+                        std::hint::black_box(digest);
                     }
                 }
             }
