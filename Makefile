@@ -113,7 +113,8 @@ bench: build envoy bench-deps
 PROBES := --probe none= --probe "noop=noop_call x20" --probe "header=header x20" \
 	--probe "headers=headers x20" --probe "time=time x20" --probe "metric=metric x20" \
 	--probe "set_property=set_property x20" --probe "get_property=get_property x20" \
-	--probe "edit=edit x10" --probe "auth_like=headers,time,edit,metric,set_property"
+	--probe "edit=edit x10" --probe "auth_like=headers,time,edit,metric,set_property" \
+	--probe "sha256=sha256 x20" --probe "auth_decide=auth_decide x20"
 bench-hostcalls: build envoy bench-deps
 	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks

@@ -9,7 +9,9 @@
 //! (write filter state), `get_property` (read `source.address`), `edit` (remove one request
 //! header and set another), `noop_call` (call `proxy_log` below the log level, i.e. a bare
 //! crossing), and one that is no host call: `sha256` (hash a 32-byte key, as the auth filter
-//! does with the key it is given; natively this has hardware help, in the VM it does not).
+//! does with the key it is given; natively this has hardware help, in the VM it does not), and
+//! `auth_decide` (the auth filter's whole decision, `Authenticator::decide` with the example
+//! policy, on a copy of the benchmark request's headers: its own work without its host calls).
 
 #[cfg(target_arch = "wasm32")]
 mod filter {
@@ -31,6 +33,7 @@ mod filter {
         Edit,
         NoopCall,
         Sha256,
+        AuthDecide,
     }
 
     fn parse(config: &str) -> Vec<Op> {
@@ -50,6 +53,7 @@ mod filter {
                 "edit" => Op::Edit,
                 "noop_call" => Op::NoopCall,
                 "sha256" => Op::Sha256,
+                "auth_decide" => Op::AuthDecide,
                 _ => continue,
             };
             for _ in 0..times {
@@ -61,13 +65,29 @@ mod filter {
 
     proxy_wasm::main! {{
         proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
-            Box::new(ProbeRoot { ops: Rc::new(Vec::new()), metric: 0 })
+            Box::new(ProbeRoot { ops: Rc::new(Vec::new()), metric: 0, auth: Rc::new(None) })
         });
     }}
 
     struct ProbeRoot {
         ops: Rc<Vec<Op>>,
         metric: u32,
+        auth: Rc<Option<pavise_auth::decision::Authenticator>>,
+    }
+
+    /// The headers of the benchmark's small GET, as Envoy hands them over.
+    fn bench_request() -> pavise_core::headers::HeaderList {
+        pavise_core::headers::HeaderList::from_pairs(&[
+            (":authority", "127.0.0.1:10000"),
+            (":path", "/api/orders"),
+            (":method", "GET"),
+            (":scheme", "http"),
+            ("x-api-key", "demo-ci-key-8d1f0c5e7a2b4c69b3e1"),
+            ("origin", "https://app.example.com"),
+            ("user-agent", "pavise-bench"),
+            ("x-forwarded-proto", "http"),
+            ("x-request-id", "0c3e6c2a-9d0f-4a57-8d1c-5a3e1f2b7c44"),
+        ])
     }
 
     impl Context for ProbeRoot {}
@@ -81,13 +101,18 @@ mod filter {
             self.ops = Rc::new(parse(&String::from_utf8_lossy(&config)));
             self.metric =
                 hostcalls::define_metric(MetricType::Counter, "probe_requests").unwrap_or(0);
-            true
+            let policy = include_bytes!("../../../policies/auth.example.json");
+            self.auth =
+                Rc::new(pavise_auth::decision::Authenticator::from_json(policy, |_| None).ok());
+            // A probe that cannot do what it was asked must not be measured as if it had.
+            !(self.ops.iter().any(|o| matches!(o, Op::AuthDecide)) && self.auth.is_none())
         }
 
         fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
             Some(Box::new(Probe {
                 ops: self.ops.clone(),
                 metric: self.metric,
+                auth: self.auth.clone(),
             }))
         }
 
@@ -99,6 +124,7 @@ mod filter {
     struct Probe {
         ops: Rc<Vec<Op>>,
         metric: u32,
+        auth: Rc<Option<pavise_auth::decision::Authenticator>>,
     }
 
     impl Context for Probe {}
@@ -144,6 +170,12 @@ mod filter {
                     }
                     Op::NoopCall => {
                         let _ = hostcalls::log(LogLevel::Trace, "probe");
+                    }
+                    Op::AuthDecide => {
+                        if let Some(auth) = self.auth.as_ref() {
+                            let headers = bench_request();
+                            std::hint::black_box(auth.decide(&headers, 1_795_000_000));
+                        }
                     }
                     Op::Sha256 => {
                         use sha2::Digest;
