@@ -185,7 +185,6 @@ pub fn run_wrk(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -12,17 +12,6 @@
 //! stage out. Errors
 //! name the path inside the combined document (`$.auth.keys[0].sha256: …`).
 
-// Tests may panic: that is how they fail.
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 pub mod policy;
 
 #[cfg(target_arch = "wasm32")]

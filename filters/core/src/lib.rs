@@ -15,17 +15,6 @@
 //! - [`event`]: the structured JSON log line written for a decision.
 //! - [`verdict`]: how a filter hands its decision to the audit filter.
 
-// Tests may panic: that is how they fail.
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 pub mod denial;
 pub mod event;
 pub mod headers;

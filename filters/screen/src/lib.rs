@@ -11,17 +11,6 @@
 //! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
 //! filter) are proxy-wasm code, built only for `wasm32`.
 
-// Tests may panic: that is how they fail.
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 pub mod decode;
 pub mod detect;
 pub mod policy;

@@ -2,17 +2,6 @@
 //! key minting, OCI images, and the one Envoy/Istio renderer (also used by the end-to-end tests
 //! and the shipped example configs). `main.rs` only calls [`cli::main`].
 
-// Tests may panic: that is how they fail.
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 pub mod bundle;
 pub mod cli;
 pub mod filters;
