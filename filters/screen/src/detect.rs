@@ -147,10 +147,12 @@ impl Enabled {
     }
 }
 
-/// Whether the value at `location` (`query:token`, `header:cookie`) may be a credential.
+/// Whether the value at `location` (`query:token`, `header:cookie`) may be a credential. The
+/// name is the last part of a JSON path (`body:user.pin`) or an XML attribute
+/// (`body:login@pwd`).
 fn location_is_secret(location: &str) -> bool {
     location.split_once(':').is_some_and(|(_, name)| {
-        pavise_core::secrets::is_secret_name(name.rsplit('.').next().unwrap_or(name))
+        pavise_core::secrets::is_secret_name(name.rsplit(['.', '@']).next().unwrap_or(name))
     })
 }
 
@@ -585,7 +587,13 @@ mod tests {
             Enabled::ALL,
         );
         assert_eq!(f[0].excerpt.as_deref(), Some("<script>alert(1)</script>"));
-        for secret in ["header:cookie", "query:access_token", "body:user.password"] {
+        for secret in [
+            "header:cookie",
+            "query:access_token",
+            "body:user.password",
+            "body:user.pin",
+            "body:login@pwd",
+        ] {
             let f = inspect(
                 b"<script>alert(1)</script>",
                 ValueKind::Text,
