@@ -108,13 +108,15 @@ bench: build envoy bench-deps
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
 # What each kind of proxy-wasm host call costs in this Envoy (bench/probe beside the calibration
 # filter, small GET only; the auth filter beside the probe that makes its six calls, four
-# calibration filters in one chain, the combined module); writes
+# calibration filters in one chain, the combined module and the combined module with one
+# stage at a time); writes
 # bench/hostcalls/BENCHMARKS.md and results.json.
 PROBES := --probe none= --probe "noop=noop_call x20" --probe "header=header x20" \
 	--probe "headers=headers x20" --probe "time=time x20" --probe "metric=metric x20" \
 	--probe "set_property=set_property x20" --probe "get_property=get_property x20" \
 	--probe "edit=edit x10" --probe "auth_like=headers,time,edit,metric,set_property" \
-	--probe "sha256=sha256 x20" --probe "auth_decide=auth_decide x20"
+	--probe "sha256=sha256 x20" --probe "auth_decide=auth_decide x20" \
+	--combined audit=audit --combined cors=cors --combined auth=auth --combined screen=screen
 bench-hostcalls: build envoy bench-deps
 	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks

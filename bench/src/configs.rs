@@ -194,6 +194,29 @@ pub fn all_configs() -> Vec<BenchConfig> {
     out
 }
 
+/// The combined module running only the members `stages` (e.g. `["auth"]`) of its example
+/// policy: what each stage costs inside one module, without the per-module cost of running it
+/// as a filter of its own. `None` if the module or the policy is missing or a name is unknown.
+pub fn combined_part_config(name: &str, stages: &[&str]) -> Option<BenchConfig> {
+    let root = workspace_root();
+    let text = std::fs::read_to_string(root.join("policies/combined.example.json")).ok()?;
+    let serde_json::Value::Object(mut members) = serde_json::from_str(&text).ok()? else {
+        return None;
+    };
+    if stages.iter().any(|s| !members.contains_key(*s)) {
+        return None;
+    }
+    members.retain(|k, _| stages.contains(&k.as_str()));
+    let policy = serde_json::to_string_pretty(&members).ok()?;
+    let wasm = pavise_tests::wasm_dir().join("pavise_combined.wasm");
+    wasm.exists().then(|| BenchConfig {
+        name: name.to_string(),
+        family: Family::Pavise,
+        filters: wasm_filter_yaml(&FilterSpec::new("combined", &policy), INDENT),
+        vhost_extra: String::new(),
+    })
+}
+
 /// The host-call probe (`bench/probe`) running `ops` on every request.
 pub fn probe_config(name: &str, ops: &str) -> BenchConfig {
     BenchConfig {
@@ -210,4 +233,29 @@ pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr, audit_sink: Socket
     b.vhost_extra = config.vhost_extra.clone();
     b.clusters.push(("audit_sink".to_string(), audit_sink));
     bootstrap_yaml(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The policy a config carries, read back from its rendered filter.
+    fn rendered_members(c: &BenchConfig) -> Vec<&'static str> {
+        ["audit", "cors", "auth", "screen"]
+            .into_iter()
+            .filter(|m| c.filters.contains(&format!("\"{m}\": {{")))
+            .collect()
+    }
+
+    #[test]
+    fn combined_part_keeps_only_the_named_stages() {
+        // Needs the built module (`make test` and `make bench` build it first).
+        let c = combined_part_config("combined-auth", &["auth"])
+            .expect("pavise_combined.wasm built and the example policy readable");
+        assert_eq!(c.name, "combined-auth");
+        assert_eq!(rendered_members(&c), ["auth"]);
+        let c = combined_part_config("x", &["cors", "screen"]).unwrap();
+        assert_eq!(rendered_members(&c), ["cors", "screen"]);
+        assert!(combined_part_config("x", &["firewall"]).is_none());
+    }
 }

@@ -8,9 +8,11 @@
 //! the median over rounds. Results: `BENCHMARKS.md` and `bench/results.json`.
 //!
 //! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]
-//! [--workloads small_get,...] [--probe NAME=OPS ...] [--out DIR]` (`$PAVISE_WASM_DIR` measures
-//! modules from another build). `--probe` adds a config running the host-call probe
-//! (`bench/probe`) with the operations `OPS`, to price host calls beside the calibration filter.
+//! [--workloads small_get,...] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...]
+//! [--out DIR]` (`$PAVISE_WASM_DIR` measures modules from another build). `--probe` adds a
+//! config running the host-call probe (`bench/probe`) with the operations `OPS`, to price host
+//! calls beside the calibration filter. `--combined` adds the combined module with only the
+//! named stages of its example policy (e.g. `auth=auth`), to price each stage inside one module.
 
 // A benchmark driver: a failed start is a failed run.
 #![allow(
@@ -43,6 +45,8 @@ pub struct Options {
     pub workloads: Option<Vec<String>>,
     /// Extra host-call probe configs: (name, operations).
     pub probes: Vec<(String, String)>,
+    /// Extra configs of the combined module with some of its stages: (name, stages).
+    pub combined_parts: Vec<(String, Vec<String>)>,
     /// Where BENCHMARKS.md and results.json go; default: the repository (results in bench/).
     pub out: Option<std::path::PathBuf>,
 }
@@ -55,6 +59,7 @@ fn parse_args() -> Options {
         only: None,
         workloads: None,
         probes: Vec::new(),
+        combined_parts: Vec::new(),
         out: None,
     };
     let mut args = std::env::args().skip(1);
@@ -86,9 +91,19 @@ fn parse_args() -> Options {
                     .unwrap_or_else(|| panic!("--probe takes NAME=OPS, got {spec:?}"));
                 o.probes.push((format!("probe-{name}"), ops.to_string()));
             }
+            "--combined" => {
+                let spec = args.next().unwrap_or_default();
+                let (name, stages) = spec.split_once('=').unwrap_or_else(|| {
+                    panic!("--combined takes NAME=STAGE+STAGE, got {spec:?}")
+                });
+                o.combined_parts.push((
+                    format!("combined-{name}"),
+                    stages.split('+').map(str::to_string).collect(),
+                ));
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--out DIR]"
+                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...] [--out DIR]"
                 );
                 std::process::exit(0);
             }
@@ -127,6 +142,18 @@ fn rss_kib(pid: u32) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// CPU time (ns) used so far by all threads of `pid`, from the scheduler's per-task statistics.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .sum()
 }
 
 /// A small deterministic shuffle (xorshift), so each round's order differs.
@@ -179,6 +206,14 @@ fn main() {
     for (name, ops) in &opts.probes {
         configs.push(configs::probe_config(name, ops));
     }
+    for (name, stages) in &opts.combined_parts {
+        let stages: Vec<&str> = stages.iter().map(String::as_str).collect();
+        configs.push(
+            configs::combined_part_config(name, &stages).unwrap_or_else(|| {
+                panic!("--combined {name}: no combined module, or a stage not in its example policy: {stages:?}")
+            }),
+        );
+    }
     let workloads: Vec<Workload> = Workload::ALL
         .into_iter()
         .filter(|w| {
@@ -219,7 +254,9 @@ fn main() {
             );
             for i in order {
                 let (envoy, m) = &mut envoys[i];
-                let r = run_wrk(
+                let cpu_before = cpu_ns(envoy.pid());
+                let started = std::time::Instant::now();
+                let mut r = run_wrk(
                     envoy.listener,
                     workload,
                     opts.seconds,
@@ -227,14 +264,17 @@ fn main() {
                     load_cpu,
                     &scratch.0,
                 );
+                r.seconds = started.elapsed().as_secs_f64();
+                r.envoy_cpu_ns = cpu_ns(envoy.pid()).saturating_sub(cpu_before);
                 println!(
-                    "round {} {:<22} {:<24} {:>9.0} req/s  p50 {:>7.0} us  p99 {:>7.0} us{}",
+                    "round {} {:<22} {:<24} {:>9.0} req/s  p50 {:>7.0} us  p99 {:>7.0} us  Envoy {:>5.1} us/req CPU{}",
                     round + 1,
                     m.config.name,
                     workload.as_str(),
                     r.rps,
                     r.p50_us,
                     r.p99_us,
+                    r.envoy_cpu_us_per_request().unwrap_or(0.0),
                     if workload.all_allowed() && r.non_2xx > 0 {
                         format!("  ({} non-2xx!)", r.non_2xx)
                     } else {

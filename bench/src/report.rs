@@ -24,7 +24,13 @@ struct Summary {
     rps: f64,
     p50: f64,
     p99: f64,
+    /// Envoy's CPU time per request (µs); 0 if not measured.
+    cpu_us: f64,
+    /// The share of its CPU Envoy used; 0 if not measured.
+    busy: f64,
     bad: u64,
+    /// Whether the workload ran against this config at all (`--workloads`).
+    ran: bool,
 }
 
 fn summarise(runs: Option<&Vec<WrkResult>>, all_allowed: bool) -> Summary {
@@ -33,6 +39,13 @@ fn summarise(runs: Option<&Vec<WrkResult>>, all_allowed: bool) -> Summary {
         rps: median(runs.iter().map(|r| r.rps).collect()),
         p50: median(runs.iter().map(|r| r.p50_us).collect()),
         p99: median(runs.iter().map(|r| r.p99_us).collect()),
+        cpu_us: median(
+            runs.iter()
+                .filter_map(WrkResult::envoy_cpu_us_per_request)
+                .collect(),
+        ),
+        busy: median(runs.iter().filter_map(WrkResult::envoy_busy).collect()),
+        ran: !runs.is_empty(),
         bad: runs
             .iter()
             .map(|r| r.errors + if all_allowed { r.non_2xx } else { 0 })
@@ -99,6 +112,48 @@ fn workload_table_header(md: &mut String) {
     let _ = write!(md, "\n|---|");
     for _ in Workload::ALL {
         let _ = write!(md, "---|");
+    }
+    let _ = writeln!(md);
+}
+
+/// Envoy's own CPU time per request, which does not depend on whether Envoy or the load
+/// generator limited the throughput, and how busy Envoy's CPU was (near 100%: Envoy was the
+/// bottleneck, so the throughput ratios measure it).
+fn envoy_cpu_table(md: &mut String, measured: &[Measured]) {
+    if !measured.iter().any(|m| {
+        m.runs
+            .values()
+            .flatten()
+            .any(|r| r.envoy_cpu_us_per_request().is_some())
+    }) {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## Envoy's CPU per request (µs, and how busy its CPU was)\n\nThe CPU time of all Envoy's threads during each run (from `/proc/<pid>/task/*/schedstat`), divided by the requests served: Envoy's own cost per request, over bare Envoy's in brackets.\n"
+    );
+    workload_table_header(md);
+    let bare = measured.iter().find(|m| m.config.name == "bare");
+    for m in measured {
+        let _ = write!(md, "| {} |", m.config.name);
+        for w in Workload::ALL {
+            let s = summarise(m.runs.get(w.key()), w.all_allowed());
+            let b = summarise(bare.and_then(|b| b.runs.get(w.key())), w.all_allowed());
+            if !s.ran || s.cpu_us <= 0.0 {
+                let _ = write!(md, " — |");
+            } else if m.config.name == "bare" {
+                let _ = write!(md, " {:.1} ({:.0}% busy) |", s.cpu_us, s.busy * 100.0);
+            } else {
+                let _ = write!(
+                    md,
+                    " {:.1} ({:+.1}; {:.0}% busy) |",
+                    s.cpu_us,
+                    s.cpu_us - b.cpu_us,
+                    s.busy * 100.0
+                );
+            }
+        }
+        let _ = writeln!(md);
     }
     let _ = writeln!(md);
 }
@@ -217,7 +272,9 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
             let b = base(w).rps;
             flagged |= s.bad > 0;
             let flag = if s.bad > 0 { " ⚠" } else { "" };
-            if m.config.name == "bare" {
+            if !s.ran {
+                let _ = write!(md, " — |");
+            } else if m.config.name == "bare" {
                 let _ = write!(md, " {:.0} req/s{flag} |", s.rps);
             } else {
                 let _ = write!(
@@ -244,11 +301,17 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
         for w in Workload::ALL {
             let s = summarise(m.runs.get(w.key()), w.all_allowed());
             let b = base(w);
-            let _ = write!(md, " {:+.0} / {:+.0} |", s.p50 - b.p50, s.p99 - b.p99);
+            if s.ran {
+                let _ = write!(md, " {:+.0} / {:+.0} |", s.p50 - b.p50, s.p99 - b.p99);
+            } else {
+                let _ = write!(md, " — |");
+            }
         }
         let _ = writeln!(md);
     }
     let _ = writeln!(md, "\nLatency is measured under the same closed-loop load ({} connections), so it includes queueing: a slower config shows both lower throughput and higher latency.\n", opts.connections);
+
+    envoy_cpu_table(&mut md, measured);
 
     let _ = writeln!(md, "## Memory and module size\n");
     let _ = writeln!(md, "| config | Envoy RSS idle (MiB) | Envoy RSS after load (MiB) | vs bare after load |\n|---|---|---|---|");
@@ -309,6 +372,7 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
             "runs": m.runs.iter().map(|(k, runs)| (k.to_string(), json!(runs.iter().map(|r| json!({
                 "rps": r.rps, "p50_us": r.p50_us, "p99_us": r.p99_us,
                 "requests": r.requests, "non_2xx": r.non_2xx, "socket_errors": r.errors,
+                "envoy_cpu_ns": r.envoy_cpu_ns, "wall_seconds": r.seconds,
             })).collect::<Vec<_>>()))).collect::<serde_json::Map<_, _>>(),
         })).collect::<Vec<_>>(),
     });

@@ -108,6 +108,25 @@ pub struct WrkResult {
     pub requests: u64,
     pub non_2xx: u64,
     pub errors: u64,
+    /// CPU time Envoy's threads spent during the run (ns), from `/proc/<pid>/task/*/schedstat`;
+    /// 0 where that file is not available.
+    pub envoy_cpu_ns: u64,
+    /// The run's wall-clock length in seconds.
+    pub seconds: f64,
+}
+
+impl WrkResult {
+    /// Envoy's CPU time per request (µs): its own cost, whatever the load generator's limits.
+    pub fn envoy_cpu_us_per_request(&self) -> Option<f64> {
+        (self.envoy_cpu_ns > 0 && self.requests > 0)
+            .then(|| self.envoy_cpu_ns as f64 / 1000.0 / self.requests as f64)
+    }
+
+    /// The share of one CPU Envoy used during the run: near 1.0 when Envoy is the bottleneck.
+    pub fn envoy_busy(&self) -> Option<f64> {
+        (self.envoy_cpu_ns > 0 && self.seconds > 0.0)
+            .then(|| self.envoy_cpu_ns as f64 / 1e9 / self.seconds)
+    }
 }
 
 fn to_us(value: &str) -> Option<f64> {
