@@ -7,6 +7,7 @@ use pavise_tests::demo::CHAIN_ORDER;
 use pavise_tests::envoy::{bootstrap_yaml, wasm_filter_yaml, Bootstrap, FilterSpec};
 use pavise_tests::workspace_root;
 use std::net::SocketAddr;
+use std::path::Path;
 
 /// The API key the benchmark requests present: the `ci` demo key of `policies/auth.example.json`.
 pub const DEMO_KEY: &str = "demo-ci-key-8d1f0c5e7a2b4c69b3e1";
@@ -217,6 +218,23 @@ pub fn combined_part_config(name: &str, stages: &[&str]) -> Option<BenchConfig> 
     })
 }
 
+/// The Pavise configs of `configs` again, with the modules in `dir` (another build), named
+/// `<config>@<label>`: to measure a change against the build before it in the same run.
+pub fn with_modules_from(configs: &[BenchConfig], label: &str, dir: &Path) -> Vec<BenchConfig> {
+    let here = pavise_tests::wasm_dir().display().to_string();
+    let there = dir.display().to_string();
+    configs
+        .iter()
+        .filter(|c| c.family == Family::Pavise)
+        .map(|c| BenchConfig {
+            name: format!("{}@{label}", c.name),
+            // Every module path in a Pavise config is `<wasm dir>/pavise_<name>.wasm`.
+            filters: c.filters.replace(&here, &there),
+            ..c.clone()
+        })
+        .collect()
+}
+
 /// The host-call probe (`bench/probe`) running `ops` on every request.
 pub fn probe_config(name: &str, ops: &str) -> BenchConfig {
     BenchConfig {
@@ -257,5 +275,19 @@ mod tests {
         let c = combined_part_config("x", &["cors", "screen"]).unwrap();
         assert_eq!(rendered_members(&c), ["cors", "screen"]);
         assert!(combined_part_config("x", &["firewall"]).is_none());
+    }
+
+    #[test]
+    fn modules_from_another_build_replace_every_module_path() {
+        let here = pavise_tests::wasm_dir().display().to_string();
+        let configs = all_configs();
+        let chain = configs.iter().find(|c| c.name == "pavise-chain").unwrap();
+        assert_eq!(chain.filters.matches(&here).count(), 4);
+        let other = with_modules_from(&configs, "before", Path::new("/tmp/before-build"));
+        assert!(other.iter().all(|c| c.name.ends_with("@before")));
+        assert!(other.iter().all(|c| c.family == Family::Pavise));
+        let chain = other.iter().find(|c| c.name == "pavise-chain@before").unwrap();
+        assert!(!chain.filters.contains(&here));
+        assert_eq!(chain.filters.matches("/tmp/before-build/pavise_").count(), 4);
     }
 }

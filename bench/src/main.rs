@@ -13,6 +13,8 @@
 //! config running the host-call probe (`bench/probe`) with the operations `OPS`, to price host
 //! calls beside the calibration filter. `--combined` adds the combined module with only the
 //! named stages of its example policy (e.g. `auth=auth`), to price each stage inside one module.
+//! `--compare LABEL=DIR` also runs every Pavise config with the modules in `DIR` (say, a copy of
+//! the build before a change), named `<config>@LABEL`, so a change is measured in one run.
 
 // A benchmark driver: a failed start is a failed run.
 #![allow(
@@ -47,6 +49,8 @@ pub struct Options {
     pub probes: Vec<(String, String)>,
     /// Extra configs of the combined module with some of its stages: (name, stages).
     pub combined_parts: Vec<(String, Vec<String>)>,
+    /// Another build's modules to measure beside this one's: (label, directory).
+    pub compare: Option<(String, std::path::PathBuf)>,
     /// Where BENCHMARKS.md and results.json go; default: the repository (results in bench/).
     pub out: Option<std::path::PathBuf>,
 }
@@ -60,6 +64,7 @@ fn parse_args() -> Options {
         workloads: None,
         probes: Vec::new(),
         combined_parts: Vec::new(),
+        compare: None,
         out: None,
     };
     let mut args = std::env::args().skip(1);
@@ -101,9 +106,16 @@ fn parse_args() -> Options {
                     stages.split('+').map(str::to_string).collect(),
                 ));
             }
+            "--compare" => {
+                let spec = args.next().unwrap_or_default();
+                let (label, dir) = spec
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("--compare takes LABEL=DIR, got {spec:?}"));
+                o.compare = Some((label.to_string(), dir.into()));
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...] [--out DIR]"
+                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...] [--compare LABEL=DIR] [--out DIR]"
                 );
                 std::process::exit(0);
             }
@@ -205,6 +217,15 @@ fn main() {
     }
     for (name, ops) in &opts.probes {
         configs.push(configs::probe_config(name, ops));
+    }
+    if let Some((label, dir)) = &opts.compare {
+        assert!(
+            dir.join("pavise_auth.wasm").exists(),
+            "--compare {label}={}: no Pavise modules there",
+            dir.display()
+        );
+        let extra = configs::with_modules_from(&configs, label, dir);
+        configs.extend(extra);
     }
     for (name, stages) in &opts.combined_parts {
         let stages: Vec<&str> = stages.iter().map(String::as_str).collect();
