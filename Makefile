@@ -122,7 +122,7 @@ bench-hostcalls: build envoy bench-deps
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
 	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
 	cargo build --release -p pavise-bench -p pavise-tests --bins
-	target/release/pavise-bench --only calibration-trivial,calibration-trivial-x4,pavise-auth,pavise-combined --workloads small_get $(PROBES) \
+	target/release/pavise-bench --only calibration-trivial,calibration-trivial-x4,calibration-trivial-x4-vms,pavise-auth,pavise-combined --workloads small_get $(PROBES) \
 		--rounds 5 --out bench/hostcalls $(BENCH_ARGS)
 
 bench-opt-level: build envoy bench-deps

@@ -145,11 +145,28 @@ pub fn all_configs() -> Vec<BenchConfig> {
             filters: wasm_filter_yaml(&FilterSpec::new("bench_trivial", ""), INDENT),
             vhost_extra: String::new(),
         });
-        // Four of them in a chain: the floor under any chain of four proxy-wasm filters.
+        // Four of them in a chain sharing one VM (same `vm_id` and code): what a chain of
+        // filters pays when it enters one module.
+        let one = wasm_filter_yaml(&FilterSpec::new("bench_trivial", ""), INDENT);
         out.push(BenchConfig {
             name: "calibration-trivial-x4".into(),
             family: Family::Baseline,
-            filters: wasm_filter_yaml(&FilterSpec::new("bench_trivial", ""), INDENT).repeat(4),
+            filters: one.repeat(4),
+            vhost_extra: String::new(),
+        });
+        // Four of them in four VMs of their own, as four separate filter modules run: the floor
+        // under the chain of four separate Pavise filters.
+        out.push(BenchConfig {
+            name: "calibration-trivial-x4-vms".into(),
+            family: Family::Baseline,
+            filters: (1..=4)
+                .map(|i| {
+                    one.replace(
+                        "vm_id: pavise_bench_trivial",
+                        &format!("vm_id: pavise_bench_trivial_{i}"),
+                    )
+                })
+                .collect(),
             vhost_extra: String::new(),
         });
     }
@@ -275,6 +292,24 @@ mod tests {
         let c = combined_part_config("x", &["cors", "screen"]).unwrap();
         assert_eq!(rendered_members(&c), ["cors", "screen"]);
         assert!(combined_part_config("x", &["firewall"]).is_none());
+    }
+
+    #[test]
+    fn the_separate_calibration_chain_runs_four_vms() {
+        let configs = all_configs();
+        let vm_ids = |name: &str| -> Vec<String> {
+            let c = configs.iter().find(|c| c.name == name).unwrap();
+            let mut ids: Vec<String> = c
+                .filters
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("vm_id: ").map(str::to_string))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        assert_eq!(vm_ids("calibration-trivial-x4").len(), 1);
+        assert_eq!(vm_ids("calibration-trivial-x4-vms").len(), 4);
     }
 
     #[test]
