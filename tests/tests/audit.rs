@@ -332,6 +332,50 @@ fn http_sink_outage_loses_and_duplicates_nothing() {
     assert_eq!(envoy.counter("pavise_audit_sink_dropped"), 0);
 }
 
+/// A busy proxy makes events faster than one batch per timer tick can carry: the sink must
+/// send the next full batch as soon as the last one is answered, not wait for the next tick.
+/// With a 250 ms tick (a 1 s flush interval) and 10 events a batch, one batch a tick carries 40
+/// events a second, so 600 events would take 15 s; sent back to back they take well under 10.
+#[test]
+fn http_sink_sends_full_batches_back_to_back() {
+    let dir = TempDir::new("pavise-audit-busy");
+    let sink_file = dir.0.join("sink.jsonl");
+    let sink = Sink::start("127.0.0.1:0", &sink_file);
+    let policy = audit_policy(
+        r#""flush_interval_ms": 1000, "batch_max_events": 10, "buffer_max_events": 100000"#,
+        "",
+    );
+    let (envoy, _echo) = start(&[FilterSpec::new("audit", &policy)], sink.addr, &dir);
+    let addr = envoy.listener;
+
+    const THREADS: usize = 6;
+    const PER_THREAD: usize = 100;
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    let id = format!("busy-{t}-{i}");
+                    assert_eq!(request(addr, &id, "/x", &[]).status, 200);
+                }
+            });
+        }
+    });
+    let events = wait_for(
+        "all 600 events, in batches sent back to back",
+        Duration::from_secs(10),
+        || {
+            let e = sink_events(&sink_file);
+            (e.len() == THREADS * PER_THREAD).then_some(e)
+        },
+    );
+    assert!(events.values().all(|(count, _)| *count == 1));
+    assert_eq!(envoy.counter("pavise_audit_sink_dropped"), 0);
+    assert_eq!(
+        envoy.counter("pavise_audit_sink_sent"),
+        (THREADS * PER_THREAD) as u64
+    );
+}
+
 #[test]
 fn deny_mode_refuses_requests_while_the_buffer_is_full() {
     let dir = TempDir::new("pavise-audit-deny");

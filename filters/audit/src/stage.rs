@@ -122,7 +122,10 @@ pub struct SinkFlusher {
 }
 
 impl SinkFlusher {
-    /// The answer to a POST arrived (the root context's `on_http_call_response`).
+    /// The answer to a POST arrived (the root context's `on_http_call_response`). The next
+    /// batch goes at once if one is due: waiting for the next tick would cap the sink at one
+    /// batch a tick (40 events a second with a 1 s flush interval and batches of 10), and a
+    /// busy proxy would fill the buffer and drop events.
     pub fn on_http_call_response(&mut self, state: &AuditStage, token: u32) {
         if self.in_flight != Some(token) {
             return;
@@ -130,6 +133,9 @@ impl SinkFlusher {
         self.in_flight = None;
         let delivered = host::http_call_status().is_some_and(|s| (200..300).contains(&s));
         Self::settle(state, delivered);
+        if delivered {
+            self.flush(state);
+        }
     }
 
     fn settle(state: &AuditStage, delivered: bool) {
@@ -150,7 +156,8 @@ impl SinkFlusher {
         state.count_sink();
     }
 
-    /// Sends the next batch if one is due (the root context's `on_tick`).
+    /// Sends the next batch if one is due (the root context's `on_tick`, and after a batch
+    /// was delivered).
     pub fn flush(&mut self, state: &AuditStage) {
         let Some(http) = &state.http else { return };
         if self.in_flight.is_some() {
