@@ -186,6 +186,8 @@ pub struct Measured {
     pub config: BenchConfig,
     pub rss_idle_kib: u64,
     pub rss_kib: u64,
+    /// The audit HTTP sink's totals at the end (sent, dropped), where the config audits.
+    pub audit_sink: Option<(u64, u64)>,
     pub runs: BTreeMap<&'static str, Vec<WrkResult>>,
 }
 
@@ -261,6 +263,7 @@ fn main() {
                 config: c.clone(),
                 rss_idle_kib: idle,
                 rss_kib: 0,
+                audit_sink: None,
                 runs: BTreeMap::new(),
             };
             (envoy, m)
@@ -308,6 +311,14 @@ fn main() {
     }
     for (envoy, m) in &mut envoys {
         m.rss_kib = rss_kib(envoy.pid());
+        if m.config.filters.contains("pavise_audit") || m.config.filters.contains("\"audit\"") {
+            // Let the last batches go out before reading the totals.
+            std::thread::sleep(Duration::from_millis(1500));
+            m.audit_sink = Some((
+                envoy.counter("pavise_audit_sink_sent"),
+                envoy.counter("pavise_audit_sink_dropped"),
+            ));
+        }
     }
     let measured: Vec<Measured> = envoys.into_iter().map(|(_, m)| m).collect();
     report::write(&opts, &measured, envoy_cpu.is_some());

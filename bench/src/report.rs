@@ -340,6 +340,18 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
             (m.rss_kib as f64 - bare_rss) / 1024.0
         );
     }
+    let audited: Vec<&Measured> = measured.iter().filter(|m| m.audit_sink.is_some()).collect();
+    if !audited.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nThe audit filter's HTTP sink in each config that audits (totals at the end of the run; every event must be sent, none dropped, or the audit figures would flatter it):\n\n| config | events sent | events dropped |\n|---|---:|---:|"
+        );
+        for m in audited {
+            if let Some((sent, dropped)) = m.audit_sink {
+                let _ = writeln!(md, "| {} | {sent} | {dropped} |", m.config.name);
+            }
+        }
+    }
     let _ = writeln!(md, "\n| module | size (KiB) |\n|---|---|");
     let mut sizes = Vec::new();
     if let Ok(dir) = std::fs::read_dir(pavise_tests::wasm_dir()) {
@@ -383,6 +395,7 @@ pub fn write(opts: &Options, measured: &[Measured], pinned: bool) {
             "family": m.config.family.as_str(),
             "rss_idle_kib": m.rss_idle_kib,
             "rss_after_load_kib": m.rss_kib,
+            "audit_sink": m.audit_sink.map(|(sent, dropped)| json!({"sent": sent, "dropped": dropped})),
             "runs": m.runs.iter().map(|(k, runs)| (k.to_string(), json!(runs.iter().map(|r| json!({
                 "rps": r.rps, "p50_us": r.p50_us, "p99_us": r.p99_us,
                 "requests": r.requests, "non_2xx": r.non_2xx, "socket_errors": r.errors,
