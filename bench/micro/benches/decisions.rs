@@ -83,6 +83,8 @@ fn with_origin(path: &str, origin: Option<&str>) -> HeaderList {
 
 fn audit(c: &mut Criterion) {
     use pavise_audit::event::{build_event, EndFacts, RequestFacts};
+    use pavise_audit::policy::SinkFormat;
+    use pavise_audit::sink::{render_batch, QueuedEvent};
     let policy = match pavise_audit::policy::parse(&example_policy("audit")) {
         Ok(p) => p,
         Err(e) => panic!("example audit policy: {e}"),
@@ -98,6 +100,19 @@ fn audit(c: &mut Criterion) {
             let event = build_event(&facts, &EndFacts::default(), &[]);
             serde_json::to_string(&event).unwrap_or_default()
         })
+    });
+    // What the HTTP sink does per batch on the worker thread: a full batch of the example
+    // policy's size as the OTLP body.
+    let facts = RequestFacts::capture(&request, 1, &policy);
+    let event = build_event(&facts, &EndFacts::default(), &[]);
+    let batch: Vec<QueuedEvent> = (0..100)
+        .map(|i| {
+            let json = serde_json::to_string(&event).unwrap_or_default();
+            QueuedEvent::new(&event, json, i)
+        })
+        .collect();
+    g.bench_function("OTLP body for a batch of 100 events", |b| {
+        b.iter(|| render_batch(SinkFormat::Otlp, black_box(&batch).iter(), 7))
     });
     g.finish();
 }

@@ -28,10 +28,25 @@ pub struct Totals {
     pub failed_batches: u64,
 }
 
-/// A batch handed out for sending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Batch<T> {
-    pub events: Vec<T>,
+/// A batch handed out for sending: the events now in flight, lent by the outbox (which keeps
+/// them to retry), so nothing is copied to send them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Batch<'a, T> {
+    in_flight: &'a [(u64, T)],
+}
+
+impl<'a, T> Batch<'a, T> {
+    pub fn events(&self) -> impl ExactSizeIterator<Item = &'a T> {
+        self.in_flight.iter().map(|(_, e)| e)
+    }
+
+    pub fn len(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.in_flight.is_empty()
+    }
 }
 
 #[derive(Debug)]
@@ -51,7 +66,7 @@ pub struct Outbox<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Full;
 
-impl<T: Clone> Outbox<T> {
+impl<T> Outbox<T> {
     pub fn new(limits: Limits) -> Outbox<T> {
         Outbox {
             limits,
@@ -89,7 +104,7 @@ impl<T: Clone> Outbox<T> {
 
     /// The next batch to send, if one is due: nothing in flight, not backing off, and either a
     /// full batch waiting or the oldest event waiting for `flush_interval_ms`.
-    pub fn next_batch(&mut self, now_ms: u64) -> Option<Batch<T>> {
+    pub fn next_batch(&mut self, now_ms: u64) -> Option<Batch<'_, T>> {
         if self.in_flight.is_some() || now_ms < self.not_before_ms {
             return None;
         }
@@ -100,12 +115,8 @@ impl<T: Clone> Outbox<T> {
             return None;
         }
         let n = self.waiting.len().min(self.limits.batch_max_events);
-        let taken: Vec<(u64, T)> = self.waiting.drain(..n).collect();
-        let batch = Batch {
-            events: taken.iter().map(|(_, e)| e.clone()).collect(),
-        };
-        self.in_flight = Some(taken);
-        Some(batch)
+        let in_flight = self.in_flight.insert(self.waiting.drain(..n).collect());
+        Some(Batch { in_flight })
     }
 
     /// Records the fate of the batch in flight: delivered, or back to the front of the queue
@@ -152,8 +163,8 @@ mod tests {
         Outbox::new(limits())
     }
 
-    fn events(batch: &Batch<String>) -> Vec<&str> {
-        batch.events.iter().map(String::as_str).collect()
+    fn events<'a>(batch: &Batch<'a, String>) -> Vec<&'a str> {
+        batch.events().map(String::as_str).collect()
     }
 
     #[test]
@@ -214,7 +225,7 @@ mod tests {
         assert!(o.is_full());
         assert_eq!(o.push(6, "x".into()), Err(Full));
         let batch = o.next_batch(6).unwrap();
-        assert_eq!(batch.events.len(), 3);
+        assert_eq!(batch.len(), 3);
         assert!(o.is_full(), "in-flight events still count");
         o.settle(7, true);
         assert!(!o.is_full());

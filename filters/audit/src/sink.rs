@@ -4,87 +4,203 @@
 //!
 //! In OTLP each event becomes one log record whose body is the event's JSON text (lossless, and
 //! what the local sink writes), with the fields a collector routes on as attributes.
+//!
+//! An event is serialized once, when it is made ([`QueuedEvent::new`]): the local sink, the
+//! OTLP record body and the JSON array all use that text, and a batch is written straight from
+//! borrowed fields, with no intermediate JSON tree. Rendering runs on the proxy's worker thread,
+//! once for every event a busy proxy audits.
 
 use crate::event::{AuditEvent, EventOutcome, SCHEMA_VERSION};
 use crate::policy::SinkFormat;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-/// An event waiting in the outbox.
+/// An event waiting in the outbox: its JSON text and the few fields OTLP lifts into
+/// attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedEvent {
-    pub event: AuditEvent,
+    /// The event as JSON, as the local sink writes it.
+    pub json: String,
+    denied: bool,
+    method: String,
+    status: u16,
+    request_id: Option<String>,
+    decided_by: Option<String>,
+    trace_id: Option<String>,
     /// The request's arrival, for the record's `timeUnixNano`.
     pub unix_nanos: u64,
+}
+
+impl QueuedEvent {
+    /// `json` must be `event` serialized (the caller has it already for the local sink).
+    pub fn new(event: &AuditEvent, json: String, unix_nanos: u64) -> QueuedEvent {
+        QueuedEvent {
+            json,
+            denied: event.outcome == EventOutcome::Denied,
+            method: event.method.clone(),
+            status: event.status,
+            request_id: event.request_id.clone(),
+            decided_by: event.decided_by.as_ref().map(|d| d.filter.clone()),
+            trace_id: event.trace_id.clone(),
+            unix_nanos,
+        }
+    }
 }
 
 /// The `content-type` of every body.
 pub const CONTENT_TYPE: &str = "application/json";
 
 /// The POST body for a batch.
-pub fn render_batch(format: SinkFormat, batch: &[QueuedEvent], now_unix_nanos: u64) -> String {
+pub fn render_batch<'a>(
+    format: SinkFormat,
+    batch: impl ExactSizeIterator<Item = &'a QueuedEvent>,
+    now_unix_nanos: u64,
+) -> String {
     match format {
-        SinkFormat::JsonArray => {
-            let events: Vec<&AuditEvent> = batch.iter().map(|q| &q.event).collect();
-            serde_json::to_string(&events).unwrap_or_else(|_| "[]".to_string())
-        }
-        SinkFormat::Otlp => otlp(batch, now_unix_nanos).to_string(),
+        SinkFormat::JsonArray => json_array(batch),
+        SinkFormat::Otlp => otlp(batch, now_unix_nanos),
     }
 }
 
-fn string_attribute(key: &str, value: &str) -> Value {
-    json!({"key": key, "value": {"stringValue": value}})
+/// `[e1,e2,…]` from the events' own JSON texts.
+fn json_array<'a>(batch: impl ExactSizeIterator<Item = &'a QueuedEvent>) -> String {
+    let mut out = String::from("[");
+    for (i, q) in batch.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&q.json);
+    }
+    out.push(']');
+    out
 }
 
-fn otlp(batch: &[QueuedEvent], now_unix_nanos: u64) -> Value {
-    let records: Vec<Value> = batch
-        .iter()
-        .map(|q| {
-            let e = &q.event;
-            let denied = e.outcome == EventOutcome::Denied;
-            let mut attributes = vec![
-                string_attribute("pavise.outcome", if denied { "denied" } else { "allowed" }),
-                string_attribute("http.request.method", &e.method),
-                json!({"key": "http.response.status_code",
-                       "value": {"intValue": e.status.to_string()}}),
-            ];
-            if let Some(id) = &e.request_id {
-                attributes.push(string_attribute("pavise.request_id", id));
-            }
-            if let Some(d) = &e.decided_by {
-                attributes.push(string_attribute("pavise.decided_by", &d.filter));
-            }
-            let mut record = json!({
-                "timeUnixNano": q.unix_nanos.to_string(),
-                "observedTimeUnixNano": now_unix_nanos.to_string(),
-                // OTLP severity numbers: 9 INFO, 13 WARN.
-                "severityNumber": if denied { 13 } else { 9 },
-                "severityText": if denied { "WARN" } else { "INFO" },
-                "body": {"stringValue": serde_json::to_string(e).unwrap_or_default()},
-                "attributes": attributes,
-            });
-            if let (Some(trace), Some(obj)) = (&e.trace_id, record.as_object_mut()) {
-                obj.insert("traceId".into(), Value::from(trace.as_str()));
-            }
-            record
-        })
-        .collect();
-    json!({"resourceLogs": [{
-        "resource": {"attributes": [string_attribute("service.name", "pavise")]},
-        "scopeLogs": [{
-            "scope": {"name": "pavise.audit", "version": SCHEMA_VERSION},
-            "logRecords": records,
+// The OTLP/HTTP JSON shape, field names as the protobuf JSON mapping spells them.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportLogs<'a> {
+    resource_logs: [ResourceLogs<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceLogs<'a> {
+    resource: Resource,
+    scope_logs: [ScopeLogs<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Resource {
+    attributes: [Attribute<'static>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeLogs<'a> {
+    scope: Scope,
+    log_records: Vec<LogRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct Scope {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogRecord<'a> {
+    time_unix_nano: String,
+    observed_time_unix_nano: &'a str,
+    severity_number: u8,
+    severity_text: &'static str,
+    body: AnyValue<'a>,
+    attributes: Vec<Attribute<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Attribute<'a> {
+    key: &'static str,
+    value: AnyValue<'a>,
+}
+
+/// OTLP's `AnyValue`: `{"stringValue": …}` or `{"intValue": "…"}` (64-bit integers are strings
+/// in the protobuf JSON mapping).
+#[derive(Serialize)]
+enum AnyValue<'a> {
+    #[serde(rename = "stringValue")]
+    String(&'a str),
+    #[serde(rename = "intValue")]
+    Int(String),
+}
+
+fn string_attribute<'a>(key: &'static str, value: &'a str) -> Attribute<'a> {
+    Attribute {
+        key,
+        value: AnyValue::String(value),
+    }
+}
+
+fn otlp<'a>(batch: impl ExactSizeIterator<Item = &'a QueuedEvent>, now_unix_nanos: u64) -> String {
+    let observed = now_unix_nanos.to_string();
+    let mut records = Vec::with_capacity(batch.len());
+    for q in batch {
+        let mut attributes = vec![
+            string_attribute(
+                "pavise.outcome",
+                if q.denied { "denied" } else { "allowed" },
+            ),
+            string_attribute("http.request.method", &q.method),
+            Attribute {
+                key: "http.response.status_code",
+                value: AnyValue::Int(q.status.to_string()),
+            },
+        ];
+        if let Some(id) = &q.request_id {
+            attributes.push(string_attribute("pavise.request_id", id));
+        }
+        if let Some(d) = &q.decided_by {
+            attributes.push(string_attribute("pavise.decided_by", d));
+        }
+        records.push(LogRecord {
+            time_unix_nano: q.unix_nanos.to_string(),
+            observed_time_unix_nano: &observed,
+            // OTLP severity numbers: 9 INFO, 13 WARN.
+            severity_number: if q.denied { 13 } else { 9 },
+            severity_text: if q.denied { "WARN" } else { "INFO" },
+            body: AnyValue::String(&q.json),
+            attributes,
+            trace_id: q.trace_id.as_deref(),
+        });
+    }
+    let export = ExportLogs {
+        resource_logs: [ResourceLogs {
+            resource: Resource {
+                attributes: [string_attribute("service.name", "pavise")],
+            },
+            scope_logs: [ScopeLogs {
+                scope: Scope {
+                    name: "pavise.audit",
+                    version: SCHEMA_VERSION,
+                },
+                log_records: records,
+            }],
         }],
-    }]})
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_string(&export).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::Decision;
+    use serde_json::{json, Value};
 
     fn queued(id: &str, denied: bool) -> QueuedEvent {
-        QueuedEvent {
-            event: AuditEvent {
+        let event = AuditEvent {
                 schema_version: SCHEMA_VERSION,
                 timestamp: "2026-11-23T08:00:00.000Z".into(),
                 request_id: Some(id.into()),
@@ -110,16 +226,16 @@ mod tests {
                 request_bytes: None,
                 response_bytes: None,
                 user_agent: None,
-            },
-            unix_nanos: 1_795_420_800_000_000_000,
-        }
+            };
+        let json = serde_json::to_string(&event).unwrap();
+        QueuedEvent::new(&event, json, 1_795_420_800_000_000_000)
     }
 
     #[test]
     fn otlp_logs_request_shape() {
         let body = render_batch(
             SinkFormat::Otlp,
-            &[queued("r1", false), queued("r2", true)],
+            [queued("r1", false), queued("r2", true)].iter(),
             1_795_420_801_000_000_000,
         );
         let v: Value = serde_json::from_str(&body).unwrap();
@@ -150,7 +266,7 @@ mod tests {
         use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
         let body = render_batch(
             SinkFormat::Otlp,
-            &[queued("r1", true)],
+            [queued("r1", true)].iter(),
             1_795_420_801_000_000_000,
         );
         let request: ExportLogsServiceRequest = serde_json::from_str(&body).unwrap();
@@ -179,10 +295,45 @@ mod tests {
 
     #[test]
     fn json_array() {
-        let body = render_batch(SinkFormat::JsonArray, &[queued("r1", false)], 0);
+        let body = render_batch(SinkFormat::JsonArray, [queued("r1", false)].iter(), 0);
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v[0]["request_id"], "r1");
         assert_eq!(v[0]["outcome"], "allowed");
         assert_eq!(v.as_array().unwrap().len(), 1);
+        let two = render_batch(
+            SinkFormat::JsonArray,
+            [queued("r1", false), queued("r2", true)].iter(),
+            0,
+        );
+        let v: Value = serde_json::from_str(&two).unwrap();
+        assert_eq!(v[1]["request_id"], "r2");
+        assert_eq!(render_batch(SinkFormat::JsonArray, [].iter(), 0), "[]");
+    }
+
+    /// An allowed event without a trace or request id: no `traceId`, no id attribute.
+    #[test]
+    fn otlp_leaves_out_what_the_event_lacks() {
+        let mut q = queued("r1", false);
+        q.request_id = None;
+        q.trace_id = None;
+        let body = render_batch(SinkFormat::Otlp, [q].iter(), 5);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let record = &v["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
+        assert!(record.get("traceId").is_none());
+        assert_eq!(record["observedTimeUnixNano"], "5");
+        let keys: Vec<&str> = record["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            ["pavise.outcome", "http.request.method", "http.response.status_code"]
+        );
+        assert_eq!(
+            v["resourceLogs"][0]["resource"]["attributes"][0],
+            json!({"key": "service.name", "value": {"stringValue": "pavise"}})
+        );
     }
 }

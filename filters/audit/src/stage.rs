@@ -164,12 +164,13 @@ impl SinkFlusher {
             return;
         }
         let now = host::now_unix_nanos().unwrap_or_default();
-        let batch = match http.outbox.try_borrow_mut() {
-            Ok(mut outbox) => outbox.next_batch(now / 1_000_000),
+        let body = match http.outbox.try_borrow_mut() {
+            Ok(mut outbox) => outbox
+                .next_batch(now / 1_000_000)
+                .map(|batch| render_batch(http.config.format, batch.events(), now)),
             Err(_) => None,
         };
-        let Some(batch) = batch else { return };
-        let body = render_batch(http.config.format, &batch.events, now);
+        let Some(body) = body else { return };
         let authority = http
             .config
             .authority
@@ -306,18 +307,16 @@ impl AuditStage {
         };
         let event = build_event(&request, &end, &verdicts);
         self.counters.events.inc();
+        // Serialized once, for both sinks.
+        let json = serde_json::to_string(&event).unwrap_or_default();
         if self.policy.local.enabled {
-            let json = serde_json::to_string(&event).unwrap_or_default();
             if let Err(e) = host::set_property(&[EVENT_PROPERTY], json.as_bytes()) {
                 self.counters.internal_error.inc();
                 host::log(LogLevel::Error, &format!("{FILTER_NAME}: local sink: {e}"));
             }
         }
         if let Some(http) = &self.http {
-            let queued = QueuedEvent {
-                event,
-                unix_nanos: request.start_unix_nanos,
-            };
+            let queued = QueuedEvent::new(&event, json, request.start_unix_nanos);
             let pushed = match http.outbox.try_borrow_mut() {
                 Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, queued).is_ok(),
                 Err(_) => false,
