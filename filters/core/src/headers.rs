@@ -141,11 +141,18 @@ pub fn trim_ows(value: &[u8]) -> &[u8] {
 /// A lossy, length-capped copy of a header value for logs: never more than `max` characters.
 pub fn loggable(value: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(value);
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
+    // At most `max` bytes is at most `max` characters: the common case, copied whole.
+    if text.len() <= max {
+        return text.into_owned();
     }
-    out
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => {
+            let mut out = text.get(..cut).unwrap_or_default().to_string();
+            out.push('…');
+            out
+        }
+        None => text.into_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -228,5 +235,9 @@ mod tests {
         assert_eq!(loggable(b"abcdef", 3), "abc…");
         assert_eq!(loggable(b"abc", 3), "abc");
         assert_eq!(loggable(&[0xff], 3), "\u{fffd}");
+        // Characters, not bytes: six bytes of three characters fit in three.
+        assert_eq!(loggable("ééé".as_bytes(), 3), "ééé");
+        assert_eq!(loggable("éééé".as_bytes(), 3), "ééé…");
+        assert_eq!(loggable("abcé".as_bytes(), 4), "abcé");
     }
 }
