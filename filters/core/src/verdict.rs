@@ -62,6 +62,15 @@ impl Verdict {
         }
     }
 
+    /// Whether the audit event can depend on this verdict: a refusal, a finding, or the client
+    /// the auth filter authenticated. A bare "allowed" changes nothing in the event (nor
+    /// whether one is written), so filters do not publish it: a filter-state write is one of
+    /// the dearer host calls (see BENCHMARKS.md). `pavise_audit::event` has the test that
+    /// holds this to the event's logic.
+    pub fn informs_audit(&self) -> bool {
+        self.outcome != Outcome::Allowed || self.client_id.is_some()
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -87,6 +96,16 @@ mod tests {
         );
         assert_eq!(Verdict::from_json(json.as_bytes()), Some(v));
         assert_eq!(Verdict::from_json(b"garbage"), None);
+    }
+
+    #[test]
+    fn only_refusals_findings_and_clients_inform_the_audit() {
+        assert!(!Verdict::new("cors", Outcome::Allowed).informs_audit());
+        assert!(Verdict::new("cors", Outcome::Denied).informs_audit());
+        assert!(Verdict::new("screen", Outcome::Flagged).informs_audit());
+        let mut v = Verdict::new("auth", Outcome::Allowed);
+        v.client_id = Some("billing".into());
+        assert!(v.informs_audit());
     }
 
     #[test]

@@ -398,9 +398,15 @@ impl Counter {
     }
 }
 
-/// Publishes this filter's decision for the audit filter (see `pavise_core::verdict`). A
+/// Publishes this filter's decision for the audit filter (see `pavise_core::verdict`), unless
+/// it is a bare "allowed" that cannot change the event ([`Verdict::informs_audit`]). A
 /// failure is logged, never fatal: auditing must not change the decision itself.
+///
+/// [`Verdict::informs_audit`]: pavise_core::verdict::Verdict::informs_audit
 pub fn publish_verdict(verdict: &pavise_core::verdict::Verdict) {
+    if !verdict.informs_audit() {
+        return;
+    }
     let name = pavise_core::verdict::verdict_property(&verdict.filter);
     if let Err(e) = set_property(&[name.as_str()], verdict.to_json().as_bytes()) {
         log(

@@ -187,3 +187,49 @@ fn checked_in_event_schema_is_current() {
     );
     pavise_core::policy::check_schema_file(path, &schema(), "pavise-audit").unwrap();
 }
+
+/// Filters publish only the verdicts that inform the audit (`Verdict::informs_audit`): leaving
+/// the others out must change neither the event nor whether one is written, for every mix of
+/// verdicts a chain can produce and for sampled-out and excluded requests.
+#[test]
+fn uninformative_verdicts_change_nothing() {
+    let mut with_client = verdict("auth", Outcome::Allowed, "");
+    with_client.client_id = Some("ci".into());
+    let mut denied = verdict("screen", Outcome::Denied, "");
+    denied.rule_id = Some("sqli-001".into());
+    let options = [
+        vec![verdict("cors", Outcome::Allowed, "")],
+        vec![with_client.clone(), verdict("auth", Outcome::Allowed, "")],
+        vec![verdict("cors", Outcome::Flagged, "origin_not_allowed")],
+        vec![denied],
+        vec![verdict("auth", Outcome::Denied, "missing")],
+    ];
+    let policies = [
+        policy("{}"),
+        policy(r#"{"sample_allowed": 0.0}"#),
+        policy(r#"{"exclude": [{"path_prefix": "/orders"}]}"#),
+    ];
+    let request = facts("/orders?id=7");
+    // Every subset of the options, in chain order.
+    for mask in 0u32..(1 << options.len()) {
+        let all: Vec<Verdict> = options
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .flat_map(|(_, v)| v.iter().cloned())
+            .collect();
+        let published: Vec<Verdict> = all.iter().filter(|v| v.informs_audit()).cloned().collect();
+        assert_eq!(
+            build_event(&request, &end(), &all),
+            build_event(&request, &end(), &published),
+            "{all:?}"
+        );
+        for p in &policies {
+            assert_eq!(
+                should_log(p, &request, "/orders", &all),
+                should_log(p, &request, "/orders", &published),
+                "{all:?}"
+            );
+        }
+    }
+}
