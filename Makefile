@@ -106,16 +106,18 @@ bench: build envoy bench-deps
 	target/release/pavise-bench $(BENCH_ARGS)
 
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
-# What each kind of proxy-wasm host call costs in this Envoy (bench/probe beside the calibration
-# filter, small GET only; the auth filter beside the probe that makes its six calls, four
+# What each kind of proxy-wasm host call costs in this Envoy, once and twenty times a request
+# (bench/probe beside the calibration filter, small GET only, Envoy CPU per request; the auth filter beside the probe that makes its six calls, four
 # calibration filters in one chain, the combined module and the combined module with one
 # stage at a time); writes
 # bench/hostcalls/BENCHMARKS.md and results.json.
-PROBES := --probe none= --probe "noop=noop_call x20" --probe "header=header x20" \
-	--probe "headers=headers x20" --probe "time=time x20" --probe "metric=metric x20" \
-	--probe "set_property=set_property x20" --probe "get_property=get_property x20" \
-	--probe "edit=edit x10" --probe "auth_like=headers,time,edit,metric,set_property" \
-	--probe "sha256=sha256 x20" --probe "auth_decide=auth_decide x20" \
+PROBES := --probe none= --probe "noop=noop_call x20" \
+	--probe header=header --probe headers=headers --probe time=time --probe metric=metric \
+	--probe set_property=set_property --probe get_property=get_property --probe edit=edit \
+	--probe "headers_x20=headers x20" --probe "set_property_x20=set_property x20" \
+	--probe "edit_x10=edit x10" --probe "auth_like=headers,time,edit,metric,set_property" \
+	--probe "sha256_x20=sha256 x20" --probe auth_decide=auth_decide \
+	--probe "auth_decide_x20=auth_decide x20" \
 	--combined audit=audit --combined cors=cors --combined auth=auth --combined screen=screen
 bench-hostcalls: build envoy bench-deps
 	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
