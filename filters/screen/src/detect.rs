@@ -12,6 +12,7 @@ pub mod plain;
 pub mod rce;
 pub mod sql;
 pub mod traversal;
+mod wordset;
 pub mod xss;
 
 use crate::decode::decode_fully;

@@ -8,6 +8,7 @@
 //! tool invocations and Windows `cmd`/PowerShell syntax have rules of their own.
 
 use super::anchor::{longest_piece, Anchors};
+use super::wordset::WordSet;
 use super::{
     Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
     RCE_WINDOWS,
@@ -175,9 +176,16 @@ const WRAPPERS: [&str; 10] = [
     "time", "nohup", "sudo", "strace", "ltrace", "nice", "timeout", "env", "xargs", "watch",
 ];
 
+/// [`COMMANDS`], [`WORD_COMMANDS`], [`TOPICS`] and [`WRAPPERS`] as sets: every word at a
+/// command position and every quoted word is looked up, so a lookup must not walk the lists.
+static COMMAND_SET: WordSet = WordSet::new(&COMMANDS);
+static WORD_COMMAND_SET: WordSet = WordSet::new(&WORD_COMMANDS);
+static TOPIC_SET: WordSet = WordSet::new(&TOPICS);
+static WRAPPER_SET: WordSet = WordSet::new(&WRAPPERS);
+
 /// Whether `name` is a known command, a member of a command family, or `ansible` itself.
 fn is_command(name: &str) -> bool {
-    COMMANDS.contains(&name)
+    COMMAND_SET.contains(name)
         || COMMAND_FAMILIES.iter().any(|f| {
             name == *f
                 || name
@@ -349,7 +357,7 @@ fn names_command(rest: &str) -> bool {
             || (arg.first().is_some_and(u8::is_ascii_alphabetic)
                 && arg.get(1..3) == Some(b":\\".as_slice()));
     }
-    WORD_COMMANDS.contains(&name) && shell_like_arguments(args)
+    WORD_COMMAND_SET.contains(name) && shell_like_arguments(args)
 }
 
 /// Nothing, or a first argument an English sentence would not have: `-n`, `/etc`, `5`, `$x`,
@@ -407,7 +415,7 @@ fn starts_with_command_and_option(text: &str) -> bool {
             && args
                 .iter()
                 .all(|a| a.starts_with('-') || a.contains(['/', '.', '=']))
-            && !TOPICS.contains(&first)
+            && !TOPIC_SET.contains(first)
     };
     if is_command(first)
         && (line_break()
@@ -417,7 +425,8 @@ fn starts_with_command_and_option(text: &str) -> bool {
     {
         return true;
     }
-    if WRAPPERS.contains(&first) && names_command(trimmed.get(first.len()..).unwrap_or_default()) {
+    if WRAPPER_SET.contains(first) && names_command(trimmed.get(first.len()..).unwrap_or_default())
+    {
         return true;
     }
     if first == "alias" && names_command(trimmed) {
@@ -438,7 +447,7 @@ fn starts_with_command_and_option(text: &str) -> bool {
             .chars()
             .nth(1)
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
-    (option || path) && (COMMANDS.contains(&word) || WORD_COMMANDS.contains(&word))
+    (option || path) && (COMMAND_SET.contains(word) || WORD_COMMAND_SET.contains(word))
 }
 
 /// A shell function that calls itself twice through a pipe and the background, `f(){ f|f& };f`
@@ -543,7 +552,7 @@ fn has_shell_evasion(text: &str) -> bool {
             obfuscated
                 && cleaned != word
                 && name.len() > 1
-                && (COMMANDS.contains(&name) || WORD_COMMANDS.contains(&name))
+                && (COMMAND_SET.contains(name) || WORD_COMMAND_SET.contains(name))
         })
 }
 
