@@ -163,14 +163,15 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     inspect_with(raw, kind, location, enabled, true)
 }
 
-/// [`inspect`], with the plain shortcut on or off (`plain_shortcut`; off only to check that it
-/// changes nothing).
+/// [`inspect`], with the shortcuts on or off (`shortcuts`; off only to check that they change
+/// nothing): the plain shortcut ([`plain`]) and the prechecks by which a detector skips work
+/// that cannot match (each argued where it is; the rest of a detector runs either way).
 pub fn inspect_with(
     raw: &[u8],
     kind: ValueKind,
     location: &str,
     enabled: Enabled,
-    plain_shortcut: bool,
+    shortcuts: bool,
 ) -> Vec<Finding> {
     if raw.is_empty() {
         return Vec::new();
@@ -178,7 +179,12 @@ pub fn inspect_with(
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
     let mut rules: Vec<Rule> = Vec::new();
     if enabled.traversal {
-        rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
+        rules.extend(traversal::detect_with(
+            raw,
+            &decoded,
+            kind == ValueKind::Path,
+            shortcuts,
+        ));
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
     let plain = if kind == ValueKind::Path {
@@ -186,7 +192,7 @@ pub fn inspect_with(
     } else {
         &plain::PlainSet::TEXT
     };
-    if plain_shortcut && plain.holds(&decoded) {
+    if shortcuts && plain.holds(&decoded) {
         return findings(rules, location, raw, enabled);
     }
     if enabled.sqli {
@@ -203,10 +209,10 @@ pub fn inspect_with(
         }
     }
     if enabled.xss {
-        rules.extend(xss::detect(&decoded));
+        rules.extend(xss::detect_with(&decoded, shortcuts));
     }
     if enabled.rce {
-        rules.extend(rce::detect(&decoded));
+        rules.extend(rce::detect_with(&decoded, shortcuts));
         rules.extend(mail::detect(&decoded));
     }
     findings(rules, location, raw, enabled)

@@ -162,9 +162,10 @@ pub struct Screener {
     enabled: Enabled,
     /// Inspected header names, lowercase.
     headers: Vec<String>,
-    /// Whether plain values and bodies skip the detectors ([`plain`]); always on except where
-    /// [`Screener::without_plain_shortcut`] turned it off.
-    plain_shortcut: bool,
+    /// Whether plain values and bodies skip the detectors ([`plain`]) and detectors skip work
+    /// their prechecks rule out ([`inspect_with`]); always on except where
+    /// [`Screener::without_shortcuts`] turned them off.
+    shortcuts: bool,
 }
 
 impl Screener {
@@ -182,23 +183,24 @@ impl Screener {
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
             policy,
-            plain_shortcut: true,
+            shortcuts: true,
         }
     }
 
-    /// The same screener with the plain shortcut off: every value goes through every enabled
-    /// detector. The decisions must be the same, only slower; the evaluation tool compares the
-    /// two over the corpora (`pavise-eval-screen --check-shortcut`) to prove the shortcut sound.
-    pub fn without_plain_shortcut(self) -> Screener {
+    /// The same screener with the shortcuts off: every value goes through every enabled
+    /// detector, each in full. The decisions must be the same, only slower; the evaluation tool
+    /// compares the two over the corpora (`pavise-eval-screen --check-shortcut`) to check the
+    /// shortcuts on real data.
+    pub fn without_shortcuts(self) -> Screener {
         Screener {
-            plain_shortcut: false,
+            shortcuts: false,
             ..self
         }
     }
 
     /// [`inspect_with`] with this screener's detectors and shortcut.
     fn inspect(&self, raw: &[u8], kind: ValueKind, location: &str) -> Vec<Finding> {
-        inspect_with(raw, kind, location, self.enabled, self.plain_shortcut)
+        inspect_with(raw, kind, location, self.enabled, self.shortcuts)
     }
 
     pub fn policy(&self) -> &ScreenPolicy {
@@ -375,7 +377,7 @@ impl Screener {
     /// The decision for a body that is plain as a whole ([`plain::PlainSet`] with the format's
     /// structural bytes), or `None` if it must be inspected value by value.
     fn plain_body(&self, kind: BodyKind, body: &[u8], complete: bool) -> Option<BodyDecision> {
-        if !self.plain_shortcut {
+        if !self.shortcuts {
             return None;
         }
         let plain = match kind {

