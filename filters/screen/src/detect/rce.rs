@@ -10,7 +10,7 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
+    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
     RCE_WINDOWS,
 };
 
@@ -242,28 +242,28 @@ const WINDOWS: [&str; 16] = [
 
 /// The command-injection rules that match a decoded value.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
-    detect_with(decoded, true)
+    detect_with(&Lowered::new(decoded), true)
 }
 
-/// [`detect`], with its prechecks on or off (off only to check that they change nothing: every
-/// check then runs on every value).
-pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
-    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+/// [`detect`] on a value's shared lowercase copy, with its prechecks on or off (off only to
+/// check that they change nothing: every check then runs on every value).
+pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
+    let text = value.lower();
     let mut out = Vec::new();
     // Substitution is `<(`, `>(`, `$(` or a pair of backticks.
-    if text.contains(['(', '`']) && has_substitution(&text) {
+    if text.contains(['(', '`']) && has_substitution(text) {
         out.push(RCE_SUBSTITUTION);
     }
-    if command_positions(&text)
+    if command_positions(text)
         .into_iter()
         .any(|start| names_command(text.get(start..).unwrap_or_default()))
-        || starts_with_command_and_option(&text)
+        || starts_with_command_and_option(text)
     {
         out.push(RCE_CHAINED_COMMAND);
     }
     // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
     // a brace expansion's `{`, or a quote or backslash inside a word.
-    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(&text, prechecks) {
+    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(text, prechecks) {
         out.push(RCE_SHELL_EVASION);
     }
     // Squeezing only turns blank runs into one blank: a piece without blanks found in the
@@ -279,7 +279,7 @@ pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
     if !invocation_possible && !windows_possible {
         return out;
     }
-    let squeezed = squeeze_spaces(&text);
+    let squeezed = squeeze_spaces(text);
     if invocation_possible
         && (INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed))
     {
@@ -708,15 +708,32 @@ mod tests {
             ("$'\\x63at' /etc/passwd", "rce-003"),
         ] {
             let decoded = v.as_bytes();
-            let with: Vec<_> = detect_with(decoded, true).iter().map(|r| r.id).collect();
-            let without: Vec<_> = detect_with(decoded, false).iter().map(|r| r.id).collect();
+            let with: Vec<_> = detect_with(&Lowered::new(decoded), true)
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            let without: Vec<_> = detect_with(&Lowered::new(decoded), false)
+                .iter()
+                .map(|r| r.id)
+                .collect();
             assert!(with.contains(&rule), "{v}: {with:?}");
             assert_eq!(with, without, "{v}");
         }
         // A `-` without an option letter, `(` without `)`, no `$`: nothing either way.
-        for v in ["Item 12 (2-pack)", "kitchen/dining-room", "pay 20 (cash)", "it's (fine)"] {
-            assert!(detect_with(v.as_bytes(), true).is_empty(), "{v}");
-            assert!(detect_with(v.as_bytes(), false).is_empty(), "{v}");
+        for v in [
+            "Item 12 (2-pack)",
+            "kitchen/dining-room",
+            "pay 20 (cash)",
+            "it's (fine)",
+        ] {
+            assert!(
+                detect_with(&Lowered::new(v.as_bytes()), true).is_empty(),
+                "{v}"
+            );
+            assert!(
+                detect_with(&Lowered::new(v.as_bytes()), false).is_empty(),
+                "{v}"
+            );
         }
     }
 

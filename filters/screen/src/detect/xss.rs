@@ -363,7 +363,12 @@ mod tests {
             assert!(!with.is_empty(), "{v}");
             assert_eq!(with, detect_with(decoded, false), "{v}");
         }
-        for v in ["https://shop.example.com/p/12?ref=home", "a < b", "on = off", "[x] (y)"] {
+        for v in [
+            "https://shop.example.com/p/12?ref=home",
+            "a < b",
+            "on = off",
+            "[x] (y)",
+        ] {
             assert!(detect_with(v.as_bytes(), true).is_empty(), "{v}");
             assert!(detect_with(v.as_bytes(), false).is_empty(), "{v}");
         }
