@@ -139,7 +139,9 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
 /// The prechecks skip a check whose every match needs a byte `lower` lacks. `lower` is the
 /// value JS-unescaped and lowercased; the copies made from it (comments stripped, blanks
 /// squeezed, blanks between letters joined) only remove bytes, so a byte they hold is in
-/// `lower` too. Every [`TAGS`] entry starts with `<` or `:`; every event handler
+/// `lower` too. Every [`TAGS`] entry starts with `<`, but for `:vmlframe`, whose `:v` the
+/// letter-joined copy cannot have made (it removes only blanks between two letters, and `:` is
+/// none), so `lower` holds `:v` itself (URLs have `:`, seldom `:v`); every event handler
 /// ([`has_event_handler`]) ends in `=`; JSFuck ([`has_jsfuck`]) needs `[`.
 pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
     if libinjectionrs::detect_xss(decoded).is_injection() {
@@ -153,7 +155,8 @@ pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
     let (tags, squeezed_patterns) = matchers();
     // Tags are matched with blanks between letters removed too: `<f o r m` is a form to some
     // parsers (but `< math` stays text).
-    let script = (has(b'<') || has(b':'))
+    let tag_possible = !prechecks || lower.contains(&b'<') || lower.windows(2).any(|w| w == b":v");
+    let script = tag_possible
         && tags.is_some_and(|m| m.is_match(&lower) || m.is_match(&join_letters(&lower)))
         || squeezed_patterns.is_some_and(|m| {
             m.find_overlapping_iter(&squeezed)
@@ -351,6 +354,8 @@ mod tests {
         // event handler whose `=` is escaped, JSFuck: found with the prechecks and without.
         for v in [
             "x:vmlframe src=x",
+            "X:VmlFrame src=x",
+            "a \\u003avmlframe",
             "\\u003cscript",
             "\\x3ciframe",
             "<f o r m action=x",
@@ -368,6 +373,8 @@ mod tests {
             "a < b",
             "on = off",
             "[x] (y)",
+            "note: v m l frame",
+            ": vmlframe",
         ] {
             assert!(detect_with(v.as_bytes(), true).is_empty(), "{v}");
             assert!(detect_with(v.as_bytes(), false).is_empty(), "{v}");
