@@ -13,6 +13,7 @@ use super::{
     Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
     RCE_WINDOWS,
 };
+use std::borrow::Cow;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
@@ -337,12 +338,7 @@ fn names_command(rest: &str) -> bool {
                 || matches!(c, ';' | '|' | '&' | '<' | '>' | ')' | '}' | ',' | '`')
         })
         .unwrap_or(rest.len());
-    let word: String = rest
-        .get(..end)
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-        .collect();
+    let word = without_quotes(rest.get(..end).unwrap_or_default());
     let word = word.trim_start_matches('$');
     let name = word.rsplit('/').next().unwrap_or(word);
     let name = name.split(['$', '{']).next().unwrap_or(name);
@@ -367,6 +363,20 @@ fn names_command(rest: &str) -> bool {
                 && arg.get(1..3) == Some(b":\\".as_slice()));
     }
     WORD_COMMAND_SET.contains(name) && shell_like_arguments(args)
+}
+
+/// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
+/// it has none, as most words.
+fn without_quotes(word: &str) -> Cow<'_, str> {
+    if word.contains(['\'', '"', '\\']) {
+        Cow::Owned(
+            word.chars()
+                .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(word)
+    }
 }
 
 /// Nothing, or a first argument an English sentence would not have: `-n`, `/etc`, `5`, `$x`,
@@ -556,12 +566,14 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
             if !obfuscated {
                 return false;
             }
-            let cleaned: String = word
-                .replace("$@", "")
-                .replace("$9", "")
-                .chars()
-                .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-                .collect();
+            // (Each step copies only if it has something to remove: most words have no `$`.)
+            let mut cleaned = Cow::Borrowed(word);
+            for splitter in ["$@", "$9"] {
+                if cleaned.contains(splitter) {
+                    cleaned = Cow::Owned(cleaned.replace(splitter, ""));
+                }
+            }
+            let cleaned = without_quotes(&cleaned).into_owned();
             let name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
             obfuscated
                 && cleaned != word
