@@ -412,6 +412,56 @@ mod tests {
     }
 
     #[test]
+    fn libinjection_flags_nothing_without_a_less_than_or_an_equals() {
+        // Generated values from the pieces its flags are made of (black tag and attribute
+        // names, quotes of every context, `>`, `/`, `!`, `?`, comments' and conditionals'
+        // words, script URLs), but never `<` or `=`: none may be flagged. A deterministic
+        // generator, so a failure names a value that can be replayed.
+        const PIECES: [&str; 24] = [
+            "script",
+            "svg",
+            "onerror",
+            "onload",
+            "style",
+            "src",
+            "href",
+            "xmlns",
+            "xlink",
+            "javascript:",
+            "\"",
+            "'",
+            "`",
+            ">",
+            "/",
+            "!",
+            "?",
+            "--",
+            "[if",
+            "import",
+            "DOCTYPE",
+            " ",
+            "\t",
+            "x",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap_or(0)
+        };
+        for _ in 0..5_000 {
+            let len = 1 + next() % 8;
+            let value: String = (0..len).map(|_| PIECES[next() % PIECES.len()]).collect();
+            assert!(!libinjection_possible(value.as_bytes()), "{value}");
+            assert!(
+                !libinjectionrs::detect_xss(value.as_bytes()).is_injection(),
+                "libinjection flags {value:?} without < or ="
+            );
+        }
+    }
+
+    #[test]
     fn prechecks_at_their_edge() {
         // A tag by `<` or by `:` alone, written with JS escapes and blanks between letters, an
         // event handler whose `=` is escaped, JSFuck: found with the prechecks and without.
