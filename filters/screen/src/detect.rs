@@ -12,11 +12,41 @@ pub mod plain;
 pub mod rce;
 pub mod sql;
 pub mod traversal;
+mod wordset;
 pub mod xss;
 
 use crate::decode::decode_fully;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::cell::OnceCell;
+
+/// A decoded value and its lowercase copy (ASCII letters lowered, invalid UTF-8 as U+FFFD), made
+/// on first use and shared: the keyword, boolean-test and quote rules of SQL injection, command
+/// injection and mail commands all read the value that way, and each made its own copy.
+pub(crate) struct Lowered<'a> {
+    decoded: &'a [u8],
+    lower: OnceCell<String>,
+}
+
+impl<'a> Lowered<'a> {
+    pub(crate) fn new(decoded: &'a [u8]) -> Self {
+        Lowered {
+            decoded,
+            lower: OnceCell::new(),
+        }
+    }
+
+    /// The decoded value itself.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.decoded
+    }
+
+    /// `String::from_utf8_lossy(decoded).to_ascii_lowercase()`, made once.
+    pub(crate) fn lower(&self) -> &str {
+        self.lower
+            .get_or_init(|| String::from_utf8_lossy(self.decoded).to_ascii_lowercase())
+    }
+}
 
 /// What kind of attack a rule detects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema)]
@@ -162,14 +192,15 @@ pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) ->
     inspect_with(raw, kind, location, enabled, true)
 }
 
-/// [`inspect`], with the plain shortcut on or off (`plain_shortcut`; off only to check that it
-/// changes nothing).
+/// [`inspect`], with the shortcuts on or off (`shortcuts`; off only to check that they change
+/// nothing): the plain shortcut ([`plain`]) and the prechecks by which a detector skips work
+/// that cannot match (each argued where it is; the rest of a detector runs either way).
 pub fn inspect_with(
     raw: &[u8],
     kind: ValueKind,
     location: &str,
     enabled: Enabled,
-    plain_shortcut: bool,
+    shortcuts: bool,
 ) -> Vec<Finding> {
     if raw.is_empty() {
         return Vec::new();
@@ -177,7 +208,12 @@ pub fn inspect_with(
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
     let mut rules: Vec<Rule> = Vec::new();
     if enabled.traversal {
-        rules.extend(traversal::detect(raw, &decoded, kind == ValueKind::Path));
+        rules.extend(traversal::detect_with(
+            raw,
+            &decoded,
+            kind == ValueKind::Path,
+            shortcuts,
+        ));
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
     let plain = if kind == ValueKind::Path {
@@ -185,28 +221,29 @@ pub fn inspect_with(
     } else {
         &plain::PlainSet::TEXT
     };
-    if plain_shortcut && plain.holds(&decoded) {
+    if shortcuts && plain.holds(&decoded) {
         return findings(rules, location, raw, enabled);
     }
+    let lowered = Lowered::new(&decoded);
     if enabled.sqli {
         if libinjection_sqli(&decoded) {
             rules.push(SQLI_LIBINJECTION);
-        } else if sqli_keyword(&decoded) {
+        } else if sqli_keyword_in(&lowered) {
             rules.push(SQLI_KEYWORD);
-        } else if numeric_test(&decoded) {
+        } else if numeric_test_in(&lowered) {
             rules.push(SQLI_NUMERIC_TEST);
-        } else if quote_breakout(&decoded) {
+        } else if quote_breakout_in(&lowered) {
             rules.push(SQLI_QUOTE_BREAKOUT);
         } else if let Some(rule) = sql::detect(&decoded) {
             rules.push(rule);
         }
     }
     if enabled.xss {
-        rules.extend(xss::detect(&decoded));
+        rules.extend(xss::detect_with(&decoded, shortcuts));
     }
     if enabled.rce {
-        rules.extend(rce::detect(&decoded));
-        rules.extend(mail::detect(&decoded));
+        rules.extend(rce::detect_with(&lowered, shortcuts));
+        rules.extend(mail::detect_lowered(&lowered));
     }
     findings(rules, location, raw, enabled)
 }
@@ -244,7 +281,7 @@ fn libinjection_sqli(decoded: &[u8]) -> bool {
     state.detect() && fingerprint::confirmed(decoded, &state.fingerprint_string())
 }
 
-/// SQL only an attack sends ([`sqli_keyword`]).
+/// SQL only an attack sends ([`sqli_keyword_in`]).
 const SQLI_PHRASES: [&str; 71] = [
     "group_concat(",
     "concat_ws(",
@@ -323,9 +360,16 @@ const SQLI_PHRASES: [&str; 71] = [
     "xp_execresultset",
 ];
 
+/// [`sqli_keyword_in`] on a value of its own.
+#[cfg(test)]
+fn sqli_keyword(decoded: &[u8]) -> bool {
+    sqli_keyword_in(&Lowered::new(decoded))
+}
+
 /// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
 /// runs removed (`union/**/select` is `union select`).
-fn sqli_keyword(decoded: &[u8]) -> bool {
+fn sqli_keyword_in(value: &Lowered) -> bool {
+    let decoded = value.bytes();
     // Every phrase matches in the normalized copy below, in which comments became a blank,
     // blank runs one space and " (" became "(": a run of the copy without blank or `(` is a
     // run of the value itself (lowercased; invalid UTF-8 only turns into non-ASCII). So each
@@ -339,15 +383,14 @@ fn sqli_keyword(decoded: &[u8]) -> bool {
     if !ANCHORS.found_in(decoded) {
         return false;
     }
-    sqli_phrase(decoded)
+    sqli_phrase(value.lower())
 }
 
-/// [`sqli_keyword`] without its precheck.
-fn sqli_phrase(decoded: &[u8]) -> bool {
+/// [`sqli_keyword_in`] without its precheck, on the value's lowercase copy.
+fn sqli_phrase(lower: &str) -> bool {
     const PHRASES: [&str; 71] = SQLI_PHRASES;
-    let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let mut squeezed = String::with_capacity(lower.len());
-    let mut rest = lower.as_str();
+    let mut rest = lower;
     while let Some(start) = rest.find("/*") {
         squeezed.push_str(rest.get(..start).unwrap_or_default());
         squeezed.push(' ');
@@ -372,11 +415,18 @@ fn sqli_phrase(decoded: &[u8]) -> bool {
     })
 }
 
+/// [`quote_breakout_in`] on a value of its own.
+#[cfg(test)]
+fn quote_breakout(decoded: &[u8]) -> bool {
+    quote_breakout_in(&Lowered::new(decoded))
+}
+
 /// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
 /// connective or operator word, and later a comment (`--`, `#`, `/*`) or `;` that ends the
 /// injected statement. English ("O'Reilly and sons") has no such word right after the quote,
 /// nor a terminator.
-fn quote_breakout(decoded: &[u8]) -> bool {
+fn quote_breakout_in(value: &Lowered) -> bool {
+    let decoded = value.bytes();
     const WORDS: [&str; 17] = [
         "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
         "isnull", "is", "not", "having", "union", "order", "group",
@@ -385,7 +435,7 @@ fn quote_breakout(decoded: &[u8]) -> bool {
     if !decoded.iter().any(|b| matches!(b, b'\'' | b'"')) {
         return false;
     }
-    let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let lower = value.lower();
     lower.match_indices(['\'', '"']).any(|(i, _)| {
         let rest = lower.get(i + 1..).unwrap_or_default();
         let after = rest.trim_start_matches([' ', '\t', '(', '`']);
@@ -401,8 +451,15 @@ fn quote_breakout(decoded: &[u8]) -> bool {
     })
 }
 
-/// `or 1=1`, `AND (2771=1709)`, `|| 3<>4`: AND/OR, then two numbers compared.
+/// [`numeric_test_in`] on a value of its own.
+#[cfg(test)]
 fn numeric_test(decoded: &[u8]) -> bool {
+    numeric_test_in(&Lowered::new(decoded))
+}
+
+/// `or 1=1`, `AND (2771=1709)`, `|| 3<>4`: AND/OR, then two numbers compared.
+fn numeric_test_in(value: &Lowered) -> bool {
+    let decoded = value.bytes();
     // Every match starts at one of the connectives (searched in the lowercase copy, which
     // lowercases ASCII only, so any ASCII case in the value) and holds a digit after it.
     static CONNECTIVES: anchor::Anchors =
@@ -410,7 +467,7 @@ fn numeric_test(decoded: &[u8]) -> bool {
     if !decoded.iter().any(u8::is_ascii_digit) || !CONNECTIVES.found_in(decoded) {
         return false;
     }
-    let lower = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let lower = value.lower();
     let bytes = lower.as_bytes();
     let connective_ends = ["and", "or", "xor", "&&", "||"].iter().flat_map(|c| {
         lower.match_indices(c).filter_map(|(i, _)| {

@@ -18,9 +18,10 @@
 //! one rule must not fire, and are reported apart). Exit status: 0, or 2 on bad input.
 //!
 //! `--check-shortcut` reports nothing of that: it screens every row of the corpora (judged or
-//! not) twice, with the plain shortcut on and off ([`Screener::without_plain_shortcut`]), in
-//! detect mode so that every value of every request is inspected, and exits 1 naming the rows
-//! whose decisions differ: the shortcut may only skip values no detector would flag.
+//! not) twice, with the shortcuts (the plain shortcut and the detectors' prechecks) on and off
+//! ([`Screener::without_shortcuts`]), in detect mode so that every value of every request is
+//! inspected, and exits 1 naming the rows whose decisions differ: a shortcut may only skip
+//! work that would flag nothing.
 
 // A tool: a bad input stops it with a message.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -265,7 +266,8 @@ fn rows(corpora: &[PathBuf]) -> impl Iterator<Item = Row> + '_ {
     })
 }
 
-/// `--check-shortcut`: every row screened with the plain shortcut on and off, in detect mode
+/// `--check-shortcut`: every row screened with the shortcuts (plain values, the detectors'
+/// prechecks) on and off, in detect mode
 /// (the policy's and its routes' modes overridden) so that a finding never stops the
 /// inspection early. The exit status: 0 if every decision is the same, 1 if not (the first
 /// differing rows are printed), 2 if there is nothing to check.
@@ -288,7 +290,7 @@ fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[PathBuf]) 
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
     let without = Screener::from_json(policy.to_string().as_bytes())
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())))
-        .without_plain_shortcut();
+        .without_shortcuts();
     let (mut checked, mut differing) = (0u64, Vec::new());
     for row in rows(corpora) {
         checked += 1;
@@ -308,11 +310,11 @@ fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[PathBuf]) 
         return 2;
     }
     if differing.is_empty() {
-        println!("plain shortcut: the same decisions on all {checked} rows");
+        println!("shortcuts (plain values, prechecks): the same decisions on all {checked} rows");
         return 0;
     }
     eprintln!(
-        "plain shortcut: {} of {checked} rows decided differently without it (first: {})",
+        "shortcuts (plain values, prechecks): {} of {checked} rows decided differently without them (first: {})",
         differing.len(),
         differing
             .iter()

@@ -1,6 +1,6 @@
-//! The plain shortcut is sound on real data: every row of the corpora (`$PAVISE_CORPORA`, by
-//! default `../shared/corpora` next to the repository) gets the same screening decisions with
-//! the shortcut on and off. Runs `pavise-eval-screen --check-shortcut`, which loads the corpora
+//! The shortcuts (the plain shortcut, the detectors' prechecks) are sound on real data: every
+//! row of the corpora (`$PAVISE_CORPORA`, by default `../shared/corpora` next to the repository)
+//! gets the same screening decisions with the shortcuts on and off. Runs `pavise-eval-screen --check-shortcut`, which loads the corpora
 //! as the evaluation does. Missing corpora fail the test: they are part of what `make test`
 //! checks, not an optional extra.
 
@@ -19,7 +19,7 @@ fn plain_shortcut_changes_no_decision_on_the_corpora() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(0) => assert!(stdout.contains("the same decisions on all"), "{stdout}"),
-        Some(1) => panic!("the plain shortcut skips values a detector flags:\n{stderr}"),
+        Some(1) => panic!("a shortcut skips values a detector flags:\n{stderr}"),
         _ => panic!(
             "no corpora to check (set PAVISE_CORPORA to the directory of the *.jsonl corpora, \
              default ../shared/corpora next to the repository):\n{stderr}"

