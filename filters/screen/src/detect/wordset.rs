@@ -8,13 +8,13 @@
 //! A [`WordSet`] answers exactly what `list.contains(&word)` answers: same entries, compared
 //! as whole strings; only how the candidates are found changes.
 
+use foldhash::fast::FixedState;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
 
 /// A list of words, searched in a hash set built on first use.
 pub struct WordSet {
-    set: OnceLock<HashSet<&'static str, Fnv>>,
+    set: OnceLock<HashSet<&'static str, FixedState>>,
     words: &'static [&'static str],
 }
 
@@ -28,40 +28,14 @@ impl WordSet {
     }
 
     /// Whether `word` is one of the words (`words.contains(&word)`).
+    ///
+    /// foldhash with a fixed seed: the words looked up come from requests, but a set holds a
+    /// fixed list of at most a few hundred names, so even lookups that collide can only walk
+    /// that list's entries, no worse than the linear scan this replaces.
     pub fn contains(&self, word: &str) -> bool {
         self.set
             .get_or_init(|| self.words.iter().copied().collect())
             .contains(word)
-    }
-}
-
-/// FNV-1a: a fast hash for words of a few bytes. The words looked up come from requests, but a
-/// set holds a fixed list of at most a few hundred names, so colliding lookups can only walk
-/// that list's entries: no worse than the linear scan this replaces.
-#[derive(Default, Clone, Copy)]
-struct Fnv;
-
-/// [`Fnv`]'s running state.
-struct FnvHasher(u64);
-
-impl BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
     }
 }
 
