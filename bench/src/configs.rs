@@ -321,8 +321,14 @@ mod tests {
         let other = with_modules_from(&configs, "before", Path::new("/tmp/before-build"));
         assert!(other.iter().all(|c| c.name.ends_with("@before")));
         assert!(other.iter().all(|c| c.family == Family::Pavise));
-        let chain = other.iter().find(|c| c.name == "pavise-chain@before").unwrap();
+        let chain = other
+            .iter()
+            .find(|c| c.name == "pavise-chain@before")
+            .unwrap();
         assert!(!chain.filters.contains(&here));
-        assert_eq!(chain.filters.matches("/tmp/before-build/pavise_").count(), 4);
+        assert_eq!(
+            chain.filters.matches("/tmp/before-build/pavise_").count(),
+            4
+        );
     }
 }

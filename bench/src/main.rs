@@ -98,9 +98,9 @@ fn parse_args() -> Options {
             }
             "--combined" => {
                 let spec = args.next().unwrap_or_default();
-                let (name, stages) = spec.split_once('=').unwrap_or_else(|| {
-                    panic!("--combined takes NAME=STAGE+STAGE, got {spec:?}")
-                });
+                let (name, stages) = spec
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("--combined takes NAME=STAGE+STAGE, got {spec:?}"));
                 o.combined_parts.push((
                     format!("combined-{name}"),
                     stages.split('+').map(str::to_string).collect(),
@@ -164,7 +164,11 @@ fn cpu_ns(pid: u32) -> u64 {
     tasks
         .flatten()
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .sum()
 }
 

@@ -201,32 +201,32 @@ mod tests {
 
     fn queued(id: &str, denied: bool) -> QueuedEvent {
         let event = AuditEvent {
-                schema_version: SCHEMA_VERSION,
-                timestamp: "2026-11-23T08:00:00.000Z".into(),
-                request_id: Some(id.into()),
-                trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
-                client_id: None,
-                source_address: None,
-                method: "GET".into(),
-                host: "h".into(),
-                path: "/".into(),
-                status: if denied { 401 } else { 200 },
-                outcome: if denied {
-                    EventOutcome::Denied
-                } else {
-                    EventOutcome::Allowed
-                },
-                decided_by: denied.then(|| Decision {
-                    filter: "auth".into(),
-                    reason: Some("missing".into()),
-                    rule_id: None,
-                }),
-                flagged_by: vec![],
-                duration_ms: None,
-                request_bytes: None,
-                response_bytes: None,
-                user_agent: None,
-            };
+            schema_version: SCHEMA_VERSION,
+            timestamp: "2026-11-23T08:00:00.000Z".into(),
+            request_id: Some(id.into()),
+            trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
+            client_id: None,
+            source_address: None,
+            method: "GET".into(),
+            host: "h".into(),
+            path: "/".into(),
+            status: if denied { 401 } else { 200 },
+            outcome: if denied {
+                EventOutcome::Denied
+            } else {
+                EventOutcome::Allowed
+            },
+            decided_by: denied.then(|| Decision {
+                filter: "auth".into(),
+                reason: Some("missing".into()),
+                rule_id: None,
+            }),
+            flagged_by: vec![],
+            duration_ms: None,
+            request_bytes: None,
+            response_bytes: None,
+            user_agent: None,
+        };
         let json = serde_json::to_string(&event).unwrap();
         QueuedEvent::new(&event, json, 1_795_420_800_000_000_000)
     }
@@ -329,7 +329,11 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            ["pavise.outcome", "http.request.method", "http.response.status_code"]
+            [
+                "pavise.outcome",
+                "http.request.method",
+                "http.response.status_code"
+            ]
         );
         assert_eq!(
             v["resourceLogs"][0]["resource"]["attributes"][0],
