@@ -107,11 +107,12 @@ bench: build envoy bench-deps
 
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
 # What each kind of proxy-wasm host call costs in this Envoy, once and twenty times a request
-# (bench/probe beside the calibration filter, small GET only, Envoy CPU per request; the auth filter beside the probe that makes its six calls, four
+# (bench/probe beside the calibration filter, small GET only, Envoy CPU per request; the
+# probe without calls twice, so the difference between the two shows the run's noise; the auth filter beside the probe that makes its six calls, four
 # calibration filters in one chain, the combined module and the combined module with one
 # stage at a time); writes
 # bench/hostcalls/BENCHMARKS.md and results.json.
-PROBES := --probe none= --probe "noop=noop_call x20" \
+PROBES := --probe none= --probe none_again= --probe "noop=noop_call x20" \
 	--probe header=header --probe headers=headers --probe time=time --probe metric=metric \
 	--probe set_property=set_property --probe get_property=get_property --probe edit=edit \
 	--probe "headers_x20=headers x20" --probe "set_property_x20=set_property x20" \
