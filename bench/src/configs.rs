@@ -159,14 +159,7 @@ pub fn all_configs() -> Vec<BenchConfig> {
         out.push(BenchConfig {
             name: "calibration-trivial-x4-vms".into(),
             family: Family::Baseline,
-            filters: (1..=4)
-                .map(|i| {
-                    one.replace(
-                        "vm_id: pavise_bench_trivial",
-                        &format!("vm_id: pavise_bench_trivial_{i}"),
-                    )
-                })
-                .collect(),
+            filters: in_own_vms(&one, "pavise_bench_trivial", 4),
             vhost_extra: String::new(),
         });
     }
@@ -210,6 +203,18 @@ pub fn all_configs() -> Vec<BenchConfig> {
         },
     ]);
     out
+}
+
+/// `n` copies of the filter entry `one` (whose VM is `vm_id`), each in a VM of its own.
+fn in_own_vms(one: &str, vm_id: &str, n: usize) -> String {
+    (1..=n)
+        .map(|i| {
+            one.replace(
+                &format!("vm_id: {vm_id}\n"),
+                &format!("vm_id: {vm_id}_{i}\n"),
+            )
+        })
+        .collect()
 }
 
 /// The combined module running only the members `stages` (e.g. `["auth"]`) of its example
@@ -296,11 +301,15 @@ mod tests {
 
     #[test]
     fn the_separate_calibration_chain_runs_four_vms() {
-        let configs = all_configs();
-        let vm_ids = |name: &str| -> Vec<String> {
-            let c = configs.iter().find(|c| c.name == name).unwrap();
-            let mut ids: Vec<String> = c
-                .filters
+        // Rendered against a directory that need not exist: `make test` does not build the
+        // calibration module, `make bench` does.
+        let one = pavise_tests::envoy::wasm_filter_yaml_at(
+            &FilterSpec::new("bench_trivial", ""),
+            INDENT,
+            "/nowhere",
+        );
+        let vm_ids = |filters: &str| -> Vec<String> {
+            let mut ids: Vec<String> = filters
                 .lines()
                 .filter_map(|l| l.trim().strip_prefix("vm_id: ").map(str::to_string))
                 .collect();
@@ -308,8 +317,16 @@ mod tests {
             ids.dedup();
             ids
         };
-        assert_eq!(vm_ids("calibration-trivial-x4").len(), 1);
-        assert_eq!(vm_ids("calibration-trivial-x4-vms").len(), 4);
+        assert_eq!(vm_ids(&one.repeat(4)), ["pavise_bench_trivial"]);
+        assert_eq!(
+            vm_ids(&in_own_vms(&one, "pavise_bench_trivial", 4)),
+            [
+                "pavise_bench_trivial_1",
+                "pavise_bench_trivial_2",
+                "pavise_bench_trivial_3",
+                "pavise_bench_trivial_4"
+            ]
+        );
     }
 
     #[test]
