@@ -110,6 +110,16 @@ fn native_body_size_limit() -> String {
     )
 }
 
+impl BenchConfig {
+    /// Whether requests through this config are audited: the audit module (alone or in the
+    /// chain), or the combined module with an `audit` member in its policy.
+    pub fn audits(&self) -> bool {
+        self.filters.contains("pavise_audit.wasm")
+            || (self.filters.contains("pavise_combined.wasm")
+                && self.filters.contains("\"audit\": {"))
+    }
+}
+
 /// Every configuration that can be built now (a Pavise filter whose `.wasm` or example policy
 /// is missing is left out, and said so by the caller).
 pub fn all_configs() -> Vec<BenchConfig> {
@@ -297,6 +307,14 @@ mod tests {
         let c = combined_part_config("x", &["cors", "screen"]).unwrap();
         assert_eq!(rendered_members(&c), ["cors", "screen"]);
         assert!(combined_part_config("x", &["firewall"]).is_none());
+        assert!(!combined_part_config("x", &["auth", "cors"])
+            .unwrap()
+            .audits());
+        assert!(combined_part_config("x", &["audit"]).unwrap().audits());
+        let configs = all_configs();
+        let audits = |name: &str| configs.iter().find(|c| c.name == name).unwrap().audits();
+        assert!(audits("pavise-audit") && audits("pavise-chain") && audits("pavise-combined"));
+        assert!(!audits("pavise-auth") && !audits("bare") && !audits("native-chain"));
     }
 
     #[test]

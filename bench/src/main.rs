@@ -315,7 +315,7 @@ fn main() {
     }
     for (envoy, m) in &mut envoys {
         m.rss_kib = rss_kib(envoy.pid());
-        if m.config.filters.contains("pavise_audit") || m.config.filters.contains("\"audit\"") {
+        if m.config.audits() {
             // Let the last batches go out before reading the totals.
             std::thread::sleep(Duration::from_millis(1500));
             m.audit_sink = Some((
