@@ -106,10 +106,7 @@ fn audit(c: &mut Criterion) {
     let facts = RequestFacts::capture(&request, 1, &policy);
     let event = build_event(&facts, &EndFacts::default(), &[]);
     let batch: Vec<QueuedEvent> = (0..100)
-        .map(|i| {
-            let json = serde_json::to_string(&event).unwrap_or_default();
-            QueuedEvent::new(&event, json, i)
-        })
+        .map(|i| QueuedEvent::new(event.clone(), i))
         .collect();
     g.bench_function("OTLP body for a batch of 100 events", |b| {
         b.iter(|| render_batch(SinkFormat::Otlp, black_box(&batch).iter(), 7))

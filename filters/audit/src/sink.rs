@@ -14,8 +14,8 @@ use crate::event::{AuditEvent, EventOutcome, SCHEMA_VERSION};
 use crate::policy::SinkFormat;
 use serde::Serialize;
 
-/// An event waiting in the outbox: its JSON text and the few fields OTLP lifts into
-/// attributes.
+/// An event as the sinks need it: its JSON text, serialized once (the local sink writes it, and
+/// it is an OTLP record's body), and the few fields OTLP lifts into attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedEvent {
     /// The event as JSON, as the local sink writes it.
@@ -31,16 +31,17 @@ pub struct QueuedEvent {
 }
 
 impl QueuedEvent {
-    /// `json` must be `event` serialized (the caller has it already for the local sink).
-    pub fn new(event: &AuditEvent, json: String, unix_nanos: u64) -> QueuedEvent {
+    pub fn new(event: AuditEvent, unix_nanos: u64) -> QueuedEvent {
+        // Serializing a struct of strings and numbers cannot fail.
+        let json = serde_json::to_string(&event).unwrap_or_default();
         QueuedEvent {
             json,
             denied: event.outcome == EventOutcome::Denied,
-            method: event.method.clone(),
+            method: event.method,
             status: event.status,
-            request_id: event.request_id.clone(),
-            decided_by: event.decided_by.as_ref().map(|d| d.filter.clone()),
-            trace_id: event.trace_id.clone(),
+            request_id: event.request_id,
+            decided_by: event.decided_by.map(|d| d.filter),
+            trace_id: event.trace_id,
             unix_nanos,
         }
     }
@@ -227,8 +228,7 @@ mod tests {
             response_bytes: None,
             user_agent: None,
         };
-        let json = serde_json::to_string(&event).unwrap();
-        QueuedEvent::new(&event, json, 1_795_420_800_000_000_000)
+        QueuedEvent::new(event, 1_795_420_800_000_000_000)
     }
 
     #[test]

@@ -305,20 +305,20 @@ impl AuditStage {
             request_bytes: host::property_u64(&["request", "total_size"]),
             response_bytes: host::property_u64(&["response", "total_size"]),
         };
-        let event = build_event(&request, &end, &verdicts);
+        let event = QueuedEvent::new(
+            build_event(&request, &end, &verdicts),
+            request.start_unix_nanos,
+        );
         self.counters.events.inc();
-        // Serialized once, for both sinks.
-        let json = serde_json::to_string(&event).unwrap_or_default();
         if self.policy.local.enabled {
-            if let Err(e) = host::set_property(&[EVENT_PROPERTY], json.as_bytes()) {
+            if let Err(e) = host::set_property(&[EVENT_PROPERTY], event.json.as_bytes()) {
                 self.counters.internal_error.inc();
                 host::log(LogLevel::Error, &format!("{FILTER_NAME}: local sink: {e}"));
             }
         }
         if let Some(http) = &self.http {
-            let queued = QueuedEvent::new(&event, json, request.start_unix_nanos);
             let pushed = match http.outbox.try_borrow_mut() {
-                Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, queued).is_ok(),
+                Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, event).is_ok(),
                 Err(_) => false,
             };
             if pushed {
