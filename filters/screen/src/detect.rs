@@ -78,45 +78,53 @@ impl Category {
     }
 }
 
-/// A detection rule: stable id, category, what it means.
+/// A detection rule: stable id, category, the paranoia level from which it runs, what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub id: &'static str,
     pub category: Category,
+    /// 1: runs under every policy. 2: runs only under `detect.paranoia: 2`, because it also
+    /// flags some ordinary text (see [`Enabled::paranoia`]).
+    pub paranoia: u8,
     pub description: &'static str,
 }
 
 macro_rules! rules {
-    ($($name:ident = $id:literal, $cat:ident, $desc:literal;)*) => {
-        $(pub const $name: Rule = Rule { id: $id, category: Category::$cat, description: $desc };)*
+    ($($name:ident = $id:literal, $cat:ident, $level:literal, $desc:literal;)*) => {
+        $(pub const $name: Rule = Rule {
+            id: $id,
+            category: Category::$cat,
+            paranoia: $level,
+            description: $desc,
+        };)*
         /// Every detection rule.
         pub const RULES: &[Rule] = &[$($name),*];
     };
 }
 
 rules! {
-    SQLI_LIBINJECTION = "sqli-001", Sqli, "SQL injection (libinjection tokenizer fingerprint)";
-    SQLI_KEYWORD = "sqli-002", Sqli, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version, string and catalog functions";
-    SQLI_NUMERIC_TEST = "sqli-003", Sqli, "a boolean test of two numbers after AND/OR (or 1=1, and 2771=1709)";
-    SQLI_QUOTE_BREAKOUT = "sqli-004", Sqli, "a quote closed, then a SQL clause, then a comment or statement end (x' or email notnull--)";
-    SQLI_FUNCTION = "sqli-005", Sqli, "a SQL function call (substr(, db_name (, count()";
-    SQLI_STATEMENT = "sqli-006", Sqli, "a stacked or injected SQL statement (';select, drop table, declare @x, insert into … values)";
-    SQLI_BOOLEAN_CLAUSE = "sqli-007", Sqli, "a boolean clause where an injected value starts (' or 'a' <, AND 4372=(, ||(c=!0))";
-    SQLI_ALIAS_FROM = "sqli-008", Sqli, "a column alias before FROM after an expression () as t from)";
-    SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, "a NoSQL (MongoDB) query operator as a key or name ($ne, [$regex])";
-    XSS_LIBINJECTION = "xss-001", Xss, "XSS (libinjection HTML5 tokenizer)";
-    XSS_SCRIPT_CONTEXT = "xss-002", Xss, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
-    RCE_CHAINED_COMMAND = "rce-001", Rce, "a shell command chained after ; | & or a newline";
-    RCE_SUBSTITUTION = "rce-002", Rce, "shell command substitution: $(…) or backticks";
-    RCE_SHELL_EVASION = "rce-003", Rce, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
-    RCE_SHELL_INVOCATION = "rce-004", Rce, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
-    RCE_WINDOWS = "rce-005", Rce, "Windows command shell or PowerShell syntax";
-    RCE_MAIL_COMMAND = "rce-006", Rce, "a mail protocol command (SMTP, POP3) after an injected line break";
-    TRAVERSAL_DOT_DOT = "path-001", Traversal, "../ or ..\\ after decoding";
-    TRAVERSAL_NUL = "path-002", Traversal, "NUL byte";
-    TRAVERSAL_OS_FILE = "path-003", Traversal, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
-    TRAVERSAL_OVERLONG = "path-004", Traversal, "overlong UTF-8 encoding";
-    TRAVERSAL_HIDDEN = "path-005", Traversal, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
+    SQLI_LIBINJECTION = "sqli-001", Sqli, 1, "SQL injection (libinjection tokenizer fingerprint)";
+    SQLI_KEYWORD = "sqli-002", Sqli, 1, "SQL only attacks use: information_schema, xp_cmdshell, sleep()/benchmark() timing, into outfile, @@version, string and catalog functions";
+    SQLI_NUMERIC_TEST = "sqli-003", Sqli, 1, "a boolean test of two numbers after AND/OR (or 1=1, and 2771=1709)";
+    SQLI_QUOTE_BREAKOUT = "sqli-004", Sqli, 1, "a quote closed, then a SQL clause, then a comment or statement end (x' or email notnull--)";
+    SQLI_FUNCTION = "sqli-005", Sqli, 1, "a SQL function call (substr(, db_name (, count()";
+    SQLI_STATEMENT = "sqli-006", Sqli, 1, "a stacked or injected SQL statement (';select, drop table, declare @x, insert into … values)";
+    SQLI_BOOLEAN_CLAUSE = "sqli-007", Sqli, 1, "a boolean clause where an injected value starts (' or 'a' <, AND 4372=(, ||(c=!0))";
+    SQLI_ALIAS_FROM = "sqli-008", Sqli, 1, "a column alias before FROM after an expression () as t from)";
+    SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, 1, "a NoSQL (MongoDB) query operator as a key or name ($ne, [$regex])";
+    XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
+    XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
+    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & or a newline";
+    RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution: $(…) or backticks";
+    RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
+    RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
+    RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
+    RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3) after an injected line break";
+    TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "../ or ..\\ after decoding";
+    TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";
+    TRAVERSAL_OS_FILE = "path-003", Traversal, 1, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
+    TRAVERSAL_OVERLONG = "path-004", Traversal, 1, "overlong UTF-8 encoding";
+    TRAVERSAL_HIDDEN = "path-005", Traversal, 1, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
 }
 
 /// The rule with this id.
@@ -150,13 +158,18 @@ pub enum ValueKind {
     Text,
 }
 
-/// Which categories to look for.
+/// Which categories to look for, and how hard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enabled {
     pub sqli: bool,
     pub xss: bool,
     pub rce: bool,
     pub traversal: bool,
+    /// The highest rule level that runs (`detect.paranoia`, as in the OWASP Core Rule Set):
+    /// 1 for rules that ordinary text does not trigger; 2 adds rules for attack fragments that
+    /// also occur in prose (a SQL function name before `(`, `execute` before a word), for
+    /// services whose inputs are not free text, or that accept reviewing more false positives.
+    pub paranoia: u8,
 }
 
 impl Enabled {
@@ -165,6 +178,13 @@ impl Enabled {
         xss: true,
         rce: true,
         traversal: true,
+        paranoia: 1,
+    };
+
+    /// Every category, with the paranoia-2 rules too.
+    pub const STRICT: Enabled = Enabled {
+        paranoia: 2,
+        ..Enabled::ALL
     };
 
     fn has(self, c: Category) -> bool {
@@ -253,7 +273,7 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
     let mut seen = Vec::new();
     rules
         .into_iter()
-        .filter(|r| enabled.has(r.category))
+        .filter(|r| enabled.has(r.category) && r.paranoia <= enabled.paranoia)
         .filter(|r| {
             let first = !seen.contains(&r.category);
             seen.push(r.category);
@@ -502,6 +522,28 @@ fn numeric_test_in(value: &Lowered) -> bool {
 mod tests {
     use super::*;
 
+    /// docs/screen.md's rule table lists every rule with its category and level, and no other.
+    #[test]
+    fn rule_table_in_the_docs_is_current() {
+        let docs = include_str!("../../../docs/screen.md");
+        let rows: Vec<&str> = docs
+            .lines()
+            .filter(|l| {
+                RULES
+                    .iter()
+                    .any(|r| l.starts_with(&format!("| `{}` |", r.id)))
+            })
+            .collect();
+        for r in RULES {
+            let row = format!("| `{}` | {} | {} |", r.id, r.category.as_str(), r.paranoia);
+            assert!(
+                rows.iter().any(|l| l.starts_with(&row)),
+                "docs/screen.md has no row starting {row}"
+            );
+        }
+        assert_eq!(rows.len(), RULES.len(), "one row per rule");
+    }
+
     fn ids(raw: &str, kind: ValueKind) -> Vec<&'static str> {
         inspect(raw.as_bytes(), kind, "query:q", Enabled::ALL)
             .into_iter()
@@ -627,6 +669,7 @@ mod tests {
             xss: false,
             rce: true,
             traversal: false,
+            paranoia: 1,
         };
         assert!(inspect(b"1' or '1'='1", ValueKind::Text, "q", only_rce).is_empty());
         assert_eq!(

@@ -147,6 +147,16 @@ pub struct Detect {
     /// Inspect bodies (form fields, JSON string values, text).
     #[serde(default = "yes")]
     pub body: bool,
+    /// The highest rule level that runs, as in the OWASP Core Rule Set: 1 (default) for rules
+    /// ordinary text does not trigger, 2 to add the rules for attack fragments that also occur
+    /// in prose (docs/screen.md lists each rule's level).
+    #[serde(default = "d_paranoia")]
+    #[schemars(range(min = 1, max = 2))]
+    pub paranoia: u8,
+}
+
+fn d_paranoia() -> u8 {
+    1
 }
 
 fn d_categories() -> Vec<Category> {
@@ -167,6 +177,7 @@ impl Default for Detect {
             categories: d_categories(),
             headers: d_detect_headers(),
             body: true,
+            paranoia: d_paranoia(),
         }
     }
 }
@@ -179,6 +190,7 @@ impl Detect {
             xss: has(Category::Xss),
             rce: has(Category::Rce),
             traversal: has(Category::Traversal),
+            paranoia: self.paranoia,
         }
     }
 }
@@ -287,6 +299,12 @@ impl Validate for ScreenPolicy {
             problems.push(
                 &at.field("detect").field("categories"),
                 "list at least one category (sqli, xss, rce, traversal)",
+            );
+        }
+        if !(1..=2).contains(&self.detect.paranoia) {
+            problems.push(
+                &at.field("detect").field("paranoia"),
+                "expected 1 (rules ordinary text does not trigger) or 2 (also those that flag attack fragments found in prose)",
             );
         }
         for (i, h) in self.detect.headers.iter().enumerate() {
@@ -401,6 +419,20 @@ mod tests {
                 .starts_with("$.routes[0].exclusions[0].location: expected path")
         );
         assert!(errors(r#"{"mode": "log"}"#).starts_with("$.mode: unknown variant `log`"));
+        for level in ["0", "3"] {
+            assert!(
+                errors(&format!(r#"{{"detect": {{"paranoia": {level}}}}}"#))
+                    .starts_with("$.detect.paranoia: expected 1 (rules ordinary text"),
+                "{level}"
+            );
+        }
+        assert!(errors(r#"{"detect": {"paranoia": "high"}}"#).starts_with("$.detect.paranoia: "));
+    }
+
+    #[test]
+    fn paranoia_two_turns_on_the_strict_rules() {
+        let p = parse(br#"{"detect": {"paranoia": 2}}"#).unwrap();
+        assert_eq!(p.detect.enabled(), Enabled::STRICT);
     }
 
     #[test]

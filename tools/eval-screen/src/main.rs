@@ -3,9 +3,10 @@
 //! and reports, per source and category, the share of attacks detected and the share of benign
 //! requests wrongly flagged.
 //!
-//! Usage: `pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY]
-//! [--check-shortcut] [CORPUS.jsonl ...]`
-//! (default policy `policies/screen.example.json`, default corpora `../shared/corpora/*.jsonl`
+//! Usage: `pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--half even|odd]
+//! [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]`
+//! (default policy `policies/screen.example.json`, evaluated at its own `detect.paranoia` unless
+//! `--paranoia` sets another; default corpora `../shared/corpora/*.jsonl`
 //! next to the repository). Corpus rows follow `../shared/corpora/README.md`: `source`,
 //! `category`, `method`, `uri`, `headers`, `body`, `expect`, and for `crs` rows `phase`,
 //! `paranoia_level`, `conflict`, `benign_scope`; `trivial` for libinjection rows.
@@ -170,6 +171,7 @@ fn main() {
     let mut half: Option<u64> = None;
     let mut misses: Option<String> = None;
     let mut check_shortcut = false;
+    let mut paranoia: Option<u64> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--json" => as_json = true,
@@ -187,8 +189,12 @@ fn main() {
                 None => fail("--misses needs a category (sqli, xss, rce, traversal, benign)"),
             },
             "--check-shortcut" => check_shortcut = true,
+            "--paranoia" => match args.next().and_then(|l| l.parse().ok()) {
+                Some(level) => paranoia = Some(level),
+                None => fail("--paranoia needs a level (1 or 2)"),
+            },
             "-h" | "--help" => {
-                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]");
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]");
                 return;
             }
             other if other.starts_with('-') => fail(&format!("unknown option {other}")),
@@ -200,6 +206,10 @@ fn main() {
     }
     let policy = std::fs::read(&policy_path)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+    let policy = match paranoia {
+        Some(level) => with_paranoia(&policy, &policy_path, level),
+        None => policy,
+    };
     let screener = Screener::from_json(&policy)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
     if check_shortcut {
@@ -241,11 +251,33 @@ fn main() {
     if misses.is_some() {
         return;
     }
+    let level = screener.policy().detect.paranoia;
     if as_json {
-        print_json(&tallies, &policy_path, &corpora);
+        print_json(&tallies, &policy_path, level, &corpora);
     } else {
-        print_table(&tallies, &policy_path, &corpora);
+        print_table(&tallies, &policy_path, level, &corpora);
     }
+}
+
+/// The policy with `detect.paranoia` set to `level` (`--paranoia`), so that one policy file is
+/// evaluated at each level.
+fn with_paranoia(policy: &[u8], policy_path: &Path, level: u64) -> Vec<u8> {
+    let mut policy: Value = serde_json::from_slice(policy)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
+    let Some(p) = policy.as_object_mut() else {
+        fail(&format!("{}: not a JSON object", policy_path.display()))
+    };
+    let detect = p.entry("detect").or_insert_with(|| json!({}));
+    match detect.as_object_mut() {
+        Some(d) => {
+            d.insert("paranoia".into(), json!(level));
+        }
+        None => fail(&format!(
+            "{}: detect is not an object",
+            policy_path.display()
+        )),
+    }
+    policy.to_string().into_bytes()
 }
 
 /// The rows of every corpus file, in order.
@@ -421,11 +453,12 @@ fn rate(n: u64, d: u64) -> f64 {
 fn print_table(
     tallies: &BTreeMap<(String, String, &'static str), Tally>,
     policy: &Path,
+    paranoia: u8,
     corpora: &[PathBuf],
 ) {
     println!("# Screening evaluation\n");
     println!(
-        "Policy: `{}`. Corpora: {}.\n",
+        "Policy: `{}`, paranoia level {paranoia}. Corpora: {}.\n",
         relative(policy),
         corpora
             .iter()
@@ -473,6 +506,7 @@ fn rules(t: &Tally) -> String {
 fn print_json(
     tallies: &BTreeMap<(String, String, &'static str), Tally>,
     policy: &Path,
+    paranoia: u8,
     corpora: &[PathBuf],
 ) {
     let rows: Vec<Value> = tallies
@@ -488,6 +522,7 @@ fn print_json(
         .collect();
     let out = json!({
         "policy": relative(policy),
+        "paranoia": paranoia,
         "corpora": corpora.iter().map(|c| relative(c)).collect::<Vec<_>>(),
         "results": rows,
     });

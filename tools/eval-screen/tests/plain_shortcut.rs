@@ -11,8 +11,18 @@ use std::process::Command;
 
 #[test]
 fn plain_shortcut_changes_no_decision_on_the_corpora() {
+    check_shortcut_at(1);
+}
+
+/// The paranoia-2 rules have prechecks of their own.
+#[test]
+fn plain_shortcut_changes_no_decision_on_the_corpora_at_paranoia_2() {
+    check_shortcut_at(2);
+}
+
+fn check_shortcut_at(paranoia: u8) {
     let out = Command::new(env!("CARGO_BIN_EXE_pavise-eval-screen"))
-        .arg("--check-shortcut")
+        .args(["--check-shortcut", "--paranoia", &paranoia.to_string()])
         .output()
         .expect("pavise-eval-screen runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
