@@ -23,7 +23,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-hostcalls bench-deps bench-micro bench-opt-level eval-screen fuzz reload
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -100,12 +100,15 @@ fuzz:
 # Throughput, latency and memory against bare Envoy and the native filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.
 BENCH_ARGS ?=
-bench: build envoy bench-deps
+bench: bench-build
+	target/release/pavise-bench $(BENCH_ARGS)
+
+# The filters, the calibration and probe modules, the driver and its servers.
+bench-build: build envoy bench-deps
 	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
 	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
 	cargo build --release -p pavise-bench -p pavise-tests --bins
-	target/release/pavise-bench $(BENCH_ARGS)
 
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
 # What each kind of proxy-wasm host call costs in this Envoy, once and twenty times a request
@@ -122,13 +125,18 @@ PROBES := --probe none= --probe none_again= --probe "noop=noop_call x20" \
 	--probe "sha256_x20=sha256 x20" --probe auth_decide=auth_decide \
 	--probe "auth_decide_x20=auth_decide x20" \
 	--combined audit=audit --combined cors=cors --combined auth=auth --combined screen=screen
-bench-hostcalls: build envoy bench-deps
-	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
-	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
-	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
-	cargo build --release -p pavise-bench -p pavise-tests --bins
+bench-hostcalls: bench-build
 	target/release/pavise-bench --only calibration-trivial,calibration-trivial-x4,calibration-trivial-x4-vms,pavise-auth,pavise-combined --workloads small_get $(PROBES) \
 		--rounds 5 --out bench/hostcalls $(BENCH_ARGS)
+
+# Envoy's instructions per request under valgrind's callgrind (bench/src/instructions.rs): every
+# config of `make bench`, the host-call probes and the combined module's stages, small GET.
+# Unlike throughput on a shared machine, a count repeats within about 2%, so small differences
+# show. Writes bench/instructions/BENCHMARKS.md and results.json; about 30 minutes.
+INSTRUCTION_REQUESTS ?= 500
+bench-instructions: bench-build
+	target/release/pavise-bench --instructions $(INSTRUCTION_REQUESTS) --workloads small_get \
+		$(PROBES) --out bench/instructions $(BENCH_ARGS)
 
 bench-opt-level: build envoy bench-deps
 	scripts/opt-level.sh
@@ -138,8 +146,9 @@ bench-micro:
 	cargo bench -p pavise-microbench
 
 bench-deps:
-	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null && command -v callgrind_control >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk valgrind >/dev/null; }
 
 # Constant-time check of the auth filter's key lookup (dudect-style Welch t-test), natively and
 # as wasm32 in V8 through Node's WASI. Fails on a leak, or if the leaky control goes unseen.

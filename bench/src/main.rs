@@ -25,6 +25,7 @@
 )]
 
 mod configs;
+mod instructions;
 mod report;
 mod workload;
 
@@ -53,6 +54,9 @@ pub struct Options {
     pub compare: Option<(String, std::path::PathBuf)>,
     /// Where BENCHMARKS.md and results.json go; default: the repository (results in bench/).
     pub out: Option<std::path::PathBuf>,
+    /// Count instructions per request under callgrind (this many requests per workload)
+    /// instead of measuring throughput.
+    pub instructions: Option<usize>,
 }
 
 fn parse_args() -> Options {
@@ -66,6 +70,7 @@ fn parse_args() -> Options {
         combined_parts: Vec::new(),
         compare: None,
         out: None,
+        instructions: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -79,6 +84,7 @@ fn parse_args() -> Options {
             "--rounds" => o.rounds = num("--rounds"),
             "--connections" => o.connections = num("--connections"),
             "--out" => o.out = args.next().map(std::path::PathBuf::from),
+            "--instructions" => o.instructions = Some(num("--instructions") as usize),
             "--only" => {
                 o.only = args
                     .next()
@@ -115,7 +121,7 @@ fn parse_args() -> Options {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...] [--compare LABEL=DIR] [--out DIR]"
+                    "usage: pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b] [--workloads a,b] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...] [--compare LABEL=DIR] [--instructions N] [--out DIR]"
                 );
                 std::process::exit(0);
             }
@@ -249,6 +255,26 @@ fn main() {
                 .is_none_or(|keep| keep.iter().any(|k| k == w.key()))
         })
         .collect();
+    if let Some(requests) = opts.instructions {
+        assert!(
+            instructions::available(),
+            "--instructions needs valgrind (callgrind and callgrind_control): make bench-deps installs it"
+        );
+        let counts =
+            instructions::count_all(&configs, &workloads, requests, upstream_addr, sink.addr);
+        let dir = opts
+            .out
+            .clone()
+            .unwrap_or_else(|| pavise_tests::workspace_root().join("bench/instructions"));
+        let command = std::iter::once("pavise-bench".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        instructions::write_report(&counts, &dir, &command);
+        println!("wrote {}", dir.join("BENCHMARKS.md").display());
+        drop(upstream);
+        return;
+    }
     println!(
         "pavise-bench: {} configs, {} workloads, {} rounds of {} s each",
         configs.len(),

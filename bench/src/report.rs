@@ -53,7 +53,7 @@ fn summarise(runs: Option<&Vec<WrkResult>>, all_allowed: bool) -> Summary {
     }
 }
 
-fn command_output(cmd: &str, args: &[&str]) -> String {
+pub fn command_output(cmd: &str, args: &[&str]) -> String {
     std::process::Command::new(cmd)
         .args(args)
         .output()
@@ -61,7 +61,7 @@ fn command_output(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn cpu_model() -> String {
+pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {

@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
+/// The query workload's path: ten parameters.
+pub const QUERY_PATH: &str = "/api/search?q=running+shoes&page=2&size=20&sort=price&order=asc&lang=en&currency=EUR&ref=home&color=blue&brand=acme";
+
 /// One kind of request the benchmark sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
@@ -56,7 +59,7 @@ impl Workload {
         match self {
             Workload::SmallGet => format!("{common}wrk.method = \"GET\"\nwrk.path = \"/api/orders\"\n"),
             Workload::QueryGet => format!(
-                "{common}wrk.method = \"GET\"\nwrk.path = \"/api/search?q=running+shoes&page=2&size=20&sort=price&order=asc&lang=en&currency=EUR&ref=home&color=blue&brand=acme\"\n"
+                "{common}wrk.method = \"GET\"\nwrk.path = \"{QUERY_PATH}\"\n"
             ),
             Workload::PostJson16k => format!(
                 "{common}wrk.method = \"POST\"\nwrk.path = \"/api/orders\"\nwrk.headers[\"content-type\"] = \"application/json\"\nwrk.body = [[{}]]\n",

@@ -96,12 +96,32 @@ impl Envoy {
 
     /// Starts Envoy; `Err` with its exit code and log if it exits before becoming ready.
     pub fn try_start(config: &str, env: &[(&str, &str)]) -> Result<Envoy, StartFailure> {
+        Envoy::try_start_under(&[], START_LIMIT, config, env)
+    }
+
+    /// [`Envoy::try_start`], with Envoy run by `launcher` (a command and its arguments, to
+    /// which Envoy's own command line is appended, e.g. valgrind's), given `limit` to become
+    /// ready. The launcher needs Envoy's executable itself, not the `.venv/bin/envoy` script
+    /// that starts it: see [`crate::envoy_executable`].
+    pub fn try_start_under(
+        launcher: &[String],
+        limit: Duration,
+        config: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Envoy, StartFailure> {
         let dir = TempDir::new("pavise-envoy");
         let config_path = dir.0.join("envoy.yaml");
         let admin_path = dir.0.join("admin.txt");
         let log = dir.0.join("envoy.log");
         std::fs::write(&config_path, config).unwrap();
-        let mut cmd = Command::new(envoy_binary());
+        let mut cmd = match launcher.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(crate::envoy_executable());
+                c
+            }
+            None => Command::new(envoy_binary()),
+        };
         cmd.arg("-c")
             .arg(&config_path)
             .arg("--admin-address-path")
@@ -120,7 +140,7 @@ impl Envoy {
         let mut child = spawn_logged("envoy", cmd, &log);
         let read_log = |p: &PathBuf| std::fs::read_to_string(p).unwrap_or_default();
 
-        let admin: SocketAddr = wait_for("Envoy's admin address", START_LIMIT, || {
+        let admin: SocketAddr = wait_for("Envoy's admin address", limit, || {
             if !child.running() {
                 return Some(None);
             }
@@ -132,12 +152,11 @@ impl Envoy {
             log: read_log(&log),
         })?;
 
-        let listener = wait_for("Envoy's listener", START_LIMIT, || {
+        let listener = wait_for("Envoy's listener", limit, || {
             if !child.running() {
                 return Some(None);
             }
-            let r = std::panic::catch_unwind(|| http::get(admin, "/listeners?format=json", &[]))
-                .ok()?;
+            let r = http::try_get(admin, "/listeners?format=json").ok()?;
             let v: serde_json::Value = serde_json::from_slice(&r.body).ok()?;
             let port = v["listener_statuses"][0]["local_address"]["socket_address"]["port_value"]
                 .as_u64()?;
@@ -148,8 +167,8 @@ impl Envoy {
             log: read_log(&log),
         })?;
 
-        wait_for("Envoy to be ready", START_LIMIT, || {
-            let r = std::panic::catch_unwind(|| http::get(admin, "/ready", &[])).ok()?;
+        wait_for("Envoy to be ready", limit, || {
+            let r = http::try_get(admin, "/ready").ok()?;
             (r.status == 200).then_some(())
         });
 

