@@ -120,6 +120,8 @@ rules! {
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
     RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3) after an injected line break";
+    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list)";
+    RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: ${name}, ~+ and ~- (directory stack), !-1 (history), /bin/<name>";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";
     TRAVERSAL_OS_FILE = "path-003", Traversal, 1, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
@@ -241,7 +243,15 @@ pub fn inspect_with(
     } else {
         &plain::PlainSet::TEXT
     };
+    // Level 2 command lines run on plain text too (`visudo`): before the shortcut, and named
+    // after the level-1 rules (the first rule of a category names the finding).
+    let rce_level2 = if enabled.rce && enabled.paranoia >= 2 {
+        rce::detect_level2(&decoded, kind != ValueKind::Path, shortcuts)
+    } else {
+        Vec::new()
+    };
     if shortcuts && plain.holds(&decoded) {
+        rules.extend(rce_level2);
         return findings(rules, location, raw, enabled);
     }
     let lowered = Lowered::new(&decoded);
@@ -264,6 +274,7 @@ pub fn inspect_with(
     if enabled.rce {
         rules.extend(rce::detect_with(&lowered, shortcuts));
         rules.extend(mail::detect_lowered(&lowered));
+        rules.extend(rce_level2);
     }
     findings(rules, location, raw, enabled)
 }

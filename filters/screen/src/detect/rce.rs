@@ -10,8 +10,8 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
-    RCE_WINDOWS,
+    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_COMMAND_LINE, RCE_SHELL_EVASION, RCE_SHELL_EXPANSION,
+    RCE_SHELL_INVOCATION, RCE_SUBSTITUTION, RCE_WINDOWS,
 };
 use std::borrow::Cow;
 
@@ -502,6 +502,173 @@ fn has_netcat_exec(squeezed: &str) -> bool {
                         )
                 })
         })
+    })
+}
+
+/// Commands (of [`COMMANDS`], three letters or more) that are also words, names or settings a
+/// value may start with (`curl` of hair, `gzip` as a compression setting, `xterm` as a
+/// terminal type), or names of form fields: [`starts_with_command_name`] leaves them out.
+const PROSE_COMMANDS: [&str; 36] = [
+    "expect", "split", "rev", "gem", "rake", "perf", "tar", "dash", "flock", "reboot", "shutdown",
+    "hostname", "curl", "base64", "base32", "gzip", "bzip2", "unzip", "rsync", "openssl", "ssh",
+    "scp", "sftp", "ftp", "tftp", "telnet", "xterm", "aptitude", "pwd", "pip", "nodejs", "node",
+    "tac", "mawk",
+    // Field names: a form's `uname=…` has the name as a value of its own.
+    "uname", "passwd",
+];
+
+static PROSE_COMMAND_SET: WordSet = WordSet::new(&PROSE_COMMANDS);
+
+/// The paranoia-2 command-injection rules: shell forms that prose, code or settings also
+/// have. `whole_values`: the value is one (a field, a header), not a URL path, so that what it
+/// starts with is what a program would get. Runs on plain text too (`visudo`, `ansible-doc
+/// plugin ping` are plain), before the plain shortcut; `prechecks` off only to check that
+/// they change nothing.
+pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec<Rule> {
+    let mut out = Vec::new();
+    if whole_values && starts_with_command_name(decoded) {
+        out.push(RCE_COMMAND_LINE);
+    }
+    // Every expansion below holds one of these: `${`, `~` (before `+` or `-`), `!-`, `bin/`.
+    let possible = !prechecks
+        || decoded.windows(2).any(|w| w == b"${" || w == b"!-")
+        || decoded.contains(&b'~')
+        || decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"bin/"));
+    if possible {
+        let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+        if has_parameter_expansion(&text)
+            || has_directory_stack(&text)
+            || has_history_expansion(&text)
+            || runs_any_binary_path(&text)
+        {
+            out.push(RCE_SHELL_EXPANSION);
+        }
+    }
+    out
+}
+
+/// A value that starts with a known command (`whoami;…`, `visudo`, `chef-shell`,
+/// `cscli alerts list`, `pip3 install x`), other than two-letter ones (`id`, `ls`), tools
+/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]. An article about `nmap` starting
+/// with its name is flagged: the price of level 2.
+fn starts_with_command_name(decoded: &[u8]) -> bool {
+    let start = decoded
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\'' | b'"'))
+        .unwrap_or(decoded.len());
+    let rest = decoded.get(start..).unwrap_or_default();
+    // A command name is short: a longer first word is no command, and reading it stops there.
+    let end = rest
+        .iter()
+        .take(48)
+        .position(|b| {
+            b.is_ascii_whitespace()
+                || matches!(b, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b'`' | b',')
+        })
+        .unwrap_or(rest.len().min(48));
+    let Some(word) = rest.get(..end) else {
+        return false;
+    };
+    if end == 48 || !word.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let word = String::from_utf8_lossy(word).to_ascii_lowercase();
+    let word = shell_word(&word);
+    let name = word.rsplit('/').next().unwrap_or(&word);
+    let known = |name: &str| {
+        name.len() >= 3
+            && is_command(name)
+            && !TOPIC_SET.contains(name)
+            && !PROSE_COMMAND_SET.contains(name)
+    };
+    known(name) || known(without_version(name))
+}
+
+/// `${name}` or `${name…}` with an operator (`${cmd}`, `${x#{}}`, `${path:-/bin}`): a shell's
+/// parameter expansion, and a template's placeholder too.
+fn has_parameter_expansion(text: &str) -> bool {
+    text.match_indices("${").any(|(i, _)| {
+        let rest = text.get(i + 2..).unwrap_or_default();
+        let name = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && rest
+                .get(name..)
+                .is_some_and(|r| r.starts_with(['}', ':', '#', '%', '/', '^', ',', '@']))
+    })
+}
+
+/// The directory stack by tilde: `~+`, `~-`, `~+2`, `~-1` as a word (`~0` and `~5` are
+/// "about" in prose, and left alone).
+fn has_directory_stack(text: &str) -> bool {
+    text.match_indices('~').any(|(i, _)| {
+        let starts_word = text
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '(' | '`' | '\'' | '"')
+            });
+        let rest = text.get(i + 1..).unwrap_or_default();
+        let Some(after_sign) = rest.strip_prefix(['+', '-']) else {
+            return false;
+        };
+        let after = after_sign.trim_start_matches(|c: char| c.is_ascii_digit());
+        starts_word
+            && after.chars().next().is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, '/' | ';' | '|' | '&' | ')' | '`' | '\'' | '"')
+            })
+    })
+}
+
+/// History expansion by a negative event number: `!-1`, `!-2:p` (`!!` is prose's emphasis).
+fn has_history_expansion(text: &str) -> bool {
+    text.match_indices("!-").any(|(i, _)| {
+        let starts_word = text
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '!' | '`' | '\'' | '"' | '(')
+            });
+        starts_word
+            && text
+                .get(i + 2..)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
+
+/// Any program by its path in a `bin` directory where a word starts: `/bin/ab`,
+/// `/usr/sbin/anything` ([`runs_binary_path`] covers known commands at level 1).
+fn runs_any_binary_path(text: &str) -> bool {
+    text.match_indices("bin/").any(|(i, _)| {
+        let before = text.get(..i).unwrap_or_default();
+        let before = before.strip_suffix('s').unwrap_or(before);
+        let dir_start = before
+            .rfind(|c: char| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '\'' | '"' | '`' | '(')
+            })
+            .map_or(0, |p| p + 1);
+        let dirs = before.get(dir_start..).unwrap_or_default();
+        // `bin/` where a word starts, or after system directories only: `/bin/`, `/usr/bin/`,
+        // `/usr/local/sbin/` (not `/recycle/bin/`, `/trash-bin/`).
+        let system = matches!(dirs, "" | "/" | "/usr/" | "/usr/local/" | "/opt/local/");
+        let rest = text.get(i + 4..).unwrap_or_default();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(rest.len());
+        system
+            && end > 0
+            && rest
+                .get(end..)
+                .and_then(|r| r.chars().next())
+                .is_none_or(|c| {
+                    c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '\'' | '"' | ')' | '`')
+                })
     })
 }
 
@@ -1382,6 +1549,84 @@ mod tests {
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }
+    }
+
+    fn level2(v: &str) -> Vec<&'static str> {
+        let decoded = decode_fully(v.as_bytes(), true, true);
+        let with: Vec<_> = detect_level2(&decoded, true, true)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let without: Vec<_> = detect_level2(&decoded, true, false)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(with, without, "{v}: the prechecks change nothing");
+        with
+    }
+
+    #[test]
+    fn level2_command_lines_and_expansions() {
+        for (v, id) in [
+            ("whoami;0'0'\"", "rce-007"),
+            ("visudo", "rce-007"),
+            ("chef-shell", "rce-007"),
+            ("ansible-doc plugin ping\n", "rce-007"),
+            ("cscli alerts list\n", "rce-007"),
+            ("pip3 install something\n", "rce-007"),
+            ("\"nmap\" -sV host", "rce-007"),
+            ("${cmd}", "rce-008"),
+            ("${x#{}}", "rce-008"),
+            ("x ${PATH:-/bin}", "rce-008"),
+            ("~%2B5", "rce-008"),
+            ("~%2B", "rce-008"),
+            ("~-1", "rce-008"),
+            ("cd ~-/x", "rce-008"),
+            ("!-1!-2", "rce-008"),
+            ("/bin/ab", "rce-008"),
+            ("x=/usr/local/sbin/thing -x", "rce-008"),
+        ] {
+            assert!(level2(v).contains(&id), "{v}: {:?}", level2(v));
+        }
+        for v in [
+            "python tutorial",
+            "curl your hair",
+            "gzip",
+            "split the bill",
+            "id",
+            "uname",
+            "hello world",
+            "about ~0.5 or ~5 km",
+            "wow!! -1 point",
+            "see the recycle/bin/ folder",
+            "/trash-bin/x",
+            "costs $5{a}",
+            "a ~ b",
+            "x-1!-a",
+            "lid~%2B",
+        ] {
+            assert!(level2(v).is_empty(), "{v}: {:?}", level2(v));
+        }
+        // Not on a URL path: its first segment is not a command line.
+        assert!(detect_level2(b"/whoami", false, true).is_empty());
+    }
+
+    #[test]
+    fn level2_rules_only_at_level_2() {
+        use crate::detect::{inspect, Enabled, ValueKind};
+        for (v, id) in [("visudo", "rce-007"), ("x=${cmd}", "rce-008")] {
+            let at = |enabled| -> Vec<&str> {
+                inspect(v.as_bytes(), ValueKind::Text, "query:q", enabled)
+                    .into_iter()
+                    .map(|f| f.rule.id)
+                    .collect()
+            };
+            assert!(at(Enabled::ALL).is_empty(), "{v}");
+            assert_eq!(at(Enabled::STRICT), [id], "{v}");
+        }
+        // A level-1 rule names the finding where both match.
+        let found = inspect(b"x;whoami", ValueKind::Text, "q", Enabled::STRICT);
+        assert_eq!(found.first().map(|f| f.rule.id), Some("rce-001"));
     }
 
     #[test]
