@@ -127,6 +127,7 @@ rules! {
     TRAVERSAL_OS_FILE = "path-003", Traversal, 1, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
     TRAVERSAL_OVERLONG = "path-004", Traversal, 1, "overlong UTF-8 encoding";
     TRAVERSAL_HIDDEN = "path-005", Traversal, 1, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
+    TRAVERSAL_SERVER_DATA = "path-006", Traversal, 2, "a log, dump or backup file by name (error.log, backup.sql.zip, index.php.bak)";
 }
 
 /// The rule with this id.
@@ -236,6 +237,9 @@ pub fn inspect_with(
             kind == ValueKind::Path,
             shortcuts,
         ));
+        if enabled.paranoia >= 2 {
+            rules.extend(traversal::detect_level2(&decoded, kind == ValueKind::Path));
+        }
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
     let plain = if kind == ValueKind::Path {
