@@ -114,6 +114,7 @@ rules! {
     SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, 1, "a NoSQL (MongoDB) query operator as a key or name ($ne, [$regex])";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
+    XSS_COMMENT_BREAKOUT = "xss-003", Xss, 2, "markup breakouts prose also has: a value that starts with -->, a tag behind a spaced namespace prefix (< x: script)";
     RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & or a newline";
     RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution: $(…) or backticks";
     RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
@@ -274,6 +275,9 @@ pub fn inspect_with(
     }
     if enabled.xss {
         rules.extend(xss::detect_with(&decoded, shortcuts));
+        if enabled.paranoia >= 2 {
+            rules.extend(xss::detect_level2(&decoded, shortcuts));
+        }
     }
     if enabled.rce {
         rules.extend(rce::detect_with(&lowered, shortcuts));
