@@ -645,7 +645,13 @@ fn has_history_expansion(text: &str) -> bool {
 /// `/usr/sbin/anything` ([`runs_binary_path`] covers known commands at level 1).
 fn runs_any_binary_path(text: &str) -> bool {
     text.match_indices("bin/").any(|(i, _)| {
-        let before = text.get(..i).unwrap_or_default();
+        // The system directories are short: only the 32 bytes before `bin/` are read (a
+        // value of many `bin/` stays linear).
+        let mut from = i.saturating_sub(32);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let before = text.get(from..i).unwrap_or_default();
         let before = before.strip_suffix('s').unwrap_or(before);
         let dir_start = before
             .rfind(|c: char| {
@@ -751,25 +757,43 @@ fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
 /// two backticks), which [`shell_word`] drops.
 fn word_end(rest: &str) -> usize {
     let bytes = rest.as_bytes();
+    // The next `}` at or after where it was last looked for (`None`: none within reach): the
+    // bytes are searched once, not once per `${`.
+    let mut close: Option<Option<usize>> = None;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        // A command word is short: reading no further than [`WORD_REACH`] keeps a value of
+        // many command positions (a run of backticks) linear. (Cut at a character boundary.)
+        if i >= WORD_REACH && rest.is_char_boundary(i) {
+            return i;
+        }
         let next = bytes.get(i + 1).copied();
         if b == b'$' && next == Some(b'{') {
-            // (Looked for no further than a brace expansion's reach: linear over many `${`.)
-            let reach = bytes.get(i..).unwrap_or_default();
-            let reach = reach
-                .get(..reach.len().min(BRACE_REACH))
-                .unwrap_or_default();
-            if let Some(close) = reach.iter().position(|&c| c == b'}') {
-                i += close + 1;
-                continue;
+            if close.is_none_or(|c| c.is_some_and(|c| c < i)) {
+                let reach = bytes
+                    .get(i..bytes.len().min(WORD_REACH + 4))
+                    .unwrap_or_default();
+                close = Some(reach.iter().position(|&c| c == b'}').map(|p| i + p));
+            }
+            match close {
+                Some(Some(c)) => {
+                    i = c + 1;
+                    continue;
+                }
+                // An expansion never closed is no part of a command word (a shell refuses it).
+                _ => return i,
             }
         }
-        if b == b'`' && next == Some(b'`') {
+        // (Glued into a word only: where a word would start, a backtick still ends it, and a
+        // run of backticks costs nothing per position.)
+        if i > 0 && b == b'`' && next == Some(b'`') {
             i += 2;
             continue;
         }
-        if matches!(b, b'$' | b'<' | b'>') && next == Some(b'(') && bytes.get(i + 2) == Some(&b')')
+        if i > 0
+            && matches!(b, b'$' | b'<' | b'>')
+            && next == Some(b'(')
+            && bytes.get(i + 2) == Some(&b')')
         {
             i += 3;
             continue;
@@ -815,9 +839,11 @@ fn command_with_arguments(name: &str, args: &str, behind_expansion: bool) -> boo
     if name == "alias" {
         let mut words = args.split_whitespace();
         let first = words.next().unwrap_or_default();
+        // (A few options at most: a value of many `-x` words is not read to its end.)
         return first.starts_with("-p")
             || std::iter::once(first)
                 .chain(words)
+                .take(8)
                 .find(|w| !w.starts_with(['-', '+']))
                 .is_some_and(|a| a.contains('='));
     }
@@ -1159,20 +1185,46 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
 /// How far after a `{` its `}` is looked for.
 const BRACE_REACH: usize = 256;
 
+/// How much of a command word is read.
+const WORD_REACH: usize = 64;
+
 /// A brace expansion that makes a command line: `{cat,/etc/passwd}`, `{,cd,/etc,}`,
 /// `{n$u\c$u,-nlvp,777}` (the words between commas, empty ones dropped), or that spells a
 /// command inside a word: `c{a,oun}t` is `cat count`.
 fn brace_expands_to_command(text: &str) -> bool {
-    text.match_indices('{').any(|(i, _)| {
-        // A brace expansion is short: looking no further than [`BRACE_REACH`] for its `}`
-        // keeps a value of many `{` linear.
-        let Some(inner) = text.get(i + 1..).and_then(|r| {
-            let reach = r.as_bytes().get(..r.len().min(BRACE_REACH));
-            let close = reach.and_then(|b| b.iter().position(|&c| c == b'}'));
-            close.and_then(|e| r.get(..e))
-        }) else {
+    let bytes = text.as_bytes();
+    let mut opens = text.match_indices('{').map(|(i, _)| i).peekable();
+    // The next `}` at or after the `{` at hand (`Some(None)`: none to the end), found by one
+    // forward search per `}`, not one per `{`.
+    let mut close: Option<Option<usize>> = None;
+    while let Some(i) = opens.next() {
+        if close.is_none_or(|c| c.is_some_and(|c| c < i)) {
+            close = Some(
+                bytes
+                    .get(i..)
+                    .and_then(|r| r.iter().position(|&c| c == b'}'))
+                    .map(|p| i + p),
+            );
+        }
+        let Some(Some(end)) = close else {
             return false;
         };
+        // Only the innermost braces, and short ones (a brace expansion is), are read: the
+        // pieces read do not overlap, and a value of many `{` stays linear.
+        if end - i > BRACE_REACH || opens.peek().is_some_and(|&next| next < end) {
+            continue;
+        }
+        let inner = text.get(i + 1..end).unwrap_or_default();
+        if expands_to_command(text, i, inner) {
+            return true;
+        }
+    }
+    false
+}
+
+/// [`brace_expands_to_command`] for the braces at `i` holding `inner`.
+fn expands_to_command(text: &str, i: usize, inner: &str) -> bool {
+    {
         if !inner.contains(',') {
             return false;
         }
@@ -1180,21 +1232,36 @@ fn brace_expands_to_command(text: &str) -> bool {
         if names_command(&words.join(" ")) {
             return true;
         }
-        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let before = text.get(..i).unwrap_or_default();
-        let prefix = before
-            .get(before.trim_end_matches(is_word).len()..)
-            .unwrap_or_default();
-        let after = text.get(i + inner.len() + 2..).unwrap_or_default();
-        let suffix = after
-            .get(..after.len() - after.trim_start_matches(is_word).len())
+        // The word the braces are glued into: its letters right before and after them (a
+        // command name is short; no more than 32 bytes either side are read).
+        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        let bytes = text.as_bytes();
+        let prefix_len = bytes
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take(32)
+            .take_while(|b| is_word(b))
+            .count();
+        let prefix = text.get(i - prefix_len..i).unwrap_or_default();
+        let after_at = i + inner.len() + 2;
+        let suffix_len = bytes
+            .get(after_at..)
+            .unwrap_or_default()
+            .iter()
+            .take(32)
+            .take_while(|b| is_word(b))
+            .count();
+        let suffix = text
+            .get(after_at..after_at + suffix_len)
             .unwrap_or_default();
         (!prefix.is_empty() || !suffix.is_empty())
             && inner.split(',').any(|alt| {
                 let word = format!("{prefix}{alt}{suffix}");
                 COMMAND_SET.contains(&word) || WORD_COMMAND_SET.contains(&word)
             })
-    })
+    }
 }
 
 /// A bracket glob inside an absolute path (`/etc/[p]asswd`, `/usr/[a-z]in/bash`,
@@ -1609,6 +1676,39 @@ mod tests {
         }
         // Not on a URL path: its first segment is not a command line.
         assert!(detect_level2(b"/whoami", false, true).is_empty());
+    }
+
+    #[test]
+    fn repeated_pieces_stay_linear() {
+        // Each piece a rule looks around from, many times over: quadratic work would take
+        // minutes here, linear takes milliseconds.
+        for piece in [
+            "`",
+            "``",
+            ";$a",
+            "${",
+            "{,",
+            "bin/",
+            "xbin/",
+            "nc -x ",
+            ";.",
+            "a=b;",
+            ";alias -a ",
+            "~+",
+            "!-1",
+            ";cd ",
+            "$u",
+        ] {
+            let value = piece.repeat(40_000 / piece.len());
+            let start = std::time::Instant::now();
+            let _ = detect_with(&Lowered::new(value.as_bytes()), true);
+            let _ = detect_level2(value.as_bytes(), true, true);
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "{piece:?}: {:?}",
+                start.elapsed()
+            );
+        }
     }
 
     #[test]

@@ -479,7 +479,11 @@ mod tests {
         ] {
             let decoded = decode_fully(v.as_bytes(), true, true);
             assert!(!detect_with(&decoded, true).is_empty(), "{v}");
-            assert_eq!(detect_with(&decoded, true), detect_with(&decoded, false), "{v}");
+            assert_eq!(
+                detect_with(&decoded, true),
+                detect_with(&decoded, false),
+                "{v}"
+            );
         }
         for v in [
             "see <b>note:</b> the script",
