@@ -864,9 +864,9 @@ fn command_with_arguments(name: &str, args: &str, behind_expansion: bool) -> boo
     WORD_COMMAND_SET.contains(name) && (behind_expansion || shell_like_arguments(args))
 }
 
-/// `cd`'s arguments in a command line: `..`, `~`, `-`, or a path and then the end of the
-/// value or the next command (`cd /;cd etc`, `cd /tmp && …`). A disc ("CD /DVD combo",
-/// "CD 2") does not go on with a separator right after a path.
+/// `cd`'s arguments in a command line: `..`, or a path (`/x`, `~`, `-`, `$HOME`) and then the
+/// end of the value or the next command (`cd /;cd etc`, `cd ~ && …`). A disc ("CD /DVD
+/// combo", "CD 2", "CD ~ 10 dollars") does not go on with a separator right after a path.
 fn changes_directory(args: &str) -> bool {
     let arg = args.trim_start_matches([' ', '\t']);
     let path_end = arg
@@ -875,8 +875,7 @@ fn changes_directory(args: &str) -> bool {
     let path = arg.get(..path_end).unwrap_or_default();
     let after = arg.get(path_end..).unwrap_or_default();
     let next_command = after.is_empty() || after.starts_with([';', '|', '&', '\n', '\r']);
-    matches!(path, ".." | "~" | "-" | "../" | "~/")
-        || (path.starts_with(['/', '$', '~']) && next_command)
+    matches!(path, ".." | "../") || (path.starts_with(['/', '$', '~', '-']) && next_command)
 }
 
 /// `word` as a shell runs it when its variables are unset: quotes and backslashes removed,
@@ -1600,6 +1599,7 @@ mod tests {
             "Vinyl & CD /DVD combo",
             "CD 1; CD 2",
             "CD / DVD",
+            "vinyl & CD ~ 10 dollars",
             "lunch; date with Anna",
             "free shipping; top-rated; sort by price",
             "we'll see",
@@ -1708,6 +1708,26 @@ mod tests {
                 "{piece:?}: {:?}",
                 start.elapsed()
             );
+        }
+    }
+
+    #[test]
+    fn plain_shortcut_keeps_the_new_rules() {
+        use crate::detect::{inspect_with, Enabled, ValueKind};
+        for (v, kind) in [
+            ("gwmi win32_service", ValueKind::Text),
+            ("iwmi x", ValueKind::Text),
+            ("iwr x", ValueKind::Text),
+            ("/usr/bin/visudo", ValueKind::Path),
+            ("/x/regedit /s", ValueKind::Path),
+        ] {
+            let ids = |shortcuts| -> Vec<&str> {
+                inspect_with(v.as_bytes(), kind, "q", Enabled::STRICT, shortcuts)
+                    .into_iter()
+                    .map(|f| f.rule.id)
+                    .collect()
+            };
+            assert_eq!(ids(true), ids(false), "{v}");
         }
     }
 
