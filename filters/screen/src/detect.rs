@@ -122,7 +122,7 @@ rules! {
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
     RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3, IMAP) after an injected line break";
     RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list)";
-    RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: ${name}, ~+ and ~- (directory stack), !-1 (history), /bin/<name>";
+    RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: ${name}, {a,b} and {1..9}, ~+ and ~- (directory stack), !-1 (history), /bin/<name>";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";
     TRAVERSAL_OS_FILE = "path-003", Traversal, 1, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
-const COMMANDS: [&str; 181] = [
+const COMMANDS: [&str; 261] = [
     "whoami",
     "uname",
     "wget",
@@ -200,6 +200,86 @@ const COMMANDS: [&str; 181] = [
     "getcap",
     "pkexec",
     "runuser",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "cksum",
+    "gpg",
+    "ssh-keygen",
+    "ssh-keyscan",
+    "lynx",
+    "w3m",
+    "elinks",
+    "lwp-request",
+    "pydoc",
+    "jshell",
+    "tclsh",
+    "runghc",
+    "rscript",
+    "byobu",
+    "setsid",
+    "atq",
+    "atrm",
+    "chkconfig",
+    "update-rc.d",
+    "telinit",
+    "poweroff",
+    "kexec",
+    "fuser",
+    "pidof",
+    "pgrep",
+    "renice",
+    "chrt",
+    "ulimit",
+    "umask",
+    "mktemp",
+    "shred",
+    "fallocate",
+    "losetup",
+    "mkfs",
+    "fdisk",
+    "blkid",
+    "umount",
+    "swapon",
+    "xclip",
+    "xsel",
+    "xdotool",
+    "ping6",
+    "arping",
+    "hping3",
+    "ngrep",
+    "iftop",
+    "nethogs",
+    "ethtool",
+    "iwlist",
+    "hostnamectl",
+    "timedatectl",
+    "loginctl",
+    "adduser",
+    "deluser",
+    "addgroup",
+    "chpasswd",
+    "chsh",
+    "lsb_release",
+    "nproc",
+    "getconf",
+    "zgrep",
+    "xzcat",
+    "unxz",
+    "unrar",
+    "7za",
+    "zstd",
+    "objdump",
+    "readelf",
+    "ldd",
+    "lldb",
+    "podman",
+    "crictl",
+    "virsh",
+    "vagrant",
+    "terraform",
+    "gcloud",
 ];
 
 /// Commands that are also subjects of ordinary text (languages, well-known tools, names).
@@ -322,8 +402,10 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
     }
     // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
     // a brace expansion's `{`, a quote or backslash inside a word, or an empty substitution
-    // (two backticks, or `()` in `$()`, `<()`, `>()`).
-    if (!prechecks || text.contains(['[', '$', '{', '\'', '"', '\\', '`']) || text.contains("()"))
+    // (two backticks, or `()` in `$()`, `<()`, `>()`), or a wildcard path's `?`.
+    if (!prechecks
+        || text.contains(['[', '$', '{', '\'', '"', '\\', '`', '?'])
+        || text.contains("()"))
         && has_shell_evasion(text, prechecks)
     {
         out.push(RCE_SHELL_EVASION);
@@ -568,14 +650,17 @@ pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec
     if whole_values && starts_with_command_name(decoded) {
         out.push(RCE_COMMAND_LINE);
     }
-    // Every expansion below holds one of these: `${`, `~` (before `+` or `-`), `!-`, `bin/`.
+    // Every expansion below holds one of these: `{` (of `${` too), `~` (before `+` or `-`),
+    // `!-`, `bin/`.
     let possible = !prechecks
-        || decoded.windows(2).any(|w| w == b"${" || w == b"!-")
+        || decoded.windows(2).any(|w| w == b"!-")
+        || decoded.contains(&b'{')
         || decoded.contains(&b'~')
         || decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"bin/"));
     if possible {
         let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
         if has_parameter_expansion(&text)
+            || has_any_brace_expansion(&text)
             || has_directory_stack(&text)
             || has_history_expansion(&text)
             || runs_any_binary_path(&text)
@@ -636,6 +721,38 @@ fn has_parameter_expansion(text: &str) -> bool {
             && rest
                 .get(name..)
                 .is_some_and(|r| r.starts_with(['}', ':', '#', '%', '/', '^', ',', '@']))
+    })
+}
+
+/// Any brace expansion, whatever it makes: a list `{a,b}`, `{,x}` or a sequence `{1..9}`,
+/// `{a..z}`, with no blank, quote or colon inside (JSON objects and templates have them;
+/// set notation in prose has not: level 2), and not a regular expression's quantifier.
+fn has_any_brace_expansion(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices('{').any(|(i, _)| {
+        // (Short: at most 64 bytes are read after each `{`.)
+        let rest = bytes.get(i + 1..).unwrap_or_default();
+        let Some(end) = rest.iter().take(64).position(|&b| {
+            b == b'}' || b == b'{' || b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b':')
+        }) else {
+            return false;
+        };
+        if rest.get(end) != Some(&b'}') || end == 0 {
+            return false;
+        }
+        let inner = text.get(i + 1..i + 1 + end).unwrap_or_default();
+        let sequence = inner.split_once("..").is_some_and(|(a, b)| {
+            let end_ok = |s: &str| {
+                s.bytes().all(|c| c.is_ascii_digit()) && !s.is_empty()
+                    || (s.len() == 1 && s.bytes().all(|c| c.is_ascii_alphabetic()))
+            };
+            end_ok(a) && end_ok(b)
+        });
+        // A regular expression's quantifier (`[a-z]{1,5}`, `x{2,}`) is digits around one
+        // comma: not read as a list.
+        let quantifier = inner.matches(',').count() == 1
+            && inner.bytes().all(|c| c.is_ascii_digit() || c == b',');
+        sequence || (inner.contains(',') && !quantifier)
     })
 }
 
@@ -1185,6 +1302,10 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
     if has_path_glob(text) {
         return true;
     }
+    // Precheck: a wildcard path holds a `?` (most values have none).
+    if (!prechecks || text.contains('?')) && has_wildcard_path(text) {
+        return true;
+    }
     // Precheck: each literal below starts with `$` (most values have none; six substring
     // searches saved).
     if (!prechecks || text.contains('$'))
@@ -1300,6 +1421,49 @@ fn expands_to_command(text: &str, i: usize, inner: &str) -> bool {
                 COMMAND_SET.contains(&word) || WORD_COMMAND_SET.contains(&word)
             })
     }
+}
+
+/// An absolute path spelled with `?` wildcards the shell expands (`/???/c?t /???/p??s??`,
+/// `/e??/p*sswd`): two or more of its segments hold a wildcard, one a `?` (a build glob,
+/// `/**/*.js`, has none), and it holds nothing but
+/// letters, digits, `._-` and wildcards (a URL's query, `/search?q=1`, has `=`; an ordinary
+/// path has no `?` inside its segments).
+fn has_wildcard_path(text: &str) -> bool {
+    text.match_indices('/').any(|(i, _)| {
+        let starts_word = text
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '\'' | '"' | '`' | '(')
+            });
+        if !starts_word {
+            return false;
+        }
+        // (A path is short: at most 128 bytes of it are read.)
+        let rest = text.get(i..).unwrap_or_default();
+        let end = rest
+            .bytes()
+            .take(128)
+            .position(|b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'/' | b'?' | b'*' | b'.' | b'_' | b'-'))
+            })
+            .unwrap_or(rest.len().min(128));
+        let path = rest.get(..end).unwrap_or_default();
+        let ends_word = rest
+            .get(end..)
+            .and_then(|r| r.chars().next())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '\'' | '"' | '`' | ')')
+            });
+        ends_word
+            && path.contains('?')
+            && path
+                .split('/')
+                .filter(|segment| segment.contains(['?', '*']))
+                .count()
+                >= 2
+    })
 }
 
 /// A bracket glob inside an absolute path (`/etc/[p]asswd`, `/usr/[a-z]in/bash`,
@@ -1597,6 +1761,8 @@ mod tests {
             // One-character and braced expansions, empty substitutions, escapes.
             ("x;c$*at /et$*c/pas$*swd", "rce-001"),
             ("x;c$-at /etc/hosts", "rce-001"),
+            ("/???/c?t /???/p??s??", "rce-003"),
+            ("x;/e??/p*sswd", "rce-003"),
             ("uname$u -a", "rce-003"),
             ("{n$u\\c$u,-nlvp,777}", "rce-003"),
             ("ping`` 127.0.0.1", "rce-003"),
@@ -1655,6 +1821,9 @@ mod tests {
             "x=5; $x is five",
             "`a` and `b`",
             "f() and g()",
+            "/search?q=1&p=2",
+            "see /faq? or /help?",
+            "what?/why? and how?",
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }
@@ -1694,6 +1863,9 @@ mod tests {
             ("!-1!-2", "rce-008"),
             ("/bin/ab", "rce-008"),
             ("x=/usr/local/sbin/thing -x", "rce-008"),
+            ("{a,b}", "rce-008"),
+            ("echo {1..9}", "rce-008"),
+            ("x{,y}", "rce-008"),
         ] {
             assert!(level2(v).contains(&id), "{v}: {:?}", level2(v));
         }
@@ -1713,6 +1885,13 @@ mod tests {
             "a ~ b",
             "x-1!-a",
             "lid~%2B",
+            "{\"a\": 1, \"b\": 2}",
+            "{name}, {title}",
+            "{ a, b }",
+            "{,}",
+            "{1.5}",
+            "/[a-z]{1,5}/",
+            "\\d{2,}",
         ] {
             assert!(level2(v).is_empty(), "{v}: {:?}", level2(v));
         }
