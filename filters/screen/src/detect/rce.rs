@@ -1919,6 +1919,10 @@ mod tests {
             "!-1",
             ";cd ",
             "$u",
+            "/?",
+            " /a?",
+            "{a,",
+            "a{b,c}",
         ] {
             let value = piece.repeat(40_000 / piece.len());
             let start = std::time::Instant::now();
