@@ -114,17 +114,21 @@ rules! {
     SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, 1, "a NoSQL (MongoDB) query operator as a key or name ($ne, [$regex])";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
+    XSS_COMMENT_BREAKOUT = "xss-003", Xss, 2, "markup breakouts prose also has: a value that starts with -->, a tag behind a spaced namespace prefix (< x: script)";
     RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & or a newline";
     RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution: $(…) or backticks";
     RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
-    RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3) after an injected line break";
+    RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3, IMAP) after an injected line break";
+    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list)";
+    RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: ${name}, {a,b} and {1..9}, ~+ and ~- (directory stack), !-1 (history), /bin/<name>";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";
     TRAVERSAL_OS_FILE = "path-003", Traversal, 1, "a well-known OS or server file (/etc/passwd, win.ini, .htaccess)";
     TRAVERSAL_OVERLONG = "path-004", Traversal, 1, "overlong UTF-8 encoding";
     TRAVERSAL_HIDDEN = "path-005", Traversal, 1, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
+    TRAVERSAL_SERVER_DATA = "path-006", Traversal, 2, "a log, dump or backup file by name (error.log, backup.sql.zip, index.php.bak)";
 }
 
 /// The rule with this id.
@@ -234,6 +238,9 @@ pub fn inspect_with(
             kind == ValueKind::Path,
             shortcuts,
         ));
+        if enabled.paranoia >= 2 {
+            rules.extend(traversal::detect_level2(&decoded, kind == ValueKind::Path));
+        }
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
     let plain = if kind == ValueKind::Path {
@@ -241,7 +248,15 @@ pub fn inspect_with(
     } else {
         &plain::PlainSet::TEXT
     };
+    // Level 2 command lines run on plain text too (`visudo`): before the shortcut, and named
+    // after the level-1 rules (the first rule of a category names the finding).
+    let rce_level2 = if enabled.rce && enabled.paranoia >= 2 {
+        rce::detect_level2(&decoded, kind != ValueKind::Path, shortcuts)
+    } else {
+        Vec::new()
+    };
     if shortcuts && plain.holds(&decoded) {
+        rules.extend(rce_level2);
         return findings(rules, location, raw, enabled);
     }
     let lowered = Lowered::new(&decoded);
@@ -260,10 +275,14 @@ pub fn inspect_with(
     }
     if enabled.xss {
         rules.extend(xss::detect_with(&decoded, shortcuts));
+        if enabled.paranoia >= 2 {
+            rules.extend(xss::detect_level2(&decoded, shortcuts));
+        }
     }
     if enabled.rce {
         rules.extend(rce::detect_with(&lowered, shortcuts));
         rules.extend(mail::detect_lowered(&lowered));
+        rules.extend(rce_level2);
     }
     findings(rules, location, raw, enabled)
 }

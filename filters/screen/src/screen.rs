@@ -377,7 +377,9 @@ impl Screener {
     /// The decision for a body that is plain as a whole ([`plain::PlainSet`] with the format's
     /// structural bytes), or `None` if it must be inspected value by value.
     fn plain_body(&self, kind: BodyKind, body: &[u8], complete: bool) -> Option<BodyDecision> {
-        if !self.shortcuts {
+        // Level-2 rules flag some plain values (`visudo`, `error.log`): at level 2 a body is
+        // read value by value, each value still with its own plain shortcut.
+        if !self.shortcuts || self.enabled.paranoia >= 2 {
             return None;
         }
         let plain = match kind {

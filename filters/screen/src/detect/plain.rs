@@ -160,13 +160,15 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
         }
         // `document.` and `window.` (blanks removed): script sinks.
         b'.' => squeezed_ends_with(text, i, b"document") || squeezed_ends_with(text, i, b"window"),
-        // In a path: `/dev/tcp/` (a shell's network device), cmd.exe's `if /i` and `for /f`.
+        // In a path: `/dev/tcp/` (a shell's network device), cmd.exe's `if /i` and `for /f`,
+        // a program by its `bin/` path (`/usr/bin/visudo`).
         b'/' => {
             text.get(i + 1..i + 5)
                 .is_some_and(|t| t.eq_ignore_ascii_case(b"tcp/"))
                 && squeezed_ends_with(text, i, b"dev")
                 || squeezed_ends_with(text, i, b"if")
                 || squeezed_ends_with(text, i, b"for")
+                || squeezed_ends_with(text, i, b"bin")
         }
         _ => false,
     }
@@ -246,6 +248,7 @@ triggers! {
         | b"sh" | b"bash" | b"ksh" | b"zsh" | b"dash" | b"nc" | b"ncat" | b"python" | b"perl"
         | b"php" | b"ruby" | b"cmd" | b"powershell" | b"pwsh" | b"invoke" | b"certutil"
         | b"bitsadmin" | b"wmic" | b"rundll32" | b"exist" | b"defined" | b"errorlevel" | b"iex"
+        | b"iwr" | b"iwmi" | b"gwmi" | b"regedit"
         // cmd.exe `if` comparisons (`if 2 equ 2 echo x`, `if cmdextversion 1 goto x`).
         | b"cmdextversion" | b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"
         // Script sinks.

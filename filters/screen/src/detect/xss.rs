@@ -3,7 +3,7 @@
 //! call), checked on a lowercased copy with the whitespace and control bytes browsers ignore
 //! inside a scheme removed.
 
-use super::{Rule, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT};
+use super::{Rule, XSS_COMMENT_BREAKOUT, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
@@ -165,12 +165,113 @@ pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
                 .any(|hit| !glued_to_identifier(&squeezed, &after_gap, hit.start()))
         })
         || has(b'[') && has_jsfuck(&squeezed)
-        || has(b'=') && has_event_handler(&lower);
+        || has(b'=') && has_event_handler(&lower)
+        || tag_possible && (has_prefixed_tag(&lower, false) || has_import_tag(&lower))
+        || has_high_bit_tag(decoded, &lower, prechecks);
     if script {
         vec![XSS_SCRIPT_CONTEXT]
     } else {
         Vec::new()
     }
+}
+
+/// The paranoia-2 XSS rule: markup breakouts prose also has. A value that starts by closing
+/// an HTML comment (`-->`, to escape from one a page echoes it into; also an arrow in prose),
+/// and a script-capable tag behind a namespace prefix with blanks (`< x: script`; also a
+/// comparison, `if a < b: script.run()`). `prechecks` off only to check that they change
+/// nothing: every match holds `-->` or `<`.
+pub fn detect_level2(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
+    let closes_comment = decoded
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\''))
+        .and_then(|start| decoded.get(start..))
+        .is_some_and(|rest| rest.starts_with(b"-->"));
+    let tag = (!prechecks || decoded.contains(&b'<')) && {
+        let mut lower = js_unescape(decoded);
+        lower.make_ascii_lowercase();
+        has_prefixed_tag(&lower, true)
+    };
+    if closes_comment || tag {
+        vec![XSS_COMMENT_BREAKOUT]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A script-capable tag ([`TAGS`]) behind a namespace prefix: `<x:script`, `<svg:script`,
+/// `<x: script` (XML parsers and old IE read the prefix as a namespace). `blanks`: also with
+/// blanks after the `<` (`< x: script`), which a comparison in prose or code also has.
+fn has_prefixed_tag(lower: &[u8], blanks: bool) -> bool {
+    lower.iter().enumerate().any(|(i, &b)| {
+        if b != b'<' {
+            return false;
+        }
+        let mut rest = lower.get(i + 1..).unwrap_or_default();
+        let lead = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if lead > 0 && !blanks {
+            return false;
+        }
+        rest = rest.get(lead..).unwrap_or_default();
+        let prefix = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if prefix == 0 || rest.get(prefix) != Some(&b':') {
+            return false;
+        }
+        rest = rest.get(prefix + 1..).unwrap_or_default();
+        rest = rest
+            .get(rest.iter().take_while(|c| c.is_ascii_whitespace()).count()..)
+            .unwrap_or_default();
+        TAGS.iter().any(|tag| {
+            tag.strip_prefix(b"<").is_some_and(|name| {
+                rest.starts_with(name)
+                    && !rest
+                        .get(name.len())
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b':')
+            })
+        })
+    })
+}
+
+/// IE's `<import implementation="x.htc">`, which loads a behaviour (script) into the page:
+/// `<import` followed by a blank, `>`, `/` or the attribute itself (`<importimplementation=`).
+fn has_import_tag(lower: &[u8]) -> bool {
+    lower.windows(7).enumerate().any(|(i, w)| {
+        w == b"<import"
+            && lower.get(i + 7..).is_some_and(|r| {
+                r.is_empty()
+                    || r.starts_with(b"implementation")
+                    || r.first()
+                        .is_some_and(|c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/'))
+            })
+    })
+}
+
+/// A tag written with the high bit set, `\xbcscript\xbe` (US-ASCII read as 7 bits turns
+/// 0xBC into `<` and 0xBE into `>`): as the escapes spelled out, or as the raw bytes where they
+/// are not part of a UTF-8 character (`¼` and `¾` in text are `C2 BC`, `C2 BE`).
+fn has_high_bit_tag(decoded: &[u8], lower: &[u8], prechecks: bool) -> bool {
+    let spelled = (!prechecks || lower.windows(4).any(|w| w == b"\\xbc"))
+        && lower.windows(4).enumerate().any(|(i, w)| {
+            w == b"\\xbc" && {
+                let rest = lower.get(i + 4..).unwrap_or_default();
+                let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+                let name = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                (1..=10).contains(&name)
+                    && rest.get(name..).is_some_and(|r| r.starts_with(b"\\xbe"))
+            }
+        });
+    let raw = (!prechecks || decoded.contains(&0xBC))
+        && decoded.iter().enumerate().any(|(i, &b)| {
+            b == 0xBC && (i == 0 || decoded.get(i - 1).is_some_and(u8::is_ascii)) && {
+                let rest = decoded.get(i + 1..).unwrap_or_default();
+                let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+                let name = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                (1..=10).contains(&name) && rest.get(name) == Some(&0xBE)
+            }
+        });
+    spelled || raw
 }
 
 /// Whether libinjection's XSS check can flag `decoded` at all: only with a `<` or a `=` in it.
@@ -363,6 +464,72 @@ mod tests {
 
     fn hit(v: &str) -> bool {
         !detect(&decode_fully(v.as_bytes(), true, true)).is_empty()
+    }
+
+    #[test]
+    fn prefixed_import_and_high_bit_tags() {
+        for v in [
+            "<x:script>alert(1)",
+            "<svg:script",
+            "<x: script",
+            "<importimplementation=",
+            "<import implementation=\"x.htc\">",
+            "\\xbctest\\xbetest(\\xa2XSS\\xa2)\\xbc/test\\xbe",
+            "%BCscript%BEalert(1)%BC/script%BE",
+        ] {
+            let decoded = decode_fully(v.as_bytes(), true, true);
+            assert!(!detect_with(&decoded, true).is_empty(), "{v}");
+            assert_eq!(
+                detect_with(&decoded, true),
+                detect_with(&decoded, false),
+                "{v}"
+            );
+        }
+        for v in [
+            "see <b>note:</b> the script",
+            "x:script",
+            "<important> do this",
+            "1 <x: scripted",
+            "¼ cup sugar, ¾ cup flour",
+            "mix ¼script¾",
+            "time <10:30",
+            "a<b:scripting",
+        ] {
+            let decoded = decode_fully(v.as_bytes(), true, true);
+            assert!(detect_with(&decoded, true).is_empty(), "{v}");
+            assert!(detect_with(&decoded, false).is_empty(), "{v}");
+        }
+    }
+
+    #[test]
+    fn level2_comment_breakout_and_spaced_prefix() {
+        for v in [
+            "-->",
+            "--%3E",
+            "\"--><img",
+            "< x: script",
+            "<  svg:  script>",
+        ] {
+            let decoded = decode_fully(v.as_bytes(), true, true);
+            assert_eq!(detect_level2(&decoded, true), [XSS_COMMENT_BREAKOUT], "{v}");
+            assert_eq!(
+                detect_level2(&decoded, false),
+                [XSS_COMMENT_BREAKOUT],
+                "{v}"
+            );
+        }
+        for v in [
+            "a --> b",
+            "step 1 -> step 2",
+            "<!-- a comment",
+            "if a < b: print(x)",
+            "x < y: scripts",
+            "hello",
+        ] {
+            let decoded = decode_fully(v.as_bytes(), true, true);
+            assert!(detect_level2(&decoded, true).is_empty(), "{v}");
+            assert!(detect_level2(&decoded, false).is_empty(), "{v}");
+        }
     }
 
     #[test]

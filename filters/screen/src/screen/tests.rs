@@ -393,3 +393,33 @@ fn denials_never_echo_the_payload() {
     assert!(!rendered.body.contains("script"));
     assert_eq!(Refusal::Limit(Limit::Body).denial().status, 413);
 }
+
+/// At paranoia 2 a plain body is read value by value: level-2 rules flag some plain values.
+#[test]
+fn plain_bodies_at_level_2() {
+    let strict = Screener::from_json(br#"{"detect": {"paranoia": 2}}"#).unwrap();
+    for (kind, body, rule) in [
+        (BodyKind::Form, "file=error.log", "path-006"),
+        (BodyKind::Json, r#"{"cmd": "visudo"}"#, "rce-007"),
+        (BodyKind::Text, "chef-shell", "rce-007"),
+    ] {
+        for s in [
+            &strict,
+            &Screener::from_json(br#"{"detect": {"paranoia": 2}}"#)
+                .unwrap()
+                .without_shortcuts(),
+        ] {
+            assert_eq!(
+                body_refusal(&s.screen_body(kind, body.as_bytes(), true, None, Mode::Block)),
+                Some(rule),
+                "{body}"
+            );
+        }
+        // Level 1: plain, passed whole.
+        assert_eq!(
+            screener().screen_body(kind, body.as_bytes(), true, None, Mode::Block),
+            BodyDecision::Pass { findings: vec![] },
+            "{body}"
+        );
+    }
+}
