@@ -392,6 +392,14 @@ impl Screener {
         if !plain.holds(body) {
             return None;
         }
+        // Level 2's SQL rules also match some plain values (`XOR`, `order by 1`): a plain body
+        // that may hold one is inspected value by value.
+        if self.enabled.sqli
+            && self.enabled.paranoia >= 2
+            && crate::detect::sql_strict::plain_may_match(body)
+        {
+            return None;
+        }
         if kind == BodyKind::Json && complete {
             let l = &self.policy.limits;
             let (depth, keys) = json_shape(body);

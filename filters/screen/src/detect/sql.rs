@@ -226,7 +226,7 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
 
 /// Lowercase; `/* … */` comments as a blank (the content of MySQL's executable `/*! … */`
 /// kept); every run of blanks and control bytes as one space.
-fn normalize(decoded: &[u8]) -> Vec<u8> {
+pub(super) fn normalize(decoded: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(decoded.len());
     let mut i = 0;
     let mut blank = false;
@@ -266,13 +266,13 @@ fn normalize(decoded: &[u8]) -> Vec<u8> {
     out
 }
 
-fn is_ident(b: u8) -> bool {
+pub(super) fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// The identifier ending just before `end` (exclusive); empty if it is the tail of a longer
 /// word with non-ASCII letters (`haßelt` does not end in the function `elt`).
-fn ident_before(text: &[u8], end: usize) -> &[u8] {
+pub(super) fn ident_before(text: &[u8], end: usize) -> &[u8] {
     let mut start = end;
     while start > 0 && text.get(start - 1).copied().is_some_and(is_ident) {
         start -= 1;
@@ -284,7 +284,7 @@ fn ident_before(text: &[u8], end: usize) -> &[u8] {
 }
 
 /// Whether `word` is at `at` as a whole word (no identifier byte on either side).
-fn word_at(text: &[u8], at: usize, word: &str) -> bool {
+pub(super) fn word_at(text: &[u8], at: usize, word: &str) -> bool {
     let end = at + word.len();
     text.get(at..end) == Some(word.as_bytes())
         && (at == 0 || !text.get(at - 1).copied().is_some_and(is_ident))
@@ -293,8 +293,8 @@ fn word_at(text: &[u8], at: usize, word: &str) -> bool {
 
 /// [`SQL_FUNCTIONS`], [`WORD_FUNCTIONS`] and [`NOSQL_OPERATORS`] as sets: looked up for every
 /// `(` and `$` of a value.
-static SQL_FUNCTION_SET: WordSet = WordSet::new(&SQL_FUNCTIONS);
-static WORD_FUNCTION_SET: WordSet = WordSet::new(&WORD_FUNCTIONS);
+pub(super) static SQL_FUNCTION_SET: WordSet = WordSet::new(&SQL_FUNCTIONS);
+pub(super) static WORD_FUNCTION_SET: WordSet = WordSet::new(&WORD_FUNCTIONS);
 static NOSQL_OPERATOR_SET: WordSet = WordSet::new(&NOSQL_OPERATORS);
 
 /// `name(` for a SQL function (blanks allowed for [`SQL_FUNCTIONS`], none for
@@ -333,7 +333,7 @@ fn function_call(text: &[u8]) -> bool {
 /// `Math.max(`, `str.replace(`, `arr.length(`: a word function called as a method of an
 /// object is program code (JavaScript, Python, Java), not SQL, which calls these functions
 /// bare. (SQL-only names stay calls after a schema: `master.dbo.db_name(`.)
-fn method_call(text: &[u8], name_start: usize) -> bool {
+pub(super) fn method_call(text: &[u8], name_start: usize) -> bool {
     name_start > 0
         && text.get(name_start - 1) == Some(&b'.')
         && name_start >= 2
@@ -494,7 +494,7 @@ fn boolean_clause(text: &[u8]) -> bool {
 }
 
 /// The end of an operand at `at`: a number, an identifier, or a quoted string.
-fn operand_end(text: &[u8], at: usize) -> Option<usize> {
+pub(super) fn operand_end(text: &[u8], at: usize) -> Option<usize> {
     match text.get(at)? {
         q @ (b'\'' | b'"') => {
             let close = text.get(at + 1..)?.iter().position(|b| b == q)?;

@@ -1,0 +1,959 @@
+//! SQL injection at paranoia level 2: the fragments of SQL grammar an injection completes that
+//! also occur, now and then, in prose or code, so level 1 leaves them alone (docs/screen.md,
+//! "Left alone on purpose"). They run only under `detect.paranoia: 2`, after level 1's SQL
+//! rules found nothing, on the same normalized copy ([`normalize`]: lowercase, comments as a
+//! blank, blank runs as one space).
+//!
+//! - a SQL function name before `(` with junk between, or a call left open or given a literal
+//!   (`IN (`, `length||(`, `user()`, `div (23, 2)`, `in (1,2)`),
+//! - SQL operator words and bare operator probes (`XOR`, `regexp`, `IS NULL`, `)like(`, a value
+//!   that is only `<>`, a value opened by a connective before a number, `or 88`),
+//! - an always-true comparison of two literals (`1=1`, `'a'='a'`, `1!=11`),
+//! - clause fragments (`order by 1`, `having 1=`, `when 1 then`, `select (case`,
+//!   `from t where c=`, `execute name`, an open `(select`, `` `db`.`table` ``),
+//! - a closed quote followed by an operator, a name and a comment (`x'|email--`), or an escaped
+//!   quote before a connective (`\'and`),
+//! - obfuscation: a comment inside a word (`DR/**/OP`), hex literals (`0xf00d`), `1.e(`, a
+//!   connective glued to `(` (`and(`), SQL string types (`nvarchar`).
+
+use super::anchor::Anchors;
+use super::sql::{
+    ident_before, is_ident, method_call, normalize, operand_end, word_at, SQL_FUNCTION_SET,
+    WORD_FUNCTION_SET,
+};
+use super::wordset::WordSet;
+use super::{
+    Rule, SQLI_CLAUSE, SQLI_FRAGMENT_CALL, SQLI_OBFUSCATION, SQLI_OPERATOR, SQLI_QUOTE_OPERATOR,
+    SQLI_TAUTOLOGY,
+};
+
+/// SQL functions level 1's lists leave out because they are English words or too short
+/// (`user`, `in`, `if`, `tan`), or that only matter as a call (`ascii`, `sleep`): together with
+/// level 1's [`SQL_FUNCTION_SET`] and [`WORD_FUNCTION_SET`], the names [`open_call`] knows.
+const MORE_FUNCTIONS: [&str; 88] = [
+    "in",
+    "if",
+    "user",
+    "password",
+    "old_password",
+    "abs",
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "tan",
+    "cot",
+    "exp",
+    "sign",
+    "ceiling",
+    "degrees",
+    "radians",
+    "truncate",
+    "greatest",
+    "least",
+    "ascii",
+    "char",
+    "nchar",
+    "concat",
+    "concat_ws",
+    "field",
+    "bin",
+    "oct",
+    "conv",
+    "lcase",
+    "ucase",
+    "quote",
+    "uuid",
+    "encrypt",
+    "decrypt",
+    "aes_encrypt",
+    "aes_decrypt",
+    "des_encrypt",
+    "des_decrypt",
+    "uncompress",
+    "connection_id",
+    "benchmark",
+    "sleep",
+    "charset",
+    "collation",
+    "coercibility",
+    "extract",
+    "interval",
+    "dayname",
+    "dayofweek",
+    "dayofmonth",
+    "dayofyear",
+    "monthname",
+    "weekday",
+    "weekofyear",
+    "yearweek",
+    "timestamp",
+    "makedate",
+    "maketime",
+    "microsecond",
+    "localtimestamp",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "last_day",
+    "sec_to_time",
+    "time_to_sec",
+    "to_days",
+    "from_days",
+    "analyse",
+    "exists",
+    "substring",
+    "mid",
+    "unhex",
+    "hex",
+    "load_file",
+    "updatexml",
+    "extractvalue",
+    "pg_sleep",
+    "len",
+    "datalength",
+    "stuff",
+    "patindex",
+    "charindex",
+    "replicate",
+    "isnumeric",
+    "cast",
+    "convert",
+];
+
+static MORE_FUNCTION_SET: WordSet = WordSet::new(&MORE_FUNCTIONS);
+
+/// Every SQL function name [`open_call`] looks for.
+fn is_function(name: &str) -> bool {
+    MORE_FUNCTION_SET.contains(name)
+        || SQL_FUNCTION_SET.contains(name)
+        || WORD_FUNCTION_SET.contains(name)
+}
+
+/// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold:
+/// with none of them, and none of [`SYMBOLS`], no rule here can match.
+static WORD_ANCHORS: Anchors = Anchors::new(|| {
+    vec![
+        "xor", "regexp", "rlike", "null", "order", "group", "having", "when", "exec", "0x",
+        "varchar", "varbinary",
+    ]
+});
+
+/// Bytes of which every match of a rule here without one of [`WORD_ANCHORS`] holds one.
+const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*";
+
+/// Whether the value, after blanks and control bytes, starts with `or`, `xor` or `and` (any
+/// case): where [`leading_connective`] matches without a comment before the connective (a
+/// comment has a `/`, one of [`SYMBOLS`]), the value itself starts so.
+fn opens_with_connective(decoded: &[u8]) -> bool {
+    let start = decoded
+        .iter()
+        .position(|b| !(b.is_ascii_whitespace() || *b < 0x20 || *b == 0x7f))
+        .unwrap_or(decoded.len());
+    let rest = decoded.get(start..).unwrap_or_default();
+    [&b"or"[..], b"xor", b"and"]
+        .iter()
+        .any(|c| rest.get(..c.len()).is_some_and(|r| r.eq_ignore_ascii_case(c)))
+}
+
+/// Whether a level-2 SQL rule may match a value in `text`, a whole body that is plain
+/// ([`super::plain`]: letters, digits, blanks, `.,:_@-` and its format's structure, which a
+/// value of a plain body never holds: no `=` or `&` in a form value, no `"` or escape in a
+/// JSON string). On such values only the rules without a symbol can match: the operator words,
+/// `order by`, `when 1 then`, `execute name`, `0x…`, `varchar` (all in [`WORD_ANCHORS`]) and a
+/// value opened by a connective before a number (`or 88`), which needs `or`/`and` then
+/// blanks (a form's `+` among them) and a digit. Where this says no, the body may skip
+/// inspection as at level 1.
+pub fn plain_may_match(text: &[u8]) -> bool {
+    WORD_ANCHORS.found_in(text) || connective_before_number(text)
+}
+
+/// `or`/`and` (any case, `xor` included) followed by at least one blank and then a digit.
+/// Each run of blanks is looked back over from the digit after it only: linear.
+fn connective_before_number(text: &[u8]) -> bool {
+    let blank = |b: &u8| b.is_ascii_whitespace() || *b == b'+' || *b < 0x20 || *b == 0x7f;
+    text.iter().enumerate().any(|(i, b)| {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let before = text.get(..i).unwrap_or_default();
+        let word_end = before.iter().rposition(|b| !blank(b)).map_or(0, |p| p + 1);
+        if word_end == i {
+            return false;
+        }
+        let word = before.get(..word_end).unwrap_or_default();
+        [&b"or"[..], b"and"].iter().any(|c| {
+            word.len() >= c.len()
+                && word
+                    .get(word.len() - c.len()..)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(c))
+        })
+    })
+}
+
+/// The first level-2 SQL rule that matches a decoded value. `shortcuts` off skips only the
+/// precheck (to check that it changes nothing).
+pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
+    // Precheck. Normalizing only lowercases, drops bytes and turns comments, blank runs and
+    // control bytes into one blank, so a byte or a blank-free word of the normalized copy
+    // stands in the value too (in some ASCII case). Every rule's match holds one of them: a
+    // call its `(`; an operator word `xor`, `regexp`, `rlike`, `notnull` or a `null` compared;
+    // `) like (` its `)`; a bare operator and a tautology a byte of `=<>!&|`; the clauses
+    // `order`, `group`, `having`, `when`, `exec`, a `(` (`select (case`, `(select`), a `=<>!`
+    // (`from t where c =`) or a backtick; the quote rules a quote or `\`; the obfuscations a
+    // `/` (a comment), `0x`, a `(` or `varchar`/`varbinary`. Only a value opened by a
+    // connective and a number (`or 88`) holds none: [`opens_with_connective`] looks at its
+    // start.
+    if shortcuts
+        && !decoded.iter().any(|b| SYMBOLS.contains(b))
+        && !WORD_ANCHORS.found_in(decoded)
+        && !opens_with_connective(decoded)
+    {
+        return None;
+    }
+    let t = normalize(decoded);
+    if open_call(&t) {
+        Some(SQLI_FRAGMENT_CALL)
+    } else if operator(&t) {
+        Some(SQLI_OPERATOR)
+    } else if tautology(&t) {
+        Some(SQLI_TAUTOLOGY)
+    } else if clause(&t) {
+        Some(SQLI_CLAUSE)
+    } else if quote_operator(&t) {
+        Some(SQLI_QUOTE_OPERATOR)
+    } else if obfuscation(decoded, &t) {
+        Some(SQLI_OBFUSCATION)
+    } else {
+        None
+    }
+}
+
+/// `t` from `at` with one leading blank skipped.
+fn skip_blank(t: &[u8], at: usize) -> usize {
+    if t.get(at) == Some(&b' ') {
+        at + 1
+    } else {
+        at
+    }
+}
+
+/// The identifier starting at `at` (possibly empty).
+fn ident_at(t: &[u8], at: usize) -> &[u8] {
+    let rest = t.get(at..).unwrap_or_default();
+    let len = rest.iter().take_while(|b| is_ident(**b)).count();
+    rest.get(..len).unwrap_or_default()
+}
+
+fn as_str(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// A SQL function's `(` after its name with up to [`MAX_JUNK`] bytes of punctuation and blanks
+/// between (`length||!!$(`, `date]=(`, `quarter. (`, what a filter stripping known calls leaves
+/// or an injection probes with), where the call is left open at the end of the value, empty
+/// (`user()`), or opened with something no prose puts in parentheses after such a word: a
+/// number not followed by a word, a quote, `@`, `*`, `(`, `select` or a nested call (`in (1,2)`,
+/// `length(database())`). Words as the argument are English or code (`TAN (WATER RESISTANT)`,
+/// `User(foo)`), as are method calls (`arr.length(1)`).
+fn open_call(t: &[u8]) -> bool {
+    const MAX_JUNK: usize = 6;
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'(')
+        .any(|(i, _)| {
+            let mut end = i;
+            while end > 0
+                && i - end <= MAX_JUNK
+                && t.get(end - 1)
+                    .is_some_and(|&b| b < 0x80 && !is_ident(b) && b != b'(' && b != b')')
+            {
+                end -= 1;
+            }
+            if i - end > MAX_JUNK {
+                return false;
+            }
+            let name = ident_before(t, end);
+            if name.is_empty()
+                || !is_function(as_str(name))
+                || method_call(t, end - name.len())
+            {
+                return false;
+            }
+            call_argument_is_sql(t, i + 1)
+        })
+}
+
+/// What follows a call's `(` at `at`: the end of the value, `)`, a literal, `@`, `*`, `(`,
+/// `select`/`case`/`distinct`/`null`, or a nested call of a known function.
+fn call_argument_is_sql(t: &[u8], at: usize) -> bool {
+    let at = skip_blank(t, at);
+    match t.get(at) {
+        None => true,
+        Some(b) if b.is_ascii_digit() => number_then_sql(t, at),
+        Some(b')' | b'\'' | b'"' | b'`' | b'@' | b'*' | b'(') => true,
+        Some(b'-' | b'+') => {
+            t.get(at + 1).is_some_and(u8::is_ascii_digit) && number_then_sql(t, at + 1)
+        }
+        Some(_) => {
+            let word = ident_at(t, at);
+            let name = as_str(word);
+            ["select", "case", "distinct", "null"].contains(&name)
+                || !word.is_empty()
+                    && is_function(name)
+                    && t.get(skip_blank(t, at + word.len())) == Some(&b'(')
+        }
+    }
+}
+
+/// A number at `at` as an argument: followed by the end, `)`, `,` or an operator, not by a word
+/// (`convert (0.46 miles)`, `time (2 hours)` are prose).
+fn number_then_sql(t: &[u8], at: usize) -> bool {
+    let len = t
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    !t.get(skip_blank(t, at + len)).copied().is_some_and(is_ident)
+}
+
+/// Operators prose has no use for: `xor`, `regexp`, `rlike`, `notnull` as words; `null` after
+/// `is`, `is not`, `like` or a comparison; `like` between parentheses (`)like(`); a value that
+/// is only a SQL comparison or logical operator (what a probe sends to see whether the
+/// application breaks: `<>`, `!=`, `&&`); a value opened by a connective before a number and
+/// nothing or an operator after it (`or 88`, `xor 5-`).
+fn operator(t: &[u8]) -> bool {
+    let s = as_str(t);
+    let word_anywhere = |w: &str| s.match_indices(w).any(|(i, _)| word_at(t, i, w));
+    if ["xor", "regexp", "rlike", "notnull"]
+        .iter()
+        .any(|w| word_anywhere(w))
+    {
+        return true;
+    }
+    let null_compared = s.match_indices("null").any(|(i, _)| {
+        if !word_at(t, i, "null") {
+            return false;
+        }
+        let before = t.get(..i).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        matches!(before.last(), Some(b'=' | b'<' | b'>'))
+            || [&b"is"[..], b"like", b"is not"].iter().any(|w| {
+                before.ends_with(w)
+                    && !before
+                        .get(..before.len() - w.len())
+                        .and_then(|b| b.last())
+                        .copied()
+                        .is_some_and(is_ident)
+            })
+    });
+    if null_compared {
+        return true;
+    }
+    let like_between = s.match_indices("like").any(|(i, _)| {
+        let before = t.get(..i).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        before.last() == Some(&b')') && t.get(skip_blank(t, i + 4)) == Some(&b'(')
+    });
+    if like_between {
+        return true;
+    }
+    let bare = s.trim_matches(|c: char| c == ' ' || c == '\n');
+    if [
+        "!=", "<>", "==", ">=", "<=", "<=>", "&&", "||", "!<", "!>", "^=", "|=", "&=",
+    ]
+    .contains(&bare)
+    {
+        return true;
+    }
+    leading_connective(t)
+}
+
+/// `or 88`, `xor 5-`, `and 3 <`: a value that opens with a connective, a blank and a number,
+/// then ends or goes on with an operator (not a word: "or 2 days").
+fn leading_connective(t: &[u8]) -> bool {
+    let at = skip_blank(t, 0);
+    let Some(c) = ["or", "xor", "and"].iter().find(|c| word_at(t, at, c)) else {
+        return false;
+    };
+    let at = at + c.len();
+    if t.get(at) != Some(&b' ') {
+        return false;
+    }
+    let digits = t
+        .get(at + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 {
+        return false;
+    }
+    let after = skip_blank(t, at + 1 + digits);
+    match t.get(after) {
+        None => true,
+        Some(b) => b"=<>!-+*/%|&^".contains(b),
+    }
+}
+
+/// A literal ending just before `end`: a number (digits and `.`) or a quoted string, whose
+/// start is where an operand may start (not after a letter, digit, `.` or an arithmetic
+/// operator: `x1=1`, `1+1=2` are no literal comparisons). Its text, quotes included.
+fn literal_before(t: &[u8], end: usize) -> Option<&[u8]> {
+    let last = *t.get(end.checked_sub(1)?)?;
+    let start = if matches!(last, b'\'' | b'"') {
+        t.get(..end - 1)?.iter().rposition(|b| *b == last)?
+    } else if last.is_ascii_digit() {
+        let mut s = end;
+        while s > 0 && t.get(s - 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.') {
+            s -= 1;
+        }
+        s
+    } else {
+        return None;
+    };
+    let before = start.checked_sub(1).and_then(|p| t.get(p)).copied();
+    let operand_start = before.is_none_or(|b| {
+        !is_ident(b) && !matches!(b, b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'\'' | b'"')
+    });
+    operand_start.then(|| t.get(start..end)).flatten()
+}
+
+/// A literal starting at `at` (a number or a quoted string) that ends where an operand may
+/// end (not before a letter, `.` or an arithmetic operator other than a `--` comment).
+fn literal_after(t: &[u8], at: usize) -> Option<&[u8]> {
+    let first = *t.get(at)?;
+    let end = if matches!(first, b'\'' | b'"') {
+        let close = t.get(at + 1..)?.iter().position(|b| *b == first)?;
+        at + 1 + close + 1
+    } else if first.is_ascii_digit() {
+        let mut e = at;
+        while t.get(e).is_some_and(|b| b.is_ascii_digit() || *b == b'.') {
+            e += 1;
+        }
+        e
+    } else {
+        return None;
+    };
+    let after = t.get(end).copied();
+    let comment = t.get(end..end + 2) == Some(b"--");
+    let operand_end = comment
+        || after.is_none_or(|b| {
+            !is_ident(b) && !matches!(b, b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'\'' | b'"')
+        });
+    operand_end.then(|| t.get(at..end)).flatten()
+}
+
+/// `1=1`, `'a'='a'`, `1!=11`, `2<>3`: two literals compared so that the test always holds (the
+/// same literal with `=`, `==`, `<=`, `>=`, `<=>`; different ones with `!=`, `<>`). A false test
+/// (`GALLERY=1=5`) and arithmetic (`1+1=2`) are not one.
+fn tautology(t: &[u8]) -> bool {
+    const OPS: [(&[u8], bool); 7] = [
+        (b"<=>", true),
+        (b"!=", false),
+        (b"<>", false),
+        (b"==", true),
+        (b"<=", true),
+        (b">=", true),
+        (b"=", true),
+    ];
+    let mut i = 0;
+    while let Some(&b) = t.get(i) {
+        if !matches!(b, b'=' | b'<' | b'>' | b'!') {
+            i += 1;
+            continue;
+        }
+        let op = OPS
+            .iter()
+            .find(|(op, _)| t.get(i..i + op.len()) == Some(*op));
+        let Some(&(op, same)) = op else {
+            i += 1;
+            continue;
+        };
+        let left_end = if i > 0 && t.get(i - 1) == Some(&b' ') {
+            i - 1
+        } else {
+            i
+        };
+        let right_at = skip_blank(t, i + op.len());
+        if let (Some(l), Some(r)) = (literal_before(t, left_end), literal_after(t, right_at)) {
+            if (l == r) == same {
+                return true;
+            }
+        }
+        i += op.len();
+    }
+    false
+}
+
+/// Clause fragments: `order by`/`group by` with a column (a number, or a name the value ends
+/// with or follows with `,`, `asc`, `desc`, a comment); `having` with a comparison;
+/// `when <literal> then`; `select (case`; `from t where c =`; a value that is `execute` and a
+/// procedure name; an open subquery `(select` (ending there or going on with SQL);
+/// `` `db`.`table` ``.
+fn clause(t: &[u8]) -> bool {
+    let s = as_str(t);
+    let words = |w: &'static str| {
+        s.match_indices(w)
+            .filter(move |(i, _)| word_at(t, *i, w))
+            .map(move |(i, _)| i + w.len())
+    };
+    let order_by = ["order by", "group by"].iter().any(|p| {
+        words(p).any(|end| {
+            let at = skip_blank(t, end);
+            match t.get(at) {
+                None => true,
+                Some(b) if b.is_ascii_digit() => true,
+                Some(b) if is_ident(*b) || *b == b'`' => {
+                    let name_end = at
+                        + t.get(at..)
+                            .unwrap_or_default()
+                            .iter()
+                            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
+                            .count();
+                    let next = skip_blank(t, name_end);
+                    let rest = t.get(next..).unwrap_or_default();
+                    rest.is_empty()
+                        || [&b","[..], b"--", b"#", b";", b")"]
+                            .iter()
+                            .any(|p| rest.starts_with(p))
+                        || ["asc", "desc", "limit"].iter().any(|w| word_at(t, next, w))
+                }
+                _ => false,
+            }
+        })
+    });
+    if order_by {
+        return true;
+    }
+    let comparison = |at: usize| {
+        matches!(t.get(at), Some(b'=' | b'<' | b'>')) || t.get(at..at + 2) == Some(b"!=")
+    };
+    let having = words("having").any(|end| {
+        let at = skip_blank(t, end);
+        let at = if t.get(at) == Some(&b'(') { at + 1 } else { at };
+        operand_end(t, at).is_some_and(|e| comparison(skip_blank(t, e)))
+    });
+    if having {
+        return true;
+    }
+    let when_then = words("when").any(|end| {
+        let at = skip_blank(t, end);
+        literal_after(t, at).is_some_and(|lit| word_at(t, skip_blank(t, at + lit.len()), "then"))
+    });
+    if when_then {
+        return true;
+    }
+    let select_case = words("select").any(|end| {
+        let at = skip_blank(t, end);
+        let at = if t.get(at) == Some(&b'(') {
+            skip_blank(t, at + 1)
+        } else {
+            return false;
+        };
+        word_at(t, at, "case") || t.get(at).is_none()
+    });
+    if select_case {
+        return true;
+    }
+    let from_where = words("from").any(|end| {
+        let at = skip_blank(t, end);
+        let table = t
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
+            .count();
+        let at = skip_blank(t, at + table);
+        table > 0
+            && word_at(t, at, "where")
+            && operand_end(t, skip_blank(t, at + 5)).is_some_and(|e| {
+                comparison(skip_blank(t, e))
+            })
+    });
+    if from_where || execute_name(t) || open_subquery(t) {
+        return true;
+    }
+    // `` `db`.`table` ``: MySQL's quoted, qualified name.
+    t.windows(3).any(|w| w == b"`.`")
+}
+
+/// A value that is `exec`/`execute` and a procedure name, alone or with parameters (`@p`, a
+/// literal) or `;` after it: `execute panel`, `exec sp_who;`. ("Execute the plan" goes on with
+/// a word.)
+fn execute_name(t: &[u8]) -> bool {
+    let at = skip_blank(t, 0);
+    let Some(verb) = ["execute", "exec"].iter().find(|v| word_at(t, at, v)) else {
+        return false;
+    };
+    let at = at + verb.len();
+    if t.get(at) != Some(&b' ') {
+        return false;
+    }
+    let name = t
+        .get(at + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| is_ident(**b) || **b == b'.')
+        .count();
+    let after = skip_blank(t, at + 1 + name);
+    name > 0
+        && t.get(after)
+            .is_none_or(|b| matches!(b, b'@' | b'\'' | b'"' | b';' | b'(') || b.is_ascii_digit())
+}
+
+/// `(select` left open at the end of the value, or followed by what only a query has there:
+/// `*`, a literal, `@`, `(`, `case`, `distinct`, `top`, `null`, or a name and then `from`.
+fn open_subquery(t: &[u8]) -> bool {
+    t.iter().enumerate().filter(|(_, b)| **b == b'(').any(|(i, _)| {
+        let at = skip_blank(t, i + 1);
+        if !word_at(t, at, "select") {
+            return false;
+        }
+        let at = skip_blank(t, at + 6);
+        match t.get(at) {
+            None => true,
+            Some(b) if b.is_ascii_digit() => true,
+            Some(b'*' | b'\'' | b'"' | b'@' | b'(' | b'`') => true,
+            Some(_) => {
+                let word = ident_at(t, at);
+                ["case", "distinct", "top", "null"].contains(&as_str(word))
+                    || !word.is_empty() && word_at(t, skip_blank(t, at + word.len()), "from")
+            }
+        }
+    })
+}
+
+/// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
+/// `;` (`x'|email--`, `x' mod id--`): the value's string closed and an expression injected; or
+/// an escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a connective,
+/// maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
+fn quote_operator(t: &[u8]) -> bool {
+    let after_quote = t
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
+        .any(|(i, _)| {
+            let at = skip_blank(t, i + 1);
+            let op_len = match t.get(at) {
+                // Not `>` (`">Note;` closes a tag), `/` (`"/app;jsessionid`) nor a single `&`
+                // (`"&nbsp;`): markup and URLs write them after a quote.
+                Some(b'&') if t.get(at + 1) == Some(&b'&') => 2,
+                Some(b'|' | b'+' | b'<' | b'=' | b'%' | b'^' | b'*') => {
+                    1 + usize::from(t.get(at + 1).is_some_and(|b| b"|<>=".contains(b)))
+                }
+                _ if word_at(t, at, "mod") || word_at(t, at, "div") => 3,
+                _ => return false,
+            };
+            let at = skip_blank(t, at + op_len);
+            let name = ident_at(t, at);
+            if !name.first().is_some_and(u8::is_ascii_alphabetic) {
+                return false;
+            }
+            let rest = t
+                .get(skip_blank(t, at + name.len())..)
+                .unwrap_or_default();
+            [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
+        });
+    if after_quote {
+        return true;
+    }
+    t.windows(2)
+        .enumerate()
+        .filter(|(_, w)| matches!(w, [b'\\', b'\'' | b'"']))
+        .any(|(i, _)| {
+            let mut at = i + 2;
+            if let Some(lit) = literal_after(t, at).or_else(|| {
+                let w = ident_at(t, at);
+                (!w.is_empty() && !["or", "and", "xor"].contains(&as_str(w))).then_some(w)
+            }) {
+                at += lit.len();
+            }
+            let at = skip_blank(t, at);
+            ["or", "and", "xor"].iter().any(|c| {
+                t.get(at..at + c.len()) == Some(c.as_bytes())
+                    && !t.get(at + c.len()).copied().is_some_and(is_ident)
+            })
+        })
+}
+
+/// Obfuscation only SQL injection uses: a comment splitting a word (`DR/**/OP`, read by
+/// filters that drop comments), a hex literal (`0xf00d`, a string without quotes), MySQL's
+/// `1.e(` (a number glued to a call to break tokenizers), a connective glued to a parenthesis
+/// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
+fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
+    let split_word = {
+        // Each comment once, from its `/*` to its `*/`: linear.
+        let mut at = 0;
+        let mut found = false;
+        while let Some(open) = decoded
+            .get(at..)
+            .and_then(|r| r.windows(2).position(|w| w == b"/*"))
+        {
+            let open = at + open;
+            let Some(close) = decoded
+                .get(open + 2..)
+                .and_then(|r| r.windows(2).position(|w| w == b"*/"))
+                .map(|p| open + 2 + p + 2)
+            else {
+                break;
+            };
+            let before = open.checked_sub(1).and_then(|p| decoded.get(p));
+            if before.is_some_and(u8::is_ascii_alphabetic)
+                && decoded.get(close).is_some_and(u8::is_ascii_alphabetic)
+            {
+                found = true;
+                break;
+            }
+            at = close;
+        }
+        found
+    };
+    if split_word {
+        return true;
+    }
+    let hex = t.windows(2).enumerate().any(|(i, w)| {
+        w == b"0x"
+            && !i
+                .checked_sub(1)
+                .and_then(|p| t.get(p))
+                .copied()
+                .is_some_and(is_ident)
+            && t.get(i + 2..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count()
+                >= 3
+    });
+    if hex {
+        return true;
+    }
+    let number_e_call = t.windows(4).any(|w| {
+        matches!(w, [d, b'.', b'e', b'('] if d.is_ascii_digit())
+    });
+    if number_e_call {
+        return true;
+    }
+    let glued_connective = t.iter().enumerate().filter(|(_, b)| **b == b'(').any(|(i, _)| {
+        let name = ident_before(t, i);
+        ["and", "or", "xor"].contains(&as_str(name))
+    });
+    glued_connective
+        || ["nvarchar", "varchar", "varbinary"]
+            .iter()
+            .any(|w| as_str(t).match_indices(w).any(|(i, _)| word_at(t, i, w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_fully;
+
+    fn id(v: &str) -> Option<&'static str> {
+        let decoded = decode_fully(v.as_bytes(), true, true);
+        let found = detect_with(&decoded, true).map(|r| r.id);
+        assert_eq!(found, detect_with(&decoded, false).map(|r| r.id), "{v}: precheck");
+        found
+    }
+
+    fn none(values: &[&str]) {
+        for v in values {
+            assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    fn all(rule: &str, values: &[&str]) {
+        for v in values {
+            assert_eq!(id(v), Some(rule), "{v}");
+        }
+    }
+
+    #[test]
+    fn open_calls() {
+        all(
+            "sqli-010",
+            &[
+                "IN (",
+                "length||!!$(",
+                "date]=(",
+                "day&'(",
+                "if\\(",
+                "quarter. (",
+                "user()",
+                "Compress (",
+                "div (23.23 , 2)",
+                "in (2147483647,-1)",
+                " IN (815914, 815913)\n",
+                "x in (select id from t)",
+                "procedure analyse (",
+                "1 and length(database())>1",
+                "tan(0.5)",
+            ],
+        );
+        none(&[
+            "TAN (WATER RESISTANT INSULATED) MESSENGER",
+            "Work Time (Rosewood, Lavender, Bergamot, Grapefruit) Recommended",
+            "User(foo),junk",
+            "User(login_name),Images(url_170x135)",
+            "1 function (1)",
+            "x/void(1)",
+            "1alert(1)",
+            "3rd space(s)",
+            "8-bit Limit (BRK)",
+            "Reality check (2016)",
+            "USPS 1-3 Day (USPS doesn't guarantee 3 day arrival)",
+            "Math.max(1, 2)",
+            "arr.length(0)",
+            "available in (red, blue, green)",
+            "the user (admin) logged in",
+            "an altitude of convert (0.46 miles) before",
+            "Time (2 hours)",
+        ]);
+    }
+
+    #[test]
+    fn operators() {
+        all(
+            "sqli-011",
+            &[
+                "RegExp",
+                "XOR",
+                "IS NULL",
+                "x is not null",
+                "name LIKE NULL",
+                "` REGEXP ",
+                ")like(",
+                "&&",
+                "!=",
+                "<>",
+                "==",
+                ">=",
+                "or 88",
+                "xor 5-",
+            ],
+        );
+        none(&[
+            "13 IS A LUCKY NUMBER",
+            "foo 'null' bar",
+            "nullable fields",
+            "THERE IS NOT PLACE LIKE HOME",
+            "I like (some) things",
+            "or 2 days",
+            "2 OR 4 METAL BUTTONS",
+            "OR-9-9WYTCZT313XRCN2UV62MBE1",
+            "x >= y",
+            "xorg server",
+        ]);
+    }
+
+    #[test]
+    fn tautologies() {
+        all(
+            "sqli-012",
+            &["1=1", "b,1=1", "1!=11", "11!=1", "'1'='1'", "2 <> 3", "(5=5)"],
+        );
+        none(&[
+            "GALLERY=1=5",
+            "1+1=2",
+            "x1=1",
+            "a=b",
+            "version 1.2=1.3",
+            "1=10",
+            "page=2",
+            "q=1&p=1",
+        ]);
+    }
+
+    #[test]
+    fn clauses() {
+        all(
+            "sqli-013",
+            &[
+                "ORder by",
+                "1 order by 3--",
+                "x group by name,",
+                "HAVING 1=",
+                "HAVING total>1",
+                ") when 234 then",
+                "SELECT (CASE",
+                "FROM ack_variable WHERE name=\"cron_last\";",
+                "execute scald",
+                "exec user_",
+                "EXEC sp_who;",
+                "@.= ( SELECT",
+                "name=(select",
+                "(select * from users)",
+                "(select password from users)",
+                "from `db_miwf`.`sys_refindex` limit",
+            ],
+        );
+        none(&[
+            "BY ORDER OF THE MANAGEMENT",
+            "IN ORDER TO USE SEARCH",
+            "1 having",
+            "I like having true friends",
+            "select x from y where",
+            "when done then rest",
+            "Execute the plan",
+            "1; exec will create the case 7",
+            "(select one) of the following",
+            "Please select (one)",
+            "a letter from home where it rains",
+            "in case when it rains",
+        ]);
+    }
+
+    #[test]
+    fn quote_operators() {
+        all(
+            "sqli-014",
+            &[
+                "x'|email--",
+                "x'%2Bemail--",
+                "x'<email--",
+                "x'=email--",
+                "x'%email--",
+                "x' mod id--",
+                "\\\"or\"1",
+                "\\'and",
+                "\\\"1 or 1-",
+            ],
+        );
+        none(&[
+            "4'+X+4'+WOOD",
+            "48\"+X+48\"+MODERN+ART",
+            "foo'--'bar'",
+            "'-\"8 TRACK\" PLAYER",
+            "VINTAGE CARVED  BEAD\\'\" -LUCITE -PLASTIC",
+            "rock 'n' roll; jazz",
+            "it's a \"+plus\" sign",
+            "C:\\'orange'",
+        ]);
+    }
+
+    #[test]
+    fn obfuscations() {
+        all(
+            "sqli-016",
+            &[
+                "DR/**/OP/*bypass deny listing*/sampletable",
+                "\\0xf00dsdfdsa",
+                "1.e(ascii)",
+                "/3 and(",
+                "cast(x as nvarchar)",
+                "nvarchar",
+            ],
+        );
+        none(&[
+            "x/*",
+            "a /* note */ b",
+            "0x1",
+            "box0x123",
+            "version 1.e",
+            "salt and (pepper)",
+            "see 4.e (below)",
+        ]);
+    }
+}
