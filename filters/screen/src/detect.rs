@@ -118,6 +118,7 @@ rules! {
     SQLI_TAUTOLOGY = "sqli-012", Sqli, 2, "an always-true comparison of two literals (1=1, 'a'='a', 1!=11)";
     SQLI_CLAUSE = "sqli-013", Sqli, 2, "a SQL clause fragment (order by 1, having 1=, when 1 then, select (case, from t where c=, execute name, (select)";
     SQLI_QUOTE_OPERATOR = "sqli-014", Sqli, 2, "a quote closed, then an operator, a name and a comment (x'|email--), or an escaped quote before a connective (\\'and)";
+    SQLI_JSON_OPERATOR = "sqli-015", Sqli, 1, "a JSON document as a SQL string compared with a JSON operator ('{\"a\":1}' ? 'a', '[1,2]' -> '$[0]' = 1)";
     SQLI_OBFUSCATION = "sqli-016", Sqli, 2, "SQL obfuscation: a comment inside a word (DR/**/OP), a hex literal (0xf00d), 1.e(, and(, nvarchar";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";

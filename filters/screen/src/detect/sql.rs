@@ -12,7 +12,8 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
+    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_JSON_OPERATOR,
+    SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
 };
 
 /// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
@@ -202,9 +203,12 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
     // ([`STATEMENT_ANCHORS`]), a boolean clause a connective (`or`, `and`, `&&`, `||`; `xor`
     // holds `or`) and an alias `from`. A value with none of them (most text) is not
     // normalized at all.
+    // A JSON literal compared needs `'{` or `'[`, adjacent in the normalized copy and so in
+    // the value.
     let possible = decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
         || STATEMENT_ANCHORS.found_in(decoded)
-        || CLAUSE_ANCHORS.found_in(decoded);
+        || CLAUSE_ANCHORS.found_in(decoded)
+        || decoded.windows(2).any(|w| matches!(w, [b'\'', b'{' | b'[']));
     if !possible {
         return None;
     }
@@ -219,6 +223,8 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
         Some(SQLI_BOOLEAN_CLAUSE)
     } else if alias_from(&text) {
         Some(SQLI_ALIAS_FROM)
+    } else if json_literal_compared(&text) {
+        Some(SQLI_JSON_OPERATOR)
     } else {
         None
     }
@@ -538,6 +544,59 @@ fn alias_from(text: &[u8]) -> bool {
     })
 }
 
+/// `'{"a":2}' -> '$.a' = 2`, `'{"a":"b"}' ? 'a'`, `'[1,2]' @> '1'`: a JSON document written as
+/// a SQL string literal (`'{…}'`, `'[…]'`), then a JSON or comparison operator (`->`, `->>`,
+/// `#>`, `?`, `?|`, `?&`, `@>`, `<@`, `=`, `<`, `>`, `||`) and a string, number or `array[`: a
+/// test built from PostgreSQL's and MySQL's JSON operators, which an injection uses where a
+/// filter knows only `1=1`. Prose and JSON APIs do not single-quote JSON and compare it.
+fn json_literal_compared(text: &[u8]) -> bool {
+    // Longer operators first: the first that stands there is taken.
+    const OPERATORS: [&[u8]; 17] = [
+        b"->>", b"->", b"#>>", b"#>", b"?|", b"?&", b"@>", b"<@", b"<>", b"!=", b"<=", b">=",
+        b"||", b"=", b"<", b">", b"?",
+    ];
+    let mut at = 0;
+    // Each literal from its opening quote to the next quote, once: linear.
+    while let Some(open) = text
+        .get(at..)
+        .and_then(|r| r.windows(2).position(|w| matches!(w, [b'\'', b'{' | b'['])))
+    {
+        let open = at + open;
+        let Some(close) = text
+            .get(open + 1..)
+            .and_then(|r| r.iter().position(|b| *b == b'\''))
+            .map(|p| open + 1 + p)
+        else {
+            return false;
+        };
+        at = close + 1;
+        if !matches!(text.get(close.wrapping_sub(1)), Some(b'}' | b']')) {
+            continue;
+        }
+        let mut i = close + 1;
+        if text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let Some(op) = OPERATORS
+            .iter()
+            .find(|op| text.get(i..i + op.len()) == Some(**op))
+        else {
+            continue;
+        };
+        i += op.len();
+        if text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let rest = text.get(i..).unwrap_or_default();
+        if rest.first().is_some_and(|b| *b == b'\'' || b.is_ascii_digit())
+            || rest.starts_with(b"array[")
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// `$ne`, `$regex`, `$where`: a MongoDB operator as a whole key or name part (after the start,
 /// `[`, `{`, a quote or `.`; before the end, `]`, a quote, `:` or a blank).
 fn nosql_operator(text: &[u8]) -> bool {
@@ -712,6 +771,34 @@ mod tests {
         }
         for v in ["costs $in total", "$schema", "$ref", "US$ 5", "$network"] {
             assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn json_literals_compared() {
+        for v in [
+            r#"OR '{"a":2,"c":[4,5,{"f":7}]}' -> '$.c[2].f' = 7"#,
+            r#"OR '{"a":"b"}' ? 'a'"#,
+            "OR '[1,2]' ? '1'",
+            r#"'{"name":"asd"}' ?| array['a','name']"#,
+            r#"'{"a":2}' < '$.c' = 7"#,
+            r#"x' and '{"a":1}'@>'{"a":1}'"#,
+        ] {
+            assert_eq!(
+                detect(&decode_fully(v.as_bytes(), false, true)).map(|r| r.id),
+                Some("sqli-015"),
+                "{v}"
+            );
+        }
+        for v in [
+            r#"{"a": [1, 2]}"#,
+            r#"config = '{"debug": true}' in the file"#,
+            "the list '[1,2]' has two",
+            "'[note]' - see below",
+            r#"set x = '{"a":1}' + y"#,
+            "it's {fine} isn't it? 'yes'",
+        ] {
+            assert_eq!(detect(&decode_fully(v.as_bytes(), false, true)), None, "{v}");
         }
     }
 

@@ -140,7 +140,7 @@ static WORD_ANCHORS: Anchors = Anchors::new(|| {
 });
 
 /// Bytes of which every match of a rule here without one of [`WORD_ANCHORS`] holds one.
-const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*";
+const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*;";
 
 /// Whether the value, after blanks and control bytes, starts with `or`, `xor` or `and` (any
 /// case): where [`leading_connective`] matches without a comment before the connective (a
@@ -200,7 +200,7 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // call its `(`; an operator word `xor`, `regexp`, `rlike`, `notnull` or a `null` compared;
     // `) like (` its `)`; a bare operator and a tautology a byte of `=<>!&|`; the clauses
     // `order`, `group`, `having`, `when`, `exec`, a `(` (`select (case`, `(select`), a `=<>!`
-    // (`from t where c =`) or a backtick; the quote rules a quote or `\`; the obfuscations a
+    // (`from t where c =`), a backtick or a `;` (`;drop`); the quote rules a quote or `\`; the obfuscations a
     // `/` (a comment), `0x`, a `(` or `varchar`/`varbinary`. Only a value opened by a
     // connective and a number (`or 88`) holds none: [`opens_with_connective`] looks at its
     // start.
@@ -367,7 +367,29 @@ fn operator(t: &[u8]) -> bool {
     {
         return true;
     }
-    leading_connective(t)
+    leading_connective(t) || open_string_after_like(t)
+}
+
+/// `something LIKE '`: the value ends with a pattern operator and a quote it opens (an odd
+/// one), for the query's own closing quote to end.
+fn open_string_after_like(t: &[u8]) -> bool {
+    let end = t.strip_suffix(b" ").unwrap_or(t);
+    let Some((&q, before)) = end.split_last() else {
+        return false;
+    };
+    let before = before.strip_suffix(b" ").unwrap_or(before);
+    // The quote opens a string: it is the odd one of its kind (`BROWNING "LIKE"` closes one).
+    let opens = t.iter().filter(|b| **b == q).count() % 2 == 1;
+    matches!(q, b'\'' | b'"')
+        && opens
+        && ["like", "rlike", "regexp"].iter().any(|w| {
+            before.ends_with(w.as_bytes())
+                && !before
+                    .get(..before.len() - w.len())
+                    .and_then(|b| b.last())
+                    .copied()
+                    .is_some_and(is_ident)
+        })
 }
 
 /// `or 88`, `xor 5-`, `and 3 <`: a value that opens with a connective, a blank and a number,
@@ -572,11 +594,25 @@ fn clause(t: &[u8]) -> bool {
                 comparison(skip_blank(t, e))
             })
     });
-    if from_where || execute_name(t) || open_subquery(t) {
+    if from_where || execute_name(t) || open_subquery(t) || glued_statement(t) {
         return true;
     }
     // `` `db`.`table` ``: MySQL's quoted, qualified name.
     t.windows(3).any(|w| w == b"`.`")
+}
+
+/// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
+/// "BASE; SET SWAROVSKI", "lunch; select a gift"), where level 1 wants the `;` to end a
+/// string or number.
+fn glued_statement(t: &[u8]) -> bool {
+    const STATEMENTS: [&str; 15] = [
+        "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
+        "execute", "declare", "shutdown", "waitfor", "grant", "revoke",
+    ];
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b';')
+        .any(|(i, _)| STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
 }
 
 /// A value that is `exec`/`execute` and a procedure name, alone or with parameters (`@p`, a
@@ -656,7 +692,7 @@ fn quote_operator(t: &[u8]) -> bool {
                 .unwrap_or_default();
             [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
         });
-    if after_quote {
+    if after_quote || quote_then_keyword(t) || login_closed(t) {
         return true;
     }
     t.windows(2)
@@ -676,6 +712,60 @@ fn quote_operator(t: &[u8]) -> bool {
                     && !t.get(at + c.len()).copied().is_some_and(is_ident)
             })
         })
+}
+
+/// `' union/`, `' alter(`: a quote, then a statement keyword that the value ends with or
+/// follows with a comment or `(`, `*`, `;` (not a word: "O' UNION selected a few", nor a
+/// quote: `"UNION" BY`).
+fn quote_then_keyword(t: &[u8]) -> bool {
+    const KEYWORDS: [&str; 10] = [
+        "union", "select", "alter", "drop", "truncate", "create", "insert", "delete", "update",
+        "declare",
+    ];
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
+        .any(|(i, _)| {
+            let at = skip_blank(t, i + 1);
+            KEYWORDS.iter().any(|w| {
+                word_at(t, at, w)
+                    && match t.get(at + w.len()) {
+                        None => true,
+                        Some(b'/' | b'(' | b'*' | b';' | b'#') => true,
+                        Some(b'-') => t.get(at + w.len() + 1) == Some(&b'-'),
+                        Some(_) => false,
+                    }
+            })
+        })
+}
+
+/// `admin@juice-sh.op';`, `a@b.com"--`: a login name (an e-mail address) closed by a quote
+/// and ended by `--` or `#`, or by a `;` that ends the value: the rest of the query cut off
+/// (`"john@example.com"; or call` goes on).
+fn login_closed(t: &[u8]) -> bool {
+    t.iter().enumerate().filter(|(_, b)| **b == b'@').any(|(i, _)| {
+        let local = ident_before(t, i);
+        let domain = t
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'-'))
+            .count();
+        let at = i + 1 + domain;
+        let dotted = t
+            .get(i + 1..at)
+            .is_some_and(|d| d.contains(&b'.') && d.first().copied().is_some_and(is_ident));
+        if local.is_empty() || !dotted || !matches!(t.get(at), Some(b'\'' | b'"')) {
+            return false;
+        }
+        let rest = t.get(skip_blank(t, at + 1)..).unwrap_or_default();
+        let comment = |r: &[u8]| r.starts_with(b"--") || r.starts_with(b"#");
+        comment(rest)
+            || rest.strip_prefix(b";").is_some_and(|r| {
+                let r = r.strip_prefix(b" ").unwrap_or(r);
+                r.is_empty() || comment(r)
+            })
+    })
 }
 
 /// Obfuscation only SQL injection uses: a comment splitting a word (`DR/**/OP`, read by
@@ -832,6 +922,7 @@ mod tests {
                 ">=",
                 "or 88",
                 "xor 5-",
+                "something LIKE '",
             ],
         );
         none(&[
@@ -845,6 +936,8 @@ mod tests {
             "OR-9-9WYTCZT313XRCN2UV62MBE1",
             "x >= y",
             "xorg server",
+            "I like 'The Office' a lot",
+            "BILLEEVERSBOUTIQUE , BROWNING \"LIKE\"",
         ]);
     }
 
@@ -887,6 +980,8 @@ mod tests {
                 "(select * from users)",
                 "(select password from users)",
                 "from `db_miwf`.`sys_refindex` limit",
+                "pay=;drop",
+                "1;select 1",
             ],
         );
         none(&[
@@ -902,6 +997,10 @@ mod tests {
             "Please select (one)",
             "a letter from home where it rains",
             "in case when it rains",
+            "BASE; SET SWAROVSKI",
+            "lunch; select a gift",
+            "L;IN TABLE RUNNER",
+            "OW;CAST IRON TRIVETS",
         ]);
     }
 
@@ -919,6 +1018,12 @@ mod tests {
                 "\\\"or\"1",
                 "\\'and",
                 "\\\"1 or 1-",
+                "' alter/",
+                "' union/",
+                "' select*",
+                "admin@juice-sh.op\";",
+                "admin@juice-sh.op';",
+                "a.b@example.com' --",
             ],
         );
         none(&[
@@ -930,6 +1035,12 @@ mod tests {
             "rock 'n' roll; jazz",
             "it's a \"+plus\" sign",
             "C:\\'orange'",
+            "O' UNION selected a few friends",
+            "\"UNION\" BY ROBERT F",
+            "pick 'drop-down' menus",
+            "DRESS WITH HAT 18';",
+            "mail \"john@example.com\"; or call",
+            "write to 'a@b.com' today",
         ]);
     }
 
