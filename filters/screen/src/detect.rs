@@ -120,6 +120,7 @@ rules! {
     SQLI_QUOTE_OPERATOR = "sqli-014", Sqli, 2, "a quote closed, then an operator, a name and a comment (x'|email--), or an escaped quote before a connective (\\'and)";
     SQLI_JSON_OPERATOR = "sqli-015", Sqli, 1, "a JSON document as a SQL string compared with a JSON operator ('{\"a\":1}' ? 'a', '[1,2]' -> '$[0]' = 1)";
     SQLI_OBFUSCATION = "sqli-016", Sqli, 2, "SQL obfuscation: a comment inside a word (DR/**/OP), a hex literal (0xf00d), 1.e(, and(, nvarchar";
+    SQLI_CATALOG = "sqli-017", Sqli, 2, "a catalog object, server variable or package level 1 does not list (@@datadir, msdb, sys.objects, sysibm, all_tables, utl_http)";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & or a newline";

@@ -23,14 +23,14 @@ use super::sql::{
 };
 use super::wordset::WordSet;
 use super::{
-    Rule, SQLI_CLAUSE, SQLI_FRAGMENT_CALL, SQLI_OBFUSCATION, SQLI_OPERATOR, SQLI_QUOTE_OPERATOR,
-    SQLI_TAUTOLOGY,
+    Rule, SQLI_CATALOG, SQLI_CLAUSE, SQLI_FRAGMENT_CALL, SQLI_OBFUSCATION, SQLI_OPERATOR,
+    SQLI_QUOTE_OPERATOR, SQLI_TAUTOLOGY,
 };
 
 /// SQL functions level 1's lists leave out because they are English words or too short
 /// (`user`, `in`, `if`, `tan`), or that only matter as a call (`ascii`, `sleep`): together with
 /// level 1's [`SQL_FUNCTION_SET`] and [`WORD_FUNCTION_SET`], the names [`open_call`] knows.
-const MORE_FUNCTIONS: [&str; 88] = [
+const MORE_FUNCTIONS: [&str; 135] = [
     "in",
     "if",
     "user",
@@ -119,6 +119,53 @@ const MORE_FUNCTIONS: [&str; 88] = [
     "isnumeric",
     "cast",
     "convert",
+    "json_length",
+    "json_contains",
+    "json_array",
+    "json_object",
+    "json_valid",
+    "json_type",
+    "json_unquote",
+    "json_search",
+    "json_value",
+    "json_query",
+    "bit_length",
+    "character_length",
+    "substring_index",
+    "to_base64",
+    "from_base64",
+    "inet_ntoa",
+    "get_lock",
+    "release_lock",
+    "master_pos_wait",
+    "uuid_short",
+    "weight_string",
+    "regexp_like",
+    "regexp_replace",
+    "regexp_substr",
+    "regexp_instr",
+    "current_database",
+    "current_schema",
+    "array_to_string",
+    "string_to_array",
+    "quote_ident",
+    "quote_literal",
+    "query_to_xml",
+    "generate_series",
+    "host_name",
+    "suser_name",
+    "suser_sname",
+    "is_srvrolemember",
+    "is_member",
+    "has_dbaccess",
+    "serverproperty",
+    "quotename",
+    "unicode",
+    "rawtohex",
+    "bitand",
+    "sqlite_version",
+    "typeof",
+    "printf",
 ];
 
 static MORE_FUNCTION_SET: WordSet = WordSet::new(&MORE_FUNCTIONS);
@@ -130,13 +177,56 @@ fn is_function(name: &str) -> bool {
         || WORD_FUNCTION_SET.contains(name)
 }
 
-/// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold:
-/// with none of them, and none of [`SYMBOLS`], no rule here can match.
+/// Catalog objects, system variables' prefix and server packages an injection reads or calls
+/// to enumerate or reach out (SQL Server's `msdb`, `sys.objects`, DB2's `sysibm`, Oracle's
+/// `all_tables`, `utl_http`, `sys_context`, PostgreSQL's `pg_user`), besides those level 1
+/// lists: matched as whole names, a qualified name's parts included (`sys.objects`).
+const CATALOG: [&str; 33] = [
+    "msdb",
+    "sysibm",
+    "syscat",
+    "all_tables",
+    "all_tab_columns",
+    "all_users",
+    "user_tables",
+    "user_tab_columns",
+    "dba_users",
+    "dba_tables",
+    "sys.objects",
+    "sys.tables",
+    "sys.columns",
+    "sys.databases",
+    "sys.sql_logins",
+    "sysusers",
+    "syscolumns",
+    "syscomments",
+    "sysprocesses",
+    "pg_user",
+    "pg_database",
+    "pg_tables",
+    "pg_namespace",
+    "pg_proc",
+    "utl_http",
+    "utl_inaddr",
+    "dbms_xmlgen",
+    "dbms_lock",
+    "dbms_java",
+    "sys_context",
+    "ctxsys",
+    "openquery",
+    "sp_configure",
+];
+
+/// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold,
+/// and the catalog names: with none of them, and none of [`SYMBOLS`], no rule here can match
+/// (besides [`opens_with_connective`]'s).
 static WORD_ANCHORS: Anchors = Anchors::new(|| {
-    vec![
+    let mut words = vec![
         "xor", "regexp", "rlike", "null", "order", "group", "having", "when", "exec", "0x",
-        "varchar", "varbinary",
-    ]
+        "varchar", "varbinary", "@@", "select",
+    ];
+    words.extend(CATALOG);
+    words
 });
 
 /// Bytes of which every match of a rule here without one of [`WORD_ANCHORS`] holds one.
@@ -200,10 +290,11 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // call its `(`; an operator word `xor`, `regexp`, `rlike`, `notnull` or a `null` compared;
     // `) like (` its `)`; a bare operator and a tautology a byte of `=<>!&|`; the clauses
     // `order`, `group`, `having`, `when`, `exec`, a `(` (`select (case`, `(select`), a `=<>!`
-    // (`from t where c =`), a backtick or a `;` (`;drop`); the quote rules a quote or `\`; the obfuscations a
-    // `/` (a comment), `0x`, a `(` or `varchar`/`varbinary`. Only a value opened by a
-    // connective and a number (`or 88`) holds none: [`opens_with_connective`] looks at its
-    // start.
+    // (`from t where c =`), a backtick, a `;` (`;drop`) or `select` (`select a,b from t`);
+    // the quote rules a quote or `\`; the obfuscations a `/` (a comment), `0x`, a `(` or
+    // `varchar`/`varbinary`; a catalog object its name, a server variable `@@`. Only a value
+    // opened by a connective and a number (`or 88`) holds none: [`opens_with_connective`]
+    // looks at its start.
     if shortcuts
         && !decoded.iter().any(|b| SYMBOLS.contains(b))
         && !WORD_ANCHORS.found_in(decoded)
@@ -224,6 +315,8 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
         Some(SQLI_QUOTE_OPERATOR)
     } else if obfuscation(decoded, &t) {
         Some(SQLI_OBFUSCATION)
+    } else if catalog_object(&t) {
+        Some(SQLI_CATALOG)
     } else {
         None
     }
@@ -319,7 +412,7 @@ fn number_then_sql(t: &[u8], at: usize) -> bool {
 }
 
 /// Operators prose has no use for: `xor`, `regexp`, `rlike`, `notnull` as words; `null` after
-/// `is`, `is not`, `like` or a comparison; `like` between parentheses (`)like(`); a value that
+/// `is`, `is not`, `like` (with an operand before them) or a comparison; `like` between parentheses (`)like(`); a value that
 /// is only a SQL comparison or logical operator (what a probe sends to see whether the
 /// application breaks: `<>`, `!=`, `&&`); a value opened by a connective before a number and
 /// nothing or an operator after it (`or 88`, `xor 5-`).
@@ -338,14 +431,19 @@ fn operator(t: &[u8]) -> bool {
         }
         let before = t.get(..i).unwrap_or_default();
         let before = before.strip_suffix(b" ").unwrap_or(before);
+        // `is`/`like` after an operand, or the whole value (`IS NULL`, a probe); not opening
+        // a sentence ("Is null a value?").
+        let whole_rest = t
+            .get(skip_blank(t, i + 4)..)
+            .is_none_or(|r| r.is_empty() || r.starts_with(b"--") || r.starts_with(b"#"));
         matches!(before.last(), Some(b'=' | b'<' | b'>'))
             || [&b"is"[..], b"like", b"is not"].iter().any(|w| {
+                let operand = before
+                    .get(..before.len().saturating_sub(w.len()))
+                    .unwrap_or_default();
                 before.ends_with(w)
-                    && !before
-                        .get(..before.len() - w.len())
-                        .and_then(|b| b.last())
-                        .copied()
-                        .is_some_and(is_ident)
+                    && !operand.last().copied().is_some_and(is_ident)
+                    && (operand.iter().any(|b| *b != b' ') || whole_rest)
             })
     });
     if null_compared {
@@ -509,8 +607,9 @@ fn tautology(t: &[u8]) -> bool {
     false
 }
 
-/// Clause fragments: `order by`/`group by` with a column (a number, or a name the value ends
-/// with or follows with `,`, `asc`, `desc`, a comment); `having` with a comparison;
+/// Clause fragments: `order by`/`group by` with a column (a number or a name) the value ends
+/// with or follows with `,`, `asc`, `desc`, `limit`, `)`, `;` or a comment ("order by 5pm for
+/// delivery" goes on in English); `having` with a comparison;
 /// `when <literal> then`; `select (case`; `from t where c =`; a value that is `execute` and a
 /// procedure name; an open subquery `(select` (ending there or going on with SQL);
 /// `` `db`.`table` ``.
@@ -526,7 +625,6 @@ fn clause(t: &[u8]) -> bool {
             let at = skip_blank(t, end);
             match t.get(at) {
                 None => true,
-                Some(b) if b.is_ascii_digit() => true,
                 Some(b) if is_ident(*b) || *b == b'`' => {
                     let name_end = at
                         + t.get(at..)
@@ -594,11 +692,74 @@ fn clause(t: &[u8]) -> bool {
                 comparison(skip_blank(t, e))
             })
     });
-    if from_where || execute_name(t) || open_subquery(t) || glued_statement(t) {
+    if from_where
+        || execute_name(t)
+        || open_subquery(t)
+        || glued_statement(t)
+        || select_list_from(t)
+    {
         return true;
     }
     // `` `db`.`table` ``: MySQL's quoted, qualified name.
     t.windows(3).any(|w| w == b"`.`")
+}
+
+/// `select * from users`, `select a,b from t where`: `select`, then `*` or a list of names with
+/// a comma, then `from`, a table name and the end of the value or what follows a table in a
+/// query (`where`, `limit`, `order`, `group`, `union`, `join`, `)`, `;`, a comment). "select
+/// red, blue from the menu" goes on with a word.
+fn select_list_from(t: &[u8]) -> bool {
+    let s = as_str(t);
+    s.match_indices("select").any(|(i, _)| {
+        if !word_at(t, i, "select") {
+            return false;
+        }
+        let mut at = skip_blank(t, i + 6);
+        let mut names = 0;
+        let mut star = false;
+        loop {
+            if t.get(at) == Some(&b'*') {
+                star = true;
+                at += 1;
+            } else {
+                let len = t
+                    .get(at..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
+                    .count();
+                if len == 0 {
+                    return false;
+                }
+                at += len;
+            }
+            names += 1;
+            at = skip_blank(t, at);
+            if t.get(at) == Some(&b',') {
+                at = skip_blank(t, at + 1);
+            } else {
+                break;
+            }
+        }
+        if !(star || names > 1) || !word_at(t, at, "from") {
+            return false;
+        }
+        let at = skip_blank(t, at + 4);
+        let table = t
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
+            .count();
+        let next = skip_blank(t, at + table);
+        let rest = t.get(next..).unwrap_or_default();
+        table > 0
+            && (rest.is_empty()
+                || [&b")"[..], b";", b"--", b"#"].iter().any(|p| rest.starts_with(p))
+                || ["where", "limit", "order", "group", "union", "join", "into"]
+                    .iter()
+                    .any(|w| word_at(t, next, w)))
+    })
 }
 
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
@@ -662,7 +823,8 @@ fn open_subquery(t: &[u8]) -> bool {
 }
 
 /// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
-/// `;` (`x'|email--`, `x' mod id--`): the value's string closed and an expression injected; or
+/// `;` (`x'|email--`, `x' mod id--`), or `>`, `&`, `-`, `!`, `~`, `/` and a name before a
+/// comment only (`x'>email--`; `">Note;` and `"/app;jsessionid` are markup and URLs): the value's string closed and an expression injected; or
 /// an escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a connective,
 /// maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
 fn quote_operator(t: &[u8]) -> bool {
@@ -680,6 +842,17 @@ fn quote_operator(t: &[u8]) -> bool {
                     1 + usize::from(t.get(at + 1).is_some_and(|b| b"|<>=".contains(b)))
                 }
                 _ if word_at(t, at, "mod") || word_at(t, at, "div") => 3,
+                // Before a comment only, since markup and URLs put them after a quote.
+                Some(b'>' | b'&' | b'-' | b'!' | b'~' | b'/') => {
+                    let op = t.get(at).copied().unwrap_or_default();
+                    let name_at = skip_blank(t, at + 1);
+                    let name = ident_at(t, name_at);
+                    let rest = t
+                        .get(skip_blank(t, name_at + name.len())..)
+                        .unwrap_or_default();
+                    return name.first().is_some_and(u8::is_ascii_alphabetic)
+                        && (rest.starts_with(b"--") || op != b'/' && rest.starts_with(b"#"));
+                }
                 _ => return false,
             };
             let at = skip_blank(t, at + op_len);
@@ -768,8 +941,8 @@ fn login_closed(t: &[u8]) -> bool {
     })
 }
 
-/// Obfuscation only SQL injection uses: a comment splitting a word (`DR/**/OP`, read by
-/// filters that drop comments), a hex literal (`0xf00d`, a string without quotes), MySQL's
+/// Obfuscation only SQL injection uses: a comment glued between words or SQL punctuation
+/// (`DR/**/OP`, read by filters that drop comments; `1,/**/2` for a blank), a hex literal (`0xf00d`, a string without quotes), MySQL's
 /// `1.e(` (a number glued to a call to break tokenizers), a connective glued to a parenthesis
 /// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
 fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
@@ -790,9 +963,13 @@ fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
                 break;
             };
             let before = open.checked_sub(1).and_then(|p| decoded.get(p));
-            if before.is_some_and(u8::is_ascii_alphabetic)
-                && decoded.get(close).is_some_and(u8::is_ascii_alphabetic)
-            {
+            // A comment where a blank would be, glued on both sides to a word or to SQL's
+            // punctuation (`1,/**/2`, `)/**/or`); prose has no comments, and code puts
+            // blanks around them.
+            let glued = |b: Option<&u8>| {
+                b.is_some_and(|b| b.is_ascii_alphanumeric() || b"_,()'\"`=".contains(b))
+            };
+            if glued(before) && glued(decoded.get(close)) {
                 found = true;
                 break;
             }
@@ -834,6 +1011,24 @@ fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
         || ["nvarchar", "varchar", "varbinary"]
             .iter()
             .any(|w| as_str(t).match_indices(w).any(|(i, _)| word_at(t, i, w)))
+}
+
+/// `@@datadir`, `@@hostname`: a server variable (level 1 knows `@@version`), not glued to a
+/// name (`john@@example` is a typo); or a name of [`CATALOG`] as a whole word.
+fn catalog_object(t: &[u8]) -> bool {
+    let variable = t.windows(3).enumerate().any(|(i, w)| {
+        matches!(w, [b'@', b'@', c] if c.is_ascii_alphabetic())
+            && !i
+                .checked_sub(1)
+                .and_then(|p| t.get(p))
+                .copied()
+                .is_some_and(is_ident)
+    });
+    let s = as_str(t);
+    variable
+        || CATALOG
+            .iter()
+            .any(|name| s.match_indices(name).any(|(i, _)| word_at(t, i, name)))
 }
 
 #[cfg(test)]
@@ -927,6 +1122,7 @@ mod tests {
         );
         none(&[
             "13 IS A LUCKY NUMBER",
+            "Is null a value? No.",
             "foo 'null' bar",
             "nullable fields",
             "THERE IS NOT PLACE LIKE HOME",
@@ -982,6 +1178,9 @@ mod tests {
                 "from `db_miwf`.`sys_refindex` limit",
                 "pay=;drop",
                 "1;select 1",
+                "select a,b from users",
+                "select * from users where 1",
+                "1 union select x.a, x.b from t)",
             ],
         );
         none(&[
@@ -996,6 +1195,9 @@ mod tests {
             "(select one) of the following",
             "Please select (one)",
             "a letter from home where it rains",
+            "Order by 5pm for delivery",
+            "select red, blue from the menu",
+            "select one from each row",
             "in case when it rains",
             "BASE; SET SWAROVSKI",
             "lunch; select a gift",
@@ -1024,6 +1226,10 @@ mod tests {
                 "admin@juice-sh.op\";",
                 "admin@juice-sh.op';",
                 "a.b@example.com' --",
+                "x'>email--",
+                "x' & email #",
+                "x'/email--",
+                "x' - email--",
             ],
         );
         none(&[
@@ -1041,6 +1247,29 @@ mod tests {
             "DRESS WITH HAT 18';",
             "mail \"john@example.com\"; or call",
             "write to 'a@b.com' today",
+            "<a href=\"/page#top\">",
+            "\">Note; more",
+            "'-'",
+        ]);
+    }
+
+    #[test]
+    fn catalog_objects() {
+        all(
+            "sqli-017",
+            &[
+                "@@datadir",
+                "select name from msdb..backupset",
+                "x from sysibm.sysdummy1",
+                "utl_http.request",
+                "SYS.OBJECTS",
+            ],
+        );
+        none(&[
+            "john@@example",
+            "email@@@",
+            "the msdbx tool",
+            "my_sys.objects_list",
         ]);
     }
 
@@ -1054,12 +1283,15 @@ mod tests {
                 "1.e(ascii)",
                 "/3 and(",
                 "cast(x as nvarchar)",
+                "1,/**/2,/**/3",
+                ")/**/or/**/(",
                 "nvarchar",
             ],
         );
         none(&[
             "x/*",
             "a /* note */ b",
+            "f(/* arg */ 1)",
             "0x1",
             "box0x123",
             "version 1.e",
