@@ -208,7 +208,9 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
     let possible = decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
         || STATEMENT_ANCHORS.found_in(decoded)
         || CLAUSE_ANCHORS.found_in(decoded)
-        || decoded.windows(2).any(|w| matches!(w, [b'\'', b'{' | b'[']));
+        || decoded
+            .windows(2)
+            .any(|w| matches!(w, [b'\'', b'{' | b'[']));
     if !possible {
         return None;
     }
@@ -588,7 +590,9 @@ fn json_literal_compared(text: &[u8]) -> bool {
             i += 1;
         }
         let rest = text.get(i..).unwrap_or_default();
-        if rest.first().is_some_and(|b| *b == b'\'' || b.is_ascii_digit())
+        if rest
+            .first()
+            .is_some_and(|b| *b == b'\'' || b.is_ascii_digit())
             || rest.starts_with(b"array[")
         {
             return true;
@@ -798,7 +802,11 @@ mod tests {
             r#"set x = '{"a":1}' + y"#,
             "it's {fine} isn't it? 'yes'",
         ] {
-            assert_eq!(detect(&decode_fully(v.as_bytes(), false, true)), None, "{v}");
+            assert_eq!(
+                detect(&decode_fully(v.as_bytes(), false, true)),
+                None,
+                "{v}"
+            );
         }
     }
 

@@ -8,13 +8,17 @@
 //!   (`IN (`, `length||(`, `user()`, `div (23, 2)`, `in (1,2)`),
 //! - SQL operator words and bare operator probes (`XOR`, `regexp`, `IS NULL`, `)like(`, a value
 //!   that is only `<>`, a value opened by a connective before a number, `or 88`),
-//! - an always-true comparison of two literals (`1=1`, `'a'='a'`, `1!=11`),
+//! - an always-true comparison (`1=1`, `'a'='a'`, `1!=11`, `1)=(1`),
 //! - clause fragments (`order by 1`, `having 1=`, `when 1 then`, `select (case`,
-//!   `from t where c=`, `execute name`, an open `(select`, `` `db`.`table` ``),
-//! - a closed quote followed by an operator, a name and a comment (`x'|email--`), or an escaped
-//!   quote before a connective (`\'and`),
-//! - obfuscation: a comment inside a word (`DR/**/OP`), hex literals (`0xf00d`), `1.e(`, a
-//!   connective glued to `(` (`and(`), SQL string types (`nvarchar`).
+//!   `from t where c=`, `select a,b from t`, `union all`, `execute name`, an open `(select`,
+//!   `;drop`, `` `db`.`table` ``),
+//! - a closed quote followed by an operator, a name and a comment (`x'|email--`), a statement
+//!   keyword (`' union/`) or a cut-off login (`admin@x.org';`), or an escaped quote before a
+//!   connective (`\'and`),
+//! - obfuscation: a comment where a blank would be (`DR/**/OP`, `1,/**/2`), hex literals
+//!   (`0xf00d`), `1.e(`, a connective glued to `(` (`and(`), SQL string types (`nvarchar`),
+//! - catalog objects, server variables and packages level 1 does not list (`@@datadir`,
+//!   `sys.objects`, `utl_http`).
 
 use super::anchor::Anchors;
 use super::sql::{
@@ -30,7 +34,7 @@ use super::{
 /// SQL functions level 1's lists leave out because they are English words or too short
 /// (`user`, `in`, `if`, `tan`), or that only matter as a call (`ascii`, `sleep`): together with
 /// level 1's [`SQL_FUNCTION_SET`] and [`WORD_FUNCTION_SET`], the names [`open_call`] knows.
-const MORE_FUNCTIONS: [&str; 135] = [
+const MORE_FUNCTIONS: [&str; 162] = [
     "in",
     "if",
     "user",
@@ -166,6 +170,33 @@ const MORE_FUNCTIONS: [&str; 135] = [
     "sqlite_version",
     "typeof",
     "printf",
+    "sys_eval",
+    "sys_exec",
+    "dblink",
+    "dblink_connect",
+    "lo_from_bytea",
+    "lo_put",
+    "pg_read_binary_file",
+    "pg_stat_file",
+    "get_host_address",
+    "get_host_name",
+    "getpgusername",
+    "inet_server_addr",
+    "inet_server_port",
+    "current_setting",
+    "set_config",
+    "txid_current",
+    "pg_backend_pid",
+    "col_length",
+    "type_name",
+    "object_definition",
+    "has_perms_by_name",
+    "fn_varbintohexstr",
+    "fn_sqlvarbasetostr",
+    "to_clob",
+    "xmlagg",
+    "xmlelement",
+    "xmlquery",
 ];
 
 static MORE_FUNCTION_SET: WordSet = WordSet::new(&MORE_FUNCTIONS);
@@ -181,7 +212,7 @@ fn is_function(name: &str) -> bool {
 /// to enumerate or reach out (SQL Server's `msdb`, `sys.objects`, DB2's `sysibm`, Oracle's
 /// `all_tables`, `utl_http`, `sys_context`, PostgreSQL's `pg_user`), besides those level 1
 /// lists: matched as whole names, a qualified name's parts included (`sys.objects`).
-const CATALOG: [&str; 33] = [
+const CATALOG: [&str; 56] = [
     "msdb",
     "sysibm",
     "syscat",
@@ -215,6 +246,29 @@ const CATALOG: [&str; 33] = [
     "ctxsys",
     "openquery",
     "sp_configure",
+    "msysaccessobjects",
+    "msysqueries",
+    "msysrelationships",
+    "sysfilegroups",
+    "sysfiles",
+    "sysservers",
+    "syslogins",
+    "sysxlogins",
+    "sysaltfiles",
+    "sysmembers",
+    "sysprotects",
+    "sysindexes",
+    "all_objects",
+    "user_objects",
+    "user_users",
+    "dba_tab_columns",
+    "v$version",
+    "v$instance",
+    "v$database",
+    "pg_group",
+    "pg_stat_activity",
+    "pg_authid",
+    "pg_settings",
 ];
 
 /// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold,
@@ -222,8 +276,22 @@ const CATALOG: [&str; 33] = [
 /// (besides [`opens_with_connective`]'s).
 static WORD_ANCHORS: Anchors = Anchors::new(|| {
     let mut words = vec![
-        "xor", "regexp", "rlike", "null", "order", "group", "having", "when", "exec", "0x",
-        "varchar", "varbinary", "@@", "select",
+        "xor",
+        "regexp",
+        "rlike",
+        "null",
+        "order",
+        "group",
+        "having",
+        "when",
+        "exec",
+        "0x",
+        "varchar",
+        "varbinary",
+        "@@",
+        "select",
+        ".e.",
+        "union",
     ];
     words.extend(CATALOG);
     words
@@ -241,29 +309,38 @@ fn opens_with_connective(decoded: &[u8]) -> bool {
         .position(|b| !(b.is_ascii_whitespace() || *b < 0x20 || *b == 0x7f))
         .unwrap_or(decoded.len());
     let rest = decoded.get(start..).unwrap_or_default();
-    [&b"or"[..], b"xor", b"and"]
-        .iter()
-        .any(|c| rest.get(..c.len()).is_some_and(|r| r.eq_ignore_ascii_case(c)))
+    [&b"or"[..], b"xor", b"and"].iter().any(|c| {
+        rest.get(..c.len())
+            .is_some_and(|r| r.eq_ignore_ascii_case(c))
+    })
 }
 
 /// Whether a level-2 SQL rule may match a value in `text`, a whole body that is plain
 /// ([`super::plain`]: letters, digits, blanks, `.,:_@-` and its format's structure, which a
 /// value of a plain body never holds: no `=` or `&` in a form value, no `"` or escape in a
 /// JSON string). On such values only the rules without a symbol can match: the operator words,
-/// `order by`, `when 1 then`, `execute name`, `0x…`, `varchar` (all in [`WORD_ANCHORS`]) and a
-/// value opened by a connective before a number (`or 88`), which needs `or`/`and` then
-/// blanks (a form's `+` among them) and a digit. Where this says no, the body may skip
-/// inspection as at level 1.
+/// `order by`, `when 1 then`, `execute name`, `select a, b from t`, `union all`, `0x…`,
+/// `1.e.name`, `varchar`, catalog names (all in [`WORD_ANCHORS`]) and a value opened by a
+/// connective before a number or constant (`or 88`, `or true`), which needs `or`/`and`, blanks
+/// (a form's `+` among them) and a digit, `true`, `false` or `null`. Where this says no, the
+/// body may skip inspection as at level 1.
 pub fn plain_may_match(text: &[u8]) -> bool {
     WORD_ANCHORS.found_in(text) || connective_before_number(text)
 }
 
-/// `or`/`and` (any case, `xor` included) followed by at least one blank and then a digit.
-/// Each run of blanks is looked back over from the digit after it only: linear.
+/// `or`/`and` (any case, `xor` included) followed by at least one blank and then a digit or
+/// `true`, `false`, `null` (a superset of [`leading_connective`]'s operands). Each run of
+/// blanks is looked back over from the byte after it only: linear.
 fn connective_before_number(text: &[u8]) -> bool {
     let blank = |b: &u8| b.is_ascii_whitespace() || *b == b'+' || *b < 0x20 || *b == 0x7f;
     text.iter().enumerate().any(|(i, b)| {
-        if !b.is_ascii_digit() {
+        let rest = text.get(i..).unwrap_or_default();
+        let operand = b.is_ascii_digit()
+            || [&b"true"[..], b"false", b"null"].iter().any(|w| {
+                rest.get(..w.len())
+                    .is_some_and(|r| r.eq_ignore_ascii_case(w))
+            });
+        if !operand {
             return false;
         }
         let before = text.get(..i).unwrap_or_default();
@@ -290,9 +367,10 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // call its `(`; an operator word `xor`, `regexp`, `rlike`, `notnull` or a `null` compared;
     // `) like (` its `)`; a bare operator and a tautology a byte of `=<>!&|`; the clauses
     // `order`, `group`, `having`, `when`, `exec`, a `(` (`select (case`, `(select`), a `=<>!`
-    // (`from t where c =`), a backtick, a `;` (`;drop`) or `select` (`select a,b from t`);
+    // (`from t where c =`), a backtick, a `;` (`;drop`), `select` (`select a,b from t`) or
+    // `union` (`union all`);
     // the quote rules a quote or `\`; the obfuscations a `/` (a comment), `0x`, a `(` or
-    // `varchar`/`varbinary`; a catalog object its name, a server variable `@@`. Only a value
+    // `varchar`/`varbinary` or `.e.` (`1.e.name`); a catalog object its name, a server variable `@@`. Only a value
     // opened by a connective and a number (`or 88`) holds none: [`opens_with_connective`]
     // looks at its start.
     if shortcuts
@@ -347,8 +425,8 @@ fn as_str(b: &[u8]) -> &str {
 /// or an injection probes with), where the call is left open at the end of the value, empty
 /// (`user()`), or opened with something no prose puts in parentheses after such a word: a
 /// number not followed by a word, a quote, `@`, `*`, `(`, `select` or a nested call (`in (1,2)`,
-/// `length(database())`). Words as the argument are English or code (`TAN (WATER RESISTANT)`,
-/// `User(foo)`), as are method calls (`arr.length(1)`).
+/// `length(database())`); for a name with `_`, anything. Words as the argument are English or
+/// code (`TAN (WATER RESISTANT)`, `User(foo)`), as are method calls (`arr.length(1)`).
 fn open_call(t: &[u8]) -> bool {
     const MAX_JUNK: usize = 6;
     t.iter()
@@ -367,13 +445,11 @@ fn open_call(t: &[u8]) -> bool {
                 return false;
             }
             let name = ident_before(t, end);
-            if name.is_empty()
-                || !is_function(as_str(name))
-                || method_call(t, end - name.len())
-            {
+            if name.is_empty() || !is_function(as_str(name)) || method_call(t, end - name.len()) {
                 return false;
             }
-            call_argument_is_sql(t, i + 1)
+            // A name with `_` is no English word (`sys_eval(cmd)`): any argument.
+            name.contains(&b'_') || call_argument_is_sql(t, i + 1)
         })
 }
 
@@ -408,7 +484,9 @@ fn number_then_sql(t: &[u8], at: usize) -> bool {
         .iter()
         .take_while(|b| b.is_ascii_digit() || **b == b'.')
         .count();
-    !t.get(skip_blank(t, at + len)).copied().is_some_and(is_ident)
+    !t.get(skip_blank(t, at + len))
+        .copied()
+        .is_some_and(is_ident)
 }
 
 /// Operators prose has no use for: `xor`, `regexp`, `rlike`, `notnull` as words; `null` after
@@ -490,8 +568,9 @@ fn open_string_after_like(t: &[u8]) -> bool {
         })
 }
 
-/// `or 88`, `xor 5-`, `and 3 <`: a value that opens with a connective, a blank and a number,
-/// then ends or goes on with an operator (not a word: "or 2 days").
+/// `or 88`, `xor 5-`, `and 3 <`, `or true`: a value that opens with a connective, a blank and
+/// a number or `true`/`false`/`null`, then ends or goes on with an operator (not a word: "or 2
+/// days", "and true love").
 fn leading_connective(t: &[u8]) -> bool {
     let at = skip_blank(t, 0);
     let Some(c) = ["or", "xor", "and"].iter().find(|c| word_at(t, at, c)) else {
@@ -507,10 +586,14 @@ fn leading_connective(t: &[u8]) -> bool {
         .iter()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    if digits == 0 {
+    let constant = ["true", "false", "null"]
+        .iter()
+        .find(|w| word_at(t, at + 1, w))
+        .map_or(0, |w| w.len());
+    if digits == 0 && constant == 0 {
         return false;
     }
-    let after = skip_blank(t, at + 1 + digits);
+    let after = skip_blank(t, at + 1 + digits.max(constant));
     match t.get(after) {
         None => true,
         Some(b) => b"=<>!-+*/%|&^".contains(b),
@@ -526,7 +609,10 @@ fn literal_before(t: &[u8], end: usize) -> Option<&[u8]> {
         t.get(..end - 1)?.iter().rposition(|b| *b == last)?
     } else if last.is_ascii_digit() {
         let mut s = end;
-        while s > 0 && t.get(s - 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.') {
+        while s > 0
+            && t.get(s - 1)
+                .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+        {
             s -= 1;
         }
         s
@@ -535,7 +621,11 @@ fn literal_before(t: &[u8], end: usize) -> Option<&[u8]> {
     };
     let before = start.checked_sub(1).and_then(|p| t.get(p)).copied();
     let operand_start = before.is_none_or(|b| {
-        !is_ident(b) && !matches!(b, b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'\'' | b'"')
+        !is_ident(b)
+            && !matches!(
+                b,
+                b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'\'' | b'"'
+            )
     });
     operand_start.then(|| t.get(start..end)).flatten()
 }
@@ -560,13 +650,18 @@ fn literal_after(t: &[u8], at: usize) -> Option<&[u8]> {
     let comment = t.get(end..end + 2) == Some(b"--");
     let operand_end = comment
         || after.is_none_or(|b| {
-            !is_ident(b) && !matches!(b, b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'\'' | b'"')
+            !is_ident(b)
+                && !matches!(
+                    b,
+                    b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'\'' | b'"'
+                )
         });
     operand_end.then(|| t.get(at..end)).flatten()
 }
 
-/// `1=1`, `'a'='a'`, `1!=11`, `2<>3`: two literals compared so that the test always holds (the
-/// same literal with `=`, `==`, `<=`, `>=`, `<=>`; different ones with `!=`, `<>`). A false test
+/// `1=1`, `'a'='a'`, `1!=11`, `2<>3`, `1)=(1`, `x=x`: two literals compared so that the test
+/// always holds (the same literal with `=`, `==`, `<=`, `>=`, `<=>`; different ones with `!=`,
+/// `<>`), or the same number or name on both sides ([`same_operands`]). A false test
 /// (`GALLERY=1=5`) and arithmetic (`1+1=2`) are not one.
 fn tautology(t: &[u8]) -> bool {
     const OPS: [(&[u8], bool); 7] = [
@@ -602,9 +697,43 @@ fn tautology(t: &[u8]) -> bool {
                 return true;
             }
         }
+        if same && same_operands(t, i, op.len()) {
+            return true;
+        }
         i += op.len();
     }
     false
+}
+
+/// The same number or name on both sides of the comparison at `op` (`op_len` bytes), each
+/// maybe wrapped in quotes, backticks, parentheses and blanks, as an injection balances the
+/// query's own (`1)=(1`, `'a'='a`, `x=x`); not a term of arithmetic or a member (`i=i+1`,
+/// `a.x=x`).
+fn same_operands(t: &[u8], op: usize, op_len: usize) -> bool {
+    const WRAP: &[u8] = b" '\"`()";
+    const MAX_WRAP: usize = 4;
+    let mut left_end = op;
+    while op - left_end < MAX_WRAP
+        && left_end > 0
+        && t.get(left_end - 1).is_some_and(|b| WRAP.contains(b))
+    {
+        left_end -= 1;
+    }
+    let left = ident_before(t, left_end);
+    let left_start = left_end - left.len();
+    let before = left_start.checked_sub(1).and_then(|p| t.get(p)).copied();
+    let mut right_at = op + op_len;
+    while right_at - (op + op_len) < MAX_WRAP && t.get(right_at).is_some_and(|b| WRAP.contains(b)) {
+        right_at += 1;
+    }
+    let right = ident_at(t, right_at);
+    let after_at = right_at + right.len();
+    let term = |b: Option<u8>| b.is_some_and(|b| b".+-*/%^|&".contains(&b));
+    let comment = t.get(after_at..after_at + 2) == Some(b"--");
+    !left.is_empty()
+        && left == right
+        && !term(before)
+        && (comment || !term(t.get(after_at).copied()))
 }
 
 /// Clause fragments: `order by`/`group by` with a column (a number or a name) the value ends
@@ -688,15 +817,14 @@ fn clause(t: &[u8]) -> bool {
         let at = skip_blank(t, at + table);
         table > 0
             && word_at(t, at, "where")
-            && operand_end(t, skip_blank(t, at + 5)).is_some_and(|e| {
-                comparison(skip_blank(t, e))
-            })
+            && operand_end(t, skip_blank(t, at + 5)).is_some_and(|e| comparison(skip_blank(t, e)))
     });
     if from_where
         || execute_name(t)
         || open_subquery(t)
         || glued_statement(t)
         || select_list_from(t)
+        || union_fragment(t)
     {
         return true;
     }
@@ -755,10 +883,38 @@ fn select_list_from(t: &[u8]) -> bool {
         let rest = t.get(next..).unwrap_or_default();
         table > 0
             && (rest.is_empty()
-                || [&b")"[..], b";", b"--", b"#"].iter().any(|p| rest.starts_with(p))
+                || [&b")"[..], b";", b"--", b"#"]
+                    .iter()
+                    .any(|p| rest.starts_with(p))
                 || ["where", "limit", "order", "group", "union", "join", "into"]
                     .iter()
                     .any(|w| word_at(t, next, w)))
+    })
+}
+
+/// `union all`, `union (`, `union distinct (select`: `union` then `all`, `distinct` or `(`,
+/// ending the value or going on with `(`, `select`, a number or `null` ("union all workers"
+/// goes on with a word, "Union (AFL-CIO)" too). Level 1 has `union select`.
+fn union_fragment(t: &[u8]) -> bool {
+    let s = as_str(t);
+    s.match_indices("union").any(|(i, _)| {
+        if !word_at(t, i, "union") {
+            return false;
+        }
+        let mut at = skip_blank(t, i + 5);
+        if let Some(w) = ["all", "distinct"].iter().find(|w| word_at(t, at, w)) {
+            at = skip_blank(t, at + w.len());
+        } else if t.get(at) != Some(&b'(') {
+            return false;
+        }
+        while t.get(at) == Some(&b'(') {
+            at = skip_blank(t, at + 1);
+        }
+        match t.get(at) {
+            None => true,
+            Some(b) if b.is_ascii_digit() => true,
+            Some(_) => word_at(t, at, "select") || word_at(t, at, "null"),
+        }
     })
 }
 
@@ -803,23 +959,26 @@ fn execute_name(t: &[u8]) -> bool {
 /// `(select` left open at the end of the value, or followed by what only a query has there:
 /// `*`, a literal, `@`, `(`, `case`, `distinct`, `top`, `null`, or a name and then `from`.
 fn open_subquery(t: &[u8]) -> bool {
-    t.iter().enumerate().filter(|(_, b)| **b == b'(').any(|(i, _)| {
-        let at = skip_blank(t, i + 1);
-        if !word_at(t, at, "select") {
-            return false;
-        }
-        let at = skip_blank(t, at + 6);
-        match t.get(at) {
-            None => true,
-            Some(b) if b.is_ascii_digit() => true,
-            Some(b'*' | b'\'' | b'"' | b'@' | b'(' | b'`') => true,
-            Some(_) => {
-                let word = ident_at(t, at);
-                ["case", "distinct", "top", "null"].contains(&as_str(word))
-                    || !word.is_empty() && word_at(t, skip_blank(t, at + word.len()), "from")
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'(')
+        .any(|(i, _)| {
+            let at = skip_blank(t, i + 1);
+            if !word_at(t, at, "select") {
+                return false;
             }
-        }
-    })
+            let at = skip_blank(t, at + 6);
+            match t.get(at) {
+                None => true,
+                Some(b) if b.is_ascii_digit() => true,
+                Some(b'*' | b'\'' | b'"' | b'@' | b'(' | b'`') => true,
+                Some(_) => {
+                    let word = ident_at(t, at);
+                    ["case", "distinct", "top", "null"].contains(&as_str(word))
+                        || !word.is_empty() && word_at(t, skip_blank(t, at + word.len()), "from")
+                }
+            }
+        })
 }
 
 /// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
@@ -860,9 +1019,7 @@ fn quote_operator(t: &[u8]) -> bool {
             if !name.first().is_some_and(u8::is_ascii_alphabetic) {
                 return false;
             }
-            let rest = t
-                .get(skip_blank(t, at + name.len())..)
-                .unwrap_or_default();
+            let rest = t.get(skip_blank(t, at + name.len())..).unwrap_or_default();
             [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
         });
     if after_quote || quote_then_keyword(t) || login_closed(t) {
@@ -916,34 +1073,38 @@ fn quote_then_keyword(t: &[u8]) -> bool {
 /// and ended by `--` or `#`, or by a `;` that ends the value: the rest of the query cut off
 /// (`"john@example.com"; or call` goes on).
 fn login_closed(t: &[u8]) -> bool {
-    t.iter().enumerate().filter(|(_, b)| **b == b'@').any(|(i, _)| {
-        let local = ident_before(t, i);
-        let domain = t
-            .get(i + 1..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'-'))
-            .count();
-        let at = i + 1 + domain;
-        let dotted = t
-            .get(i + 1..at)
-            .is_some_and(|d| d.contains(&b'.') && d.first().copied().is_some_and(is_ident));
-        if local.is_empty() || !dotted || !matches!(t.get(at), Some(b'\'' | b'"')) {
-            return false;
-        }
-        let rest = t.get(skip_blank(t, at + 1)..).unwrap_or_default();
-        let comment = |r: &[u8]| r.starts_with(b"--") || r.starts_with(b"#");
-        comment(rest)
-            || rest.strip_prefix(b";").is_some_and(|r| {
-                let r = r.strip_prefix(b" ").unwrap_or(r);
-                r.is_empty() || comment(r)
-            })
-    })
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'@')
+        .any(|(i, _)| {
+            let local = ident_before(t, i);
+            let domain = t
+                .get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'-'))
+                .count();
+            let at = i + 1 + domain;
+            let dotted = t
+                .get(i + 1..at)
+                .is_some_and(|d| d.contains(&b'.') && d.first().copied().is_some_and(is_ident));
+            if local.is_empty() || !dotted || !matches!(t.get(at), Some(b'\'' | b'"')) {
+                return false;
+            }
+            let rest = t.get(skip_blank(t, at + 1)..).unwrap_or_default();
+            let comment = |r: &[u8]| r.starts_with(b"--") || r.starts_with(b"#");
+            comment(rest)
+                || rest.strip_prefix(b";").is_some_and(|r| {
+                    let r = r.strip_prefix(b" ").unwrap_or(r);
+                    r.is_empty() || comment(r)
+                })
+        })
 }
 
 /// Obfuscation only SQL injection uses: a comment glued between words or SQL punctuation
 /// (`DR/**/OP`, read by filters that drop comments; `1,/**/2` for a blank), a hex literal (`0xf00d`, a string without quotes), MySQL's
-/// `1.e(` (a number glued to a call to break tokenizers), a connective glued to a parenthesis
+/// `1.e(`, `1.e.table_name` (a number glued to a call or a name to break tokenizers; not
+/// "1.e.g."), a connective glued to a parenthesis
 /// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
 fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
     let split_word = {
@@ -997,16 +1158,21 @@ fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
     if hex {
         return true;
     }
-    let number_e_call = t.windows(4).any(|w| {
-        matches!(w, [d, b'.', b'e', b'('] if d.is_ascii_digit())
-    });
+    let number_e_call = t.windows(5).any(|w| {
+        matches!(w, [d, b'.', b'e', b'(', _] if d.is_ascii_digit())
+            || matches!(w, [d, b'.', b'e', b'.', c] if d.is_ascii_digit() && c.is_ascii_alphabetic() && *c != b'g')
+    }) || t.ends_with(b".e(") && t.len() >= 4 && t.get(t.len() - 4).is_some_and(u8::is_ascii_digit);
     if number_e_call {
         return true;
     }
-    let glued_connective = t.iter().enumerate().filter(|(_, b)| **b == b'(').any(|(i, _)| {
-        let name = ident_before(t, i);
-        ["and", "or", "xor"].contains(&as_str(name))
-    });
+    let glued_connective = t
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'(')
+        .any(|(i, _)| {
+            let name = ident_before(t, i);
+            ["and", "or", "xor"].contains(&as_str(name))
+        });
     glued_connective
         || ["nvarchar", "varchar", "varbinary"]
             .iter()
@@ -1039,7 +1205,11 @@ mod tests {
     fn id(v: &str) -> Option<&'static str> {
         let decoded = decode_fully(v.as_bytes(), true, true);
         let found = detect_with(&decoded, true).map(|r| r.id);
-        assert_eq!(found, detect_with(&decoded, false).map(|r| r.id), "{v}: precheck");
+        assert_eq!(
+            found,
+            detect_with(&decoded, false).map(|r| r.id),
+            "{v}: precheck"
+        );
         found
     }
 
@@ -1075,6 +1245,8 @@ mod tests {
                 "procedure analyse (",
                 "1 and length(database())>1",
                 "tan(0.5)",
+                "sys_eval(whoami)",
+                "x and get_lock (a, 5)",
             ],
         );
         none(&[
@@ -1117,6 +1289,8 @@ mod tests {
                 ">=",
                 "or 88",
                 "xor 5-",
+                "or true",
+                "AND FALSE--",
                 "something LIKE '",
             ],
         );
@@ -1132,6 +1306,7 @@ mod tests {
             "OR-9-9WYTCZT313XRCN2UV62MBE1",
             "x >= y",
             "xorg server",
+            "and true love",
             "I like 'The Office' a lot",
             "BILLEEVERSBOUTIQUE , BROWNING \"LIKE\"",
         ]);
@@ -1141,7 +1316,19 @@ mod tests {
     fn tautologies() {
         all(
             "sqli-012",
-            &["1=1", "b,1=1", "1!=11", "11!=1", "'1'='1'", "2 <> 3", "(5=5)"],
+            &[
+                "1=1",
+                "b,1=1",
+                "1!=11",
+                "11!=1",
+                "'1'='1'",
+                "2 <> 3",
+                "(5=5)",
+                "1)=(1",
+                "'a'='a",
+                "x=x",
+                "`id`=`id`",
+            ],
         );
         none(&[
             "GALLERY=1=5",
@@ -1152,6 +1339,11 @@ mod tests {
             "1=10",
             "page=2",
             "q=1&p=1",
+            "i=i%2B1",
+            "a.x=x",
+            "x=x.y",
+            "aaaa==",
+            "page=2&x=3",
         ]);
     }
 
@@ -1181,6 +1373,9 @@ mod tests {
                 "select a,b from users",
                 "select * from users where 1",
                 "1 union select x.a, x.b from t)",
+                "UNION ALL",
+                "1 union (select",
+                "union distinct 1",
             ],
         );
         none(&[
@@ -1198,6 +1393,8 @@ mod tests {
             "Order by 5pm for delivery",
             "select red, blue from the menu",
             "select one from each row",
+            "union all workers",
+            "Union (AFL-CIO) members",
             "in case when it rains",
             "BASE; SET SWAROVSKI",
             "lunch; select a gift",
@@ -1281,6 +1478,7 @@ mod tests {
                 "DR/**/OP/*bypass deny listing*/sampletable",
                 "\\0xf00dsdfdsa",
                 "1.e(ascii)",
+                "SELECT 1.e.table_name",
                 "/3 and(",
                 "cast(x as nvarchar)",
                 "1,/**/2,/**/3",
@@ -1297,6 +1495,7 @@ mod tests {
             "version 1.e",
             "salt and (pepper)",
             "see 4.e (below)",
+            "see section 1.e.g. this",
         ]);
     }
 }
