@@ -298,7 +298,13 @@ static WORD_ANCHORS: Anchors = Anchors::new(|| {
 });
 
 /// Bytes of which every match of a rule here without one of [`WORD_ANCHORS`] holds one.
-const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*;";
+const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*;+";
+
+/// A digit and the word piece `not` (any case): what `1 is not 2` holds without a symbol.
+fn numbers_and_not(text: &[u8]) -> bool {
+    static NOT: Anchors = Anchors::new(|| vec!["not"]);
+    text.iter().any(u8::is_ascii_digit) && NOT.found_in(text)
+}
 
 /// Whether the value, after blanks and control bytes, starts with `or`, `xor` or `and` (any
 /// case): where [`leading_connective`] matches without a comment before the connective (a
@@ -322,10 +328,10 @@ fn opens_with_connective(decoded: &[u8]) -> bool {
 /// `order by`, `when 1 then`, `execute name`, `select a, b from t`, `union all`, `0x…`,
 /// `1.e.name`, `varchar`, catalog names (all in [`WORD_ANCHORS`]) and a value opened by a
 /// connective before a number or constant (`or 88`, `or true`), which needs `or`/`and`, blanks
-/// (a form's `+` among them) and a digit, `true`, `false` or `null`. Where this says no, the
-/// body may skip inspection as at level 1.
+/// (a form's `+` among them) and a digit, `true`, `false` or `null`, and `1 is not 2` (a
+/// digit and `not`). Where this says no, the body may skip inspection as at level 1.
 pub fn plain_may_match(text: &[u8]) -> bool {
-    WORD_ANCHORS.found_in(text) || connective_before_number(text)
+    WORD_ANCHORS.found_in(text) || connective_before_number(text) || numbers_and_not(text)
 }
 
 /// `or`/`and` (any case, `xor` included) followed by at least one blank and then a digit or
@@ -370,13 +376,15 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // (`from t where c =`), a backtick, a `;` (`;drop`), `select` (`select a,b from t`) or
     // `union` (`union all`);
     // the quote rules a quote or `\`; the obfuscations a `/` (a comment), `0x`, a `(` or
-    // `varchar`/`varbinary` or `.e.` (`1.e.name`); a catalog object its name, a server variable `@@`. Only a value
+    // `varchar`/`varbinary`, `.e.` (`1.e.name`) or `+` (phrases joined by it); a catalog
+    // object its name, a server variable `@@`. Only a value
     // opened by a connective and a number (`or 88`) holds none: [`opens_with_connective`]
-    // looks at its start.
+    // looks at its start; and `1 is not 2` only a digit and `not` ([`numbers_and_not`]).
     if shortcuts
         && !decoded.iter().any(|b| SYMBOLS.contains(b))
         && !WORD_ANCHORS.found_in(decoded)
         && !opens_with_connective(decoded)
+        && !numbers_and_not(decoded)
     {
         return None;
     }
@@ -395,9 +403,32 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
         Some(SQLI_OBFUSCATION)
     } else if catalog_object(&t) {
         Some(SQLI_CATALOG)
+    } else if plus_joined_phrase(decoded) {
+        Some(SQLI_OBFUSCATION)
     } else {
         None
     }
+}
+
+/// `24'union+all+select+1`, `"+WAITFOR+DELAY+'`: level 1's attack-only phrases
+/// ([`super::sqli_phrase`]) with `+` for the blanks, where `+` is no space to the decoder (a
+/// path, a header, a JSON or XML value) but an application that form-decodes the value again
+/// reads one.
+fn plus_joined_phrase(decoded: &[u8]) -> bool {
+    if !decoded.contains(&b'+') {
+        return false;
+    }
+    let spaced: String = String::from_utf8_lossy(decoded)
+        .chars()
+        .map(|c| {
+            if c == '+' {
+                ' '
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    super::sqli_phrase(&spaced)
 }
 
 /// `t` from `at` with one leading blank skipped.
@@ -702,7 +733,19 @@ fn tautology(t: &[u8]) -> bool {
         }
         i += op.len();
     }
-    false
+    is_not_different(t)
+}
+
+/// `1 is not 2`, `'a' is not 'b'`: two different literals, the test always true.
+fn is_not_different(t: &[u8]) -> bool {
+    let s = as_str(t);
+    s.match_indices(" is not ").any(|(i, _)| {
+        let right_at = i + " is not ".len();
+        match (literal_before(t, i), literal_after(t, right_at)) {
+            (Some(l), Some(r)) => l != r,
+            _ => false,
+        }
+    })
 }
 
 /// The same number or name on both sides of the comparison at `op` (`op_len` bytes), each
@@ -825,6 +868,7 @@ fn clause(t: &[u8]) -> bool {
         || glued_statement(t)
         || select_list_from(t)
         || union_fragment(t)
+        || star_from(t)
     {
         return true;
     }
@@ -916,6 +960,26 @@ fn union_fragment(t: &[u8]) -> bool {
             Some(_) => word_at(t, at, "select") || word_at(t, at, "null"),
         }
     })
+}
+
+/// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(`, `,` or `select`, not
+/// a product of numbers: "2 * from") then `from`.
+fn star_from(t: &[u8]) -> bool {
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'*')
+        .any(|(i, _)| {
+            let before = t.get(..i).unwrap_or_default();
+            let before = before.strip_suffix(b" ").unwrap_or(before);
+            let star = matches!(before.last(), Some(b'\'' | b'"' | b'`' | b'(' | b','))
+                || before.ends_with(b"select")
+                    && !before
+                        .get(..before.len() - 6)
+                        .and_then(|b| b.last())
+                        .copied()
+                        .is_some_and(is_ident);
+            star && word_at(t, skip_blank(t, i + 1), "from")
+        })
 }
 
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
@@ -1344,6 +1408,9 @@ mod tests {
             "x=x.y",
             "aaaa==",
             "page=2&x=3",
+            "1 is not 1",
+            "Form 1 is not 2pages",
+            "room 1 is not ready",
         ]);
     }
 
@@ -1376,6 +1443,8 @@ mod tests {
                 "UNION ALL",
                 "1 union (select",
                 "union distinct 1",
+                "' * from = 1 id '9",
+                "x,* from t",
             ],
         );
         none(&[
@@ -1395,6 +1464,8 @@ mod tests {
             "select one from each row",
             "union all workers",
             "Union (AFL-CIO) members",
+            "2 * from 3",
+            "rated * from critics",
             "in case when it rains",
             "BASE; SET SWAROVSKI",
             "lunch; select a gift",
@@ -1478,6 +1549,8 @@ mod tests {
                 "DR/**/OP/*bypass deny listing*/sampletable",
                 "\\0xf00dsdfdsa",
                 "1.e(ascii)",
+                "24'union%2Ball%2Bselect%2B1,2,3",
+                "\"%2BWAITFOR%2BDELAY%2B'",
                 "SELECT 1.e.table_name",
                 "/3 and(",
                 "cast(x as nvarchar)",
@@ -1496,6 +1569,7 @@ mod tests {
             "salt and (pepper)",
             "see 4.e (below)",
             "see section 1.e.g. this",
+            "c%2B%2B union members",
         ]);
     }
 }
