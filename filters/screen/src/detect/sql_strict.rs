@@ -34,7 +34,7 @@ use super::{
 /// SQL functions level 1's lists leave out because they are English words or too short
 /// (`user`, `in`, `if`, `tan`), or that only matter as a call (`ascii`, `sleep`): together with
 /// level 1's [`SQL_FUNCTION_SET`] and [`WORD_FUNCTION_SET`], the names [`open_call`] knows.
-const MORE_FUNCTIONS: [&str; 162] = [
+const MORE_FUNCTIONS: [&str; 219] = [
     "in",
     "if",
     "user",
@@ -197,6 +197,63 @@ const MORE_FUNCTIONS: [&str; 162] = [
     "xmlagg",
     "xmlelement",
     "xmlquery",
+    "exec",
+    "execute",
+    "adddate",
+    "addtime",
+    "subdate",
+    "subtime",
+    "date_add",
+    "date_sub",
+    "convert_tz",
+    "get_format",
+    "time_format",
+    "timediff",
+    "timestampadd",
+    "timestampdiff",
+    "to_seconds",
+    "period_add",
+    "period_diff",
+    "utc_date",
+    "utc_timestamp",
+    "asciistr",
+    "bin_to_num",
+    "hextoraw",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "bit_count",
+    "inet6_aton",
+    "inet6_ntoa",
+    "is_free_lock",
+    "is_used_lock",
+    "is_ipv4",
+    "is_ipv6",
+    "json_agg",
+    "json_array_elements",
+    "json_build_array",
+    "json_each",
+    "json_extract_path",
+    "json_object_keys",
+    "json_populate_record",
+    "json_strip_nulls",
+    "json_typeof",
+    "database_to_xml",
+    "pg_client_encoding",
+    "log10",
+    "log2",
+    "sha",
+    "std",
+    "stddev",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "linestring",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+    "likelihood",
 ];
 
 static MORE_FUNCTION_SET: WordSet = WordSet::new(&MORE_FUNCTIONS);
@@ -212,7 +269,7 @@ fn is_function(name: &str) -> bool {
 /// to enumerate or reach out (SQL Server's `msdb`, `sys.objects`, DB2's `sysibm`, Oracle's
 /// `all_tables`, `utl_http`, `sys_context`, PostgreSQL's `pg_user`), besides those level 1
 /// lists: matched as whole names, a qualified name's parts included (`sys.objects`).
-const CATALOG: [&str; 56] = [
+const CATALOG: [&str; 78] = [
     "msdb",
     "sysibm",
     "syscat",
@@ -269,6 +326,28 @@ const CATALOG: [&str; 56] = [
     "pg_stat_activity",
     "pg_authid",
     "pg_settings",
+    "pg_toast",
+    "msysaccessstorage",
+    "msysaccessxml",
+    "msysaces",
+    "msysmodules",
+    "msysmodules2",
+    "sysaux",
+    "sys.database_name",
+    "sp_sqlexec",
+    "sp_prepare",
+    "sp_execute",
+    "sp_help",
+    "sp_replwritetovarbin",
+    "sp_addextendedproc",
+    "sql_variant",
+    "sql_longvarchar",
+    "owa_util",
+    "utl_file",
+    "autonomous_transaction",
+    "tbcreator",
+    "xp_enumdsn",
+    "xp_filelist",
 ];
 
 /// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold,
@@ -568,7 +647,7 @@ fn operator(t: &[u8]) -> bool {
     }
     let bare = s.trim_matches(|c: char| c == ' ' || c == '\n');
     if [
-        "!=", "<>", "==", ">=", "<=", "<=>", "&&", "||", "!<", "!>", "^=", "|=", "&=",
+        "!=", "<>", "==", ">=", "<=", "<=>", "&&", "||", "!<", "!>", "^=", "|=", "&=", ">>", "<<",
     ]
     .contains(&bare)
     {
@@ -1166,7 +1245,8 @@ fn login_closed(t: &[u8]) -> bool {
 }
 
 /// Obfuscation only SQL injection uses: a comment glued between words or SQL punctuation
-/// (`DR/**/OP`, read by filters that drop comments; `1,/**/2` for a blank), a hex literal (`0xf00d`, a string without quotes), MySQL's
+/// (`DR/**/OP`, read by filters that drop comments; `1,/**/2` for a blank), a statement ended
+/// and the rest commented out (`;--`), MySQL's executable comment (`/*!`), a hex literal (`0xf00d`, a string without quotes), MySQL's
 /// `1.e(`, `1.e.table_name` (a number glued to a call or a name to break tokenizers; not
 /// "1.e.g."), a connective glued to a parenthesis
 /// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
@@ -1203,6 +1283,15 @@ fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
         found
     };
     if split_word {
+        return true;
+    }
+    // `;--`, `; --`: a statement ended and the rest of the query commented out; `/*!`:
+    // MySQL's executable comment. Neither is prose.
+    let ended = t.windows(2).enumerate().any(|(i, w)| {
+        w == b";-" && t.get(i + 2) == Some(&b'-')
+            || w == b"; " && t.get(i + 2..i + 4) == Some(b"--")
+    });
+    if ended || decoded.windows(3).any(|w| w == b"/*!") {
         return true;
     }
     let hex = t.windows(2).enumerate().any(|(i, w)| {
@@ -1310,7 +1399,10 @@ mod tests {
                 "1 and length(database())>1",
                 "tan(0.5)",
                 "sys_eval(whoami)",
+                "execute ('select 1')",
                 "x and get_lock (a, 5)",
+                "date_add(",
+                "LOG10 (100)",
             ],
         );
         none(&[
@@ -1329,6 +1421,7 @@ mod tests {
             "arr.length(0)",
             "available in (red, blue, green)",
             "the user (admin) logged in",
+            "Execute (carefully) the plan",
             "an altitude of convert (0.46 miles) before",
             "Time (2 hours)",
         ]);
@@ -1351,6 +1444,7 @@ mod tests {
                 "<>",
                 "==",
                 ">=",
+                ">>",
                 "or 88",
                 "xor 5-",
                 "or true",
@@ -1369,6 +1463,7 @@ mod tests {
             "2 OR 4 METAL BUTTONS",
             "OR-9-9WYTCZT313XRCN2UV62MBE1",
             "x >= y",
+            "Next >>",
             "xorg server",
             "and true love",
             "I like 'The Office' a lot",
@@ -1531,6 +1626,8 @@ mod tests {
                 "x from sysibm.sysdummy1",
                 "utl_http.request",
                 "SYS.OBJECTS",
+                "sp_help users",
+                "utl_file.fopen",
             ],
         );
         none(&[
@@ -1555,6 +1652,9 @@ mod tests {
                 "/3 and(",
                 "cast(x as nvarchar)",
                 "1,/**/2,/**/3",
+                "1;--",
+                "x'; --",
+                "/*!12345 x",
                 ")/**/or/**/(",
                 "nvarchar",
             ],
@@ -1563,6 +1663,8 @@ mod tests {
             "x/*",
             "a /* note */ b",
             "f(/* arg */ 1)",
+            "open 9-5; closed -- sorry",
+            "a; -b",
             "0x1",
             "box0x123",
             "version 1.e",
