@@ -30,6 +30,8 @@ use super::{
     Rule, SQLI_CATALOG, SQLI_CLAUSE, SQLI_FRAGMENT_CALL, SQLI_OBFUSCATION, SQLI_OPERATOR,
     SQLI_QUOTE_OPERATOR, SQLI_TAUTOLOGY,
 };
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
 
 /// SQL functions level 1's lists leave out because they are English words or too short
 /// (`user`, `in`, `if`, `tan`), or that only matter as a call (`ascii`, `sleep`): together with
@@ -468,19 +470,20 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
         return None;
     }
     let t = normalize(decoded);
+    let kw = Present::of(&t);
     if open_call(&t) {
         Some(SQLI_FRAGMENT_CALL)
-    } else if operator(&t) {
+    } else if operator(&t, &kw) {
         Some(SQLI_OPERATOR)
-    } else if tautology(&t) {
+    } else if tautology(&t, &kw) {
         Some(SQLI_TAUTOLOGY)
-    } else if clause(&t) {
+    } else if clause(&t, &kw) {
         Some(SQLI_CLAUSE)
     } else if quote_operator(&t) {
         Some(SQLI_QUOTE_OPERATOR)
-    } else if obfuscation(decoded, &t) {
+    } else if obfuscation(decoded, &t, &kw) {
         Some(SQLI_OBFUSCATION)
-    } else if catalog_object(&t) {
+    } else if catalog_object(&t, &kw) {
         Some(SQLI_CATALOG)
     } else if plus_joined_phrase(decoded) {
         Some(SQLI_OBFUSCATION)
@@ -490,24 +493,20 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
 }
 
 /// `24'union+all+select+1`, `"+WAITFOR+DELAY+'`: level 1's attack-only phrases
-/// ([`super::sqli_phrase`]) with `+` for the blanks, where `+` is no space to the decoder (a
+/// ([`super::sqli_keyword_in`]) with `+` for the blanks, where `+` is no space to the decoder (a
 /// path, a header, a JSON or XML value) but an application that form-decodes the value again
 /// reads one.
 fn plus_joined_phrase(decoded: &[u8]) -> bool {
     if !decoded.contains(&b'+') {
         return false;
     }
-    let spaced: String = String::from_utf8_lossy(decoded)
-        .chars()
-        .map(|c| {
-            if c == '+' {
-                ' '
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
+    // `+` as a blank, then level 1's own check, anchor precheck first: its pieces between
+    // blanks stand in this copy as in any value.
+    let spaced: Vec<u8> = decoded
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
         .collect();
-    super::sqli_phrase(&spaced)
+    super::sqli_keyword_in(&super::Lowered::new(&spaced))
 }
 
 /// `t` from `at` with one leading blank skipped.
@@ -604,16 +603,16 @@ fn number_then_sql(t: &[u8], at: usize) -> bool {
 /// is only a SQL comparison or logical operator (what a probe sends to see whether the
 /// application breaks: `<>`, `!=`, `&&`); a value opened by a connective before a number and
 /// nothing or an operator after it (`or 88`, `xor 5-`).
-fn operator(t: &[u8]) -> bool {
+fn operator(t: &[u8], kw: &Present) -> bool {
     let s = as_str(t);
-    let word_anywhere = |w: &str| s.match_indices(w).any(|(i, _)| word_at(t, i, w));
+    let word_anywhere = |w: &'static str| occurrences(t, w, kw).any(|i| word_at(t, i, w));
     if ["xor", "regexp", "rlike", "notnull"]
         .iter()
         .any(|w| word_anywhere(w))
     {
         return true;
     }
-    let null_compared = s.match_indices("null").any(|(i, _)| {
+    let null_compared = occurrences(t, "null", kw).any(|i| {
         if !word_at(t, i, "null") {
             return false;
         }
@@ -637,7 +636,7 @@ fn operator(t: &[u8]) -> bool {
     if null_compared {
         return true;
     }
-    let like_between = s.match_indices("like").any(|(i, _)| {
+    let like_between = occurrences(t, "like", kw).any(|i| {
         let before = t.get(..i).unwrap_or_default();
         let before = before.strip_suffix(b" ").unwrap_or(before);
         before.last() == Some(&b')') && t.get(skip_blank(t, i + 4)) == Some(&b'(')
@@ -773,7 +772,7 @@ fn literal_after(t: &[u8], at: usize) -> Option<&[u8]> {
 /// always holds (the same literal with `=`, `==`, `<=`, `>=`, `<=>`; different ones with `!=`,
 /// `<>`), or the same number or name on both sides ([`same_operands`]). A false test
 /// (`GALLERY=1=5`) and arithmetic (`1+1=2`) are not one.
-fn tautology(t: &[u8]) -> bool {
+fn tautology(t: &[u8], kw: &Present) -> bool {
     const OPS: [(&[u8], bool); 7] = [
         (b"<=>", true),
         (b"!=", false),
@@ -812,13 +811,12 @@ fn tautology(t: &[u8]) -> bool {
         }
         i += op.len();
     }
-    is_not_different(t)
+    is_not_different(t, kw)
 }
 
 /// `1 is not 2`, `'a' is not 'b'`: two different literals, the test always true.
-fn is_not_different(t: &[u8]) -> bool {
-    let s = as_str(t);
-    s.match_indices(" is not ").any(|(i, _)| {
+fn is_not_different(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, " is not ", kw).any(|i| {
         let right_at = i + " is not ".len();
         match (literal_before(t, i), literal_after(t, right_at)) {
             (Some(l), Some(r)) => l != r,
@@ -864,12 +862,11 @@ fn same_operands(t: &[u8], op: usize, op_len: usize) -> bool {
 /// `when <literal> then`; `select (case`; `from t where c =`; a value that is `execute` and a
 /// procedure name; an open subquery `(select` (ending there or going on with SQL);
 /// `` `db`.`table` ``.
-fn clause(t: &[u8]) -> bool {
-    let s = as_str(t);
+fn clause(t: &[u8], kw: &Present) -> bool {
     let words = |w: &'static str| {
-        s.match_indices(w)
-            .filter(move |(i, _)| word_at(t, *i, w))
-            .map(move |(i, _)| i + w.len())
+        occurrences(t, w, kw)
+            .filter(move |i| word_at(t, *i, w))
+            .map(move |i| i + w.len())
     };
     let order_by = ["order by", "group by"].iter().any(|p| {
         words(p).any(|end| {
@@ -945,8 +942,8 @@ fn clause(t: &[u8]) -> bool {
         || execute_name(t)
         || open_subquery(t)
         || glued_statement(t)
-        || select_list_from(t)
-        || union_fragment(t)
+        || select_list_from(t, kw)
+        || union_fragment(t, kw)
         || star_from(t)
     {
         return true;
@@ -959,9 +956,8 @@ fn clause(t: &[u8]) -> bool {
 /// a comma, then `from`, a table name and the end of the value or what follows a table in a
 /// query (`where`, `limit`, `order`, `group`, `union`, `join`, `)`, `;`, a comment). "select
 /// red, blue from the menu" goes on with a word.
-fn select_list_from(t: &[u8]) -> bool {
-    let s = as_str(t);
-    s.match_indices("select").any(|(i, _)| {
+fn select_list_from(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "select", kw).any(|i| {
         if !word_at(t, i, "select") {
             return false;
         }
@@ -1018,9 +1014,8 @@ fn select_list_from(t: &[u8]) -> bool {
 /// `union all`, `union (`, `union distinct (select`: `union` then `all`, `distinct` or `(`,
 /// ending the value or going on with `(`, `select`, a number or `null` ("union all workers"
 /// goes on with a word, "Union (AFL-CIO)" too). Level 1 has `union select`.
-fn union_fragment(t: &[u8]) -> bool {
-    let s = as_str(t);
-    s.match_indices("union").any(|(i, _)| {
+fn union_fragment(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "union", kw).any(|i| {
         if !word_at(t, i, "union") {
             return false;
         }
@@ -1059,6 +1054,86 @@ fn star_from(t: &[u8]) -> bool {
                         .is_some_and(is_ident);
             star && word_at(t, skip_blank(t, i + 1), "from")
         })
+}
+
+/// Words several rules look for in the normalized copy, each with a search of its own.
+const KEYWORDS: [&str; 17] = [
+    "xor",
+    "regexp",
+    "rlike",
+    "notnull",
+    "null",
+    "like",
+    "order by",
+    "group by",
+    "having",
+    "when",
+    "select",
+    "from",
+    "union",
+    " is not ",
+    "varchar",
+    "varbinary",
+    "nvarchar",
+];
+
+/// Which of [`KEYWORDS`] stand in a normalized copy, and whether a [`CATALOG`] name stands
+/// there as a whole word, found in one pass: a rule searches only for the keywords that
+/// stand. (A search per word cost more than all the rest of this module on a short header
+/// value.)
+struct Present {
+    bits: u32,
+    catalog: bool,
+}
+
+impl Present {
+    fn of(t: &[u8]) -> Present {
+        static WORDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+        let words =
+            WORDS.get_or_init(|| AhoCorasick::new(KEYWORDS.iter().chain(CATALOG.iter())).ok());
+        let Some(words) = words else {
+            let s = as_str(t);
+            let catalog = CATALOG
+                .iter()
+                .any(|name| s.match_indices(name).any(|(i, _)| word_at(t, i, name)));
+            return Present {
+                bits: u32::MAX,
+                catalog,
+            };
+        };
+        let mut present = Present {
+            bits: 0,
+            catalog: false,
+        };
+        for m in words.find_overlapping_iter(t) {
+            let i = m.pattern().as_usize();
+            match i.checked_sub(KEYWORDS.len()) {
+                None => present.bits |= 1u32.checked_shl(m.pattern().as_u32()).unwrap_or(0),
+                Some(c) => {
+                    present.catalog |= CATALOG
+                        .get(c)
+                        .is_some_and(|name| word_at(t, m.start(), name));
+                }
+            }
+        }
+        present
+    }
+
+    /// Whether `word` may stand in the copy (`true` for a word not in [`KEYWORDS`]).
+    fn has(&self, word: &str) -> bool {
+        KEYWORDS
+            .iter()
+            .position(|k| *k == word)
+            .is_none_or(|i| (self.bits >> i) & 1 == 1)
+    }
+}
+
+/// Where `word` starts in the normalized copy `t`: searched only if `kw` says it stands there.
+fn occurrences<'a>(t: &'a [u8], word: &'a str, kw: &Present) -> impl Iterator<Item = usize> + 'a {
+    kw.has(word)
+        .then(|| as_str(t).match_indices(word).map(|(i, _)| i))
+        .into_iter()
+        .flatten()
 }
 
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
@@ -1250,7 +1325,7 @@ fn login_closed(t: &[u8]) -> bool {
 /// `1.e(`, `1.e.table_name` (a number glued to a call or a name to break tokenizers; not
 /// "1.e.g."), a connective glued to a parenthesis
 /// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
-fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
+fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
     let split_word = {
         // Each comment once, from its `/*` to its `*/`: linear.
         let mut at = 0;
@@ -1329,12 +1404,13 @@ fn obfuscation(decoded: &[u8], t: &[u8]) -> bool {
     glued_connective
         || ["nvarchar", "varchar", "varbinary"]
             .iter()
-            .any(|w| as_str(t).match_indices(w).any(|(i, _)| word_at(t, i, w)))
+            .any(|w| occurrences(t, w, kw).any(|i| word_at(t, i, w)))
 }
 
 /// `@@datadir`, `@@hostname`: a server variable (level 1 knows `@@version`), not glued to a
-/// name (`john@@example` is a typo); or a name of [`CATALOG`] as a whole word.
-fn catalog_object(t: &[u8]) -> bool {
+/// name (`john@@example` is a typo); or a name of [`CATALOG`] as a whole word (looked for by
+/// [`Present::of`]).
+fn catalog_object(t: &[u8], kw: &Present) -> bool {
     let variable = t.windows(3).enumerate().any(|(i, w)| {
         matches!(w, [b'@', b'@', c] if c.is_ascii_alphabetic())
             && !i
@@ -1343,11 +1419,7 @@ fn catalog_object(t: &[u8]) -> bool {
                 .copied()
                 .is_some_and(is_ident)
     });
-    let s = as_str(t);
-    variable
-        || CATALOG
-            .iter()
-            .any(|name| s.match_indices(name).any(|(i, _)| word_at(t, i, name)))
+    variable || kw.catalog
 }
 
 #[cfg(test)]
