@@ -945,6 +945,7 @@ fn clause(t: &[u8], kw: &Present) -> bool {
         || select_list_from(t, kw)
         || union_fragment(t, kw)
         || star_from(t)
+        || backtick_name_in_sql(t, kw)
     {
         return true;
     }
@@ -1034,6 +1035,56 @@ fn union_fragment(t: &[u8], kw: &Present) -> bool {
             Some(_) => word_at(t, at, "select") || word_at(t, at, "null"),
         }
     })
+}
+
+/// `` `id`=1 ``, `` (`x`) ``, `` from `users` where ``: a name in backticks (MySQL's quoted
+/// identifier) next to a comparison or parenthesis, after `select`, `from`, `update`, `into`,
+/// `table` or `join`, or before `from`, `where`, `limit`, `union`. Markdown's code spans sit
+/// in prose next to commas and words ("use `a`, `b` or `c`").
+fn backtick_name_in_sql(t: &[u8], kw: &Present) -> bool {
+    let mut at = 0;
+    // Each pair of backticks once: linear.
+    while let Some(open) = t
+        .get(at..)
+        .and_then(|r| r.iter().position(|b| *b == b'`'))
+        .map(|p| at + p)
+    {
+        let Some(close) = t
+            .get(open + 1..)
+            .and_then(|r| r.iter().position(|b| *b == b'`'))
+            .map(|p| open + 1 + p)
+        else {
+            return false;
+        };
+        at = close + 1;
+        let name = t.get(open + 1..close).unwrap_or_default();
+        if name.is_empty() || !name.iter().all(|b| is_ident(*b)) {
+            continue;
+        }
+        let before = t.get(..open).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        let after = skip_blank(t, close + 1);
+        let symbol_before = matches!(before.last(), Some(b'(' | b'=' | b'<' | b'>'));
+        let symbol_after = matches!(t.get(after), Some(b'=' | b'<' | b'>' | b')'))
+            || t.get(after..after + 2) == Some(b"!=");
+        let word_before = ["select", "from", "update", "into", "table", "join"]
+            .iter()
+            .any(|w| {
+                before.ends_with(w.as_bytes())
+                    && !before
+                        .get(..before.len() - w.len())
+                        .and_then(|b| b.last())
+                        .copied()
+                        .is_some_and(is_ident)
+            });
+        let word_after = ["from", "where", "limit", "union"]
+            .iter()
+            .any(|w| kw.has(w) && word_at(t, after, w));
+        if symbol_before || symbol_after || word_before || word_after {
+            return true;
+        }
+    }
+    false
 }
 
 /// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(`, `,` or `select`, not
@@ -1240,7 +1291,7 @@ fn quote_operator(t: &[u8]) -> bool {
             let rest = t.get(skip_blank(t, at + name.len())..).unwrap_or_default();
             [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
         });
-    if after_quote || quote_then_keyword(t) || login_closed(t) {
+    if after_quote || quote_then_keyword(t) || login_closed(t) || name_closed_commented(t) {
         return true;
     }
     t.windows(2)
@@ -1284,6 +1335,27 @@ fn quote_then_keyword(t: &[u8]) -> bool {
                         Some(_) => false,
                     }
             })
+        })
+}
+
+/// `admin'#`, `1' -- x`, `admin"--`: a name or number closed by a quote glued to it, then a
+/// comment that ends the value (`#`) or runs to its end (`--` and a blank or nothing): the
+/// rest of the query cut off. (`FOO BAR'# BLAH` goes on after `#`, `SOAP 1 '#` opens its quote,
+/// `foo'--'bar'` goes on after `--`.)
+fn name_closed_commented(t: &[u8]) -> bool {
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'\'' | b'"'))
+        .any(|(i, _)| {
+            if ident_before(t, i).is_empty() {
+                return false;
+            }
+            let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
+            rest.strip_prefix(b"#")
+                .is_some_and(|r| r.iter().all(|b| *b == b' '))
+                || rest
+                    .strip_prefix(b"--")
+                    .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
         })
 }
 
@@ -1612,6 +1684,10 @@ mod tests {
                 "union distinct 1",
                 "' * from = 1 id '9",
                 "x,* from t",
+                "`id`=1",
+                "(`x`)",
+                "`users` where",
+                "select `a` from t",
             ],
         );
         none(&[
@@ -1633,6 +1709,9 @@ mod tests {
             "Union (AFL-CIO) members",
             "2 * from 3",
             "rated * from critics",
+            "use `foo`, `bar` or `baz`",
+            "run `make test` first",
+            "the `users` table and `id` column",
             "in case when it rains",
             "BASE; SET SWAROVSKI",
             "lunch; select a gift",
@@ -1660,6 +1739,10 @@ mod tests {
                 "' select*",
                 "admin@juice-sh.op\";",
                 "admin@juice-sh.op';",
+                "admin'#",
+                "admin' #",
+                "1' -- x",
+                "admin\"--",
                 "a.b@example.com' --",
                 "x'>email--",
                 "x' & email #",
@@ -1680,6 +1763,10 @@ mod tests {
             "\"UNION\" BY ROBERT F",
             "pick 'drop-down' menus",
             "DRESS WITH HAT 18';",
+            "FOO BAR'# BLAH",
+            "BAMBOO CHARCOAL SOAP 1 '#",
+            "foo'--'bar'",
+            "Y'ALL COME BACK NOW",
             "mail \"john@example.com\"; or call",
             "write to 'a@b.com' today",
             "<a href=\"/page#top\">",
