@@ -958,6 +958,7 @@ fn clause(t: &[u8], kw: &Present) -> bool {
 /// query (`where`, `limit`, `order`, `group`, `union`, `join`, `)`, `;`, a comment). "select
 /// red, blue from the menu" goes on with a word.
 fn select_list_from(t: &[u8], kw: &Present) -> bool {
+    const MAX_SELECT_LIST: usize = 512;
     occurrences(t, "select", kw).any(|i| {
         if !word_at(t, i, "select") {
             return false;
@@ -982,6 +983,11 @@ fn select_list_from(t: &[u8], kw: &Present) -> bool {
                 at += len;
             }
             names += 1;
+            // A select list an injection writes is short; a cap keeps a value of many
+            // `select` words (`select select, select, …`) from being read once per word.
+            if at - i > MAX_SELECT_LIST {
+                return false;
+            }
             at = skip_blank(t, at);
             if t.get(at) == Some(&b',') {
                 at = skip_blank(t, at + 1);
@@ -1795,6 +1801,51 @@ mod tests {
             "the msdbx tool",
             "my_sys.objects_list",
         ]);
+    }
+
+    /// Long repetitive values: every rule reads each byte a bounded number of times (no panic,
+    /// and the test would take minutes if a rule went quadratic on one of them).
+    #[test]
+    fn long_repetitive_values() {
+        for piece in [
+            "select ",
+            "select,",
+            "(",
+            "((select ",
+            "'",
+            "''=",
+            "1=",
+            "a=a=",
+            "null is ",
+            " is not '",
+            "order by ",
+            "union (",
+            "`a`",
+            "@",
+            "a@b.c'",
+            "\\'",
+            "/*",
+            "/**/a",
+            "0x",
+            "x(",
+            "in (",
+            "when 1 ",
+            ";",
+            "*",
+            "' * ",
+            "'|a",
+            "from t where ",
+        ] {
+            let value = piece.repeat(64 * 1024 / piece.len());
+            let started = std::time::Instant::now();
+            let _ = detect_with(value.as_bytes(), true);
+            let _ = detect_with(value.as_bytes(), false);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{piece:?}: {:?}",
+                started.elapsed()
+            );
+        }
     }
 
     #[test]
