@@ -271,7 +271,7 @@ fn is_function(name: &str) -> bool {
 /// to enumerate or reach out (SQL Server's `msdb`, `sys.objects`, DB2's `sysibm`, Oracle's
 /// `all_tables`, `utl_http`, `sys_context`, PostgreSQL's `pg_user`), besides those level 1
 /// lists: matched as whole names, a qualified name's parts included (`sys.objects`).
-const CATALOG: [&str; 78] = [
+const CATALOG: [&str; 79] = [
     "msdb",
     "sysibm",
     "syscat",
@@ -350,6 +350,7 @@ const CATALOG: [&str; 78] = [
     "tbcreator",
     "xp_enumdsn",
     "xp_filelist",
+    "pg_sleep",
 ];
 
 /// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold,
@@ -373,6 +374,8 @@ static WORD_ANCHORS: Anchors = Anchors::new(|| {
         "select",
         ".e.",
         "union",
+        "exists",
+        "replace",
     ];
     words.extend(CATALOG);
     words
@@ -454,8 +457,8 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // call its `(`; an operator word `xor`, `regexp`, `rlike`, `notnull` or a `null` compared;
     // `) like (` its `)`; a bare operator and a tautology a byte of `=<>!&|`; the clauses
     // `order`, `group`, `having`, `when`, `exec`, a `(` (`select (case`, `(select`), a `=<>!`
-    // (`from t where c =`), a backtick, a `;` (`;drop`), `select` (`select a,b from t`) or
-    // `union` (`union all`);
+    // (`from t where c =`), a backtick, a `;` (`;drop`), `select` (`select a,b from t`),
+    // `union` (`union all`), `exists` (`and exists`) or `replace` (`create or replace`);
     // the quote rules a quote or `\`; the obfuscations a `/` (a comment), `0x`, a `(` or
     // `varchar`/`varbinary`, `.e.` (`1.e.name`) or `+` (phrases joined by it); a catalog
     // object its name, a server variable `@@`. Only a value
@@ -946,6 +949,8 @@ fn clause(t: &[u8], kw: &Present) -> bool {
         || union_fragment(t, kw)
         || star_from(t)
         || backtick_name_in_sql(t, kw)
+        || connective_exists(t, kw)
+        || create_or_replace(t, kw)
     {
         return true;
     }
@@ -1093,6 +1098,50 @@ fn backtick_name_in_sql(t: &[u8], kw: &Present) -> bool {
     false
 }
 
+/// `and exists`, `or not exists (`: a connective, maybe `not`, then `exists` that ends the
+/// value or opens a subquery (a correlated test of a blind injection).
+fn connective_exists(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "exists", kw).any(|i| {
+        if !word_at(t, i, "exists") {
+            return false;
+        }
+        let before = t.get(..i).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        let before = before
+            .strip_suffix(b"not")
+            .map_or(before, |b| b.strip_suffix(b" ").unwrap_or(b));
+        let connective = [&b"and"[..], b"or", b"&&", b"||"].iter().any(|c| {
+            before.ends_with(c)
+                && !before
+                    .get(..before.len() - c.len())
+                    .and_then(|b| b.last())
+                    .copied()
+                    .is_some_and(is_ident)
+        });
+        let after = skip_blank(t, i + 6);
+        connective && matches!(t.get(after), None | Some(b'('))
+    })
+}
+
+/// `create or replace function`, `… procedure`, `… trigger`: a routine defined or redefined
+/// through an injection (level 1 knows `create function` without `or replace`).
+fn create_or_replace(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "create or replace", kw).any(|i| {
+        let at = skip_blank(t, i + "create or replace".len());
+        word_at(t, i, "create")
+            && [
+                "function",
+                "procedure",
+                "trigger",
+                "view",
+                "package",
+                "library",
+            ]
+            .iter()
+            .any(|w| word_at(t, at, w))
+    })
+}
+
 /// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(`, `,` or `select`, not
 /// a product of numbers: "2 * from") then `from`.
 fn star_from(t: &[u8]) -> bool {
@@ -1114,7 +1163,7 @@ fn star_from(t: &[u8]) -> bool {
 }
 
 /// Words several rules look for in the normalized copy, each with a search of its own.
-const KEYWORDS: [&str; 17] = [
+const KEYWORDS: [&str; 19] = [
     "xor",
     "regexp",
     "rlike",
@@ -1132,6 +1181,8 @@ const KEYWORDS: [&str; 17] = [
     "varchar",
     "varbinary",
     "nvarchar",
+    "exists",
+    "create or replace",
 ];
 
 /// Which of [`KEYWORDS`] stand in a normalized copy, and whether a [`CATALOG`] name stands
@@ -1694,6 +1745,9 @@ mod tests {
                 "(`x`)",
                 "`users` where",
                 "select `a` from t",
+                "1 and exists",
+                "x' or not exists",
+                "; create or replace function f returns int",
             ],
         );
         none(&[
@@ -1718,6 +1772,9 @@ mod tests {
             "use `foo`, `bar` or `baz`",
             "run `make test` first",
             "the `users` table and `id` column",
+            "check if it exists (yet)",
+            "peace and exists together",
+            "create or replace the old one",
             "in case when it rains",
             "BASE; SET SWAROVSKI",
             "lunch; select a gift",
@@ -1793,6 +1850,7 @@ mod tests {
                 "SYS.OBJECTS",
                 "sp_help users",
                 "utl_file.fopen",
+                "select pg_sleep",
             ],
         );
         none(&[
