@@ -36,7 +36,7 @@ use std::sync::OnceLock;
 /// SQL functions level 1's lists leave out because they are English words or too short
 /// (`user`, `in`, `if`, `tan`), or that only matter as a call (`ascii`, `sleep`): together with
 /// level 1's [`SQL_FUNCTION_SET`] and [`WORD_FUNCTION_SET`], the names [`open_call`] knows.
-const MORE_FUNCTIONS: [&str; 219] = [
+const MORE_FUNCTIONS: [&str; 221] = [
     "in",
     "if",
     "user",
@@ -199,6 +199,8 @@ const MORE_FUNCTIONS: [&str; 219] = [
     "xmlagg",
     "xmlelement",
     "xmlquery",
+    "iif",
+    "decode",
     "exec",
     "execute",
     "adddate",
@@ -376,6 +378,9 @@ static WORD_ANCHORS: Anchors = Anchors::new(|| {
         "union",
         "exists",
         "replace",
+        "limit",
+        "infile",
+        "waitfor",
     ];
     words.extend(CATALOG);
     words
@@ -458,7 +463,8 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // `) like (` its `)`; a bare operator and a tautology a byte of `=<>!&|`; the clauses
     // `order`, `group`, `having`, `when`, `exec`, a `(` (`select (case`, `(select`), a `=<>!`
     // (`from t where c =`), a backtick, a `;` (`;drop`), `select` (`select a,b from t`),
-    // `union` (`union all`), `exists` (`and exists`) or `replace` (`create or replace`);
+    // `union` (`union all`), `exists` (`and exists`), `replace` (`create or replace`),
+    // `limit`, `infile` or `waitfor` (`limit 0,1`, `load data local infile`, `waitfor time`);
     // the quote rules a quote or `\`; the obfuscations a `/` (a comment), `0x`, a `(` or
     // `varchar`/`varbinary`, `.e.` (`1.e.name`) or `+` (phrases joined by it); a catalog
     // object its name, a server variable `@@`. Only a value
@@ -572,7 +578,8 @@ fn call_argument_is_sql(t: &[u8], at: usize) -> bool {
     match t.get(at) {
         None => true,
         Some(b) if b.is_ascii_digit() => number_then_sql(t, at),
-        Some(b')' | b'\'' | b'"' | b'`' | b'@' | b'*' | b'(') => true,
+        // `~`, `!`: a bitwise or logical negation (`exp(~(select …))`, error-based).
+        Some(b')' | b'\'' | b'"' | b'`' | b'@' | b'*' | b'(' | b'~' | b'!') => true,
         Some(b'-' | b'+') => {
             t.get(at + 1).is_some_and(u8::is_ascii_digit) && number_then_sql(t, at + 1)
         }
@@ -951,6 +958,8 @@ fn clause(t: &[u8], kw: &Present) -> bool {
         || backtick_name_in_sql(t, kw)
         || connective_exists(t, kw)
         || create_or_replace(t, kw)
+        || limit_clause(t, kw)
+        || server_statement(t, kw)
     {
         return true;
     }
@@ -1098,6 +1107,30 @@ fn backtick_name_in_sql(t: &[u8], kw: &Present) -> bool {
     false
 }
 
+/// `limit 0,1--`, `limit 1 offset 0`: `limit` with two numbers, then the end of the value, a
+/// comment, `;` or `)` ("Limit 1,000 per customer" has a thousands separator and goes on).
+fn limit_clause(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "limit", kw).any(|i| {
+        if !word_at(t, i, "limit") {
+            return false;
+        }
+        limit_numbers_end(t, skip_blank(t, i + 5)).is_some_and(|end| {
+            let rest = t.get(skip_blank(t, end)..).unwrap_or_default();
+            rest.is_empty()
+                || [&b"--"[..], b"#", b";", b")"]
+                    .iter()
+                    .any(|p| rest.starts_with(p))
+        })
+    })
+}
+
+/// `load data local infile`, `waitfor time '…'`: server statements level 1 knows only in
+/// another form (`load data infile`, `waitfor delay`).
+fn server_statement(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "load data local infile", kw).any(|i| word_at(t, i, "load"))
+        || occurrences(t, "waitfor time", kw).any(|i| word_at(t, i, "waitfor"))
+}
+
 /// `and exists`, `or not exists (`: a connective, maybe `not`, then `exists` that ends the
 /// value or opens a subquery (a correlated test of a blind injection).
 fn connective_exists(t: &[u8], kw: &Present) -> bool {
@@ -1163,7 +1196,7 @@ fn star_from(t: &[u8]) -> bool {
 }
 
 /// Words several rules look for in the normalized copy, each with a search of its own.
-const KEYWORDS: [&str; 19] = [
+const KEYWORDS: [&str; 22] = [
     "xor",
     "regexp",
     "rlike",
@@ -1183,6 +1216,9 @@ const KEYWORDS: [&str; 19] = [
     "nvarchar",
     "exists",
     "create or replace",
+    "limit",
+    "load data local infile",
+    "waitfor time",
 ];
 
 /// Which of [`KEYWORDS`] stand in a normalized copy, and whether a [`CATALOG`] name stands
@@ -1305,6 +1341,36 @@ fn open_subquery(t: &[u8]) -> bool {
                 }
             }
         })
+}
+
+/// A number (1 to 9 digits), blanks, `,` and another, or `offset` and another; the end of the
+/// second. A thousands separator (`1,000`: a comma glued to exactly three digits) is no
+/// second number.
+fn limit_numbers_end(t: &[u8], at: usize) -> Option<usize> {
+    let digits = |at: usize| {
+        t.get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let first = digits(at);
+    if first == 0 {
+        return None;
+    }
+    let mut next = skip_blank(t, at + first);
+    if t.get(next) == Some(&b',') {
+        let glued = next == at + first && t.get(next + 1) != Some(&b' ');
+        next = skip_blank(t, next + 1);
+        let second = digits(next);
+        (second > 0 && !(glued && second == 3)).then_some(next + second)
+    } else if word_at(t, next, "offset") {
+        next = skip_blank(t, next + 6);
+        let second = digits(next);
+        (second > 0).then_some(next + second)
+    } else {
+        None
+    }
 }
 
 /// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
@@ -1515,6 +1581,30 @@ fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
     if hex {
         return true;
     }
+    // `x'4142'`: MySQL's hex string, quotes around hex digits instead of `0x`.
+    let hex_string = t.windows(2).enumerate().any(|(i, w)| {
+        w == b"x'"
+            && !i
+                .checked_sub(1)
+                .and_then(|p| t.get(p))
+                .copied()
+                .is_some_and(is_ident)
+            && {
+                let hex = t
+                    .get(i + 2..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|b| b.is_ascii_hexdigit())
+                    .count();
+                hex >= 2
+                    && hex % 2 == 0
+                    && t.get(i + 2 + hex) == Some(&b'\'')
+                    && !t.get(i + 3 + hex).copied().is_some_and(is_ident)
+            }
+    });
+    if hex_string {
+        return true;
+    }
     let number_e_call = t.windows(5).any(|w| {
         matches!(w, [d, b'.', b'e', b'(', _] if d.is_ascii_digit())
             || matches!(w, [d, b'.', b'e', b'.', c] if d.is_ascii_digit() && c.is_ascii_alphabetic() && *c != b'g')
@@ -1601,6 +1691,8 @@ mod tests {
                 "tan(0.5)",
                 "sys_eval(whoami)",
                 "execute ('select 1')",
+                "exp(~(select 1))",
+                "iif(1=1,1,0)",
                 "x and get_lock (a, 5)",
                 "date_add(",
                 "LOG10 (100)",
@@ -1747,6 +1839,11 @@ mod tests {
                 "select `a` from t",
                 "1 and exists",
                 "x' or not exists",
+                "limit 0,1--",
+                "1 limit 1 offset 0",
+                "' limit 1,1",
+                "x; load data local infile '/etc/passwd' into table t",
+                "1;waitfor time '23:59'",
                 "; create or replace function f returns int",
             ],
         );
@@ -1775,6 +1872,9 @@ mod tests {
             "check if it exists (yet)",
             "peace and exists together",
             "create or replace the old one",
+            "Limit 1,000 per customer",
+            "limit 2, then wait",
+            "the speed limit 30 applies",
             "in case when it rains",
             "BASE; SET SWAROVSKI",
             "lunch; select a gift",
@@ -1914,6 +2014,7 @@ mod tests {
                 "DR/**/OP/*bypass deny listing*/sampletable",
                 "\\0xf00dsdfdsa",
                 "1.e(ascii)",
+                "x'41424344'",
                 "24'union%2Ball%2Bselect%2B1,2,3",
                 "\"%2BWAITFOR%2BDELAY%2B'",
                 "SELECT 1.e.table_name",
@@ -1938,6 +2039,8 @@ mod tests {
             "version 1.e",
             "salt and (pepper)",
             "see 4.e (below)",
+            "x'y'",
+            "Max'ab' thing",
             "see section 1.e.g. this",
             "c%2B%2B union members",
         ]);
