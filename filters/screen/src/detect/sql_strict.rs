@@ -1438,12 +1438,22 @@ fn quote_operator(t: &[u8]) -> bool {
 
 /// `' union/`, `' alter(`: a quote, then a statement keyword that the value ends with or
 /// follows with a comment or `(`, `*`, `;` (not a word: "O' UNION selected a few", nor a
-/// quote: `"UNION" BY`).
+/// quote: `"UNION" BY`). Or `'UNION A`, `" ALTER A`: the value opens with a quote no other
+/// closes and then the keyword, whatever follows: the string the value was to be closed at
+/// once and a statement begun (a quoted title, `'Union Jack' flag`, closes its quote).
 fn quote_then_keyword(t: &[u8]) -> bool {
     const KEYWORDS: [&str; 10] = [
         "union", "select", "alter", "drop", "truncate", "create", "insert", "delete", "update",
         "declare",
     ];
+    let first = skip_blank(t, 0);
+    if let Some(&q) = t.get(first).filter(|q| matches!(q, b'\'' | b'"')) {
+        let at = skip_blank(t, first + 1);
+        let unmatched = t.iter().filter(|b| **b == q).count() == 1;
+        if unmatched && KEYWORDS.iter().any(|w| word_at(t, at, w)) {
+            return true;
+        }
+    }
     t.iter()
         .enumerate()
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
@@ -1900,6 +1910,8 @@ mod tests {
                 "' alter/",
                 "' union/",
                 "' select*",
+                "'UNION A",
+                "\" ALTER A",
                 "admin@juice-sh.op\";",
                 "admin@juice-sh.op';",
                 "admin'#",
@@ -1925,6 +1937,9 @@ mod tests {
             "O' UNION selected a few friends",
             "\"UNION\" BY ROBERT F",
             "pick 'drop-down' menus",
+            "'Union Jack' flag",
+            "\"Drop\" by Timbaland",
+            "'Drop it like it's hot",
             "DRESS WITH HAT 18';",
             "FOO BAR'# BLAH",
             "BAMBOO CHARCOAL SOAP 1 '#",
