@@ -1408,11 +1408,16 @@ fn quote_operator(t: &[u8]) -> bool {
             };
             let at = skip_blank(t, at + op_len);
             let name = ident_at(t, at);
-            if !name.first().is_some_and(u8::is_ascii_alphabetic) {
-                return false;
-            }
             let rest = t.get(skip_blank(t, at + name.len())..).unwrap_or_default();
-            [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
+            // A name, before a comment or `;`; a number (`'=0--`, the login bypass), before a
+            // comment only.
+            match name.first() {
+                Some(b) if b.is_ascii_alphabetic() => {
+                    [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
+                }
+                Some(b) if b.is_ascii_digit() => rest.starts_with(b"--") || rest.starts_with(b"#"),
+                _ => false,
+            }
         });
     if after_quote || quote_then_keyword(t) || login_closed(t) || name_closed_commented(t) {
         return true;
@@ -1904,6 +1909,8 @@ mod tests {
                 "x'=email--",
                 "x'%email--",
                 "x' mod id--",
+                "'=0--",
+                "x'|1#",
                 "\\\"or\"1",
                 "\\'and",
                 "\\\"1 or 1-",
