@@ -11,6 +11,7 @@ pub mod mail;
 pub mod plain;
 pub mod rce;
 pub mod sql;
+pub mod sql_strict;
 pub mod traversal;
 mod wordset;
 pub mod xss;
@@ -112,6 +113,14 @@ rules! {
     SQLI_BOOLEAN_CLAUSE = "sqli-007", Sqli, 1, "a boolean clause where an injected value starts (' or 'a' <, AND 4372=(, ||(c=!0))";
     SQLI_ALIAS_FROM = "sqli-008", Sqli, 1, "a column alias before FROM after an expression () as t from)";
     SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, 1, "a NoSQL (MongoDB) query operator as a key or name ($ne, [$regex])";
+    SQLI_FRAGMENT_CALL = "sqli-010", Sqli, 2, "a SQL function name before ( with junk between, or a call left open or given a literal (IN (, length||(, user(), in (1,2))";
+    SQLI_OPERATOR = "sqli-011", Sqli, 2, "SQL operator words and bare operator probes (XOR, regexp, IS NULL, )like(, a value that is only <>, or 88)";
+    SQLI_TAUTOLOGY = "sqli-012", Sqli, 2, "an always-true comparison of two literals (1=1, 'a'='a', 1!=11)";
+    SQLI_CLAUSE = "sqli-013", Sqli, 2, "a SQL clause fragment (order by 1, having 1=, when 1 then, select (case, from t where c=, execute name, (select)";
+    SQLI_QUOTE_OPERATOR = "sqli-014", Sqli, 2, "a quote closed, then an operator, a name and a comment (x'|email--), or an escaped quote before a connective (\\'and)";
+    SQLI_JSON_OPERATOR = "sqli-015", Sqli, 1, "a JSON document as a SQL string compared with a JSON operator ('{\"a\":1}' ? 'a', '[1,2]' -> '$[0]' = 1)";
+    SQLI_OBFUSCATION = "sqli-016", Sqli, 2, "SQL obfuscation: a comment inside a word (DR/**/OP), a hex literal (0xf00d), 1.e(, and(, nvarchar";
+    SQLI_CATALOG = "sqli-017", Sqli, 2, "a catalog object, server variable or package level 1 does not list (@@datadir, msdb, sys.objects, sysibm, all_tables, utl_http)";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     XSS_COMMENT_BREAKOUT = "xss-003", Xss, 2, "markup breakouts prose also has: a value that starts with -->, a tag behind a spaced namespace prefix (< x: script)";
@@ -257,6 +266,12 @@ pub fn inspect_with(
     };
     if shortcuts && plain.holds(&decoded) {
         rules.extend(rce_level2);
+        // Plain text holds nothing level 1 finds (every level-1 SQL rule would pass it on to
+        // the level-2 ones below), but the level-2 SQL rules may match it (`XOR`, `order by
+        // 1`): at level 2 they run here just as they would there.
+        if enabled.sqli && enabled.paranoia >= 2 {
+            rules.extend(sql_strict::detect_with(&decoded, shortcuts));
+        }
         return findings(rules, location, raw, enabled);
     }
     let lowered = Lowered::new(&decoded);
@@ -271,6 +286,8 @@ pub fn inspect_with(
             rules.push(SQLI_QUOTE_BREAKOUT);
         } else if let Some(rule) = sql::detect(&decoded) {
             rules.push(rule);
+        } else if enabled.paranoia >= 2 {
+            rules.extend(sql_strict::detect_with(&decoded, shortcuts));
         }
     }
     if enabled.xss {

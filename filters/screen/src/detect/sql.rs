@@ -12,7 +12,8 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
+    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_JSON_OPERATOR,
+    SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
 };
 
 /// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
@@ -202,9 +203,14 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
     // ([`STATEMENT_ANCHORS`]), a boolean clause a connective (`or`, `and`, `&&`, `||`; `xor`
     // holds `or`) and an alias `from`. A value with none of them (most text) is not
     // normalized at all.
+    // A JSON literal compared needs `'{` or `'[`, adjacent in the normalized copy and so in
+    // the value.
     let possible = decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
         || STATEMENT_ANCHORS.found_in(decoded)
-        || CLAUSE_ANCHORS.found_in(decoded);
+        || CLAUSE_ANCHORS.found_in(decoded)
+        || decoded
+            .windows(2)
+            .any(|w| matches!(w, [b'\'', b'{' | b'[']));
     if !possible {
         return None;
     }
@@ -219,6 +225,8 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
         Some(SQLI_BOOLEAN_CLAUSE)
     } else if alias_from(&text) {
         Some(SQLI_ALIAS_FROM)
+    } else if json_literal_compared(&text) {
+        Some(SQLI_JSON_OPERATOR)
     } else {
         None
     }
@@ -226,7 +234,7 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
 
 /// Lowercase; `/* … */` comments as a blank (the content of MySQL's executable `/*! … */`
 /// kept); every run of blanks and control bytes as one space.
-fn normalize(decoded: &[u8]) -> Vec<u8> {
+pub(super) fn normalize(decoded: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(decoded.len());
     let mut i = 0;
     let mut blank = false;
@@ -266,13 +274,13 @@ fn normalize(decoded: &[u8]) -> Vec<u8> {
     out
 }
 
-fn is_ident(b: u8) -> bool {
+pub(super) fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// The identifier ending just before `end` (exclusive); empty if it is the tail of a longer
 /// word with non-ASCII letters (`haßelt` does not end in the function `elt`).
-fn ident_before(text: &[u8], end: usize) -> &[u8] {
+pub(super) fn ident_before(text: &[u8], end: usize) -> &[u8] {
     let mut start = end;
     while start > 0 && text.get(start - 1).copied().is_some_and(is_ident) {
         start -= 1;
@@ -284,7 +292,7 @@ fn ident_before(text: &[u8], end: usize) -> &[u8] {
 }
 
 /// Whether `word` is at `at` as a whole word (no identifier byte on either side).
-fn word_at(text: &[u8], at: usize, word: &str) -> bool {
+pub(super) fn word_at(text: &[u8], at: usize, word: &str) -> bool {
     let end = at + word.len();
     text.get(at..end) == Some(word.as_bytes())
         && (at == 0 || !text.get(at - 1).copied().is_some_and(is_ident))
@@ -293,8 +301,8 @@ fn word_at(text: &[u8], at: usize, word: &str) -> bool {
 
 /// [`SQL_FUNCTIONS`], [`WORD_FUNCTIONS`] and [`NOSQL_OPERATORS`] as sets: looked up for every
 /// `(` and `$` of a value.
-static SQL_FUNCTION_SET: WordSet = WordSet::new(&SQL_FUNCTIONS);
-static WORD_FUNCTION_SET: WordSet = WordSet::new(&WORD_FUNCTIONS);
+pub(super) static SQL_FUNCTION_SET: WordSet = WordSet::new(&SQL_FUNCTIONS);
+pub(super) static WORD_FUNCTION_SET: WordSet = WordSet::new(&WORD_FUNCTIONS);
 static NOSQL_OPERATOR_SET: WordSet = WordSet::new(&NOSQL_OPERATORS);
 
 /// `name(` for a SQL function (blanks allowed for [`SQL_FUNCTIONS`], none for
@@ -333,7 +341,7 @@ fn function_call(text: &[u8]) -> bool {
 /// `Math.max(`, `str.replace(`, `arr.length(`: a word function called as a method of an
 /// object is program code (JavaScript, Python, Java), not SQL, which calls these functions
 /// bare. (SQL-only names stay calls after a schema: `master.dbo.db_name(`.)
-fn method_call(text: &[u8], name_start: usize) -> bool {
+pub(super) fn method_call(text: &[u8], name_start: usize) -> bool {
     name_start > 0
         && text.get(name_start - 1) == Some(&b'.')
         && name_start >= 2
@@ -494,7 +502,7 @@ fn boolean_clause(text: &[u8]) -> bool {
 }
 
 /// The end of an operand at `at`: a number, an identifier, or a quoted string.
-fn operand_end(text: &[u8], at: usize) -> Option<usize> {
+pub(super) fn operand_end(text: &[u8], at: usize) -> Option<usize> {
     match text.get(at)? {
         q @ (b'\'' | b'"') => {
             let close = text.get(at + 1..)?.iter().position(|b| b == q)?;
@@ -536,6 +544,61 @@ fn alias_from(text: &[u8]) -> bool {
             && rest.starts_with("from")
             && !rest.as_bytes().get(4).copied().is_some_and(is_ident)
     })
+}
+
+/// `'{"a":2}' -> '$.a' = 2`, `'{"a":"b"}' ? 'a'`, `'[1,2]' @> '1'`: a JSON document written as
+/// a SQL string literal (`'{…}'`, `'[…]'`), then a JSON or comparison operator (`->`, `->>`,
+/// `#>`, `?`, `?|`, `?&`, `@>`, `<@`, `=`, `<`, `>`, `||`) and a string, number or `array[`: a
+/// test built from PostgreSQL's and MySQL's JSON operators, which an injection uses where a
+/// filter knows only `1=1`. Prose and JSON APIs do not single-quote JSON and compare it.
+fn json_literal_compared(text: &[u8]) -> bool {
+    // Longer operators first: the first that stands there is taken.
+    const OPERATORS: [&[u8]; 17] = [
+        b"->>", b"->", b"#>>", b"#>", b"?|", b"?&", b"@>", b"<@", b"<>", b"!=", b"<=", b">=",
+        b"||", b"=", b"<", b">", b"?",
+    ];
+    let mut at = 0;
+    // Each literal from its opening quote to the next quote, once: linear.
+    while let Some(open) = text
+        .get(at..)
+        .and_then(|r| r.windows(2).position(|w| matches!(w, [b'\'', b'{' | b'['])))
+    {
+        let open = at + open;
+        let Some(close) = text
+            .get(open + 1..)
+            .and_then(|r| r.iter().position(|b| *b == b'\''))
+            .map(|p| open + 1 + p)
+        else {
+            return false;
+        };
+        at = close + 1;
+        if !matches!(text.get(close.wrapping_sub(1)), Some(b'}' | b']')) {
+            continue;
+        }
+        let mut i = close + 1;
+        if text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let Some(op) = OPERATORS
+            .iter()
+            .find(|op| text.get(i..i + op.len()) == Some(**op))
+        else {
+            continue;
+        };
+        i += op.len();
+        if text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let rest = text.get(i..).unwrap_or_default();
+        if rest
+            .first()
+            .is_some_and(|b| *b == b'\'' || b.is_ascii_digit())
+            || rest.starts_with(b"array[")
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// `$ne`, `$regex`, `$where`: a MongoDB operator as a whole key or name part (after the start,
@@ -712,6 +775,38 @@ mod tests {
         }
         for v in ["costs $in total", "$schema", "$ref", "US$ 5", "$network"] {
             assert_eq!(id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn json_literals_compared() {
+        for v in [
+            r#"OR '{"a":2,"c":[4,5,{"f":7}]}' -> '$.c[2].f' = 7"#,
+            r#"OR '{"a":"b"}' ? 'a'"#,
+            "OR '[1,2]' ? '1'",
+            r#"'{"name":"asd"}' ?| array['a','name']"#,
+            r#"'{"a":2}' < '$.c' = 7"#,
+            r#"x' and '{"a":1}'@>'{"a":1}'"#,
+        ] {
+            assert_eq!(
+                detect(&decode_fully(v.as_bytes(), false, true)).map(|r| r.id),
+                Some("sqli-015"),
+                "{v}"
+            );
+        }
+        for v in [
+            r#"{"a": [1, 2]}"#,
+            r#"config = '{"debug": true}' in the file"#,
+            "the list '[1,2]' has two",
+            "'[note]' - see below",
+            r#"set x = '{"a":1}' + y"#,
+            "it's {fine} isn't it? 'yes'",
+        ] {
+            assert_eq!(
+                detect(&decode_fully(v.as_bytes(), false, true)),
+                None,
+                "{v}"
+            );
         }
     }
 
