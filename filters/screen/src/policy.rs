@@ -142,6 +142,10 @@ pub struct Detect {
     #[serde(default = "d_categories")]
     pub categories: Vec<Category>,
     /// Request headers inspected, case-insensitively (`cookie` is split into its values).
+    /// `*` stands for every request header but the pseudo-headers (the path and query are
+    /// screened as such) and those that carry credentials (`authorization`, `x-api-key` and
+    /// other secret-named headers, `cookie` excepted); a credential header listed by name is
+    /// inspected too, its value never logged.
     #[serde(default = "d_detect_headers")]
     pub headers: Vec<String>,
     /// Inspect bodies (form fields, JSON string values, text).

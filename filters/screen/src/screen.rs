@@ -162,6 +162,8 @@ pub struct Screener {
     enabled: Enabled,
     /// Inspected header names, lowercase.
     headers: Vec<String>,
+    /// `detect.headers` has `*`.
+    all_headers: bool,
     /// Whether plain values and bodies skip the detectors ([`plain`]) and detectors skip work
     /// their prechecks rule out ([`inspect_with`]); always on except where
     /// [`Screener::without_shortcuts`] turned them off.
@@ -182,6 +184,7 @@ impl Screener {
                 .iter()
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
+            all_headers: policy.detect.headers.iter().any(|h| h == "*"),
             policy,
             shortcuts: true,
         }
@@ -229,11 +232,10 @@ impl Screener {
             findings.extend(self.inspect_pairs(query, "query"));
         }
         for (name, value) in headers.iter() {
-            let lower = name.to_ascii_lowercase();
-            if !self.headers.contains(&lower) {
+            if !self.inspects_header(name) {
                 continue;
             }
-            if lower == "cookie" {
+            if name.eq_ignore_ascii_case("cookie") {
                 for part in value.split(|b| *b == b';') {
                     let part = trim_ows(part);
                     let mut name_value = part.splitn(2, |b| *b == b'=');
@@ -246,7 +248,8 @@ impl Screener {
                     }
                 }
             } else {
-                findings.extend(self.inspect(value, ValueKind::Text, &format!("header:{lower}")));
+                let location = format!("header:{}", name.to_ascii_lowercase());
+                findings.extend(self.inspect(value, ValueKind::Text, &location));
             }
         }
         let findings = excluded(route.map(|(_, r)| r), findings);
@@ -259,6 +262,17 @@ impl Screener {
             route: route.map(|(i, _)| i),
             mode,
         }
+    }
+
+    /// Whether the policy's `detect.headers` covers the request header `name`: listed, or
+    /// covered by `*` (not a pseudo-header, not a credential header other than `cookie`).
+    fn inspects_header(&self, name: &str) -> bool {
+        if self.headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            return true;
+        }
+        self.all_headers
+            && !name.starts_with(':')
+            && (name.eq_ignore_ascii_case("cookie") || !pavise_core::secrets::is_secret_name(name))
     }
 
     /// The first limit the headers break.

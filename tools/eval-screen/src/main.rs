@@ -3,10 +3,10 @@
 //! and reports, per source and category, the share of attacks detected and the share of benign
 //! requests wrongly flagged.
 //!
-//! Usage: `pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--half even|odd]
-//! [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]`
-//! (default policy `policies/screen.example.json`, evaluated at its own `detect.paranoia` unless
-//! `--paranoia` sets another; default corpora `../shared/corpora/*.jsonl`
+//! Usage: `pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers]
+//! [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]`
+//! (default policy `policies/screen.example.json`, evaluated at its own `detect.paranoia` and
+//! `detect.headers` unless `--paranoia` or `--all-headers` (`["*"]`) sets others; default corpora `../shared/corpora/*.jsonl`
 //! next to the repository). Corpus rows follow `../shared/corpora/README.md`: `source`,
 //! `category`, `method`, `uri`, `headers`, `body`, `expect`, and for `crs` rows `phase`,
 //! `paranoia_level`, `conflict`, `benign_scope`; `trivial` for libinjection rows.
@@ -172,6 +172,7 @@ fn main() {
     let mut misses: Option<String> = None;
     let mut check_shortcut = false;
     let mut paranoia: Option<u64> = None;
+    let mut all_headers = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--json" => as_json = true,
@@ -193,8 +194,9 @@ fn main() {
                 Some(level) => paranoia = Some(level),
                 None => fail("--paranoia needs a level (1 or 2)"),
             },
+            "--all-headers" => all_headers = true,
             "-h" | "--help" => {
-                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]");
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]");
                 return;
             }
             other if other.starts_with('-') => fail(&format!("unknown option {other}")),
@@ -207,8 +209,13 @@ fn main() {
     let policy = std::fs::read(&policy_path)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
     let policy = match paranoia {
-        Some(level) => with_paranoia(&policy, &policy_path, level),
+        Some(level) => with_detect(&policy, &policy_path, "paranoia", json!(level)),
         None => policy,
+    };
+    let policy = if all_headers {
+        with_detect(&policy, &policy_path, "headers", json!(["*"]))
+    } else {
+        policy
     };
     let screener = Screener::from_json(&policy)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
@@ -252,16 +259,17 @@ fn main() {
         return;
     }
     let level = screener.policy().detect.paranoia;
+    let headers = screener.policy().detect.headers.join(", ");
     if as_json {
-        print_json(&tallies, &policy_path, level, &corpora);
+        print_json(&tallies, &policy_path, level, &headers, &corpora);
     } else {
-        print_table(&tallies, &policy_path, level, &corpora);
+        print_table(&tallies, &policy_path, level, &headers, &corpora);
     }
 }
 
-/// The policy with `detect.paranoia` set to `level` (`--paranoia`), so that one policy file is
-/// evaluated at each level.
-fn with_paranoia(policy: &[u8], policy_path: &Path, level: u64) -> Vec<u8> {
+/// The policy with `detect.<field>` set to `value` (`--paranoia`, `--all-headers`), so that one
+/// policy file is evaluated in each variant.
+fn with_detect(policy: &[u8], policy_path: &Path, field: &str, value: Value) -> Vec<u8> {
     let mut policy: Value = serde_json::from_slice(policy)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
     let Some(p) = policy.as_object_mut() else {
@@ -270,7 +278,7 @@ fn with_paranoia(policy: &[u8], policy_path: &Path, level: u64) -> Vec<u8> {
     let detect = p.entry("detect").or_insert_with(|| json!({}));
     match detect.as_object_mut() {
         Some(d) => {
-            d.insert("paranoia".into(), json!(level));
+            d.insert(field.into(), value);
         }
         None => fail(&format!(
             "{}: detect is not an object",
@@ -454,11 +462,12 @@ fn print_table(
     tallies: &BTreeMap<(String, String, &'static str), Tally>,
     policy: &Path,
     paranoia: u8,
+    headers: &str,
     corpora: &[PathBuf],
 ) {
     println!("# Screening evaluation\n");
     println!(
-        "Policy: `{}`, paranoia level {paranoia}. Corpora: {}.\n",
+        "Policy: `{}`, paranoia level {paranoia}, headers inspected: {headers}. Corpora: {}.\n",
         relative(policy),
         corpora
             .iter()
@@ -507,6 +516,7 @@ fn print_json(
     tallies: &BTreeMap<(String, String, &'static str), Tally>,
     policy: &Path,
     paranoia: u8,
+    headers: &str,
     corpora: &[PathBuf],
 ) {
     let rows: Vec<Value> = tallies
@@ -523,6 +533,7 @@ fn print_json(
     let out = json!({
         "policy": relative(policy),
         "paranoia": paranoia,
+        "headers": headers,
         "corpora": corpora.iter().map(|c| relative(c)).collect::<Vec<_>>(),
         "results": rows,
     });

@@ -191,6 +191,49 @@ fn findings_in_path_query_and_headers() {
     );
 }
 
+/// `*` covers every header but pseudo-headers and credential headers; cookies stay covered,
+/// and a credential header can still be listed by name.
+#[test]
+fn a_star_inspects_every_header_but_credentials() {
+    let all = Screener::from_json(br#"{"detect": {"headers": ["*"]}}"#).unwrap();
+    let attack = "1' or '1'='1";
+    for header in ["x-note", "remote-ip", "X-Filename", "user-agent"] {
+        assert_eq!(
+            refusal(&all.screen_headers_of(request("GET", "/", &[(header, attack)]))),
+            Some("sqli-001"),
+            "{header}"
+        );
+    }
+    assert_eq!(
+        refusal(&all.screen_headers_of(request(
+            "GET",
+            "/",
+            &[("cookie", "a=%3Cscript%3Ealert(1)%3C/script%3E")]
+        ))),
+        Some("xss-001")
+    );
+    for header in ["authorization", "x-api-key", "proxy-authorization"] {
+        assert_eq!(
+            refusal(&all.screen_headers_of(request("GET", "/", &[(header, attack)]))),
+            None,
+            "{header}"
+        );
+    }
+    // The authority is Envoy's to validate; a pseudo-header is not inspected as a header.
+    let pseudo =
+        HeaderList::from_pairs(&[(":method", "GET"), (":path", "/"), (":authority", attack)]);
+    assert_eq!(refusal(&all.screen_headers_of(pseudo)), None);
+    let listed =
+        Screener::from_json(br#"{"detect": {"headers": ["*", "Authorization"]}}"#).unwrap();
+    let HeaderDecision::Refuse(Refusal::Finding(f)) =
+        listed.screen_headers_of(request("GET", "/", &[("authorization", attack)]))
+    else {
+        panic!("a listed credential header is inspected")
+    };
+    assert_eq!(f.location, "header:authorization");
+    assert_eq!(f.excerpt, None, "a credential is never logged");
+}
+
 #[test]
 fn the_finding_names_its_location() {
     let s = Screener::from_json(br#"{"mode": "detect"}"#).unwrap();
