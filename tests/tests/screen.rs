@@ -270,6 +270,30 @@ fn a_body_that_ends_with_trailers_is_still_inspected() {
     );
 }
 
+/// The policy's paranoia level and `*` for headers reach the filter in Envoy: level 1 lets
+/// the level-2 shapes through and leaves an unlisted header alone; level 2 with `*` refuses
+/// them, and still never inspects the API key header.
+#[test]
+fn paranoia_two_and_every_header_in_envoy() {
+    let level_two = ["/items?sort=id%20XOR%201", "/items?q=visudo"];
+    let remote_ip = [("remote-ip", "<script>alert(1)</script>")];
+
+    let stack = Stack::start(&[FilterSpec::new("screen", "{}")], &[]);
+    for path in level_two {
+        upstream_saw(&get(stack.addr(), path, &[]));
+    }
+    upstream_saw(&get(stack.addr(), "/", &remote_ip));
+    drop(stack);
+
+    let strict = r#"{"detect": {"paranoia": 2, "headers": ["*"]}}"#;
+    let stack = Stack::start(&[FilterSpec::new("screen", strict)], &[]);
+    for path in level_two {
+        assert_refused(&get(stack.addr(), path, &[]), 403, "request_blocked");
+    }
+    assert_refused(&get(stack.addr(), "/", &remote_ip), 403, "request_blocked");
+    upstream_saw(&get(stack.addr(), "/", &[("x-api-key", "1' or '1'='1")]));
+}
+
 #[test]
 fn bad_screen_policy_stops_envoy_with_the_json_path() {
     assert_refuses_to_start(
