@@ -132,7 +132,7 @@ bench-hostcalls: bench-build
 # Envoy's instructions per request under valgrind's callgrind (bench/src/instructions.rs): every
 # config of `make bench`, the host-call probes and the combined module's stages, small GET.
 # Unlike throughput on a shared machine, a count repeats within about 2%, so small differences
-# show. Writes bench/instructions/BENCHMARKS.md and results.json; about 30 minutes.
+# show. Writes bench/instructions/BENCHMARKS.md and results.json; about an hour here.
 INSTRUCTION_REQUESTS ?= 500
 bench-instructions: bench-build
 	target/release/pavise-bench --instructions $(INSTRUCTION_REQUESTS) --workloads small_get \

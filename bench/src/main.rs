@@ -266,10 +266,16 @@ fn main() {
             .out
             .clone()
             .unwrap_or_else(|| pavise_tests::workspace_root().join("bench/instructions"));
-        let command = std::iter::once("pavise-bench".to_string())
-            .chain(std::env::args().skip(1))
+        // As typed: arguments with blanks quoted, and another build's modules named.
+        let modules = std::env::var("PAVISE_WASM_DIR")
+            .map(|d| format!("PAVISE_WASM_DIR={d} "))
+            .unwrap_or_default();
+        let args = std::env::args()
+            .skip(1)
+            .map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a })
             .collect::<Vec<_>>()
             .join(" ");
+        let command = format!("{modules}pavise-bench {args}");
         instructions::write_report(&counts, &dir, &command);
         println!("wrote {}", dir.join("BENCHMARKS.md").display());
         drop(upstream);
