@@ -272,7 +272,13 @@ fn main() {
             .unwrap_or_default();
         let args = std::env::args()
             .skip(1)
-            .map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a })
+            .map(|a| {
+                if a.contains(' ') {
+                    format!("\"{a}\"")
+                } else {
+                    a
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ");
         let command = format!("{modules}pavise-bench {args}");

@@ -644,32 +644,40 @@ fn open_string_after_like(t: &[u8]) -> bool {
         })
 }
 
+/// Where the value opens (after blanks) with one of `words` and one blank: the index after
+/// that blank.
+fn after_opening_word(t: &[u8], words: &[&str]) -> Option<usize> {
+    let at = skip_blank(t, 0);
+    let word = words.iter().find(|w| word_at(t, at, w))?;
+    let at = at + word.len();
+    (t.get(at) == Some(&b' ')).then_some(at + 1)
+}
+
+/// How many bytes from `at` on satisfy `pred`.
+fn run_from(t: &[u8], at: usize, pred: impl Fn(u8) -> bool) -> usize {
+    t.get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| pred(**b))
+        .count()
+}
+
 /// `or 88`, `xor 5-`, `and 3 <`, `or true`: a value that opens with a connective, a blank and
 /// a number or `true`/`false`/`null`, then ends or goes on with an operator (not a word: "or 2
 /// days", "and true love").
 fn leading_connective(t: &[u8]) -> bool {
-    let at = skip_blank(t, 0);
-    let Some(c) = ["or", "xor", "and"].iter().find(|c| word_at(t, at, c)) else {
+    let Some(at) = after_opening_word(t, &["or", "xor", "and"]) else {
         return false;
     };
-    let at = at + c.len();
-    if t.get(at) != Some(&b' ') {
-        return false;
-    }
-    let digits = t
-        .get(at + 1..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
+    let digits = run_from(t, at, |b| b.is_ascii_digit());
     let constant = ["true", "false", "null"]
         .iter()
-        .find(|w| word_at(t, at + 1, w))
+        .find(|w| word_at(t, at, w))
         .map_or(0, |w| w.len());
     if digits == 0 && constant == 0 {
         return false;
     }
-    let after = skip_blank(t, at + 1 + digits.max(constant));
+    let after = skip_blank(t, at + digits.max(constant));
     match t.get(after) {
         None => true,
         Some(b) => b"=<>!-+*/%|&^".contains(b),
@@ -1255,21 +1263,11 @@ fn glued_statement(t: &[u8]) -> bool {
 /// literal) or `;` after it: `execute panel`, `exec sp_who;`. ("Execute the plan" goes on with
 /// a word.)
 fn execute_name(t: &[u8]) -> bool {
-    let at = skip_blank(t, 0);
-    let Some(verb) = ["execute", "exec"].iter().find(|v| word_at(t, at, v)) else {
+    let Some(at) = after_opening_word(t, &["execute", "exec"]) else {
         return false;
     };
-    let at = at + verb.len();
-    if t.get(at) != Some(&b' ') {
-        return false;
-    }
-    let name = t
-        .get(at + 1..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|b| is_ident(**b) || **b == b'.')
-        .count();
-    let after = skip_blank(t, at + 1 + name);
+    let name = run_from(t, at, |b| is_ident(b) || b == b'.');
+    let after = skip_blank(t, at + name);
     name > 0
         && t.get(after)
             .is_none_or(|b| matches!(b, b'@' | b'\'' | b'"' | b';' | b'(') || b.is_ascii_digit())
