@@ -653,6 +653,22 @@ fn after_opening_word(t: &[u8], words: &[&str]) -> Option<usize> {
     (t.get(at) == Some(&b' ')).then_some(at + 1)
 }
 
+/// Each place a two-byte `marker` (`0x`, `x'`) stands not glued to a name before it: where
+/// the hex digits after it end, and how many there are.
+fn hex_after<'a>(t: &'a [u8], marker: &'a [u8]) -> impl Iterator<Item = (usize, usize)> + 'a {
+    t.windows(2).enumerate().filter_map(move |(i, w)| {
+        let glued = i
+            .checked_sub(1)
+            .and_then(|p| t.get(p))
+            .copied()
+            .is_some_and(is_ident);
+        (w == marker && !glued).then(|| {
+            let digits = run_from(t, i + 2, |b| b.is_ascii_hexdigit());
+            (i + 2 + digits, digits)
+        })
+    })
+}
+
 /// How many bytes from `at` on satisfy `pred`.
 fn run_from(t: &[u8], at: usize, pred: impl Fn(u8) -> bool) -> usize {
     t.get(at..)
@@ -1534,43 +1550,16 @@ fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
     if ended || decoded.windows(3).any(|w| w == b"/*!") {
         return true;
     }
-    let hex = t.windows(2).enumerate().any(|(i, w)| {
-        w == b"0x"
-            && !i
-                .checked_sub(1)
-                .and_then(|p| t.get(p))
-                .copied()
-                .is_some_and(is_ident)
-            && t.get(i + 2..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|b| b.is_ascii_hexdigit())
-                .count()
-                >= 3
-    });
+    let hex = hex_after(t, b"0x").any(|(_, digits)| digits >= 3);
     if hex {
         return true;
     }
     // `x'4142'`: MySQL's hex string, quotes around hex digits instead of `0x`.
-    let hex_string = t.windows(2).enumerate().any(|(i, w)| {
-        w == b"x'"
-            && !i
-                .checked_sub(1)
-                .and_then(|p| t.get(p))
-                .copied()
-                .is_some_and(is_ident)
-            && {
-                let hex = t
-                    .get(i + 2..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|b| b.is_ascii_hexdigit())
-                    .count();
-                hex >= 2
-                    && hex % 2 == 0
-                    && t.get(i + 2 + hex) == Some(&b'\'')
-                    && !t.get(i + 3 + hex).copied().is_some_and(is_ident)
-            }
+    let hex_string = hex_after(t, b"x'").any(|(end, hex)| {
+        hex >= 2
+            && hex % 2 == 0
+            && t.get(end) == Some(&b'\'')
+            && !t.get(end + 1).copied().is_some_and(is_ident)
     });
     if hex_string {
         return true;
