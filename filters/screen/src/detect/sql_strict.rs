@@ -669,6 +669,11 @@ fn hex_after<'a>(t: &'a [u8], marker: &'a [u8]) -> impl Iterator<Item = (usize, 
     })
 }
 
+/// The length of a (possibly qualified or backticked) table name at `at`: `db.t`, `` `t` ``.
+fn table_name_len(t: &[u8], at: usize) -> usize {
+    run_from(t, at, |b| is_ident(b) || matches!(b, b'.' | b'`'))
+}
+
 /// How many bytes from `at` on satisfy `pred`.
 fn run_from(t: &[u8], at: usize, pred: impl Fn(u8) -> bool) -> usize {
     t.get(at..)
@@ -865,12 +870,7 @@ fn clause(t: &[u8], kw: &Present) -> bool {
             match t.get(at) {
                 None => true,
                 Some(b) if is_ident(*b) || *b == b'`' => {
-                    let name_end = at
-                        + t.get(at..)
-                            .unwrap_or_default()
-                            .iter()
-                            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
-                            .count();
+                    let name_end = at + table_name_len(t, at);
                     let next = skip_blank(t, name_end);
                     let rest = t.get(next..).unwrap_or_default();
                     rest.is_empty()
@@ -918,12 +918,7 @@ fn clause(t: &[u8], kw: &Present) -> bool {
     }
     let from_where = words("from").any(|end| {
         let at = skip_blank(t, end);
-        let table = t
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
-            .count();
+        let table = table_name_len(t, at);
         let at = skip_blank(t, at + table);
         table > 0
             && word_at(t, at, "where")
@@ -966,12 +961,7 @@ fn select_list_from(t: &[u8], kw: &Present) -> bool {
                 star = true;
                 at += 1;
             } else {
-                let len = t
-                    .get(at..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
-                    .count();
+                let len = table_name_len(t, at);
                 if len == 0 {
                     return false;
                 }
@@ -994,12 +984,7 @@ fn select_list_from(t: &[u8], kw: &Present) -> bool {
             return false;
         }
         let at = skip_blank(t, at + 4);
-        let table = t
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| is_ident(**b) || matches!(b, b'.' | b'`'))
-            .count();
+        let table = table_name_len(t, at);
         let next = skip_blank(t, at + table);
         let rest = t.get(next..).unwrap_or_default();
         table > 0
