@@ -634,14 +634,9 @@ fn open_string_after_like(t: &[u8]) -> bool {
     let opens = t.iter().filter(|b| **b == q).count() % 2 == 1;
     matches!(q, b'\'' | b'"')
         && opens
-        && ["like", "rlike", "regexp"].iter().any(|w| {
-            before.ends_with(w.as_bytes())
-                && !before
-                    .get(..before.len() - w.len())
-                    .and_then(|b| b.last())
-                    .copied()
-                    .is_some_and(is_ident)
-        })
+        && ["like", "rlike", "regexp"]
+            .iter()
+            .any(|w| ends_with_word(before, w))
 }
 
 /// Where the value opens (after blanks) with one of `words` and one blank: the index after
@@ -672,6 +667,17 @@ fn hex_after<'a>(t: &'a [u8], marker: &'a [u8]) -> impl Iterator<Item = (usize, 
 /// The length of a (possibly qualified or backticked) table name at `at`: `db.t`, `` `t` ``.
 fn table_name_len(t: &[u8], at: usize) -> usize {
     run_from(t, at, |b| is_ident(b) || matches!(b, b'.' | b'`'))
+}
+
+/// Whether `text` ends with the word `w`, not the tail of a longer name (`select`, not
+/// `preselect`).
+fn ends_with_word(text: &[u8], w: &str) -> bool {
+    text.ends_with(w.as_bytes())
+        && !text
+            .get(..text.len() - w.len())
+            .and_then(|b| b.last())
+            .copied()
+            .is_some_and(is_ident)
 }
 
 /// How many bytes from `at` on satisfy `pred`.
@@ -1055,14 +1061,7 @@ fn backtick_name_in_sql(t: &[u8], kw: &Present) -> bool {
             || t.get(after..after + 2) == Some(b"!=");
         let word_before = ["select", "from", "update", "into", "table", "join"]
             .iter()
-            .any(|w| {
-                before.ends_with(w.as_bytes())
-                    && !before
-                        .get(..before.len() - w.len())
-                        .and_then(|b| b.last())
-                        .copied()
-                        .is_some_and(is_ident)
-            });
+            .any(|w| ends_with_word(before, w));
         let word_after = ["from", "where", "limit", "union"]
             .iter()
             .any(|w| kw.has(w) && word_at(t, after, w));
