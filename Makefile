@@ -94,8 +94,8 @@ eval-screen:
 # Random hostile inputs to every parser of request data, for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60
 fuzz:
-	cargo build --release -q -p pavise-fuzz
-	target/release/pavise-fuzz --seconds $(FUZZ_SECONDS)
+	cargo build --profile fuzz -q -p pavise-fuzz
+	target/fuzz/pavise-fuzz --seconds $(FUZZ_SECONDS)
 
 # Throughput, latency and memory against bare Envoy and the native filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.

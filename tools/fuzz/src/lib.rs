@@ -88,13 +88,29 @@ pub fn input(rng: &mut Rng) -> Vec<u8> {
     out
 }
 
-/// Runs every parser of request data on `data`. Returns normally unless a parser panics.
-pub fn fuzz_one(data: &[u8], screener: &Screener) {
+/// Runs every parser of request data on `data`, with each screener. Returns normally unless a
+/// parser panics.
+pub fn fuzz_one(data: &[u8], screeners: &[Screener]) {
+    for screener in screeners {
+        screen_with(data, screener);
+    }
     let text = String::from_utf8_lossy(data);
     let _ = pavise_screen::decode::decode_fully(data, true, true);
     for kind in [ValueKind::Path, ValueKind::FormValue, ValueKind::Text] {
-        let _ = inspect(data, kind, "fuzz", Enabled::ALL);
+        for enabled in [Enabled::ALL, Enabled::STRICT] {
+            let _ = inspect(data, kind, "fuzz", enabled);
+        }
     }
+    let _ = pavise_cors::origin::RequestOrigin::parse(data);
+    let _ = pavise_core::path::normalize_path(&text);
+    let _ = pavise_core::path::query_params(&text);
+    let _ = pavise_audit::redact::redact_path(&text, &pavise_audit::policy::Redaction::default());
+    let _ = pavise_audit::event::trace_id(data);
+    let _ = pavise_screen::policy::parse(data);
+}
+
+/// A screener's body and header paths on `data`.
+fn screen_with(data: &[u8], screener: &Screener) {
     for kind in [
         BodyKind::Json,
         BodyKind::Form,
@@ -109,19 +125,21 @@ pub fn fuzz_one(data: &[u8], screener: &Screener) {
         ("origin".into(), data.to_vec()),
         ("cookie".into(), data.to_vec()),
         ("content-type".into(), data.to_vec()),
+        ("x-filename".into(), data.to_vec()),
     ]);
     let _ = screener.screen_headers(&headers, true);
-    let _ = pavise_cors::origin::RequestOrigin::parse(data);
-    let _ = pavise_core::path::normalize_path(&text);
-    let _ = pavise_core::path::query_params(&text);
-    let _ = pavise_audit::redact::redact_path(&text, &pavise_audit::policy::Redaction::default());
-    let _ = pavise_audit::event::trace_id(data);
-    let _ = pavise_screen::policy::parse(data);
 }
 
-/// The screener the fuzzer uses: every category, every header inspected.
-pub fn screener() -> Option<Screener> {
-    Screener::from_json(br#"{"detect": {"headers": ["cookie", "origin", "content-type"]}, "limits": {"json_max_depth": 64}}"#).ok()
+/// The screeners the fuzzer uses, every category: paranoia level 1 with chosen headers (its
+/// plain-body shortcut and JSON shape count), and level 2 with every header (bodies read value
+/// by value, the level-2 rules).
+pub fn screeners() -> Option<[Screener; 2]> {
+    let level_one = Screener::from_json(br#"{"detect": {"headers": ["cookie", "origin", "content-type"]}, "limits": {"json_max_depth": 64}}"#).ok()?;
+    let level_two = Screener::from_json(
+        br#"{"detect": {"headers": ["*"], "paranoia": 2}, "limits": {"json_max_depth": 64}}"#,
+    )
+    .ok()?;
+    Some([level_one, level_two])
 }
 
 #[cfg(test)]
@@ -131,7 +149,7 @@ mod tests {
     /// A fixed budget on every `make test`; `make fuzz` runs longer from fresh seeds.
     #[test]
     fn two_thousand_inputs_do_not_panic() {
-        let s = screener().unwrap_or_else(|| unreachable!());
+        let s = screeners().unwrap_or_else(|| unreachable!());
         let mut rng = Rng::new(0x5eed);
         for _ in 0..2_000 {
             fuzz_one(&input(&mut rng), &s);

@@ -4,7 +4,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use pavise_fuzz::{fuzz_one, input, screener, Rng};
+use pavise_fuzz::{fuzz_one, input, screeners, Rng};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -22,8 +22,8 @@ fn main() {
             }
         }
     }
-    let Some(s) = screener() else {
-        eprintln!("pavise-fuzz: the fuzzing policy does not parse");
+    let Some(s) = screeners() else {
+        eprintln!("pavise-fuzz: a fuzzing policy does not parse");
         std::process::exit(2);
     };
     let run = |seed: u64| {
