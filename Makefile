@@ -94,21 +94,21 @@ eval-screen:
 # Random hostile inputs to every parser of request data, for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60
 fuzz:
-	cargo build --profile fuzz -q -p pavise-fuzz
-	target/fuzz/pavise-fuzz --seconds $(FUZZ_SECONDS)
+	cargo build --profile tools -q -p pavise-fuzz
+	target/tools/pavise-fuzz --seconds $(FUZZ_SECONDS)
 
 # Throughput, latency and memory against bare Envoy and the native filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.
 BENCH_ARGS ?=
 bench: bench-build
-	target/release/pavise-bench $(BENCH_ARGS)
+	target/tools/pavise-bench $(BENCH_ARGS)
 
 # The filters, the calibration and probe modules, the driver and its servers.
 bench-build: build envoy bench-deps
 	cargo build --release --target $(WASM_TARGET) -p pavise-bench-trivial -p pavise-bench-probe
 	$(TRIM) $(WASM_DIR)/pavise_bench_trivial.wasm bench/trivial/callbacks
 	$(TRIM) $(WASM_DIR)/pavise_bench_probe.wasm bench/trivial/callbacks
-	cargo build --release -p pavise-bench -p pavise-tests --bins
+	cargo build --profile tools -p pavise-bench -p pavise-tests --bins
 
 # Size and speed of the filters at opt-level 3, s and z (FILTERS="auth cors" to choose).
 # What each kind of proxy-wasm host call costs in this Envoy, once and twenty times a request
@@ -126,7 +126,7 @@ PROBES := --probe none= --probe none_again= --probe "noop=noop_call x20" \
 	--probe "auth_decide_x20=auth_decide x20" \
 	--combined audit=audit --combined cors=cors --combined auth=auth --combined screen=screen
 bench-hostcalls: bench-build
-	target/release/pavise-bench --only calibration-trivial,calibration-trivial-x4,calibration-trivial-x4-vms,pavise-auth,pavise-combined --workloads small_get $(PROBES) \
+	target/tools/pavise-bench --only calibration-trivial,calibration-trivial-x4,calibration-trivial-x4-vms,pavise-auth,pavise-combined --workloads small_get $(PROBES) \
 		--rounds 5 --out bench/hostcalls $(BENCH_ARGS)
 
 # Envoy's instructions per request under valgrind's callgrind (bench/src/instructions.rs): every
@@ -135,7 +135,7 @@ bench-hostcalls: bench-build
 # show. Writes bench/instructions/BENCHMARKS.md and results.json; about an hour here.
 INSTRUCTION_REQUESTS ?= 500
 bench-instructions: bench-build
-	target/release/pavise-bench --instructions $(INSTRUCTION_REQUESTS) --workloads small_get \
+	target/tools/pavise-bench --instructions $(INSTRUCTION_REQUESTS) --workloads small_get \
 		$(PROBES) --out bench/instructions $(BENCH_ARGS)
 
 bench-opt-level: build envoy bench-deps

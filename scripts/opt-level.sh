@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FILTERS=${FILTERS:-auth}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
-cargo build --release -q -p pavise-bench -p pavise-tests -p pavise-wasm-trim --bins
+cargo build --release -q -p pavise-wasm-trim --bins
+cargo build --profile tools -q -p pavise-bench -p pavise-tests --bins
 rows=()
 for level in 3 s z; do
   dir=target/opt-$level
@@ -22,7 +23,7 @@ for level in 3 s z; do
     target/release/pavise-wasm-trim "$dir/wasm32-wasip1/release/pavise_$f.wasm" "filters/$f/callbacks" >/dev/null
     only+=("pavise-$f")
   done
-  PAVISE_WASM_DIR=$dir/wasm32-wasip1/release target/release/pavise-bench \
+  PAVISE_WASM_DIR=$dir/wasm32-wasip1/release target/tools/pavise-bench \
     --seconds "$SECONDS_PER_RUN" --rounds 2 --only "$(IFS=,; echo "${only[*]}")" --out "$out" >/dev/null
   for f in $FILTERS; do
     rows+=("$(python3 - "$out/results.json" "$f" "$level" "$dir/wasm32-wasip1/release/pavise_$f.wasm" <<'PY'
