@@ -61,7 +61,12 @@ pub fn wasm_path(name: &str) -> PathBuf {
 /// that `.venv/bin/envoy` starts.
 pub fn envoy_executable() -> PathBuf {
     let given = envoy_binary();
-    let is_script = std::fs::read(&given).is_ok_and(|b| b.starts_with(b"#!"));
+    // The first two bytes tell; the binary itself is over 100 MB.
+    let mut head = [0u8; 2];
+    let is_script = std::fs::File::open(&given)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == *b"#!";
     if !is_script {
         return given;
     }
@@ -127,4 +132,18 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Behind `.venv/bin/envoy` (a Python script) is the ELF binary that valgrind must run.
+    #[test]
+    fn the_envoy_executable_is_the_binary_not_the_script() {
+        let path = super::envoy_executable();
+        let mut head = [0u8; 4];
+        std::fs::File::open(&path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .expect("Envoy's executable is readable");
+        assert_eq!(&head, b"\x7fELF", "{}", path.display());
+    }
 }
