@@ -78,15 +78,15 @@ test-deps:
 
 # Detection and false-positive rates of the screening filter over request corpora (the
 # shared ones by default; CORPUS="a.jsonl b.jsonl" for others, EVAL_ARGS=--json for JSON).
-# With the default corpora and policy the report is also kept in docs/eval-screen.md, and the
-# same policy at paranoia level 2 in docs/eval-screen-paranoia2.md.
+# With the default corpora the report is also kept: the example policy (paranoia level 1) in
+# docs/eval-screen.md, the strict example (the same at level 2) in docs/eval-screen-paranoia2.md.
 CORPUS ?=
 EVAL_ARGS ?=
 eval-screen:
 	cargo build --release -q -p pavise-eval-screen
 	@if [ -z "$(CORPUS)$(EVAL_ARGS)" ]; then \
 		target/release/pavise-eval-screen | tee docs/eval-screen.md; \
-		target/release/pavise-eval-screen --paranoia 2 | tee docs/eval-screen-paranoia2.md; \
+		target/release/pavise-eval-screen --policy policies/screen.strict.example.json | tee docs/eval-screen-paranoia2.md; \
 	else \
 		target/release/pavise-eval-screen $(EVAL_ARGS) $(CORPUS); \
 	fi

@@ -305,18 +305,99 @@ fn bad_screen_policy_stops_envoy_with_the_json_path() {
     );
 }
 
-/// A sample of the shared corpora through Envoy: the `.wasm` decides as the native code does.
+/// A sample of the shared corpora through Envoy: the `.wasm` decides as the native code does,
+/// under the example policy (paranoia level 1) and the strict example (level 2). The strict
+/// run also sends rows that only level 2 refuses natively, so its own rules are seen to run in
+/// the `.wasm`; it refuses all that the example refuses, and those.
 #[test]
 fn corpus_sample_decides_in_envoy_as_natively() {
-    let policy = std::fs::read_to_string(
-        pavise_tests::workspace_root().join("policies/screen.example.json"),
-    )
-    .unwrap();
+    let example = policy_text("screen.example.json");
+    let level_one = corpus_sample_in_envoy(&example, &example);
+    let level_two = corpus_sample_in_envoy(&policy_text("screen.strict.example.json"), &example);
+    let not_at_two: Vec<_> = level_one.difference(&level_two).collect();
+    assert!(
+        not_at_two.is_empty(),
+        "refused at level 1 only: {not_at_two:?}"
+    );
+    let beyond = level_two.len() - level_one.len();
+    assert!(
+        beyond >= 10,
+        "level 2 refused only {beyond} more rows than level 1"
+    );
+}
+
+fn policy_text(file: &str) -> String {
+    std::fs::read_to_string(pavise_tests::workspace_root().join("policies").join(file)).unwrap()
+}
+
+/// A corpus row's request, as the native screener sees it and as it is sent to Envoy.
+struct SampleRequest<'a> {
+    uri: &'a str,
+    headers: Vec<(&'a str, &'a [u8])>,
+}
+
+impl<'a> SampleRequest<'a> {
+    /// GET rows without a body whose request line Envoy takes as it is.
+    fn of(row: &'a serde_json::Value) -> Option<Self> {
+        let uri = row["uri"].as_str().unwrap_or_default();
+        if row["method"] != "GET"
+            || !row["body"].is_null()
+            || !uri.is_ascii()
+            || uri.contains(' ')
+            || uri.contains("%2F")
+            || uri.contains("%2f")
+        {
+            return None;
+        }
+        let mut headers = Vec::new();
+        if let Some(obj) = row["headers"].as_object() {
+            for (n, v) in obj {
+                let v = v.as_str().unwrap_or_default();
+                if !n.eq_ignore_ascii_case("host") && v.is_ascii() {
+                    headers.push((n.as_str(), v.as_bytes()));
+                }
+            }
+        }
+        Some(SampleRequest { uri, headers })
+    }
+
+    /// The status the native screener answers with, or `None` when it lets the request on.
+    fn native(&self, screener: &Screener) -> Option<u16> {
+        let mut pairs = vec![
+            (":method".to_string(), b"GET".to_vec()),
+            (":path".to_string(), self.uri.as_bytes().to_vec()),
+        ];
+        for (n, v) in &self.headers {
+            pairs.push((n.to_ascii_lowercase(), v.to_vec()));
+        }
+        match screener.screen_headers(&HeaderList::new(pairs), false) {
+            HeaderDecision::Refuse(r) => Some(r.denial().status),
+            HeaderDecision::Pass {
+                body: BodyPlan::Inspect(k),
+                route,
+                mode,
+                ..
+            } => match screener.screen_body(k, b"", true, route, mode) {
+                BodyDecision::Refuse(r) => Some(r.denial().status),
+                BodyDecision::Pass { .. } => None,
+            },
+            HeaderDecision::Pass { .. } => None,
+        }
+    }
+}
+
+/// Sends every 100th GET row without a body through Envoy under `policy`, and up to 40 rows
+/// more on which `policy` and `baseline` decide differently natively; checks each decision
+/// against the native code's, and returns the ids of the rows refused.
+fn corpus_sample_in_envoy(policy: &str, baseline: &str) -> std::collections::BTreeSet<String> {
+    let same_policy = policy == baseline;
     let screener = Screener::from_json(policy.as_bytes()).unwrap();
-    let stack = Stack::start(&[FilterSpec::new("screen", &policy)], &[]);
+    let baseline = Screener::from_json(baseline.as_bytes()).unwrap();
+    let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
     let corpora = pavise_tests::shared_corpora();
     let mut compared = 0;
-    let mut blocked = 0;
+    let mut differing = 0;
+    let mut blocked = std::collections::BTreeSet::new();
     for file in ["libinjection.jsonl", "crs.jsonl"] {
         let path = corpora.join(file);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -326,48 +407,22 @@ fn corpus_sample_decides_in_envoy_as_natively() {
                 path.display()
             )
         });
-        // Every 100th GET row without a body: a spread of attacks and benign requests.
-        for line in text.lines().step_by(100) {
+        for (i, line) in text.lines().enumerate() {
             let row: serde_json::Value = serde_json::from_str(line).unwrap();
-            let uri = row["uri"].as_str().unwrap_or_default();
-            if row["method"] != "GET"
-                || !row["body"].is_null()
-                || !uri.is_ascii()
-                || uri.contains(' ')
-                || uri.contains("%2F")
-                || uri.contains("%2f")
-            {
+            let Some(request) = SampleRequest::of(&row) else {
+                continue;
+            };
+            if i % 100 != 0 && (same_policy || differing >= 40) {
                 continue;
             }
-            let mut headers: Vec<(&str, &[u8])> = Vec::new();
-            let mut pairs = vec![
-                (":method".to_string(), b"GET".to_vec()),
-                (":path".to_string(), uri.as_bytes().to_vec()),
-            ];
-            if let Some(obj) = row["headers"].as_object() {
-                for (n, v) in obj {
-                    let v = v.as_str().unwrap_or_default();
-                    if n.eq_ignore_ascii_case("host") || !v.is_ascii() {
-                        continue;
-                    }
-                    headers.push((n.as_str(), v.as_bytes()));
-                    pairs.push((n.to_ascii_lowercase(), v.as_bytes().to_vec()));
+            let native = request.native(&screener);
+            if i % 100 != 0 {
+                if native == request.native(&baseline) {
+                    continue;
                 }
+                differing += 1;
             }
-            let native = match screener.screen_headers(&HeaderList::new(pairs), false) {
-                HeaderDecision::Refuse(r) => Some(r.denial().status),
-                HeaderDecision::Pass {
-                    body: BodyPlan::Inspect(k),
-                    route,
-                    mode,
-                    ..
-                } => match screener.screen_body(k, b"", true, route, mode) {
-                    BodyDecision::Refuse(r) => Some(r.denial().status),
-                    BodyDecision::Pass { .. } => None,
-                },
-                HeaderDecision::Pass { .. } => None,
-            };
-            let r = send(stack.addr(), "GET", uri, &headers, None);
+            let r = send(stack.addr(), "GET", request.uri, &request.headers, None);
             if r.status == 400 {
                 continue; // Envoy refused the request line itself, before any filter.
             }
@@ -378,7 +433,7 @@ fn corpus_sample_decides_in_envoy_as_natively() {
                         "{}: native {status}, Envoy {}",
                         row["id"], r.status
                     );
-                    blocked += 1;
+                    blocked.insert(row["id"].as_str().unwrap_or_default().to_string());
                 }
                 None => assert_eq!(
                     r.status,
@@ -393,5 +448,6 @@ fn corpus_sample_decides_in_envoy_as_natively() {
         }
     }
     assert!(compared >= 100, "only {compared} rows compared");
-    assert!(blocked >= 50, "only {blocked} blocked");
+    assert!(blocked.len() >= 50, "only {} blocked", blocked.len());
+    blocked
 }

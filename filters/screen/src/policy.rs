@@ -467,14 +467,33 @@ mod tests {
     }
 
     #[test]
-    fn example_policy_is_valid() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../policies/screen.example.json"
-        );
-        let text = std::fs::read(path).unwrap();
-        if let Err(e) = parse(&text) {
-            panic!("{path}: {e}");
+    fn example_policies_are_valid() {
+        for name in ["screen.example.json", "screen.strict.example.json"] {
+            let path = format!("{}/../../policies/{name}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read(&path).unwrap();
+            if let Err(e) = parse(&text) {
+                panic!("{path}: {e}");
+            }
         }
+    }
+
+    /// The strict example is the example at paranoia level 2 and nothing else, so the two
+    /// evaluation reports differ only by the level.
+    #[test]
+    fn strict_example_is_the_example_at_level_two() {
+        let read = |name: &str| -> serde_json::Value {
+            let path = format!("{}/../../policies/{name}", env!("CARGO_MANIFEST_DIR"));
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+        };
+        let mut example = read("screen.example.json");
+        example["detect"]["paranoia"] = serde_json::json!(2);
+        assert_eq!(read("screen.strict.example.json"), example);
+        assert_eq!(
+            parse(&serde_json::to_vec(&example).unwrap())
+                .unwrap()
+                .detect
+                .paranoia,
+            2
+        );
     }
 }
