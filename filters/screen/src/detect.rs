@@ -11,6 +11,7 @@ pub mod mail;
 pub mod plain;
 pub mod rce;
 pub mod sql;
+pub mod sql_probe;
 pub mod sql_strict;
 pub mod traversal;
 mod wordset;
@@ -121,6 +122,14 @@ rules! {
     SQLI_JSON_OPERATOR = "sqli-015", Sqli, 1, "a JSON document as a SQL string compared with a JSON operator ('{\"a\":1}' ? 'a', '[1,2]' -> '$[0]' = 1)";
     SQLI_OBFUSCATION = "sqli-016", Sqli, 2, "SQL obfuscation: a comment inside a word (DR/**/OP), a hex literal (0xf00d), 1.e(, and(, nvarchar";
     SQLI_CATALOG = "sqli-017", Sqli, 2, "a catalog object, server variable or package level 1 does not list (@@datadir, msdb, sys.objects, sysibm, all_tables, utl_http)";
+    SQLI_CAST = "sqli-018", Sqli, 2, "a PostgreSQL cast of a name, call or literal to a type, the error-based probe (password::int, unistr(x)::int)";
+    SQLI_OVERFLOW = "sqli-019", Sqli, 2, "a whole value just past an integer's range or a float parsers choke on (4294967296, 2.2250738585072011e-308, 1e309)";
+    SQLI_QUOTE_PROBE = "sqli-020", Sqli, 2, "a quote probe: only quotes and SQL punctuation (';, \"', ' = # '), or a word closed by a quote and ; (admin@x.org`;)";
+    SQLI_DANGLING_CONNECTIVE = "sqli-021", Sqli, 2, "a boolean connective left dangling: one identifier or number then or/and (/3 or), or a connective, a number and a comment (OR 1#)";
+    SQLI_QUOTED_TEST = "sqli-022", Sqli, 2, "a boolean test at a quote: connective and number (' or 3, `or`1, and '5'), or true string comparison the query closes ('x'!='y)";
+    SQLI_LIKE = "sqli-023", Sqli, 2, "LIKE, RLIKE, GLOB, REGEXP or SOUNDS LIKE as a tautology of equal literals (42 like 42), or SOUNDS LIKE after a quote before a comment";
+    SQLI_BARE_CALL = "sqli-024", Sqli, 2, "a value that is only a SQL function name and an open ( (default(, ln) (, left')?$()";
+    SQLI_NOSQL_MORE = "sqli-025", Sqli, 2, "a MongoDB operator sqli-009 does not list ($text, $search, $jsonSchema, $lookup)";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     XSS_COMMENT_BREAKOUT = "xss-003", Xss, 2, "markup breakouts prose also has: a value that starts with -->, a tag behind a spaced namespace prefix (< x: script)";
@@ -270,7 +279,7 @@ pub fn inspect_with(
         // the level-2 ones below), but the level-2 SQL rules may match it (`XOR`, `order by
         // 1`): at level 2 they run here just as they would there.
         if enabled.sqli && enabled.paranoia >= 2 {
-            rules.extend(sql_strict::detect_with(&decoded, shortcuts));
+            rules.extend(sql_level2(&decoded, shortcuts));
         }
         return findings(rules, location, raw, enabled);
     }
@@ -287,7 +296,7 @@ pub fn inspect_with(
         } else if let Some(rule) = sql::detect(&decoded) {
             rules.push(rule);
         } else if enabled.paranoia >= 2 {
-            rules.extend(sql_strict::detect_with(&decoded, shortcuts));
+            rules.extend(sql_level2(&decoded, shortcuts));
         }
     }
     if enabled.xss {
@@ -302,6 +311,12 @@ pub fn inspect_with(
         rules.extend(rce_level2);
     }
     findings(rules, location, raw, enabled)
+}
+
+/// The level-2 SQL rules: the grammar fragments ([`sql_strict`]), then the probes
+/// ([`sql_probe`]), which run on plain text too and so also where the plain shortcut was taken.
+fn sql_level2(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
+    sql_strict::detect_with(decoded, shortcuts).or_else(|| sql_probe::detect(decoded))
 }
 
 /// The first rule per enabled category, as findings at `location`.

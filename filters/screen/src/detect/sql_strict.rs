@@ -263,7 +263,7 @@ const MORE_FUNCTIONS: [&str; 221] = [
 static MORE_FUNCTION_SET: WordSet = WordSet::new(&MORE_FUNCTIONS);
 
 /// Every SQL function name [`open_call`] looks for.
-fn is_function(name: &str) -> bool {
+pub(super) fn is_function(name: &str) -> bool {
     MORE_FUNCTION_SET.contains(name)
         || SQL_FUNCTION_SET.contains(name)
         || WORD_FUNCTION_SET.contains(name)
