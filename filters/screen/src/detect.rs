@@ -138,6 +138,7 @@ rules! {
     TRAVERSAL_OVERLONG = "path-004", Traversal, 1, "overlong UTF-8 encoding";
     TRAVERSAL_HIDDEN = "path-005", Traversal, 1, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
     TRAVERSAL_SERVER_DATA = "path-006", Traversal, 2, "a log, dump or backup file by name (error.log, backup.sql.zip, index.php.bak)";
+    TRAVERSAL_FILE_WRITE = "path-007", Traversal, 2, "output redirected into a file in a world-writable or system directory (>/tmp/x, >> /var/www/shell.php, 2>/dev/shm/y)";
 }
 
 /// The rule with this id.
