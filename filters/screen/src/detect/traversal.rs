@@ -182,7 +182,13 @@ fn writes_file(decoded: &[u8]) -> bool {
     }
     let text: Vec<u8> = decoded
         .iter()
-        .map(|b| if *b == b'\\' { b'/' } else { b.to_ascii_lowercase() })
+        .map(|b| {
+            if *b == b'\\' {
+                b'/'
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
         .collect();
     // Whether a `<` is open (not yet closed by a `>`) at the current position.
     let mut in_tag = false;
@@ -200,7 +206,11 @@ fn writes_file(decoded: &[u8]) -> bool {
         }
         let rest = text.get(i + 1..).unwrap_or_default();
         let rest = rest
-            .get(rest.iter().take_while(|c| matches!(c, b' ' | b'\t')).count()..)
+            .get(
+                rest.iter()
+                    .take_while(|c| matches!(c, b' ' | b'\t'))
+                    .count()..,
+            )
             .unwrap_or_default();
         WRITABLE_DIRS.iter().any(|dir| {
             rest.strip_prefix(dir.as_bytes()).is_some_and(|name| {
@@ -385,7 +395,11 @@ mod tests {
             "echo * * * * * x >/etc/cron.d/job",
         ] {
             let decoded = decode_fully(v.as_bytes(), true, true);
-            assert_eq!(detect_level2(&decoded, false), [TRAVERSAL_FILE_WRITE], "{v}");
+            assert_eq!(
+                detect_level2(&decoded, false),
+                [TRAVERSAL_FILE_WRITE],
+                "{v}"
+            );
         }
         for v in [
             ">/tmp",

@@ -24,6 +24,9 @@ use super::{
     XSS_URL_ATTRIBUTE,
 };
 
+/// One rule's test of the value, lowercased with JavaScript escapes decoded.
+type Check = fn(&[u8]) -> bool;
+
 /// The level-2 XSS rules that match a decoded value, in rule order. `prechecks` off only to
 /// check that they change nothing: every rule needs a byte checked for first (above).
 pub fn detect(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
@@ -35,7 +38,7 @@ pub fn detect(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
     }
     let mut lower = super::xss::js_unescape(decoded);
     lower.make_ascii_lowercase();
-    let checks: [(Rule, fn(&[u8]) -> bool); 5] = [
+    let checks: [(Rule, Check); 5] = [
         (XSS_URL_ATTRIBUTE, has_url_attribute),
         (XSS_DATA_URI, has_markup_data_uri),
         (XSS_JSFUCK_ATOM, has_jsfuck_atom),
@@ -135,10 +138,7 @@ fn breakout_attribute(lower: &[u8]) -> bool {
 /// attribute given a value ([`has_url_attribute`]). One scan from the first such tag covers
 /// every later one, whose attributes are in it too.
 fn dangling_tag(lower: &[u8]) -> bool {
-    let after_last_close = lower
-        .iter()
-        .rposition(|b| *b == b'>')
-        .map_or(0, |p| p + 1);
+    let after_last_close = lower.iter().rposition(|b| *b == b'>').map_or(0, |p| p + 1);
     let tail = lower.get(after_last_close..).unwrap_or_default();
     let Some(open) = tail
         .windows(2)
@@ -275,10 +275,7 @@ fn has_jsfuck_atom(lower: &[u8]) -> bool {
         }
         let ops = lower.get(i..i + run).unwrap_or_default();
         let after = lower.get(i + run..).unwrap_or_default();
-        let bang_with_ops_after = ops
-            .iter()
-            .take(run - 1)
-            .any(|c| *c == b'!');
+        let bang_with_ops_after = ops.iter().take(run - 1).any(|c| *c == b'!');
         if bang_with_ops_after && after.starts_with(b"[]") && after.get(2) != Some(&b'(') {
             return true;
         }
@@ -482,7 +479,14 @@ mod tests {
     fn jsfuck_atoms() {
         assert_only(
             "xss-006",
-            &["+!![]", "a=+!![]", "!+[]", "x=! []", "(!![]+[])[+!+[]]", "!!![]"],
+            &[
+                "+!![]",
+                "a=+!![]",
+                "!+[]",
+                "x=! []",
+                "(!![]+[])[+!+[]]",
+                "!!![]",
+            ],
             &[
                 "![]",
                 "Look! ![](pic.png)",
