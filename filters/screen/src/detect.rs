@@ -2,7 +2,9 @@
 //!
 //! Each value is decoded first ([`crate::decode`]), then handed to the detectors of the
 //! enabled categories: SQL injection and XSS by libinjection's tokenizers (the `libinjectionrs`
-//! port), path traversal and command injection by this crate's own ([`traversal`], [`rce`]).
+//! port) and this crate's rules beside them ([`sql`], [`xss`]; at paranoia level 2 also
+//! [`sql_strict`], [`xss_strict`]), path traversal and command injection by this crate's own
+//! ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
 mod anchor;
@@ -16,6 +18,7 @@ pub mod sql_strict;
 pub mod traversal;
 mod wordset;
 pub mod xss;
+pub mod xss_strict;
 
 use crate::decode::decode_fully;
 use schemars::JsonSchema;
@@ -133,6 +136,11 @@ rules! {
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script/iframe/svg tags";
     XSS_COMMENT_BREAKOUT = "xss-003", Xss, 2, "markup breakouts prose also has: a value that starts with -->, a tag behind a spaced namespace prefix (< x: script)";
+    XSS_URL_ATTRIBUTE = "xss-004", Xss, 2, "a link, source, form-target or style attribute opened in markup (<a href=\"x\", <img src=, 'formaction=)";
+    XSS_DATA_URI = "xss-005", Xss, 2, "a data: URL carrying markup or of a markup or script media type (data:,<x>, data:text/javascript,)";
+    XSS_JSFUCK_ATOM = "xss-006", Xss, 2, "JSFuck atoms: an empty array negated or made a number twice (!![], !+[])";
+    XSS_ENTITY_DECLARATION = "xss-007", Xss, 2, "an XML external entity declaration (<!ENTITY % x SYSTEM \"…\")";
+    XSS_FILTER_BREAKOUT = "xss-008", Xss, 2, "a quote, then in or an operator, then a dotted name or DOM property assigned (' in foo.bar=, \"in valueOf=)";
     RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & or a newline";
     RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution: $(…) or backticks";
     RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
@@ -147,6 +155,7 @@ rules! {
     TRAVERSAL_OVERLONG = "path-004", Traversal, 1, "overlong UTF-8 encoding";
     TRAVERSAL_HIDDEN = "path-005", Traversal, 1, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
     TRAVERSAL_SERVER_DATA = "path-006", Traversal, 2, "a log, dump or backup file by name (error.log, backup.sql.zip, index.php.bak)";
+    TRAVERSAL_FILE_WRITE = "path-007", Traversal, 2, "output redirected into a file in a world-writable or system directory (>/tmp/x, >> /var/www/shell.php, 2>/dev/shm/y)";
 }
 
 /// The rule with this id.
@@ -303,6 +312,7 @@ pub fn inspect_with(
         rules.extend(xss::detect_with(&decoded, shortcuts));
         if enabled.paranoia >= 2 {
             rules.extend(xss::detect_level2(&decoded, shortcuts));
+            rules.extend(xss_strict::detect(&decoded, shortcuts));
         }
     }
     if enabled.rce {

@@ -1,9 +1,11 @@
 //! Path traversal: `..` segments, NUL bytes, overlong encodings, and well-known OS files, in a
-//! decoded value with `\` read as `/` (Windows servers accept both).
+//! decoded value with `\` read as `/` (Windows servers accept both). At level 2 also files
+//! asked for by a server-data name, and shell output redirected into a file in a directory
+//! anyone can write to or the server reads from (`>/tmp/x`).
 
 use super::{
-    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_HIDDEN, TRAVERSAL_NUL, TRAVERSAL_OS_FILE,
-    TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
+    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_FILE_WRITE, TRAVERSAL_HIDDEN, TRAVERSAL_NUL,
+    TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
 };
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
@@ -140,10 +142,87 @@ const SERVER_DATA: [&str; 9] = [
 /// Archives a dump is shipped in (`.sql.gz`).
 const ARCHIVES: [&str; 6] = [".zip", ".gz", ".tgz", ".bz2", ".7z", ".tar"];
 
-/// The paranoia-2 traversal rule: a log, dump or backup file asked for by name, as the last
-/// URL path segment or as a whole parameter value that is a file name or path. A download or
-/// upload form may name such a file honestly: level 2 only.
+/// The paranoia-2 traversal rules: a log, dump or backup file asked for by name, as the last
+/// URL path segment or as a whole parameter value that is a file name or path (a download or
+/// upload form may name such a file honestly); and output redirected into a file in a
+/// world-writable or system directory ([`writes_file`]; a shell snippet in a support form may
+/// do so honestly).
 pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
+    let mut out = server_data(decoded, is_path);
+    if writes_file(decoded) {
+        out.push(TRAVERSAL_FILE_WRITE);
+    }
+    out
+}
+
+/// Directories a command injected into a shell writes its file to: the world-writable ones
+/// (`/tmp/`, `/var/tmp/`, `/dev/shm/`, Windows' temp), the web root (a script dropped there is
+/// served) and the system's configuration and administrator's home. Matched with `\` read as
+/// `/`, lowercase.
+const WRITABLE_DIRS: [&str; 9] = [
+    "/tmp/",
+    "/var/tmp/",
+    "/dev/shm/",
+    "/var/www/",
+    "/etc/",
+    "/root/",
+    "c:/windows/temp/",
+    "%temp%/",
+    "%tmp%/",
+];
+
+/// Shell output redirection into a file in one of [`WRITABLE_DIRS`]: `>` or `>>` (after
+/// `2`, `&` or anything), blanks, the directory, and a file name in it (`>/tmp/curl`,
+/// `>> /var/www/html/x.php`). A directory alone is no file (`>/tmp`), nor another path
+/// (`>/test.environment`); a `>` that closes an HTML tag is markup, not a redirection
+/// (`<code>/tmp/cache</code>`). Cost: a pass for `>`, which most values lack.
+fn writes_file(decoded: &[u8]) -> bool {
+    if !decoded.contains(&b'>') {
+        return false;
+    }
+    let text: Vec<u8> = decoded
+        .iter()
+        .map(|b| {
+            if *b == b'\\' {
+                b'/'
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    // Whether a `<` is open (not yet closed by a `>`) at the current position.
+    let mut in_tag = false;
+    text.iter().enumerate().any(|(i, &b)| {
+        if b == b'<' {
+            in_tag = true;
+            return false;
+        }
+        if b != b'>' {
+            return false;
+        }
+        if std::mem::take(&mut in_tag) || text.get(i + 1) == Some(&b'>') {
+            // Closes a tag, or the first of `>>` (the second is looked at next).
+            return false;
+        }
+        let rest = text.get(i + 1..).unwrap_or_default();
+        let rest = rest
+            .get(
+                rest.iter()
+                    .take_while(|c| matches!(c, b' ' | b'\t'))
+                    .count()..,
+            )
+            .unwrap_or_default();
+        WRITABLE_DIRS.iter().any(|dir| {
+            rest.strip_prefix(dir.as_bytes()).is_some_and(|name| {
+                name.first()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+            })
+        })
+    })
+}
+
+/// A log, dump or backup file asked for by name ([`detect_level2`]).
+fn server_data(decoded: &[u8], is_path: bool) -> Vec<Rule> {
     let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let name = if is_path {
         let path = text.split(['?', '#']).next().unwrap_or_default();
@@ -299,6 +378,48 @@ mod tests {
         ] {
             assert!(detect_level2(v.as_bytes(), is_path).is_empty(), "{v}");
         }
+    }
+
+    #[test]
+    fn level2_file_writes() {
+        for v in [
+            ">/tmp/curl",
+            "x >/tmp/curl",
+            "id > /tmp/out.txt",
+            "echo PD9w >> /var/www/html/x.php",
+            "ls 2>/dev/shm/.x",
+            "&>/var/tmp/log",
+            ">\t/TMP/Curl",
+            "dir > C:\\Windows\\Temp\\x.txt",
+            "set > %TEMP%\\a",
+            "echo * * * * * x >/etc/cron.d/job",
+        ] {
+            let decoded = decode_fully(v.as_bytes(), true, true);
+            assert_eq!(
+                detect_level2(&decoded, false),
+                [TRAVERSAL_FILE_WRITE],
+                "{v}"
+            );
+        }
+        for v in [
+            ">/tmp",
+            ">/tmp/",
+            ">/test.environment",
+            "files under /tmp/cache are removed at boot",
+            "<code>/tmp/cache</code>",
+            "<b>/etc/</b> and /tmp/x",
+            "ratio > 3/tmp",
+            "x>/templates/a",
+            "see https://example.com/etc/x",
+        ] {
+            let decoded = decode_fully(v.as_bytes(), true, true);
+            assert!(detect_level2(&decoded, false).is_empty(), "{v}");
+        }
+        // The cost of level 2: an arrow in prose pointing at such a file reads as a redirection.
+        assert_eq!(
+            detect_level2(b"moved it -> /tmp/x", false),
+            [TRAVERSAL_FILE_WRITE]
+        );
     }
 
     #[test]

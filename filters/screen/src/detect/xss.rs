@@ -380,7 +380,7 @@ fn has_jsfuck(squeezed: &[u8]) -> bool {
 }
 
 /// JavaScript escapes of ASCII (`\\u0076`, `\\x61`) decoded, as the script engine would.
-fn js_unescape(text: &[u8]) -> Vec<u8> {
+pub(super) fn js_unescape(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
     while let Some(&b) = text.get(i) {
