@@ -3,7 +3,7 @@
 //! Each value is decoded first ([`crate::decode`]), then handed to the detectors of the
 //! enabled categories: SQL injection and XSS by libinjection's tokenizers (the `libinjectionrs`
 //! port) and this crate's rules beside them ([`sql`], [`xss`]; at paranoia level 2 also
-//! [`sql_strict`], [`xss_strict`]), path traversal and command injection by this crate's own
+//! [`sql_strict`], [`sql_probe`], [`xss_strict`]), path traversal and command injection by this crate's own
 //! ([`traversal`], [`rce`]).
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
