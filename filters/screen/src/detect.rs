@@ -15,6 +15,7 @@ pub mod rce;
 pub mod sql;
 pub mod sql_probe;
 pub mod sql_strict;
+mod sqli_input;
 pub mod traversal;
 mod wordset;
 pub mod xss;
@@ -358,8 +359,9 @@ fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> V
 /// and the flags, never the counters a pass leaves behind, so the stored one is the same.
 /// Reading it saves a whole tokenizer pass per value.
 fn libinjection_sqli(decoded: &[u8]) -> bool {
-    let mut state = libinjectionrs::SqliState::new(decoded, libinjectionrs::SqliFlags::FLAG_NONE);
-    state.detect() && fingerprint::confirmed(decoded, &state.fingerprint_string())
+    let input = sqli_input::for_tokenizer(decoded);
+    let mut state = libinjectionrs::SqliState::new(&input, libinjectionrs::SqliFlags::FLAG_NONE);
+    state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
 }
 
 /// SQL only an attack sends ([`sqli_keyword_in`]).
@@ -517,6 +519,15 @@ fn quote_breakout_in(value: &Lowered) -> bool {
         return false;
     }
     let lower = value.lower();
+    // Where the last comment or statement end starts: one after the word is one at or after
+    // that word's end (found once, not searched for again after every quote).
+    let Some(last_end) = ["--", "#", "/*", ";"]
+        .iter()
+        .filter_map(|t| lower.rfind(t))
+        .max()
+    else {
+        return false;
+    };
     lower.match_indices(['\'', '"']).any(|(i, _)| {
         let rest = lower.get(i + 1..).unwrap_or_default();
         let after = rest.trim_start_matches([' ', '\t', '(', '`']);
@@ -525,10 +536,8 @@ fn quote_breakout_in(value: &Lowered) -> bool {
                 .trim_start_matches(|c: char| c.is_ascii_alphabetic())
                 .len();
         let word = after.get(..word_len).unwrap_or_default();
-        WORDS.contains(&word)
-            && ["--", "#", "/*", ";"]
-                .iter()
-                .any(|t| after.get(word_len..).is_some_and(|r| r.contains(t)))
+        let word_end = lower.len() - after.len() + word_len;
+        WORDS.contains(&word) && last_end >= word_end
     })
 }
 

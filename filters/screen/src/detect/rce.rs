@@ -390,9 +390,8 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
         out.push(RCE_SUBSTITUTION);
     }
     let positions = command_positions(text);
-    if positions
-        .iter()
-        .any(|&start| names_command(text.get(start..).unwrap_or_default()))
+    if distinct_starts(text, &positions, is_command_lead)
+        .any(|start| names_command(text.get(start..).unwrap_or_default()))
         || starts_with_command_and_option(text)
         || runs_assigned_variable(text, &positions)
         || (text.contains('.') && has_sqlite_dot_command(text, &positions))
@@ -515,10 +514,16 @@ fn has_sqlite_dot_command(text: &str, positions: &[usize]) -> bool {
         "indexes",
         "excel",
     ];
+    // Where the last position's blanks ended: a position inside them reaches the same line
+    // (a run of line breaks is read once, not once per break).
+    let mut reached: Option<usize> = None;
     positions
         .iter()
         .filter(|&&p| p > 0 && matches!(text.as_bytes().get(p - 1), Some(b';' | b'\n' | b'\r')))
         .any(|&p| {
+            if reached.is_some_and(|r| p <= r) {
+                return false;
+            }
             let mut rest = text.get(p..).unwrap_or_default();
             loop {
                 let trimmed = rest
@@ -530,6 +535,7 @@ fn has_sqlite_dot_command(text: &str, positions: &[usize]) -> bool {
                 }
                 rest = trimmed;
             }
+            reached = Some(text.len() - rest.len());
             let Some(command) = rest.strip_prefix('.') else {
                 return false;
             };
@@ -863,6 +869,38 @@ fn command_positions(text: &str) -> Vec<usize> {
     out
 }
 
+/// What may stand between a command position and the command's word: blanks, separators,
+/// a subshell's `(`, a group's `{`, `!` and redirections. [`names_command`] skips it.
+fn is_command_lead(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'&' | b'|' | b';' | b'(' | b'{' | b'!' | b'<' | b'>')
+}
+
+/// The command positions whose reading differs, each moved past the bytes `lead` accepts
+/// there: positions inside the lead of an earlier one reach the same word, so they are left
+/// out. A value of many separators (`;;;;…`, `&&&&…`, a run of line breaks) then costs a pass
+/// over it, not one per position (a 64 KiB run was seconds of CPU).
+fn distinct_starts<'a>(
+    text: &'a str,
+    positions: &'a [usize],
+    lead: fn(u8) -> bool,
+) -> impl Iterator<Item = usize> + 'a {
+    let bytes = text.as_bytes();
+    let mut reached: Option<usize> = None;
+    positions.iter().filter_map(move |&p| {
+        if reached.is_some_and(|r| p <= r) {
+            return None;
+        }
+        let skipped = bytes
+            .get(p..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| lead(b))
+            .count();
+        reached = Some(p + skipped);
+        Some(p)
+    })
+}
+
 /// Whether the word at the start of `rest` (after blanks, quotes, redirections) names a known
 /// command once de-obfuscated. A path prefix is allowed: `/bin/cat`, `/usr/bin/id`.
 fn names_command(rest: &str) -> bool {
@@ -873,9 +911,7 @@ fn names_command(rest: &str) -> bool {
 /// position (`$u wget x`, `;$a cat notes.txt`), where a word command needs no shell-like
 /// arguments to be one (a sentence does not put `$a` before its verb).
 fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
-    let mut rest = rest.trim_start_matches(|c: char| {
-        c.is_ascii_whitespace() || matches!(c, '&' | '|' | ';' | '(' | '{' | '!' | '<' | '>')
-    });
+    let mut rest = rest.trim_start_matches(|c: char| c.is_ascii() && is_command_lead(c as u8));
     // `. file`, the shell's `source`, runs what follows it: `;. rm -rf /`.
     while let Some(sourced) = rest.strip_prefix(". ") {
         rest = sourced.trim_start_matches([' ', '\t']);
@@ -1275,21 +1311,23 @@ fn has_option(rest: &str) -> bool {
 /// `$(…)` or a backtick pair with something inside.
 fn has_substitution(text: &str) -> bool {
     // Process substitution: `<(cmd)`, `>(cmd)`.
+    // Both read up to a `)`: the inside is read only while it may still be a command line,
+    // and whether a `)` follows is known once, so a value of many `<(` or `$(` and no `)` is
+    // not read again from each.
     let process = ["<(", ">("].iter().any(|p| {
         text.match_indices(p).any(|(i, _)| {
-            text.get(i + 2..)
-                .and_then(|r| r.split(')').next().filter(|_| r.contains(')')))
-                .is_some_and(|inner| {
-                    !inner.is_empty()
-                        && inner.bytes().all(|b| {
-                            b.is_ascii_alphanumeric() || b == b' ' || b == b'-' || b == b'/'
-                        })
-                })
+            let inside = text.as_bytes().get(i + 2..).unwrap_or_default();
+            let words = inside
+                .iter()
+                .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'/'))
+                .count();
+            words > 0 && inside.get(words) == Some(&b')')
         })
     });
+    let last_close = text.rfind(')');
     let dollar = text.match_indices("$(").any(|(i, _)| {
-        text.get(i + 2..)
-            .is_some_and(|r| r.contains(')') && names_command(r))
+        last_close.is_some_and(|c| c >= i + 2)
+            && names_command(text.get(i + 2..).unwrap_or_default())
     });
     let backticks =
         text.matches('`').count() >= 2 && text.split('`').nth(1).is_some_and(names_command);
@@ -1469,28 +1507,51 @@ fn has_wildcard_path(text: &str) -> bool {
 /// A bracket glob inside an absolute path (`/etc/[p]asswd`, `/usr/[a-z]in/bash`,
 /// `/bi[n]/sh`): the shell expands it to a file name a filter looking for the name misses.
 fn has_path_glob(text: &str) -> bool {
-    text.match_indices('[').any(|(i, _)| {
-        let segment_start = text.get(..i).and_then(|b| b.rfind('/'));
-        let Some(slash) = segment_start else {
-            return false;
-        };
-        let prefix = text.get(slash + 1..i).unwrap_or_default();
-        let class = text
-            .get(i + 1..)
-            .and_then(|r| r.split(']').next().filter(|_| r.contains(']')))
-            .unwrap_or_default();
-        let class_body = class.trim_start_matches(['!', '^']);
-        prefix.bytes().all(|b| b.is_ascii_alphanumeric())
-            && !class_body.is_empty()
-            && class_body.len() <= 8
-            && class_body
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-')
-            // the path goes on: `/etc/[p]asswd`, not `/list/[abc]`
-            && text
-                .get(i + class.len() + 2..)
-                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '/'))
-    })
+    // One pass: whether the bytes since the last `/` are all alphanumeric (a segment's start
+    // before the `[`), so a `[` looks neither back nor far ahead.
+    let bytes = text.as_bytes();
+    let mut segment_is_word = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'/' => segment_is_word = true,
+            b'[' => {
+                if segment_is_word && glob_class_goes_on(bytes, i) {
+                    return true;
+                }
+                segment_is_word = false;
+            }
+            _ if !b.is_ascii_alphanumeric() => segment_is_word = false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// At the `[` at `open`: a class of one to eight lowercase letters and `-` (maybe negated by
+/// `!` or `^`), closed by `]`, and the path going on after it: `[p]asswd`, `[a-z]in/`, not
+/// `[abc]` at a path's end.
+fn glob_class_goes_on(bytes: &[u8], open: usize) -> bool {
+    let body_start = open
+        + 1
+        + bytes
+            .get(open + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| matches!(b, b'!' | b'^'))
+            .count();
+    let body = bytes
+        .get(body_start..)
+        .unwrap_or_default()
+        .iter()
+        .take(9)
+        .take_while(|&&b| b.is_ascii_lowercase() || b == b'-')
+        .count();
+    let close = body_start + body;
+    (1..=8).contains(&body)
+        && bytes.get(close) == Some(&b']')
+        && bytes
+            .get(close + 1)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'/')
 }
 
 /// cmd.exe's `for`: `for [/d|/r|/l|/f] %x in (…) do …`.
@@ -1582,6 +1643,32 @@ mod tests {
             .into_iter()
             .map(|r| r.id)
             .collect()
+    }
+
+    /// The readers that skip the positions inside an earlier one's lead, and read `<(`, `$(`
+    /// and `[` without looking back or to the end: the same findings behind long runs of
+    /// separators, line breaks, substitutions and brackets as without them (`pavise-fuzz
+    /// --growth` checks that they cost linear time).
+    #[test]
+    fn long_runs_before_a_command_change_nothing() {
+        for run in [";", "&&", "||", "\n", ";\n", " ; ", "{", "<(", "$(", "![", "["] {
+            let pad = run.repeat(300);
+            for (v, rule) in [
+                ("; cat /etc/passwd", "rce-001"),
+                ("&& id", "rce-001"),
+                ("x=<(cmd)", "rce-002"),
+                ("$(whoami)", "rce-002"),
+                (";\n.shell id", "rce-001"),
+                ("; ls /etc/[p]asswd", "rce-003"),
+            ] {
+                let v = format!("{pad}{v}");
+                assert!(ids(&v).contains(&rule), "{run:?} x 300, then {v:?}: {:?}", ids(&v));
+            }
+            assert!(ids(&pad).iter().all(|id| *id != "rce-002"), "{run:?}");
+        }
+        assert!(ids(&format!("{}\n.tables", ";\n".repeat(300))).contains(&"rce-001"));
+        assert!(!ids("/etc/[abc]").contains(&"rce-003"));
+        assert!(!ids(&format!("/x{}", "[p]".repeat(100))).contains(&"rce-003"));
     }
 
     #[test]
