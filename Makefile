@@ -23,7 +23,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz reload
+.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz fuzz-growth reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -96,6 +96,12 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	cargo build --profile tools -q -p pavise-fuzz
 	target/tools/pavise-fuzz --seconds $(FUZZ_SECONDS)
+
+# Whether any parser of request data costs more per byte as its input grows (long runs of
+# separators, quotes, brackets): about four minutes, timed, so a tool and not a test.
+fuzz-growth:
+	cargo build --profile tools -q -p pavise-fuzz
+	target/tools/pavise-fuzz --growth
 
 # Throughput, latency and memory against bare Envoy and the native filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.

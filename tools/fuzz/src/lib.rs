@@ -7,8 +7,11 @@
 //! unit test runs a fixed budget on every `make test`. A failure prints its seed, and
 //! `pavise-fuzz --seed N` replays it.
 
+pub mod growth;
+
 use pavise_core::headers::HeaderList;
 use pavise_screen::detect::{inspect, Enabled, ValueKind};
+use pavise_screen::policy::Mode;
 use pavise_screen::screen::{BodyKind, Screener};
 
 /// A small, fast, seedable generator (xorshift64*): reproducible from the seed alone.
@@ -88,46 +91,79 @@ pub fn input(rng: &mut Rng) -> Vec<u8> {
     out
 }
 
-/// Runs every parser of request data on `data`, with each screener. Returns normally unless a
-/// parser panics.
+/// Runs every parser of request data on `data` ([`PARSERS`]), with each screener. Returns
+/// normally unless a parser panics.
 pub fn fuzz_one(data: &[u8], screeners: &[Screener]) {
-    for screener in screeners {
-        screen_with(data, screener);
+    for (_, parser) in PARSERS {
+        parser(data, screeners);
     }
-    let text = String::from_utf8_lossy(data);
-    let _ = pavise_screen::decode::decode_fully(data, true, true);
-    for kind in [ValueKind::Path, ValueKind::FormValue, ValueKind::Text] {
-        for enabled in [Enabled::ALL, Enabled::STRICT] {
-            let _ = inspect(data, kind, "fuzz", enabled);
-        }
-    }
-    let _ = pavise_cors::origin::RequestOrigin::parse(data);
-    let _ = pavise_core::path::normalize_path(&text);
-    let _ = pavise_core::path::query_params(&text);
-    let _ = pavise_audit::redact::redact_path(&text, &pavise_audit::policy::Redaction::default());
-    let _ = pavise_audit::event::trace_id(data);
-    let _ = pavise_screen::policy::parse(data);
 }
 
-/// A screener's body and header paths on `data`.
-fn screen_with(data: &[u8], screener: &Screener) {
-    for kind in [
-        BodyKind::Json,
-        BodyKind::Form,
-        BodyKind::Xml,
-        BodyKind::Text,
-    ] {
-        let _ = screener.screen_body(kind, data, true, None, pavise_screen::policy::Mode::Block);
+/// A parser of request data, run with the fuzzer's screeners ([`screeners`]).
+pub type Parser = fn(&[u8], &[Screener]);
+
+/// Every function that parses request data, by name: what [`fuzz_one`] runs, and what the
+/// cost-growth sweep ([`growth`]) times one by one.
+pub const PARSERS: [(&str, Parser); 14] = [
+    ("inspect, level 1", |d, _| inspect_all(d, Enabled::ALL)),
+    ("inspect, level 2", |d, _| inspect_all(d, Enabled::STRICT)),
+    ("JSON body", |d, s| body(d, s, BodyKind::Json)),
+    ("form body", |d, s| body(d, s, BodyKind::Form)),
+    ("XML body", |d, s| body(d, s, BodyKind::Xml)),
+    ("text body", |d, s| body(d, s, BodyKind::Text)),
+    ("request headers", |d, s| {
+        for screener in s {
+            let _ = screener.screen_headers(&hostile_headers(d), true);
+        }
+    }),
+    ("decode", |d, _| {
+        let _ = pavise_screen::decode::decode_fully(d, true, true);
+    }),
+    ("CORS origin", |d, _| {
+        let _ = pavise_cors::origin::RequestOrigin::parse(d);
+    }),
+    ("path normalisation", |d, _| {
+        let _ = pavise_core::path::normalize_path(&String::from_utf8_lossy(d));
+    }),
+    ("query parameters", |d, _| {
+        let _ = pavise_core::path::query_params(&String::from_utf8_lossy(d));
+    }),
+    ("audit path redaction", |d, _| {
+        let _ = pavise_audit::redact::redact_path(
+            &String::from_utf8_lossy(d),
+            &pavise_audit::policy::Redaction::default(),
+        );
+    }),
+    ("audit trace id", |d, _| {
+        let _ = pavise_audit::event::trace_id(d);
+    }),
+    ("screen policy", |d, _| {
+        let _ = pavise_screen::policy::parse(d);
+    }),
+];
+
+fn inspect_all(data: &[u8], enabled: Enabled) {
+    for kind in [ValueKind::Path, ValueKind::FormValue, ValueKind::Text] {
+        let _ = inspect(data, kind, "fuzz", enabled);
     }
-    let headers = HeaderList::new(vec![
+}
+
+fn body(data: &[u8], screeners: &[Screener], kind: BodyKind) {
+    for screener in screeners {
+        let _ = screener.screen_body(kind, data, true, None, Mode::Block);
+    }
+}
+
+/// A request whose path and headers are all `data`.
+fn hostile_headers(data: &[u8]) -> HeaderList {
+    HeaderList::new(vec![
         (":method".into(), b"POST".to_vec()),
         (":path".into(), data.to_vec()),
         ("origin".into(), data.to_vec()),
         ("cookie".into(), data.to_vec()),
         ("content-type".into(), data.to_vec()),
         ("x-filename".into(), data.to_vec()),
-    ]);
-    let _ = screener.screen_headers(&headers, true);
+    ])
 }
 
 /// The screeners the fuzzer uses, every category: paranoia level 1 with chosen headers (its

@@ -1,6 +1,9 @@
 //! `pavise-fuzz [--seconds N] [--seed S]`: fuzzes the request-data parsers for N seconds
 //! (default 60) from fresh seeds, or replays one seed. Prints the seed of a panicking input
 //! and exits 1; exits 0 after the budget.
+//!
+//! `pavise-fuzz --growth`: the cost-growth sweep ([`pavise_fuzz::growth`]); lists the inputs
+//! whose cost grows faster than their length and exits 1 if there are any.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -12,12 +15,15 @@ fn main() {
     let mut seconds = 60u64;
     let mut replay: Option<u64> = None;
     while let Some(a) = args.next() {
+        if a == "--growth" {
+            std::process::exit(growth());
+        }
         let value = args.next().and_then(|v| v.parse().ok());
         match (a.as_str(), value) {
             ("--seconds", Some(v)) => seconds = v,
             ("--seed", Some(v)) => replay = Some(v),
             _ => {
-                eprintln!("usage: pavise-fuzz [--seconds N] [--seed S]");
+                eprintln!("usage: pavise-fuzz [--seconds N] [--seed S] | --growth");
                 std::process::exit(2);
             }
         }
@@ -50,4 +56,38 @@ fn main() {
         n += 1;
     }
     println!("pavise-fuzz: {n} inputs in {seconds} s, no panic");
+}
+
+/// Runs the cost-growth sweep; the exit status.
+fn growth() -> i32 {
+    let Some(s) = screeners() else {
+        eprintln!("pavise-fuzz: a fuzzing policy does not parse");
+        return 2;
+    };
+    let tried = pavise_fuzz::growth::units().len();
+    let found = pavise_fuzz::growth::sweep(&s);
+    for g in &found {
+        println!(
+            "{}, {:?} repeated: {:.1} times the time at four times the length ({:.1} ms at {} bytes)",
+            g.parser,
+            String::from_utf8_lossy(&g.unit),
+            g.ratio,
+            g.long.as_secs_f64() * 1e3,
+            4 * pavise_fuzz::growth::SHORT
+        );
+    }
+    if found.is_empty() {
+        println!(
+            "pavise-fuzz: no cost grows faster than its input ({tried} repeated units, {} parsers)",
+            pavise_fuzz::PARSERS.len()
+        );
+        0
+    } else {
+        println!(
+            "pavise-fuzz: {} parsers and repeated units (of {tried} units) cost more per byte as \
+             they grow",
+            found.len()
+        );
+        1
+    }
 }
