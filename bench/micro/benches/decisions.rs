@@ -239,5 +239,28 @@ fn inspect(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, auth, cors, audit, screen, inspect, core);
+/// 64 KiB values that once cost time growing with the square of their length (`make
+/// fuzz-growth` found them): a value of separators, of separators and line breaks, of dotted
+/// words. Inspected at level 2, every category, as a JSON string value.
+fn hostile(c: &mut Criterion) {
+    use pavise_screen::detect::{inspect, Enabled, ValueKind};
+    let mut g = c.benchmark_group("inspect 64 KiB");
+    g.sample_size(10);
+    for (name, unit) in [("&&", "&&"), (";\\n", ";\n"), (".$", ".$")] {
+        let value: Vec<u8> = unit.bytes().cycle().take(64 * 1024).collect();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                inspect(
+                    black_box(&value),
+                    ValueKind::Text,
+                    "body:v",
+                    Enabled::STRICT,
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, auth, cors, audit, screen, inspect, hostile, core);
 criterion_main!(benches);
