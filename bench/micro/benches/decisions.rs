@@ -115,14 +115,21 @@ fn audit(c: &mut Criterion) {
 }
 
 fn screen(c: &mut Criterion) {
+    // The example policy (level 1), and the strict example (the same at level 2).
+    for (group, policy) in [("screen", "screen"), ("screen, level 2", "screen.strict")] {
+        screen_with(c, group, &example_policy(policy));
+    }
+}
+
+fn screen_with(c: &mut Criterion, group: &str, policy: &[u8]) {
     use criterion::Throughput;
     use pavise_screen::policy::Mode;
     use pavise_screen::screen::{BodyDecision, BodyKind, Screener};
-    let s = match Screener::from_json(&example_policy("screen")) {
+    let s = match Screener::from_json(policy) {
         Ok(s) => s,
-        Err(e) => panic!("example screen policy: {e}"),
+        Err(e) => panic!("{group}: example policy: {e}"),
     };
-    let mut g = c.benchmark_group("screen");
+    let mut g = c.benchmark_group(group);
     let get = typical_request(
         "k",
         "/api/orders?page=2&sort=name&q=red+running+shoes&size=42",
@@ -140,7 +147,7 @@ fn screen(c: &mut Criterion) {
     let rich = rich_json_body(16 * 1024);
     let verdict = s.screen_body(BodyKind::Json, &rich, true, None, Mode::Block);
     if !matches!(&verdict, BodyDecision::Pass { findings } if findings.is_empty()) {
-        panic!("the not-plain JSON is benign, but: {verdict:?}");
+        panic!("{group}: the not-plain JSON is benign, but: {verdict:?}");
     }
     g.throughput(Throughput::Bytes(rich.len() as u64));
     g.bench_function("body: 16 KiB JSON, not plain", |b| {

@@ -1651,7 +1651,9 @@ mod tests {
     /// --growth` checks that they cost linear time).
     #[test]
     fn long_runs_before_a_command_change_nothing() {
-        for run in [";", "&&", "||", "\n", ";\n", " ; ", "{", "<(", "$(", "![", "["] {
+        for run in [
+            ";", "&&", "||", "\n", ";\n", " ; ", "{", "<(", "$(", "![", "[",
+        ] {
             let pad = run.repeat(300);
             for (v, rule) in [
                 ("; cat /etc/passwd", "rce-001"),
@@ -1662,7 +1664,11 @@ mod tests {
                 ("; ls /etc/[p]asswd", "rce-003"),
             ] {
                 let v = format!("{pad}{v}");
-                assert!(ids(&v).contains(&rule), "{run:?} x 300, then {v:?}: {:?}", ids(&v));
+                assert!(
+                    ids(&v).contains(&rule),
+                    "{run:?} x 300, then {v:?}: {:?}",
+                    ids(&v)
+                );
             }
             assert!(ids(&pad).iter().all(|id| *id != "rce-002"), "{run:?}");
         }
