@@ -4,7 +4,8 @@
 //! requests wrongly flagged.
 //!
 //! Usage: `pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers]
-//! [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]`
+//! [--half even|odd] [--misses CATEGORY] [--check-shortcut] [--payloads CATEGORY=LIST ...]
+//! [CORPUS.jsonl ...]`
 //! (default policy `policies/screen.example.json`, evaluated at its own `detect.paranoia` and
 //! `detect.headers` unless `--paranoia` or `--all-headers` (`["*"]`) sets others; default corpora `../shared/corpora/*.jsonl`
 //! next to the repository). Corpus rows follow `../shared/corpora/README.md`: `source`,
@@ -17,6 +18,11 @@
 //! request phase only, `conflict` rows left out; benign rows are the libinjection false
 //! positives and CRS rows whose `benign_scope` is `all` (CRS `rule`-scoped benign rows only say
 //! one rule must not fire, and are reported apart). Exit status: 0, or 2 on bad input.
+//!
+//! `--payloads sqli=LIST` (also `xss`, `rce`, `lfi`) reads a plain payload list, one attack
+//! per line as in the public word lists (PayloadsAllTheThings' Intruder files): each non-empty
+//! line, once, is sent as `GET /search?q=<the line, percent-encoded>` so that the decoded
+//! parameter is the line itself, with the list's file name as its source.
 //!
 //! `--check-shortcut` reports nothing of that: it screens every row of the corpora (judged or
 //! not) twice, with the shortcuts (the plain shortcut and the detectors' prechecks) on and off
@@ -60,6 +66,104 @@ struct Row {
     test_id: Option<u64>,
     #[serde(default)]
     rule_id: Option<u64>,
+}
+
+/// Where rows come from: a corpus file (JSON lines) or a plain payload list of one category.
+#[derive(Debug, Clone)]
+enum Source {
+    Corpus(PathBuf),
+    Payloads { category: String, list: PathBuf },
+}
+
+impl Source {
+    /// `--payloads CATEGORY=LIST`.
+    fn payloads(arg: &str) -> Source {
+        match arg.split_once('=') {
+            Some((category, list))
+                if ["sqli", "xss", "rce", "lfi", "traversal"].contains(&category) =>
+            {
+                Source::Payloads {
+                    category: category.to_string(),
+                    list: PathBuf::from(list),
+                }
+            }
+            _ => fail("--payloads needs CATEGORY=LIST, the category sqli, xss, rce or lfi"),
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Source::Corpus(path) => relative(path),
+            Source::Payloads { category, list } => format!("{} ({category})", relative(list)),
+        }
+    }
+
+    fn rows(&self) -> Vec<Row> {
+        match self {
+            Source::Corpus(path) => {
+                let text = std::fs::read_to_string(path)
+                    .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+                text.lines()
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(n, line)| {
+                        serde_json::from_str(line)
+                            .unwrap_or_else(|e| fail(&format!("{}:{}: {e}", path.display(), n + 1)))
+                    })
+                    .collect()
+            }
+            Source::Payloads { category, list } => {
+                let bytes = std::fs::read(list)
+                    .unwrap_or_else(|e| fail(&format!("{}: {e}", list.display())));
+                let name = list
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                payload_rows(&bytes, &name, category)
+            }
+        }
+    }
+}
+
+/// One row per distinct non-empty line of a payload list, in the query parameter `q`.
+fn payload_rows(list: &[u8], name: &str, category: &str) -> Vec<Row> {
+    let mut seen = std::collections::HashSet::new();
+    list.split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.is_empty() && seen.insert(line.to_vec()))
+        .enumerate()
+        .map(|(n, line)| Row {
+            id: format!("{name}:{}", n + 1),
+            source: name.to_string(),
+            category: category.to_string(),
+            method: "GET".into(),
+            uri: format!("/search?q={}", percent_encode(line)),
+            headers: BTreeMap::new(),
+            body: None,
+            expect: "attack".into(),
+            phase: None,
+            paranoia_level: None,
+            conflict: false,
+            benign_scope: None,
+            trivial: false,
+            test_id: None,
+            rule_id: None,
+        })
+        .collect()
+}
+
+/// Every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) as `%XX`.
+fn percent_encode(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// What screening did with one request.
@@ -167,7 +271,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut as_json = false;
     let mut policy_path = workspace_root().join("policies/screen.example.json");
-    let mut corpora: Vec<PathBuf> = Vec::new();
+    let mut corpora: Vec<Source> = Vec::new();
     let mut half: Option<u64> = None;
     let mut misses: Option<String> = None;
     let mut check_shortcut = false;
@@ -195,16 +299,20 @@ fn main() {
                 None => fail("--paranoia needs a level (1 or 2)"),
             },
             "--all-headers" => all_headers = true,
+            "--payloads" => match args.next() {
+                Some(a) => corpora.push(Source::payloads(&a)),
+                None => fail("--payloads needs CATEGORY=LIST"),
+            },
             "-h" | "--help" => {
-                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [CORPUS.jsonl ...]");
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [--payloads CATEGORY=LIST ...] [CORPUS.jsonl ...]");
                 return;
             }
             other if other.starts_with('-') => fail(&format!("unknown option {other}")),
-            other => corpora.push(PathBuf::from(other)),
+            other => corpora.push(Source::Corpus(PathBuf::from(other))),
         }
     }
     if corpora.is_empty() {
-        corpora = default_corpora();
+        corpora = default_corpora().into_iter().map(Source::Corpus).collect();
     }
     let policy = std::fs::read(&policy_path)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
@@ -288,22 +396,9 @@ fn with_detect(policy: &[u8], policy_path: &Path, field: &str, value: Value) -> 
     policy.to_string().into_bytes()
 }
 
-/// The rows of every corpus file, in order.
-fn rows(corpora: &[PathBuf]) -> impl Iterator<Item = Row> + '_ {
-    corpora.iter().flat_map(|path| {
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-        let rows: Vec<Row> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(n, line)| {
-                serde_json::from_str(line)
-                    .unwrap_or_else(|e| fail(&format!("{}:{}: {e}", path.display(), n + 1)))
-            })
-            .collect();
-        rows
-    })
+/// The rows of every source, in order.
+fn rows(corpora: &[Source]) -> impl Iterator<Item = Row> + '_ {
+    corpora.iter().flat_map(Source::rows)
 }
 
 /// `--check-shortcut`: every row screened with the shortcuts (plain values, the detectors'
@@ -311,7 +406,7 @@ fn rows(corpora: &[PathBuf]) -> impl Iterator<Item = Row> + '_ {
 /// (the policy's and its routes' modes overridden) so that a finding never stops the
 /// inspection early. The exit status: 0 if every decision is the same, 1 if not (the first
 /// differing rows are printed), 2 if there is nothing to check.
-fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[PathBuf]) -> i32 {
+fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[Source]) -> i32 {
     let mut policy: Value = serde_json::from_slice(policy)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())));
     if let Some(p) = policy.as_object_mut() {
@@ -344,8 +439,12 @@ fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[PathBuf]) 
     }
     if checked == 0 {
         eprintln!(
-            "pavise-eval-screen: no rows in {:?}: nothing to check",
+            "pavise-eval-screen: no rows in {}: nothing to check",
             corpora
+                .iter()
+                .map(Source::label)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return 2;
     }
@@ -463,7 +562,7 @@ fn print_table(
     policy: &Path,
     paranoia: u8,
     headers: &str,
-    corpora: &[PathBuf],
+    corpora: &[Source],
 ) {
     println!("# Screening evaluation\n");
     println!(
@@ -471,7 +570,7 @@ fn print_table(
         relative(policy),
         corpora
             .iter()
-            .map(|c| format!("`{}`", relative(c)))
+            .map(|c| format!("`{}`", c.label()))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -517,7 +616,7 @@ fn print_json(
     policy: &Path,
     paranoia: u8,
     headers: &str,
-    corpora: &[PathBuf],
+    corpora: &[Source],
 ) {
     let rows: Vec<Value> = tallies
         .iter()
@@ -534,7 +633,7 @@ fn print_json(
         "policy": relative(policy),
         "paranoia": paranoia,
         "headers": headers,
-        "corpora": corpora.iter().map(|c| relative(c)).collect::<Vec<_>>(),
+        "corpora": corpora.iter().map(Source::label).collect::<Vec<_>>(),
         "results": rows,
     });
     println!("{out:#}");
@@ -581,4 +680,44 @@ fn relative(p: &Path) -> String {
 fn fail(message: &str) -> ! {
     eprintln!("pavise-eval-screen: {message}");
     std::process::exit(2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_list_is_one_query_parameter_per_distinct_line() {
+        let rows = payload_rows(
+            b"' or 1=1--\r\n\n<script>\n' or 1=1--\n a b&c",
+            "x.txt",
+            "sqli",
+        );
+        let uris: Vec<&str> = rows.iter().map(|r| r.uri.as_str()).collect();
+        assert_eq!(
+            uris,
+            [
+                "/search?q=%27%20or%201%3D1--",
+                "/search?q=%3Cscript%3E",
+                "/search?q=%20a%20b%26c"
+            ]
+        );
+        assert!(rows
+            .iter()
+            .all(|r| r.source == "x.txt" && r.category == "sqli" && r.expect == "attack"));
+        assert_eq!(rows.first().map(|r| r.id.as_str()), Some("x.txt:1"));
+    }
+
+    #[test]
+    fn payload_rows_are_screened_as_decoded() {
+        let screener = Screener::from_json(b"{}").unwrap_or_else(|e| panic!("{e}"));
+        let rows = payload_rows(
+            b"' union select password from users--\nred shoes",
+            "l",
+            "sqli",
+        );
+        let outcomes: Vec<Outcome> = rows.iter().map(|r| evaluate(&screener, r)).collect();
+        assert!(matches!(outcomes.first(), Some(Outcome::Flagged(id)) if id.starts_with("sqli")));
+        assert_eq!(outcomes.get(1), Some(&Outcome::Passed));
+    }
 }
