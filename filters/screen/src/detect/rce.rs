@@ -2334,6 +2334,9 @@ mod tests {
             ("cscli alerts list\n", "rce-007"),
             ("pip3 install something\n", "rce-007"),
             ("\"nmap\" -sV host", "rce-007"),
+            ("net view", "rce-007"),
+            ("NET  share", "rce-007"),
+            ("sc query", "rce-007"),
             ("${cmd}", "rce-008"),
             ("${x#{}}", "rce-008"),
             ("x ${PATH:-/bin}", "rce-008"),
@@ -2351,6 +2354,9 @@ mod tests {
             assert!(level2(v).contains(&id), "{v}: {:?}", level2(v));
         }
         for v in [
+            "net weight 5 kg",
+            "net user growth",
+            "dir",
             "python tutorial",
             "curl your hair",
             "gzip",
