@@ -3,7 +3,8 @@
 //! bytes instead of microseconds of tokenizing per value.
 //!
 //! Plain means: only letters, digits, blanks and `.,:_@-` (plus the caller's structural bytes,
-//! e.g. JSON's `{}[]":,`), no `--`, `..` or `@@`, none of the trigger words below as a word, and
+//! e.g. JSON's `{}[]":,`), no `--`, `..` or `@@`, no hex literal of a dot or separator (`0x2f`,
+//! which `path-008` reads as `/`), none of the trigger words below as a word, and
 //! no script scheme or sink even with blanks removed. On such text libinjection needs a quote,
 //! an operator or one of the SQL trigger words to fingerprint SQL; a command needs a separator
 //! or an interpreter or Windows word; script needs `<`, `=`, `(` or a script word. English SQL
@@ -36,6 +37,8 @@ const OUTSIDE_STRINGS: u8 = 16;
 const EQUALS: u8 = 32;
 /// A bit of a form's `&`: a new pair.
 const PAIR_END: u8 = 64;
+/// A bit of `x` and `X` (also [`WORD`]): a word with one may hold a hex separator (`0x2f`).
+const HEX_X: u8 = 128;
 
 /// The bytes plain text may hold, by class; every other byte is not plain.
 pub struct PlainSet {
@@ -58,7 +61,9 @@ impl PlainSet {
         let mut byte: u8 = 0;
         let mut rest: &mut [u8] = &mut classes;
         while let [slot, tail @ ..] = rest {
-            *slot = if byte.is_ascii_alphanumeric() || byte == b'_' {
+            *slot = if byte == b'x' || byte == b'X' {
+                WORD | HEX_X
+            } else if byte.is_ascii_alphanumeric() || byte == b'_' {
                 WORD
             } else if contains(b"-.@:", byte) || contains(structure, byte) && byte == b'/' {
                 NOTABLE
@@ -104,13 +109,23 @@ impl PlainSet {
         let mut i = 0;
         while let Some(&b) = text.get(i) {
             let class = self.class(b);
-            if class == WORD {
+            if class & WORD != 0 {
                 let start = i;
+                let mut classes = class;
                 i += 1;
-                while text.get(i).is_some_and(|&c| self.class(c) == WORD) {
+                while let Some(c) = text
+                    .get(i)
+                    .map(|&c| self.class(c))
+                    .filter(|c| c & WORD != 0)
+                {
+                    classes |= c;
                     i += 1;
                 }
                 if may_be_trigger(b, i - start) && trigger_at(text, start, i) {
+                    return false;
+                }
+                if classes & HEX_X != 0 && hex_separator_in(text.get(start..i).unwrap_or_default())
+                {
                     return false;
                 }
                 continue;
@@ -172,6 +187,21 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a word holds `0x2e`, `0x2f` or `0x5c` (any case): a dot or separator as a hex
+/// literal, which `path-008` reads (`0x2e0x2e0x2f` is `../` to a lenient decoder; with literal
+/// dots the `..` alone already makes text not plain). Not inlined, for the reason
+/// [`breaks_plain_at`] is not.
+#[inline(never)]
+fn hex_separator_in(word: &[u8]) -> bool {
+    word.windows(4).any(|w| {
+        matches!(
+            w,
+            [b'0', b'x' | b'X', b'2', b'e' | b'E' | b'f' | b'F']
+                | [b'0', b'x' | b'X', b'5', b'c' | b'C']
+        )
+    })
 }
 
 /// Whether `text` is plain; `structure` lists extra bytes allowed (outside the plain set).
@@ -493,6 +523,8 @@ mod tests {
             "exec xp_dirtree",
             "master.dbo.xp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "xp_ntsec_enumdomains",
+            "0x2e0x2e0x2fetc",
+            "x 0X2F.0x2E",
         ] {
             let found = inspect(v.as_bytes(), ValueKind::Text, "q", Enabled::ALL);
             assert!(!found.is_empty(), "{v}: a detector fires");
@@ -625,16 +657,21 @@ mod tests {
         ]
         .iter()
         .any(|w| squeezed.windows(w.len()).any(|s| s == *w));
-        !trigger && !script
+        let hex_separator = text.windows(4).any(|w| {
+            let w = w.to_ascii_lowercase();
+            w == b"0x2e" || w == b"0x2f" || w == b"0x5c"
+        });
+        !trigger && !script && !hex_separator
     }
 
     #[test]
     fn one_pass_agrees_with_the_reference() {
-        const PIECES: [&str; 50] = [
+        const PIECES: [&str; 55] = [
             "a", "Z", "9", "_", " ", "\t", ".", ",", ":", "@", "-", "{", "\"", "=", "+", "/", "'",
             "<", "(", "\\", "union", "SeLeCt", "sh", "json", "script", "docu", "ment", "window",
             "moz", "binding", "x", "é", "xp_", "XP", "or", "AnD", "as", "1", "set", "nohup",
-            "vmlframe", "equ", "=", "&", "[", "]", "+", "if", "dev", "tcp/",
+            "vmlframe", "equ", "=", "&", "[", "]", "+", "if", "dev", "tcp/", "0x2", "0X5", "e",
+            "C", "f",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move || {
@@ -647,7 +684,7 @@ mod tests {
             let len = next() % 12;
             let mut text = Vec::new();
             for _ in 0..len {
-                text.extend_from_slice(PIECES[(next() % 50) as usize].as_bytes());
+                text.extend_from_slice(PIECES[(next() % 55) as usize].as_bytes());
             }
             for structure in [&b""[..], b"/", b"{}[]\":,", b"=&+"] {
                 assert_eq!(
