@@ -157,6 +157,7 @@ rules! {
     TRAVERSAL_HIDDEN = "path-005", Traversal, 1, "a hidden file or directory in the URL path (.git, .env, .ssh), other than /.well-known";
     TRAVERSAL_SERVER_DATA = "path-006", Traversal, 2, "a log, dump or backup file by name (error.log, backup.sql.zip, index.php.bak)";
     TRAVERSAL_FILE_WRITE = "path-007", Traversal, 2, "output redirected into a file in a world-writable or system directory (>/tmp/x, >> /var/www/shell.php, 2>/dev/shm/y)";
+    TRAVERSAL_ENCODED_DOT_DOT = "path-008", Traversal, 1, ".. joined to a separator (either side), one of them in a form only lenient decoders read: 0x2f, %c0%qf, %c1%1c, %u2215, %%32%%66, %f0%80%80%af";
 }
 
 /// The rule with this id.

@@ -1,11 +1,14 @@
 //! Path traversal: `..` segments, NUL bytes, overlong encodings, and well-known OS files, in a
-//! decoded value with `\` read as `/` (Windows servers accept both). At level 2 also files
+//! decoded value with `\` read as `/` (Windows servers accept both); `..` joined to a separator
+//! in a form only lenient decoders read (`..0x2f`, `%u2215..`; [`encoded`]). At level 2 also files
 //! asked for by a server-data name, and shell output redirected into a file in a directory
 //! anyone can write to or the server reads from (`>/tmp/x`).
 
+mod encoded;
+
 use super::{
-    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_FILE_WRITE, TRAVERSAL_HIDDEN, TRAVERSAL_NUL,
-    TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
+    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_ENCODED_DOT_DOT, TRAVERSAL_FILE_WRITE, TRAVERSAL_HIDDEN,
+    TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
 };
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
@@ -129,6 +132,10 @@ pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -
     }
     if is_path && has_hidden_segment(&text) {
         out.push(TRAVERSAL_HIDDEN);
+    }
+    // Last: where another rule fires too, that one names the finding, as before this rule.
+    if encoded::detect(raw, decoded) {
+        out.push(TRAVERSAL_ENCODED_DOT_DOT);
     }
     out
 }

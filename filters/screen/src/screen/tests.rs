@@ -466,3 +466,22 @@ fn plain_bodies_at_level_2() {
         );
     }
 }
+
+/// Hex literals of dots and separators hold only plain bytes (`0x2e0x2e0x2f`): such a body is
+/// not plain, and `path-008` finds them at level 1, with the shortcuts as without.
+#[test]
+fn hex_separators_make_a_body_not_plain() {
+    for (kind, body) in [
+        (BodyKind::Json, r#"{"file": "0x2e0x2e0x2fetc0x2fpasswd"}"#),
+        (BodyKind::Form, "file=x+0X2F.0x2Eboot"),
+        (BodyKind::Text, "0x5c0x2e0x2e"),
+    ] {
+        for s in [screener(), screener().without_shortcuts()] {
+            assert_eq!(
+                body_refusal(&s.screen_body(kind, body.as_bytes(), true, None, Mode::Block)),
+                Some("path-008"),
+                "{body}"
+            );
+        }
+    }
+}
