@@ -1681,7 +1681,8 @@ mod tests {
     use super::*;
     use crate::decode::decode_fully;
 
-    fn ids(v: &str) -> Vec<&'static str> {
+    /// The rules found in `v` after decoding (also for [`super::cmd`]'s tests).
+    pub(super) fn ids(v: &str) -> Vec<&'static str> {
         detect(&decode_fully(v.as_bytes(), true, true))
             .into_iter()
             .map(|r| r.id)

@@ -89,16 +89,7 @@ pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
 /// [`detect`], with its prechecks on or off (off only to check that they change nothing).
 pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -> Vec<Rule> {
     let mut out = Vec::new();
-    let text: Vec<u8> = decoded
-        .iter()
-        .map(|b| {
-            if *b == b'\\' {
-                b'/'
-            } else {
-                b.to_ascii_lowercase()
-            }
-        })
-        .collect();
+    let text = slashed_lower(decoded);
     if has_dot_dot_segment(&text) {
         out.push(TRAVERSAL_DOT_DOT);
     }
@@ -138,6 +129,21 @@ pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -
         out.push(TRAVERSAL_ENCODED_DOT_DOT);
     }
     out
+}
+
+/// `decoded` lowercase, with `\` read as `/` (Windows paths as URL paths), as the path
+/// rules match it.
+fn slashed_lower(decoded: &[u8]) -> Vec<u8> {
+    decoded
+        .iter()
+        .map(|b| {
+            if *b == b'\\' {
+                b'/'
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
+        .collect()
 }
 
 /// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
@@ -187,16 +193,7 @@ fn writes_file(decoded: &[u8]) -> bool {
     if !decoded.contains(&b'>') {
         return false;
     }
-    let text: Vec<u8> = decoded
-        .iter()
-        .map(|b| {
-            if *b == b'\\' {
-                b'/'
-            } else {
-                b.to_ascii_lowercase()
-            }
-        })
-        .collect();
+    let text = slashed_lower(decoded);
     // Whether a `<` is open (not yet closed by a `>`) at the current position.
     let mut in_tag = false;
     text.iter().enumerate().any(|(i, &b)| {

@@ -268,15 +268,7 @@ fn redirects_to_script(after: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::decode::decode_fully;
-    use crate::detect::rce::detect;
-
-    fn ids(v: &str) -> Vec<&'static str> {
-        detect(&decode_fully(v.as_bytes(), true, true))
-            .into_iter()
-            .map(|r| r.id)
-            .collect()
-    }
+    use super::super::tests::ids;
 
     #[test]
     fn windows_commands_at_a_command_position() {
