@@ -260,16 +260,14 @@ pub fn inspect_with(
     }
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
     let mut rules: Vec<Rule> = Vec::new();
+    // In each category the first rule found names the finding: a level-2 check runs only
+    // where level 1 found nothing in that category.
     if enabled.traversal {
-        rules.extend(traversal::detect_with(
-            raw,
-            &decoded,
-            kind == ValueKind::Path,
-            shortcuts,
-        ));
-        if enabled.paranoia >= 2 {
+        let level_one = traversal::detect_with(raw, &decoded, kind == ValueKind::Path, shortcuts);
+        if level_one.is_empty() && enabled.paranoia >= 2 {
             rules.extend(traversal::detect_level2(&decoded, kind == ValueKind::Path));
         }
+        rules.extend(level_one);
     }
     // Plain text (a path may have its slashes) gives the other detectors nothing to find.
     let plain = if kind == ValueKind::Path {
@@ -311,11 +309,15 @@ pub fn inspect_with(
         }
     }
     if enabled.xss {
-        rules.extend(xss::detect_with(&decoded, shortcuts));
-        if enabled.paranoia >= 2 {
-            rules.extend(xss::detect_level2(&decoded, shortcuts));
-            rules.extend(xss_strict::detect(&decoded, shortcuts));
+        let level_one = xss::detect_with(&decoded, shortcuts);
+        if level_one.is_empty() && enabled.paranoia >= 2 {
+            let breakouts = xss::detect_level2(&decoded, shortcuts);
+            if breakouts.is_empty() {
+                rules.extend(xss_strict::detect(&decoded, shortcuts));
+            }
+            rules.extend(breakouts);
         }
+        rules.extend(level_one);
     }
     if enabled.rce {
         rules.extend(rce::detect_with(&lowered, shortcuts));
