@@ -18,9 +18,9 @@ export ENVOY
 
 WASM_TARGET := wasm32-wasip1
 WASM_DIR := target/$(WASM_TARGET)/release
-# Every crate under filters/ except the shared libraries is a filter; the combined filter is
+# Every crate under filters/ is a filter (the shared libraries are under crates/); the combined filter is
 # built on its own (below).
-FILTERS := $(filter-out core host combined,$(notdir $(wildcard filters/*)))
+FILTERS := $(filter-out combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
 .PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz fuzz-growth reload
