@@ -23,6 +23,7 @@
 use crate::origin::{OriginPattern, PatternError};
 use pavise_core::headers::is_token;
 use pavise_core::policy::{JsonPath, Problems, Validate};
+use pavise_core::readings::RoutingOptions;
 use pavise_core::route::RouteMatch;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -49,6 +50,10 @@ pub struct CorsPolicy {
     pub security_headers: Option<SecurityHeaders>,
     /// CORS rules, first match wins. A cross-origin request no rule matches is not allowed.
     pub routes: Vec<CorsRoute>,
+    /// How `routes` read request paths: case, and paths other servers could read as a
+    /// different route.
+    #[serde(default)]
+    pub routing: RoutingOptions,
 }
 
 /// Refuse or report.

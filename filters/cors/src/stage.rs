@@ -14,7 +14,7 @@
 //! - `pavise_cors_internal_error`: a host call failed; the request was refused with 500 (or,
 //!   at the response, the headers were left as the upstream sent them).
 
-use crate::decision::{denial, CorsDecision, DenyReason, ResponsePlan};
+use crate::decision::{CorsDecision, DenyReason, ResponsePlan};
 use crate::engine::CorsEngine;
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
@@ -197,7 +197,7 @@ fn decide_and_apply(
                 c.denied.inc();
             }
             log_refusal(headers, "deny", reason);
-            let denial = denial();
+            let denial = reason.denial();
             let mut verdict = Verdict::new("cors", Outcome::Denied);
             verdict.reason = Some(reason.as_str().to_string());
             verdict.status = Some(denial.status);
