@@ -60,6 +60,30 @@ pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
     bootstrap_yaml(&Bootstrap::new(filters_yaml(filters), upstream))
 }
 
+/// The HTTP connection manager settings with which the rendered configs make Envoy normalise
+/// the path before the filters see it, each as one line of the rendered YAML.
+pub const PATH_OPTIONS: [&str; 3] = [
+    "normalize_path: true",
+    "merge_slashes: true",
+    "path_with_escaped_slashes_action: REJECT_REQUEST",
+];
+
+/// [`config_yaml`] without Envoy's [`PATH_OPTIONS`]: Envoy forwards the path as the client
+/// wrote it, so the filters alone must hold their routes.
+pub fn config_yaml_without_path_options(filters: &[FilterSpec], upstream: SocketAddr) -> String {
+    let config = config_yaml(filters, upstream);
+    let kept: Vec<&str> = config
+        .lines()
+        .filter(|line| !PATH_OPTIONS.contains(&line.trim()))
+        .collect();
+    assert_eq!(
+        config.lines().count() - kept.len(),
+        PATH_OPTIONS.len(),
+        "the rendered config no longer sets each path option once:\n{config}"
+    );
+    kept.join("\n") + "\n"
+}
+
 /// The `http_filters` entries for Pavise filters, in order, with the `.wasm` from `make build`.
 pub fn filters_yaml(filters: &[FilterSpec]) -> String {
     filters
@@ -335,6 +359,13 @@ impl Stack {
     pub fn start(filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
         let echo = Echo::start();
         let envoy = Envoy::start(&config_yaml(filters, echo.addr), env);
+        Stack { envoy, echo }
+    }
+
+    /// [`Stack::start`] with [`config_yaml_without_path_options`].
+    pub fn start_without_path_options(filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
+        let echo = Echo::start();
+        let envoy = Envoy::start(&config_yaml_without_path_options(filters, echo.addr), env);
         Stack { envoy, echo }
     }
 
