@@ -16,7 +16,8 @@ LISTEN=${LISTEN:-8080} ADMIN=${ADMIN:-9901} UPSTREAM=${UPSTREAM:-8081} AUDIT_SIN
 XDS=.run/xds
 
 render() {
-  target/release/pavise render envoy "$POLICIES" --xds-dir "$XDS" \
+  # A policy directory carries no signature to check; a signed bundle would take --key.
+  target/release/pavise render envoy "$POLICIES" --no-verify --xds-dir "$XDS" \
     --listen "$LISTEN" --admin "$ADMIN" --upstream "127.0.0.1:$UPSTREAM" \
     --audit-log "$PWD/.run/audit.jsonl" --cluster "audit_sink=127.0.0.1:$AUDIT_SINK"
 }

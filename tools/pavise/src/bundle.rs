@@ -626,7 +626,7 @@ mod tests {
         let e = Bundle::from_dir(&src, src.parent().unwrap()).unwrap_err();
         let lines = e.lines();
         assert_eq!(lines.len(), 1);
-        assert!(lines[0].ends_with("auth.json: $.colour: unknown field `colour`, expected one of `credentials`, `keys`, `routes`, `identity_header`, `realm`"), "{lines:?}");
+        assert!(lines[0].ends_with("auth.json: $.colour: unknown field `colour`, expected one of `credentials`, `keys`, `routes`, `routing`, `identity_header`, `realm`"), "{lines:?}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::filters::{self, FilterKind};
 use crate::render::envoy::{self, XdsFiles};
 use crate::render::istio::{self, IstioOptions};
 use crate::sign::{self, SignError};
-use crate::{keygen, oci};
+use crate::{deployed, keygen, oci};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -90,9 +90,13 @@ struct Input {
     /// Where the built filters (pavise_<filter>.wasm) are.
     #[arg(long, default_value = DEFAULT_WASM_DIR)]
     wasm_dir: PathBuf,
-    /// Require a valid signature (<bundle>.sig) by this Ed25519 public key.
+    /// Require a valid signature (<bundle>.sig) by this Ed25519 public key. One of --key and
+    /// --no-verify is required.
     #[arg(long)]
     key: Option<PathBuf>,
+    /// Use the bundle without checking its signature (a source directory has none).
+    #[arg(long, conflicts_with = "key")]
+    no_verify: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -158,9 +162,14 @@ enum RenderCommand {
         wasm_url: Option<String>,
         /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml) into this
         /// directory instead of printing a static config; Envoy started with its bootstrap.yaml
-        /// picks up every later render without a restart.
+        /// picks up every later render without a restart. The bundle is recorded in
+        /// deployed.json there; an older version or another bundle is refused.
         #[arg(long)]
         xds_dir: Option<PathBuf>,
+        /// With --xds-dir: replace what is deployed even with an older version or another
+        /// bundle (a deliberate rollback).
+        #[arg(long, requires = "xds_dir")]
+        allow_downgrade: bool,
         /// Where the audit filter's events go, one JSON object per line (its local sink:
         /// a file access log on the listener). Only with an audit policy in the bundle.
         #[arg(long, value_name = "FILE")]
@@ -407,10 +416,19 @@ fn check_signature(bundle: &Path, key: &Path) -> Result<(), Failure> {
     })
 }
 
-/// Loads a bundle (checking its signature first when a key is given).
+/// Loads a bundle, checking its signature first when a key is given; without one, only after an
+/// explicit `--no-verify`.
 fn load(path: &Path, input: &Input) -> Result<Bundle, Failure> {
-    if let Some(key) = &input.key {
-        check_signature(path, key)?;
+    match &input.key {
+        Some(key) => check_signature(path, key)?,
+        None if input.no_verify => {}
+        None => {
+            return Err(Failure::usage(format!(
+                "{}: refusing an unverified bundle: pass --key PUBLIC_KEY to check its \
+                 signature, or --no-verify",
+                path.display()
+            )))
+        }
     }
     Ok(Bundle::load(path, &input.wasm_dir)?)
 }
@@ -456,7 +474,11 @@ fn run_bundle(command: BundleCommand) -> Outcome {
                 )));
             }
             let signed = key.is_some();
-            let input = Input { wasm_dir, key };
+            let input = Input {
+                wasm_dir,
+                no_verify: !signed,
+                key,
+            };
             let b = load(&path, &input)?;
             if check_wasm {
                 b.wasm_modules(&input.wasm_dir)?;
@@ -548,6 +570,7 @@ fn run_render(command: RenderCommand) -> Outcome {
             upstream,
             wasm_url,
             xds_dir,
+            allow_downgrade,
             audit_log,
             clusters,
         } => {
@@ -598,6 +621,13 @@ fn run_render(command: RenderCommand) -> Outcome {
                 )),
                 Some(dir) => {
                     let abs = std::path::absolute(&dir).map_err(|e| Failure::io(&dir, e))?;
+                    deployed::check_and_record(&abs, &b, allow_downgrade).map_err(|e| Failure {
+                        code: match e {
+                            deployed::DeployError::Io { .. } => EXIT_IO,
+                            _ => EXIT_INVALID,
+                        },
+                        lines: vec![format!("{}: {e}", abs.display())],
+                    })?;
                     let version = b.fingerprint();
                     XdsFiles::with_code(&boot, &abs, &version, code.as_ref())
                         .write(&abs)

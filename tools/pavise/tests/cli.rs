@@ -335,7 +335,17 @@ fn bundle_build_sign_verify_and_tampering() {
         1,
     );
     assert!(err.contains("pavise_auth.wasm: sha256 "), "{err}");
-    fails(&["render", "envoy", &bundle, "--wasm-dir", &t.s("wasm")], 1);
+    fails(
+        &[
+            "render",
+            "envoy",
+            &bundle,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        1,
+    );
 }
 
 #[test]
@@ -392,6 +402,7 @@ fn render_envoy_pins_inlines_and_fails_closed() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--upstream",
@@ -414,6 +425,7 @@ fn render_envoy_pins_inlines_and_fails_closed() {
         "render",
         "envoy",
         &t.s("src"),
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--upstream",
@@ -425,6 +437,7 @@ fn render_envoy_pins_inlines_and_fails_closed() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--xds-dir",
@@ -449,6 +462,7 @@ fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-url",
         "https://wasm.example.com/pavise/1.4.0",
     ]);
@@ -475,6 +489,7 @@ fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-url",
         "http://127.0.0.1:8000/m",
         "--xds-dir",
@@ -486,7 +501,17 @@ fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
         "{cds}"
     );
 
-    let err = fails(&["render", "envoy", &bundle, "--wasm-url", "ftp://x/"], 2);
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &bundle,
+            "--no-verify",
+            "--wasm-url",
+            "ftp://x/",
+        ],
+        2,
+    );
     assert!(err.contains("--wasm-url"), "{err}");
 }
 
@@ -516,6 +541,7 @@ fn render_istio_matches_the_crd_schema_and_oci_digests() {
         "render",
         "istio",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--registry",
@@ -562,6 +588,7 @@ fn render_istio_matches_the_crd_schema_and_oci_digests() {
     let out = ok(&[
         "oci",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--out",
@@ -594,6 +621,7 @@ fn render_istio_with_plain_modules_pins_the_module_digest() {
         "render",
         "istio",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--wasm-url",
@@ -610,12 +638,23 @@ fn render_istio_with_plain_modules_pins_the_module_digest() {
     );
     let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(WASM));
     assert_eq!(doc["spec"]["sha256"], digest);
-    fails(&["render", "istio", &bundle, "--wasm-dir", &t.s("wasm")], 2);
     fails(
         &[
             "render",
             "istio",
             &bundle,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        2,
+    );
+    fails(
+        &[
+            "render",
+            "istio",
+            &bundle,
+            "--no-verify",
             "--wasm-dir",
             &t.s("wasm"),
             "--registry",
@@ -635,4 +674,172 @@ fn a_schema_violation_is_caught_by_the_validator() {
     assert!(!validator.is_valid(&bad));
     let bad = serde_json::json!({"spec": {"url": "oci://x/y:1", "sha256": "ABC"}});
     assert!(!validator.is_valid(&bad));
+}
+
+/// Builds the source as version `version` into `<version>.tar.gz`, signed with `platform.key`.
+fn build_signed(t: &Tmp, version: &str) -> String {
+    std::fs::write(
+        t.path("src/bundle.json"),
+        format!(r#"{{"name": "payments", "version": "{version}", "owner": "team-payments"}}"#),
+    )
+    .unwrap();
+    let out = t.s(&format!("{version}.tar.gz"));
+    ok(&[
+        "bundle",
+        "build",
+        &t.s("src"),
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--out",
+        &out,
+    ]);
+    ok(&["bundle", "sign", &out, "--key", &t.s("platform.key")]);
+    out
+}
+
+#[test]
+fn rendering_requires_a_verified_signature_or_an_explicit_no_verify() {
+    let t = Tmp::new().with_source();
+    ok(&["bundle", "keygen", "--out", &t.s("platform")]);
+    let bundle = build_signed(&t, "1.4.0");
+    let wasm = t.s("wasm");
+    // A signature lying beside the bundle is not enough: the command must be told to check it.
+    for args in [
+        vec!["render", "envoy", &bundle, "--wasm-dir", &wasm],
+        vec![
+            "render",
+            "istio",
+            &bundle,
+            "--wasm-dir",
+            &wasm,
+            "--registry",
+            "r",
+        ],
+        vec!["oci", &bundle, "--wasm-dir", &wasm, "--out", &t.s("oci")],
+    ] {
+        let err = fails(&args, 2);
+        assert!(
+            err.contains("--key") && err.contains("--no-verify"),
+            "{args:?}: {err}"
+        );
+        let mut verified = args.clone();
+        let key = t.s("platform.pub");
+        verified.extend(["--key", &key]);
+        ok(&verified);
+        let mut unverified = args.clone();
+        unverified.push("--no-verify");
+        ok(&unverified);
+        let mut both = args.clone();
+        both.extend(["--key", &key, "--no-verify"]);
+        fails(&both, 2);
+    }
+    // A tampered signature fails with --key, whatever sits beside the bundle.
+    std::fs::write(format!("{bundle}.sig"), "AAAA").unwrap();
+    fails(
+        &[
+            "render",
+            "envoy",
+            &bundle,
+            "--wasm-dir",
+            &wasm,
+            "--key",
+            &t.s("platform.pub"),
+        ],
+        1,
+    );
+    // A source directory has no signature: only --no-verify renders it.
+    let err = fails(&["render", "envoy", &t.s("src"), "--wasm-dir", &wasm], 2);
+    assert!(err.contains("--no-verify"), "{err}");
+}
+
+#[test]
+fn an_older_bundle_does_not_replace_a_deployed_one() {
+    let t = Tmp::new().with_source();
+    ok(&["bundle", "keygen", "--out", &t.s("platform")]);
+    let old = build_signed(&t, "1.3.9");
+    let new = build_signed(&t, "1.10.0");
+    let render = |bundle: &str, extra: &[&str]| {
+        let mut args = vec![
+            "render".to_string(),
+            "envoy".to_string(),
+            bundle.to_string(),
+            "--wasm-dir".to_string(),
+            t.s("wasm"),
+            "--key".to_string(),
+            t.s("platform.pub"),
+            "--xds-dir".to_string(),
+            t.s("xds"),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        pavise(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let lds = || std::fs::read_to_string(t.path("xds/lds.yaml")).unwrap();
+    let deployed = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(t.path("xds/deployed.json")).unwrap()).unwrap()
+    };
+
+    assert_eq!(render(&new, &[]).status.code(), Some(0));
+    assert_eq!(deployed()["version"], "1.10.0");
+    let served = lds();
+    assert!(served.contains("payments-1.10.0-"), "{served}");
+
+    // Signed and valid, but older: refused, nothing written.
+    let o = render(&old, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refusing to roll back to the older 1.3.9"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(lds(), served);
+    assert_eq!(deployed()["version"], "1.10.0");
+
+    // The same version again is fine (a re-render).
+    assert_eq!(render(&new, &[]).status.code(), Some(0));
+
+    // A deliberate rollback.
+    let o = render(&old, &["--allow-downgrade"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(lds().contains("payments-1.3.9-"));
+    assert_eq!(deployed()["version"], "1.3.9");
+    assert_eq!(render(&new, &[]).status.code(), Some(0));
+
+    // Another bundle into the same directory is refused too.
+    std::fs::write(
+        t.path("src/bundle.json"),
+        r#"{"name": "billing", "version": "9.0.0", "owner": "team-billing"}"#,
+    )
+    .unwrap();
+    let other = t.s("billing.tar.gz");
+    ok(&[
+        "bundle",
+        "build",
+        &t.s("src"),
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--out",
+        &other,
+    ]);
+    ok(&["bundle", "sign", &other, "--key", &t.s("platform.key")]);
+    let o = render(&other, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("another bundle, billing 9.0.0"),
+        "{}",
+        stderr(&o)
+    );
+
+    // --allow-downgrade only means something with --xds-dir.
+    fails(
+        &[
+            "render",
+            "envoy",
+            &old,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+            "--allow-downgrade",
+        ],
+        2,
+    );
 }
