@@ -401,7 +401,7 @@ impl ApiKeyEntry {
 
 /// The JSON Schema of [`ApiKeyPolicy`], as checked in at `policies/schemas/auth.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<ApiKeyPolicy>()
+    pavise_core::policy::policy_schema_json::<ApiKeyPolicy>()
 }
 
 /// Parses and validates an API-key policy.

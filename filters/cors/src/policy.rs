@@ -413,7 +413,7 @@ impl SecurityHeaders {
 
 /// The JSON Schema of [`CorsPolicy`], as checked in at `policies/schemas/cors.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<CorsPolicy>()
+    pavise_core::policy::policy_schema_json::<CorsPolicy>()
 }
 
 /// Parses and validates a CORS policy.

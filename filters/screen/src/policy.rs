@@ -363,7 +363,7 @@ impl Exclusion {
 
 /// The JSON Schema of [`ScreenPolicy`], as checked in at `policies/schemas/screen.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<ScreenPolicy>()
+    pavise_core::policy::policy_schema_json::<ScreenPolicy>()
 }
 
 /// Parses and validates a screening policy.

@@ -11,7 +11,7 @@
 //! or `<filter>.*.json` in the directory is taken. Building validates every policy with the
 //! filter's own parser; loading a bundle validates again and checks every digest.
 
-use crate::filters::{self, FilterKind};
+use crate::filters::{self, FilterKind, PolicyKind};
 use pavise_core::policy::PolicyErrors;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -197,13 +197,13 @@ fn check_identity(file: &str, name: &str, version: &str, owner: &str) -> Result<
     Ok(())
 }
 
-fn filter_named(file: &str, name: &str) -> Result<&'static FilterKind, BundleError> {
-    filters::find(name).ok_or_else(|| {
+fn policy_named(file: &str, name: &str) -> Result<PolicyKind, BundleError> {
+    PolicyKind::named(name).ok_or_else(|| {
         manifest_err(
             file,
             format!(
                 "$.filters.{name}: unknown filter (known: {})",
-                filters::known_names()
+                filters::known_policy_names()
             ),
         )
     })
@@ -218,7 +218,7 @@ fn source_policies(
     let mut out = BTreeMap::new();
     if let Some(listed) = &source.filters {
         for (name, file) in listed {
-            filter_named(&manifest_path, name)?;
+            policy_named(&manifest_path, name)?;
             out.insert(name.clone(), dir.join(file));
         }
         return Ok(out);
@@ -230,17 +230,17 @@ fn source_policies(
     }
     paths.sort();
     for path in paths {
-        let Some(kind) = filters::from_file_name(&path) else {
+        let Some(kind) = PolicyKind::of_file(&path) else {
             continue;
         };
-        if let Some(previous) = out.insert(kind.name.to_string(), path.clone()) {
+        if let Some(previous) = out.insert(kind.name().to_string(), path.clone()) {
             return Err(manifest_err(
                 &manifest_path,
                 format!(
                     "both {} and {} are {} policies; list the one to use in \"filters\"",
                     previous.display(),
                     path.display(),
-                    kind.name
+                    kind.name()
                 ),
             ));
         }
@@ -264,18 +264,44 @@ impl Bundle {
         let manifest_path = dir.join(MANIFEST);
         let manifest_name = manifest_path.display().to_string();
         let text = std::fs::read(&manifest_path).map_err(io_err(&manifest_path))?;
-        let source: SourceManifest = serde_json::from_slice(&text)
+        let source: SourceManifest = serde_json::from_slice(pavise_core::policy::strip_bom(&text))
             .map_err(|e| manifest_err(&manifest_name, e.to_string()))?;
         check_identity(&manifest_name, &source.name, &source.version, &source.owner)?;
         let mut filters_out = BTreeMap::new();
         let mut policies = BTreeMap::new();
+        // Each filter's policy, from its own file or as a member of a combined policy.
+        let mut members: Vec<(&'static FilterKind, Vec<u8>, PathBuf)> = Vec::new();
         for (name, path) in source_policies(dir, &source)? {
-            let kind = filter_named(&manifest_name, &name)?;
+            let kind = policy_named(&manifest_name, &name)?;
             let policy = std::fs::read(&path).map_err(io_err(&path))?;
-            (kind.check)(&policy).map_err(|errors| BundleError::Policy {
+            let invalid = |errors| BundleError::Policy {
                 file: path.display().to_string(),
                 errors,
-            })?;
+            };
+            match kind {
+                PolicyKind::Filter(kind) => {
+                    (kind.check)(&policy).map_err(invalid)?;
+                    members.push((kind, policy, path));
+                }
+                PolicyKind::Combined => {
+                    for (kind, text) in filters::combined_members(&policy).map_err(invalid)? {
+                        members.push((kind, text, path.clone()));
+                    }
+                }
+            }
+        }
+        for (kind, policy, path) in members {
+            let name = kind.name.to_string();
+            if policies.contains_key(&name) {
+                return Err(manifest_err(
+                    &manifest_name,
+                    format!(
+                        "two {name} policies (one in {}); keep one, or list the one to use in \
+                         \"filters\"",
+                        path.display()
+                    ),
+                ));
+            }
             let wasm_path = wasm_dir.join(kind.wasm_file());
             let wasm = std::fs::read(&wasm_path).map_err(io_err(&wasm_path))?;
             filters_out.insert(
@@ -352,7 +378,16 @@ impl Bundle {
         check_identity(&at, &manifest.name, &manifest.version, &manifest.owner)?;
         let mut policies = BTreeMap::new();
         for (name, entry) in &manifest.filters {
-            let kind = filter_named(&at, name)?;
+            // A built bundle holds each filter's own policy (a combined one was split at build).
+            let kind = filters::find(name).ok_or_else(|| {
+                manifest_err(
+                    &at,
+                    format!(
+                        "$.filters.{name}: unknown filter (known: {})",
+                        filters::known_names()
+                    ),
+                )
+            })?;
             let here = format!("$.filters.{name}");
             if !is_hex64(&entry.wasm_sha256) || !is_hex64(&entry.policy_sha256) {
                 return Err(manifest_err(

@@ -8,7 +8,7 @@
 //! - 3: a file could not be read or written (or the OS random number generator failed).
 
 use crate::bundle::{self, Bundle, BundleError};
-use crate::filters::{self, FilterKind};
+use crate::filters::{self, PolicyKind};
 use crate::render::envoy::{self, XdsFiles};
 use crate::render::istio::{self, IstioOptions};
 use crate::sign::{self, SignError};
@@ -46,10 +46,12 @@ struct Cli {
 enum Command {
     /// Check policy files with the filters' own parsers; one line per problem.
     Validate {
-        /// Policy files, named <filter>.json or <filter>.<anything>.json (auth.prod.json).
+        /// Policy files, named <filter>.json or <filter>.<anything>.json (auth.prod.json);
+        /// combined.json (or combined.<anything>.json) for a combined policy.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// The filter the files are for, instead of taking it from each file name.
+        /// The filter the files are for (or `combined`), instead of taking it from each file
+        /// name.
         #[arg(long)]
         filter: Option<String>,
     },
@@ -103,6 +105,7 @@ struct Input {
 enum BundleCommand {
     /// Build <name>-<version>.tar.gz from a directory with bundle.json and the policies.
     Build {
+        /// The source directory: bundle.json, and <filter>.json policies or a combined.json.
         dir: PathBuf,
         /// Output file; default: <name>-<version>.tar.gz in the current directory.
         #[arg(long)]
@@ -114,6 +117,7 @@ enum BundleCommand {
     /// Check a bundle: manifest, policy digests, policies; with --key its signature, with
     /// --check-wasm that the local .wasm files are the ones it was tested with.
     Verify {
+        /// The bundle (.tar.gz).
         bundle: PathBuf,
         /// Ed25519 public key file; the signature is read from <bundle>.sig.
         #[arg(long)]
@@ -121,11 +125,13 @@ enum BundleCommand {
         /// Also check the .wasm files in --wasm-dir against the manifest.
         #[arg(long)]
         check_wasm: bool,
+        /// Where the built filters (pavise_<filter>.wasm) are, for --check-wasm.
         #[arg(long, default_value = DEFAULT_WASM_DIR)]
         wasm_dir: PathBuf,
     },
     /// Sign a bundle with an Ed25519 secret key; writes <bundle>.sig.
     Sign {
+        /// The bundle (.tar.gz) to sign.
         bundle: PathBuf,
         /// Secret key file (from `pavise bundle keygen`).
         #[arg(long)]
@@ -133,6 +139,7 @@ enum BundleCommand {
     },
     /// Create an Ed25519 key pair: <out>.key (secret, mode 0600) and <out>.pub.
     Keygen {
+        /// Path and base name of the two files, e.g. `keys/platform`.
         #[arg(long)]
         out: PathBuf,
     },
@@ -182,6 +189,7 @@ enum RenderCommand {
     /// One Istio WasmPlugin per filter (url, sha256, phase, priority, pluginConfig,
     /// failStrategy, vmConfig.env), as a YAML stream for `kubectl apply -f -`.
     Istio {
+        /// A bundle (.tar.gz) or a bundle source directory.
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,
@@ -196,6 +204,7 @@ enum RenderCommand {
         /// Instead of images: plain modules at <URL>/pavise_<filter>.wasm (http or https).
         #[arg(long, value_name = "URL")]
         wasm_url: Option<String>,
+        /// Namespace of the WasmPlugin resources.
         #[arg(long, default_value = "default")]
         namespace: String,
         /// Workload label to select, KEY=VALUE (repeatable).
@@ -332,11 +341,11 @@ fn run(command: Command) -> Outcome {
 
 /// `pavise validate`: every file, every problem; fails if any file has one.
 fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
-    let forced: Option<&'static FilterKind> = match forced {
-        Some(name) => Some(filters::find(name).ok_or_else(|| {
+    let forced: Option<PolicyKind> = match forced {
+        Some(name) => Some(PolicyKind::named(name).ok_or_else(|| {
             Failure::usage(format!(
                 "--filter {name}: unknown filter (known: {})",
-                filters::known_names()
+                filters::known_policy_names()
             ))
         })?),
         None => None,
@@ -348,11 +357,11 @@ fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
     };
     for file in files {
         let shown = file.display();
-        let Some(kind) = forced.or_else(|| filters::from_file_name(file)) else {
+        let Some(kind) = forced.or_else(|| PolicyKind::of_file(file)) else {
             failure.lines.push(format!(
                 "{shown}: cannot tell which filter this policy is for: name it <filter>.json or \
                  <filter>.<anything>.json, or pass --filter (known: {})",
-                filters::known_names()
+                filters::known_policy_names()
             ));
             failure.code = failure.code.max(EXIT_USAGE);
             continue;
@@ -365,8 +374,8 @@ fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
                 continue;
             }
         };
-        match (kind.check)(&text) {
-            Ok(_) => ok.push_str(&format!("{shown}: ok ({} policy)\n", kind.name)),
+        match kind.check(&text) {
+            Ok(()) => ok.push_str(&format!("{shown}: ok ({} policy)\n", kind.name())),
             Err(errors) => failure
                 .lines
                 .extend(errors.errors().iter().map(|e| format!("{shown}: {e}"))),
@@ -676,5 +685,40 @@ fn run_render(command: RenderCommand) -> Outcome {
             let plugins = istio::wasm_plugins(&b, &modules, &opts);
             Ok(istio::to_yaml_stream(&b, &plugins))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every subcommand says what it does, and every argument and option what it means, so
+    /// `--help` at every level describes everything it lists.
+    #[test]
+    fn every_command_and_option_is_described() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            if cmd.get_about().is_none() {
+                missing.push(format!("{path}: no description"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg
+                    .get_help()
+                    .is_none_or(|h| h.to_string().trim().is_empty())
+                {
+                    missing.push(format!("{path} {id}: no help text"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "pavise", &mut missing);
+        assert!(missing.is_empty(), "{missing:#?}");
     }
 }

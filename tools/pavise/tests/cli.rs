@@ -122,6 +122,63 @@ fn validate_accepts_the_example_policy() {
 }
 
 #[test]
+fn validate_accepts_the_combined_policy() {
+    let f = repo()
+        .join("policies/combined.example.json")
+        .display()
+        .to_string();
+    assert_eq!(
+        ok(&["validate", &f]),
+        format!("{f}: ok (combined policy)\n")
+    );
+    let t = Tmp::new();
+    std::fs::write(
+        t.path("combined.json"),
+        r#"{"auth": {"keys": [{"id": "a", "client": "c", "sha256": "12"}]}}"#,
+    )
+    .unwrap();
+    let err = fails(&["validate", &t.s("combined.json")], 1);
+    assert_eq!(
+        err,
+        format!(
+            "{}: $.auth.keys[0].sha256: expected 64 hex characters\n",
+            t.s("combined.json")
+        )
+    );
+    std::fs::copy(&f, t.path("chain.json")).unwrap();
+    ok(&["validate", "--filter", "combined", &t.s("chain.json")]);
+}
+
+/// An editor's `"$schema"` and a byte order mark are accepted in every policy and in the
+/// combined one, by the same parsers the filters run.
+#[test]
+fn validate_accepts_a_schema_member_and_a_byte_order_mark() {
+    let t = Tmp::new();
+    for name in ["audit", "cors", "auth", "screen", "combined"] {
+        let text =
+            std::fs::read_to_string(repo().join(format!("policies/{name}.example.json"))).unwrap();
+        let edited = format!(
+            "\u{feff}{}",
+            text.replacen(
+                '{',
+                &format!("{{\"$schema\": \"../policies/schemas/{name}.schema.json\","),
+                1
+            )
+        );
+        let file = t.s(&format!("{name}.edited.json"));
+        std::fs::write(&file, edited).unwrap();
+        assert_eq!(
+            ok(&["validate", &file]),
+            format!("{file}: ok ({name} policy)\n")
+        );
+    }
+    // Only a string: an editor would not understand anything else.
+    std::fs::write(t.path("auth.bad.json"), r#"{"$schema": 1, "keys": []}"#).unwrap();
+    let err = fails(&["validate", &t.s("auth.bad.json")], 1);
+    assert!(err.contains("$.$schema: expected a string"), "{err}");
+}
+
+#[test]
 fn validate_reports_each_problem_on_a_line_naming_the_file() {
     let t = Tmp::new();
     std::fs::write(
@@ -161,7 +218,7 @@ fn validate_needs_to_know_the_filter() {
     ok(&["validate", "--filter", "auth", &t.s("keys.json")]);
     let err = fails(&["validate", "--filter", "nope", &t.s("keys.json")], 2);
     assert!(
-        err.contains("unknown filter (known: audit, cors, auth, screen)"),
+        err.contains("unknown filter (known: audit, cors, auth, screen, combined)"),
         "{err}"
     );
 }
@@ -190,6 +247,24 @@ fn every_command_has_help() {
     ] {
         let out = ok(&args);
         assert!(out.contains("Usage: pavise"), "{args:?}: {out}");
+        // Every argument, option and subcommand listed is described on its line.
+        let mut listed = 0;
+        for line in out.lines() {
+            let item = line.trim_start();
+            let indented = line.len() > item.len();
+            if !indented || line.starts_with("   ") && !item.starts_with('-') {
+                continue;
+            }
+            let Some((name, text)) = item.split_once("  ") else {
+                panic!("{args:?}: no description for '{item}'\n{out}");
+            };
+            listed += 1;
+            assert!(
+                !text.trim().is_empty(),
+                "{args:?}: '{name}' is not described\n{out}"
+            );
+        }
+        assert!(listed >= 2, "{args:?}: {out}");
     }
     assert!(ok(&["--help"]).contains("Exit codes"));
     fails(&["frobnicate"], 2);
@@ -842,4 +917,73 @@ fn an_older_bundle_does_not_replace_a_deployed_one() {
         ],
         2,
     );
+}
+
+/// A bundle source may hold the combined policy instead of the filters' own files: it is built
+/// and rendered as its members.
+#[test]
+fn a_combined_policy_bundles_and_renders_as_its_members() {
+    let t = Tmp::new().with_source();
+    std::fs::remove_file(t.path("src/auth.json")).unwrap();
+    std::fs::copy(
+        repo().join("policies/combined.example.json"),
+        t.path("src/combined.json"),
+    )
+    .unwrap();
+    for f in ["audit", "cors", "screen"] {
+        std::fs::write(t.path(&format!("wasm/pavise_{f}.wasm")), WASM).unwrap();
+    }
+    let y = ok(&[
+        "render",
+        "envoy",
+        &t.s("src"),
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+    ]);
+    let positions: Vec<usize> = [
+        "pavise_audit",
+        "pavise_cors",
+        "pavise_auth",
+        "pavise_screen",
+    ]
+    .iter()
+    .map(|root| {
+        y.find(&format!("root_id: {root}"))
+            .unwrap_or_else(|| panic!("{root}: {y}"))
+    })
+    .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "chain order: {y}"
+    );
+    let out = ok(&[
+        "bundle",
+        "build",
+        &t.s("src"),
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--out",
+        &t.s("c.tar.gz"),
+    ]);
+    assert!(out.contains("(4 filters)"), "{out}");
+    ok(&["bundle", "verify", &t.s("c.tar.gz")]);
+    // The combined policy and one of its members' own files: which one is meant?
+    std::fs::copy(
+        repo().join("policies/auth.example.json"),
+        t.path("src/auth.json"),
+    )
+    .unwrap();
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &t.s("src"),
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        1,
+    );
+    assert!(err.contains("two auth policies"), "{err}");
 }
