@@ -29,6 +29,10 @@ pub const FORMAT: u32 = 1;
 /// Largest bundle accepted, compressed or not: policies are small, a huge file is a mistake.
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The version of a bundle made of one policy file: it has none of its own, and ranks below any
+/// released version, so it never replaces a versioned bundle in an xDS directory unasked.
+pub const POLICY_FILE_VERSION: &str = "0.0.0-policy-file";
+
 /// The manifest of a built bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -267,12 +271,59 @@ impl Bundle {
         let source: SourceManifest = serde_json::from_slice(pavise_core::policy::strip_bom(&text))
             .map_err(|e| manifest_err(&manifest_name, e.to_string()))?;
         check_identity(&manifest_name, &source.name, &source.version, &source.owner)?;
-        let mut filters_out = BTreeMap::new();
-        let mut policies = BTreeMap::new();
+        let mut files = Vec::new();
+        for (name, path) in source_policies(dir, &source)? {
+            files.push((policy_named(&manifest_name, &name)?, path));
+        }
+        let identity = (source.name, source.version, source.owner);
+        Bundle::assemble(identity, &manifest_name, files, wasm_dir)
+    }
+
+    /// A bundle of one policy file (a filter's policy or the combined policy, told by its name
+    /// as for `pavise validate`), to render it without writing a bundle: named after the file,
+    /// version [`POLICY_FILE_VERSION`], owner `local`.
+    pub fn from_policy_file(path: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
+        let shown = path.display().to_string();
+        let kind = PolicyKind::of_file(path).ok_or_else(|| {
+            manifest_err(
+                &shown,
+                format!(
+                    "cannot tell which filter this policy is for: name it <filter>.json or \
+                     <filter>.<anything>.json (known: {})",
+                    filters::known_policy_names()
+                ),
+            )
+        })?;
+        let stem = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+            .unwrap_or(kind.name());
+        let name: String = stem
+            .chars()
+            .map(|c| match c.to_ascii_lowercase() {
+                c @ ('a'..='z' | '0'..='9') => c,
+                _ => '-',
+            })
+            .take(63)
+            .collect();
+        let name = name.trim_matches('-').to_string();
+        let identity = (name, POLICY_FILE_VERSION.to_string(), "local".to_string());
+        Bundle::assemble(identity, &shown, vec![(kind, path.to_path_buf())], wasm_dir)
+    }
+
+    /// Reads and checks each policy file (a combined one yields its members), records the
+    /// digests of their `.wasm` files in `wasm_dir`, and makes the bundle.
+    fn assemble(
+        (name, version, owner): (String, String, String),
+        manifest_name: &str,
+        files: Vec<(PolicyKind, PathBuf)>,
+        wasm_dir: &Path,
+    ) -> Result<Bundle, BundleError> {
+        check_identity(manifest_name, &name, &version, &owner)?;
         // Each filter's policy, from its own file or as a member of a combined policy.
         let mut members: Vec<(&'static FilterKind, Vec<u8>, PathBuf)> = Vec::new();
-        for (name, path) in source_policies(dir, &source)? {
-            let kind = policy_named(&manifest_name, &name)?;
+        for (kind, path) in files {
             let policy = std::fs::read(&path).map_err(io_err(&path))?;
             let invalid = |errors| BundleError::Policy {
                 file: path.display().to_string(),
@@ -290,11 +341,13 @@ impl Bundle {
                 }
             }
         }
+        let mut filters_out = BTreeMap::new();
+        let mut policies = BTreeMap::new();
         for (kind, policy, path) in members {
             let name = kind.name.to_string();
             if policies.contains_key(&name) {
                 return Err(manifest_err(
-                    &manifest_name,
+                    manifest_name,
                     format!(
                         "two {name} policies (one in {}); keep one, or list the one to use in \
                          \"filters\"",
@@ -317,9 +370,9 @@ impl Bundle {
         Ok(Bundle {
             manifest: Manifest {
                 pavise_bundle: FORMAT,
-                name: source.name,
-                version: source.version,
-                owner: source.owner,
+                name,
+                version,
+                owner,
                 filters: filters_out,
             },
             policies,
@@ -423,10 +476,14 @@ impl Bundle {
         Ok(Bundle { manifest, policies })
     }
 
-    /// A bundle from a `.tar.gz` file, or built from a source directory.
+    /// A bundle from a `.tar.gz` file, built from a source directory, or made of one policy
+    /// file (`*.json`).
     pub fn load(path: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
         if path.is_dir() {
             return Bundle::from_dir(path, wasm_dir);
+        }
+        if path.extension().is_some_and(|e| e == "json") {
+            return Bundle::from_policy_file(path, wasm_dir);
         }
         let bytes = read_limited(path)?;
         Bundle::from_tar_gz(&bytes, &path.display().to_string())

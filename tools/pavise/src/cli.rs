@@ -76,7 +76,8 @@ enum Command {
     /// Write an OCI image layout per filter (Istio's Wasm image format, plugin.wasm in the
     /// layer), for `skopeo copy oci:DIR/<image>:<version> docker://REGISTRY/<image>:<version>`.
     Oci {
-        /// A bundle (.tar.gz) or a bundle source directory.
+        /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
+        /// combined.json).
         bundle: PathBuf,
         /// Output directory; one image layout per filter in <out>/pavise-<filter>/.
         #[arg(long)]
@@ -96,7 +97,8 @@ struct Input {
     /// --no-verify is required.
     #[arg(long)]
     key: Option<PathBuf>,
-    /// Use the bundle without checking its signature (a source directory has none).
+    /// Use the bundle without checking its signature (a source directory or a policy file has
+    /// none).
     #[arg(long, conflicts_with = "key")]
     no_verify: bool,
 }
@@ -150,7 +152,8 @@ enum RenderCommand {
     /// A complete Envoy config: filters in chain order, policies inlined, failure policy per
     /// filter, each .wasm checked against the bundle's digest.
     Envoy {
-        /// A bundle (.tar.gz) or a bundle source directory.
+        /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
+        /// combined.json).
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,
@@ -189,7 +192,8 @@ enum RenderCommand {
     /// One Istio WasmPlugin per filter (url, sha256, phase, priority, pluginConfig,
     /// failStrategy, vmConfig.env), as a YAML stream for `kubectl apply -f -`.
     Istio {
-        /// A bundle (.tar.gz) or a bundle source directory.
+        /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
+        /// combined.json).
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,

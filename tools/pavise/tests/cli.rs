@@ -987,3 +987,97 @@ fn a_combined_policy_bundles_and_renders_as_its_members() {
     );
     assert!(err.contains("two auth policies"), "{err}");
 }
+
+/// `render` takes a policy file too, the combined one included: rendered as its members, with
+/// --no-verify (a policy file carries no signature), never over a versioned deployment.
+#[test]
+fn render_takes_a_policy_file_and_the_combined_policy() {
+    let t = Tmp::new().with_source();
+    for f in ["audit", "cors", "screen"] {
+        std::fs::write(t.path(&format!("wasm/pavise_{f}.wasm")), WASM).unwrap();
+    }
+    let combined = repo()
+        .join("policies/combined.example.json")
+        .display()
+        .to_string();
+    let y = ok(&[
+        "render",
+        "envoy",
+        &combined,
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+    ]);
+    assert!(
+        y.starts_with(
+            "# Envoy config for bundle combined-example 0.0.0-policy-file (owner: local)"
+        ),
+        "{y}"
+    );
+    for root in [
+        "pavise_audit",
+        "pavise_cors",
+        "pavise_auth",
+        "pavise_screen",
+    ] {
+        assert!(y.contains(&format!("root_id: {root}")), "{root}: {y}");
+    }
+    let err = fails(
+        &["render", "envoy", &combined, "--wasm-dir", &t.s("wasm")],
+        2,
+    );
+    assert!(err.contains("--no-verify"), "{err}");
+    let y = ok(&[
+        "render",
+        "envoy",
+        &t.s("src/auth.json"),
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+    ]);
+    assert!(
+        y.contains("root_id: pavise_auth") && !y.contains("pavise_cors"),
+        "{y}"
+    );
+    std::fs::write(t.path("keys.json"), "{}").unwrap();
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &t.s("keys.json"),
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        1,
+    );
+    assert!(err.contains("cannot tell which filter"), "{err}");
+
+    // Over a versioned bundle in an xDS directory: refused as older.
+    let bundle = build(&t);
+    let xds = t.s("xds");
+    ok(&[
+        "render",
+        "envoy",
+        &bundle,
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--xds-dir",
+        &xds,
+    ]);
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &combined,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+            "--xds-dir",
+            &xds,
+        ],
+        1,
+    );
+    assert!(err.contains("refusing"), "{err}");
+}
