@@ -35,7 +35,10 @@ pub struct Deployed {
 #[derive(Debug)]
 pub enum DeployError {
     /// The bundle is older than, or another bundle than, the one deployed.
-    Downgrade { deployed: Deployed, new: Deployed },
+    Downgrade {
+        deployed: Box<Deployed>,
+        new: Box<Deployed>,
+    },
     /// The record exists but cannot be read as one.
     BadRecord { path: PathBuf, reason: String },
     /// The record could not be read or written.
@@ -119,7 +122,10 @@ pub fn check_and_record(
         if let Some(deployed) = Deployed::read(dir)? {
             let older = compare_versions(&new.version, &deployed.version) == Ordering::Less;
             if deployed.name != new.name || older {
-                return Err(DeployError::Downgrade { deployed, new });
+                return Err(DeployError::Downgrade {
+                    deployed: Box::new(deployed),
+                    new: Box::new(new),
+                });
             }
         }
     }
