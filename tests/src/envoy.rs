@@ -109,6 +109,24 @@ impl Envoy {
         config: &str,
         env: &[(&str, &str)],
     ) -> Result<Envoy, StartFailure> {
+        Envoy::spawn(launcher, limit, config, env, &[])
+    }
+
+    /// [`Envoy::start`] with more command-line options, e.g. `["--drain-time-s", "1"]`.
+    pub fn start_with_args(config: &str, env: &[(&str, &str)], args: &[&str]) -> Envoy {
+        match Envoy::spawn(&[], START_LIMIT, config, env, args) {
+            Ok(e) => e,
+            Err(f) => panic!("Envoy did not start (exit {:?}):\n{}", f.exit_code, f.log),
+        }
+    }
+
+    fn spawn(
+        launcher: &[String],
+        limit: Duration,
+        config: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<Envoy, StartFailure> {
         let dir = TempDir::new("pavise-envoy");
         let config_path = dir.0.join("envoy.yaml");
         let admin_path = dir.0.join("admin.txt");
@@ -137,6 +155,7 @@ impl Envoy {
                 "--file-flush-interval-msec",
                 "1000",
             ])
+            .args(args)
             .current_dir(crate::workspace_root());
         for (k, v) in env {
             cmd.env(k, v);

@@ -194,92 +194,37 @@ fn retry_after_is_honoured() {
     );
 }
 
-/// A policy for the drain tests: backoff so long that nothing is retried on its own during the
-/// test, so what arrives was sent by the drain at exit.
-fn drain_policy() -> String {
-    audit_policy(
+/// At Envoy's exit (admin `/quitquitquit`, or a signal) Envoy calls the root context's
+/// `on_done` but exits within milliseconds without waiting for it (`audit_reload.rs` covers a VM
+/// replaced by a policy update, where the events are sent). What is still buffered is at least
+/// said, with its count, in Envoy's log. Before, the events vanished without a line.
+#[test]
+fn events_buffered_at_exit_are_logged_with_their_count() {
+    let dir = TempDir::new("pavise-audit-exit");
+    let sink_addr = Sink::start("127.0.0.1:0", &dir.0.join("sink.jsonl")).stop();
+    let policy = audit_policy(
         r#""flush_interval_ms": 50, "batch_max_events": 2, "initial_backoff_ms": 60000,
            "max_backoff_ms": 60000, "timeout_ms": 3000"#,
-    )
-}
-
-/// Events buffered while the collector was down are sent when Envoy exits, once it is back.
-/// Before, Envoy's exit dropped them without a trace.
-#[test]
-fn buffered_events_are_sent_when_envoy_exits() {
-    let dir = TempDir::new("pavise-audit-drain");
-    let sink_file = dir.0.join("sink.jsonl");
-    let sink_addr = Sink::start("127.0.0.1:0", &sink_file).stop();
-    let (mut envoy, _echo) = start(
-        &[FilterSpec::new("audit", &drain_policy())],
-        sink_addr,
-        &dir,
-        &[],
     );
-    for i in 0..5 {
-        assert_eq!(
-            request(envoy.listener, &format!("held-{i}"), "/x").status,
-            200
-        );
-    }
-    wait_for("a failed attempt", Duration::from_secs(10), || {
-        (envoy.counter("pavise_audit_sink_failed_batches") >= 1).then_some(())
-    });
-    let sink = Sink::start(&sink_addr.to_string(), &sink_file);
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        sink.bodies().is_empty(),
-        "nothing is retried before the backoff"
-    );
-    assert_eq!(envoy.quit(Duration::from_secs(20)), Some(0));
-    let events = events_by_id(&sink.bodies());
-    for i in 0..5 {
-        let id = format!("held-{i}");
-        assert_eq!(events.get(&id).map(|e| e.0), Some(1), "{id}: {events:?}");
-    }
-    let log = envoy.log_text();
-    assert!(
-        log.contains("shutting down with 5 audit events buffered"),
-        "{log}"
-    );
-    assert!(
-        log.contains("every buffered audit event was sent before shutdown"),
-        "{log}"
-    );
-}
-
-/// With the collector still down at exit, Envoy waits at most the sink's timeout and says how
-/// many events were lost.
-#[test]
-fn events_that_cannot_be_sent_at_exit_are_counted_and_logged() {
-    let dir = TempDir::new("pavise-audit-lost");
-    let sink_addr = Sink::start("127.0.0.1:0", &dir.0.join("sink.jsonl")).stop();
-    let (mut envoy, _echo) = start(
-        &[FilterSpec::new("audit", &drain_policy())],
-        sink_addr,
-        &dir,
-        &[],
-    );
+    let (mut envoy, _echo) = start(&[FilterSpec::new("audit", &policy)], sink_addr, &dir, &[]);
     for i in 0..3 {
         assert_eq!(
-            request(envoy.listener, &format!("lost-{i}"), "/x").status,
+            request(envoy.listener, &format!("exit-{i}"), "/x").status,
             200
         );
     }
     wait_for("a failed attempt", Duration::from_secs(10), || {
         (envoy.counter("pavise_audit_sink_failed_batches") >= 1).then_some(())
     });
-    let asked = Instant::now();
     assert_eq!(envoy.quit(Duration::from_secs(20)), Some(0));
     let log = envoy.log_text();
     assert!(
         log.contains(
-            "3 audit events could not be sent to cluster 'audit_sink' before shutdown and are \
-             lost (see pavise_audit_sink_lost)"
+            "shutting down with 3 audit events buffered; sending them for at most 3000 ms (any \
+             not sent are lost)"
         ),
         "{log}"
     );
-    assert!(asked.elapsed() < Duration::from_secs(15), "bounded wait");
 }
 
 const TOKEN: &str = "collector-token-5d2e8a0c7f1b4e3a9c6d";

@@ -240,7 +240,7 @@ impl SinkFlusher {
             LogLevel::Info,
             &format!(
                 "{FILTER_NAME}: shutting down with {held} audit events buffered; sending them \
-                 (at most {} ms)",
+                 for at most {} ms (any not sent are lost)",
                 http.config.timeout_ms
             ),
         );
