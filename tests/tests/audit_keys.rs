@@ -47,9 +47,11 @@ fn audit_policy(redact: &str) -> String {
     )
 }
 
-/// Every request carries the valid key somewhere auth reads it: `(request id, path, headers,
-/// expected status)`.
-fn requests() -> Vec<(&'static str, String, Vec<(&'static str, String)>, u16)> {
+/// A request: its id, path, headers and expected status.
+type Case = (&'static str, String, Vec<(&'static str, String)>, u16);
+
+/// Every request carries the valid key somewhere auth reads it.
+fn requests() -> Vec<Case> {
     vec![
         (
             "in-header",
