@@ -32,10 +32,12 @@ const KEY: &str = "e2e-key-in-log-9f3b7c1d5a2e4086b4c7";
 fn auth_policy() -> String {
     format!(
         r#"{{"credentials": {{"header": "x-api-key", "bearer": true, "query_param": "access"}},
-  "keys": [{{"id": "k1", "client": "billing", "sha256": "{}"}}],
+  "keys": [{{"id": "k1", "client": "billing", "sha256": "{}"}},
+           {{"id": "k2", "client": "ops", "sha256": "{}"}}],
   "routes": [{{"match": {{"path_prefix": "/admin/"}}, "access": "authenticated", "clients": ["ops"]}},
              {{"match": {{"path_prefix": "/"}}, "access": "authenticated"}}]}}"#,
-        hex::encode(Sha256::digest(KEY.as_bytes()))
+        hex::encode(Sha256::digest(KEY.as_bytes())),
+        hex::encode(Sha256::digest(b"another key, for the ops client"))
     )
 }
 
