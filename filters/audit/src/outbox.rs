@@ -65,8 +65,9 @@ pub fn classify(status: Option<u16>, retry_after: Option<&str>, now_unix_secs: i
     }
 }
 
-/// A `Retry-After` value in milliseconds from now: delay-seconds (`120`) or an HTTP-date
-/// (`Sun, 06 Nov 1994 08:49:37 GMT`, 0 when already past). `None` when unreadable.
+/// A `Retry-After` value in milliseconds from now: delay-seconds (`120`) or an HTTP-date in
+/// its preferred form (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 IMF-fixdate; 0 when already
+/// past). `None` when unreadable.
 pub fn retry_after_ms(value: &str, now_unix_secs: i64) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -77,14 +78,62 @@ pub fn retry_after_ms(value: &str, now_unix_secs: i64) -> Option<u64> {
                 .saturating_mul(1000),
         );
     }
-    let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822)
-        .ok()?
-        .unix_timestamp();
+    let at = imf_fixdate_unix_secs(value)?;
     Some(
         u64::try_from(at.saturating_sub(now_unix_secs))
             .unwrap_or(0)
             .saturating_mul(1000),
     )
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` as Unix seconds. Written out rather than pulling a date
+/// crate into the filter for one fixed format (the `time` crate's parser added 18 KiB to
+/// the module).
+fn imf_fixdate_unix_secs(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = text.split(' ');
+    let weekday = parts.next()?;
+    let (day, month, year, clock, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if parts.next().is_some() || weekday.len() != 4 || !weekday.ends_with(',') || zone != "GMT" {
+        return None;
+    }
+    let number = |s: &str, len: usize| -> Option<i64> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let day = number(day, 2)?;
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let year = number(year, 4)?;
+    let mut hms = clock.split(':');
+    let (h, m, s) = (
+        number(hms.next()?, 2)?,
+        number(hms.next()?, 2)?,
+        number(hms.next()?, 2)?,
+    );
+    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A batch handed out for sending: the events now in flight, lent by the outbox (which keeps
@@ -410,6 +459,25 @@ mod tests {
             "a date in the past"
         );
         assert_eq!(retry_after_ms("soon", 0), None);
+        assert_eq!(
+            imf_fixdate_unix_secs("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(0)
+        );
+        assert_eq!(
+            imf_fixdate_unix_secs("Tue, 29 Feb 2028 23:59:59 GMT"),
+            Some(1_835_481_599)
+        );
+        for bad in [
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nvm 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT x",
+        ] {
+            assert_eq!(imf_fixdate_unix_secs(bad), None, "{bad}");
+        }
         assert_eq!(retry_after_ms("-1", 0), None);
         assert_eq!(retry_after_ms("", 0), None);
         assert_eq!(retry_after_ms("99999999999999999999999", 0), Some(u64::MAX));
