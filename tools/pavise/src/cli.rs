@@ -193,6 +193,16 @@ enum RenderCommand {
         #[arg(long = "selector")]
         selector: Vec<String>,
     },
+    /// A ConfigMap with Envoy's stats tags for Pavise's metric labels, for Istio sidecars
+    /// (annotate the pods `sidecar.istio.io/bootstrapOverride: <name>`; docs/metrics.md).
+    IstioStats {
+        /// The ConfigMap's name.
+        #[arg(long, default_value = "pavise-stats")]
+        name: String,
+        /// The workloads' namespace (the ConfigMap must be in the pod's).
+        #[arg(long, default_value = "default")]
+        namespace: String,
+    },
 }
 
 /// A command's failure: lines for stderr and the exit code.
@@ -645,6 +655,9 @@ fn run_render(command: RenderCommand) -> Outcome {
             };
             let plugins = istio::wasm_plugins(&b, &modules, &opts);
             Ok(istio::to_yaml_stream(&b, &plugins))
+        }
+        RenderCommand::IstioStats { name, namespace } => {
+            Ok(crate::render::stats::istio_configmap(&name, &namespace))
         }
     }
 }

@@ -428,36 +428,7 @@ fn admin_yaml(b: &Bootstrap) -> String {
     format!(
         "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n{}",
         b.admin_port,
-        stats_config_yaml()
-    )
-}
-
-/// The bootstrap's `stats_config`: one tag extraction rule per Pavise metric label, so the
-/// `.label.value` pairs in the filters' stat names become Prometheus labels
-/// (`pavise_core::metrics`), and microsecond buckets for the decision-time histogram.
-pub fn stats_config_yaml() -> String {
-    use pavise_core::metrics::{
-        tag_specifiers, DECISION_DURATION, DECISION_DURATION_BUCKETS, WASM_NAMESPACE,
-    };
-    let tags: String = tag_specifiers()
-        .into_iter()
-        .map(|(tag, regex)| {
-            format!(
-                "  - tag_name: {}\n    regex: {}\n",
-                yaml_string(tag),
-                yaml_string(&regex)
-            )
-        })
-        .collect();
-    let buckets: Vec<String> = DECISION_DURATION_BUCKETS
-        .iter()
-        .map(u32::to_string)
-        .collect();
-    format!(
-        "# Pavise metrics: labels from the stat names, microsecond buckets for decision times.\n\
-         stats_config:\n  stats_tags:\n{tags}  histogram_bucket_settings:\n  - match: {{ prefix: {prefix} }}\n    buckets: [{buckets}]\n",
-        prefix = yaml_string(&format!("{WASM_NAMESPACE}.{DECISION_DURATION}")),
-        buckets = buckets.join(", "),
+        super::stats::envoy_yaml()
     )
 }
 
