@@ -156,9 +156,10 @@ enum RenderCommand {
         /// check each against the bundle's sha256 itself, instead of reading local files.
         #[arg(long, value_name = "URL")]
         wasm_url: Option<String>,
-        /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml) into this
-        /// directory instead of printing a static config; Envoy started with its bootstrap.yaml
-        /// picks up every later render without a restart.
+        /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml and an
+        /// ecds-<filter>.yaml per filter) into this directory instead of printing a static
+        /// config; Envoy started with its bootstrap.yaml picks up every later render without a
+        /// restart, and open connections get the new policies on their next request.
         #[arg(long)]
         xds_dir: Option<PathBuf>,
         /// Where the audit filter's events go, one JSON object per line (its local sink:
@@ -613,7 +614,7 @@ fn run_render(command: RenderCommand) -> Outcome {
                         .write(&abs)
                         .map_err(|e| Failure::io(&abs, e))?;
                     Ok(format!(
-                        "{}: listener {version} written (an Envoy started with -c {} picks it up live)\n",
+                        "{}: policies and listener {version} written (an Envoy started with -c {} picks them up live)\n",
                         abs.display(),
                         abs.join(envoy::XDS_BOOTSTRAP).display()
                     ))

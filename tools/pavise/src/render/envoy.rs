@@ -3,8 +3,11 @@
 //!
 //! Two shapes from the same pieces: a static bootstrap ([`bootstrap_yaml`]), and file-based
 //! dynamic config ([`XdsFiles`]): a bootstrap that points Envoy at `lds.yaml` and `cds.yaml` in
-//! a watched directory, so rewriting them (atomically, by rename) changes the running Envoy's
-//! listener without a restart.
+//! a watched directory, and a listener whose filters take their configurations from
+//! `ecds-<filter>.yaml` there (extension config discovery, [`DiscoveredFilter`]), so rewriting
+//! them (atomically, by rename) changes the running Envoy's policies without a restart and
+//! without replacing the listener. Both carry the `stats_config` of Pavise's metric labels
+//! ([`super::stats`]).
 //!
 //! Code pinning: Envoy checks a `sha256` only for `vm_config.code.remote` (fetched over HTTP);
 //! a `local` filename has no digest field. With a directory of `.wasm` files, `pavise render`
