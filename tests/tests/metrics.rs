@@ -406,3 +406,89 @@ fn prometheus_finds_every_series_the_dashboard_and_the_rules_use() {
     });
     drop(sink);
 }
+
+/// The audit buffer's gauges follow the events held while the sink is down, and a policy
+/// reload takes the replaced policy's share out of them.
+#[test]
+fn audit_buffer_gauges_follow_the_buffer_across_a_reload() {
+    use pavise::bundle::Bundle;
+    use pavise::render::envoy::{bootstrap_for, bundle_filters, EnvoyOptions, XdsFiles};
+    use pavise_tests::{policy_text, wasm_dir};
+
+    let echo = Echo::start();
+    let src = TempDir::new("pavise-gauge-src");
+    let xds = TempDir::new("pavise-gauge-xds");
+    std::fs::write(
+        src.0.join("bundle.json"),
+        r#"{"name": "gauge-test", "version": "1", "owner": "tests"}"#,
+    )
+    .unwrap();
+    let v1 = policy_text("audit.example.json");
+    assert!(v1.contains(r#""buffer_max_events": 10000"#), "{v1}");
+    std::fs::write(src.0.join("audit.json"), &v1).unwrap();
+    // The sink's cluster points at a port nobody listens on: every batch fails and stays.
+    let opts = EnvoyOptions {
+        listener_port: free_port(),
+        admin_port: 0,
+        upstream: echo.addr,
+        wasm_dir: wasm_dir().display().to_string(),
+        audit_log: None,
+        clusters: vec![(
+            "audit_sink".to_string(),
+            SocketAddr::from(([127, 0, 0, 1], free_port())),
+        )],
+    };
+    let render = || {
+        let bundle = Bundle::from_dir(&src.0, &wasm_dir()).unwrap();
+        XdsFiles::new(
+            &bootstrap_for(&bundle_filters(&bundle), &opts),
+            &xds.0,
+            &bundle.fingerprint(),
+        )
+        .write(&xds.0)
+        .unwrap();
+    };
+    render();
+    let bootstrap = std::fs::read_to_string(xds.0.join("bootstrap.yaml")).unwrap();
+    let envoy = Envoy::start(&bootstrap, &[]);
+    for _ in 0..7 {
+        assert_eq!(get(envoy.listener, "/api/orders", &[]).status, 200);
+    }
+    wait_for("7 events held", LIMIT, || {
+        (envoy.counter("pavise_audit_buffer_events") == 7).then_some(())
+    });
+    assert_eq!(envoy.counter("pavise_audit_buffer_capacity_events"), 10000);
+    wait_for("a failed batch", LIMIT, || {
+        (envoy.counter("pavise_audit_sink_failed_batches_total") >= 1).then_some(())
+    });
+    assert_eq!(
+        envoy.counter("pavise_audit_buffer_events"),
+        7,
+        "failed, still held"
+    );
+
+    let reloads =
+        envoy.counter("envoy_extension_config_discovery_http_filter_pavise_audit_config_reload");
+    let v2 = v1.replace(
+        r#""buffer_max_events": 10000"#,
+        r#""buffer_max_events": 500"#,
+    );
+    std::fs::write(src.0.join("audit.json"), &v2).unwrap();
+    render();
+    wait_for("the new audit policy", LIMIT, || {
+        (envoy.counter("envoy_extension_config_discovery_http_filter_pavise_audit_config_reload")
+            > reloads)
+            .then_some(())
+    });
+    wait_for("the old policy's share to leave the gauges", LIMIT, || {
+        (envoy.counter("pavise_audit_buffer_events") == 0
+            && envoy.counter("pavise_audit_buffer_capacity_events") == 0)
+            .then_some(())
+    });
+    assert_eq!(get(envoy.listener, "/api/orders", &[]).status, 200);
+    wait_for("the new policy's share", LIMIT, || {
+        (envoy.counter("pavise_audit_buffer_events") == 1
+            && envoy.counter("pavise_audit_buffer_capacity_events") == 500)
+            .then_some(())
+    });
+}
