@@ -70,7 +70,10 @@ fn auth_alone_refuses_every_spelling_of_a_protected_path() {
     }
     assert_plain_paths_decide_as_before(&stack);
     assert!(
-        stack.envoy.counter("pavise_auth_denied_ambiguous_path") >= 9,
+        stack
+            .envoy
+            .counter(r#"pavise_auth_requests_total{decision="denied",reason="ambiguous_path"}"#)
+            >= 9,
         "{}",
         stack.envoy.prometheus()
     );

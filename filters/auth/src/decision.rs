@@ -14,7 +14,8 @@ use pavise_core::policy::PolicyErrors;
 use pavise_core::readings::{ambiguous_path_denial, AmbiguousPaths, PathReadings};
 use pavise_core::route::{first_match_with, prefix_matches_with};
 
-/// Why a request was refused. Each reason has its own counter (`pavise_auth_denied_<reason>`).
+/// Why a request was refused. Each reason has its own counter series
+/// (`pavise_auth_requests_total{decision="denied",reason}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenyReason {
     /// No key in any enabled source. 401.

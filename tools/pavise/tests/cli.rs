@@ -247,21 +247,28 @@ fn every_command_has_help() {
     ] {
         let out = ok(&args);
         assert!(out.contains("Usage: pavise"), "{args:?}: {out}");
-        // Every argument, option and subcommand listed is described on its line.
+        // Every argument, option and subcommand listed is described: on its line, or (clap's
+        // long format, when some description is long) on the lines below it, indented further.
+        let lines: Vec<&str> = out.lines().collect();
         let mut listed = 0;
-        for line in out.lines() {
+        for (i, line) in lines.iter().enumerate() {
             let item = line.trim_start();
-            let indented = line.len() > item.len();
-            if !indented || line.starts_with("   ") && !item.starts_with('-') {
+            let indent = line.len() - item.len();
+            let is_entry = (indent == 2 || indent == 6) && !item.is_empty();
+            if !is_entry || (indent == 6 && !item.starts_with('-')) {
                 continue;
             }
-            let Some((name, text)) = item.split_once("  ") else {
-                panic!("{args:?}: no description for '{item}'\n{out}");
-            };
             listed += 1;
+            let same_line = item
+                .split_once("  ")
+                .is_some_and(|(_, text)| !text.trim().is_empty());
+            let next_line = lines.get(i + 1).is_some_and(|next| {
+                let text = next.trim_start();
+                !text.is_empty() && next.len() - text.len() > indent
+            });
             assert!(
-                !text.trim().is_empty(),
-                "{args:?}: '{name}' is not described\n{out}"
+                same_line || next_line,
+                "{args:?}: '{item}' is not described\n{out}"
             );
         }
         assert!(listed >= 2, "{args:?}: {out}");
@@ -525,6 +532,44 @@ fn render_envoy_pins_inlines_and_fails_closed() {
     }
     let lds = std::fs::read_to_string(t.path("xds/lds.yaml")).unwrap();
     assert!(lds.contains("version_info: \"payments-1.4.0-"), "{lds}");
+    // The policy lives in the filter's own resource, which the listener only names.
+    let ecds = std::fs::read_to_string(t.path("xds/ecds-auth.yaml")).unwrap();
+    let v: serde_yaml::Value = serde_yaml::from_str(&ecds).unwrap();
+    assert_eq!(
+        v["resources"][0]["name"].as_str(),
+        Some("pavise.auth"),
+        "{ecds}"
+    );
+    assert!(ecds.contains("\"keys\""), "{ecds}");
+    assert!(
+        lds.contains("config_discovery:") && !lds.contains("\"keys\""),
+        "{lds}"
+    );
+    assert!(lds.contains("ecds-auth.yaml"), "{lds}");
+    let boot = std::fs::read_to_string(t.path("xds/bootstrap.yaml")).unwrap();
+    assert!(boot.contains("stats_tags:"), "{boot}");
+}
+
+#[test]
+fn render_istio_stats_prints_the_stats_tags_as_a_configmap() {
+    let out = ok(&["render", "istio-stats", "--namespace", "payments"]);
+    let v: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(v["kind"].as_str(), Some("ConfigMap"), "{out}");
+    assert_eq!(
+        v["metadata"]["namespace"].as_str(),
+        Some("payments"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(v["data"]["custom_bootstrap.json"].as_str().unwrap()).unwrap();
+    assert!(
+        json["stats_config"]["stats_tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tag_name"] == "reason"),
+        "{json}"
+    );
 }
 
 #[test]
