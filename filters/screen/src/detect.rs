@@ -148,7 +148,7 @@ rules! {
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
     RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3, IMAP) after an injected line break";
-    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list)";
+    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list); one that begins sentences too only with its arguments (sed -n 1p x, not sed de aventura)";
     RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: ${name}, {a,b} and {1..9}, ~+ and ~- (directory stack), !-1 (history), /bin/<name>";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 
 mod cmd;
 mod line;
+mod sentence;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
@@ -703,7 +704,8 @@ pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec
 
 /// A value that starts with a known command (`whoami;…`, `visudo`, `chef-shell`,
 /// `cscli alerts list`, `pip3 install x`), other than two-letter ones (`id`, `ls`), tools
-/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]. An article about `nmap` starting
+/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]; names that begin sentences too
+/// (`sed`, `chef`, `lynx`) only with their command's arguments ([`sentence`]). An article about `nmap` starting
 /// with its name is flagged: the price of level 2.
 fn starts_with_command_name(decoded: &[u8]) -> bool {
     let start = decoded
@@ -729,11 +731,16 @@ fn starts_with_command_name(decoded: &[u8]) -> bool {
     let word = String::from_utf8_lossy(word).to_ascii_lowercase();
     let word = shell_word(&word);
     let name = word.rsplit('/').next().unwrap_or(&word);
+    // Names that begin sentences too (`sed de aventura`) need their command's arguments.
+    let args = rest.get(end..).unwrap_or_default();
+    let args =
+        String::from_utf8_lossy(args.get(..ARGUMENT_REACH).unwrap_or(args)).to_ascii_lowercase();
     let known = |name: &str| {
         name.len() >= 3
             && is_command(name)
             && !TOPIC_SET.contains(name)
             && !PROSE_COMMAND_SET.contains(name)
+            && (!sentence::begins_sentences(name) || sentence::has_argument_shape(name, &args))
     };
     // `net view`, `sc query`: a Windows command by its subcommand, nothing more needed in a
     // whole value at this level (`dir` alone is left out: a folder field's value).
@@ -2009,6 +2016,10 @@ mod tests {
             ("net view", "rce-007"),
             ("NET  share", "rce-007"),
             ("sc query", "rce-007"),
+            ("sed -n 1p /etc/passwd", "rce-007"),
+            ("sed 's/a/b/' x", "rce-007"),
+            ("sed;id", "rce-007"),
+            ("chef report nodes", "rce-007"),
             ("${cmd}", "rce-008"),
             ("${x#{}}", "rce-008"),
             ("x ${PATH:-/bin}", "rce-008"),
@@ -2035,6 +2046,16 @@ mod tests {
             "split the bill",
             "id",
             "uname",
+            // Command names that begin sentences, without their command's arguments.
+            "sed de aventura",
+            "Sed ut perspiciatis unde omnis iste natus",
+            "Chef de partie",
+            "Chef",
+            "Lynx are shy",
+            "Yash Patel",
+            "Shred the cheese",
+            "Vagrant up the road",
+            "Terraform plan for Mars",
             "hello world",
             "about ~0.5 or ~5 km",
             "wow!! -1 point",
