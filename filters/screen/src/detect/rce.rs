@@ -969,6 +969,9 @@ fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
             || is_option(after)
             || (!behind_expansion && names_command_at(after, true));
     }
+    if is_contraction(raw_word) {
+        return false;
+    }
     let word = without_quotes(raw_word);
     let word = word.trim_start_matches('$');
     let name = word.rsplit('/').next().unwrap_or(word);
@@ -1209,6 +1212,19 @@ fn without_version(name: &str) -> &str {
     }
 }
 
+/// A contraction or possessive of prose: letters, one apostrophe, and an English ending
+/// (`I'd`, `p's`, `we'll`, `they're`, `I've`, `don't`, `I'm`). Without the apostrophe some are
+/// command names (`id`, `ps`), but a shell evasion splits a name anywhere (`wh'oami`, `c'a't`),
+/// not before these endings only.
+fn is_contraction(word: &str) -> bool {
+    let Some((stem, ending)) = word.split_once('\'') else {
+        return false;
+    };
+    !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_alphabetic())
+        && matches!(ending, "d" | "s" | "ll" | "re" | "ve" | "t" | "m")
+}
+
 /// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
 /// it has none, as most words.
 fn without_quotes(word: &str) -> Cow<'_, str> {
@@ -1434,7 +1450,7 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
         .any(|word| {
             let obfuscated = word.contains(['\'', '"', '\\', '$', '`']) || word.contains("()");
             // (Most words are not: they are not copied.)
-            if !obfuscated {
+            if !obfuscated || is_contraction(word) {
                 return false;
             }
             let cleaned = shell_word(word);
@@ -1790,6 +1806,28 @@ mod tests {
                 detect_with(&Lowered::new(v.as_bytes()), 1, false).is_empty(),
                 "{v}"
             );
+        }
+    }
+
+    #[test]
+    fn contractions_are_prose_not_quoted_command_names() {
+        for v in [
+            "I'd love to!",
+            "Sounds good; I'd love to come",
+            "Yes & I'd say so",
+            "Mind your p's and q's",
+            "ok | I'll id it later",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+        for (v, id) in [
+            ("x;wh'oami", "rce-001"),
+            ("x; i'd'", "rce-001"),
+            ("c'a't /etc/passwd", "rce-003"),
+            ("wh'oami'", "rce-003"),
+            ("p's'", "rce-003"),
+        ] {
+            assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
         }
     }
 
