@@ -643,18 +643,30 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The shared corpora, then the generated benign set (`make benign-corpus`).
 fn default_corpora() -> Vec<PathBuf> {
-    let dir = match std::env::var_os("PAVISE_CORPORA") {
+    let shared = match std::env::var_os("PAVISE_CORPORA") {
         Some(d) => PathBuf::from(d),
         None => workspace_root().join("../shared/corpora"),
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            fail(&format!(
-                "{}: {e} (pass corpus files as arguments)",
-                dir.display()
-            ))
-        })
+    let mut files = jsonl_files(&shared, "pass corpus files as arguments");
+    files.extend(jsonl_files(&benign_dir(), "run `make benign-corpus`"));
+    files
+}
+
+/// Where `make benign-corpus` writes the generated benign set: `$PAVISE_BENIGN`, else
+/// `target/benign/`.
+fn benign_dir() -> PathBuf {
+    match std::env::var_os("PAVISE_BENIGN") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_root().join("target/benign"),
+    }
+}
+
+/// The `*.jsonl` files of `dir`, sorted; a missing directory stops the tool with `hint`.
+fn jsonl_files(dir: &Path, hint: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| fail(&format!("{}: {e} ({hint})", dir.display())))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
