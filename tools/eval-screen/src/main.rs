@@ -36,6 +36,7 @@
 mod report;
 
 use pavise_core::headers::HeaderList;
+use pavise_screen::detect::Finding;
 use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Refusal, Screener};
 use report::{Key, Report, RuleHits, Tally};
 use serde::Deserialize;
@@ -233,6 +234,15 @@ fn evaluate(screener: &Screener, row: &Row) -> Outcome {
     }
 }
 
+/// The finding that refused a row, if one did.
+fn finding(screener: &Screener, row: &Row) -> Option<Finding> {
+    match decide(screener, row) {
+        (HeaderDecision::Refuse(Refusal::Finding(f)), _)
+        | (_, Some(BodyDecision::Refuse(Refusal::Finding(f)))) => Some(f),
+        _ => None,
+    }
+}
+
 /// Which tally a row belongs to, or `None` if it is left out.
 fn group(row: &Row) -> Option<Key> {
     let category = match row.category.as_str() {
@@ -386,11 +396,13 @@ fn main() {
             .filter(|_| row.source == report::CHROMIUM)
             .map(|s| evaluate(s, &row));
         if let Some(wanted) = &misses {
-            print_miss(&row, &key, &outcome, wanted);
+            print_miss(&screener, &row, &key, &outcome, wanted);
             if let Some(o) = &every {
                 let mut shown = row.clone();
                 shown.id = format!("{} (headers: *)", row.id);
-                print_miss(&shown, &key, o, wanted);
+                if let Some(every) = &every_header {
+                    print_miss(every, &shown, &key, o, wanted);
+                }
             }
             continue;
         }
@@ -511,7 +523,10 @@ fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[Source]) -
 
 /// One line for a judged attack of `wanted` that passed, or (with `wanted` `benign`) a judged
 /// benign row that was flagged: id, CRS rule, where the payload is, and the payload cut short.
-fn print_miss(row: &Row, key: &Key, outcome: &Outcome, wanted: &str) {
+///
+/// A flagged row's place is the finding's location; for a generated row, whose headers and
+/// fields are many, its payload is the finding's excerpt of the value.
+fn print_miss(screener: &Screener, row: &Row, key: &Key, outcome: &Outcome, wanted: &str) {
     // `benign+` adds the CRS rows that only say one rule must not fire.
     let judged =
         !key.0.contains("not judged") && (key.2 != "benign (one rule only)" || wanted == "benign+");
@@ -530,7 +545,13 @@ fn print_miss(row: &Row, key: &Key, outcome: &Outcome, wanted: &str) {
         Outcome::Flagged(r) => (*r).to_string(),
         _ => String::new(),
     };
-    let (place, payload) = payload_place(row);
+    let (mut place, mut payload) = payload_place(row);
+    if let Some(f) = finding(screener, row) {
+        place = f.location;
+        if report::generated(key) {
+            payload = f.excerpt.unwrap_or(payload);
+        }
+    }
     println!(
         "{}\t{rule}\t{fired}\t{place}\t{}",
         row.id,
