@@ -89,10 +89,12 @@ FAKER_VERSION := 40.54.0
 BENIGN_SEED ?= 15
 BENIGN_DIR := target/benign
 BENIGN_PACKAGES := fortunes chromium
-BENIGN_STAMP := $(BENIGN_DIR)/.generated
+# The stamp names the seed, so another seed regenerates too.
+BENIGN_STAMP := $(BENIGN_DIR)/.generated-seed-$(BENIGN_SEED)
 benign-corpus: $(BENIGN_STAMP)
 
 $(BENIGN_STAMP): tools/benign-corpus/gen.py tests/src/bin/pavise-record-headers.rs tests/src/echo.rs Makefile | benign-deps
+	@rm -f $(BENIGN_DIR)/.generated-seed-*
 	$(VENV)/bin/python tools/benign-corpus/gen.py --seed $(BENIGN_SEED) --out $(BENIGN_DIR)
 	cargo build --release -q -p pavise-tests --bin pavise-record-headers
 	target/release/pavise-record-headers $(BENIGN_DIR)/chromium-headers.jsonl

@@ -5,7 +5,8 @@
 //!
 //! It serves one page on a loopback port and answers every other request as `pavise-echo`
 //! does ([`pavise_tests::echo::describe`]); headless Chromium (Debian's `chromium`, a fresh
-//! profile) loads the page, which makes a top-level navigation, a `fetch` GET and POST, an
+//! profile) loads the page, which makes a top-level navigation, loads a style sheet and a
+//! script, makes a `fetch` GET, JSON POST and `FormData` upload with a file, an
 //! `XMLHttpRequest` GET and POST, an image, a form post into a frame and a multipart form post
 //! (a navigation); the browser's own favicon request comes along. Every request received is a
 //! row, named by what made it. The values the page posts are plain on purpose: this source
@@ -35,7 +36,8 @@ const LAST: &str = "/form/upload";
 
 /// The page: each kind of request a site makes, one after the other.
 const HTML: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Orders</title></head><body>
+<html lang="en"><head><meta charset="utf-8"><title>Orders</title>
+<link rel="stylesheet" href="/static/style.css"><script src="/static/app.js"></script></head><body>
 <iframe name="frame" id="frame"></iframe>
 <form id="contact" method="post" action="/form/contact" target="frame">
   <input name="name" value="Ada Lovelace"><input name="email" value="ada@example.com">
@@ -61,6 +63,10 @@ function xhr(method, url, body, type) {
   await fetch("/api/fetch/items?page=2&sort=name");
   await fetch("/api/fetch/items", {method: "POST", headers: {"Content-Type": "application/json"},
     body: JSON.stringify({name: "Ada Lovelace", note: "Call after 5pm\nback door"})});
+  const upload = new FormData();
+  upload.append("caption", "Receipt for March");
+  upload.append("file", new File(["Paid in full, thank you.\n"], "receipt.txt", {type: "text/plain"}));
+  await fetch("/api/fetch/upload", {method: "POST", body: upload});
   await xhr("GET", "/api/xhr/status?id=17");
   await xhr("POST", "/api/xhr/save", "title=Weekly+report&done=true",
     "application/x-www-form-urlencoded");
@@ -77,11 +83,14 @@ fn kind(req: &Request) -> &'static str {
     let path = req.path.as_str();
     match () {
         _ if path == PAGE => "navigation",
+        _ if path == "/api/fetch/upload" => "fetch-formdata-upload",
         _ if path.starts_with("/api/fetch/") && req.method == "POST" => "fetch-post",
         _ if path.starts_with("/api/fetch/") => "fetch-get",
         _ if path.starts_with("/api/xhr/") && req.method == "POST" => "xhr-post",
         _ if path.starts_with("/api/xhr/") => "xhr-get",
         _ if path.starts_with("/img/") => "image",
+        _ if path.ends_with(".css") => "stylesheet",
+        _ if path.ends_with(".js") => "script",
         _ if path == "/form/contact" => "form-post",
         _ if path == LAST => "multipart-form-post",
         _ if path == "/favicon.ico" => "favicon",
