@@ -8,14 +8,23 @@
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
 mod anchor;
+mod code;
+mod crlf;
+mod deser;
 pub mod fingerprint;
+mod jndi;
+mod ldap;
 pub mod mail;
+mod more;
 pub mod plain;
 pub mod rce;
+mod rfi;
 pub mod sql;
 pub mod sql_probe;
 pub mod sql_strict;
 mod sqli_input;
+mod ssi;
+mod ssti;
 pub mod traversal;
 mod wordset;
 pub mod xss;
@@ -62,16 +71,52 @@ pub enum Category {
     Xss,
     /// Command injection.
     Rce,
-    /// Path traversal and access to OS files.
+    /// Path traversal and access to OS files (also UNC paths and `file:` URLs).
     Traversal,
+    /// CR/LF injection: HTTP response splitting, header injection, request smuggling.
+    Crlf,
+    /// Server-side template injection (`{{7*7}}`, `${…}`, `{% … %}`, dunder chains).
+    Ssti,
+    /// JNDI lookups (Log4Shell): `${jndi:ldap://…}` and its obfuscations.
+    Jndi,
+    /// Server-side includes (`<!--#exec cmd=`).
+    Ssi,
+    /// LDAP filter injection (`*)(uid=*))(|(uid=*`).
+    Ldap,
+    /// PHP code injection.
+    Php,
+    /// Java code injection: runtime and reflection APIs, OGNL and EL, JDK classes.
+    Java,
+    /// Python code injection.
+    Python,
+    /// Node.js code injection and prototype pollution.
+    Node,
+    /// Ruby code injection.
+    Ruby,
+    /// Serialised objects: Java, PHP, language-specific YAML tags.
+    Deser,
+    /// Remote file inclusion: a URL to an IP address, an FTP URL as a value.
+    Rfi,
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [
+    pub const ALL: [Category; 16] = [
         Category::Sqli,
         Category::Xss,
         Category::Rce,
         Category::Traversal,
+        Category::Crlf,
+        Category::Ssti,
+        Category::Jndi,
+        Category::Ssi,
+        Category::Ldap,
+        Category::Php,
+        Category::Java,
+        Category::Python,
+        Category::Node,
+        Category::Ruby,
+        Category::Deser,
+        Category::Rfi,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,7 +125,24 @@ impl Category {
             Category::Xss => "xss",
             Category::Rce => "rce",
             Category::Traversal => "traversal",
+            Category::Crlf => "crlf",
+            Category::Ssti => "ssti",
+            Category::Jndi => "jndi",
+            Category::Ssi => "ssi",
+            Category::Ldap => "ldap",
+            Category::Php => "php",
+            Category::Java => "java",
+            Category::Python => "python",
+            Category::Node => "node",
+            Category::Ruby => "ruby",
+            Category::Deser => "deser",
+            Category::Rfi => "rfi",
         }
+    }
+
+    /// This category's bit in [`Enabled`].
+    const fn bit(self) -> u32 {
+        1 << self as u32
     }
 }
 
@@ -158,8 +220,44 @@ rules! {
     TRAVERSAL_SERVER_DATA = "path-006", Traversal, 2, "a log, dump or backup file by name (error.log, backup.sql.zip, index.php.bak)";
     TRAVERSAL_FILE_WRITE = "path-007", Traversal, 2, "output redirected into a file in a world-writable or system directory (>/tmp/x, >> /var/www/shell.php, 2>/dev/shm/y)";
     TRAVERSAL_ENCODED_DOT_DOT = "path-008", Traversal, 1, ".. joined to a separator (either side), one of them in a form only lenient decoders read: 0x2f, %c0%qf, %c1%1c, %u2215, %%32%%66, %f0%80%80%af";
+    TRAVERSAL_UNC = "path-009", Traversal, 1, "a Windows UNC path where a value starts (\\\\host\\c$\\…, \\\\?\\C:\\, \\\\.\\pipe)";
+    TRAVERSAL_FILE_URL = "path-010", Traversal, 1, "a file: URL (file:///etc/./passwd, file://localhost/c:/)";
+    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:), an HTTP status or request line, or a blank line and a document";
+    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path";
+    CRLF_NAME = "crlf-003", Crlf, 2, "a line break then any name and : or = (a header or parameter on a line of its own)";
+    SSTI_ARITHMETIC = "ssti-001", Ssti, 1, "a template expression of arithmetic on numbers, the probe ({{7*7}}, ${7*7}, #{7*7}, <%= 7*7 %>)";
+    SSTI_DUNDER = "ssti-002", Ssti, 1, "Python's object graph walked to the interpreter (''.__class__.__mro__, __globals__, __subclasses__)";
+    SSTI_OBJECTS = "ssti-003", Ssti, 1, "a template expression reaching the engine's or runtime's objects ({{config}}, {{self}}, ${T(…)}, #{runtime.exec(…)})";
+    SSTI_STATEMENT = "ssti-004", Ssti, 2, "a template statement or a call or filter in an expression ({% if %}, <% … %>, {{ x|attr(…) }})";
+    JNDI_LOOKUP = "jndi-001", Jndi, 1, "a Log4j JNDI lookup, also hidden by nested lookups (${jndi:ldap://…}, ${${lower:j}ndi:…}, ${${::-j}ndi:…})";
+    JNDI_RUNTIME = "jndi-002", Jndi, 2, "a Log4j lookup of the environment or runtime, or an obfuscation lookup (${env:…}, ${java:version}, ${lower:…})";
+    SSI_DIRECTIVE = "ssi-001", Ssi, 1, "a server-side include directive (<!--#exec cmd=, <!--#include virtual=)";
+    LDAP_FILTER = "ldap-001", Ldap, 1, "an LDAP filter closed and a clause of its own opened (*)(uid=*, x)(|(cn=, )!(sn=, (&(objectClass=)";
+    LDAP_FRAGMENT = "ldap-002", Ldap, 2, "an LDAP filter fragment: a value that starts with *) or *(, ends with *), or holds (&) or (|)";
+    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code) or [php] tags";
+    PHP_WRAPPER = "php-002", Php, 1, "a PHP stream wrapper (php://filter, phar://, expect://) or a value that is a text data: URL";
+    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'})";
+    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code (shell_exec(, base64_decode(, system('id'), eval($x))";
+    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or a string ($a(1), $__['o'](5), (system)('id'), \"sys\".\"tem\"('id'))";
+    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…)";
+    PHP_FUNCTION_NAME = "php-007", Php, 2, "a call of a PHP library function by its extension prefix (array_diff (, pg_…(, ldap_get_entries())";
+    JAVA_RUNTIME = "java-001", Java, 1, "Java's command and code-loading APIs (java.lang.Runtime, ProcessBuilder, getRuntime(, Class.forName(, javax.script, class.module.classLoader)";
+    JAVA_EXPRESSION = "java-002", Java, 1, "OGNL or EL with Java objects (%{(#…, #_memberAccess, @java.lang.X@, T(java.…))";
+    JAVA_CLASS = "java-003", Java, 2, "a JDK or gadget-library class by its full name (java.io.…, com.opensymphony.…, org.apache.commons.…)";
+    PYTHON_CALL = "python-001", Python, 1, "a Python call that runs commands or code (__import__(, os.system(, subprocess.…(, eval(compile()";
+    PYTHON_IMPORT = "python-002", Python, 2, "a Python import of a command module followed by more code (import os;, from subprocess import)";
+    NODE_PROCESS = "node-001", Node, 1, "Node.js process access (child_process, process.mainModule, constructor.constructor(, _$$ND_FUNC$$_)";
+    NODE_PROTOTYPE = "node-002", Node, 1, "JavaScript prototype pollution (__proto__ as a key, constructor.prototype)";
+    NODE_LOOP = "node-003", Node, 1, "an endless loop (while(true), while(!0), for(;;))";
+    NODE_FUNCTION = "node-004", Node, 2, "a JavaScript function literal with a body (function() {, () => {)";
+    RUBY_CALL = "ruby-001", Ruby, 1, "a Ruby call that runs commands or code (Process.spawn(, Kernel.exec, IO.popen(, %x()";
+    DESER_JAVA = "deser-001", Deser, 1, "a Java serialisation stream (rO0AB in base64, aced0005 in hex, the raw magic bytes)";
+    DESER_GADGET = "deser-002", Deser, 1, "a Java gadget-chain class name (InvokerTransformer, TemplatesImpl, JdbcRowSetImpl)";
+    DESER_PHP = "deser-003", Deser, 1, "a PHP serialised object (O:8:\"stdClass\":0:{})";
+    DESER_YAML = "deser-004", Deser, 1, "a YAML tag constructing a language's object (!!python/object, !!javax.script.X, !ruby/object)";
+    RFI_IP_SCRIPT = "rfi-001", Rfi, 1, "a URL to an IP address and a script or text file, or a URL to a file cut off with ? (http://1.2.3.4/x.php)";
+    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, or an FTP URL";
 }
-
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<Rule> {
     RULES.iter().copied().find(|r| r.id == id)
@@ -194,10 +292,8 @@ pub enum ValueKind {
 /// Which categories to look for, and how hard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enabled {
-    pub sqli: bool,
-    pub xss: bool,
-    pub rce: bool,
-    pub traversal: bool,
+    /// One bit per enabled [`Category`].
+    categories: u32,
     /// The highest rule level that runs (`detect.paranoia`, as in the OWASP Core Rule Set):
     /// 1 for rules that ordinary text does not trigger; 2 adds rules for attack fragments that
     /// also occur in prose (a SQL function name before `(`, `execute` before a word), for
@@ -206,27 +302,36 @@ pub struct Enabled {
 }
 
 impl Enabled {
-    pub const ALL: Enabled = Enabled {
-        sqli: true,
-        xss: true,
-        rce: true,
-        traversal: true,
-        paranoia: 1,
-    };
+    pub const ALL: Enabled = Enabled::all_at(1);
 
     /// Every category, with the paranoia-2 rules too.
-    pub const STRICT: Enabled = Enabled {
-        paranoia: 2,
-        ..Enabled::ALL
-    };
+    pub const STRICT: Enabled = Enabled::all_at(2);
 
-    fn has(self, c: Category) -> bool {
-        match c {
-            Category::Sqli => self.sqli,
-            Category::Xss => self.xss,
-            Category::Rce => self.rce,
-            Category::Traversal => self.traversal,
+    /// Every category, at `paranoia`.
+    pub const fn all_at(paranoia: u8) -> Enabled {
+        let mut categories = 0;
+        let mut rest: &[Category] = &Category::ALL;
+        while let [c, tail @ ..] = rest {
+            categories |= c.bit();
+            rest = tail;
         }
+        Enabled {
+            categories,
+            paranoia,
+        }
+    }
+
+    /// The categories listed, at `paranoia`.
+    pub fn of(categories: &[Category], paranoia: u8) -> Enabled {
+        Enabled {
+            categories: categories.iter().fold(0, |bits, c| bits | c.bit()),
+            paranoia,
+        }
+    }
+
+    /// Whether `c` is looked for.
+    pub fn has(self, c: Category) -> bool {
+        self.categories & c.bit() != 0
     }
 }
 
@@ -260,10 +365,16 @@ pub fn inspect_with(
     }
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
     let mut rules: Vec<Rule> = Vec::new();
+    let lowered = Lowered::new(&decoded);
+    let is_path = kind == ValueKind::Path;
     // In each category the first rule found names the finding: a level-2 check runs only
     // where level 1 found nothing in that category.
-    if enabled.traversal {
-        let level_one = traversal::detect_with(raw, &decoded, kind == ValueKind::Path, shortcuts);
+    if enabled.has(Category::Traversal) {
+        let mut level_one = traversal::detect_with(raw, &decoded, is_path, shortcuts);
+        if level_one.is_empty() {
+            let remote = traversal::remote::CHECKS;
+            level_one.extend(more::first(remote, &lowered, is_path, 1, shortcuts));
+        }
         if level_one.is_empty() && enabled.paranoia >= 2 {
             rules.extend(traversal::detect_level2(&decoded, kind == ValueKind::Path));
         }
@@ -277,7 +388,7 @@ pub fn inspect_with(
     };
     // Level 2 command lines run on plain text too (`visudo`): before the shortcut, and named
     // after the level-1 rules (the first rule of a category names the finding).
-    let rce_level2 = if enabled.rce && enabled.paranoia >= 2 {
+    let rce_level2 = if enabled.has(Category::Rce) && enabled.paranoia >= 2 {
         rce::detect_level2(&decoded, kind != ValueKind::Path, shortcuts)
     } else {
         Vec::new()
@@ -287,13 +398,12 @@ pub fn inspect_with(
         // Plain text holds nothing level 1 finds (every level-1 SQL rule would pass it on to
         // the level-2 ones below), but the level-2 SQL rules may match it (`XOR`, `order by
         // 1`): at level 2 they run here just as they would there.
-        if enabled.sqli && enabled.paranoia >= 2 {
+        if enabled.has(Category::Sqli) && enabled.paranoia >= 2 {
             rules.extend(sql_level2(&decoded, shortcuts));
         }
         return findings(rules, location, raw, enabled);
     }
-    let lowered = Lowered::new(&decoded);
-    if enabled.sqli {
+    if enabled.has(Category::Sqli) {
         if libinjection_sqli(&decoded) {
             rules.push(SQLI_LIBINJECTION);
         } else if sqli_keyword_in(&lowered) {
@@ -308,7 +418,7 @@ pub fn inspect_with(
             rules.extend(sql_level2(&decoded, shortcuts));
         }
     }
-    if enabled.xss {
+    if enabled.has(Category::Xss) {
         let level_one = xss::detect_with(&decoded, shortcuts);
         if level_one.is_empty() && enabled.paranoia >= 2 {
             let breakouts = xss::detect_level2(&decoded, shortcuts);
@@ -319,10 +429,21 @@ pub fn inspect_with(
         }
         rules.extend(level_one);
     }
-    if enabled.rce {
+    if enabled.has(Category::Rce) {
         rules.extend(rce::detect_with(&lowered, shortcuts));
         rules.extend(mail::detect_lowered(&lowered));
         rules.extend(rce_level2);
+    }
+    for (category, checks) in more::table() {
+        if enabled.has(category) {
+            rules.extend(more::first(
+                checks,
+                &lowered,
+                is_path,
+                enabled.paranoia,
+                shortcuts,
+            ));
+        }
     }
     findings(rules, location, raw, enabled)
 }
@@ -737,13 +858,7 @@ mod tests {
 
     #[test]
     fn disabled_categories_are_skipped() {
-        let only_rce = Enabled {
-            sqli: false,
-            xss: false,
-            rce: true,
-            traversal: false,
-            paranoia: 1,
-        };
+        let only_rce = Enabled::of(&[Category::Rce], 1);
         assert!(inspect(b"1' or '1'='1", ValueKind::Text, "q", only_rce).is_empty());
         assert_eq!(
             inspect(b";cat /etc/passwd", ValueKind::Text, "q", only_rce).len(),

@@ -138,7 +138,8 @@ pub enum PastInspection {
 #[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Detect {
-    /// Categories looked for: `sqli`, `xss`, `rce`, `traversal`.
+    /// Categories looked for: `sqli`, `xss`, `rce`, `traversal`, `crlf`, `ssti`, `jndi`, `ssi`,
+    /// `ldap`, `php`, `java`, `python`, `node`, `ruby`, `deser`, `rfi` (default: all of them).
     #[serde(default = "d_categories")]
     pub categories: Vec<Category>,
     /// Request headers inspected, case-insensitively (`cookie` is split into its values).
@@ -188,14 +189,7 @@ impl Default for Detect {
 
 impl Detect {
     pub fn enabled(&self) -> Enabled {
-        let has = |c| self.categories.contains(&c);
-        Enabled {
-            sqli: has(Category::Sqli),
-            xss: has(Category::Xss),
-            rce: has(Category::Rce),
-            traversal: has(Category::Traversal),
-            paranoia: self.paranoia,
-        }
+        Enabled::of(&self.categories, self.paranoia)
     }
 }
 

@@ -5,6 +5,7 @@
 //! anyone can write to or the server reads from (`>/tmp/x`).
 
 mod encoded;
+pub(crate) mod remote;
 
 use super::{
     Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_ENCODED_DOT_DOT, TRAVERSAL_FILE_WRITE, TRAVERSAL_HIDDEN,

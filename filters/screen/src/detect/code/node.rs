@@ -1,0 +1,185 @@
+//! Node.js code injection (CRS 934100, 934101, 934130, 934160): `require('child_process')`
+//! and the paths to it (`process.mainModule`, `constructor.constructor(`), node-serialize's
+//! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
+//! the endless loops of a denial of service through `eval`.
+
+use super::super::more::{is_ident, Check, Scope};
+use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
+
+pub(crate) const CHECKS: &[Check] = &[
+    Check {
+        rule: NODE_PROCESS,
+        scope: Scope::Any,
+        anchors: &[
+            "child_process",
+            "process",
+            "require",
+            "constructor",
+            "_$$nd_func$$_",
+            "__js_function",
+            "fromcharcode",
+            "function",
+            "_load",
+            "execsync",
+            "spawnsync",
+        ],
+        check: process,
+    },
+    Check {
+        rule: NODE_PROTOTYPE,
+        scope: Scope::Any,
+        anchors: &["__proto__", "prototype"],
+        check: prototype_pollution,
+    },
+    Check {
+        rule: NODE_LOOP,
+        scope: Scope::Any,
+        anchors: &["while", "for"],
+        check: endless_loop,
+    },
+    Check {
+        rule: NODE_FUNCTION,
+        scope: Scope::Any,
+        anchors: &["function", "=>"],
+        check: function_literal,
+    },
+];
+
+/// `child_process`, `process.mainModule`, `process.binding(`, `module._load(`,
+/// `constructor.constructor(` and `constructor('…')()`, `require('fs')` and
+/// other core modules, node-serialize's `_$$ND_FUNC$$_` and `__js_function`,
+/// `eval(String.fromCharCode(`, `new Function(`.
+fn process(_: &[u8], lower: &str) -> bool {
+    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    [
+        "child_process",
+        "process.mainmodule",
+        "process.binding(",
+        "._load(",
+        "constructor.constructor(",
+        "_$$nd_func$$_",
+        "__js_function",
+        "eval(string.fromcharcode",
+        "newfunction(",
+        "process.kill(",
+        "process.exit(",
+        "require('fs')",
+        "require(\"fs\")",
+        "require('net')",
+        "require(\"net\")",
+        "require('vm')",
+        "require(\"vm\")",
+        ".execsync(",
+        ".spawnsync(",
+    ]
+    .iter()
+    .any(|p| squeezed.contains(p))
+}
+
+/// `__proto__` as a key or path segment (not inside a longer name), or `prototype` reached
+/// through `constructor` (`constructor.prototype`, `constructor[prototype]`).
+fn prototype_pollution(_: &[u8], lower: &str) -> bool {
+    let bytes = lower.as_bytes();
+    lower.match_indices("__proto__").any(|(i, _)| {
+        !bytes
+            .get(i.wrapping_sub(1))
+            .copied()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+            && !bytes
+                .get(i + 9)
+                .copied()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+    }) || lower.match_indices("constructor").any(|(i, _)| {
+        let rest = lower.get(i + 11..).unwrap_or_default();
+        let rest = rest.trim_start_matches(['.', '[', ']', '"', '\'', ' ']);
+        rest.starts_with("prototype") && !bytes.get(i + 11).copied().is_some_and(is_ident)
+    })
+}
+
+/// `while(true)`, `while(1)`, `while(!0)`, `while(!false)`, `for(;;)`: a loop that never ends.
+fn endless_loop(_: &[u8], lower: &str) -> bool {
+    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed.contains("for(;;)")
+        || squeezed.match_indices("while(").any(|(i, _)| {
+            let cond = squeezed.get(i + 6..).unwrap_or_default();
+            let cond = cond
+                .find(')')
+                .and_then(|e| cond.get(..e))
+                .unwrap_or_default();
+            let bare = cond.trim_start_matches('!');
+            let negated = (cond.len() - bare.len()) % 2 == 1;
+            let truthy = matches!(bare, "true" | "1" | "[]" | "{}");
+            let falsy = matches!(
+                bare,
+                "false" | "0" | "-0" | "+0" | "''" | "\"\"" | "null" | "undefined"
+            );
+            (truthy && !negated) || (falsy && negated)
+        })
+}
+
+/// A function literal with a body: `function() {`, `function x(a){`, `() => {`. Code in a
+/// snippet field has it too: level 2.
+fn function_literal(_: &[u8], lower: &str) -> bool {
+    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed.match_indices("function").any(|(i, _)| {
+        let rest = squeezed.get(i + 8..).unwrap_or_default();
+        let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        rest.starts_with('(')
+            && rest
+                .find("){")
+                .is_some_and(|e| !rest.get(1..e).unwrap_or_default().contains('('))
+    }) || squeezed.contains(")=>{")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::more::cases::{attacks, benign};
+    use super::*;
+
+    #[test]
+    fn cases() {
+        attacks(
+            CHECKS,
+            &[
+                ("require('child_process').exec('id')", "node-001"),
+                ("#{require.main.constructor._load('fs')}", "node-001"),
+                ("process.mainModule.require('child_process')", "node-001"),
+                (
+                    "this.constructor.constructor('return process')()",
+                    "node-001",
+                ),
+                ("_$$ND_FUNC$$_", "node-001"),
+                ("__js_function", "node-001"),
+                ("eval(String.fromCharCode(97))", "node-001"),
+                ("{\"__proto__\":{\"admin\":true}}", "node-002"),
+                ("__proto__[test]", "node-002"),
+                ("__proto__.test", "node-002"),
+                ("constructor.prototype.test", "node-002"),
+                ("constructor[prototype][x]", "node-002"),
+                ("while(true);", "node-003"),
+                ("while(!false)", "node-003"),
+                ("while(!-0);", "node-003"),
+                ("for(;;){}", "node-003"),
+                ("function() {", "node-004"),
+            ],
+        );
+        benign(
+            CHECKS,
+            1,
+            &[
+                "The process (mainly) works",
+                "We require (child) process approval",
+                "function: the role it plays",
+                "a prototype of the constructor kit",
+                "while (true love waits)",
+                "for (;) x",
+                "my__proto__x",
+            ],
+        );
+        benign(
+            CHECKS,
+            2,
+            &["The function (f) is smooth", "while (true love waits)"],
+        );
+    }
+}

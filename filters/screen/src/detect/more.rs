@@ -1,0 +1,198 @@
+//! The rules of the categories beyond SQL injection, XSS, command injection and traversal
+//! (CRLF, template injection, JNDI lookups, server-side includes, LDAP filters, code injection
+//! in PHP, Java, Python, Node.js and Ruby, deserialisation, remote file inclusion) as a table:
+//! each rule a pure function of the decoded value and its lowercase copy, with the literal
+//! pieces (anchors) one of which every match holds. This module owns the table's shape and
+//! its runner; each category's module owns its rules and their cases.
+//!
+//! Every rule here either needs a byte plain text lacks (`(`, `{`, `$`, `/`, a line break) or
+//! a word [`super::plain`] lists as a trigger (`java`, `__proto__`, `ro0ab…`), so the plain
+//! shortcut never hides a match (a test checks each rule's attack cases against it).
+
+use super::{Category, Lowered, Rule};
+
+/// Where a rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Any value.
+    Any,
+    /// The URL path only.
+    Path,
+}
+
+/// One rule: what it is, where it applies, the anchors (lowercase; a match holds one of
+/// them; empty: no precheck) and the check itself.
+pub(crate) struct Check {
+    pub rule: Rule,
+    pub scope: Scope,
+    pub anchors: &'static [&'static str],
+    pub check: fn(&[u8], &str) -> bool,
+}
+
+/// The categories of this table and their rules, level-1 rules first.
+pub(crate) fn table() -> [(Category, &'static [Check]); 12] {
+    [
+        (Category::Crlf, super::crlf::CHECKS),
+        (Category::Ssti, super::ssti::CHECKS),
+        (Category::Jndi, super::jndi::CHECKS),
+        (Category::Ssi, super::ssi::CHECKS),
+        (Category::Ldap, super::ldap::CHECKS),
+        (Category::Php, super::code::php::CHECKS),
+        (Category::Java, super::code::java::CHECKS),
+        (Category::Python, super::code::python::CHECKS),
+        (Category::Node, super::code::node::CHECKS),
+        (Category::Ruby, super::code::ruby::CHECKS),
+        (Category::Deser, super::deser::CHECKS),
+        (Category::Rfi, super::rfi::CHECKS),
+    ]
+}
+
+/// The first rule of `checks` up to `paranoia` that matches the value.
+pub(crate) fn first(
+    checks: &[Check],
+    value: &Lowered,
+    path: bool,
+    paranoia: u8,
+    shortcuts: bool,
+) -> Option<Rule> {
+    checks
+        .iter()
+        .filter(|c| c.rule.paranoia <= paranoia && (c.scope == Scope::Any || path))
+        .find(|c| {
+            let lower = value.lower();
+            (!shortcuts || c.anchors.is_empty() || c.anchors.iter().any(|a| lower.contains(a)))
+                && (c.check)(value.bytes(), lower)
+        })
+        .map(|c| c.rule)
+}
+
+/// Whether `b` may be part of an identifier.
+pub(crate) fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// The starts of `word` in `text` not glued to an identifier byte before it.
+pub(crate) fn starts_of<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let bytes = text.as_bytes();
+    text.match_indices(word).filter_map(move |(i, _)| {
+        let before = i.checked_sub(1).and_then(|p| bytes.get(p)).copied();
+        (!before.is_some_and(is_ident)).then_some(i)
+    })
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+pub(crate) fn has_word(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    starts_of(text, word).any(|i| !bytes.get(i + word.len()).copied().is_some_and(is_ident))
+}
+
+/// `text` from `i` with blanks (spaces, tabs, line breaks) skipped.
+pub(crate) fn skip_blanks(text: &str, i: usize) -> &str {
+    text.get(i..)
+        .unwrap_or_default()
+        .trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
+}
+
+/// Whether some `name` in `names` (a whole identifier, or with `glued` also the end of a
+/// longer one: `FOOcall_user_func`) is followed (blanks, line breaks and comments allowed
+/// between) by `(`; `arg` then judges what follows the `(`.
+pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> bool) -> bool {
+    let bytes = text.as_bytes();
+    names.iter().any(|name| {
+        let starts: Box<dyn Iterator<Item = usize>> = if glued {
+            Box::new(text.match_indices(name).map(|(i, _)| i))
+        } else {
+            Box::new(starts_of(text, name))
+        };
+        starts.into_iter().any(|i| {
+            let end = i + name.len();
+            if bytes.get(end).copied().is_some_and(is_ident) {
+                return false;
+            }
+            let mut rest = skip_blanks(text, end);
+            // `eval/**/(`: a comment where a blank would be.
+            while let Some(after) = rest.strip_prefix("/*") {
+                rest = after
+                    .find("*/")
+                    .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+                rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+            }
+            rest.strip_prefix('(').is_some_and(arg)
+        })
+    })
+}
+
+/// An argument only code passes: a quoted string, a variable, a backtick command, a nested
+/// call or nothing (`()`), or the value ending at the `(`.
+pub(crate) fn code_argument(after_paren: &str) -> bool {
+    let arg = after_paren.trim_start_matches([' ', '\t', '\r', '\n']);
+    arg.is_empty()
+        || arg.starts_with(['\'', '"', '$', '`', ')', '@'])
+        || arg
+            .find(['(', ')', ' ', ','])
+            .is_some_and(|p| arg.as_bytes().get(p) == Some(&b'('))
+}
+
+#[cfg(test)]
+pub(crate) mod cases {
+    //! Helpers for each category's case tables.
+    use super::*;
+    use crate::detect::{inspect, plain, Enabled, ValueKind};
+
+    /// The rule ids of `checks` that fire on `value` at level 2, shortcuts on.
+    pub fn fired(checks: &[Check], value: &str) -> Vec<&'static str> {
+        let lowered = Lowered::new(value.as_bytes());
+        checks
+            .iter()
+            .filter(|c| {
+                let lower = lowered.lower();
+                (c.anchors.is_empty() || c.anchors.iter().any(|a| lower.contains(a)))
+                    && (c.check)(value.as_bytes(), lower)
+            })
+            .map(|c| c.rule.id)
+            .collect()
+    }
+
+    /// Each `(value, rule id)` attack fires that rule (anchors on and off alike), is not plain
+    /// text, and is found through [`inspect`] at the rule's level.
+    pub fn attacks(checks: &[Check], rows: &[(&str, &str)]) {
+        for (value, id) in rows {
+            let ids = fired(checks, value);
+            assert!(ids.contains(id), "{value:?}: {ids:?}, wanted {id}");
+            let no_anchor = checks.iter().any(|c| {
+                c.rule.id == *id && (c.check)(value.as_bytes(), &value.to_ascii_lowercase())
+            });
+            assert!(no_anchor, "{value:?}");
+            let rule = crate::detect::rule(id).expect("listed rule");
+            if rule.category != Category::Traversal {
+                assert!(
+                    !plain::PlainSet::TEXT.holds(value.as_bytes()),
+                    "{value:?} is plain"
+                );
+            }
+            let enabled = Enabled::all_at(rule.paranoia);
+            let found = inspect(value.as_bytes(), ValueKind::Text, "body:x", enabled);
+            assert!(
+                found.iter().any(|f| f.rule.category == rule.category),
+                "{value:?}: inspect found {found:?}"
+            );
+        }
+    }
+
+    /// No rule of `checks` up to `level` fires on any of `values`.
+    pub fn benign(checks: &[Check], level: u8, values: &[&str]) {
+        for value in values {
+            let lowered = Lowered::new(value.as_bytes());
+            let hits: Vec<_> = checks
+                .iter()
+                .filter(|c| {
+                    c.scope == Scope::Any
+                        && c.rule.paranoia <= level
+                        && (c.check)(value.as_bytes(), lowered.lower())
+                })
+                .map(|c| c.rule.id)
+                .collect();
+            assert!(hits.is_empty(), "{value:?} flagged by {hits:?}");
+        }
+    }
+}
