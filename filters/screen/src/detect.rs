@@ -240,7 +240,8 @@ rules! {
     PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code (shell_exec(, base64_decode(, system('id'), eval($x))";
     PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or a string ($a(1), $__['o'](5), (system)('id'), \"sys\".\"tem\"('id'))";
     PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…)";
-    PHP_FUNCTION_NAME = "php-007", Php, 2, "a call of a PHP library function by its extension prefix (array_diff (, pg_…(, ldap_get_entries())";
+    PHP_FUNCTION_NAME = "php-007", Php, 2, "a call of a PHP library function by its prefix or name, or of a command function with any argument (array_diff (, is_array(), intval(foo), exec (blah))";
+    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, memory_limit = 512M), or a call through a variable with blanks before its ( ($x (1))";
     JAVA_RUNTIME = "java-001", Java, 1, "Java's command and code-loading APIs (java.lang.Runtime, ProcessBuilder, getRuntime(, Class.forName(, javax.script, class.module.classLoader)";
     JAVA_EXPRESSION = "java-002", Java, 1, "OGNL or EL with Java objects (%{(#…, #_memberAccess, @java.lang.X@, T(java.…))";
     JAVA_CLASS = "java-003", Java, 2, "a JDK or gadget-library class by its full name (java.io.…, com.opensymphony.…, org.apache.commons.…)";

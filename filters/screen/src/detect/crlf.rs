@@ -135,8 +135,22 @@ fn header_or_status(_: &[u8], lower: &str) -> bool {
 
 /// A line break, then a name (letters, digits, `-`, `_`) and `:` or `=`, the shape of any
 /// header or of a parameter smuggled into a second line. Multi-line text has it too
-/// ("Note: …" on a line of its own): level 2.
+/// ("Note: …" on a line of its own), and a text area's value may end with a line break: level
+/// 2.
 fn any_name(_: &[u8], lower: &str) -> bool {
+    // A value that starts with a CR, or a single name that ends with a line break: a parameter
+    // name or value that carries the line break alone (`\r%0restofdata`, `parameter\r\n`; not
+    // a text that ends with its last line's break).
+    let name = lower.trim_end_matches(['\r', '\n']);
+    if lower.starts_with('\r')
+        || (name.len() < lower.len()
+            && !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+    {
+        return true;
+    }
     lines_after_breaks(lower).any(|line| {
         let name_len = line.len()
             - line
@@ -176,6 +190,8 @@ mod tests {
                 ("GET http://www.foo.bar HTTP/1.2", "crlf-001"),
                 ("munchmuch\r\n\r\n<HTML><title></title></HTML>", "crlf-001"),
                 ("test\rnext=more", "crlf-003"),
+                ("parameter\r\n", "crlf-003"),
+                ("\r%0restofdata", "crlf-003"),
                 (
                     "Headerdata\rInjectedHeader: response_splitting_code",
                     "crlf-003",
@@ -200,7 +216,13 @@ mod tests {
         benign(
             CHECKS,
             2,
-            &["Line one\nline two", "a\n\n- item\n- item", "x: y"],
+            &[
+                "Line one\nline two",
+                "a\n\n- item\n- item",
+                "x: y",
+                "Thanks, bye\r\n",
+                "\n",
+            ],
         );
     }
 }

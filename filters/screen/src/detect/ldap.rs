@@ -66,14 +66,11 @@ fn nested_operator(lower: &str) -> bool {
 }
 
 /// The pieces an injection leaves when the rest is the application's: a value that starts with
-/// `*)` or `*(`, the absolute filters `(&)` and `(|)`, or `*)` before the end.
+/// `*)` or `*(`, the absolute filters `(&)` and `(|)`; not a search's wildcard before a
+/// parenthesis (`(DICKEY DICKIE*)`).
 fn fragment(_: &[u8], lower: &str) -> bool {
     let t = lower.trim();
-    t.starts_with("*)")
-        || t.starts_with("*(")
-        || t.contains("(&)")
-        || t.contains("(|)")
-        || t.ends_with("*)")
+    t.starts_with("*)") || t.starts_with("*(") || t.contains("(&)") || t.contains("(|)")
 }
 
 #[cfg(test)]
@@ -95,7 +92,7 @@ mod tests {
                 ("x)(cn>=a", "ldap-001"),
                 ("(|(mail=*))", "ldap-001"),
                 ("*)", "ldap-002"),
-                ("admin*)", "ldap-002"),
+                ("*(|(objectclass=*", "ldap-002"),
             ],
         );
         benign(
@@ -115,7 +112,12 @@ mod tests {
         benign(
             CHECKS,
             2,
-            &["Call me (after 5pm) (or email)", "5 * (3 + 4)", "a*b"],
+            &[
+                "Call me (after 5pm) (or email)",
+                "5 * (3 + 4)",
+                "a*b",
+                "(DICKEY DICKIE*)",
+            ],
         );
     }
 }

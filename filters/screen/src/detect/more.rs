@@ -110,16 +110,81 @@ pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> 
                 return false;
             }
             let mut rest = skip_blanks(text, end);
-            // `eval/**/(`: a comment where a blank would be.
-            while let Some(after) = rest.strip_prefix("/*") {
-                rest = after
-                    .find("*/")
-                    .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+            // `eval/**/(`, `exec #x\n(`, `exec //x\n(`: comments where a blank would be.
+            loop {
+                if let Some(after) = rest.strip_prefix("/*") {
+                    rest = after
+                        .find("*/")
+                        .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+                } else if let Some(after) =
+                    rest.strip_prefix("//").or_else(|| rest.strip_prefix('#'))
+                {
+                    rest = after
+                        .find('\n')
+                        .map_or("", |e| after.get(e + 1..).unwrap_or(""));
+                } else {
+                    break;
+                }
                 rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
             }
             rest.strip_prefix('(').is_some_and(arg)
         })
     })
+}
+
+/// `lower` with the escapes a language's parser undoes before a lookup or an evaluation:
+/// JavaScript and Java `\uXXXX` and `\xHH` (`c\u006fnsole`, `$\u007b`), and the HTML
+/// references of braces the decoder leaves (`&lbrace;`, `&lcub;`, also without `;`). Borrowed
+/// when there is none.
+pub(crate) fn unescape(lower: &str) -> std::borrow::Cow<'_, str> {
+    if !lower.contains("\\u")
+        && !lower.contains("\\x")
+        && !lower.contains("&l")
+        && !lower.contains("&r")
+    {
+        return std::borrow::Cow::Borrowed(lower);
+    }
+    let mut out = String::with_capacity(lower.len());
+    let mut rest = lower;
+    while let Some(c) = rest.chars().next() {
+        let hex = |digits: usize| {
+            rest.get(2..2 + digits)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .and_then(char::from_u32)
+        };
+        let (decoded, len) = match (c, rest.as_bytes().get(1)) {
+            ('\\', Some(b'u')) => (hex(4), 6),
+            ('\\', Some(b'x')) => (hex(2), 4),
+            ('&', _) => {
+                let named = [
+                    ("&lbrace", '{'),
+                    ("&lcub", '{'),
+                    ("&rbrace", '}'),
+                    ("&rcub", '}'),
+                ];
+                match named.iter().find(|(n, _)| rest.starts_with(n)) {
+                    Some((n, ch)) => (
+                        Some(*ch),
+                        n.len() + usize::from(rest.as_bytes().get(n.len()) == Some(&b';')),
+                    ),
+                    None => (None, 0),
+                }
+            }
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(ch) => {
+                out.extend(ch.to_lowercase());
+                rest = rest.get(len..).unwrap_or_default();
+            }
+            None => {
+                out.push(c);
+                rest = rest.get(c.len_utf8()..).unwrap_or_default();
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// An argument only code passes: a quoted string, a variable, a backtick command, a nested

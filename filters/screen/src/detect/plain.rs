@@ -291,7 +291,7 @@ triggers! {
         | b"templatesimpl" | b"jdbcrowsetimpl" | b"annotationinvocationhandler"
         | b"badattributevalueexpexception" | b"wrapperconnectionpooldatasource"
         // Node.js (`node-001`, `node-002`) and Python's object graph (`ssti-002`).
-        | b"child_process" | b"mainmodule" | b"__js_function" | b"__proto__" | b"prototype"
+        | b"child_process" | b"mainmodule" | b"constructor" | b"__js_function" | b"__proto__" | b"prototype"
         | b"__class__" | b"__mro__" | b"__subclasses__" | b"__globals__" | b"__builtins__"
         | b"__bases__" | b"__base__" | b"__getattribute__"
 }
@@ -304,8 +304,17 @@ const MAX_TRIGGER_LEN: usize = 31;
 /// their names, and any `xp_` word after `.dbo.`, which plain text can hold; one prefix covers
 /// both, and a plain `xp_points` costs only a look by the detectors).
 /// `sqlite_master`, `jsonb_agg`: SQLite's catalog, PostgreSQL's JSON functions.
-/// `rO0AB…`, `aced0005…`: a Java serialisation stream in base64 or hex (`deser-001`).
-const TRIGGER_PREFIXES: &[&[u8]] = &[b"xp_", b"sqlite_", b"jsonb_", b"ro0ab", b"aced0005"];
+/// `rO0AB…` (also `KztAAU…`, `Cs7QAF…`), `aced0005…`: a Java serialisation stream in base64 or
+/// hex (`deser-001`).
+const TRIGGER_PREFIXES: &[&[u8]] = &[
+    b"xp_",
+    b"sqlite_",
+    b"jsonb_",
+    b"ro0ab",
+    b"kztaau",
+    b"cs7qaf",
+    b"aced0005",
+];
 
 /// Words that are triggers only where a value starts (after blanks) and something follows
 /// them: a boolean clause opened by a connective (`or name is x`, `sqli-007`) and a command run

@@ -3,7 +3,7 @@
 //! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
 //! the endless loops of a denial of service through `eval`.
 
-use super::super::more::{is_ident, Check, Scope};
+use super::super::more::{is_ident, unescape, Check, Scope};
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
 
 pub(crate) const CHECKS: &[Check] = &[
@@ -22,19 +22,21 @@ pub(crate) const CHECKS: &[Check] = &[
             "_load",
             "execsync",
             "spawnsync",
+            "module",
+            "\\u",
         ],
         check: process,
     },
     Check {
         rule: NODE_PROTOTYPE,
         scope: Scope::Any,
-        anchors: &["__proto__", "prototype"],
+        anchors: &["__proto__", "prototype", "\\u"],
         check: prototype_pollution,
     },
     Check {
         rule: NODE_LOOP,
         scope: Scope::Any,
-        anchors: &["while", "for"],
+        anchors: &["while", "for", "\\u"],
         check: endless_loop,
     },
     Check {
@@ -50,13 +52,21 @@ pub(crate) const CHECKS: &[Check] = &[
 /// other core modules, node-serialize's `_$$ND_FUNC$$_` and `__js_function`,
 /// `eval(String.fromCharCode(`, `new Function(`.
 fn process(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    let squeezed: String = unescape(lower)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     [
         "child_process",
         "process.mainmodule",
         "process.binding(",
         "._load(",
-        "constructor.constructor(",
+        "constructor.constructor",
+        "this.constructor",
+        "module.exports=",
+        "process[",
+        "require[",
+        "process.mainmodule",
         "_$$nd_func$$_",
         "__js_function",
         "eval(string.fromcharcode",
@@ -79,6 +89,7 @@ fn process(_: &[u8], lower: &str) -> bool {
 /// `__proto__` as a key or path segment (not inside a longer name), or `prototype` reached
 /// through `constructor` (`constructor.prototype`, `constructor[prototype]`).
 fn prototype_pollution(_: &[u8], lower: &str) -> bool {
+    let lower = &*unescape(lower);
     let bytes = lower.as_bytes();
     lower.match_indices("__proto__").any(|(i, _)| {
         !bytes
@@ -98,7 +109,10 @@ fn prototype_pollution(_: &[u8], lower: &str) -> bool {
 
 /// `while(true)`, `while(1)`, `while(!0)`, `while(!false)`, `for(;;)`: a loop that never ends.
 fn endless_loop(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    let squeezed: String = unescape(lower)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     squeezed.contains("for(;;)")
         || squeezed.match_indices("while(").any(|(i, _)| {
             let cond = squeezed.get(i + 6..).unwrap_or_default();
@@ -106,14 +120,31 @@ fn endless_loop(_: &[u8], lower: &str) -> bool {
                 .find(')')
                 .and_then(|e| cond.get(..e))
                 .unwrap_or_default();
+            let cond = cond.trim_start_matches('(');
             let bare = cond.trim_start_matches('!');
-            let negated = (cond.len() - bare.len()) % 2 == 1;
-            let truthy = matches!(bare, "true" | "1" | "[]" | "{}");
+            let negations = cond.len() - bare.len();
+            let number = bare.trim_start_matches(['+', '-']);
+            let truthy = matches!(number, "true" | "this" | "infinity" | "[]" | "{}")
+                || number.parse::<f64>().is_ok_and(|n| n != 0.0)
+                || bare.starts_with("new")
+                || matches!(
+                    bare,
+                    "string"
+                        | "object"
+                        | "number"
+                        | "boolean"
+                        | "symbol"
+                        | "array"
+                        | "function"
+                        | "date"
+                );
             let falsy = matches!(
-                bare,
-                "false" | "0" | "-0" | "+0" | "''" | "\"\"" | "null" | "undefined"
+                number,
+                "false" | "0" | "''" | "\"\"" | "``" | "null" | "undefined" | "nan"
             );
-            (truthy && !negated) || (falsy && negated)
+            let negated = negations % 2 == 1;
+            // CRS counts any negation of a falsy value (`!!''`) as the loop's probe too.
+            (truthy && !negated) || (falsy && negations > 0)
         })
 }
 
@@ -161,6 +192,17 @@ mod tests {
                 ("while(!-0);", "node-003"),
                 ("for(;;){}", "node-003"),
                 ("function() {", "node-004"),
+                ("process[\"env\"]", "node-001"),
+                ("this.constructor.constructor", "node-001"),
+                ("module.exports=", "node-001"),
+                ("_$$\\u004e\\u0044_FUNC$$_\\u0066unction()", "node-001"),
+                ("__\\u0070\\u0072oto__.foo=bar", "node-002"),
+                ("while(Infinity);", "node-003"),
+                ("while(-1);", "node-003"),
+                ("while(new Date);", "node-003"),
+                ("while(!!'');", "node-003"),
+                ("while((true)))", "node-003"),
+                ("while(!NaN)", "node-003"),
             ],
         );
         benign(
@@ -174,6 +216,8 @@ mod tests {
                 "while (true love waits)",
                 "for (;) x",
                 "my__proto__x",
+                "while (the cat sleeps)",
+                "while(0) {}",
             ],
         );
         benign(

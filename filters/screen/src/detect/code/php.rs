@@ -4,8 +4,8 @@
 
 use super::super::more::{call_of, code_argument, is_ident, Check, Scope};
 use super::super::{
-    PHP_CALL, PHP_DIRECTIVE, PHP_FUNCTION_NAME, PHP_OPEN_TAG, PHP_VARIABLE, PHP_VARIABLE_CALL,
-    PHP_WRAPPER,
+    PHP_CALL, PHP_DIRECTIVE, PHP_FUNCTION_NAME, PHP_LOOSE, PHP_OPEN_TAG, PHP_VARIABLE,
+    PHP_VARIABLE_CALL, PHP_WRAPPER,
 };
 
 pub(crate) const CHECKS: &[Check] = &[
@@ -18,7 +18,7 @@ pub(crate) const CHECKS: &[Check] = &[
     Check {
         rule: PHP_WRAPPER,
         scope: Scope::Any,
-        anchors: &["://", "data:"],
+        anchors: &["://", "data:", "ssh2."],
         check: wrapper,
     },
     Check {
@@ -51,7 +51,77 @@ pub(crate) const CHECKS: &[Check] = &[
         anchors: &["("],
         check: library_call,
     },
+    Check {
+        rule: PHP_LOOSE,
+        scope: Scope::Any,
+        anchors: &["=", "$"],
+        check: |_, lower| ini_directive(lower) || spaced_variable_call(lower),
+    },
 ];
+
+/// `name=` or `name = ` with a php.ini directive prose and forms also name (`engine=true`,
+/// `memory_limit = 512M`, `extension_dir=/x`), where the value starts.
+fn ini_directive(lower: &str) -> bool {
+    const DIRECTIVES: [&str; 22] = [
+        "engine",
+        "extension",
+        "extension_dir",
+        "precision",
+        "smtp",
+        "memory_limit",
+        "max_execution_time",
+        "post_max_size",
+        "upload_max_filesize",
+        "display_errors",
+        "error_reporting",
+        "include_path",
+        "sendmail_path",
+        "unserialize_max_depth",
+        "short_open_tag",
+        "expose_php",
+        "file_uploads",
+        "upload_tmp_dir",
+        "error_log",
+        "log_errors",
+        "output_buffering",
+        "variables_order",
+    ];
+    lower.match_indices('=').any(|(i, _)| {
+        let before = lower.get(..i).unwrap_or_default().trim_end();
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |p| p + 1);
+        DIRECTIVES.contains(&before.get(start..).unwrap_or_default())
+            && lower.get(..start).unwrap_or_default().trim().is_empty()
+    })
+}
+
+/// A call through a variable with blanks or a comment before its `(` (`$OOO0000O0 (16)`,
+/// `$_aB_4c[5]['d'] /*lol*/ (17)`); "$PATH (the search path)" has the shape.
+fn spaced_variable_call(lower: &str) -> bool {
+    lower.match_indices('$').any(|(i, _)| {
+        let rest = lower.get(i + 1..).unwrap_or_default();
+        let name = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+        if name == 0 || rest.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let mut after = rest.get(name..).unwrap_or_default();
+        loop {
+            after = after.trim_start();
+            if let Some(a) = after.strip_prefix('[') {
+                after = a.find(']').and_then(|e| a.get(e + 1..)).unwrap_or("");
+            } else if let Some(a) = after.strip_prefix("/*") {
+                after = a.find("*/").and_then(|e| a.get(e + 2..)).unwrap_or("");
+            } else {
+                break;
+            }
+        }
+        after.strip_prefix('(').is_some_and(|a| a.contains(')'))
+    })
+}
 
 /// `<?php`, `<?=` or `<?` then a blank and code (not `<?xml`), and the forum tags `[php]`,
 /// `[/php]`.
@@ -89,6 +159,17 @@ fn wrapper(_: &[u8], lower: &str) -> bool {
         "rar://",
         "zip://",
     ];
+    // libssh2's wrappers: `ssh2.shell://`, `ssh2.exec://`, `ssh2.scp://`, …
+    if lower.match_indices("ssh2.").any(|(i, _)| {
+        let rest = lower.get(i + 5..).unwrap_or_default();
+        let name = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        name > 0 && rest.get(name..).unwrap_or_default().starts_with("://")
+    }) {
+        return true;
+    }
     if WRAPPERS.iter().any(|w| {
         lower.match_indices(w).any(|(i, _)| {
             !lower
@@ -110,7 +191,7 @@ fn wrapper(_: &[u8], lower: &str) -> bool {
 }
 
 /// A superglobal (`$_GET[`, `$_SERVER`, `$GLOBALS`, `$_COOKIE`…) or a variable variable with
-/// a quoted or variable name (`${'a'}`, `$ {$a}`).
+/// a quoted or variable name (`${'a'}`, `$ {$a}`, `${@a}`).
 fn superglobal(_: &[u8], lower: &str) -> bool {
     const GLOBALS: [&str; 10] = [
         "$_get",
@@ -135,7 +216,7 @@ fn superglobal(_: &[u8], lower: &str) -> bool {
             .unwrap_or_default()
             .trim_start()
             .strip_prefix('{')
-            .is_some_and(|r| r.trim_start().starts_with(['\'', '"', '$']))
+            .is_some_and(|r| r.trim_start().starts_with(['\'', '"', '$', '@']))
     })
 }
 
@@ -262,13 +343,13 @@ fn variable_call(_: &[u8], lower: &str) -> bool {
     through_variable || called_string(lower)
 }
 
-/// `)` or a quote, then `(` and a quoted or variable argument, where what is called, its
+/// `)` or a quote, then `(` and an argument, where what is called, its
 /// quotes, dots, parentheses and casts removed, ends with a command function's name.
 fn called_string(lower: &str) -> bool {
     lower.match_indices('(').any(|(i, _)| {
         let before = lower.get(..i).unwrap_or_default().trim_end();
         let after = lower.get(i + 1..).unwrap_or_default().trim_start();
-        if !before.ends_with([')', '"', '\'']) || !after.starts_with(['\'', '"', '$']) {
+        if !before.ends_with([')', '"', '\'']) || after.starts_with(')') {
             return false;
         }
         let callee: String = before
@@ -334,12 +415,14 @@ fn directive(_: &[u8], lower: &str) -> bool {
     })
 }
 
-/// A call of a name with an underscore and a PHP extension's prefix (`array_diff (`,
-/// `pg_enter_pipeline_mode(`, `sodium_crypto_…_keygen (`, `ldap_get_entries()`), with an
-/// argument of code or the value ending after `(`. Code in other languages shares such names
-/// (`str_replace`, `array_map`): level 2.
+/// A call of a name with a PHP extension's or library's prefix (`array_diff (`,
+/// `pg_enter_pipeline_mode(`, `sodium_crypto_…_keygen (`, `ldap_get_entries()`, `is_array()`,
+/// `print_r( )`), of a builtin only code calls (`strrev(`, `intval(foo)`, `unpack()`), or of a
+/// command function with any argument (`exec (blah)`, `system(whoami)`). Code in other
+/// languages shares such names (`str_replace`, `array_map`), and prose "the system (Ubuntu)":
+/// level 2.
 fn library_call(_: &[u8], lower: &str) -> bool {
-    const PREFIXES: [&str; 40] = [
+    const PREFIXES: [&str; 47] = [
         "array_",
         "date_",
         "str_",
@@ -380,7 +463,43 @@ fn library_call(_: &[u8], lower: &str) -> bool {
         "apache_",
         "opcache_",
         "libxml_",
+        "get_",
+        "is_",
+        "print_",
+        "file_",
+        "strip_",
+        "assert_",
+        "var_",
     ];
+    // Builtins without an underscore that only code calls.
+    const BUILTINS: [&str; 12] = [
+        "strrev",
+        "strlen",
+        "intval",
+        "unpack",
+        "serialize",
+        "unserialize",
+        "filegroup",
+        "fileowner",
+        "readfile",
+        "fopen",
+        "escapeshellarg",
+        "escapeshellcmd",
+    ];
+    // The command and code functions of `php-004` with any argument (`exec (blah)`,
+    // `system(whoami)`): prose puts a word in parentheses after "system" too.
+    if call_of(lower, &BUILTINS, false, |_| true)
+        || call_of(
+            lower,
+            &[
+                "system", "exec", "passthru", "popen", "eval", "assert", "include", "require",
+            ],
+            false,
+            |a| !a.trim_start().starts_with(')'),
+        )
+    {
+        return true;
+    }
     let bytes = lower.as_bytes();
     lower.match_indices('(').any(|(i, _)| {
         let before = lower.get(..i).unwrap_or_default().trim_end();
@@ -392,7 +511,7 @@ fn library_call(_: &[u8], lower: &str) -> bool {
         name.len() > 4
             && !glued_to_member
             && PREFIXES.iter().any(|p| name.starts_with(p))
-            && code_argument(lower.get(i + 1..).unwrap_or_default())
+            && (code_argument(lower.get(i + 1..).unwrap_or_default()) || name.contains('_'))
     })
 }
 
@@ -442,6 +561,19 @@ mod tests {
                 ("array_diff (", "php-007"),
                 ("pg_enter_pipeline_mode ()", "php-007"),
                 ("gethostbyname(", "php-007"),
+                ("exec  (blah)", "php-007"),
+                ("exec #comment\r\n (blah)", "php-007"),
+                ("system(whoami)", "php-007"),
+                ("is_array()", "php-007"),
+                ("intval(foo)", "php-007"),
+                ("${@a}(10)", "php-003"),
+                ("ssh2.shell://user:password@example.com:22/xterm", "php-002"),
+                ("return\"system\"(xyz).s", "php-005"),
+                ("(system)(whoami)", "php-005"),
+                ("engine=true", "php-008"),
+                ("memory_limit = 512M", "php-008"),
+                ("$OOO0000O0 (16)", "php-008"),
+                ("$_aB_4c[5]['d'] /*lol*/ (17)", "php-008"),
             ],
         );
         benign(
