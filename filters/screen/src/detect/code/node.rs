@@ -24,6 +24,7 @@ pub(crate) const CHECKS: &[Check] = &[
             "spawnsync",
             "module",
             "\\u",
+            "$",
         ],
         check: process,
     },
@@ -42,7 +43,7 @@ pub(crate) const CHECKS: &[Check] = &[
     Check {
         rule: NODE_FUNCTION,
         scope: Scope::Any,
-        anchors: &["function", "=>"],
+        anchors: &["function", "=>", "console", "\\u"],
         check: function_literal,
     },
 ];
@@ -52,6 +53,9 @@ pub(crate) const CHECKS: &[Check] = &[
 /// other core modules, node-serialize's `_$$ND_FUNC$$_` and `__js_function`,
 /// `eval(String.fromCharCode(`, `new Function(`.
 fn process(_: &[u8], lower: &str) -> bool {
+    if flight_reference(lower) {
+        return true;
+    }
     let squeezed: String = unescape(lower)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -84,6 +88,26 @@ fn process(_: &[u8], lower: &str) -> bool {
     ]
     .iter()
     .any(|p| squeezed.contains(p))
+}
+
+/// A React Server Components reference (`"$1:constructor:constructor"`, `"$7:Module:prototype"`):
+/// `$`, a chunk number and a path through `constructor`, `prototype` or `__proto__`, the
+/// walk to `Function` that CVE-2025-55182 took.
+fn flight_reference(lower: &str) -> bool {
+    lower.match_indices('$').any(|(i, _)| {
+        let rest = lower.get(i + 1..).unwrap_or_default();
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let path = rest.get(digits..).unwrap_or_default();
+        let path = path
+            .split(['"', '\'', ',', '}', ' '])
+            .next()
+            .unwrap_or_default();
+        digits > 0
+            && path.starts_with(':')
+            && path
+                .split(':')
+                .any(|s| matches!(s, "constructor" | "prototype" | "__proto__"))
+    })
 }
 
 /// `__proto__` as a key or path segment (not inside a longer name), or `prototype` reached
@@ -148,18 +172,44 @@ fn endless_loop(_: &[u8], lower: &str) -> bool {
         })
 }
 
-/// A function literal with a body: `function() {`, `function x(a){`, `() => {`. Code in a
-/// snippet field has it too: level 2.
+/// A function literal with a body (`function() {`, `function x(a){`, `() => {`) or a console
+/// call (`console.info(1)`, `console["log"](1)`, `console.log.call(this,1)`), escapes undone.
+/// Code in a snippet field has them too: level 2.
 fn function_literal(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
-    squeezed.match_indices("function").any(|(i, _)| {
-        let rest = squeezed.get(i + 8..).unwrap_or_default();
-        let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
-        rest.starts_with('(')
-            && rest
-                .find("){")
-                .is_some_and(|e| !rest.get(1..e).unwrap_or_default().contains('('))
-    }) || squeezed.contains(")=>{")
+    let squeezed: String = unescape(lower)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let console = squeezed.match_indices("console").any(|(i, _)| {
+        let rest = squeezed.get(i + 7..).unwrap_or_default();
+        let rest = rest
+            .strip_prefix('.')
+            .or_else(|| rest.strip_prefix("[\""))
+            .or_else(|| rest.strip_prefix("['"));
+        rest.is_some_and(|r| {
+            let method = r.len()
+                - r.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                    .len();
+            let after = r
+                .get(method..)
+                .unwrap_or_default()
+                .trim_start_matches(['"', '\'', ']']);
+            method > 0
+                && (after.starts_with('(')
+                    || after.starts_with(".call(")
+                    || after.starts_with(".apply("))
+        })
+    });
+    console
+        || squeezed.match_indices("function").any(|(i, _)| {
+            let rest = squeezed.get(i + 8..).unwrap_or_default();
+            let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            rest.starts_with('(')
+                && rest
+                    .find("){")
+                    .is_some_and(|e| !rest.get(1..e).unwrap_or_default().contains('('))
+        })
+        || squeezed.contains(")=>{")
 }
 
 #[cfg(test)]
@@ -192,6 +242,12 @@ mod tests {
                 ("while(!-0);", "node-003"),
                 ("for(;;){}", "node-003"),
                 ("function() {", "node-004"),
+                ("console.info(1)", "node-004"),
+                ("c\\u006fnsole.info(1)", "node-004"),
+                ("console[\"info\"](1)", "node-004"),
+                ("console.info.call(this,1)", "node-004"),
+                ("{\"get\":\"$3:constructor:constructor\"}", "node-001"),
+                ("{\"0\":\"$7:Module:prototype\"}", "node-001"),
                 ("process[\"env\"]", "node-001"),
                 ("this.constructor.constructor", "node-001"),
                 ("module.exports=", "node-001"),
@@ -223,7 +279,11 @@ mod tests {
         benign(
             CHECKS,
             2,
-            &["The function (f) is smooth", "while (true love waits)"],
+            &[
+                "The function (f) is smooth",
+                "while (true love waits)",
+                "the console (a PS5) is $499",
+            ],
         );
     }
 }
