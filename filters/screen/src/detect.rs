@@ -1,10 +1,10 @@
-//! Detection: one value (a path, a query parameter, a header, a body field) in, findings out.
+//! Detection: the rules, their ids and categories, and the detectors behind them.
 //!
-//! Each value is decoded first ([`crate::decode`]), then handed to the detectors of the
-//! enabled categories: SQL injection and XSS by libinjection's tokenizers (the `libinjectionrs`
-//! port) and this crate's rules beside them ([`sql`], [`xss`]; at paranoia level 2 also
-//! [`sql_strict`], [`sql_probe`], [`xss_strict`]), path traversal and command injection by this crate's own
-//! ([`traversal`], [`rce`]).
+//! Each category module holds its rule table ([`crate::engine::RuleDef`]) and checks:
+//! SQL injection ([`sqli`]: libinjection's tokenizer, via the `libinjectionrs` port, and this
+//! crate's rules beside it in [`sql`]; at paranoia level 2 also [`sql_strict`], [`sql_probe`]),
+//! XSS ([`xss`], [`xss_strict`]), path traversal ([`traversal`]) and command injection
+//! ([`rce`], [`mail`]). The engine ([`crate::engine`]) decodes each value and runs the tables.
 //! A finding names a stable rule id, its category and where it was found; never the payload.
 
 mod anchor;
@@ -12,16 +12,18 @@ pub mod fingerprint;
 pub mod mail;
 pub mod plain;
 pub mod rce;
+pub(crate) mod rce_table;
 pub mod sql;
 pub mod sql_probe;
 pub mod sql_strict;
+pub mod sqli;
 mod sqli_input;
 pub mod traversal;
 mod wordset;
 pub mod xss;
 pub mod xss_strict;
 
-use crate::decode::decode_fully;
+pub use crate::engine::{inspect, inspect_excluding, inspect_with};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::cell::OnceCell;
@@ -220,7 +222,7 @@ impl Enabled {
         ..Enabled::ALL
     };
 
-    fn has(self, c: Category) -> bool {
+    pub(crate) fn has(self, c: Category) -> bool {
         match c {
             Category::Sqli => self.sqli,
             Category::Xss => self.xss,
@@ -233,361 +235,9 @@ impl Enabled {
 /// Whether the value at `location` (`query:token`, `header:cookie`) may be a credential. The
 /// name is the last part of a JSON path (`body:user.pin`) or an XML attribute
 /// (`body:login@pwd`).
-fn location_is_secret(location: &str) -> bool {
+pub(crate) fn location_is_secret(location: &str) -> bool {
     location.split_once(':').is_some_and(|(_, name)| {
         pavise_core::secrets::is_secret_name(name.rsplit(['.', '@']).next().unwrap_or(name))
-    })
-}
-
-/// Inspects one raw value; the first finding per category. The cost is linear in the value's
-/// length, which the policy's header and body limits bound.
-pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) -> Vec<Finding> {
-    inspect_with(raw, kind, location, enabled, true)
-}
-
-/// [`inspect`], with the shortcuts on or off (`shortcuts`; off only to check that they change
-/// nothing): the plain shortcut ([`plain`]) and the prechecks by which a detector skips work
-/// that cannot match (each argued where it is; the rest of a detector runs either way).
-pub fn inspect_with(
-    raw: &[u8],
-    kind: ValueKind,
-    location: &str,
-    enabled: Enabled,
-    shortcuts: bool,
-) -> Vec<Finding> {
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
-    let mut rules: Vec<Rule> = Vec::new();
-    // In each category the first rule found names the finding: a level-2 check runs only
-    // where level 1 found nothing in that category.
-    if enabled.traversal {
-        let level_one = traversal::detect_with(raw, &decoded, kind == ValueKind::Path, shortcuts);
-        if level_one.is_empty() && enabled.paranoia >= 2 {
-            rules.extend(traversal::detect_level2(&decoded, kind == ValueKind::Path));
-        }
-        rules.extend(level_one);
-    }
-    // Plain text (a path may have its slashes) gives the other detectors nothing to find.
-    let plain = if kind == ValueKind::Path {
-        &plain::PlainSet::PATH
-    } else {
-        &plain::PlainSet::TEXT
-    };
-    // Level 2 command lines run on plain text too (`visudo`): before the shortcut, and named
-    // after the level-1 rules (the first rule of a category names the finding).
-    let rce_level2 = if enabled.rce && enabled.paranoia >= 2 {
-        rce::detect_level2(&decoded, kind != ValueKind::Path, shortcuts)
-    } else {
-        Vec::new()
-    };
-    if shortcuts && plain.holds(&decoded) {
-        rules.extend(rce_level2);
-        // Plain text holds nothing level 1 finds (every level-1 SQL rule would pass it on to
-        // the level-2 ones below), but the level-2 SQL rules may match it (`XOR`, `order by
-        // 1`): at level 2 they run here just as they would there.
-        if enabled.sqli && enabled.paranoia >= 2 {
-            rules.extend(sql_level2(&decoded, shortcuts));
-        }
-        return findings(rules, location, raw, enabled);
-    }
-    let lowered = Lowered::new(&decoded);
-    if enabled.sqli {
-        if libinjection_sqli(&decoded) {
-            rules.push(SQLI_LIBINJECTION);
-        } else if sqli_keyword_in(&lowered) {
-            rules.push(SQLI_KEYWORD);
-        } else if numeric_test_in(&lowered) {
-            rules.push(SQLI_NUMERIC_TEST);
-        } else if quote_breakout_in(&lowered) {
-            rules.push(SQLI_QUOTE_BREAKOUT);
-        } else if let Some(rule) = sql::detect(&decoded) {
-            rules.push(rule);
-        } else if enabled.paranoia >= 2 {
-            rules.extend(sql_level2(&decoded, shortcuts));
-        }
-    }
-    if enabled.xss {
-        let level_one = xss::detect_with(&decoded, shortcuts);
-        if level_one.is_empty() && enabled.paranoia >= 2 {
-            let breakouts = xss::detect_level2(&decoded, shortcuts);
-            if breakouts.is_empty() {
-                rules.extend(xss_strict::detect(&decoded, shortcuts));
-            }
-            rules.extend(breakouts);
-        }
-        rules.extend(level_one);
-    }
-    if enabled.rce {
-        rules.extend(rce::detect_with(&lowered, shortcuts));
-        rules.extend(mail::detect_lowered(&lowered));
-        rules.extend(rce_level2);
-    }
-    findings(rules, location, raw, enabled)
-}
-
-/// The level-2 SQL rules: the grammar fragments ([`sql_strict`]), then the probes
-/// ([`sql_probe`]), which run on plain text too and so also where the plain shortcut was taken.
-fn sql_level2(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
-    sql_strict::detect_with(decoded, shortcuts).or_else(|| sql_probe::detect(decoded))
-}
-
-/// The first rule per enabled category, as findings at `location`.
-fn findings(rules: Vec<Rule>, location: &str, raw: &[u8], enabled: Enabled) -> Vec<Finding> {
-    let mut seen = Vec::new();
-    rules
-        .into_iter()
-        .filter(|r| enabled.has(r.category) && r.paranoia <= enabled.paranoia)
-        .filter(|r| {
-            let first = !seen.contains(&r.category);
-            seen.push(r.category);
-            first
-        })
-        .map(|rule| Finding {
-            rule,
-            location: location.to_string(),
-            excerpt: (!location_is_secret(location))
-                .then(|| pavise_core::headers::loggable(raw, EXCERPT_CHARS)),
-        })
-        .collect()
-}
-
-/// libinjection's verdict, with the fingerprints prose also produces looked at again
-/// ([`fingerprint::confirmed`]).
-///
-/// `SqliState::detect` is the verdict `libinjectionrs::detect_sqli` returns; that wrapper then
-/// tokenizes the value once more (same flags) only to hand back the fingerprint, which the
-/// state already holds from the pass that decided: folding and fingerprinting read the input
-/// and the flags, never the counters a pass leaves behind, so the stored one is the same.
-/// Reading it saves a whole tokenizer pass per value.
-fn libinjection_sqli(decoded: &[u8]) -> bool {
-    let input = sqli_input::for_tokenizer(decoded);
-    let mut state = libinjectionrs::SqliState::new(&input, libinjectionrs::SqliFlags::FLAG_NONE);
-    state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
-}
-
-/// SQL only an attack sends ([`sqli_keyword_in`]).
-const SQLI_PHRASES: [&str; 71] = [
-    "group_concat(",
-    "concat_ws(",
-    "concat(",
-    "char(",
-    "chr(",
-    "ascii(",
-    "substring(",
-    "unhex(",
-    "find_in_set(",
-    "sqlite_",
-    "jsonb_",
-    "json_build_object(",
-    "current_user(",
-    "database(",
-    "::jsonb",
-    "::json",
-    "information_schema",
-    "xp_cmdshell",
-    "waitfor delay",
-    "pg_sleep(",
-    "sleep(",
-    "benchmark(",
-    "load_file(",
-    "into outfile",
-    "into dumpfile",
-    "@@version",
-    "sysobjects",
-    "union select",
-    "union all select",
-    "extractvalue(",
-    "updatexml(",
-    "dbms_pipe.receive_message",
-    // Catalog objects and server procedures enumerated or called through an injection.
-    "schema_name",
-    "tempdb",
-    "northwind",
-    "mysql.db",
-    "mysql.user",
-    "pg_catalog",
-    "pg_shadow",
-    "sysdatabases",
-    "msysobjects",
-    "openrowset",
-    "opendatasource",
-    "msdasql",
-    "sqloledb",
-    "sp_executesql",
-    "sp_password",
-    "sp_oacreate",
-    "sp_makewebtask",
-    // SQL Server's extended procedures: called (`exec xp_…`, `master..xp_…`,
-    // `.dbo.xp_…`) or named on their own. A bare `xp_` prefix is not enough: games and
-    // loyalty schemes have `xp_points` and `xp_boost`.
-    "exec xp_",
-    "execute xp_",
-    "..xp_",
-    ".dbo.xp_",
-    "xp_dirtree",
-    "xp_subdirs",
-    "xp_fileexist",
-    "xp_regread",
-    "xp_regwrite",
-    "xp_regdeletekey",
-    "xp_regdeletevalue",
-    "xp_regenumvalues",
-    "xp_instance_regread",
-    "xp_servicecontrol",
-    "xp_availablemedia",
-    "xp_loginconfig",
-    "xp_enumgroups",
-    "xp_logininfo",
-    "xp_ntsec_enumdomains",
-    "xp_terminate_process",
-    "xp_makecab",
-    "xp_execresultset",
-];
-
-/// [`sqli_keyword_in`] on a value of its own.
-#[cfg(test)]
-fn sqli_keyword(decoded: &[u8]) -> bool {
-    sqli_keyword_in(&Lowered::new(decoded))
-}
-
-/// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
-/// runs removed (`union/**/select` is `union select`).
-fn sqli_keyword_in(value: &Lowered) -> bool {
-    let decoded = value.bytes();
-    // Every phrase matches in the normalized copy below, in which comments became a blank,
-    // blank runs one space and " (" became "(": a run of the copy without blank or `(` is a
-    // run of the value itself (lowercased; invalid UTF-8 only turns into non-ASCII). So each
-    // phrase's longest such piece stands in the value, and without any there is no match.
-    static ANCHORS: anchor::Anchors = anchor::Anchors::new(|| {
-        SQLI_PHRASES
-            .iter()
-            .map(|p| anchor::longest_piece(p))
-            .collect()
-    });
-    if !ANCHORS.found_in(decoded) {
-        return false;
-    }
-    sqli_phrase(value.lower())
-}
-
-/// [`sqli_keyword_in`] without its precheck, on the value's lowercase copy.
-fn sqli_phrase(lower: &str) -> bool {
-    const PHRASES: [&str; 71] = SQLI_PHRASES;
-    let mut squeezed = String::with_capacity(lower.len());
-    let mut rest = lower;
-    while let Some(start) = rest.find("/*") {
-        squeezed.push_str(rest.get(..start).unwrap_or_default());
-        squeezed.push(' ');
-        rest = rest
-            .get(start + 2..)
-            .and_then(|r| r.find("*/").and_then(|e| r.get(e + 2..)))
-            .unwrap_or("");
-    }
-    squeezed.push_str(rest);
-    let words: Vec<&str> = squeezed.split_whitespace().collect();
-    let joined = words.join(" ").replace(" (", "(");
-    // Whole words: "union selected" is English.
-    PHRASES.iter().any(|p| {
-        joined.match_indices(p).any(|(i, _)| {
-            let before = joined.get(..i).and_then(|b| b.chars().last());
-            let after = joined.get(i + p.len()..).and_then(|a| a.chars().next());
-            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            // A phrase that starts with punctuation (`..xp_`) follows a name (`master`).
-            (p.starts_with('.') || !word(before))
-                && (p.ends_with('(') || p.ends_with('_') || !word(after))
-        })
-    })
-}
-
-/// [`quote_breakout_in`] on a value of its own.
-#[cfg(test)]
-fn quote_breakout(decoded: &[u8]) -> bool {
-    quote_breakout_in(&Lowered::new(decoded))
-}
-
-/// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
-/// connective or operator word, and later a comment (`--`, `#`, `/*`) or `;` that ends the
-/// injected statement. English ("O'Reilly and sons") has no such word right after the quote,
-/// nor a terminator.
-fn quote_breakout_in(value: &Lowered) -> bool {
-    let decoded = value.bytes();
-    const WORDS: [&str; 17] = [
-        "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
-        "isnull", "is", "not", "having", "union", "order", "group",
-    ];
-    // Every match starts at a quote: without one there is nothing to lowercase or search.
-    if !decoded.iter().any(|b| matches!(b, b'\'' | b'"')) {
-        return false;
-    }
-    let lower = value.lower();
-    // Where the last comment or statement end starts: one after the word is one at or after
-    // that word's end (found once, not searched for again after every quote).
-    let Some(last_end) = ["--", "#", "/*", ";"]
-        .iter()
-        .filter_map(|t| lower.rfind(t))
-        .max()
-    else {
-        return false;
-    };
-    lower.match_indices(['\'', '"']).any(|(i, _)| {
-        let rest = lower.get(i + 1..).unwrap_or_default();
-        let after = rest.trim_start_matches([' ', '\t', '(', '`']);
-        let word_len = after.len()
-            - after
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
-        let word = after.get(..word_len).unwrap_or_default();
-        let word_end = lower.len() - after.len() + word_len;
-        WORDS.contains(&word) && last_end >= word_end
-    })
-}
-
-/// [`numeric_test_in`] on a value of its own.
-#[cfg(test)]
-fn numeric_test(decoded: &[u8]) -> bool {
-    numeric_test_in(&Lowered::new(decoded))
-}
-
-/// `or 1=1`, `AND (2771=1709)`, `|| 3<>4`: AND/OR, then two numbers compared.
-fn numeric_test_in(value: &Lowered) -> bool {
-    let decoded = value.bytes();
-    // Every match starts at one of the connectives (searched in the lowercase copy, which
-    // lowercases ASCII only, so any ASCII case in the value) and holds a digit after it.
-    static CONNECTIVES: anchor::Anchors =
-        anchor::Anchors::new(|| vec!["and", "or", "xor", "&&", "||"]);
-    if !decoded.iter().any(u8::is_ascii_digit) || !CONNECTIVES.found_in(decoded) {
-        return false;
-    }
-    let lower = value.lower();
-    let bytes = lower.as_bytes();
-    let connective_ends = ["and", "or", "xor", "&&", "||"].iter().flat_map(|c| {
-        lower.match_indices(c).filter_map(|(i, _)| {
-            let before_ok = i == 0
-                || !bytes
-                    .get(i - 1)
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-            before_ok.then_some(i + c.len())
-        })
-    });
-    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    connective_ends.collect::<Vec<_>>().into_iter().any(|end| {
-        let rest = lower.get(end..).unwrap_or_default();
-        // A blank or `(` must separate the connective from the first number.
-        if !rest.starts_with([' ', '(', '\t', '\n']) {
-            return false;
-        }
-        let rest = rest.trim_start_matches([' ', '(', '\t', '\n']);
-        let n = digits(rest);
-        if n == 0 {
-            return false;
-        }
-        let rest = rest.get(n..).unwrap_or_default().trim_start();
-        let op = ["<>", "!=", "<=", ">=", "=", "<", ">"]
-            .iter()
-            .find(|op| rest.starts_with(**op));
-        op.is_some_and(|op| digits(rest.get(op.len()..).unwrap_or_default().trim_start()) > 0)
     })
 }
 
@@ -653,54 +303,6 @@ mod tests {
             ids("1/**/UnIoN/**/SeLeCt/**/1,2", ValueKind::FormValue),
             ["sqli-001"]
         );
-    }
-
-    #[test]
-    fn attack_only_sql() {
-        for v in [
-            "1 and sleep (5)",
-            "x' union/**/all/**/select 1",
-            "select table_name from information_schema.tables",
-            "'; exec xp_cmdshell 'dir'",
-            "1;waitfor   delay '0:0:5'",
-        ] {
-            assert!(
-                ids(v, ValueKind::FormValue)
-                    .iter()
-                    .any(|id| id.starts_with("sqli")),
-                "{v}"
-            );
-        }
-        assert!(!sqli_keyword(b"sleep well, union members"));
-        assert!(sqli_keyword(b"x' or sqlite_compileoption_used (id)--"));
-        assert!(sqli_keyword(b", FIND_IN_SET('22', Category )"));
-        assert!(numeric_test(b"pay=AND 2771=1709)"));
-        assert!(quote_breakout(b"z'or email notnull--"));
-        assert!(quote_breakout(
-            b"admin@juice-sh.op' and email ilike email--"
-        ));
-        assert!(!quote_breakout(b"O'Reilly and sons; since 1978"));
-        assert!(!quote_breakout(b"select 'and'"));
-        assert!(numeric_test(b"OR (7319=8742)"));
-        assert!(numeric_test(b"x || 3 <> 4"));
-        assert!(!numeric_test(b"black and 2 white"));
-        assert!(!numeric_test(b"sort=2=1"));
-        assert!(!numeric_test(b"color=2"));
-        assert!(!numeric_test(b"order 12 = 3"));
-        assert!(!sqli_keyword(b"O'connors UNION selected a few friends"));
-        // SQL Server procedures by name or call; not any `xp_` word.
-        for v in [
-            "pay=xp_dirtree",
-            "xp_regread",
-            "; exec master.dbo.xp_dirtree @q;--",
-            "exec master..xp_whatever",
-            "EXEC  xp_somethingnew 'x'",
-        ] {
-            assert!(sqli_keyword(v.as_bytes()), "{v}");
-        }
-        for v in ["xp_points=300", "gain xp_boost now", "level_xp_total"] {
-            assert!(!sqli_keyword(v.as_bytes()), "{v}");
-        }
     }
 
     #[test]
@@ -791,48 +393,5 @@ mod tests {
             !inspect(huge.as_bytes(), ValueKind::Text, "q", Enabled::ALL).is_empty(),
             "padding does not hide it"
         );
-    }
-
-    #[test]
-    fn libinjection_verdict_and_fingerprint_as_detect_sqli() {
-        for v in [
-            "1' OR '1'='1",
-            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
-            "CHRISTMAS STOCKING \"NOT\" STUFFER",
-            "1 and 1=1",
-            "1--",
-            "1,1--",
-            "https://shop.example.com/p/12/item-12?ref=home",
-            "1#x\nAND 9227=9227",
-        ] {
-            let r = libinjectionrs::detect_sqli(v.as_bytes());
-            let expected = r.is_injection()
-                && r.fingerprint
-                    .is_none_or(|f| fingerprint::confirmed(v.as_bytes(), f.as_str()));
-            assert_eq!(libinjection_sqli(v.as_bytes()), expected, "{v}");
-        }
-    }
-
-    #[test]
-    fn keyword_precheck_keeps_spaced_commented_and_cased_phrases() {
-        assert!(SQLI_PHRASES
-            .iter()
-            .all(|p| !anchor::longest_piece(p).is_empty()));
-        for v in [
-            "x UnIoN/**/aLl/**/SeLeCt 1",
-            "1 union\t\n select 2",
-            "CHAR (65)",
-            "Xp_CmdShell",
-            "waitfor/**/DELAY '0:0:5'",
-            "master..XP_dirtree",
-            "@@VERSION",
-            "x ::JSONB",
-        ] {
-            assert!(sqli_keyword(v.as_bytes()), "{v}");
-        }
-        // No anchor: no match, and no normalized copy made.
-        assert!(!sqli_keyword(
-            b"https://shop.example.com/p/12/item-12?ref=home"
-        ));
     }
 }

@@ -11,10 +11,8 @@
 
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
-use super::{
-    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_JSON_OPERATOR,
-    SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
-};
+use crate::engine::view::Gate;
+use crate::engine::View;
 
 /// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
 /// blanks allowed before the `(`.
@@ -194,8 +192,36 @@ static STATEMENT_ANCHORS: Anchors = Anchors::new(|| {
 /// `from`) cannot do without.
 static CLAUSE_ANCHORS: Anchors = Anchors::new(|| vec!["or", "and", "&&", "||", "from"]);
 
-/// The first of this module's rules that matches a decoded value.
-pub fn detect(decoded: &[u8]) -> Option<Rule> {
+/// This module's rules, each a check of the normalized copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlClause {
+    NosqlOperator,
+    FunctionCall,
+    Statement,
+    BooleanClause,
+    AliasFrom,
+    JsonCompared,
+}
+
+/// Whether one of this module's rules matches a value: behind the precheck they share
+/// ([`clause_possible`]), on the value's normalized copy.
+pub fn clause_rule(v: &View, which: SqlClause) -> bool {
+    if !v.gate(Gate::SqlClause, clause_possible) {
+        return false;
+    }
+    let text = v.sql();
+    match which {
+        SqlClause::NosqlOperator => nosql_operator(text),
+        SqlClause::FunctionCall => function_call(text),
+        SqlClause::Statement => statement(text),
+        SqlClause::BooleanClause => boolean_clause(text),
+        SqlClause::AliasFrom => alias_from(text),
+        SqlClause::JsonCompared => json_literal_compared(text),
+    }
+}
+
+/// Whether any of this module's rules can match a decoded value.
+fn clause_possible(decoded: &[u8]) -> bool {
     // Each check needs something the value itself has: normalizing only lowercases, removes
     // bytes and turns comments and blank runs into one blank, so a byte or a run without
     // blanks found in the normalized copy stands in the value too. A NoSQL operator needs a
@@ -205,36 +231,26 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
     // normalized at all.
     // A JSON literal compared needs `'{` or `'[`, adjacent in the normalized copy and so in
     // the value.
-    let possible = decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
+    decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
         || STATEMENT_ANCHORS.found_in(decoded)
         || CLAUSE_ANCHORS.found_in(decoded)
         || decoded
             .windows(2)
-            .any(|w| matches!(w, [b'\'', b'{' | b'[']));
-    if !possible {
-        return None;
-    }
-    let text = normalize(decoded);
-    if nosql_operator(&text) {
-        Some(SQLI_NOSQL_OPERATOR)
-    } else if function_call(&text) {
-        Some(SQLI_FUNCTION)
-    } else if statement(&text) {
-        Some(SQLI_STATEMENT)
-    } else if boolean_clause(&text) {
-        Some(SQLI_BOOLEAN_CLAUSE)
-    } else if alias_from(&text) {
-        Some(SQLI_ALIAS_FROM)
-    } else if json_literal_compared(&text) {
-        Some(SQLI_JSON_OPERATOR)
-    } else {
-        None
-    }
+            .any(|w| matches!(w, [b'\'', b'{' | b'[']))
+}
+
+/// The first of this module's rules that matches a decoded value (for the tests).
+#[cfg(test)]
+pub fn detect(decoded: &[u8]) -> Option<super::Rule> {
+    let v = View::of(decoded);
+    crate::engine::matching(super::sqli::TABLE, 1, &v)
+        .into_iter()
+        .find(|r| !["sqli-001", "sqli-002", "sqli-003", "sqli-004"].contains(&r.id))
 }
 
 /// Lowercase; `/* … */` comments as a blank (the content of MySQL's executable `/*! … */`
 /// kept); every run of blanks and control bytes as one space.
-pub(super) fn normalize(decoded: &[u8]) -> Vec<u8> {
+pub(crate) fn normalize(decoded: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(decoded.len());
     let mut i = 0;
     let mut blank = false;

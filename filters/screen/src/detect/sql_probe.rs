@@ -25,53 +25,61 @@
 //! - `sqli-025`: a MongoDB operator `sqli-009` does not list, in the same places (`$text`,
 //!   `$search`, `$jsonSchema`, `$mod`, aggregation stages such as `$lookup`).
 
-use super::sql::{ident_before, is_ident, normalize, word_at};
+use super::sql::{ident_before, is_ident, word_at};
 use super::sql_strict::is_function;
 use super::wordset::WordSet;
-use super::{
-    Rule, SQLI_BARE_CALL, SQLI_CAST, SQLI_DANGLING_CONNECTIVE, SQLI_LIKE, SQLI_NOSQL_MORE,
-    SQLI_OVERFLOW, SQLI_QUOTED_TEST, SQLI_QUOTE_PROBE,
-};
+use crate::engine::view::Gate;
+use crate::engine::View;
 
-/// The first rule of this module that matches a decoded value.
-pub fn detect(decoded: &[u8]) -> Option<Rule> {
-    if overflow_value(decoded) {
-        return Some(SQLI_OVERFLOW);
-    }
-    if quote_probe(decoded) {
-        return Some(SQLI_QUOTE_PROBE);
-    }
+/// This module's rules that read the normalized copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    Cast,
+    DanglingConnective,
+    QuotedTest,
+    LikeTautology,
+    BareCall,
+    NosqlOperator,
+}
+
+/// Whether one of the rules that read the normalized copy can match a decoded value.
+fn probe_possible(decoded: &[u8]) -> bool {
     // The other rules read the normalized copy (lowercase, comments as a blank, blank runs as
     // one): each needs a byte or word that stands in the value itself, so a value without any
     // is not normalized. `::` (a cast), a quote (tests, `sounds like`), `$` (an operator), `(`
     // (a call), `#`/`-` (a comment after a number), `like`/`glob`/`regexp`, or a value ending
     // in a connective.
-    let maybe = decoded
+    decoded
         .iter()
         .any(|b| matches!(b, b':' | b'\'' | b'"' | b'`' | b'$' | b'(' | b'#' | b'-'))
         || contains_ignore_case(decoded, b"like")
         || contains_ignore_case(decoded, b"glob")
         || contains_ignore_case(decoded, b"regexp")
-        || ends_with_connective(decoded);
-    if !maybe {
-        return None;
+        || ends_with_connective(decoded)
+}
+
+/// Whether the rule `which` matches: behind the precheck they share, on the normalized copy.
+pub fn probe_rule(v: &View, which: Probe) -> bool {
+    if !v.gate(Gate::SqlProbe, probe_possible) {
+        return false;
     }
-    let t = normalize(decoded);
-    if cast(&t) {
-        Some(SQLI_CAST)
-    } else if dangling_connective(&t) {
-        Some(SQLI_DANGLING_CONNECTIVE)
-    } else if quoted_test(&t) {
-        Some(SQLI_QUOTED_TEST)
-    } else if like_tautology(&t) {
-        Some(SQLI_LIKE)
-    } else if bare_call(&t) {
-        Some(SQLI_BARE_CALL)
-    } else if nosql_operator(&t) {
-        Some(SQLI_NOSQL_MORE)
-    } else {
-        None
+    let t = v.sql();
+    match which {
+        Probe::Cast => cast(t),
+        Probe::DanglingConnective => dangling_connective(t),
+        Probe::QuotedTest => quoted_test(t),
+        Probe::LikeTautology => like_tautology(t),
+        Probe::BareCall => bare_call(t),
+        Probe::NosqlOperator => nosql_operator(t),
     }
+}
+
+/// The first rule of this module that matches a decoded value (for the tests).
+#[cfg(test)]
+pub fn detect(decoded: &[u8]) -> Option<super::Rule> {
+    crate::engine::matching(super::sqli::TABLE, 2, &View::of(decoded))
+        .into_iter()
+        .find(|r| r.id.as_bytes() >= b"sqli-018".as_slice())
 }
 
 fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
@@ -158,7 +166,7 @@ fn cast(t: &[u8]) -> bool {
 /// to hang or overflow parsers: what fuzzers (skipfish) send to find numeric columns that
 /// break. The maximum values themselves (`2147483647`) are left alone: clients send them as
 /// "no limit".
-fn overflow_value(decoded: &[u8]) -> bool {
+pub fn overflow_value(decoded: &[u8]) -> bool {
     let v = trim(decoded);
     // The longest such value (`2.2250738585072011e-308`) is 23 bytes, leading zeros aside.
     if v.is_empty() || v.len() > 40 {
@@ -231,7 +239,7 @@ fn overflow_value(decoded: &[u8]) -> bool {
 /// (`"*"`, `"///`, `"}`) is left alone. Or a single word closed by a quote no other opens,
 /// then a `;` that ends the value (`` admin@juice-sh.op`; ``, `x';`): the string ended and
 /// the statement with it.
-fn quote_probe(decoded: &[u8]) -> bool {
+pub fn quote_probe(decoded: &[u8]) -> bool {
     let v = trim(decoded);
     if !v.iter().any(|b| is_quote(*b)) {
         return false;

@@ -22,14 +22,13 @@
 
 use super::anchor::Anchors;
 use super::sql::{
-    ident_before, is_ident, method_call, normalize, operand_end, word_at, SQL_FUNCTION_SET,
-    WORD_FUNCTION_SET,
+    ident_before, is_ident, method_call, operand_end, word_at, SQL_FUNCTION_SET, WORD_FUNCTION_SET,
 };
 use super::wordset::WordSet;
-use super::{
-    Rule, SQLI_CATALOG, SQLI_CLAUSE, SQLI_FRAGMENT_CALL, SQLI_OBFUSCATION, SQLI_OPERATOR,
-    SQLI_QUOTE_OPERATOR, SQLI_TAUTOLOGY,
-};
+#[cfg(test)]
+use super::Rule;
+use crate::engine::view::Gate;
+use crate::engine::View;
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
@@ -410,9 +409,8 @@ fn opens_with_connective(decoded: &[u8]) -> bool {
     })
 }
 
-/// The first level-2 SQL rule that matches a decoded value. `shortcuts` off skips only the
-/// precheck (to check that it changes nothing).
-pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
+/// Whether any of this module's rules can match a decoded value.
+fn strict_possible(decoded: &[u8]) -> bool {
     // Precheck. Normalizing only lowercases, drops bytes and turns comments, blank runs and
     // control bytes into one blank, so a byte or a blank-free word of the normalized copy
     // stands in the value too (in some ASCII case). Every rule's match holds one of them: a
@@ -427,35 +425,64 @@ pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
     // object its name, a server variable `@@`. Only a value
     // opened by a connective and a number (`or 88`) holds none: [`opens_with_connective`]
     // looks at its start; and `1 is not 2` only a digit and `not` ([`numbers_and_not`]).
-    if shortcuts
-        && !decoded.iter().any(|b| SYMBOLS.contains(b))
-        && !WORD_ANCHORS.found_in(decoded)
-        && !opens_with_connective(decoded)
-        && !numbers_and_not(decoded)
-    {
-        return None;
-    }
-    let t = normalize(decoded);
-    let kw = Present::of(&t);
-    if open_call(&t) {
-        Some(SQLI_FRAGMENT_CALL)
-    } else if operator(&t, &kw) {
-        Some(SQLI_OPERATOR)
-    } else if tautology(&t, &kw) {
-        Some(SQLI_TAUTOLOGY)
-    } else if clause(&t, &kw) {
-        Some(SQLI_CLAUSE)
-    } else if quote_operator(&t) {
-        Some(SQLI_QUOTE_OPERATOR)
-    } else if obfuscation(decoded, &t, &kw) {
-        Some(SQLI_OBFUSCATION)
-    } else if catalog_object(&t, &kw) {
-        Some(SQLI_CATALOG)
-    } else if plus_joined_phrase(decoded) {
-        Some(SQLI_OBFUSCATION)
-    } else {
-        None
-    }
+    decoded.iter().any(|b| SYMBOLS.contains(b))
+        || WORD_ANCHORS.found_in(decoded)
+        || opens_with_connective(decoded)
+        || numbers_and_not(decoded)
+}
+
+/// The normalized copy, where this module's precheck lets the value through.
+fn strict_text<'v>(v: &'v View) -> Option<&'v [u8]> {
+    v.gate(Gate::SqlStrict, strict_possible).then(|| v.sql())
+}
+
+/// `sqli-010`: [`open_call`].
+pub fn open_call_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(open_call)
+}
+
+/// `sqli-011`: [`operator`].
+pub fn operator_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| operator(t, v.sql_words()))
+}
+
+/// `sqli-012`: [`tautology`].
+pub fn tautology_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| tautology(t, v.sql_words()))
+}
+
+/// `sqli-013`: [`clause`].
+pub fn clause_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| clause(t, v.sql_words()))
+}
+
+/// `sqli-014`: [`quote_operator`].
+pub fn quote_operator_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(quote_operator)
+}
+
+/// `sqli-016`: [`obfuscation`].
+pub fn obfuscation_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| obfuscation(v.bytes(), t, v.sql_words()))
+}
+
+/// `sqli-017`: [`catalog_object`].
+pub fn catalog_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| catalog_object(t, v.sql_words()))
+}
+
+/// `sqli-016` again: [`plus_joined_phrase`] (its `+` is one of [`SYMBOLS`]).
+pub fn plus_joined_rule(v: &View) -> bool {
+    v.gate(Gate::SqlStrict, strict_possible) && plus_joined_phrase(v.bytes())
+}
+
+/// The first level-2 SQL rule of this module that matches a decoded value (for the tests).
+#[cfg(test)]
+pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
+    let v = View::new(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
+    crate::engine::matching(super::sqli::TABLE, 2, &v)
+        .into_iter()
+        .find(|r| r.id.as_bytes() < b"sqli-018".as_slice())
 }
 
 /// `24'union+all+select+1`, `"+WAITFOR+DELAY+'`: level 1's attack-only phrases
@@ -472,7 +499,7 @@ fn plus_joined_phrase(decoded: &[u8]) -> bool {
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })
         .collect();
-    super::sqli_keyword_in(&super::Lowered::new(&spaced))
+    super::sqli::sqli_keyword_in(&View::of(&spaced))
 }
 
 /// `t` from `at` with one leading blank skipped.
@@ -1190,13 +1217,13 @@ const KEYWORDS: [&str; 22] = [
 /// there as a whole word, found in one pass: a rule searches only for the keywords that
 /// stand. (A search per word cost more than all the rest of this module on a short header
 /// value.)
-struct Present {
+pub struct Present {
     bits: u32,
     catalog: bool,
 }
 
 impl Present {
-    fn of(t: &[u8]) -> Present {
+    pub fn of(t: &[u8]) -> Present {
         static WORDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
         let words =
             WORDS.get_or_init(|| AhoCorasick::new(KEYWORDS.iter().chain(CATALOG.iter())).ok());
