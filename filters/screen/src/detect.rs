@@ -19,6 +19,7 @@ pub mod sql_strict;
 pub mod sqli;
 mod sqli_input;
 pub mod traversal;
+mod words;
 mod wordset;
 pub mod xss;
 pub mod xss_strict;

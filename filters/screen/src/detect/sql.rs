@@ -10,167 +10,42 @@
 //! - a NoSQL query operator as a key or parameter name (`{"$ne": 1}`, `id[$regex]=`).
 
 use super::anchor::{longest_piece, Anchors};
+use super::words::word_list;
 use super::wordset::WordSet;
 use crate::engine::view::Gate;
 use crate::engine::View;
 
-/// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
-/// blanks allowed before the `(`.
-const SQL_FUNCTIONS: [&str; 75] = [
-    "substr",
-    "substring",
-    "unhex",
-    "md5",
-    "sha1",
-    "sha2",
-    "strcmp",
-    "sysdate",
-    "xmltype",
-    "rtrim",
-    "ltrim",
-    "uncompress",
-    "ord",
-    "rand",
-    "cos",
-    "sin",
-    "pow",
-    "sqrt",
-    "ceil",
-    "coalesce",
-    "ifnull",
-    "isnull",
-    "nullif",
-    "nvl",
-    "elt",
-    "instr",
-    "locate",
-    "lpad",
-    "rpad",
-    "db_name",
-    "user_name",
-    "schema_name",
-    "object_id",
-    "object_name",
-    "col_name",
-    "current_user",
-    "session_user",
-    "system_user",
-    "last_insert_id",
-    "row_count",
-    "found_rows",
-    "lo_get",
-    "lo_import",
-    "lo_export",
-    "starts_with",
-    "json_extract",
-    "json_keys",
-    "to_char",
-    "to_number",
-    "randomblob",
-    "zeroblob",
-    "load_extension",
-    "group_concat",
-    "string_agg",
-    "array_agg",
-    "pg_read_file",
-    "pg_ls_dir",
-    "char_length",
-    "octet_length",
-    "soundex",
-    "make_set",
-    "export_set",
-    "name_const",
-    "curdate",
-    "curtime",
-    "getdate",
-    "datediff",
-    "date_format",
-    "from_unixtime",
-    "unix_timestamp",
-    "str_to_date",
-    "inet_aton",
-    "crc32",
-    "utc_time",
-    "localtime",
-];
+word_list! {
+    /// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
+    /// blanks allowed before the `(`.
+    SQL_FUNCTIONS = "sql-functions"
+}
 
-/// SQL functions that are also English words: matched only with the `(` right after the name,
-/// as code writes it and prose does not (`count(`, but not "count (the votes)").
-const WORD_FUNCTIONS: [&str; 49] = [
-    "count", "now", "time", "round", "left", "right", "format", "replace", "insert", "length",
-    "log", "ln", "values", "minute", "hour", "second", "day", "date", "month", "year", "week",
-    "quarter", "pi", "trim", "sum", "avg", "min", "max", "mod", "div", "position", "repeat",
-    "reverse", "space", "upper", "lower", "database", "schema", "if", "cast", "convert",
-    "compress", "version", "floor", "power", "hex", "mid", "overlay", "encode",
-];
+word_list! {
+    /// SQL functions that are also English words: matched only with the `(` right after the name,
+    /// as code writes it and prose does not (`count(`, but not "count (the votes)").
+    WORD_FUNCTIONS = "sql-word-functions"
+}
 
-/// Statements an injection stacks after `;`.
-const STATEMENTS: [&str; 20] = [
-    "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
-    "execute", "declare", "print", "shutdown", "grant", "revoke", "set", "call", "merge", "rename",
-    "waitfor",
-];
+word_list! {
+    /// Statements an injection stacks after `;`.
+    STATEMENTS = "sql-statements"
+}
 
 /// Statements stacked after a number (`1;waitfor`, `1; drop`).
 const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
     "select", "drop", "truncate", "shutdown", "waitfor", "declare",
 ];
 
-/// Statement openings no ordinary text has, anywhere in a value.
-const STATEMENT_PHRASES: [&str; 27] = [
-    "drop table",
-    "drop database",
-    "drop procedure",
-    "drop function",
-    "drop view",
-    "drop user",
-    "create table",
-    "create database",
-    "create procedure",
-    "create function",
-    "create user",
-    "create trigger",
-    "alter table",
-    "alter database",
-    "alter user",
-    "truncate table",
-    "declare @",
-    "set @",
-    "exec(",
-    "exec @",
-    "exec (@",
-    "exec master.",
-    "exec sp_",
-    "exec xp_",
-    "execute immediate",
-    "load data infile",
-    "shutdown with nowait",
-];
+word_list! {
+    /// Statement openings no ordinary text has, anywhere in a value.
+    STATEMENT_PHRASES = "sql-statement-phrases"
+}
 
-/// MongoDB query operators (NoSQL injection turns `{"pass": "x"}` into `{"pass": {"$ne": 1}}`).
-const NOSQL_OPERATORS: [&str; 21] = [
-    "ne",
-    "eq",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "in",
-    "nin",
-    "regex",
-    "where",
-    "exists",
-    "elemmatch",
-    "nor",
-    "or",
-    "and",
-    "not",
-    "expr",
-    "type",
-    "size",
-    "all",
-    "function",
-];
+word_list! {
+    /// MongoDB query operators (NoSQL injection turns `{"pass": "x"}` into `{"pass": {"$ne": 1}}`).
+    NOSQL_OPERATORS = "nosql-operators"
+}
 
 /// A piece of each statement phrase [`statement`] looks for (the longest between blanks and
 /// `(`), of which one stands in every value that has a phrase.

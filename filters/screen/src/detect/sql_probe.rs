@@ -27,6 +27,7 @@
 
 use super::sql::{ident_before, is_ident, word_at};
 use super::sql_strict::is_function;
+use super::words::word_list;
 use super::wordset::WordSet;
 use crate::engine::view::Gate;
 use crate::engine::View;
@@ -120,14 +121,12 @@ fn ends_with_connective(decoded: &[u8]) -> bool {
     })
 }
 
-/// PostgreSQL types an error-based probe casts a name to (`::int` fails with the value in the
-/// message). Only names with a letter no hex digit has (`fe80::add` is IPv6) and not `json`
-/// (Rust's `serde_json::json`), nor `date`/`time` (Ruby's `Foo::Date`).
-const CAST_TYPES: [&str; 26] = [
-    "int", "int2", "int4", "int8", "integer", "bigint", "smallint", "numeric", "real", "float",
-    "float4", "float8", "text", "varchar", "char", "bpchar", "bool", "boolean", "bytea", "jsonb",
-    "regclass", "regproc", "oid", "inet", "xml", "uuid",
-];
+word_list! {
+    /// PostgreSQL types an error-based probe casts a name to (`::int` fails with the value in the
+    /// message). Only names with a letter no hex digit has (`fe80::add` is IPv6) and not `json`
+    /// (Rust's `serde_json::json`), nor `date`/`time` (Ruby's `Foo::Date`).
+    CAST_TYPES = "sql-cast-types"
+}
 
 static CAST_TYPE_SET: WordSet = WordSet::new(&CAST_TYPES);
 
@@ -544,35 +543,12 @@ fn bare_call(t: &[u8]) -> bool {
         && (is_function(name) || MORE_NAMES.contains(&name))
 }
 
-/// MongoDB operators level 1 (`sqli-009`) does not list: query operators that reach the
-/// server's text search, schema and JavaScript-free evaluation, and aggregation stages that
-/// read other collections. Lowercase, as the normalized copy is.
-const MORE_NOSQL_OPERATORS: [&str; 24] = [
-    "text",
-    "search",
-    "mod",
-    "jsonschema",
-    "geowithin",
-    "geointersects",
-    "near",
-    "nearsphere",
-    "bitsallset",
-    "bitsanyset",
-    "bitsallclear",
-    "bitsanyclear",
-    "comment",
-    "slice",
-    "lookup",
-    "unionwith",
-    "graphlookup",
-    "accumulator",
-    "match",
-    "project",
-    "unwind",
-    "merge",
-    "out",
-    "facet",
-];
+word_list! {
+    /// MongoDB operators level 1 (`sqli-009`) does not list: query operators that reach the
+    /// server's text search, schema and JavaScript-free evaluation, and aggregation stages that
+    /// read other collections. Lowercase, as the normalized copy is.
+    MORE_NOSQL_OPERATORS = "nosql-operators-more"
+}
 
 static MORE_NOSQL_SET: WordSet = WordSet::new(&MORE_NOSQL_OPERATORS);
 

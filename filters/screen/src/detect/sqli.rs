@@ -7,6 +7,7 @@ use super::anchor;
 use super::sql::{self, SqlClause};
 use super::sql_probe;
 use super::sql_strict;
+use super::words::word_list;
 use super::{
     fingerprint, sqli_input, SQLI_ALIAS_FROM, SQLI_BARE_CALL, SQLI_BOOLEAN_CLAUSE, SQLI_CAST,
     SQLI_CATALOG, SQLI_CLAUSE, SQLI_DANGLING_CONNECTIVE, SQLI_FRAGMENT_CALL, SQLI_FUNCTION,
@@ -91,84 +92,10 @@ pub(crate) fn libinjection_sqli(decoded: &[u8]) -> bool {
     state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
 }
 
-/// SQL only an attack sends ([`sqli_keyword_in`]).
-const SQLI_PHRASES: [&str; 71] = [
-    "group_concat(",
-    "concat_ws(",
-    "concat(",
-    "char(",
-    "chr(",
-    "ascii(",
-    "substring(",
-    "unhex(",
-    "find_in_set(",
-    "sqlite_",
-    "jsonb_",
-    "json_build_object(",
-    "current_user(",
-    "database(",
-    "::jsonb",
-    "::json",
-    "information_schema",
-    "xp_cmdshell",
-    "waitfor delay",
-    "pg_sleep(",
-    "sleep(",
-    "benchmark(",
-    "load_file(",
-    "into outfile",
-    "into dumpfile",
-    "@@version",
-    "sysobjects",
-    "union select",
-    "union all select",
-    "extractvalue(",
-    "updatexml(",
-    "dbms_pipe.receive_message",
-    // Catalog objects and server procedures enumerated or called through an injection.
-    "schema_name",
-    "tempdb",
-    "northwind",
-    "mysql.db",
-    "mysql.user",
-    "pg_catalog",
-    "pg_shadow",
-    "sysdatabases",
-    "msysobjects",
-    "openrowset",
-    "opendatasource",
-    "msdasql",
-    "sqloledb",
-    "sp_executesql",
-    "sp_password",
-    "sp_oacreate",
-    "sp_makewebtask",
-    // SQL Server's extended procedures: called (`exec xp_…`, `master..xp_…`,
-    // `.dbo.xp_…`) or named on their own. A bare `xp_` prefix is not enough: games and
-    // loyalty schemes have `xp_points` and `xp_boost`.
-    "exec xp_",
-    "execute xp_",
-    "..xp_",
-    ".dbo.xp_",
-    "xp_dirtree",
-    "xp_subdirs",
-    "xp_fileexist",
-    "xp_regread",
-    "xp_regwrite",
-    "xp_regdeletekey",
-    "xp_regdeletevalue",
-    "xp_regenumvalues",
-    "xp_instance_regread",
-    "xp_servicecontrol",
-    "xp_availablemedia",
-    "xp_loginconfig",
-    "xp_enumgroups",
-    "xp_logininfo",
-    "xp_ntsec_enumdomains",
-    "xp_terminate_process",
-    "xp_makecab",
-    "xp_execresultset",
-];
+word_list! {
+    /// SQL only an attack sends ([`sqli_keyword_in`]).
+    SQLI_PHRASES = "sql-attack-phrases"
+}
 
 /// [`sqli_keyword_in`] on a value of its own.
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 mod encoded;
 
+use super::words::word_list;
 #[cfg(test)]
 use super::Rule;
 use super::{
@@ -18,61 +19,11 @@ use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
-/// Files an attacker reads through traversal or inclusion; matched as path suffixes or
-/// segments, case-insensitively.
-const OS_FILES: [&str; 46] = [
-    "etc/passwd",
-    "etc/shadow",
-    "etc/group",
-    "etc/hosts",
-    "etc/issue",
-    "etc/motd",
-    "etc/crontab",
-    "proc/self/",
-    "proc/version",
-    "windows/win.ini",
-    "win.ini",
-    "boot.ini",
-    "system32/",
-    "windows/system.ini",
-    "system.ini",
-    ".htaccess",
-    ".htpasswd",
-    "web.config",
-    "web-inf/web.xml",
-    ".git/config",
-    ".ssh/id_rsa",
-    ".bash_history",
-    "var/log/",
-    "/.env",
-    "etc/subuid",
-    "etc/subgid",
-    "etc/sudoers",
-    "sys/class/",
-    "sys/kernel/",
-    ".docker/",
-    "wp-config.php",
-    "backup.sql",
-    // Cloud credentials in a home directory, WordPress's debug log in its web root.
-    ".aws/credentials",
-    "wp-content/debug.log",
-    // Vite's development server: any file by its path, and its virtual modules (whose ids
-    // start with a NUL, written `__x00__`); no production site serves these.
-    "/@fs/",
-    "/@id/__x00__",
-    // procfs files that describe the machine (hardware, mounts, kernel symbols, other
-    // processes' command lines).
-    "proc/interrupts",
-    "proc/cpuinfo",
-    "proc/meminfo",
-    "proc/mounts",
-    "proc/partitions",
-    "proc/cmdline",
-    "proc/net/",
-    "proc/sched_debug",
-    "proc/kallsyms",
-    "proc/modules",
-];
+word_list! {
+    /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
+    /// segments, case-insensitively.
+    OS_FILES = "os-files"
+}
 
 /// Directories of [`OS_FILES`] (ending in `/`) that are also asked for without the slash at the
 /// end of a value (`/sys/class`).

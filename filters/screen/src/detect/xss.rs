@@ -3,6 +3,7 @@
 //! call), checked on a lowercased copy with the whitespace and control bytes browsers ignore
 //! inside a scheme removed.
 
+use super::words::word_list;
 use super::xss_strict;
 #[cfg(test)]
 use super::Rule;
@@ -88,53 +89,10 @@ const CALLS: [&[u8]; 27] = [
     b"${eval",
 ];
 
-/// DOM event handler attribute names (without `on`).
-const EVENTS: [&str; 44] = [
-    "load",
-    "error",
-    "click",
-    "dblclick",
-    "mouseover",
-    "mouseout",
-    "mouseenter",
-    "mouseleave",
-    "mousedown",
-    "mouseup",
-    "mousemove",
-    "focus",
-    "focusin",
-    "focusout",
-    "blur",
-    "change",
-    "submit",
-    "reset",
-    "select",
-    "input",
-    "keydown",
-    "keyup",
-    "keypress",
-    "abort",
-    "unload",
-    "beforeunload",
-    "resize",
-    "scroll",
-    "toggle",
-    "begin",
-    "end",
-    "animationstart",
-    "animationend",
-    "transitionend",
-    "pointerover",
-    "pointerdown",
-    "pageshow",
-    "hashchange",
-    "message",
-    "wheel",
-    "drag",
-    "drop",
-    "copy",
-    "paste",
-];
+word_list! {
+    /// DOM event handler attribute names (without `on`).
+    EVENTS = "xss-events"
+}
 
 /// The XSS rules, in the order they name a finding: libinjection's HTML5 tokenizer, then
 /// script-capable markup it lets pass; at level 2 markup breakouts prose also has, then
