@@ -15,6 +15,8 @@
 //!
 //! [`View`] holds the value and the copies rules read it in, each made once.
 
+#[cfg(test)]
+mod cases;
 pub mod prefilter;
 pub mod rule;
 pub mod view;
