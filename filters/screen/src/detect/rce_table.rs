@@ -34,6 +34,6 @@ pub const TABLE: &[RuleDef] = &[
 
 /// Whether `rule` is among the level-1 shell rules [`rce::detect_with`] finds in the value.
 fn level1(v: &View, rule: Rule) -> bool {
-    v.rce_level1(|decoded, prechecks| rce::detect_with(&Lowered::new(decoded), prechecks))
+    v.rce_level1(|v| rce::detect_with(&Lowered::new(v.bytes()), v.paranoia(), v.prechecks()))
         .contains(&rule)
 }

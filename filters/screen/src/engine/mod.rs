@@ -79,7 +79,7 @@ pub fn inspect_excluding(
         return Vec::new();
     }
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
-    let view = View::new(raw, &decoded, kind, shortcuts);
+    let view = View::new(raw, &decoded, kind, shortcuts).at_level(enabled.paranoia);
     let skip = |r: Rule| exclusions.iter().any(|e| e.covers_rule(r.id, r.category));
     run(&view, enabled, &skip)
         .into_iter()

@@ -14,6 +14,7 @@ pub struct View<'a> {
     decoded: &'a [u8],
     kind: ValueKind,
     shortcuts: bool,
+    paranoia: u8,
     lower: OnceCell<String>,
     slashed: OnceCell<Vec<u8>>,
     sql: OnceCell<Vec<u8>>,
@@ -42,13 +43,15 @@ impl Gate {
 
 impl<'a> View<'a> {
     /// `raw` as it came, `decoded` as [`crate::decode::decode_fully`] left it; `shortcuts`
-    /// off makes every precheck pass (only to check that the prechecks change nothing).
+    /// off makes every precheck pass (only to check that the prechecks change nothing). The
+    /// policy's paranoia level is 1 ([`View::at_level`] sets another).
     pub fn new(raw: &'a [u8], decoded: &'a [u8], kind: ValueKind, shortcuts: bool) -> Self {
         View {
             raw,
             decoded,
             kind,
             shortcuts,
+            paranoia: 1,
             lower: OnceCell::new(),
             slashed: OnceCell::new(),
             sql: OnceCell::new(),
@@ -63,6 +66,17 @@ impl<'a> View<'a> {
     /// A decoded text value on its own (tests, and detectors called directly).
     pub fn of(decoded: &'a [u8]) -> Self {
         View::new(decoded, decoded, ValueKind::Text, true)
+    }
+
+    /// The same view under a policy of paranoia level `paranoia`.
+    pub fn at_level(self, paranoia: u8) -> Self {
+        View { paranoia, ..self }
+    }
+
+    /// The policy's paranoia level: a rule scored as an anomaly sum (`rce-001`'s line starts)
+    /// has a lower threshold at level 2.
+    pub fn paranoia(&self) -> u8 {
+        self.paranoia
     }
 
     /// The value as it came, still encoded.
@@ -156,10 +170,9 @@ impl<'a> View<'a> {
             .get_or_init(|| crate::detect::sql_strict::Present::of(self.sql()))
     }
 
-    /// The level-1 command-injection rules that match, found by `find` (given the decoded
-    /// value and whether the prechecks are on) the first time a rule asks.
-    pub fn rce_level1(&self, find: fn(&[u8], bool) -> Vec<Rule>) -> &[Rule] {
-        self.rce_level1
-            .get_or_init(|| find(self.decoded, self.shortcuts))
+    /// The level-1 command-injection rules that match, found by `find` the first time a rule
+    /// asks.
+    pub fn rce_level1(&self, find: fn(&View) -> Vec<Rule>) -> &[Rule] {
+        self.rce_level1.get_or_init(|| find(self))
     }
 }
