@@ -222,18 +222,24 @@ pub struct Exclusion {
 impl Exclusion {
     /// Whether this exclusion covers a finding of `rule_id` (in `category`) at `location`.
     pub fn covers(&self, rule_id: &str, category: Category, location: &str) -> bool {
-        let rule_ok = self
-            .rule
+        self.covers_rule(rule_id, category) && self.applies_at(location)
+    }
+
+    /// Whether this exclusion covers the rule `rule_id` (in `category`), wherever it applies.
+    pub fn covers_rule(&self, rule_id: &str, category: Category) -> bool {
+        self.rule
             .as_deref()
-            .is_none_or(|r| r == rule_id || r == category.as_str());
-        let location_ok = self
-            .location
+            .is_none_or(|r| r == rule_id || r == category.as_str())
+    }
+
+    /// Whether this exclusion applies at `location` (to the rules it covers).
+    pub fn applies_at(&self, location: &str) -> bool {
+        self.location
             .as_deref()
             .is_none_or(|l| match l.strip_suffix('*') {
                 Some(prefix) => location.starts_with(prefix),
                 None => l.eq_ignore_ascii_case(location),
-            });
-        rule_ok && location_ok
+            })
     }
 }
 

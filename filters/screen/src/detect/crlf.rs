@@ -3,27 +3,27 @@
 //! line of HTTP holds: a header name and `:`, a status or request line, or a blank line and a
 //! document.
 
-use super::more::{Check, Scope};
 use super::{CRLF_HEADER, CRLF_NAME, CRLF_PATH};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: CRLF_HEADER,
-        scope: Scope::Any,
         anchors: &["\r", "\n", "http/"],
-        check: header_or_status,
+        on_plain: false,
+        check: |v| header_or_status(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: CRLF_PATH,
-        scope: Scope::Path,
         anchors: &["\r", "\n"],
-        check: |decoded, _| decoded.iter().any(|b| matches!(b, b'\r' | b'\n')),
+        on_plain: false,
+        check: |v| v.is_path() && v.bytes().iter().any(|b| matches!(b, b'\r' | b'\n')),
     },
-    Check {
+    RuleDef {
         rule: CRLF_NAME,
-        scope: Scope::Any,
         anchors: &["\r", "\n"],
-        check: any_name,
+        on_plain: false,
+        check: |v| any_name(v.bytes(), v.lower()),
     },
 ];
 
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 (
                     "foobar\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK",
@@ -198,9 +198,20 @@ mod tests {
                 ),
             ],
         );
-        assert!(CHECKS[1].scope == Scope::Path && (CHECKS[1].check)(b"/foo\nbar", ""));
+        let path = crate::engine::View::new(
+            b"/foo\nbar",
+            b"/foo\nbar",
+            crate::detect::ValueKind::Path,
+            true,
+        );
+        assert!(TABLE
+            .iter()
+            .any(|d| d.rule == CRLF_PATH && (d.check)(&path)));
+        assert!(!TABLE
+            .iter()
+            .any(|d| d.rule == CRLF_PATH && (d.check)(&crate::engine::View::of(b"a\nb"))));
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "Dear team,\r\nNote: the meeting moved.\r\nLocation: room 4",
@@ -214,7 +225,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "Line one\nline two",

@@ -4,35 +4,36 @@
 //! objects (`!!python/object/apply:os.system`, `!!javax.script.ScriptEngineManager`,
 //! `!ruby/object:Gem::Installer`).
 
-use super::more::{has_word, Check, Scope};
+use super::more::has_word;
 use super::{DESER_GADGET, DESER_JAVA, DESER_PHP, DESER_YAML};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: DESER_JAVA,
-        scope: Scope::Any,
         anchors: &[
             "ro0ab", "kztaau", "cs7qaf", "aced0005", "\u{fffd}", "\u{ac}",
         ],
-        check: java_stream,
+        on_plain: false,
+        check: |v| java_stream(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: DESER_GADGET,
-        scope: Scope::Any,
         anchors: &[],
-        check: gadget,
+        on_plain: false,
+        check: |v| gadget(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: DESER_PHP,
-        scope: Scope::Any,
         anchors: &[":\""],
-        check: php_object,
+        on_plain: false,
+        check: |v| php_object(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: DESER_YAML,
-        scope: Scope::Any,
         anchors: &["!"],
-        check: yaml_tag,
+        on_plain: false,
+        check: |v| yaml_tag(v.bytes(), v.lower()),
     },
 ];
 
@@ -158,7 +159,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", "deser-001"),
                 ("rO0ABQ", "deser-001"),
@@ -177,7 +178,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "rO0 is not a word",

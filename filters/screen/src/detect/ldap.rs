@@ -3,21 +3,23 @@
 //! (`*)(uid=*))(|(uid=*`, `x)(objectClass=*`), or adds the always-true and always-false
 //! filters `(&)` and `(|)`.
 
-use super::more::{Check, Scope};
 use super::{LDAP_FILTER, LDAP_FRAGMENT};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: LDAP_FILTER,
-        scope: Scope::Any,
         anchors: &[")", "(&", "(|"],
-        check: |_, lower| closed_then_clause(lower) || nested_operator(lower),
+        on_plain: false,
+        check: |v| {
+            (|_, lower| closed_then_clause(lower) || nested_operator(lower))(v.bytes(), v.lower())
+        },
     },
-    Check {
+    RuleDef {
         rule: LDAP_FRAGMENT,
-        scope: Scope::Any,
         anchors: &["*", "(&", "(|"],
-        check: fragment,
+        on_plain: false,
+        check: |v| fragment(v.bytes(), v.lower()),
     },
 ];
 
@@ -81,7 +83,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("*)(uid=*))(|(uid=*", "ldap-001"),
                 ("printer)(uid=*)", "ldap-001"),
@@ -96,7 +98,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "Call me (after 5pm) (or email)",
@@ -110,7 +112,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "Call me (after 5pm) (or email)",

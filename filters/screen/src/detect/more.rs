@@ -9,62 +9,8 @@
 //! a word [`super::plain`] lists as a trigger (`java`, `__proto__`, `ro0ab…`), so the plain
 //! shortcut never hides a match (a test checks each rule's attack cases against it).
 
-use super::{Category, Lowered, Rule};
-
-/// Where a rule applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope {
-    /// Any value.
-    Any,
-    /// The URL path only.
-    Path,
-}
-
-/// One rule: what it is, where it applies, the anchors (lowercase; a match holds one of
-/// them; empty: no precheck) and the check itself.
-pub(crate) struct Check {
-    pub rule: Rule,
-    pub scope: Scope,
-    pub anchors: &'static [&'static str],
-    pub check: fn(&[u8], &str) -> bool,
-}
-
-/// The categories of this table and their rules, level-1 rules first.
-pub(crate) fn table() -> [(Category, &'static [Check]); 12] {
-    [
-        (Category::Crlf, super::crlf::CHECKS),
-        (Category::Ssti, super::ssti::CHECKS),
-        (Category::Jndi, super::jndi::CHECKS),
-        (Category::Ssi, super::ssi::CHECKS),
-        (Category::Ldap, super::ldap::CHECKS),
-        (Category::Php, super::code::php::CHECKS),
-        (Category::Java, super::code::java::CHECKS),
-        (Category::Python, super::code::python::CHECKS),
-        (Category::Node, super::code::node::CHECKS),
-        (Category::Ruby, super::code::ruby::CHECKS),
-        (Category::Deser, super::deser::CHECKS),
-        (Category::Rfi, super::rfi::CHECKS),
-    ]
-}
-
-/// The first rule of `checks` up to `paranoia` that matches the value.
-pub(crate) fn first(
-    checks: &[Check],
-    value: &Lowered,
-    path: bool,
-    paranoia: u8,
-    shortcuts: bool,
-) -> Option<Rule> {
-    checks
-        .iter()
-        .filter(|c| c.rule.paranoia <= paranoia && (c.scope == Scope::Any || path))
-        .find(|c| {
-            let lower = value.lower();
-            (!shortcuts || c.anchors.is_empty() || c.anchors.iter().any(|a| lower.contains(a)))
-                && (c.check)(value.bytes(), lower)
-        })
-        .map(|c| c.rule)
-}
+#[cfg(test)]
+use crate::engine::{RuleDef, View};
 
 /// Whether `b` may be part of an identifier.
 pub(crate) fn is_ident(b: u8) -> bool {
@@ -202,32 +148,28 @@ pub(crate) fn code_argument(after_paren: &str) -> bool {
 pub(crate) mod cases {
     //! Helpers for each category's case tables.
     use super::*;
-    use crate::detect::{inspect, plain, Enabled, ValueKind};
+    use crate::detect::{inspect, plain, Category, Enabled, ValueKind};
 
-    /// The rule ids of `checks` that fire on `value` at level 2, shortcuts on.
-    pub fn fired(checks: &[Check], value: &str) -> Vec<&'static str> {
-        let lowered = Lowered::new(value.as_bytes());
-        checks
+    /// The rule ids of `table` that fire on `value` (a text value) at level 2, with its anchors.
+    pub fn fired(table: &[RuleDef], value: &str) -> Vec<&'static str> {
+        let view = View::of(value.as_bytes()).at_level(2);
+        let lower = value.to_ascii_lowercase();
+        table
             .iter()
-            .filter(|c| {
-                let lower = lowered.lower();
-                (c.anchors.is_empty() || c.anchors.iter().any(|a| lower.contains(a)))
-                    && (c.check)(value.as_bytes(), lower)
+            .filter(|d| {
+                (d.anchors.is_empty() || d.anchors.iter().any(|a| lower.contains(a)))
+                    && (d.check)(&view)
             })
-            .map(|c| c.rule.id)
+            .map(|d| d.rule.id)
             .collect()
     }
 
     /// Each `(value, rule id)` attack fires that rule (anchors on and off alike), is not plain
     /// text, and is found through [`inspect`] at the rule's level.
-    pub fn attacks(checks: &[Check], rows: &[(&str, &str)]) {
+    pub fn attacks(table: &[RuleDef], rows: &[(&str, &str)]) {
         for (value, id) in rows {
-            let ids = fired(checks, value);
+            let ids = fired(table, value);
             assert!(ids.contains(id), "{value:?}: {ids:?}, wanted {id}");
-            let no_anchor = checks.iter().any(|c| {
-                c.rule.id == *id && (c.check)(value.as_bytes(), &value.to_ascii_lowercase())
-            });
-            assert!(no_anchor, "{value:?}");
             let rule = crate::detect::rule(id).expect("listed rule");
             if rule.category != Category::Traversal {
                 assert!(
@@ -244,18 +186,14 @@ pub(crate) mod cases {
         }
     }
 
-    /// No rule of `checks` up to `level` fires on any of `values`.
-    pub fn benign(checks: &[Check], level: u8, values: &[&str]) {
+    /// No rule of `table` up to `level` fires on any of `values` (text values).
+    pub fn benign(table: &[RuleDef], level: u8, values: &[&str]) {
         for value in values {
-            let lowered = Lowered::new(value.as_bytes());
-            let hits: Vec<_> = checks
+            let view = View::of(value.as_bytes()).at_level(level);
+            let hits: Vec<_> = table
                 .iter()
-                .filter(|c| {
-                    c.scope == Scope::Any
-                        && c.rule.paranoia <= level
-                        && (c.check)(value.as_bytes(), lowered.lower())
-                })
-                .map(|c| c.rule.id)
+                .filter(|d| d.rule.paranoia <= level && (d.check)(&view))
+                .map(|d| d.rule.id)
                 .collect();
             assert!(hits.is_empty(), "{value:?} flagged by {hits:?}");
         }

@@ -4,7 +4,9 @@
 //! value and whatever follows a separator (`;`, `|`, `&`, a newline, `$(`, a backtick, `{`).
 //! The word at a command position is de-obfuscated the way the shell would (quotes and
 //! backslashes inside it removed: `c'a't` is `cat`, `/bin/c\at` is `cat`), and is an attack if
-//! it names a known command. Substitution, `$IFS`-style evasions, direct interpreter or network
+//! it names a known command. Where only a line break comes before it, the word is a weak
+//! signal, scored with the rest of its line ([`line`]): prose starts lines with such words.
+//! Substitution, `$IFS`-style evasions, direct interpreter or network
 //! tool invocations and Windows `cmd`/PowerShell syntax have rules of their own; cmd.exe's
 //! commands and an `echo` into a script file are read by [`cmd`].
 
@@ -21,6 +23,7 @@ use cmd::{
 use std::borrow::Cow;
 
 mod cmd;
+mod line;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
@@ -383,14 +386,14 @@ const WINDOWS: [&str; 20] = [
     "regedit /",
 ];
 
-/// The command-injection rules that match a decoded value.
+/// The command-injection rules that match a decoded value, at paranoia level 1.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
-    detect_with(&Lowered::new(decoded), true)
+    detect_with(&Lowered::new(decoded), 1, true)
 }
 
 /// [`detect`] on a value's shared lowercase copy, with its prechecks on or off (off only to
 /// check that they change nothing: every check then runs on every value).
-pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
+pub(crate) fn detect_with(value: &Lowered, paranoia: u8, prechecks: bool) -> Vec<Rule> {
     let text = value.lower();
     let mut out = Vec::new();
     // Substitution is `<(`, `>(`, `$(` or a pair of backticks.
@@ -398,8 +401,21 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
         out.push(RCE_SUBSTITUTION);
     }
     let positions = command_positions(text);
-    if distinct_starts(text, &positions, is_command_lead)
-        .any(|start| names_command(text.get(start..).unwrap_or_default()))
+    // A command where a line starts is a weak signal ([`line`]): those are scored together
+    // once no other command position named a command.
+    let mut line_starts: Vec<usize> = Vec::new();
+    if distinct_starts(text, &positions, is_command_lead).any(|start| {
+        if !names_command(text.get(start..).unwrap_or_default()) {
+            return false;
+        }
+        if line::is_line_start(text, start) {
+            if line_starts.len() < line::MOST_LINES {
+                line_starts.push(start);
+            }
+            return false;
+        }
+        true
+    }) || line::score(text, &line_starts) >= line::threshold(paranoia)
         || starts_with_command_and_option(text)
         || runs_assigned_variable(text, &positions)
         || (text.contains('.') && has_sqlite_dot_command(text, &positions))
@@ -1741,11 +1757,11 @@ mod tests {
             ("$'\\x63at' /etc/passwd", "rce-003"),
         ] {
             let decoded = v.as_bytes();
-            let with: Vec<_> = detect_with(&Lowered::new(decoded), true)
+            let with: Vec<_> = detect_with(&Lowered::new(decoded), 1, true)
                 .iter()
                 .map(|r| r.id)
                 .collect();
-            let without: Vec<_> = detect_with(&Lowered::new(decoded), false)
+            let without: Vec<_> = detect_with(&Lowered::new(decoded), 1, false)
                 .iter()
                 .map(|r| r.id)
                 .collect();
@@ -1760,11 +1776,11 @@ mod tests {
             "it's (fine)",
         ] {
             assert!(
-                detect_with(&Lowered::new(v.as_bytes()), true).is_empty(),
+                detect_with(&Lowered::new(v.as_bytes()), 1, true).is_empty(),
                 "{v}"
             );
             assert!(
-                detect_with(&Lowered::new(v.as_bytes()), false).is_empty(),
+                detect_with(&Lowered::new(v.as_bytes()), 1, false).is_empty(),
                 "{v}"
             );
         }
@@ -2076,7 +2092,7 @@ mod tests {
         ] {
             let value = piece.repeat(40_000 / piece.len());
             let start = std::time::Instant::now();
-            let _ = detect_with(&Lowered::new(value.as_bytes()), true);
+            let _ = detect_with(&Lowered::new(value.as_bytes()), 1, true);
             let _ = detect_level2(value.as_bytes(), true, true);
             assert!(
                 start.elapsed() < std::time::Duration::from_secs(5),

@@ -3,21 +3,31 @@
 //! and a script or text file (`http://66.240.183.75/crash.php`), the query cut off with `?`
 //! (`http://x/shell.txt?`), and at level 2 any URL to an IP address or an FTP URL.
 
-use super::more::{Check, Scope};
 use super::{RFI_IP_SCRIPT, RFI_URL};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: RFI_IP_SCRIPT,
-        scope: Scope::Any,
         anchors: &["://"],
-        check: |_, lower| urls(lower).any(|u| (is_ip_host(u.host) && u.script) || u.chopped),
+        on_plain: false,
+        check: |v| {
+            (|_, lower| urls(lower).any(|u| (is_ip_host(u.host) && u.script) || u.chopped))(
+                v.bytes(),
+                v.lower(),
+            )
+        },
     },
-    Check {
+    RuleDef {
         rule: RFI_URL,
-        scope: Scope::Any,
         anchors: &["://"],
-        check: |_, lower| urls(lower).any(|u| is_ip_host(u.host) || u.scheme.starts_with("ftp")),
+        on_plain: false,
+        check: |v| {
+            (|_, lower| urls(lower).any(|u| is_ip_host(u.host) || u.scheme.starts_with("ftp")))(
+                v.bytes(),
+                v.lower(),
+            )
+        },
     },
 ];
 
@@ -99,7 +109,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("http://66.240.183.75/crash.php", "rfi-001"),
                 ("https://[2001:41d0:701:1100::29c8]/gecko.php", "rfi-001"),
@@ -111,7 +121,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "https://example.com/index.php",
@@ -122,7 +132,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &["https://example.com/index.php", "Version 1.2.3.4 released"],
         );

@@ -1,14 +1,14 @@
 //! Server-side includes: an SSI directive (`<!--#exec cmd="id"-->`, `<!--#include
 //! virtual="/etc/passwd"-->`) in a value that a server with SSI on writes into a page it parses.
 
-use super::more::{Check, Scope};
 use super::SSI_DIRECTIVE;
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[Check {
+pub(crate) const TABLE: &[RuleDef] = &[RuleDef {
     rule: SSI_DIRECTIVE,
-    scope: Scope::Any,
     anchors: &["<!--#"],
-    check: directive,
+    on_plain: false,
+    check: |v| directive(v.bytes(), v.lower()),
 }];
 
 /// `<!--#` then, maybe after blanks, an SSI element name.
@@ -35,7 +35,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("<!--#exec cmd=\"id\"-->", "ssi-001"),
                 ("<!--#include virtual=\"/etc/passwd\" -->", "ssi-001"),
@@ -44,7 +44,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "<!-- a comment -->",

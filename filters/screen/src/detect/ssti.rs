@@ -4,33 +4,34 @@
 //! evaluated (`{{7*7}}`), Python's object graph (`''.__class__.__mro__`), the engine's own
 //! objects (`{{config}}`, `${T(java.lang.Runtime)}`), or statement tags.
 
-use super::more::{has_word, Check, Scope};
+use super::more::has_word;
 use super::{SSTI_ARITHMETIC, SSTI_DUNDER, SSTI_OBJECTS, SSTI_STATEMENT};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: SSTI_ARITHMETIC,
-        scope: Scope::Any,
         anchors: &["{", "<%"],
-        check: |_, lower| expressions(lower).any(|e| is_arithmetic(e)),
+        on_plain: false,
+        check: |v| (|_, lower| expressions(lower).any(|e| is_arithmetic(e)))(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: SSTI_DUNDER,
-        scope: Scope::Any,
         anchors: &["__"],
-        check: dunder_chain,
+        on_plain: false,
+        check: |v| dunder_chain(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: SSTI_OBJECTS,
-        scope: Scope::Any,
         anchors: &["{", "<%", "<#", "freemarker", "#set("],
-        check: engine_objects,
+        on_plain: false,
+        check: |v| engine_objects(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: SSTI_STATEMENT,
-        scope: Scope::Any,
         anchors: &["{", "<%"],
-        check: statement,
+        on_plain: false,
+        check: |v| statement(v.bytes(), v.lower()),
     },
 ];
 
@@ -201,7 +202,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("{{7*7}}", "ssti-001"),
                 ("${7*7}", "ssti-001"),
@@ -232,7 +233,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "Hello {{name}}, your order {{order.id}} shipped",
@@ -249,7 +250,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "Hello {{name}}, your order {{order.id}} shipped",

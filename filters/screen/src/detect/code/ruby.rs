@@ -1,12 +1,11 @@
 //! Ruby code injection (CRS 934150): the calls that run a command or load code from a value
 //! Ruby evaluates (`Process.spawn(`, `Kernel.exec(`, `IO.popen(`, `Open3.`, `%x(`, `instance_eval(`).
 
-use super::super::more::{Check, Scope};
 use super::super::RUBY_CALL;
+use crate::engine::RuleDef;
 
-pub(crate) const CHECKS: &[Check] = &[Check {
+pub(crate) const TABLE: &[RuleDef] = &[RuleDef {
     rule: RUBY_CALL,
-    scope: Scope::Any,
     anchors: &[
         "process.spawn",
         "kernel.",
@@ -22,7 +21,8 @@ pub(crate) const CHECKS: &[Check] = &[Check {
         ".constantize",
         "erb.new",
     ],
-    check: command_call,
+    on_plain: false,
+    check: |v| command_call(v.bytes(), v.lower()),
 }];
 
 /// The command and eval calls, with an argument list (`(` or a blank and a quote).
@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("Process.spawn(\"id\")", "ruby-001"),
                 ("Kernel.exec 'id'", "ruby-001"),
@@ -77,7 +77,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "The process spawned (eventually) a fix",

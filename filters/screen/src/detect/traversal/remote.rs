@@ -1,30 +1,13 @@
 //! Files reached by other names than a relative path (CRS 930xxx, and 931131's `file:` URLs):
 //! a Windows UNC path (`\\host\c$\…`, `\\?\C:\…`, `\\.\pipe\…`), which makes a Windows server
 //! open a share on another host or a device, and a `file:` URL (`file:///etc/./passwd`).
-
-use super::super::more::{Check, Scope};
-use super::super::{TRAVERSAL_FILE_URL, TRAVERSAL_UNC};
-
-pub(crate) const CHECKS: &[Check] = &[
-    Check {
-        rule: TRAVERSAL_UNC,
-        scope: Scope::Any,
-        anchors: &["\\\\"],
-        check: |_, lower| unc(lower),
-    },
-    Check {
-        rule: TRAVERSAL_FILE_URL,
-        scope: Scope::Any,
-        anchors: &["file:"],
-        check: |_, lower| file_url(lower),
-    },
-];
+//! Their rows are in the traversal table ([`super::TABLE`]).
 
 /// `\\` where a value or a quoted string starts, then `?\` or `.\` (the device and long-path
 /// prefixes), or a host name or address, `\` and a share name (`\\10.0.0.1\c$`,
 /// `\\attacker\share\x`). A regular expression or an escaped string in prose (`"\\d+"`,
 /// `C:\\Users`) has no host and share after a leading `\\`.
-fn unc(lower: &str) -> bool {
+pub(super) fn unc(lower: &str) -> bool {
     lower.match_indices("\\\\").any(|(i, _)| {
         let before = lower.get(..i).unwrap_or_default();
         if !(before.is_empty() || before.ends_with([' ', '=', '"', '\'', '\t', '\n', '('])) {
@@ -56,7 +39,7 @@ fn unc(lower: &str) -> bool {
 
 /// `file:` and then `//` or `/` and a path (`file:///etc/passwd`, `file://localhost/c:/`,
 /// `file:/etc/passwd`); not "file: report.pdf".
-fn file_url(lower: &str) -> bool {
+pub(super) fn file_url(lower: &str) -> bool {
     lower.match_indices("file:").any(|(i, _)| {
         let glued = i > 0
             && lower
@@ -77,12 +60,12 @@ fn file_url(lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::super::more::cases::{attacks, benign};
-    use super::*;
+    use super::super::TABLE;
 
     #[test]
     fn cases() {
         attacks(
-            CHECKS,
+            TABLE,
             &[
                 ("\\\\10.0.0.1\\c$\\windows\\win.ini", "path-009"),
                 ("\\\\attacker.example\\share\\x.dll", "path-009"),
@@ -95,7 +78,7 @@ mod tests {
             ],
         );
         benign(
-            CHECKS,
+            TABLE,
             2,
             &[
                 "C:\\Users\\public",
