@@ -14,7 +14,10 @@ pub(crate) const TABLE: &[RuleDef] = &[
         rule: JNDI_LOOKUP,
         anchors: &["$"],
         on_plain: false,
-        check: |v| (|_, lower| resolves_to_jndi(&unescape(lower)))(v.bytes(), v.lower()),
+        check: |v| {
+            let lower = v.lower();
+            resolves_to_jndi(&unescape(lower))
+        },
     },
     RuleDef {
         rule: JNDI_RUNTIME,

@@ -12,7 +12,8 @@ pub(crate) const TABLE: &[RuleDef] = &[
         anchors: &[")", "(&", "(|"],
         on_plain: false,
         check: |v| {
-            (|_, lower| closed_then_clause(lower) || nested_operator(lower))(v.bytes(), v.lower())
+            let lower = v.lower();
+            closed_then_clause(lower) || nested_operator(lower)
         },
     },
     RuleDef {

@@ -12,10 +12,8 @@ pub(crate) const TABLE: &[RuleDef] = &[
         anchors: &["://"],
         on_plain: false,
         check: |v| {
-            (|_, lower| urls(lower).any(|u| (is_ip_host(u.host) && u.script) || u.chopped))(
-                v.bytes(),
-                v.lower(),
-            )
+            let lower = v.lower();
+            urls(lower).any(|u| (is_ip_host(u.host) && u.script) || u.chopped)
         },
     },
     RuleDef {
@@ -23,10 +21,8 @@ pub(crate) const TABLE: &[RuleDef] = &[
         anchors: &["://"],
         on_plain: false,
         check: |v| {
-            (|_, lower| urls(lower).any(|u| is_ip_host(u.host) || u.scheme.starts_with("ftp")))(
-                v.bytes(),
-                v.lower(),
-            )
+            let lower = v.lower();
+            urls(lower).any(|u| is_ip_host(u.host) || u.scheme.starts_with("ftp"))
         },
     },
 ];

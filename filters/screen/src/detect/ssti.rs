@@ -13,7 +13,10 @@ pub(crate) const TABLE: &[RuleDef] = &[
         rule: SSTI_ARITHMETIC,
         anchors: &["{", "<%"],
         on_plain: false,
-        check: |v| (|_, lower| expressions(lower).any(|e| is_arithmetic(e)))(v.bytes(), v.lower()),
+        check: |v| {
+            let lower = v.lower();
+            expressions(lower).any(is_arithmetic)
+        },
     },
     RuleDef {
         rule: SSTI_DUNDER,

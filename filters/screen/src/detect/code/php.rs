@@ -57,7 +57,8 @@ pub(crate) const TABLE: &[RuleDef] = &[
         anchors: &["=", "$"],
         on_plain: false,
         check: |v| {
-            (|_, lower| ini_directive(lower) || spaced_variable_call(lower))(v.bytes(), v.lower())
+            let lower = v.lower();
+            ini_directive(lower) || spaced_variable_call(lower)
         },
     },
 ];
