@@ -1,9 +1,10 @@
 //! The rules of the categories beyond SQL injection, XSS, command injection and traversal
 //! (CRLF, template injection, JNDI lookups, server-side includes, LDAP filters, code injection
-//! in PHP, Java, Python, Node.js and Ruby, deserialisation, remote file inclusion) as a table:
-//! each rule a pure function of the decoded value and its lowercase copy, with the literal
-//! pieces (anchors) one of which every match holds. This module owns the table's shape and
-//! its runner; each category's module owns its rules and their cases.
+//! in PHP, Java, Python, Node.js and Ruby, deserialisation, remote file inclusion) share: the
+//! scanning helpers their checks use (whole words, calls, escapes undone) and the helpers of
+//! their unit tests. Each category's module owns its rule table (engine rows, each a pure
+//! function of the decoded value and its lowercase copy, with its anchors), and
+//! `filters/screen/cases/<category>.txt` their attacks and look-alikes.
 //!
 //! Every rule here either needs a byte plain text lacks (`(`, `{`, `$`, `/`, a line break) or
 //! a word [`super::plain`] lists as a trigger (`java`, `__proto__`, `ro0ab…`), so the plain
