@@ -52,8 +52,10 @@ target/release/pavise-echo "127.0.0.1:$UPSTREAM" > .run/echo.log 2>&1 &
 pids+=($!)
 target/release/pavise-sink "127.0.0.1:$AUDIT_SINK" .run/otlp.jsonl > .run/sink.log 2>&1 &
 pids+=($!)
+# --file-flush-interval-msec: the audit file is written about once a second (Envoy's default
+# is every 10 s, and no config field sets it).
 "$ENVOY" -c "$XDS/bootstrap.yaml" --disable-hot-restart --concurrency 1 --log-level info \
-  > .run/envoy.log 2>&1 &
+  --file-flush-interval-msec 1000 > .run/envoy.log 2>&1 &
 envoy_pid=$!
 pids+=($envoy_pid)
 

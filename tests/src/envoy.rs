@@ -109,6 +109,24 @@ impl Envoy {
         config: &str,
         env: &[(&str, &str)],
     ) -> Result<Envoy, StartFailure> {
+        Envoy::spawn(launcher, limit, config, env, &[])
+    }
+
+    /// [`Envoy::start`] with more command-line options, e.g. `["--drain-time-s", "1"]`.
+    pub fn start_with_args(config: &str, env: &[(&str, &str)], args: &[&str]) -> Envoy {
+        match Envoy::spawn(&[], START_LIMIT, config, env, args) {
+            Ok(e) => e,
+            Err(f) => panic!("Envoy did not start (exit {:?}):\n{}", f.exit_code, f.log),
+        }
+    }
+
+    fn spawn(
+        launcher: &[String],
+        limit: Duration,
+        config: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<Envoy, StartFailure> {
         let dir = TempDir::new("pavise-envoy");
         let config_path = dir.0.join("envoy.yaml");
         let admin_path = dir.0.join("admin.txt");
@@ -132,7 +150,12 @@ impl Envoy {
                 "1",
                 "--log-level",
                 "info",
+                // What `make run` passes too: the audit file is written about once a second
+                // (Envoy's default is every 10 s; no config field sets it).
+                "--file-flush-interval-msec",
+                "1000",
             ])
+            .args(args)
             .current_dir(crate::workspace_root());
         for (k, v) in env {
             cmd.env(k, v);
@@ -184,6 +207,16 @@ impl Envoy {
     /// Envoy's process id (e.g. to pin it to a CPU or read its memory).
     pub fn pid(&self) -> u32 {
         self._child.id()
+    }
+
+    /// Asks Envoy to exit (admin `/quitquitquit`) and waits for it; its exit code, `None` if
+    /// it is still running after `limit`. Its log stays readable.
+    pub fn quit(&mut self, limit: Duration) -> Option<i32> {
+        let _ = http::try_send_raw(
+            self.admin,
+            b"POST /quitquitquit HTTP/1.1\r\nhost: admin\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        self._child.wait_exit(limit)
     }
 
     /// Envoy's log so far.
@@ -287,6 +320,35 @@ impl Sink {
     /// The bodies received so far, one per POST.
     pub fn bodies(&self) -> Vec<serde_json::Value> {
         read_json_lines(&self.file)
+    }
+
+    /// Makes the receiver answer the next `times` POSTs (all, with `None`) with `status` and
+    /// `retry-after`, keeping their bodies apart ([`Sink::refused_bodies`]); 200 resets it.
+    pub fn answer(&self, status: u16, times: Option<u64>, retry_after: Option<&str>) {
+        let body =
+            serde_json::json!({"status": status, "times": times, "retry_after": retry_after});
+        let r = crate::http::send(
+            self.addr,
+            "PUT",
+            "/_control",
+            &[],
+            Some(body.to_string().as_bytes()),
+        );
+        assert_eq!(r.status, 204, "pavise-sink refused the control request");
+    }
+
+    /// The bodies answered with a chosen non-200 status, one per POST.
+    pub fn refused_bodies(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.side_file("refused"))
+    }
+
+    /// The request headers of every POST, one object per POST (lowercase names).
+    pub fn request_headers(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.side_file("headers"))
+    }
+
+    fn side_file(&self, suffix: &str) -> PathBuf {
+        PathBuf::from(format!("{}.{suffix}", self.file.display()))
     }
 }
 

@@ -338,23 +338,20 @@ pub fn post_to_cluster(
     authority: &str,
     path: &str,
     content_type: &str,
+    extra_headers: &[(String, String)],
     body: &[u8],
     timeout: std::time::Duration,
 ) -> Result<u32, HostError> {
+    let mut headers = vec![
+        (":method", "POST"),
+        (":path", path),
+        (":authority", authority),
+        ("content-type", content_type),
+    ];
+    headers.extend(extra_headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     host(
         "dispatch_http_call",
-        hostcalls::dispatch_http_call(
-            cluster,
-            vec![
-                (":method", "POST"),
-                (":path", path),
-                (":authority", authority),
-                ("content-type", content_type),
-            ],
-            Some(body),
-            vec![],
-            timeout,
-        ),
+        hostcalls::dispatch_http_call(cluster, headers, Some(body), vec![], timeout),
     )
 }
 
@@ -364,6 +361,19 @@ pub fn http_call_status() -> Option<u16> {
         Ok(Some(s)) => s.parse().ok(),
         _ => None,
     }
+}
+
+/// A header of the HTTP call's answer being handled (e.g. `retry-after`).
+pub fn http_call_header(name: &str) -> Option<String> {
+    hostcalls::get_map_value(MapType::HttpCallResponseHeaders, name)
+        .ok()
+        .flatten()
+}
+
+/// Tells the host that a root context which delayed its shutdown (`on_done` returned false)
+/// has finished.
+pub fn done() -> Result<(), HostError> {
+    host("done", hostcalls::done())
 }
 
 /// A counter defined once at configure time. If the host refused to define it, increments are

@@ -192,6 +192,15 @@ enum RenderCommand {
         /// Workload label to select, KEY=VALUE (repeatable).
         #[arg(long = "selector")]
         selector: Vec<String>,
+        /// The traffic the filters apply to: the workload's inbound requests (server), its
+        /// outbound calls (client), or both.
+        #[arg(long, value_enum, default_value_t = istio::TrafficMode::Server)]
+        traffic: istio::TrafficMode,
+        /// The OpenTelemetry Collector's service for the audit filter's HTTP sink, e.g.
+        /// otel-collector.observability:4318: the sink's cluster becomes the sidecar's outbound
+        /// cluster for it.
+        #[arg(long, value_name = "SERVICE.NAMESPACE:PORT", value_parser = istio::MeshService::parse)]
+        otlp_service: Option<istio::MeshService>,
     },
 }
 
@@ -617,6 +626,8 @@ fn run_render(command: RenderCommand) -> Outcome {
             wasm_url,
             namespace,
             selector,
+            traffic,
+            otlp_service,
         } => {
             let source = match (registry, wasm_url) {
                 (Some(r), _) => istio::ModuleSource::Registry(r),
@@ -642,8 +653,11 @@ fn run_render(command: RenderCommand) -> Outcome {
                 source,
                 namespace,
                 match_labels,
+                mode: traffic,
+                otlp_service,
             };
-            let plugins = istio::wasm_plugins(&b, &modules, &opts);
+            let plugins = istio::wasm_plugins(&b, &modules, &opts)
+                .map_err(|e| Failure::usage(e.to_string()))?;
             Ok(istio::to_yaml_stream(&b, &plugins))
         }
     }
