@@ -4,6 +4,7 @@
 //! decision out; the filter only moves bytes.
 
 use crate::detect::{inspect_excluding, plain, Enabled, Finding, ValueKind};
+use crate::engine::Plan;
 use crate::policy::{Exclusion, Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
@@ -160,6 +161,8 @@ pub enum BodyDecision {
 pub struct Screener {
     policy: ScreenPolicy,
     enabled: Enabled,
+    /// The rule rows this policy runs, in order.
+    plan: Plan,
     /// Inspected header names, lowercase.
     headers: Vec<String>,
     /// `detect.headers` has `*`.
@@ -178,6 +181,7 @@ impl Screener {
     pub fn new(policy: ScreenPolicy) -> Screener {
         Screener {
             enabled: policy.detect.enabled(),
+            plan: Plan::new(policy.detect.enabled()),
             headers: policy
                 .detect
                 .headers
@@ -218,7 +222,7 @@ impl Screener {
                     .collect()
             })
             .unwrap_or_default();
-        inspect_excluding(raw, kind, location, self.enabled, self.shortcuts, &here)
+        inspect_excluding(raw, kind, location, &self.plan, self.shortcuts, &here)
     }
 
     pub fn policy(&self) -> &ScreenPolicy {

@@ -24,12 +24,15 @@ pub const TABLE: &[RuleDef] = &[
         mail::detect_lowered(&Lowered::new(v.bytes())).is_some()
     })
     .anchored(&["\n", "\r"]),
+    // Not on the URL path: what a field starts with is what a program would get.
     RuleDef::always(RCE_COMMAND_LINE, |v| {
-        rce::detect_level2(v.bytes(), !v.is_path(), v.prechecks()).contains(&RCE_COMMAND_LINE)
+        !v.is_path() && rce::starts_with_command_name(v.bytes())
     }),
+    // Every expansion holds `{` (of `${` too), `~`, `!` (of `!-`) or `/` (of `bin/`).
     RuleDef::always(RCE_SHELL_EXPANSION, |v| {
-        rce::detect_level2(v.bytes(), false, v.prechecks()).contains(&RCE_SHELL_EXPANSION)
-    }),
+        rce::shell_expansion(v.bytes(), v.prechecks())
+    })
+    .anchored(&["{", "~", "!", "/"]),
 ];
 
 /// Whether `rule` is among the level-1 shell rules [`rce::detect_with`] finds in the value.
