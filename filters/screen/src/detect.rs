@@ -27,35 +27,10 @@ pub mod xss_strict;
 pub use crate::engine::{inspect, inspect_excluding, inspect_with};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use std::cell::OnceCell;
 
-/// A decoded value and its lowercase copy (ASCII letters lowered, invalid UTF-8 as U+FFFD), made
-/// on first use and shared: the keyword, boolean-test and quote rules of SQL injection, command
-/// injection and mail commands all read the value that way, and each made its own copy.
-pub(crate) struct Lowered<'a> {
-    decoded: &'a [u8],
-    lower: OnceCell<String>,
-}
-
-impl<'a> Lowered<'a> {
-    pub(crate) fn new(decoded: &'a [u8]) -> Self {
-        Lowered {
-            decoded,
-            lower: OnceCell::new(),
-        }
-    }
-
-    /// The decoded value itself.
-    pub(crate) fn bytes(&self) -> &'a [u8] {
-        self.decoded
-    }
-
-    /// `String::from_utf8_lossy(decoded).to_ascii_lowercase()`, made once.
-    pub(crate) fn lower(&self) -> &str {
-        self.lower
-            .get_or_init(|| String::from_utf8_lossy(self.decoded).to_ascii_lowercase())
-    }
-}
+/// A decoded value with its lowercase copy made on first use and shared: the command-injection
+/// and mail rules read the value through it, as every rule reads it through the engine's view.
+pub(crate) type Lowered<'a> = crate::engine::View<'a>;
 
 /// What kind of attack a rule detects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema)]

@@ -191,7 +191,7 @@ pub fn plus_joined_rule(v: &View) -> bool {
 /// The first level-2 SQL rule of this module that matches a decoded value (for the tests).
 #[cfg(test)]
 pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
-    let v = View::new(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
+    let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
     crate::engine::matching(super::sqli::TABLE, 2, &v)
         .into_iter()
         .find(|r| r.id.as_bytes() < b"sqli-018".as_slice())

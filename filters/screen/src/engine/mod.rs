@@ -144,7 +144,7 @@ pub fn inspect_excluding(
         return Vec::new();
     }
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
-    let view = View::new(raw, &decoded, kind, shortcuts).at_level(plan.enabled.paranoia);
+    let view = View::with(raw, &decoded, kind, shortcuts).at_level(plan.enabled.paranoia);
     run(&view, plan, exclusions)
         .into_iter()
         .map(|rule| Finding {
