@@ -126,7 +126,7 @@ rules! {
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly";
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
     RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3, IMAP) after an injected line break";
-    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name";
+    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name; for one that also begins sentences, with its arguments";
     RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: parameter and brace expansion, the directory stack, history, programs by their bin path";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "a .. path segment after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";
