@@ -36,35 +36,10 @@ pub mod xss_strict;
 pub use crate::engine::{inspect, inspect_excluding, inspect_with};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use std::cell::OnceCell;
 
-/// A decoded value and its lowercase copy (ASCII letters lowered, invalid UTF-8 as U+FFFD), made
-/// on first use and shared: the keyword, boolean-test and quote rules of SQL injection, command
-/// injection and mail commands all read the value that way, and each made its own copy.
-pub(crate) struct Lowered<'a> {
-    decoded: &'a [u8],
-    lower: OnceCell<String>,
-}
-
-impl<'a> Lowered<'a> {
-    pub(crate) fn new(decoded: &'a [u8]) -> Self {
-        Lowered {
-            decoded,
-            lower: OnceCell::new(),
-        }
-    }
-
-    /// The decoded value itself.
-    pub(crate) fn bytes(&self) -> &'a [u8] {
-        self.decoded
-    }
-
-    /// `String::from_utf8_lossy(decoded).to_ascii_lowercase()`, made once.
-    pub(crate) fn lower(&self) -> &str {
-        self.lower
-            .get_or_init(|| String::from_utf8_lossy(self.decoded).to_ascii_lowercase())
-    }
-}
+/// A decoded value with its lowercase copy made on first use and shared: the command-injection
+/// and mail rules read the value through it, as every rule reads it through the engine's view.
+pub(crate) type Lowered<'a> = crate::engine::View<'a>;
 
 /// What kind of attack a rule detects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema)]
@@ -213,7 +188,7 @@ rules! {
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly";
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
     RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3, IMAP) after an injected line break";
-    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name";
+    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name; for one that also begins sentences, with its arguments";
     RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: parameter and brace expansion, the directory stack, history, programs by their bin path";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "a .. path segment after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";

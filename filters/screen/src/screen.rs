@@ -4,6 +4,7 @@
 //! decision out; the filter only moves bytes.
 
 use crate::detect::{inspect_excluding, plain, Category, Enabled, Finding, ValueKind};
+use crate::engine::Plan;
 use crate::policy::{Exclusion, Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
@@ -160,6 +161,11 @@ pub enum BodyDecision {
 pub struct Screener {
     policy: ScreenPolicy,
     enabled: Enabled,
+    /// The rule rows this policy runs, in order.
+    plan: Plan,
+    /// The JNDI rows alone, for the headers `detect.headers` leaves out (`None` when the policy
+    /// does not look for JNDI lookups).
+    header_jndi: Option<Plan>,
     /// Inspected header names, lowercase.
     headers: Vec<String>,
     /// `detect.headers` has `*`.
@@ -178,6 +184,12 @@ impl Screener {
     pub fn new(policy: ScreenPolicy) -> Screener {
         Screener {
             enabled: policy.detect.enabled(),
+            plan: Plan::new(policy.detect.enabled()),
+            header_jndi: policy
+                .detect
+                .enabled()
+                .has(Category::Jndi)
+                .then(|| Plan::new(Enabled::of(&[Category::Jndi], policy.detect.paranoia))),
             headers: policy
                 .detect
                 .headers
@@ -218,7 +230,7 @@ impl Screener {
                     .collect()
             })
             .unwrap_or_default();
-        inspect_excluding(raw, kind, location, self.enabled, self.shortcuts, &here)
+        inspect_excluding(raw, kind, location, &self.plan, self.shortcuts, &here)
     }
 
     pub fn policy(&self) -> &ScreenPolicy {
@@ -251,9 +263,10 @@ impl Screener {
             if !self.inspects_header(name) {
                 // Log4j logs any header an application chooses (`X-Api-Version`,
                 // `Authorization`): JNDI lookups are looked for in every one.
-                if self.enabled.has(Category::Jndi) && !name.starts_with(':') {
+                if let Some(jndi_only) =
+                    self.header_jndi.as_ref().filter(|_| !name.starts_with(':'))
+                {
                     let location = format!("header:{}", name.to_ascii_lowercase());
-                    let jndi_only = Enabled::of(&[Category::Jndi], self.enabled.paranoia);
                     let here: Vec<&Exclusion> = rules
                         .map(|r| {
                             r.exclusions

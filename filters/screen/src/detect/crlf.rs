@@ -198,7 +198,7 @@ mod tests {
                 ),
             ],
         );
-        let path = crate::engine::View::new(
+        let path = crate::engine::View::with(
             b"/foo\nbar",
             b"/foo\nbar",
             crate::detect::ValueKind::Path,

@@ -13,9 +13,11 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_COMMAND_LINE, RCE_SHELL_EVASION, RCE_SHELL_EXPANSION,
-    RCE_SHELL_INVOCATION, RCE_SUBSTITUTION, RCE_WINDOWS,
+    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
+    RCE_WINDOWS,
 };
+#[cfg(test)]
+use super::{RCE_COMMAND_LINE, RCE_SHELL_EXPANSION};
 use cmd::{
     echo_writes_script, windows_arguments, windows_command, windows_shaped, within, ARGUMENT_REACH,
     WINDOWS_COMMAND_SET,
@@ -24,6 +26,7 @@ use std::borrow::Cow;
 
 mod cmd;
 mod line;
+mod sentence;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
@@ -675,11 +678,21 @@ static PROSE_COMMAND_SET: WordSet = WordSet::new(&PROSE_COMMANDS);
 /// starts with is what a program would get. Runs on plain text too (`visudo`, `ansible-doc
 /// plugin ping` are plain), before the plain shortcut; `prechecks` off only to check that
 /// they change nothing.
+#[cfg(test)]
 pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec<Rule> {
     let mut out = Vec::new();
     if whole_values && starts_with_command_name(decoded) {
         out.push(RCE_COMMAND_LINE);
     }
+    if shell_expansion(decoded, prechecks) {
+        out.push(RCE_SHELL_EXPANSION);
+    }
+    out
+}
+
+/// `rce-008`: a parameter, brace, directory-stack or history expansion, or a program run by
+/// its path in a system `bin` directory.
+pub(crate) fn shell_expansion(decoded: &[u8], prechecks: bool) -> bool {
     // Every expansion below holds one of these: `{` (of `${` too), `~` (before `+` or `-`),
     // `!-`, `bin/`.
     let possible = !prechecks
@@ -687,25 +700,22 @@ pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec
         || decoded.contains(&b'{')
         || decoded.contains(&b'~')
         || decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"bin/"));
-    if possible {
+    possible && {
         let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
-        if has_parameter_expansion(&text)
+        has_parameter_expansion(&text)
             || has_any_brace_expansion(&text)
             || has_directory_stack(&text)
             || has_history_expansion(&text)
             || runs_any_binary_path(&text)
-        {
-            out.push(RCE_SHELL_EXPANSION);
-        }
     }
-    out
 }
 
 /// A value that starts with a known command (`whoami;…`, `visudo`, `chef-shell`,
 /// `cscli alerts list`, `pip3 install x`), other than two-letter ones (`id`, `ls`), tools
-/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]. An article about `nmap` starting
+/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]; names that begin sentences too
+/// (`sed`, `chef`, `lynx`) only with their command's arguments ([`sentence`]). An article about `nmap` starting
 /// with its name is flagged: the price of level 2.
-fn starts_with_command_name(decoded: &[u8]) -> bool {
+pub(crate) fn starts_with_command_name(decoded: &[u8]) -> bool {
     let start = decoded
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\'' | b'"'))
@@ -729,11 +739,16 @@ fn starts_with_command_name(decoded: &[u8]) -> bool {
     let word = String::from_utf8_lossy(word).to_ascii_lowercase();
     let word = shell_word(&word);
     let name = word.rsplit('/').next().unwrap_or(&word);
+    // Names that begin sentences too (`sed de aventura`) need their command's arguments.
+    let args = rest.get(end..).unwrap_or_default();
+    let args =
+        String::from_utf8_lossy(args.get(..ARGUMENT_REACH).unwrap_or(args)).to_ascii_lowercase();
     let known = |name: &str| {
         name.len() >= 3
             && is_command(name)
             && !TOPIC_SET.contains(name)
             && !PROSE_COMMAND_SET.contains(name)
+            && (!sentence::begins_sentences(name) || sentence::has_argument_shape(name, &args))
     };
     // `net view`, `sc query`: a Windows command by its subcommand, nothing more needed in a
     // whole value at this level (`dir` alone is left out: a folder field's value).
@@ -961,6 +976,9 @@ fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
         return count >= 2
             || is_option(after)
             || (!behind_expansion && names_command_at(after, true));
+    }
+    if is_contraction(raw_word) {
+        return false;
     }
     let word = without_quotes(raw_word);
     let word = word.trim_start_matches('$');
@@ -1202,6 +1220,19 @@ fn without_version(name: &str) -> &str {
     }
 }
 
+/// A contraction or possessive of prose: letters, one apostrophe, and an English ending
+/// (`I'd`, `p's`, `we'll`, `they're`, `I've`, `don't`, `I'm`). Without the apostrophe some are
+/// command names (`id`, `ps`), but a shell evasion splits a name anywhere (`wh'oami`, `c'a't`),
+/// not before these endings only.
+fn is_contraction(word: &str) -> bool {
+    let Some((stem, ending)) = word.split_once('\'') else {
+        return false;
+    };
+    !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_alphabetic())
+        && matches!(ending, "d" | "s" | "ll" | "re" | "ve" | "t" | "m")
+}
+
 /// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
 /// it has none, as most words.
 fn without_quotes(word: &str) -> Cow<'_, str> {
@@ -1427,7 +1458,7 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
         .any(|word| {
             let obfuscated = word.contains(['\'', '"', '\\', '$', '`']) || word.contains("()");
             // (Most words are not: they are not copied.)
-            if !obfuscated {
+            if !obfuscated || is_contraction(word) {
                 return false;
             }
             let cleaned = shell_word(word);
@@ -1787,6 +1818,28 @@ mod tests {
     }
 
     #[test]
+    fn contractions_are_prose_not_quoted_command_names() {
+        for v in [
+            "I'd love to!",
+            "Sounds good; I'd love to come",
+            "Yes & I'd say so",
+            "Mind your p's and q's",
+            "ok | I'll id it later",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+        for (v, id) in [
+            ("x;wh'oami", "rce-001"),
+            ("x; i'd'", "rce-001"),
+            ("c'a't /etc/passwd", "rce-003"),
+            ("wh'oami'", "rce-003"),
+            ("p's'", "rce-003"),
+        ] {
+            assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
+        }
+    }
+
+    #[test]
     fn chained_commands() {
         for v in [
             "127.0.0.1; cat /etc/passwd",
@@ -2009,6 +2062,10 @@ mod tests {
             ("net view", "rce-007"),
             ("NET  share", "rce-007"),
             ("sc query", "rce-007"),
+            ("sed -n 1p /etc/passwd", "rce-007"),
+            ("sed 's/a/b/' x", "rce-007"),
+            ("sed;id", "rce-007"),
+            ("chef report nodes", "rce-007"),
             ("${cmd}", "rce-008"),
             ("${x#{}}", "rce-008"),
             ("x ${PATH:-/bin}", "rce-008"),
@@ -2035,6 +2092,16 @@ mod tests {
             "split the bill",
             "id",
             "uname",
+            // Command names that begin sentences, without their command's arguments.
+            "sed de aventura",
+            "Sed ut perspiciatis unde omnis iste natus",
+            "Chef de partie",
+            "Chef",
+            "Lynx are shy",
+            "Yash Patel",
+            "Shred the cheese",
+            "Vagrant up the road",
+            "Terraform plan for Mars",
             "hello world",
             "about ~0.5 or ~5 km",
             "wow!! -1 point",

@@ -3,7 +3,7 @@
 //! ([`View::rce_level1`]) and looked up by each rule's row; the mail commands ([`super::mail`])
 //! and the level-2 rules are checks of their own.
 
-use super::{mail, rce, Lowered, Rule};
+use super::{mail, rce, Rule};
 use super::{
     RCE_CHAINED_COMMAND, RCE_COMMAND_LINE, RCE_MAIL_COMMAND, RCE_SHELL_EVASION,
     RCE_SHELL_EXPANSION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION, RCE_WINDOWS,
@@ -20,20 +20,21 @@ pub const TABLE: &[RuleDef] = &[
     RuleDef::not_plain(RCE_SHELL_INVOCATION, |v| level1(v, RCE_SHELL_INVOCATION)),
     RuleDef::not_plain(RCE_WINDOWS, |v| level1(v, RCE_WINDOWS)),
     // A mail command follows a line break.
-    RuleDef::not_plain(RCE_MAIL_COMMAND, |v| {
-        mail::detect_lowered(&Lowered::new(v.bytes())).is_some()
-    })
-    .anchored(&["\n", "\r"]),
+    RuleDef::not_plain(RCE_MAIL_COMMAND, |v| mail::detect_lowered(v).is_some())
+        .anchored(&["\n", "\r"]),
+    // Not on the URL path: what a field starts with is what a program would get.
     RuleDef::always(RCE_COMMAND_LINE, |v| {
-        rce::detect_level2(v.bytes(), !v.is_path(), v.prechecks()).contains(&RCE_COMMAND_LINE)
+        !v.is_path() && rce::starts_with_command_name(v.bytes())
     }),
+    // Every expansion holds `{` (of `${` too), `~`, `!` (of `!-`) or `/` (of `bin/`).
     RuleDef::always(RCE_SHELL_EXPANSION, |v| {
-        rce::detect_level2(v.bytes(), false, v.prechecks()).contains(&RCE_SHELL_EXPANSION)
-    }),
+        rce::shell_expansion(v.bytes(), v.prechecks())
+    })
+    .anchored(&["{", "~", "!", "/"]),
 ];
 
 /// Whether `rule` is among the level-1 shell rules [`rce::detect_with`] finds in the value.
 fn level1(v: &View, rule: Rule) -> bool {
-    v.rce_level1(|v| rce::detect_with(&Lowered::new(v.bytes()), v.paranoia(), v.prechecks()))
+    v.rce_level1(|v| rce::detect_with(v, v.paranoia(), v.prechecks()))
         .contains(&rule)
 }

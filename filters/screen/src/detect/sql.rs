@@ -9,6 +9,8 @@
 //! - a column alias before `FROM` (`) as t from`),
 //! - a NoSQL query operator as a key or parameter name (`{"$ne": 1}`, `id[$regex]=`).
 
+mod object;
+
 use super::anchor::{longest_piece, Anchors};
 use super::words::word_list;
 use super::wordset::WordSet;
@@ -39,6 +41,7 @@ const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
 
 word_list! {
     /// Statement openings no ordinary text has, anywhere in a value.
+    /// (Statements on an object, `drop table x`, are read with what follows them: [`object`].)
     STATEMENT_PHRASES = "sql-statement-phrases"
 }
 
@@ -52,7 +55,9 @@ word_list! {
 static STATEMENT_ANCHORS: Anchors = Anchors::new(|| {
     STATEMENT_PHRASES
         .iter()
-        .chain(&[
+        .copied()
+        .chain(object::openings())
+        .chain([
             "insert into ",
             "delete from ",
             "values (",
@@ -300,7 +305,7 @@ fn statement(text: &[u8]) -> bool {
             starts_word.then(|| s.get(i + p.len()..).unwrap_or_default())
         })
     };
-    if STATEMENT_PHRASES.iter().any(|p| phrase(p).is_some()) {
+    if STATEMENT_PHRASES.iter().any(|p| phrase(p).is_some()) || object::object_statement(text) {
         return true;
     }
     if phrase("insert into ").is_some_and(|rest| rest.contains("values") || rest.contains("select"))

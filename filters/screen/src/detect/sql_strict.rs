@@ -191,7 +191,7 @@ pub fn plus_joined_rule(v: &View) -> bool {
 /// The first level-2 SQL rule of this module that matches a decoded value (for the tests).
 #[cfg(test)]
 pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
-    let v = View::new(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
+    let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
     crate::engine::matching(super::sqli::TABLE, 2, &v)
         .into_iter()
         .find(|r| r.id.as_bytes() < b"sqli-018".as_slice())
@@ -385,6 +385,18 @@ fn after_opening_word(t: &[u8], words: &[&str]) -> Option<usize> {
     let word = words.iter().find(|w| word_at(t, at, w))?;
     let at = at + word.len();
     (t.get(at) == Some(&b' ')).then_some(at + 1)
+}
+
+/// Whether hex `digits` (an even number of them) spell printable ASCII text.
+fn hex_is_text(digits: Option<&[u8]>) -> bool {
+    let Some(digits) = digits.filter(|d| !d.is_empty() && d.len() % 2 == 0) else {
+        return false;
+    };
+    let nibble = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    digits.chunks(2).all(|pair| match pair {
+        [hi, lo] => (0x20..0x7f).contains(&(nibble(*hi) * 16 + nibble(*lo))),
+        _ => false,
+    })
 }
 
 /// Each place a two-byte `marker` (`0x`, `x'`) stands not glued to a name before it: where
@@ -647,7 +659,17 @@ fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
     if ended || decoded.windows(3).any(|w| w == b"/*!") {
         return true;
     }
-    let hex = hex_after(t, b"0x").any(|(_, digits)| digits >= 3);
+    // A hex literal as injections write strings without quotes: short (`0x7e3a`, `0xf00d`) or
+    // text (`0x61646d696e`, `admin`); or a host written in hex (`http://0xA9FEA9FE/`, an
+    // address filters miss). Longer ones that are no text are numbers, codes and addresses
+    // in prose (`0x80070005`, `0xDEADBEEF`, a wallet's `0x742d…f44e`).
+    let hex = hex_after(t, b"0x").any(|(end, digits)| {
+        let host = (end - digits)
+            .checked_sub(3)
+            .and_then(|p| t.get(p))
+            .is_some_and(|b| matches!(b, b':' | b'/' | b'@'));
+        (3..=4).contains(&digits) || digits > 4 && (host || hex_is_text(t.get(end - digits..end)))
+    });
     if hex {
         return true;
     }

@@ -79,7 +79,7 @@ pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -
     } else {
         ValueKind::Text
     };
-    crate::engine::matching(TABLE, 1, &View::new(raw, decoded, kind, prechecks))
+    crate::engine::matching(TABLE, 1, &View::with(raw, decoded, kind, prechecks))
 }
 
 /// The level-2 traversal rules that match a decoded value.
@@ -90,7 +90,7 @@ pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
     } else {
         ValueKind::Text
     };
-    crate::engine::matching(TABLE, 2, &View::new(decoded, decoded, kind, true))
+    crate::engine::matching(TABLE, 2, &View::with(decoded, decoded, kind, true))
 }
 
 /// A well-known OS or server file: in the URL path an OS file name is a request for that

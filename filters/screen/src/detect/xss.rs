@@ -142,7 +142,7 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
 /// [`detect`], with its prechecks on or off (off only to check that they change nothing).
 #[cfg(test)]
 pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
-    let v = View::new(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
+    let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
     crate::engine::matching(TABLE, 1, &v)
         .into_iter()
         .take(1)
@@ -152,7 +152,7 @@ pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
 /// The level-2 XSS rule of this module that matches a decoded value.
 #[cfg(test)]
 pub fn detect_level2(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
-    let v = View::new(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
+    let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
     crate::engine::matching(TABLE, 2, &v)
         .into_iter()
         .filter(|r| *r == XSS_COMMENT_BREAKOUT)

@@ -25,7 +25,7 @@ use super::Rule;
 /// The level-2 XSS rules that match a decoded value, in rule order (for the tests).
 #[cfg(test)]
 pub fn detect(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
-    let v = crate::engine::View::new(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
+    let v = crate::engine::View::with(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
     crate::engine::matching(super::xss::TABLE, 2, &v)
         .into_iter()
         .filter(|r| r.id != "xss-003")

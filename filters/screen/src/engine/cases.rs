@@ -81,7 +81,7 @@ fn cases() -> Vec<Case> {
 /// Whether one of `rule`'s rows matches the raw value, as the engine would run them.
 fn fires(rule: Rule, raw: &[u8], kind: ValueKind, shortcuts: bool) -> bool {
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
-    let view = View::new(raw, &decoded, kind, shortcuts);
+    let view = View::with(raw, &decoded, kind, shortcuts);
     let lower = decoded.to_ascii_lowercase();
     TABLES
         .iter()

@@ -54,15 +54,80 @@ fn rows() -> impl Iterator<Item = &'static RuleDef> {
     TABLES.iter().flat_map(|(_, table)| table.iter())
 }
 
+/// A row as the engine runs it: its place in [`rows`] (for the prefilter) and its category's
+/// place in [`TABLES`].
+struct Step {
+    row: usize,
+    table: usize,
+    def: &'static RuleDef,
+}
+
+/// Every row in the order the engine tries them: by category, then level, then table order.
+fn steps() -> &'static [Step] {
+    static STEPS: OnceLock<Vec<Step>> = OnceLock::new();
+    STEPS.get_or_init(|| {
+        let mut steps: Vec<Step> = rows()
+            .enumerate()
+            .map(|(row, def)| Step {
+                row,
+                table: TABLES
+                    .iter()
+                    .position(|(c, _)| *c == def.rule.category)
+                    .unwrap_or(0),
+                def,
+            })
+            .collect();
+        steps.sort_by_key(|s| (s.table, s.def.rule.paranoia, s.row));
+        steps
+    })
+}
+
 fn prefilter() -> &'static prefilter::Prefilter {
     static PREFILTER: OnceLock<prefilter::Prefilter> = OnceLock::new();
     PREFILTER.get_or_init(|| prefilter::Prefilter::new(rows()))
 }
 
+/// The rows a policy runs ([`Enabled`]: its categories and level), in the engine's order, and
+/// those of them plain text can trigger: made once per policy, so that a value walks only
+/// the rows that can apply to it.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    enabled: Enabled,
+    all: Vec<usize>,
+    on_plain: Vec<usize>,
+}
+
+impl Plan {
+    pub fn new(enabled: Enabled) -> Plan {
+        let all: Vec<usize> = steps()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.def.rule.paranoia <= enabled.paranoia && enabled.has(s.def.rule.category)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let on_plain = all
+            .iter()
+            .copied()
+            .filter(|i| steps().get(*i).is_some_and(|s| s.def.on_plain))
+            .collect();
+        Plan {
+            enabled,
+            all,
+            on_plain,
+        }
+    }
+
+    pub fn enabled(&self) -> Enabled {
+        self.enabled
+    }
+}
+
 /// Inspects one raw value; the first finding per category. The cost is linear in the value's
 /// length, which the policy's header and body limits bound.
 pub fn inspect(raw: &[u8], kind: ValueKind, location: &str, enabled: Enabled) -> Vec<Finding> {
-    inspect_excluding(raw, kind, location, enabled, true, &[])
+    inspect_excluding(raw, kind, location, &Plan::new(enabled), true, &[])
 }
 
 /// [`inspect`], with the shortcuts on or off (`shortcuts`; off only to check that they change
@@ -74,16 +139,16 @@ pub fn inspect_with(
     enabled: Enabled,
     shortcuts: bool,
 ) -> Vec<Finding> {
-    inspect_excluding(raw, kind, location, enabled, shortcuts, &[])
+    inspect_excluding(raw, kind, location, &Plan::new(enabled), shortcuts, &[])
 }
 
-/// [`inspect_with`], without the rules that the exclusions applying at `location`
-/// ([`Exclusion::applies_at`]) cover: those are not run, the category's others are.
+/// [`inspect_with`] under a policy's [`Plan`], without the rules that the exclusions applying at
+/// `location` ([`Exclusion::applies_at`]) cover: those are not run, the category's others are.
 pub fn inspect_excluding(
     raw: &[u8],
     kind: ValueKind,
     location: &str,
-    enabled: Enabled,
+    plan: &Plan,
     shortcuts: bool,
     exclusions: &[&Exclusion],
 ) -> Vec<Finding> {
@@ -91,9 +156,8 @@ pub fn inspect_excluding(
         return Vec::new();
     }
     let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
-    let view = View::new(raw, &decoded, kind, shortcuts).at_level(enabled.paranoia);
-    let skip = |r: Rule| exclusions.iter().any(|e| e.covers_rule(r.id, r.category));
-    run(&view, enabled, &skip)
+    let view = View::with(raw, &decoded, kind, shortcuts).at_level(plan.enabled.paranoia);
+    run(&view, plan, exclusions)
         .into_iter()
         .map(|rule| Finding {
             rule,
@@ -104,33 +168,36 @@ pub fn inspect_excluding(
         .collect()
 }
 
-/// The first rule per enabled category that matches `view`, skipping those `skip` names.
-pub fn run(view: &View, enabled: Enabled, skip: &dyn Fn(Rule) -> bool) -> Vec<Rule> {
+/// The first rule per category of `plan` that matches `view`, without the rules `exclusions`
+/// cover.
+pub fn run(view: &View, plan: &Plan, exclusions: &[&Exclusion]) -> Vec<Rule> {
     let filter = prefilter();
     let present = OnceCell::new();
-    let mut found = Vec::new();
-    let mut row_base = 0;
-    for (category, table) in TABLES {
-        let base = row_base;
-        row_base += table.len();
-        if !enabled.has(category) {
+    let mut found: Vec<Rule> = Vec::new();
+    // The category of the finding made last: the rest of its rows are passed over.
+    let mut done: Option<usize> = None;
+    let rows = if view.prechecks() && view.plain() {
+        &plan.on_plain
+    } else {
+        &plan.all
+    };
+    for step in rows.iter().filter_map(|i| steps().get(*i)) {
+        let def = step.def;
+        let rule = def.rule;
+        if done == Some(step.table)
+            || exclusions
+                .iter()
+                .any(|e| e.covers_rule(rule.id, rule.category))
+        {
             continue;
         }
-        let hit = (1..=enabled.paranoia).find_map(|level| {
-            table.iter().enumerate().find_map(|(i, def)| {
-                let runs = def.rule.paranoia == level
-                    && !skip(def.rule)
-                    && (!view.prechecks()
-                        || (def.on_plain || !view.plain())
-                            && (def.anchors.is_empty()
-                                || filter.may_match(
-                                    base + i,
-                                    present.get_or_init(|| filter.scan(view.bytes())),
-                                )));
-                (runs && (def.check)(view)).then_some(def.rule)
-            })
-        });
-        found.extend(hit);
+        let skipped = view.prechecks()
+            && !def.anchors.is_empty()
+            && !filter.may_match(step.row, present.get_or_init(|| filter.scan(view.bytes())));
+        if !skipped && (def.check)(view) {
+            found.push(rule);
+            done = Some(step.table);
+        }
     }
     found
 }

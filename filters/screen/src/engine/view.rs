@@ -45,7 +45,7 @@ impl<'a> View<'a> {
     /// `raw` as it came, `decoded` as [`crate::decode::decode_fully`] left it; `shortcuts`
     /// off makes every precheck pass (only to check that the prechecks change nothing). The
     /// policy's paranoia level is 1 ([`View::at_level`] sets another).
-    pub fn new(raw: &'a [u8], decoded: &'a [u8], kind: ValueKind, shortcuts: bool) -> Self {
+    pub fn with(raw: &'a [u8], decoded: &'a [u8], kind: ValueKind, shortcuts: bool) -> Self {
         View {
             raw,
             decoded,
@@ -65,7 +65,13 @@ impl<'a> View<'a> {
 
     /// A decoded text value on its own (tests, and detectors called directly).
     pub fn of(decoded: &'a [u8]) -> Self {
-        View::new(decoded, decoded, ValueKind::Text, true)
+        View::with(decoded, decoded, ValueKind::Text, true)
+    }
+
+    /// [`View::of`], under the name the command-injection code knows it by
+    /// ([`crate::detect::Lowered`]).
+    pub fn new(decoded: &'a [u8]) -> Self {
+        View::of(decoded)
     }
 
     /// The same view under a policy of paranoia level `paranoia`.

@@ -115,7 +115,9 @@ pub(super) fn name_closed_commented(t: &[u8]) -> bool {
         .enumerate()
         .filter(|(_, b)| matches!(b, b'\'' | b'"'))
         .any(|(i, _)| {
-            if ident_before(t, i).is_empty() {
+            let name = ident_before(t, i);
+            // A word the same quote opened is quoted, not closed: `she said "hi" -- and left`.
+            if name.is_empty() || t.get((i - name.len()).wrapping_sub(1)) == t.get(i) {
                 return false;
             }
             let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();

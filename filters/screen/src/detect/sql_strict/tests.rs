@@ -297,6 +297,9 @@ fn quote_operators() {
         "<a href=\"/page#top\">",
         "\">Note; more",
         "'-'",
+        "She said \"hi\" -- and left",
+        "the 'beta' -- as we call it",
+        "rated \"ok\" #",
     ]);
 }
 
@@ -375,6 +378,11 @@ fn obfuscations() {
         &[
             "DR/**/OP/*bypass deny listing*/sampletable",
             "\\0xf00dsdfdsa",
+            "0x61646d696e",
+            "x=0x7e3a",
+            "1 and 0x3c3f706870",
+            "http://0xa9fea9fe/",
+            "gopher://0x7f000001",
             "1.e(ascii)",
             "x'41424344'",
             "24'union%2Ball%2Bselect%2B1,2,3",
@@ -398,6 +406,11 @@ fn obfuscations() {
         "a; -b",
         "0x1",
         "box0x123",
+        "Error: \"Something went wrong (code 0x80070005)\"",
+        "crash at 0xC0000005",
+        "send to 0x742d35cc6634c0532925a3b844bc454e4438f44e",
+        "color 0xFFFFFF",
+        "a blank is 0x20",
         "version 1.e",
         "salt and (pepper)",
         "see 4.e (below)",
