@@ -56,19 +56,30 @@ const METHODS: &[&str] = &[
     "get ", "post ", "head ", "put ", "delete ", "options ", "connect ", "trace ", "patch ",
 ];
 
-/// The lines after each line break in `lower`, with further breaks and blanks before them
-/// skipped (`\r\r\r`).
-fn lines_after_breaks(lower: &str) -> impl Iterator<Item = &str> {
-    lower
-        .match_indices(['\r', '\n'])
-        .map(move |(i, _)| lower.get(i + 1..).unwrap_or_default())
-        .filter(|rest| !rest.starts_with(['\r', '\n']))
-}
-
 /// `name` then blanks or CRs, then `:`.
 fn is_header_line(line: &str, name: &str) -> bool {
     line.strip_prefix(name)
         .is_some_and(|rest| rest.trim_start_matches([' ', '\t', '\r']).starts_with(':'))
+}
+
+/// Whether the `name` line after the break at `i` is a part header of a multipart body (screened
+/// whole where it is not parsed): `Content-Disposition`, `Content-Type` or
+/// `Content-Transfer-Encoding` after a boundary line (`--…`) or another part header.
+fn is_part_header(lower: &str, i: usize, name: &str) -> bool {
+    if !matches!(
+        name,
+        "content-disposition" | "content-type" | "content-transfer-encoding"
+    ) {
+        return false;
+    }
+    let before = lower
+        .get(..i)
+        .unwrap_or_default()
+        .trim_end_matches(['\r', '\n']);
+    let previous = before.rsplit(['\r', '\n']).next().unwrap_or_default();
+    previous.starts_with("--")
+        || previous.starts_with("content-disposition:")
+        || previous.starts_with("content-type:")
 }
 
 /// An HTTP/1 status line (`http/1.1 200`) or request line (`get /x http/1.1`) at `line`'s
@@ -94,8 +105,15 @@ fn is_http_line(line: &str) -> bool {
 /// blank line and an HTML document; or a request line anywhere that a line break ends
 /// (request smuggling in a body: `x GET /a HTTP/1.1\r\n`), or that is the whole value.
 fn header_or_status(_: &[u8], lower: &str) -> bool {
-    for line in lines_after_breaks(lower) {
-        if HEADERS.iter().any(|h| is_header_line(line, h)) || is_http_line(line) {
+    for (i, _) in lower.match_indices(['\r', '\n']) {
+        let line = lower.get(i + 1..).unwrap_or_default();
+        if line.starts_with(['\r', '\n']) {
+            continue;
+        }
+        let header = HEADERS
+            .iter()
+            .any(|h| is_header_line(line, h) && !is_part_header(lower, i, h));
+        if header || is_http_line(line) {
             return true;
         }
     }
@@ -151,13 +169,16 @@ fn any_name(_: &[u8], lower: &str) -> bool {
     {
         return true;
     }
-    lines_after_breaks(lower).any(|line| {
+    lower.match_indices(['\r', '\n']).any(|(i, _)| {
+        let line = lower.get(i + 1..).unwrap_or_default();
         let name_len = line.len()
             - line
                 .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 .len();
+        let name = line.get(..name_len).unwrap_or_default();
         let rest = line.get(name_len..).unwrap_or_default();
         name_len > 0
+            && !is_part_header(lower, i, name)
             && rest
                 .trim_start_matches([' ', '\t', '\r'])
                 .starts_with([':', '='])
@@ -179,6 +200,7 @@ mod tests {
                     "crlf-001",
                 ),
                 ("x\r\nSet-Cookie: session=attacker", "crlf-001"),
+                ("x\r\nContent-Type: text/html", "crlf-001"),
                 (
                     "Headerdata\rInjectedHeader: x\nX-XSS-Protection: 0",
                     "crlf-001",
@@ -222,6 +244,7 @@ mod tests {
                 "get well soon, http/1.1 fans",
                 "Please get / http://example.com",
                 "para one\n\npara <b>two</b>",
+                "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nx\r\n--b--",
             ],
         );
         benign(
@@ -232,6 +255,7 @@ mod tests {
                 "a\n\n- item\n- item",
                 "x: y",
                 "Thanks, bye\r\n",
+                "--b\r\nContent-Disposition: form-data; name=\"f\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--",
                 "\n",
             ],
         );
