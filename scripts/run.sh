@@ -6,8 +6,9 @@
 # writes. Audit events go to .run/audit.jsonl and .run/otlp.jsonl, logs to .run/; Ctrl-C stops
 # everything.
 # `scripts/run.sh reload` (`make reload`) re-renders .run/xds/ from $POLICIES: the running Envoy
-# picks the new listener up without a restart; a policy that fails validation is refused and
-# nothing is written, so the old one keeps serving.
+# picks the new filter configurations up without a restart (the listener and its connections
+# stay); a policy that fails validation is refused and nothing is written, so the old one keeps
+# serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}

@@ -240,20 +240,40 @@ impl Envoy {
         http::get(self.admin, "/stats/prometheus", &[]).text()
     }
 
-    /// A counter's value from the Prometheus page (0 if absent).
-    pub fn counter(&self, name: &str) -> u64 {
+    /// A counter's value from the Prometheus page (0 if absent): `name` alone sums every
+    /// series of the family, `name{label="value",…}` those that carry these labels.
+    pub fn counter(&self, selector: &str) -> u64 {
+        let (name, wanted) = match selector.split_once('{') {
+            Some((n, rest)) => (n, labels_of(rest.trim_end_matches('}'))),
+            None => (selector, Vec::new()),
+        };
         let page = self.prometheus();
-        page.lines()
+        let total: f64 = page
+            .lines()
             .filter(|l| !l.starts_with('#'))
-            .find_map(|l| {
-                let (n, v) = l.rsplit_once(' ')?;
-                let bare = n.split('{').next()?;
-                (bare == name)
-                    .then(|| v.parse::<f64>().ok().map(|f| f as u64))
+            .filter_map(|l| {
+                let (series, v) = l.rsplit_once(' ')?;
+                let (bare, labels) = match series.split_once('{') {
+                    Some((b, rest)) => (b, labels_of(rest.trim_end_matches('}'))),
+                    None => (series, Vec::new()),
+                };
+                (bare == name && wanted.iter().all(|w| labels.contains(w)))
+                    .then(|| v.parse::<f64>().ok())
                     .flatten()
             })
-            .unwrap_or(0)
+            .sum();
+        total as u64
     }
+}
+
+/// `a="x",b="y"` as pairs (values without escapes, as Pavise's are).
+fn labels_of(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+        })
+        .collect()
 }
 
 /// The project's own upstream, started on an ephemeral port.

@@ -100,9 +100,11 @@ impl HttpContext for AuditStream {
             host::send_internal_error(FILTER_NAME, &HostError::no_policy());
             return Action::Pause;
         };
-        match host::request_headers()
-            .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo))
-        {
+        let started = host::DecisionTimer::start();
+        let step = host::request_headers()
+            .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo));
+        stage.timer().headers_done(started);
+        match step {
             Ok(step) if step.is_answered() => Action::Pause,
             Ok(_) => Action::Continue,
             Err(e) => {

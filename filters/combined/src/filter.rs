@@ -212,12 +212,13 @@ fn run_stage<S: Stage>(
     let Some(stage) = stage else {
         return Ok(false);
     };
-    let step = stage
-        .on_request_headers(headers, end_of_stream, memo)
-        .map_err(|e| {
-            stage.count_internal_error();
-            (e, S::NAME)
-        })?;
+    let started = host::DecisionTimer::start();
+    let step = stage.on_request_headers(headers, end_of_stream, memo);
+    stage.timer().headers_done(started);
+    let step = step.map_err(|e| {
+        stage.count_internal_error();
+        (e, S::NAME)
+    })?;
     let answered = step.is_answered();
     verdicts.extend(step.verdict);
     Ok(answered)
@@ -246,7 +247,9 @@ impl HttpContext for CombinedStream {
         let Some(screen) = stages.screen.as_ref() else {
             return Action::Continue;
         };
+        let started = host::DecisionTimer::start();
         let step = screen.on_request_body(&mut self.screen, body_size, end_of_stream);
+        screen.timer().body_done(started);
         self.screen_body_step(screen, step)
     }
 
@@ -257,7 +260,9 @@ impl HttpContext for CombinedStream {
         let Some(screen) = stages.screen.as_ref() else {
             return Action::Continue;
         };
+        let started = host::DecisionTimer::start();
         let step = screen.on_request_trailers(&mut self.screen);
+        screen.timer().body_done(started);
         self.screen_body_step(screen, step)
     }
 
