@@ -5,14 +5,18 @@
 //! gets back a [`screen::HeaderDecision`] (refuse, or pass with what the body needs), then, if
 //! the body is inspected, the body and a [`screen::BodyDecision`]. [`decode`] undoes the
 //! encodings attackers layer; [`detect`] holds the detectors and the rule ids; [`xml`] finds
-//! the values of an XML body.
+//! the values of an XML body, [`multipart`] the parts of a form upload; [`header_grammar`] reads
+//! the values inside structured headers; [`base64`] finds values that are encoded text.
 //!
 //! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
 //! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
 //! filter) are proxy-wasm code, built only for `wasm32`.
 
+pub mod base64;
 pub mod decode;
 pub mod detect;
+pub mod header_grammar;
+pub mod multipart;
 pub mod policy;
 pub mod screen;
 pub mod xml;

@@ -1,10 +1,11 @@
 //! The screening decision: [`Screener::screen_headers`] applies the limits and inspects the
 //! path, query and chosen headers, and says what the body needs; [`Screener::screen_body`]
-//! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
-//! decision out; the filter only moves bytes.
+//! inspects a body (form fields, JSON string values and keys, XML values, multipart parts, or
+//! text). Plain types in, a decision out; the filter only moves bytes.
 
 use crate::detect::{inspect_with, plain, Enabled, Finding, ValueKind};
-use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
+use crate::multipart::Boundary;
+use crate::policy::{Mode, MultipartFiles, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
 use pavise_core::path::{normalize_path, path_only, query_of};
@@ -25,10 +26,12 @@ pub enum Limit {
     Inspection,
     JsonDepth,
     JsonKeys,
+    /// A `multipart/form-data` body without a usable boundary, or not delimited by it.
+    Multipart,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 10] = [
+    pub const ALL: [Limit; 11] = [
         Limit::Url,
         Limit::HeaderCount,
         Limit::HeaderSize,
@@ -39,6 +42,7 @@ impl Limit {
         Limit::Inspection,
         Limit::JsonDepth,
         Limit::JsonKeys,
+        Limit::Multipart,
     ];
 
     /// The stable id (in counters, logs and the denial).
@@ -54,6 +58,7 @@ impl Limit {
             Limit::Inspection => "limit-inspection",
             Limit::JsonDepth => "limit-json-depth",
             Limit::JsonKeys => "limit-json-keys",
+            Limit::Multipart => "limit-multipart",
         }
     }
 
@@ -79,6 +84,11 @@ impl Limit {
                 400,
                 "json_too_complex",
                 "the JSON body is nested too deeply or has too many keys",
+            ),
+            Limit::Multipart => Denial::new(
+                400,
+                "multipart_malformed",
+                "the multipart body has no valid boundary or is not delimited by it",
             ),
         }
     }
@@ -120,6 +130,8 @@ pub enum BodyKind {
     Json,
     /// XML: attribute values and text ([`crate::xml`]).
     Xml,
+    /// `multipart/form-data`: each part's name, file name and value ([`crate::multipart`]).
+    Multipart(Boundary),
     Text,
 }
 
@@ -201,9 +213,42 @@ impl Screener {
         }
     }
 
-    /// [`inspect_with`] with this screener's detectors and shortcut.
+    /// [`inspect_with`] with this screener's detectors and shortcut; a value that is base64
+    /// of text, or a JSON Web Token, is inspected decoded too ([`crate::base64`]), the finding
+    /// at `<location> (base64)` or `(jwt)`.
     fn inspect(&self, raw: &[u8], kind: ValueKind, location: &str) -> Vec<Finding> {
-        inspect_with(raw, kind, location, self.enabled, self.shortcuts)
+        let mut found = inspect_with(raw, kind, location, self.enabled, self.shortcuts);
+        if let Some(text) = crate::base64::decoded_text(raw) {
+            found.extend(self.inspect_decoded(&text, &format!("{location} (base64)")));
+        } else if let Some(parts) = crate::base64::jwt_parts(raw) {
+            let location = format!("{location} (jwt)");
+            for text in parts {
+                found.extend(self.inspect_decoded(&text, &location));
+            }
+        }
+        found
+    }
+
+    /// Decoded text: a JSON document's string values and keys one by one (as in a JSON body:
+    /// its quotes and braces are syntax), anything else whole.
+    fn inspect_decoded(&self, text: &str, location: &str) -> Vec<Finding> {
+        let inspect = |t: &str| {
+            inspect_with(
+                t.as_bytes(),
+                ValueKind::Text,
+                location,
+                self.enabled,
+                self.shortcuts,
+            )
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(value @ (Value::Object(_) | Value::Array(_))) => {
+                let mut walk = JsonWalk::default();
+                walk.visit(&value, "", 1);
+                walk.strings.iter().flat_map(|(_, s)| inspect(s)).collect()
+            }
+            _ => inspect(text),
+        }
     }
 
     pub fn policy(&self) -> &ScreenPolicy {
@@ -248,8 +293,16 @@ impl Screener {
                     }
                 }
             } else {
-                let location = format!("header:{}", name.to_ascii_lowercase());
-                findings.extend(self.inspect(value, ValueKind::Text, &location));
+                let name = name.to_ascii_lowercase();
+                let location = format!("header:{name}");
+                match crate::header_grammar::pieces(&name, value) {
+                    Some(pieces) => {
+                        for piece in pieces {
+                            findings.extend(self.inspect(&piece, ValueKind::Text, &location));
+                        }
+                    }
+                    None => findings.extend(self.inspect(value, ValueKind::Text, &location)),
+                }
             }
         }
         let findings = excluded(route.map(|(_, r)| r), findings);
@@ -309,6 +362,15 @@ impl Screener {
                 return Some(Limit::ContentType);
             }
         }
+        // A multipart body to inspect needs its boundary: without one it cannot be read as
+        // parts, and the application cannot read it either.
+        if body_follows
+            && self.policy.detect.body
+            && media_type(headers).as_deref() == Some("multipart/form-data")
+            && multipart_boundary(headers).is_err()
+        {
+            return Some(Limit::Multipart);
+        }
         None
     }
 
@@ -325,6 +387,11 @@ impl Screener {
             Some(t) if t == "application/xml" || t == "text/xml" || t.ends_with("+xml") => {
                 BodyKind::Xml
             }
+            Some("multipart/form-data") => match multipart_boundary(headers) {
+                Ok(boundary) => BodyKind::Multipart(boundary),
+                // Refused at the limits already.
+                Err(_) => BodyKind::Text,
+            },
             _ => BodyKind::Text,
         };
         BodyPlan::Inspect(kind)
@@ -378,6 +445,12 @@ impl Screener {
                     findings.extend(self.inspect(v.value, ValueKind::Text, &location));
                 }
             }
+            BodyKind::Multipart(boundary) => {
+                match crate::multipart::parts(body, &boundary, complete) {
+                    Ok(parts) => findings.extend(self.inspect_parts(&parts)),
+                    Err(_) => return BodyDecision::Refuse(Refusal::Limit(Limit::Multipart)),
+                }
+            }
             BodyKind::Text => findings.extend(self.inspect(body, ValueKind::Text, "body")),
         }
         let rule = route.and_then(|i| self.policy.routes.get(i));
@@ -403,9 +476,13 @@ impl Screener {
             // `/etc/passwd` or `x onload=y` needs to be flagged, and the reader decodes
             // entities (`&lt;`): no byte class makes a document plain, so no shortcut.
             BodyKind::Xml => return None,
+            // Part headers have `"` and `;`: never plain.
+            BodyKind::Multipart(_) => return None,
             BodyKind::Text => &plain::PlainSet::TEXT,
         };
-        if !plain.holds(body) {
+        // A run of base64 characters may be a value that decodes to text, which is inspected
+        // decoded: such a body is read value by value.
+        if !plain.holds(body) || crate::base64::has_candidate(body) {
             return None;
         }
         if kind == BodyKind::Json && complete {
@@ -421,6 +498,33 @@ impl Screener {
         Some(BodyDecision::Pass {
             findings: Vec::new(),
         })
+    }
+
+    /// Inspects each part of a multipart body at `body:<name>`: its name, its file name, and
+    /// its value (of a file part, as `detect.multipart_files` says).
+    fn inspect_parts(&self, parts: &[crate::multipart::Part]) -> Vec<Finding> {
+        let detect = &self.policy.detect;
+        let mut out = Vec::new();
+        for part in parts {
+            let location = if part.name.is_empty() {
+                "body".to_string()
+            } else {
+                body_location(&pavise_core::headers::loggable(&part.name, 64))
+            };
+            let value = match (&part.filename, detect.multipart_files) {
+                (None, _) => part.value,
+                (Some(_), MultipartFiles::Skip) => &[],
+                (Some(_), MultipartFiles::Inspect) => part
+                    .value
+                    .get(..detect.multipart_file_bytes)
+                    .unwrap_or(part.value),
+            };
+            let filename = part.filename.as_deref().unwrap_or_default();
+            for text in [value, &part.name, filename] {
+                out.extend(self.inspect(text, ValueKind::Text, &location));
+            }
+        }
+        out
     }
 
     /// Inspects `name=value&…` pairs; each value at `<prefix>:<decoded name>`.
@@ -488,6 +592,11 @@ pub fn content_length(headers: &HeaderList) -> Option<u64> {
 /// Whether the request has a body: a non-zero `Content-Length` or a transfer encoding.
 pub fn has_body(headers: &HeaderList) -> bool {
     content_length(headers).is_some_and(|n| n > 0) || headers.contains("transfer-encoding")
+}
+
+/// The boundary of a multipart `Content-Type`.
+fn multipart_boundary(headers: &HeaderList) -> Result<Boundary, crate::multipart::MultipartError> {
+    Boundary::from_content_type(headers.get("content-type").unwrap_or_default())
 }
 
 /// The lowercase media type of `Content-Type`, without parameters.
