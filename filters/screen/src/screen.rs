@@ -670,4 +670,6 @@ fn body_location(path: &str) -> String {
 }
 
 #[cfg(test)]
+mod parsing_tests;
+#[cfg(test)]
 mod tests;
