@@ -44,21 +44,12 @@ pub fn jwt_parts(value: &[u8]) -> Option<[String; 2]> {
     Some([json(header)?, json(claims)?])
 }
 
-/// Whether `body` has a run of [`MIN_LEN`] or more base64 characters: a value that may decode
-/// to text, so a body otherwise plain must still be read value by value.
+/// Whether `body` has a run of base64 characters that decodes to text: a value that is
+/// inspected decoded ([`decoded_text`]; its `=` padding is optional, so the run without it
+/// decodes the same), so a body otherwise plain must still be read value by value.
 pub fn has_candidate(body: &[u8]) -> bool {
-    let mut run = 0usize;
-    for &b in body {
-        if is_alphabet(b) || b == b'=' {
-            run += 1;
-            if run >= MIN_LEN {
-                return true;
-            }
-        } else {
-            run = 0;
-        }
-    }
-    false
+    body.split(|b| !is_alphabet(*b))
+        .any(|run| run.len() >= MIN_LEN && decoded_text(run).is_some())
 }
 
 fn is_alphabet(b: u8) -> bool {

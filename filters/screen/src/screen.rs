@@ -218,12 +218,19 @@ impl Screener {
     /// at `<location> (base64)` or `(jwt)`.
     fn inspect(&self, raw: &[u8], kind: ValueKind, location: &str) -> Vec<Finding> {
         let mut found = inspect_with(raw, kind, location, self.enabled, self.shortcuts);
-        if let Some(text) = crate::base64::decoded_text(raw) {
-            found.extend(self.inspect_decoded(&text, &format!("{location} (base64)")));
-        } else if let Some(parts) = crate::base64::jwt_parts(raw) {
-            let location = format!("{location} (jwt)");
-            for text in parts {
-                found.extend(self.inspect_decoded(&text, &location));
+        // A path's base64 is a segment of it.
+        let values: Vec<&[u8]> = match kind {
+            ValueKind::Path => raw.split(|b| *b == b'/').collect(),
+            ValueKind::FormValue | ValueKind::Text => vec![raw],
+        };
+        for value in values {
+            if let Some(text) = crate::base64::decoded_text(value) {
+                found.extend(self.inspect_decoded(&text, &format!("{location} (base64)")));
+            } else if let Some(parts) = crate::base64::jwt_parts(value) {
+                let location = format!("{location} (jwt)");
+                for text in parts {
+                    found.extend(self.inspect_decoded(&text, &location));
+                }
             }
         }
         found

@@ -276,6 +276,17 @@ fn base64_values_are_inspected_decoded() {
         first(&findings("/?q=JyBvciAxPTEtLSA_Pj4")).map(|(id, l)| (&id[..4], l)),
         Some(("sqli", "query:q (base64)".into()))
     );
+    // A path segment.
+    assert_eq!(
+        first(&findings("/share/PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg/view")),
+        Some(("xss-001", "path (base64)".into()))
+    );
+    assert_eq!(
+        first(&findings(
+            "/api/v1/users/550e8400e29b41d4a716446655440000/profile"
+        )),
+        None
+    );
     // `; cat /etc/passwd` in a JSON body value.
     let json = r#"{"data": "OyBjYXQgL2V0Yy9wYXNzd2Q="}"#;
     let found = body_findings(&s, BodyKind::Json, json).unwrap();
