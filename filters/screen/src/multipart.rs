@@ -5,7 +5,8 @@
 //! line, then optional blanks and a line break (or `--` for the last one). Line breaks are
 //! CRLF on the wire; a bare LF is accepted too, as most servers' parsers do. A part's headers end
 //! at an empty line; of them only `Content-Disposition` matters here (`name`, `filename`,
-//! `filename*`). One pass, each byte looked at a bounded number of times: no backtracking on
+//! `filename*`). A part with no empty line before the next delimiter has no headers that can be
+//! told from its content: all of it is its value. One pass, each byte looked at a bounded number of times: no backtracking on
 //! a crafted body (`make fuzz-growth`).
 
 use memchr::memmem;
@@ -40,8 +41,6 @@ pub enum MultipartError {
     BadBoundary,
     /// No delimiter line opens the first part.
     NoOpeningDelimiter,
-    /// A part's headers do not end with an empty line.
-    UnterminatedHeaders,
     /// The body ends without the closing delimiter (`--boundary--`).
     NoClosingDelimiter,
 }
@@ -159,30 +158,32 @@ pub fn parts<'a>(
             return Err(MultipartError::NoClosingDelimiter);
         };
         let start = at + blanks + eol;
-        let (headers_end, content_start) = match headers_end(body, start) {
-            Some(found) => found,
-            None if !complete => return Ok(out),
-            None => return Err(MultipartError::UnterminatedHeaders),
-        };
-        let (name, filename) = disposition(body.get(start..headers_end).unwrap_or_default());
-        match next_delimiter(body, content_start, &finder) {
-            Some((end, after)) => {
-                out.push(Part {
-                    name,
-                    filename,
-                    value: body.get(content_start..end).unwrap_or_default(),
-                });
-                at = after;
-            }
-            None if !complete => {
-                out.push(Part {
-                    name,
-                    filename,
-                    value: body.get(content_start..).unwrap_or_default(),
-                });
-                return Ok(out);
-            }
+        let (end, next) = match next_delimiter(body, start, &finder) {
+            Some((end, after)) => (end, Some(after)),
+            None if !complete => (body.len(), None),
             None => return Err(MultipartError::NoClosingDelimiter),
+        };
+        let section = body.get(start..end).unwrap_or_default();
+        out.push(match headers_end(section) {
+            Some((headers, content)) => {
+                let (name, filename) = disposition(section.get(..headers).unwrap_or_default());
+                Part {
+                    name,
+                    filename,
+                    value: section.get(content..).unwrap_or_default(),
+                }
+            }
+            // No empty line before the next delimiter: no headers can be told from content,
+            // so the whole part is its value, inspected as the text it is.
+            None => Part {
+                name: Vec::new(),
+                filename: None,
+                value: section,
+            },
+        });
+        match next {
+            Some(after) => at = after,
+            None => return Ok(out),
         }
     }
 }
@@ -199,12 +200,12 @@ fn next_delimiter(body: &[u8], from: usize, finder: &memmem::Finder) -> Option<(
     Some((end, found + finder.needle().len()))
 }
 
-/// Where a part's headers starting at `start` end (the empty line): the end of the last header
-/// line and the start of the content.
-fn headers_end(body: &[u8], start: usize) -> Option<(usize, usize)> {
-    let mut line = start;
+/// Where the headers of a part (`section`, up to the next delimiter) end at an empty line: the
+/// end of the last header line and the start of the content.
+fn headers_end(section: &[u8]) -> Option<(usize, usize)> {
+    let mut line = 0;
     loop {
-        let rest = body.get(line..)?;
+        let rest = section.get(line..)?;
         if rest.starts_with(b"\r\n") {
             return Some((line, line + 2));
         }
@@ -401,9 +402,20 @@ mod tests {
             fields("no delimiter at all", true),
             Err(MultipartError::NoOpeningDelimiter)
         );
+        // Headers never ended: the whole part is the value.
+        assert_eq!(
+            fields(
+                "--XyZ\r\ntest\r\n--XyZ\r\nContent-Type: text/plain\r\nx\r\n--XyZ--",
+                true
+            ),
+            Ok(vec![
+                (String::new(), None, "test".into()),
+                (String::new(), None, "Content-Type: text/plain\r\nx".into())
+            ])
+        );
         assert_eq!(
             fields("--XyZ\r\nContent-Disposition: form-data; name=\"a\"", true),
-            Err(MultipartError::UnterminatedHeaders)
+            Err(MultipartError::NoClosingDelimiter)
         );
         assert_eq!(
             fields("--XyZ\r\n\r\nv\r\n--XyZjunk", true),
@@ -414,7 +426,10 @@ mod tests {
             fields(open, false),
             Ok(vec![("a".into(), None, "value".into())])
         );
-        assert_eq!(fields("--XyZ\r\nContent-Dispo", false), Ok(vec![]));
+        assert_eq!(
+            fields("--XyZ\r\nContent-Dispo", false),
+            Ok(vec![(String::new(), None, "Content-Dispo".into())])
+        );
         // A delimiter not at a line start is content.
         assert_eq!(
             fields("--XyZ\r\n\r\na--XyZ--\r\n--XyZ--", true),
