@@ -3,6 +3,7 @@
 #   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops)
 #   make reload   re-render the policies for the running `make run`: live, no restart
 #   make test     every test: native unit tests and end-to-end tests against a real Envoy
+#   make unit     the native unit tests only (seconds)
 #   make clean    remove build output and the local Envoy
 # ENVOY=/path/to/envoy uses another Envoy binary (e.g. one func-e installed).
 
@@ -23,7 +24,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 FILTERS := $(filter-out combined,$(notdir $(wildcard filters/*)))
 WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz fuzz-growth reload
+.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz fuzz-growth reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -64,6 +65,10 @@ reload:
 
 test: build envoy test-deps
 	cargo test --workspace --exclude pavise-microbench
+
+# The native unit tests of every crate alone: no Envoy, no build of the filters, seconds.
+unit:
+	cargo test --workspace --exclude pavise-microbench --lib
 
 # Packages the end-to-end tests use (browser for CORS, load generators), from Debian.
 # docker-registry and skopeo: the OCI push/pull test of `pavise oci` against a real registry.
