@@ -219,21 +219,26 @@ impl Screener {
     fn inspect(&self, raw: &[u8], kind: ValueKind, location: &str) -> Vec<Finding> {
         let mut found = inspect_with(raw, kind, location, self.enabled, self.shortcuts);
         // A path's base64 is a segment of it.
-        let values: Vec<&[u8]> = match kind {
-            ValueKind::Path => raw.split(|b| *b == b'/').collect(),
-            ValueKind::FormValue | ValueKind::Text => vec![raw],
-        };
-        for value in values {
-            if let Some(text) = crate::base64::decoded_text(value) {
-                found.extend(self.inspect_decoded(&text, &format!("{location} (base64)")));
-            } else if let Some(parts) = crate::base64::jwt_parts(value) {
-                let location = format!("{location} (jwt)");
-                for text in parts {
-                    found.extend(self.inspect_decoded(&text, &location));
-                }
+        if kind == ValueKind::Path {
+            for segment in raw.split(|b| *b == b'/') {
+                self.inspect_encoded(segment, location, &mut found);
             }
+        } else {
+            self.inspect_encoded(raw, location, &mut found);
         }
         found
+    }
+
+    /// `value` decoded, if it is base64 of text or a JSON Web Token.
+    fn inspect_encoded(&self, value: &[u8], location: &str, found: &mut Vec<Finding>) {
+        if let Some(text) = crate::base64::decoded_text(value) {
+            found.extend(self.inspect_decoded(&text, &format!("{location} (base64)")));
+        } else if let Some(parts) = crate::base64::jwt_parts(value) {
+            let location = format!("{location} (jwt)");
+            for text in parts {
+                found.extend(self.inspect_decoded(&text, &location));
+            }
+        }
     }
 
     /// Decoded text: a JSON document's string values and keys one by one (as in a JSON body:
