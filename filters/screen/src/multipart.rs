@@ -49,18 +49,21 @@ impl Boundary {
     /// The `boundary` parameter of a `multipart/…` `Content-Type` value (quoted or not).
     pub fn from_content_type(value: &[u8]) -> Result<Boundary, MultipartError> {
         let mut rest = value;
-        // Skip the media type, then read `; name=value` parameters.
+        // Skip the media type, then read `; name=value` parameters, each looked at up to the
+        // next `;` only (a value without `=` read to the end at every `;` would cost the
+        // square of its length).
         while let Some(semicolon) = memchr::memchr(b';', rest) {
             rest = rest.get(semicolon + 1..).unwrap_or_default();
-            let param = trim(rest);
-            let Some(eq) = memchr::memchr(b'=', param) else {
+            let end = memchr::memchr(b';', rest).unwrap_or(rest.len());
+            let Some(eq) = memchr::memchr(b'=', rest.get(..end).unwrap_or_default()) else {
                 continue;
             };
-            let name = trim(param.get(..eq).unwrap_or_default());
+            let name = trim(rest.get(..eq).unwrap_or_default());
             if !name.eq_ignore_ascii_case(b"boundary") {
                 continue;
             }
-            let raw = trim(param.get(eq + 1..).unwrap_or_default());
+            // The value may be quoted around a `;`: read from the whole rest.
+            let raw = trim(rest.get(eq + 1..).unwrap_or_default());
             let bytes = match raw.strip_prefix(b"\"") {
                 Some(quoted) => {
                     let end = memchr::memchr(b'"', quoted).ok_or(MultipartError::BadBoundary)?;
@@ -434,6 +437,24 @@ mod tests {
         assert_eq!(
             fields("--XyZ\r\n\r\na--XyZ--\r\n--XyZ--", true),
             Ok(vec![(String::new(), None, "a--XyZ--".into())])
+        );
+    }
+
+    #[test]
+    fn many_parameters_without_a_boundary() {
+        // Each parameter is read to its `;` only (`make fuzz-growth` times it).
+        let value = format!(
+            "multipart/form-data{}; boundary=\"a;b\"",
+            "; #".repeat(22_000)
+        );
+        assert_eq!(
+            Boundary::from_content_type(value.as_bytes()).map(|b| b.as_bytes().to_vec()),
+            Ok(b"a;b".to_vec())
+        );
+        let value = format!("multipart/form-data{}", "; #".repeat(22_000));
+        assert_eq!(
+            Boundary::from_content_type(value.as_bytes()),
+            Err(MultipartError::NoBoundary)
         );
     }
 
