@@ -72,7 +72,9 @@ unit:
 
 # Packages the end-to-end tests use (browser for CORS, load generators), from Debian.
 # docker-registry and skopeo: the OCI push/pull test of `pavise oci` against a real registry.
-TEST_PACKAGES := chromium chromium-driver docker-registry skopeo
+# prometheus (with promtool): the metrics test scrapes Envoy and checks the shipped dashboard
+# and alert rules (tests/tests/metrics.rs).
+TEST_PACKAGES := chromium chromium-driver docker-registry skopeo prometheus
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

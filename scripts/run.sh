@@ -6,8 +6,9 @@
 # writes. Audit events go to .run/audit.jsonl and .run/otlp.jsonl, logs to .run/; Ctrl-C stops
 # everything.
 # `scripts/run.sh reload` (`make reload`) re-renders .run/xds/ from $POLICIES: the running Envoy
-# picks the new listener up without a restart; a policy that fails validation is refused and
-# nothing is written, so the old one keeps serving.
+# picks the new filter configurations up without a restart (the listener and its connections
+# stay); a policy that fails validation is refused and nothing is written, so the old one keeps
+# serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}
@@ -52,8 +53,10 @@ target/release/pavise-echo "127.0.0.1:$UPSTREAM" > .run/echo.log 2>&1 &
 pids+=($!)
 target/release/pavise-sink "127.0.0.1:$AUDIT_SINK" .run/otlp.jsonl > .run/sink.log 2>&1 &
 pids+=($!)
+# --file-flush-interval-msec: the audit file is written about once a second (Envoy's default
+# is every 10 s, and no config field sets it).
 "$ENVOY" -c "$XDS/bootstrap.yaml" --disable-hot-restart --concurrency 1 --log-level info \
-  > .run/envoy.log 2>&1 &
+  --file-flush-interval-msec 1000 > .run/envoy.log 2>&1 &
 envoy_pid=$!
 pids+=($envoy_pid)
 

@@ -109,6 +109,24 @@ impl Envoy {
         config: &str,
         env: &[(&str, &str)],
     ) -> Result<Envoy, StartFailure> {
+        Envoy::spawn(launcher, limit, config, env, &[])
+    }
+
+    /// [`Envoy::start`] with more command-line options, e.g. `["--drain-time-s", "1"]`.
+    pub fn start_with_args(config: &str, env: &[(&str, &str)], args: &[&str]) -> Envoy {
+        match Envoy::spawn(&[], START_LIMIT, config, env, args) {
+            Ok(e) => e,
+            Err(f) => panic!("Envoy did not start (exit {:?}):\n{}", f.exit_code, f.log),
+        }
+    }
+
+    fn spawn(
+        launcher: &[String],
+        limit: Duration,
+        config: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<Envoy, StartFailure> {
         let dir = TempDir::new("pavise-envoy");
         let config_path = dir.0.join("envoy.yaml");
         let admin_path = dir.0.join("admin.txt");
@@ -132,7 +150,12 @@ impl Envoy {
                 "1",
                 "--log-level",
                 "info",
+                // What `make run` passes too: the audit file is written about once a second
+                // (Envoy's default is every 10 s; no config field sets it).
+                "--file-flush-interval-msec",
+                "1000",
             ])
+            .args(args)
             .current_dir(crate::workspace_root());
         for (k, v) in env {
             cmd.env(k, v);
@@ -186,6 +209,16 @@ impl Envoy {
         self._child.id()
     }
 
+    /// Asks Envoy to exit (admin `/quitquitquit`) and waits for it; its exit code, `None` if
+    /// it is still running after `limit`. Its log stays readable.
+    pub fn quit(&mut self, limit: Duration) -> Option<i32> {
+        let _ = http::try_send_raw(
+            self.admin,
+            b"POST /quitquitquit HTTP/1.1\r\nhost: admin\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        self._child.wait_exit(limit)
+    }
+
     /// Envoy's log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -207,20 +240,40 @@ impl Envoy {
         http::get(self.admin, "/stats/prometheus", &[]).text()
     }
 
-    /// A counter's value from the Prometheus page (0 if absent).
-    pub fn counter(&self, name: &str) -> u64 {
+    /// A counter's value from the Prometheus page (0 if absent): `name` alone sums every
+    /// series of the family, `name{label="value",…}` those that carry these labels.
+    pub fn counter(&self, selector: &str) -> u64 {
+        let (name, wanted) = match selector.split_once('{') {
+            Some((n, rest)) => (n, labels_of(rest.trim_end_matches('}'))),
+            None => (selector, Vec::new()),
+        };
         let page = self.prometheus();
-        page.lines()
+        let total: f64 = page
+            .lines()
             .filter(|l| !l.starts_with('#'))
-            .find_map(|l| {
-                let (n, v) = l.rsplit_once(' ')?;
-                let bare = n.split('{').next()?;
-                (bare == name)
-                    .then(|| v.parse::<f64>().ok().map(|f| f as u64))
+            .filter_map(|l| {
+                let (series, v) = l.rsplit_once(' ')?;
+                let (bare, labels) = match series.split_once('{') {
+                    Some((b, rest)) => (b, labels_of(rest.trim_end_matches('}'))),
+                    None => (series, Vec::new()),
+                };
+                (bare == name && wanted.iter().all(|w| labels.contains(w)))
+                    .then(|| v.parse::<f64>().ok())
                     .flatten()
             })
-            .unwrap_or(0)
+            .sum();
+        total as u64
     }
+}
+
+/// `a="x",b="y"` as pairs (values without escapes, as Pavise's are).
+fn labels_of(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+        })
+        .collect()
 }
 
 /// The project's own upstream, started on an ephemeral port.
@@ -287,6 +340,35 @@ impl Sink {
     /// The bodies received so far, one per POST.
     pub fn bodies(&self) -> Vec<serde_json::Value> {
         read_json_lines(&self.file)
+    }
+
+    /// Makes the receiver answer the next `times` POSTs (all, with `None`) with `status` and
+    /// `retry-after`, keeping their bodies apart ([`Sink::refused_bodies`]); 200 resets it.
+    pub fn answer(&self, status: u16, times: Option<u64>, retry_after: Option<&str>) {
+        let body =
+            serde_json::json!({"status": status, "times": times, "retry_after": retry_after});
+        let r = crate::http::send(
+            self.addr,
+            "PUT",
+            "/_control",
+            &[],
+            Some(body.to_string().as_bytes()),
+        );
+        assert_eq!(r.status, 204, "pavise-sink refused the control request");
+    }
+
+    /// The bodies answered with a chosen non-200 status, one per POST.
+    pub fn refused_bodies(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.side_file("refused"))
+    }
+
+    /// The request headers of every POST, one object per POST (lowercase names).
+    pub fn request_headers(&self) -> Vec<serde_json::Value> {
+        read_json_lines(&self.side_file("headers"))
+    }
+
+    fn side_file(&self, suffix: &str) -> PathBuf {
+        PathBuf::from(format!("{}.{suffix}", self.file.display()))
     }
 }
 

@@ -84,7 +84,7 @@ fn with_origin(path: &str, origin: Option<&str>) -> HeaderList {
 fn audit(c: &mut Criterion) {
     use pavise_audit::event::{build_event, EndFacts, RequestFacts};
     use pavise_audit::policy::SinkFormat;
-    use pavise_audit::sink::{render_batch, QueuedEvent};
+    use pavise_audit::sink::{render_batch, OtlpResource, QueuedEvent};
     let policy = match pavise_audit::policy::parse(&example_policy("audit")) {
         Ok(p) => p,
         Err(e) => panic!("example audit policy: {e}"),
@@ -108,8 +108,9 @@ fn audit(c: &mut Criterion) {
     let batch: Vec<QueuedEvent> = (0..100)
         .map(|i| QueuedEvent::new(event.clone(), i))
         .collect();
+    let resource = OtlpResource::default();
     g.bench_function("OTLP body for a batch of 100 events", |b| {
-        b.iter(|| render_batch(SinkFormat::Otlp, black_box(&batch).iter(), 7))
+        b.iter(|| render_batch(SinkFormat::Otlp, black_box(&batch).iter(), 7, &resource))
     });
     g.finish();
 }

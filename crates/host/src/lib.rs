@@ -338,23 +338,20 @@ pub fn post_to_cluster(
     authority: &str,
     path: &str,
     content_type: &str,
+    extra_headers: &[(String, String)],
     body: &[u8],
     timeout: std::time::Duration,
 ) -> Result<u32, HostError> {
+    let mut headers = vec![
+        (":method", "POST"),
+        (":path", path),
+        (":authority", authority),
+        ("content-type", content_type),
+    ];
+    headers.extend(extra_headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     host(
         "dispatch_http_call",
-        hostcalls::dispatch_http_call(
-            cluster,
-            vec![
-                (":method", "POST"),
-                (":path", path),
-                (":authority", authority),
-                ("content-type", content_type),
-            ],
-            Some(body),
-            vec![],
-            timeout,
-        ),
+        hostcalls::dispatch_http_call(cluster, headers, Some(body), vec![], timeout),
     )
 }
 
@@ -364,6 +361,19 @@ pub fn http_call_status() -> Option<u16> {
         Ok(Some(s)) => s.parse().ok(),
         _ => None,
     }
+}
+
+/// A header of the HTTP call's answer being handled (e.g. `retry-after`).
+pub fn http_call_header(name: &str) -> Option<String> {
+    hostcalls::get_map_value(MapType::HttpCallResponseHeaders, name)
+        .ok()
+        .flatten()
+}
+
+/// Tells the host that a root context which delayed its shutdown (`on_done` returned false)
+/// has finished.
+pub fn done() -> Result<(), HostError> {
+    host("done", hostcalls::done())
 }
 
 /// A counter defined once at configure time. If the host refused to define it, increments are
@@ -396,6 +406,131 @@ impl Counter {
             }
         }
     }
+}
+
+/// A gauge defined once at configure time. It moves by differences
+/// ([`Gauge::add`]/[`Gauge::sub`]), never by setting a value, so each Envoy worker's VM
+/// contributes its own share and the stat reads the sum over all of them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauge(Option<u32>);
+
+impl Gauge {
+    pub fn define(name: &str) -> Gauge {
+        match hostcalls::define_metric(MetricType::Gauge, name) {
+            Ok(id) => Gauge(Some(id)),
+            Err(status) => {
+                log(
+                    LogLevel::Warn,
+                    &format!("cannot define metric {name}: {status:?}"),
+                );
+                Gauge(None)
+            }
+        }
+    }
+
+    pub fn add(&self, n: u64) {
+        if let (Some(id), Ok(n)) = (self.0, i64::try_from(n)) {
+            if n > 0 {
+                let _ = hostcalls::increment_metric(id, n);
+            }
+        }
+    }
+
+    pub fn sub(&self, n: u64) {
+        if let (Some(id), Ok(n)) = (self.0, i64::try_from(n)) {
+            if n > 0 {
+                let _ = hostcalls::increment_metric(id, -n);
+            }
+        }
+    }
+
+    /// Moves this VM's share from `before` to `now`.
+    pub fn shift(&self, before: u64, now: u64) {
+        if now >= before {
+            self.add(now - before);
+        } else {
+            self.sub(before - now);
+        }
+    }
+}
+
+/// A histogram defined once at configure time; Envoy buckets what [`Histogram::record`] gets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Histogram(Option<u32>);
+
+impl Histogram {
+    pub fn define(name: &str) -> Histogram {
+        match hostcalls::define_metric(MetricType::Histogram, name) {
+            Ok(id) => Histogram(Some(id)),
+            Err(status) => {
+                log(
+                    LogLevel::Warn,
+                    &format!("cannot define metric {name}: {status:?}"),
+                );
+                Histogram(None)
+            }
+        }
+    }
+
+    pub fn record(&self, value: u64) {
+        if let Some(id) = self.0 {
+            let _ = hostcalls::record_metric(id, value);
+        }
+    }
+}
+
+/// The decision-time histograms of one stage: one for its work at the request headers, one for
+/// each call with request body (see `pavise_core::metrics::DECISION_DURATION`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecisionTimer {
+    headers: Histogram,
+    body: Histogram,
+}
+
+/// A point on the host clock, to time a stage's decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Started(Option<u64>);
+
+impl DecisionTimer {
+    /// `filter` is the filter's short name (`auth`), the value of the `filter` label.
+    pub fn define(filter: &str) -> DecisionTimer {
+        use pavise_core::metrics::{stat_name, DECISION_DURATION};
+        let phase = |phase| {
+            Histogram::define(&stat_name(
+                DECISION_DURATION,
+                &[("filter", filter), ("phase", phase)],
+            ))
+        };
+        DecisionTimer {
+            headers: phase("headers"),
+            body: phase("body"),
+        }
+    }
+
+    /// Reads the host clock; a clock that cannot be read records nothing.
+    pub fn start() -> Started {
+        Started(now_unix_nanos().ok())
+    }
+
+    pub fn headers_done(&self, started: Started) {
+        Self::record(&self.headers, started);
+    }
+
+    pub fn body_done(&self, started: Started) {
+        Self::record(&self.body, started);
+    }
+
+    fn record(histogram: &Histogram, started: Started) {
+        if let (Some(start), Ok(end)) = (started.0, now_unix_nanos()) {
+            histogram.record(end.saturating_sub(start) / 1_000);
+        }
+    }
+}
+
+/// The counter of requests `filter` (its short name) refused because a host call failed.
+pub fn internal_errors_counter(filter: &str) -> Counter {
+    use pavise_core::metrics::{stat_name, INTERNAL_ERRORS};
+    Counter::define(&stat_name(INTERNAL_ERRORS, &[("filter", filter)]))
 }
 
 /// Publishes this filter's decision for the audit filter (see `pavise_core::verdict`), unless

@@ -7,7 +7,9 @@
 //! inside the combined Pavise filter, which fetches the headers once for every stage and hands
 //! the verdicts to the audit stage in memory.
 
-use crate::{log, request_headers, send_internal_error, BodyFlow, Flow, HostError, Step};
+use crate::{
+    log, request_headers, send_internal_error, BodyFlow, DecisionTimer, Flow, HostError, Step,
+};
 use pavise_core::headers::HeaderList;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::verdict::Verdict;
@@ -31,6 +33,9 @@ pub trait Stage: Sized + 'static {
 
     /// Counts a request refused because a host call failed.
     fn count_internal_error(&self);
+
+    /// The histograms of this stage's decision time (defined at load).
+    fn timer(&self) -> &DecisionTimer;
 
     /// Decides a request at its headers and carries the decision out (edits, local answer).
     /// `end_of_stream`: the request has no body (Envoy has removed `transfer-encoding` from
@@ -132,8 +137,10 @@ impl<S: Stage> HttpContext for StandaloneStream<S> {
             send_internal_error(S::NAME, &HostError::no_policy());
             return Action::Pause;
         };
+        let started = DecisionTimer::start();
         let step = request_headers()
             .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo));
+        stage.timer().headers_done(started);
         match step {
             Ok(step) => {
                 if let Some(verdict) = &step.verdict {
@@ -153,7 +160,9 @@ impl<S: Stage> HttpContext for StandaloneStream<S> {
         let Some(stage) = self.stage.clone() else {
             return Action::Pause;
         };
+        let started = DecisionTimer::start();
         let step = stage.on_request_body(&mut self.memo, body_size, end_of_stream);
+        stage.timer().body_done(started);
         self.body_step(&stage, step)
     }
 
@@ -161,7 +170,9 @@ impl<S: Stage> HttpContext for StandaloneStream<S> {
         let Some(stage) = self.stage.clone() else {
             return Action::Pause;
         };
+        let started = DecisionTimer::start();
         let step = stage.on_request_trailers(&mut self.memo);
+        stage.timer().body_done(started);
         self.body_step(&stage, step)
     }
 

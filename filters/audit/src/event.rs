@@ -31,6 +31,9 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     /// The W3C trace id from `traceparent`, when the request carried a valid one.
     pub trace_id: Option<String>,
+    /// The span id (the caller's, the parent of this request) from the same `traceparent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span_id: Option<String>,
     /// The client the auth filter authenticated.
     pub client_id: Option<String>,
     /// The downstream address, `ip:port`.
@@ -92,6 +95,7 @@ pub struct RequestFacts {
     pub start_unix_nanos: u64,
     pub request_id: Option<String>,
     pub trace_id: Option<String>,
+    pub span_id: Option<String>,
     pub method: String,
     pub host: String,
     /// Already redacted.
@@ -103,13 +107,15 @@ impl RequestFacts {
     /// Captures the facts, redacting as the policy says: the raw path and user agent are not
     /// kept, so nothing unredacted outlives this call.
     pub fn capture(headers: &HeaderList, start_unix_nanos: u64, policy: &AuditPolicy) -> Self {
+        let (trace_id, span_id) = headers.get("traceparent").and_then(trace_context).unzip();
         RequestFacts {
             start_unix_nanos,
             request_id: headers
                 .get(REQUEST_ID_HEADER)
                 .and_then(RequestId::parse)
                 .map(|r| r.as_str().to_string()),
-            trace_id: headers.get("traceparent").and_then(trace_id),
+            trace_id,
+            span_id,
             method: headers
                 .get(":method")
                 .map(|m| loggable(m, 32))
@@ -124,6 +130,7 @@ impl RequestFacts {
             ),
             user_agent: headers
                 .get("user-agent")
+                .filter(|_| !policy.redact.redacts_header("user-agent"))
                 .map(|ua| mask_text(&loggable(ua, MAX_LOGGED_CHARS), &policy.redact)),
         }
     }
@@ -142,6 +149,11 @@ pub struct EndFacts {
 /// The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), if valid and not
 /// all zeros.
 pub fn trace_id(traceparent: &[u8]) -> Option<String> {
+    trace_context(traceparent).map(|(trace, _)| trace)
+}
+
+/// The trace id and parent span id of a W3C `traceparent`, if valid (see [`trace_id`]).
+pub fn trace_context(traceparent: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(pavise_core::headers::trim_ows(traceparent)).ok()?;
     let mut parts = text.split('-');
     let version = parts.next()?;
@@ -157,8 +169,9 @@ pub fn trace_id(traceparent: &[u8]) -> Option<String> {
         && hex(span, 16)
         && hex(flags, 2)
         && (version != "00" || parts.next().is_none())
-        && trace.bytes().any(|b| b != b'0');
-    valid.then(|| trace.to_string())
+        && trace.bytes().any(|b| b != b'0')
+        && span.bytes().any(|b| b != b'0');
+    valid.then(|| (trace.to_string(), span.to_string()))
 }
 
 /// The event for a request, from its facts and the verdicts the filters published.
@@ -169,6 +182,7 @@ pub fn build_event(request: &RequestFacts, end: &EndFacts, verdicts: &[Verdict])
         timestamp: rfc3339_millis(request.start_unix_nanos),
         request_id: request.request_id.clone(),
         trace_id: request.trace_id.clone(),
+        span_id: request.span_id.clone(),
         client_id: verdicts.iter().find_map(|v| v.client_id.clone()),
         source_address: end.source_address.clone(),
         method: request.method.clone(),

@@ -31,8 +31,25 @@ impl Context for AuditRoot {
         _trailers: usize,
     ) {
         if let Some(stage) = &self.stage {
-            self.flusher.on_http_call_response(stage, token);
+            if self.flusher.on_http_call_response(stage, token) {
+                finish_shutdown();
+            }
         }
+    }
+
+    /// The VM is being replaced or the proxy is stopping: send what is buffered first.
+    fn on_done(&mut self) -> bool {
+        match &self.stage {
+            Some(stage) => self.flusher.on_done(stage),
+            None => true,
+        }
+    }
+}
+
+/// Tells the host that the delayed shutdown is over.
+fn finish_shutdown() {
+    if let Err(e) = host::done() {
+        host::log(LogLevel::Warn, &format!("{FILTER_NAME}: {e}"));
     }
 }
 
@@ -52,7 +69,9 @@ impl RootContext for AuditRoot {
 
     fn on_tick(&mut self) {
         if let Some(stage) = &self.stage {
-            self.flusher.flush(stage);
+            if self.flusher.on_tick(stage) {
+                finish_shutdown();
+            }
         }
     }
 
@@ -81,9 +100,11 @@ impl HttpContext for AuditStream {
             host::send_internal_error(FILTER_NAME, &HostError::no_policy());
             return Action::Pause;
         };
-        match host::request_headers()
-            .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo))
-        {
+        let started = host::DecisionTimer::start();
+        let step = host::request_headers()
+            .and_then(|h| stage.on_request_headers(&h, end_of_stream, &mut self.memo));
+        stage.timer().headers_done(started);
+        match step {
             Ok(step) if step.is_answered() => Action::Pause,
             Ok(_) => Action::Continue,
             Err(e) => {

@@ -3,9 +3,12 @@
 //!
 //! Pure state, driven by the filter with the current time: [`Outbox::push`] as events are
 //! made, [`Outbox::next_batch`] on each timer tick, [`Outbox::settle`] when the POST's answer
-//! (or its failure) arrives. A failed batch goes back to the front of the queue unchanged, so
-//! after the sink recovers every event is delivered once and in order. Past
-//! `buffer_max_events` (waiting plus in flight) new events are refused and counted as dropped.
+//! (or its failure) arrives, classified by [`classify`] as OTLP/HTTP says: a batch that may
+//! succeed later (no answer, 429, 502, 503, 504) goes back to the front of the queue unchanged,
+//! waiting the collector's `Retry-After` or the backoff, so after the sink recovers every event
+//! is delivered once and in order; a batch the collector refused for good (any other status)
+//! is dropped and counted, so it cannot block the events behind it. Past `buffer_max_events`
+//! (waiting plus in flight) new events are refused and counted as dropped.
 
 use std::collections::VecDeque;
 
@@ -24,8 +27,113 @@ pub struct Limits {
 pub struct Totals {
     pub sent: u64,
     pub retried: u64,
+    /// Events refused because the buffer was full.
     pub dropped: u64,
     pub failed_batches: u64,
+    /// Events in batches the collector refused for good (a non-retryable status).
+    pub rejected: u64,
+    /// Events still held when the outbox was given up (VM replaced or proxy stopping).
+    pub lost: u64,
+}
+
+/// What became of a POSTed batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// 2xx: the collector took it.
+    Delivered,
+    /// No answer (connection refused, timeout) or 429/502/503/504: send it again, not before
+    /// the collector's `Retry-After` (milliseconds, when it gave one) nor before the backoff.
+    Retry { after_ms: Option<u64> },
+    /// Any other status: the collector will never take this batch; drop and count it.
+    Rejected,
+}
+
+/// The statuses OTLP/HTTP lets a client retry; every other non-2xx must not be retried.
+pub const RETRYABLE_STATUSES: [u16; 4] = [429, 502, 503, 504];
+
+/// Classifies a POST's answer: `status` is `None` when no answer came (connection refused,
+/// reset, timeout); `retry_after` is the answer's `Retry-After` value, `now_unix_secs` the
+/// current time to read an HTTP-date against.
+pub fn classify(status: Option<u16>, retry_after: Option<&str>, now_unix_secs: i64) -> Delivery {
+    match status {
+        None => Delivery::Retry { after_ms: None },
+        Some(s) if (200..300).contains(&s) => Delivery::Delivered,
+        Some(s) if RETRYABLE_STATUSES.contains(&s) => Delivery::Retry {
+            after_ms: retry_after.and_then(|v| retry_after_ms(v, now_unix_secs)),
+        },
+        Some(_) => Delivery::Rejected,
+    }
+}
+
+/// A `Retry-After` value in milliseconds from now: delay-seconds (`120`) or an HTTP-date in
+/// its preferred form (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 IMF-fixdate; 0 when already
+/// past). `None` when unreadable.
+pub fn retry_after_ms(value: &str, now_unix_secs: i64) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            value
+                .parse::<u64>()
+                .unwrap_or(u64::MAX)
+                .saturating_mul(1000),
+        );
+    }
+    let at = imf_fixdate_unix_secs(value)?;
+    Some(
+        u64::try_from(at.saturating_sub(now_unix_secs))
+            .unwrap_or(0)
+            .saturating_mul(1000),
+    )
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` as Unix seconds. Written out rather than pulling a date
+/// crate into the filter for one fixed format (the `time` crate's parser added 18 KiB to
+/// the module).
+fn imf_fixdate_unix_secs(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = text.split(' ');
+    let weekday = parts.next()?;
+    let (day, month, year, clock, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if parts.next().is_some() || weekday.len() != 4 || !weekday.ends_with(',') || zone != "GMT" {
+        return None;
+    }
+    let number = |s: &str, len: usize| -> Option<i64> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let day = number(day, 2)?;
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let year = number(year, 4)?;
+    let mut hms = clock.split(':');
+    let (h, m, s) = (
+        number(hms.next()?, 2)?,
+        number(hms.next()?, 2)?,
+        number(hms.next()?, 2)?,
+    );
+    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A batch handed out for sending: the events now in flight, lent by the outbox (which keeps
@@ -92,6 +200,44 @@ impl<T> Outbox<T> {
         self.totals
     }
 
+    /// Events in the batch in flight.
+    pub fn in_flight_len(&self) -> usize {
+        self.in_flight.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Events waiting and in flight: the buffer's depth, for a gauge.
+    pub fn depth(&self) -> usize {
+        self.held()
+    }
+
+    /// Events lost so far for any reason: refused by a full buffer, rejected by the collector,
+    /// or given up at shutdown, for a gauge or counter.
+    pub fn lost_total(&self) -> u64 {
+        self.totals.dropped + self.totals.rejected + self.totals.lost
+    }
+
+    /// The batch due now even if it is not full nor old: used when the outbox must be emptied
+    /// (the VM is being replaced or the proxy is stopping). Honours nothing but "one in
+    /// flight at a time".
+    pub fn next_batch_now(&mut self) -> Option<Batch<'_, T>> {
+        if self.in_flight.is_some() || self.waiting.is_empty() {
+            return None;
+        }
+        let n = self.waiting.len().min(self.limits.batch_max_events);
+        let in_flight = self.in_flight.insert(self.waiting.drain(..n).collect());
+        Some(Batch { in_flight })
+    }
+
+    /// Gives up every event still held (waiting and in flight), counting them as lost, and
+    /// returns how many there were.
+    pub fn abandon(&mut self) -> u64 {
+        let n = self.held() as u64;
+        self.waiting.clear();
+        self.in_flight = None;
+        self.totals.lost += n;
+        n
+    }
+
     /// Buffers an event, or refuses it (counted as dropped) when full.
     pub fn push(&mut self, now_ms: u64, event: T) -> Result<(), Full> {
         if self.is_full() {
@@ -119,29 +265,41 @@ impl<T> Outbox<T> {
         Some(Batch { in_flight })
     }
 
-    /// Records the fate of the batch in flight: delivered, or back to the front of the queue
-    /// with the backoff doubled.
-    pub fn settle(&mut self, now_ms: u64, delivered: bool) {
+    /// Records the fate of the batch in flight: delivered; back to the front of the queue,
+    /// not sent again before the collector's `Retry-After` (capped at `max_backoff_ms`) nor
+    /// before the backoff, which doubles; or rejected for good and dropped.
+    pub fn settle(&mut self, now_ms: u64, delivery: Delivery) {
         let Some(batch) = self.in_flight.take() else {
             return;
         };
         let n = batch.len() as u64;
-        if delivered {
-            self.totals.sent += n;
-            self.backoff_ms = self.limits.initial_backoff_ms;
-            self.not_before_ms = 0;
-            return;
+        match delivery {
+            Delivery::Delivered => {
+                self.totals.sent += n;
+                self.backoff_ms = self.limits.initial_backoff_ms;
+                self.not_before_ms = 0;
+            }
+            Delivery::Rejected => {
+                // The next batch may well be fine: no backoff, no block.
+                self.totals.rejected += n;
+                self.totals.failed_batches += 1;
+            }
+            Delivery::Retry { after_ms } => {
+                self.totals.retried += n;
+                self.totals.failed_batches += 1;
+                for event in batch.into_iter().rev() {
+                    self.waiting.push_front(event);
+                }
+                let wait = after_ms
+                    .map_or(self.backoff_ms, |a| a.min(self.limits.max_backoff_ms))
+                    .max(self.backoff_ms);
+                self.not_before_ms = now_ms.saturating_add(wait);
+                self.backoff_ms = self
+                    .backoff_ms
+                    .saturating_mul(2)
+                    .min(self.limits.max_backoff_ms);
+            }
         }
-        self.totals.retried += n;
-        self.totals.failed_batches += 1;
-        for event in batch.into_iter().rev() {
-            self.waiting.push_front(event);
-        }
-        self.not_before_ms = now_ms.saturating_add(self.backoff_ms);
-        self.backoff_ms = self
-            .backoff_ms
-            .saturating_mul(2)
-            .min(self.limits.max_backoff_ms);
     }
 }
 
@@ -158,6 +316,8 @@ mod tests {
             max_backoff_ms: 40,
         }
     }
+
+    const RETRY: Delivery = Delivery::Retry { after_ms: None };
 
     fn outbox() -> Outbox<String> {
         Outbox::new(limits())
@@ -177,10 +337,10 @@ mod tests {
         o.push(3, "d".into()).unwrap();
         assert_eq!(events(&o.next_batch(50).unwrap()), ["a", "b", "c"]);
         assert_eq!(o.next_batch(51), None, "one batch in flight at a time");
-        o.settle(52, true);
+        o.settle(52, Delivery::Delivered);
         assert_eq!(o.next_batch(60), None, "d waits for its interval");
         assert_eq!(events(&o.next_batch(103).unwrap()), ["d"]);
-        o.settle(104, true);
+        o.settle(104, Delivery::Delivered);
         assert_eq!(o.totals().sent, 4);
         assert_eq!(o.held(), 0);
     }
@@ -192,23 +352,23 @@ mod tests {
             o.push(t as u64, (*e).into()).unwrap();
         }
         assert_eq!(events(&o.next_batch(5).unwrap()), ["a", "b", "c"]);
-        o.settle(10, false);
+        o.settle(10, RETRY);
         assert_eq!(o.next_batch(19), None, "backing off 10 ms");
         assert_eq!(events(&o.next_batch(20).unwrap()), ["a", "b", "c"]);
-        o.settle(20, false);
+        o.settle(20, RETRY);
         assert_eq!(o.next_batch(39), None, "backing off 20 ms");
         assert_eq!(events(&o.next_batch(40).unwrap()), ["a", "b", "c"]);
-        o.settle(40, false);
-        o.settle(40, false);
+        o.settle(40, RETRY);
+        o.settle(40, RETRY);
         assert_eq!(o.next_batch(79), None, "backing off 40 ms");
         assert_eq!(events(&o.next_batch(80).unwrap()), ["a", "b", "c"]);
-        o.settle(80, false);
+        o.settle(80, RETRY);
         assert_eq!(o.next_batch(119), None, "backoff capped at 40 ms");
         assert_eq!(events(&o.next_batch(120).unwrap()), ["a", "b", "c"]);
-        o.settle(121, true);
+        o.settle(121, Delivery::Delivered);
         // After recovery the rest goes without waiting for the interval again.
         assert_eq!(events(&o.next_batch(121).unwrap()), ["d"]);
-        o.settle(122, true);
+        o.settle(122, Delivery::Delivered);
         let t = o.totals();
         assert_eq!(
             (t.sent, t.retried, t.failed_batches, t.dropped),
@@ -227,7 +387,7 @@ mod tests {
         let batch = o.next_batch(6).unwrap();
         assert_eq!(batch.len(), 3);
         assert!(o.is_full(), "in-flight events still count");
-        o.settle(7, true);
+        o.settle(7, Delivery::Delivered);
         assert!(!o.is_full());
         assert_eq!(o.totals().dropped, 1);
     }
@@ -235,8 +395,132 @@ mod tests {
     #[test]
     fn settle_without_a_batch_is_harmless() {
         let mut o = outbox();
-        o.settle(0, false);
+        o.settle(0, RETRY);
         assert_eq!(o.totals(), Totals::default());
         assert_eq!(o.next_batch(1000), None);
+    }
+
+    /// One batch the collector refuses for good (a 400) is dropped and counted; the batches
+    /// behind it go out at once. Before this, it was retried forever at the head of the queue.
+    #[test]
+    fn rejected_batch_is_dropped_and_does_not_block_the_queue() {
+        let mut o = outbox();
+        for (t, e) in ["a", "b", "c", "d"].iter().enumerate() {
+            o.push(t as u64, (*e).into()).unwrap();
+        }
+        assert_eq!(events(&o.next_batch(5).unwrap()), ["a", "b", "c"]);
+        o.settle(6, classify(Some(400), None, 0));
+        assert_eq!(o.held(), 1);
+        assert_eq!(
+            events(&o.next_batch(103).unwrap()),
+            ["d"],
+            "no backoff after a rejection"
+        );
+        o.settle(104, Delivery::Delivered);
+        let t = o.totals();
+        assert_eq!(
+            (t.sent, t.rejected, t.retried, t.failed_batches),
+            (1, 3, 0, 1)
+        );
+        assert_eq!(o.lost_total(), 3);
+    }
+
+    #[test]
+    fn statuses_are_classified_as_otlp_http_says() {
+        assert_eq!(classify(Some(200), None, 0), Delivery::Delivered);
+        assert_eq!(classify(Some(204), None, 0), Delivery::Delivered);
+        assert_eq!(classify(None, None, 0), RETRY);
+        for s in RETRYABLE_STATUSES {
+            assert_eq!(classify(Some(s), None, 0), RETRY, "{s}");
+        }
+        for s in [301, 400, 401, 403, 404, 408, 413, 415, 500, 501, 505] {
+            assert_eq!(classify(Some(s), Some("1"), 0), Delivery::Rejected, "{s}");
+        }
+        assert_eq!(
+            classify(Some(503), Some("7"), 0),
+            Delivery::Retry {
+                after_ms: Some(7000)
+            }
+        );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        assert_eq!(retry_after_ms("0", 0), Some(0));
+        assert_eq!(retry_after_ms(" 120 ", 0), Some(120_000));
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_770),
+            Some(7000)
+        );
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_800),
+            Some(0),
+            "a date in the past"
+        );
+        assert_eq!(retry_after_ms("soon", 0), None);
+        assert_eq!(
+            imf_fixdate_unix_secs("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(0)
+        );
+        assert_eq!(
+            imf_fixdate_unix_secs("Tue, 29 Feb 2028 23:59:59 GMT"),
+            Some(1_835_481_599)
+        );
+        for bad in [
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nvm 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT x",
+        ] {
+            assert_eq!(imf_fixdate_unix_secs(bad), None, "{bad}");
+        }
+        assert_eq!(retry_after_ms("-1", 0), None);
+        assert_eq!(retry_after_ms("", 0), None);
+        assert_eq!(retry_after_ms("99999999999999999999999", 0), Some(u64::MAX));
+    }
+
+    /// `Retry-After` is honoured, but bounded by `max_backoff_ms` and never shorter than the
+    /// backoff.
+    #[test]
+    fn retry_after_is_honoured_within_bounds() {
+        let mut o = outbox();
+        for t in 0..3 {
+            o.push(t, t.to_string()).unwrap();
+        }
+        o.next_batch(3).unwrap();
+        o.settle(10, Delivery::Retry { after_ms: Some(25) });
+        assert_eq!(o.next_batch(34), None);
+        assert!(o.next_batch(35).is_some());
+        o.settle(
+            40,
+            Delivery::Retry {
+                after_ms: Some(3_600_000),
+            },
+        );
+        assert_eq!(o.next_batch(79), None, "capped at max_backoff_ms (40)");
+        assert!(o.next_batch(80).is_some());
+        o.settle(80, Delivery::Retry { after_ms: Some(0) });
+        assert_eq!(o.next_batch(119), None, "not shorter than the backoff (40)");
+        assert!(o.next_batch(120).is_some());
+    }
+
+    #[test]
+    fn draining_sends_at_once_and_abandon_counts_what_is_left() {
+        let mut o = outbox();
+        o.push(0, "a".into()).unwrap();
+        o.push(0, "b".into()).unwrap();
+        assert_eq!(o.next_batch(1), None, "not due yet");
+        assert_eq!(events(&o.next_batch_now().unwrap()), ["a", "b"]);
+        assert_eq!(o.next_batch_now(), None, "one in flight");
+        o.push(2, "c".into()).unwrap();
+        assert_eq!(o.depth(), 3);
+        assert_eq!(o.abandon(), 3);
+        assert_eq!(o.depth(), 0);
+        assert_eq!(o.totals().lost, 3);
+        assert_eq!(o.lost_total(), 3);
     }
 }

@@ -13,12 +13,7 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// Whether the value of query parameter `name` is redacted under `rules`.
 pub fn is_secret_param(name: &str, rules: &Redaction) -> bool {
-    rules.all_query_values
-        || pavise_core::secrets::is_secret_name(name)
-        || rules
-            .query_params
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(name))
+    rules.redacts_query_param(name)
 }
 
 /// The request path for an event: the path as sent, and each query parameter with its value

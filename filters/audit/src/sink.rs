@@ -15,7 +15,8 @@ use crate::policy::SinkFormat;
 use serde::Serialize;
 
 /// An event as the sinks need it: its JSON text, serialized once (the local sink writes it, and
-/// it is an OTLP record's body), and the few fields OTLP lifts into attributes.
+/// it is an OTLP record's body), and the fields OTLP lifts into attributes, which a collector
+/// filters and routes on without parsing the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedEvent {
     /// The event as JSON, as the local sink writes it.
@@ -23,9 +24,15 @@ pub struct QueuedEvent {
     denied: bool,
     method: String,
     status: u16,
+    /// The path without its query (already redacted): the route the request asked for.
+    route: String,
     request_id: Option<String>,
+    client_id: Option<String>,
     decided_by: Option<String>,
+    reason: Option<String>,
+    rule_id: Option<String>,
     trace_id: Option<String>,
+    span_id: Option<String>,
     /// The request's arrival, for the record's `timeUnixNano`.
     pub unix_nanos: u64,
 }
@@ -34,15 +41,41 @@ impl QueuedEvent {
     pub fn new(event: AuditEvent, unix_nanos: u64) -> QueuedEvent {
         // Serializing a struct of strings and numbers cannot fail.
         let json = serde_json::to_string(&event).unwrap_or_default();
+        let route = pavise_core::path::path_only(&event.path).to_string();
+        let (decided_by, reason, rule_id) = match event.decided_by {
+            Some(d) => (Some(d.filter), d.reason, d.rule_id),
+            None => (None, None, None),
+        };
         QueuedEvent {
             json,
             denied: event.outcome == EventOutcome::Denied,
             method: event.method,
             status: event.status,
+            route,
             request_id: event.request_id,
-            decided_by: event.decided_by.map(|d| d.filter),
+            client_id: event.client_id,
+            decided_by,
+            reason,
+            rule_id,
             trace_id: event.trace_id,
+            span_id: event.span_id,
             unix_nanos,
+        }
+    }
+}
+
+/// The OTLP resource the records come from: `service.name` and `service.instance.id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtlpResource {
+    pub service_name: String,
+    pub service_instance_id: Option<String>,
+}
+
+impl Default for OtlpResource {
+    fn default() -> Self {
+        OtlpResource {
+            service_name: "pavise".to_string(),
+            service_instance_id: None,
         }
     }
 }
@@ -55,10 +88,11 @@ pub fn render_batch<'a>(
     format: SinkFormat,
     batch: impl ExactSizeIterator<Item = &'a QueuedEvent>,
     now_unix_nanos: u64,
+    resource: &'a OtlpResource,
 ) -> String {
     match format {
         SinkFormat::JsonArray => json_array(batch),
-        SinkFormat::Otlp => otlp(batch, now_unix_nanos),
+        SinkFormat::Otlp => otlp(batch, now_unix_nanos, resource),
     }
 }
 
@@ -86,13 +120,13 @@ struct ExportLogs<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResourceLogs<'a> {
-    resource: Resource,
+    resource: Resource<'a>,
     scope_logs: [ScopeLogs<'a>; 1],
 }
 
 #[derive(Serialize)]
-struct Resource {
-    attributes: [Attribute<'static>; 1],
+struct Resource<'a> {
+    attributes: Vec<Attribute<'a>>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +153,8 @@ struct LogRecord<'a> {
     attributes: Vec<Attribute<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -144,13 +180,17 @@ fn string_attribute<'a>(key: &'static str, value: &'a str) -> Attribute<'a> {
     }
 }
 
-fn otlp<'a>(batch: impl ExactSizeIterator<Item = &'a QueuedEvent>, now_unix_nanos: u64) -> String {
+fn otlp<'a>(
+    batch: impl ExactSizeIterator<Item = &'a QueuedEvent>,
+    now_unix_nanos: u64,
+    resource: &'a OtlpResource,
+) -> String {
     let observed = now_unix_nanos.to_string();
     let mut records = Vec::with_capacity(batch.len());
     for q in batch {
         let mut attributes = vec![
             string_attribute(
-                "pavise.outcome",
+                "pavise.decision",
                 if q.denied { "denied" } else { "allowed" },
             ),
             string_attribute("http.request.method", &q.method),
@@ -158,12 +198,19 @@ fn otlp<'a>(batch: impl ExactSizeIterator<Item = &'a QueuedEvent>, now_unix_nano
                 key: "http.response.status_code",
                 value: AnyValue::Int(q.status.to_string()),
             },
+            string_attribute("url.path", &q.route),
         ];
-        if let Some(id) = &q.request_id {
-            attributes.push(string_attribute("pavise.request_id", id));
-        }
-        if let Some(d) = &q.decided_by {
-            attributes.push(string_attribute("pavise.decided_by", d));
+        let optional = [
+            ("pavise.request_id", &q.request_id),
+            ("pavise.client_id", &q.client_id),
+            ("pavise.decided_by", &q.decided_by),
+            ("pavise.reason", &q.reason),
+            ("pavise.rule_id", &q.rule_id),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                attributes.push(string_attribute(key, v));
+            }
         }
         records.push(LogRecord {
             time_unix_nano: q.unix_nanos.to_string(),
@@ -174,12 +221,18 @@ fn otlp<'a>(batch: impl ExactSizeIterator<Item = &'a QueuedEvent>, now_unix_nano
             body: AnyValue::String(&q.json),
             attributes,
             trace_id: q.trace_id.as_deref(),
+            // A span id only means something with its trace id.
+            span_id: q.trace_id.as_ref().and(q.span_id.as_deref()),
         });
+    }
+    let mut resource_attributes = vec![string_attribute("service.name", &resource.service_name)];
+    if let Some(id) = &resource.service_instance_id {
+        resource_attributes.push(string_attribute("service.instance.id", id));
     }
     let export = ExportLogs {
         resource_logs: [ResourceLogs {
             resource: Resource {
-                attributes: [string_attribute("service.name", "pavise")],
+                attributes: resource_attributes,
             },
             scope_logs: [ScopeLogs {
                 scope: Scope {
@@ -206,11 +259,12 @@ mod tests {
             timestamp: "2026-11-23T08:00:00.000Z".into(),
             request_id: Some(id.into()),
             trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
-            client_id: None,
+            span_id: Some("00f067aa0ba902b7".into()),
+            client_id: (!denied).then(|| "ci".into()),
             source_address: None,
             method: "GET".into(),
             host: "h".into(),
-            path: "/".into(),
+            path: "/api/orders?page=2".into(),
             status: if denied { 401 } else { 200 },
             outcome: if denied {
                 EventOutcome::Denied
@@ -220,7 +274,7 @@ mod tests {
             decided_by: denied.then(|| Decision {
                 filter: "auth".into(),
                 reason: Some("missing".into()),
-                rule_id: None,
+                rule_id: Some("auth-r1".into()),
             }),
             flagged_by: vec![],
             duration_ms: None,
@@ -237,6 +291,7 @@ mod tests {
             SinkFormat::Otlp,
             [queued("r1", false), queued("r2", true)].iter(),
             1_795_420_801_000_000_000,
+            &OtlpResource::default(),
         );
         let v: Value = serde_json::from_str(&body).unwrap();
         let scope = &v["resourceLogs"][0]["scopeLogs"][0];
@@ -268,6 +323,7 @@ mod tests {
             SinkFormat::Otlp,
             [queued("r1", true)].iter(),
             1_795_420_801_000_000_000,
+            &OtlpResource::default(),
         );
         let request: ExportLogsServiceRequest = serde_json::from_str(&body).unwrap();
         let record = &request.resource_logs[0].scope_logs[0].log_records[0];
@@ -295,7 +351,12 @@ mod tests {
 
     #[test]
     fn json_array() {
-        let body = render_batch(SinkFormat::JsonArray, [queued("r1", false)].iter(), 0);
+        let body = render_batch(
+            SinkFormat::JsonArray,
+            [queued("r1", false)].iter(),
+            0,
+            &OtlpResource::default(),
+        );
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v[0]["request_id"], "r1");
         assert_eq!(v[0]["outcome"], "allowed");
@@ -304,10 +365,19 @@ mod tests {
             SinkFormat::JsonArray,
             [queued("r1", false), queued("r2", true)].iter(),
             0,
+            &OtlpResource::default(),
         );
         let v: Value = serde_json::from_str(&two).unwrap();
         assert_eq!(v[1]["request_id"], "r2");
-        assert_eq!(render_batch(SinkFormat::JsonArray, [].iter(), 0), "[]");
+        assert_eq!(
+            render_batch(
+                SinkFormat::JsonArray,
+                [].iter(),
+                0,
+                &OtlpResource::default()
+            ),
+            "[]"
+        );
     }
 
     /// An allowed event without a trace or request id: no `traceId`, no id attribute.
@@ -315,11 +385,13 @@ mod tests {
     fn otlp_leaves_out_what_the_event_lacks() {
         let mut q = queued("r1", false);
         q.request_id = None;
+        q.client_id = None;
         q.trace_id = None;
-        let body = render_batch(SinkFormat::Otlp, [q].iter(), 5);
+        let body = render_batch(SinkFormat::Otlp, [q].iter(), 5, &OtlpResource::default());
         let v: Value = serde_json::from_str(&body).unwrap();
         let record = &v["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
         assert!(record.get("traceId").is_none());
+        assert!(record.get("spanId").is_none(), "no span without a trace");
         assert_eq!(record["observedTimeUnixNano"], "5");
         let keys: Vec<&str> = record["attributes"]
             .as_array()
@@ -330,14 +402,93 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "pavise.outcome",
+                "pavise.decision",
                 "http.request.method",
-                "http.response.status_code"
+                "http.response.status_code",
+                "url.path"
             ]
         );
         assert_eq!(
             v["resourceLogs"][0]["resource"]["attributes"][0],
             json!({"key": "service.name", "value": {"stringValue": "pavise"}})
         );
+    }
+
+    /// What a collector filters on is an attribute: decision, client, filter, reason, rule,
+    /// status, method and route; the span id from `traceparent`; the configured resource.
+    #[test]
+    fn otlp_attributes_span_and_resource() {
+        let resource = OtlpResource {
+            service_name: "edge-gateway".into(),
+            service_instance_id: Some("pod-7".into()),
+        };
+        let body = render_batch(
+            SinkFormat::Otlp,
+            [queued("r1", false), queued("r2", true)].iter(),
+            1,
+            &resource,
+        );
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            v["resourceLogs"][0]["resource"]["attributes"],
+            json!([
+                {"key": "service.name", "value": {"stringValue": "edge-gateway"}},
+                {"key": "service.instance.id", "value": {"stringValue": "pod-7"}}
+            ])
+        );
+        let records = v["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+            .as_array()
+            .unwrap();
+        let attr = |i: usize, key: &str| {
+            records[i]["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["key"] == key)
+                .map(|a| a["value"].clone())
+        };
+        assert_eq!(records[0]["spanId"], "00f067aa0ba902b7");
+        assert_eq!(
+            attr(0, "pavise.decision"),
+            Some(json!({"stringValue": "allowed"}))
+        );
+        assert_eq!(
+            attr(0, "pavise.client_id"),
+            Some(json!({"stringValue": "ci"}))
+        );
+        assert_eq!(
+            attr(0, "url.path"),
+            Some(json!({"stringValue": "/api/orders"}))
+        );
+        assert_eq!(attr(0, "pavise.reason"), None);
+        assert_eq!(
+            attr(1, "pavise.decision"),
+            Some(json!({"stringValue": "denied"}))
+        );
+        assert_eq!(
+            attr(1, "pavise.decided_by"),
+            Some(json!({"stringValue": "auth"}))
+        );
+        assert_eq!(
+            attr(1, "pavise.reason"),
+            Some(json!({"stringValue": "missing"}))
+        );
+        assert_eq!(
+            attr(1, "pavise.rule_id"),
+            Some(json!({"stringValue": "auth-r1"}))
+        );
+        assert_eq!(
+            attr(1, "http.request.method"),
+            Some(json!({"stringValue": "GET"}))
+        );
+        assert_eq!(
+            attr(1, "http.response.status_code"),
+            Some(json!({"intValue": "401"}))
+        );
+        // And the collector's own type reads the span id.
+        use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+        let request: ExportLogsServiceRequest = serde_json::from_str(&body).unwrap();
+        let record = &request.resource_logs[0].scope_logs[0].log_records[0];
+        assert_eq!(hex_of(&record.span_id), "00f067aa0ba902b7");
     }
 }

@@ -5,29 +5,39 @@
 //! log and hands it to the HTTP sink's outbox, which [`SinkFlusher`] empties from the root
 //! context on a timer. No policy logic lives here.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_audit_events`: events written;
-//! - `pavise_audit_skipped`: allowed requests not logged (out of scope or not sampled);
-//! - `pavise_audit_sink_sent`, `pavise_audit_sink_retried`, `pavise_audit_sink_dropped`:
-//!   events delivered to the HTTP sink, re-sent after a failed batch, lost to a full buffer;
-//! - `pavise_audit_sink_failed_batches`: POSTs that failed (error status, timeout, no cluster);
-//! - `pavise_audit_denied_sink_full`: requests answered 503 (`on_sink_failure: deny`);
-//! - `pavise_audit_internal_error`: a host call failed while building or publishing an event.
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`; the table is in docs/audit.md):
+//! - `pavise_audit_events_total`: events written;
+//! - `pavise_audit_skipped_total`: allowed requests not logged (out of scope or not sampled);
+//! - `pavise_audit_sink_sent_total`, `pavise_audit_sink_retried_total`,
+//!   `pavise_audit_sink_dropped_total`: events delivered to the HTTP sink, re-sent after a
+//!   failed batch, lost to a full buffer;
+//! - `pavise_audit_sink_failed_batches_total`: POSTs that failed (error status, timeout, no
+//!   cluster);
+//! - `pavise_audit_sink_rejected_total`: events in batches the collector refused for good (a
+//!   status OTLP/HTTP says not to retry), dropped so that they do not block the queue;
+//! - `pavise_audit_sink_lost_total`: events still buffered when the VM was replaced or the
+//!   proxy stopped and that could not be sent before the drain deadline;
+//! - `pavise_audit_buffer_events`, `pavise_audit_buffer_capacity_events` (gauges): events held
+//!   for the HTTP sink, and how many it may hold, summed over Envoy's workers;
+//! - `pavise_audit_sink_full_denials_total`: requests answered 503 (`on_sink_failure: deny`);
+//! - `pavise_internal_errors_total{filter="audit"}`: a host call failed while building or
+//!   publishing an event;
+//! - `pavise_decision_duration_microseconds{filter="audit",phase="headers"}`: time to capture
+//!   the request (and, with `on_sink_failure: deny`, to decide).
 
 use crate::event::{build_event, should_log, EndFacts, RequestFacts};
-use crate::outbox::{Limits, Outbox, Totals};
+use crate::outbox::{classify, Delivery, Limits, Outbox, Totals};
 use crate::policy::{AuditPolicy, HttpSink, OnSinkFailure};
-use crate::sink::{render_batch, QueuedEvent, CONTENT_TYPE};
+use crate::sink::{render_batch, OtlpResource, QueuedEvent, CONTENT_TYPE};
 use crate::{EVENT_PROPERTY, FILTER_NAME};
 use pavise_core::denial::Denial;
 use pavise_core::headers::HeaderList;
-use pavise_core::metrics::metric_name;
 use pavise_core::path::normalize_path;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::verdict::{Outcome, Verdict};
 use pavise_host::stage::Stage;
-use pavise_host::{self as host, Counter, HostError, Step};
+use pavise_host::{self as host, Counter, DecisionTimer, Gauge, HostError, Step};
 use proxy_wasm::types::LogLevel;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
@@ -39,13 +49,19 @@ struct Counters {
     retried: Counter,
     dropped: Counter,
     failed_batches: Counter,
+    rejected: Counter,
+    lost: Counter,
     denied_sink_full: Counter,
     internal_error: Counter,
+    buffer: Gauge,
+    buffer_capacity: Gauge,
+    timer: DecisionTimer,
 }
 
 impl Counters {
     fn define() -> Counters {
-        let c = |name: &str| Counter::define(&metric_name("audit", &[name]));
+        let c = |name: &str| Counter::define(&format!("pavise_audit_{name}_total"));
+        let g = |name: &str| Gauge::define(&format!("pavise_audit_{name}"));
         Counters {
             events: c("events"),
             skipped: c("skipped"),
@@ -53,8 +69,13 @@ impl Counters {
             retried: c("sink_retried"),
             dropped: c("sink_dropped"),
             failed_batches: c("sink_failed_batches"),
-            denied_sink_full: c("denied_sink_full"),
-            internal_error: c("internal_error"),
+            rejected: c("sink_rejected"),
+            lost: c("sink_lost"),
+            denied_sink_full: c("sink_full_denials"),
+            internal_error: host::internal_errors_counter("audit"),
+            buffer: g("buffer_events"),
+            buffer_capacity: g("buffer_capacity_events"),
+            timer: DecisionTimer::define("audit"),
         }
     }
 }
@@ -62,9 +83,19 @@ impl Counters {
 /// The HTTP sink's live state, shared by the root (which sends) and the streams (which push).
 struct HttpState {
     config: HttpSink,
+    /// The OTLP resource, resolved at load.
+    resource: OtlpResource,
+    /// The configured request headers with their values, resolved at load (never logged).
+    headers: Vec<(String, String)>,
     outbox: RefCell<Outbox<QueuedEvent>>,
     /// The totals already added to the counters.
     counted: Cell<Totals>,
+    /// This VM's share of the buffer gauge: the events held when it was last moved.
+    gauged: Cell<u64>,
+    /// Whether this VM's capacity is in the capacity gauge. Added with the first event, not at
+    /// load: Envoy also configures the filter on its main thread, whose VM serves no stream
+    /// and buffers nothing.
+    capacity_gauged: Cell<bool>,
     /// Whether the "buffer full" warning was logged since the buffer last had room: one line
     /// per episode, not one per dropped event.
     warned_full: Cell<bool>,
@@ -93,6 +124,13 @@ impl AuditStage {
             return;
         };
         let now = outbox.totals();
+        let held = outbox.held() as u64;
+        if !http.capacity_gauged.replace(true) {
+            self.counters
+                .buffer_capacity
+                .add(u64::from(http.config.buffer_max_events));
+        }
+        self.counters.buffer.shift(http.gauged.replace(held), held);
         let before = http.counted.replace(now);
         self.counters.sent.add(now.sent.saturating_sub(before.sent));
         self.counters
@@ -104,6 +142,27 @@ impl AuditStage {
         self.counters
             .failed_batches
             .add(now.failed_batches.saturating_sub(before.failed_batches));
+        self.counters
+            .rejected
+            .add(now.rejected.saturating_sub(before.rejected));
+        self.counters.lost.add(now.lost.saturating_sub(before.lost));
+    }
+
+    /// Events held by the HTTP sink (waiting and in flight): the buffer's depth.
+    pub fn sink_depth(&self) -> usize {
+        self.http
+            .as_ref()
+            .and_then(|h| h.outbox.try_borrow().ok().map(|o| o.depth()))
+            .unwrap_or(0)
+    }
+
+    /// Events the HTTP sink lost so far: buffer full, refused by the collector, or given up
+    /// at shutdown.
+    pub fn sink_lost(&self) -> u64 {
+        self.http
+            .as_ref()
+            .and_then(|h| h.outbox.try_borrow().ok().map(|o| o.lost_total()))
+            .unwrap_or(0)
     }
 
     fn sink_full(&self) -> bool {
@@ -114,60 +173,165 @@ impl AuditStage {
     }
 }
 
-/// Sends the HTTP sink's batches from the root context: one POST in flight at a time.
+/// Sends the HTTP sink's batches from the root context: one POST in flight at a time. When
+/// the VM is about to go (a new policy replaced it, or the proxy is stopping), the root
+/// context's `on_done` hands over to [`SinkFlusher::on_done`], which sends what is buffered
+/// back to back until a deadline (the sink's `timeout_ms`), then counts and logs what is left.
 #[derive(Debug, Default)]
 pub struct SinkFlusher {
     /// The token of the batch POST awaiting its answer.
     in_flight: Option<u32>,
+    /// While draining before shutdown: when to give up, in Unix milliseconds.
+    drain_deadline_ms: Option<u64>,
 }
 
 impl SinkFlusher {
     /// The answer to a POST arrived (the root context's `on_http_call_response`). The next
     /// batch goes at once if one is due: waiting for the next tick would cap the sink at one
     /// batch a tick (40 events a second with a 1 s flush interval and batches of 10), and a
-    /// busy proxy would fill the buffer and drop events.
-    pub fn on_http_call_response(&mut self, state: &AuditStage, token: u32) {
+    /// busy proxy would fill the buffer and drop events. Returns true when a drain has just
+    /// finished: the root context then tells the host it is done.
+    pub fn on_http_call_response(&mut self, state: &AuditStage, token: u32) -> bool {
         if self.in_flight != Some(token) {
-            return;
+            return false;
         }
         self.in_flight = None;
-        let delivered = host::http_call_status().is_some_and(|s| (200..300).contains(&s));
-        Self::settle(state, delivered);
-        if delivered {
-            self.flush(state);
+        let status = host::http_call_status();
+        let retry_after = host::http_call_header("retry-after");
+        let now_secs = host::now_unix_seconds().unwrap_or_default();
+        let delivery = classify(status, retry_after.as_deref(), now_secs);
+        Self::settle(state, delivery, status);
+        let retrying = matches!(delivery, Delivery::Retry { .. });
+        if self.drain_deadline_ms.is_some() {
+            // A failing collector is tried again on the next tick, not in a tight loop.
+            return !retrying && self.drain_step(state);
         }
+        if !retrying {
+            self.send(state, false);
+        }
+        false
     }
 
-    fn settle(state: &AuditStage, delivered: bool) {
+    fn settle(state: &AuditStage, delivery: Delivery, status: Option<u16>) {
         let Some(http) = &state.http else { return };
         let now_ms = now_ms();
+        let mut batch = 0;
         if let Ok(mut outbox) = http.outbox.try_borrow_mut() {
-            outbox.settle(now_ms, delivered);
+            batch = outbox.in_flight_len();
+            outbox.settle(now_ms, delivery);
         }
-        if !delivered {
-            host::log(
+        let cluster = &http.config.cluster;
+        let status = status.map_or_else(|| "no answer".to_string(), |s| format!("status {s}"));
+        match delivery {
+            Delivery::Delivered => {}
+            Delivery::Retry { .. } => host::log(
                 LogLevel::Warn,
                 &format!(
-                    "{FILTER_NAME}: audit sink cluster '{}' did not take a batch; retrying with backoff",
-                    http.config.cluster
+                    "{FILTER_NAME}: audit sink cluster '{cluster}' did not take a batch ({status}); \
+                     retrying with backoff"
                 ),
-            );
+            ),
+            Delivery::Rejected => host::log(
+                LogLevel::Error,
+                &format!(
+                    "{FILTER_NAME}: audit sink cluster '{cluster}' refused a batch of {batch} \
+                     events ({status}, not retryable); dropped (see pavise_audit_sink_rejected_total)"
+                ),
+            ),
         }
         state.count_sink();
     }
 
-    /// Sends the next batch if one is due (the root context's `on_tick`, and after a batch
-    /// was delivered).
-    pub fn flush(&mut self, state: &AuditStage) {
+    /// Sends the next batch if one is due (the root context's `on_tick`). Returns true when
+    /// a drain has just finished.
+    pub fn on_tick(&mut self, state: &AuditStage) -> bool {
+        if self.drain_deadline_ms.is_some() {
+            return self.drain_step(state);
+        }
+        self.send(state, false);
+        false
+    }
+
+    /// The VM is about to go: returns true if nothing is left to send (the host may delete
+    /// the root context now), false if a drain has started and the root context will call
+    /// `done` when it ends.
+    pub fn on_done(&mut self, state: &AuditStage) -> bool {
+        let Some(http) = &state.http else { return true };
+        let held = state.sink_depth();
+        if held == 0 {
+            return true;
+        }
+        self.drain_deadline_ms = Some(now_ms().saturating_add(u64::from(http.config.timeout_ms)));
+        host::log(
+            LogLevel::Info,
+            &format!(
+                "{FILTER_NAME}: shutting down with {held} audit events buffered; sending them \
+                 for at most {} ms (any not sent are lost)",
+                http.config.timeout_ms
+            ),
+        );
+        // Ticks keep the deadline even when no answer comes back.
+        if let Err(e) = host::set_tick_period(Duration::from_millis(50)) {
+            host::log(LogLevel::Warn, &format!("{FILTER_NAME}: {e}"));
+        }
+        self.drain_step(state)
+    }
+
+    /// One step of the drain: give up past the deadline, else send the next batch unless one
+    /// is in flight. Returns true when the drain is over.
+    fn drain_step(&mut self, state: &AuditStage) -> bool {
+        let Some(http) = &state.http else { return true };
+        let Some(deadline) = self.drain_deadline_ms else {
+            return true;
+        };
+        if now_ms() >= deadline {
+            let lost = match http.outbox.try_borrow_mut() {
+                Ok(mut outbox) => outbox.abandon(),
+                Err(_) => 0,
+            };
+            state.count_sink();
+            host::log(
+                LogLevel::Error,
+                &format!(
+                    "{FILTER_NAME}: {lost} audit events could not be sent to cluster '{}' \
+                     before shutdown and are lost (see pavise_audit_sink_lost_total)",
+                    http.config.cluster
+                ),
+            );
+            self.drain_deadline_ms = None;
+            return true;
+        }
+        if self.in_flight.is_some() {
+            return false;
+        }
+        if state.sink_depth() == 0 {
+            host::log(
+                LogLevel::Info,
+                &format!("{FILTER_NAME}: every buffered audit event was sent before shutdown"),
+            );
+            self.drain_deadline_ms = None;
+            return true;
+        }
+        self.send(state, true);
+        false
+    }
+
+    /// Sends the next batch: the one due now, or while draining whatever is waiting.
+    fn send(&mut self, state: &AuditStage, draining: bool) {
         let Some(http) = &state.http else { return };
         if self.in_flight.is_some() {
             return;
         }
         let now = host::now_unix_nanos().unwrap_or_default();
         let body = match http.outbox.try_borrow_mut() {
-            Ok(mut outbox) => outbox
-                .next_batch(now / 1_000_000)
-                .map(|batch| render_batch(http.config.format, batch.events(), now)),
+            Ok(mut outbox) => {
+                let batch = if draining {
+                    outbox.next_batch_now()
+                } else {
+                    outbox.next_batch(now / 1_000_000)
+                };
+                batch.map(|b| render_batch(http.config.format, b.events(), now, &http.resource))
+            }
             Err(_) => None,
         };
         let Some(body) = body else { return };
@@ -181,6 +345,7 @@ impl SinkFlusher {
             authority,
             &http.config.path,
             CONTENT_TYPE,
+            &http.headers,
             body.as_bytes(),
             Duration::from_millis(u64::from(http.config.timeout_ms)),
         ) {
@@ -190,7 +355,7 @@ impl SinkFlusher {
                     LogLevel::Warn,
                     &format!("{FILTER_NAME}: cannot post a batch: {e}"),
                 );
-                Self::settle(state, false);
+                Self::settle(state, Delivery::Retry { after_ms: None }, None);
             }
         }
     }
@@ -202,24 +367,7 @@ impl Stage for AuditStage {
 
     /// Parses the policy and defines the counters.
     fn load(json: &[u8]) -> Result<AuditStage, PolicyErrors> {
-        let policy = crate::policy::parse(json)?;
-        let http = policy.http.clone().map(|config| HttpState {
-            outbox: RefCell::new(Outbox::new(Limits {
-                batch_max_events: config.batch_max_events as usize,
-                flush_interval_ms: u64::from(config.flush_interval_ms),
-                buffer_max_events: config.buffer_max_events as usize,
-                initial_backoff_ms: u64::from(config.initial_backoff_ms),
-                max_backoff_ms: u64::from(config.max_backoff_ms),
-            })),
-            config,
-            counted: Cell::new(Totals::default()),
-            warned_full: Cell::new(false),
-        });
-        Ok(AuditStage {
-            policy,
-            http,
-            counters: Counters::define(),
-        })
+        AuditStage::load_with_credentials(json, None)
     }
 
     /// The line logged once the policy is loaded.
@@ -240,6 +388,10 @@ impl Stage for AuditStage {
     /// Counts a request refused because a host call failed.
     fn count_internal_error(&self) {
         self.counters.internal_error.inc();
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     /// Captures the request (already redacted); with `on_sink_failure: deny` and a full
@@ -328,7 +480,7 @@ impl AuditStage {
                     LogLevel::Warn,
                     &format!(
                         "{FILTER_NAME}: audit sink buffer full; dropping events until it drains \
-                         (see pavise_audit_sink_dropped)"
+                         (see pavise_audit_sink_dropped_total)"
                     ),
                 );
             }
@@ -337,6 +489,91 @@ impl AuditStage {
     }
 }
 
+/// A policy replaced by a reload (or Envoy's exit) takes its share of the buffer gauges with it.
+impl Drop for AuditStage {
+    fn drop(&mut self) {
+        if let Some(h) = &self.http {
+            if h.capacity_gauged.get() {
+                self.counters
+                    .buffer_capacity
+                    .sub(u64::from(h.config.buffer_max_events));
+            }
+            self.counters.buffer.sub(h.gauged.get());
+        }
+    }
+}
+
 fn now_ms() -> u64 {
     host::now_unix_nanos().unwrap_or_default() / 1_000_000
+}
+
+impl AuditStage {
+    /// Loads the policy, adding another filter's credential locations to its redaction: the
+    /// combined filter passes the auth policy's `(header, query_param)`, so that no key it
+    /// reads can reach an event whatever the audit policy lists.
+    pub fn load_with_credentials(
+        json: &[u8],
+        credentials: Option<(&str, Option<&str>)>,
+    ) -> Result<AuditStage, PolicyErrors> {
+        let mut policy = crate::policy::parse(json)?;
+        if let Some((header, query_param)) = credentials {
+            policy.redact.add_credentials(header, query_param);
+        }
+        let http = match policy.http.clone() {
+            Some(config) => Some(HttpState::new(config)?),
+            None => None,
+        };
+        Ok(AuditStage {
+            policy,
+            http,
+            counters: Counters::define(),
+        })
+    }
+}
+
+impl HttpState {
+    /// The sink's state, with its header values and resource read from the environment.
+    fn new(config: HttpSink) -> Result<HttpState, PolicyErrors> {
+        let env = |name: &str| std::env::var(name).ok();
+        let at = pavise_core::policy::JsonPath::root().field("http");
+        let mut headers = Vec::new();
+        for (i, h) in config.headers.iter().enumerate() {
+            let value = h.value.resolve(env).ok_or_else(|| {
+                PolicyErrors::single(
+                    &at.field("headers").index(i).field("env"),
+                    "environment variable is not set or empty in the VM (pass it with \
+                     vm_config.environment_variables.host_env_keys)",
+                )
+            })?;
+            headers.push((h.name.clone(), format!("{}{value}", h.prefix)));
+        }
+        let service_instance_id = match &config.service_instance_id {
+            Some(source) => Some(source.resolve(env).ok_or_else(|| {
+                PolicyErrors::single(
+                    &at.field("service_instance_id").field("env"),
+                    "environment variable is not set or empty in the VM",
+                )
+            })?),
+            None => None,
+        };
+        Ok(HttpState {
+            resource: OtlpResource {
+                service_name: config.service_name.clone(),
+                service_instance_id,
+            },
+            headers,
+            outbox: RefCell::new(Outbox::new(Limits {
+                batch_max_events: config.batch_max_events as usize,
+                flush_interval_ms: u64::from(config.flush_interval_ms),
+                buffer_max_events: config.buffer_max_events as usize,
+                initial_backoff_ms: u64::from(config.initial_backoff_ms),
+                max_backoff_ms: u64::from(config.max_backoff_ms),
+            })),
+            config,
+            counted: Cell::new(Totals::default()),
+            gauged: Cell::new(0),
+            capacity_gauged: Cell::new(false),
+            warned_full: Cell::new(false),
+        })
+    }
 }

@@ -13,7 +13,8 @@ use pavise_core::path::{normalize_path, remove_query_param};
 use pavise_core::policy::PolicyErrors;
 use pavise_core::route::{first_match, prefix_matches};
 
-/// Why a request was refused. Each reason has its own counter (`pavise_auth_denied_<reason>`).
+/// Why a request was refused. Each reason has its own counter series
+/// (`pavise_auth_requests_total{decision="denied",reason}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenyReason {
     /// No key in any enabled source. 401.

@@ -3,47 +3,56 @@
 //! request headers, applies the edits or sends the denial, counts and logs, and returns the
 //! verdict for the audit filter. No policy logic lives here.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_auth_allowed`: authenticated requests let through;
-//! - `pavise_auth_public`: requests let through by a public route;
-//! - `pavise_auth_denied_<reason>`: refusals, one counter per [`DenyReason`];
-//! - `pavise_auth_internal_error`: a host call failed and the request was refused (fail closed).
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
+//! extraction, see `pavise_core::metrics`; the table is in docs/auth.md):
+//! - `pavise_auth_requests_total{decision="allowed",reason="key"|"public_route"}`: requests let
+//!   through with a valid key, or by a public route;
+//! - `pavise_auth_requests_total{decision="denied",reason}`: refusals, one per [`DenyReason`];
+//! - `pavise_internal_errors_total{filter="auth"}`: a host call failed and the request was
+//!   refused (fail closed);
+//! - `pavise_decision_duration_microseconds{filter="auth",phase="headers"}`: decision time.
 
 use crate::decision::{AuthDecision, Authenticator, DenyReason};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::headers::HeaderList;
-use pavise_core::metrics::metric_name;
+use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::verdict::{Outcome, Verdict};
 use pavise_host::stage::Stage;
-use pavise_host::{self as host, Counter, HostError, Step};
+use pavise_host::{self as host, Counter, DecisionTimer, HostError, Step};
 use proxy_wasm::types::LogLevel;
 use serde_json::{Map, Value};
+
+/// The family of every request counter.
+const REQUESTS: &str = "pavise_auth_requests_total";
 
 struct Counters {
     allowed: Counter,
     public: Counter,
     denied: Vec<(DenyReason, Counter)>,
     internal_error: Counter,
+    timer: DecisionTimer,
 }
 
 impl Counters {
     fn define() -> Counters {
+        let requests = |decision: &str, reason: &str| {
+            Counter::define(&stat_name(
+                REQUESTS,
+                &[("decision", decision), ("reason", reason)],
+            ))
+        };
         Counters {
-            allowed: Counter::define(&metric_name("auth", &["allowed"])),
-            public: Counter::define(&metric_name("auth", &["public"])),
+            allowed: requests("allowed", "key"),
+            public: requests("allowed", "public_route"),
             denied: DenyReason::ALL
                 .iter()
-                .map(|r| {
-                    (
-                        *r,
-                        Counter::define(&metric_name("auth", &["denied", r.as_str()])),
-                    )
-                })
+                .map(|r| (*r, requests("denied", r.as_str())))
                 .collect(),
-            internal_error: Counter::define(&metric_name("auth", &["internal_error"])),
+            internal_error: host::internal_errors_counter("auth"),
+            timer: DecisionTimer::define("auth"),
         }
     }
 
@@ -84,6 +93,10 @@ impl Stage for AuthStage {
 
     fn count_internal_error(&self) {
         self.counters.internal_error.inc();
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     fn on_request_headers(

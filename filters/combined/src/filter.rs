@@ -4,7 +4,7 @@
 //! the pass, as the next filter in a chain would never see it; verdicts are collected in
 //! memory for the audit stage.
 
-use crate::policy::{split, Members};
+use crate::policy::{auth_credentials, split, Members};
 use crate::FILTER_NAME;
 use pavise_audit::stage::{AuditMemo, AuditStage, SinkFlusher};
 use pavise_auth::stage::AuthStage;
@@ -48,8 +48,14 @@ fn load_member<S>(
 impl Stages {
     fn load(json: &[u8]) -> Result<Stages, PolicyErrors> {
         let members = split(json)?;
+        let credentials = auth_credentials(&members);
+        let credentials = credentials
+            .as_ref()
+            .map(|(header, query)| (header.as_str(), query.as_deref()));
         Ok(Stages {
-            audit: load_member(&members, "audit", AuditStage::load)?,
+            audit: load_member(&members, "audit", |text| {
+                AuditStage::load_with_credentials(text, credentials)
+            })?,
             cors: load_member(&members, "cors", CorsStage::load)?,
             auth: load_member(&members, "auth", AuthStage::load)?,
             screen: load_member(&members, "screen", ScreenStage::load)?,
@@ -81,8 +87,26 @@ impl Context for CombinedRoot {
         _trailers: usize,
     ) {
         if let Some(audit) = self.stages.as_ref().and_then(|s| s.audit.as_ref()) {
-            self.flusher.on_http_call_response(audit, token);
+            if self.flusher.on_http_call_response(audit, token) {
+                finish_shutdown();
+            }
         }
+    }
+
+    /// The VM is being replaced or the proxy is stopping: the audit stage sends what is
+    /// buffered first.
+    fn on_done(&mut self) -> bool {
+        match self.stages.as_ref().and_then(|s| s.audit.as_ref()) {
+            Some(audit) => self.flusher.on_done(audit),
+            None => true,
+        }
+    }
+}
+
+/// Tells the host that the delayed shutdown is over.
+fn finish_shutdown() {
+    if let Err(e) = host::done() {
+        host::log(LogLevel::Warn, &format!("{FILTER_NAME}: {e}"));
     }
 }
 
@@ -106,7 +130,9 @@ impl RootContext for CombinedRoot {
 
     fn on_tick(&mut self) {
         if let Some(audit) = self.stages.as_ref().and_then(|s| s.audit.as_ref()) {
-            self.flusher.flush(audit);
+            if self.flusher.on_tick(audit) {
+                finish_shutdown();
+            }
         }
     }
 
@@ -186,12 +212,13 @@ fn run_stage<S: Stage>(
     let Some(stage) = stage else {
         return Ok(false);
     };
-    let step = stage
-        .on_request_headers(headers, end_of_stream, memo)
-        .map_err(|e| {
-            stage.count_internal_error();
-            (e, S::NAME)
-        })?;
+    let started = host::DecisionTimer::start();
+    let step = stage.on_request_headers(headers, end_of_stream, memo);
+    stage.timer().headers_done(started);
+    let step = step.map_err(|e| {
+        stage.count_internal_error();
+        (e, S::NAME)
+    })?;
     let answered = step.is_answered();
     verdicts.extend(step.verdict);
     Ok(answered)
@@ -220,7 +247,9 @@ impl HttpContext for CombinedStream {
         let Some(screen) = stages.screen.as_ref() else {
             return Action::Continue;
         };
+        let started = host::DecisionTimer::start();
         let step = screen.on_request_body(&mut self.screen, body_size, end_of_stream);
+        screen.timer().body_done(started);
         self.screen_body_step(screen, step)
     }
 
@@ -231,7 +260,9 @@ impl HttpContext for CombinedStream {
         let Some(screen) = stages.screen.as_ref() else {
             return Action::Continue;
         };
+        let started = host::DecisionTimer::start();
         let step = screen.on_request_trailers(&mut self.screen);
+        screen.timer().body_done(started);
         self.screen_body_step(screen, step)
     }
 

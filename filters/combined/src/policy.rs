@@ -70,6 +70,15 @@ pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
     Ok(Members(members))
 }
 
+/// The auth member's credential locations, `(header, query_param)`, which the audit stage
+/// redacts on top of its own list: the audit stage runs first and sees the key where auth will
+/// strip it. `None` without an auth member, or when it does not parse (its own loader then
+/// names the problem).
+pub fn auth_credentials(members: &Members) -> Option<(String, Option<String>)> {
+    let auth = pavise_auth::policy::parse(members.get("auth")?).ok()?;
+    Some((auth.credentials.header, auth.credentials.query_param))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +128,20 @@ mod tests {
                 "{name} differs from {name}.example.json"
             );
         }
+    }
+
+    #[test]
+    fn auth_credentials_reach_the_audit_stage() {
+        let digest = "0".repeat(64);
+        let json = format!(
+            r#"{{"audit": {{}}, "auth": {{"credentials": {{"header": "x-key", "query_param": "access"}},
+                "keys": [{{"id": "a", "client": "c", "sha256": "{digest}"}}]}}}}"#
+        );
+        let m = split(json.as_bytes()).unwrap();
+        assert_eq!(
+            auth_credentials(&m),
+            Some(("x-key".to_string(), Some("access".to_string())))
+        );
+        assert_eq!(auth_credentials(&split(br#"{"audit": {}}"#).unwrap()), None);
     }
 }

@@ -16,7 +16,7 @@ use pavise_core::path::normalize_path;
 use pavise_core::route::first_match;
 
 /// Why a cross-origin request is not allowed. Each has its counters
-/// (`pavise_cors_denied_<reason>`, `pavise_cors_reported_<reason>`).
+/// (`pavise_cors_requests_total{decision="denied"|"reported",reason}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenyReason {
     /// No route covers the request: nothing is allowed cross-origin there.

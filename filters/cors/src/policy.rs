@@ -66,7 +66,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorsRoute {
-    /// Names this route in counters (`pavise_cors_denied_route_<name>`): 1-32 of `[a-z0-9_]`.
+    /// Names this route in metrics (`pavise_cors_route_requests_total{route="<name>"}`): 1-32 of
+    /// `[a-z0-9_]`.
     #[serde(default)]
     pub name: Option<String>,
     /// Which requests the rule covers.

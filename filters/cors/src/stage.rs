@@ -3,28 +3,29 @@
 //! request headers (answer a preflight, refuse, or remember what the response needs), then
 //! edits the response headers. No policy logic lives here.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_cors_preflight`: preflights answered here with 204;
-//! - `pavise_cors_allowed`: cross-origin requests let through with CORS headers;
-//! - `pavise_cors_not_cross_origin`: requests without `Origin` or from the request's own origin;
-//! - `pavise_cors_denied_<reason>`: refused with 403 (`enforce`), one per [`DenyReason`];
-//! - `pavise_cors_reported_<reason>`: let through without CORS headers (`report`);
-//! - `pavise_cors_route_<route>_{preflight,allowed,denied,reported}`: the same by route, where
-//!   `<route>` is the route's `name` or `route<index>`;
-//! - `pavise_cors_internal_error`: a host call failed; the request was refused with 500 (or,
-//!   at the response, the headers were left as the upstream sent them).
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
+//! extraction, see `pavise_core::metrics`; the table is in docs/cors.md):
+//! - `pavise_cors_requests_total{decision}`: `preflight` (answered here with 204), `allowed`
+//!   (let through with CORS headers), `not_cross_origin` (no `Origin`, or the request's own);
+//! - `pavise_cors_requests_total{decision="denied"|"reported",reason}`: refused with 403
+//!   (`enforce`) or let through without CORS headers (`report`), one per [`DenyReason`];
+//! - `pavise_cors_route_requests_total{route,decision}`: preflight, allowed, denied, reported by
+//!   route, where `route` is the route's `name` or `route<index>`;
+//! - `pavise_internal_errors_total{filter="cors"}`: a host call failed; the request was refused
+//!   with 500 (or, at the response, the headers were left as the upstream sent them);
+//! - `pavise_decision_duration_microseconds{filter="cors",phase="headers"}`: decision time.
 
 use crate::decision::{denial, CorsDecision, DenyReason, ResponsePlan};
 use crate::engine::CorsEngine;
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::headers::HeaderList;
-use pavise_core::metrics::metric_name;
+use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::verdict::{Outcome, Verdict};
 use pavise_host::stage::Stage;
-use pavise_host::{self as host, Counter, HostError, Step};
+use pavise_host::{self as host, Counter, DecisionTimer, HostError, Step};
 use proxy_wasm::types::LogLevel;
 use serde_json::Map;
 
@@ -44,23 +45,37 @@ struct Counters {
     reported: Vec<Counter>,
     routes: Vec<RouteCounters>,
     internal_error: Counter,
+    timer: DecisionTimer,
 }
+
+/// The families of the request counters, overall and by route.
+const REQUESTS: &str = "pavise_cors_requests_total";
+const ROUTE_REQUESTS: &str = "pavise_cors_route_requests_total";
 
 impl Counters {
     fn define(engine: &CorsEngine) -> Counters {
+        let decision = |d: &str| Counter::define(&stat_name(REQUESTS, &[("decision", d)]));
         let per_reason = |what: &str| {
             DenyReason::ALL
                 .iter()
-                .map(|r| Counter::define(&metric_name("cors", &[what, r.as_str()])))
+                .map(|r| {
+                    Counter::define(&stat_name(
+                        REQUESTS,
+                        &[("decision", what), ("reason", r.as_str())],
+                    ))
+                })
                 .collect()
         };
         let route = |label: &str, what: &str| {
-            Counter::define(&metric_name("cors", &["route", label, what]))
+            Counter::define(&stat_name(
+                ROUTE_REQUESTS,
+                &[("route", label), ("decision", what)],
+            ))
         };
         Counters {
-            preflight: Counter::define(&metric_name("cors", &["preflight"])),
-            allowed: Counter::define(&metric_name("cors", &["allowed"])),
-            not_cross_origin: Counter::define(&metric_name("cors", &["not_cross_origin"])),
+            preflight: decision("preflight"),
+            allowed: decision("allowed"),
+            not_cross_origin: decision("not_cross_origin"),
             denied: per_reason("denied"),
             reported: per_reason("reported"),
             routes: engine
@@ -72,7 +87,8 @@ impl Counters {
                     reported: route(label, "reported"),
                 })
                 .collect(),
-            internal_error: Counter::define(&metric_name("cors", &["internal_error"])),
+            internal_error: host::internal_errors_counter("cors"),
+            timer: DecisionTimer::define("cors"),
         }
     }
 
@@ -114,6 +130,10 @@ impl Stage for CorsStage {
 
     fn count_internal_error(&self) {
         self.counters.internal_error.inc();
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     fn on_request_headers(

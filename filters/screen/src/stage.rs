@@ -7,83 +7,87 @@
 //! on), and at most `inspect_body_bytes` are ever buffered.
 //! A body that is only counted streams through and is cut off with 413 at `max_body_bytes`.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_screen_passed`: requests let through with no finding;
-//! - `pavise_screen_blocked_<category>`, `pavise_screen_detected_<category>`: findings that
-//!   refused a request (`block`) or were only logged (`detect`), by category;
-//! - `pavise_screen_rule_<rule_id>`: every finding by rule id (`sqli_001`, …);
-//! - `pavise_screen_limit_<limit>`: refusals by limit (`limit_body`, …);
-//! - `pavise_screen_internal_error`: a host call failed; the request was refused (fail closed).
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
+//! extraction, see `pavise_core::metrics`; the table is in docs/screen.md):
+//! - `pavise_screen_passed_total`: requests let through with no finding;
+//! - `pavise_screen_findings_total{category,rule,mode}`: every finding, by rule (its category
+//!   taken from the rule table) and by whether it refused the request (`block`) or was only
+//!   logged (`detect`);
+//! - `pavise_screen_limit_refusals_total{limit}`: refusals by limit (`body`, `url`, …);
+//! - `pavise_internal_errors_total{filter="screen"}`: a host call failed; the request was
+//!   refused (fail closed);
+//! - `pavise_decision_duration_microseconds{filter="screen",phase}`: decision time at the
+//!   headers and per body call.
 
-use crate::detect::{Category, Finding, RULES};
+use crate::detect::{Finding, RULES};
 use crate::policy::Mode;
 use crate::screen::{BodyDecision, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::headers::HeaderList;
-use pavise_core::metrics::metric_name;
+use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::verdict::{Outcome, Verdict};
 use pavise_host::stage::Stage;
-use pavise_host::{self as host, BodyFlow, Counter, HostError, Step};
+use pavise_host::{self as host, BodyFlow, Counter, DecisionTimer, HostError, Step};
 use proxy_wasm::types::LogLevel;
 use serde_json::{Map, Value};
 
+/// The metric families.
+const PASSED: &str = "pavise_screen_passed_total";
+const FINDINGS: &str = "pavise_screen_findings_total";
+const LIMIT_REFUSALS: &str = "pavise_screen_limit_refusals_total";
+
 struct Counters {
     passed: Counter,
-    blocked: Vec<(Category, Counter)>,
-    detected: Vec<(Category, Counter)>,
-    rules: Vec<(&'static str, Counter)>,
+    /// Per rule of [`RULES`]: its findings in `block` mode, then in `detect` mode.
+    findings: Vec<(&'static str, Counter, Counter)>,
     limits: Vec<(Limit, Counter)>,
     internal_error: Counter,
+    timer: DecisionTimer,
 }
 
 impl Counters {
     fn define() -> Counters {
-        let by_category = |what: &str| {
-            Category::ALL
-                .iter()
-                .map(|c| {
-                    (
-                        *c,
-                        Counter::define(&metric_name("screen", &[what, c.as_str()])),
-                    )
-                })
-                .collect()
+        let finding = |rule: &crate::detect::Rule, mode: &str| {
+            Counter::define(&stat_name(
+                FINDINGS,
+                &[
+                    ("category", rule.category.as_str()),
+                    ("rule", rule.id),
+                    ("mode", mode),
+                ],
+            ))
         };
         Counters {
-            passed: Counter::define(&metric_name("screen", &["passed"])),
-            blocked: by_category("blocked"),
-            detected: by_category("detected"),
-            rules: RULES
+            passed: Counter::define(PASSED),
+            findings: RULES
                 .iter()
-                .map(|r| {
-                    (
-                        r.id,
-                        Counter::define(&metric_name("screen", &["rule", r.id])),
-                    )
-                })
+                .map(|r| (r.id, finding(r, "block"), finding(r, "detect")))
                 .collect(),
             limits: Limit::ALL
                 .iter()
-                .map(|l| (*l, Counter::define(&metric_name("screen", &[l.id()]))))
+                .map(|l| {
+                    let limit = l.id().strip_prefix("limit-").unwrap_or(l.id());
+                    (
+                        *l,
+                        Counter::define(&stat_name(LIMIT_REFUSALS, &[("limit", limit)])),
+                    )
+                })
                 .collect(),
-            internal_error: Counter::define(&metric_name("screen", &["internal_error"])),
+            internal_error: host::internal_errors_counter("screen"),
+            timer: DecisionTimer::define("screen"),
         }
     }
 
     fn finding(&self, f: &Finding, blocked: bool) {
-        let list = if blocked {
-            &self.blocked
-        } else {
-            &self.detected
-        };
-        if let Some((_, c)) = list.iter().find(|(c, _)| *c == f.rule.category) {
-            c.inc();
-        }
-        if let Some((_, c)) = self.rules.iter().find(|(id, _)| *id == f.rule.id) {
-            c.inc();
+        if let Some((_, block, detect)) = self.findings.iter().find(|(id, _, _)| *id == f.rule.id) {
+            if blocked {
+                block.inc();
+            } else {
+                detect.inc();
+            }
         }
     }
 
@@ -144,6 +148,10 @@ impl Stage for ScreenStage {
 
     fn count_internal_error(&self) {
         self.counters.internal_error.inc();
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     fn on_request_headers(

@@ -197,6 +197,20 @@ fn check_identity(file: &str, name: &str, version: &str, owner: &str) -> Result<
     Ok(())
 }
 
+/// The policies of a bundle checked together ([`filters::check_chain`]); an error is the
+/// audit policy's, in the file `file_of("audit")`.
+fn check_chain(
+    policies: &BTreeMap<String, Vec<u8>>,
+    file_of: impl Fn(&str) -> String,
+) -> Result<(), BundleError> {
+    filters::check_chain(|name| policies.get(name).map(Vec::as_slice)).map_err(|errors| {
+        BundleError::Policy {
+            file: file_of("audit"),
+            errors,
+        }
+    })
+}
+
 fn filter_named(file: &str, name: &str) -> Result<&'static FilterKind, BundleError> {
     filters::find(name).ok_or_else(|| {
         manifest_err(
@@ -269,7 +283,8 @@ impl Bundle {
         check_identity(&manifest_name, &source.name, &source.version, &source.owner)?;
         let mut filters_out = BTreeMap::new();
         let mut policies = BTreeMap::new();
-        for (name, path) in source_policies(dir, &source)? {
+        let paths = source_policies(dir, &source)?;
+        for (name, path) in paths.clone() {
             let kind = filter_named(&manifest_name, &name)?;
             let policy = std::fs::read(&path).map_err(io_err(&path))?;
             (kind.check)(&policy).map_err(|errors| BundleError::Policy {
@@ -288,6 +303,12 @@ impl Bundle {
             );
             policies.insert(name, policy);
         }
+        check_chain(&policies, |name| {
+            paths
+                .get(name)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        })?;
         Ok(Bundle {
             manifest: Manifest {
                 pavise_bundle: FORMAT,
@@ -379,6 +400,10 @@ impl Bundle {
             })?;
             policies.insert(name.clone(), policy);
         }
+        check_chain(&policies, |name| {
+            let entry = manifest.filters.get(name).map(|e| e.policy.as_str());
+            format!("{file}:{}", entry.unwrap_or_default())
+        })?;
         if let Some(extra) = files.keys().next() {
             return Err(manifest_err(
                 file,
@@ -649,5 +674,64 @@ mod tests {
         .unwrap();
         let e = Bundle::from_dir(&src, src.parent().unwrap()).unwrap_err();
         assert!(e.to_string().contains("$.name: expected"), "{e}");
+    }
+
+    /// `bundle build` (and every command that loads a source directory) refuses a bundle
+    /// whose audit policy would log the key auth reads from a query parameter.
+    #[test]
+    fn audit_that_would_log_auths_key_is_refused() {
+        let src = source("keylog");
+        std::fs::write(
+            src.parent().unwrap().join("pavise_audit.wasm"),
+            b"\0asm\x01\0\0\0",
+        )
+        .unwrap();
+        let auth = std::fs::read_to_string(src.join("auth.json")).unwrap();
+        let auth: serde_json::Value = serde_json::from_str(&auth).unwrap();
+        let mut auth = auth;
+        auth["credentials"]["query_param"] = "access".into();
+        std::fs::write(src.join("auth.json"), auth.to_string()).unwrap();
+        std::fs::write(
+            src.join("audit.json"),
+            r#"{"redact": {"query_params": ["account"]}}"#,
+        )
+        .unwrap();
+        let e = Bundle::from_dir(&src, src.parent().unwrap()).unwrap_err();
+        let lines = e.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].ends_with(
+                "audit.json: $.redact.query_params: the auth policy reads keys from query \
+                 parameter 'access'; list it here so no key reaches the audit log"
+            ),
+            "{lines:?}"
+        );
+        std::fs::write(
+            src.join("audit.json"),
+            r#"{"redact": {"query_params": ["access"]}}"#,
+        )
+        .unwrap();
+        let b = Bundle::from_dir(&src, src.parent().unwrap()).unwrap();
+        // A tampered archive is checked the same way when it is read.
+        let mut files: Vec<(String, Vec<u8>)> =
+            read_tar_gz(&b.to_tar_gz()).unwrap().into_iter().collect();
+        let blind = br#"{"redact": {}}"#.to_vec();
+        let mut manifest = b.manifest.clone();
+        if let Some(entry) = manifest.filters.get_mut("audit") {
+            entry.policy_sha256 = sha256_hex(&blind);
+        }
+        for (name, bytes) in files.iter_mut() {
+            if name == "policies/audit.json" {
+                *bytes = blind.clone();
+            } else if name == MANIFEST {
+                *bytes = serde_json::to_vec(&manifest).unwrap();
+            }
+        }
+        let e = Bundle::from_tar_gz(&deterministic_tar_gz(&files), "b.tar.gz").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("b.tar.gz:policies/audit.json: $.redact.query_params: "),
+            "{e}"
+        );
     }
 }

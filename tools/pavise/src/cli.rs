@@ -156,9 +156,10 @@ enum RenderCommand {
         /// check each against the bundle's sha256 itself, instead of reading local files.
         #[arg(long, value_name = "URL")]
         wasm_url: Option<String>,
-        /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml) into this
-        /// directory instead of printing a static config; Envoy started with its bootstrap.yaml
-        /// picks up every later render without a restart.
+        /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml and an
+        /// ecds-<filter>.yaml per filter) into this directory instead of printing a static
+        /// config; Envoy started with its bootstrap.yaml picks up every later render without a
+        /// restart, and open connections get the new policies on their next request.
         #[arg(long)]
         xds_dir: Option<PathBuf>,
         /// Where the audit filter's events go, one JSON object per line (its local sink:
@@ -192,6 +193,25 @@ enum RenderCommand {
         /// Workload label to select, KEY=VALUE (repeatable).
         #[arg(long = "selector")]
         selector: Vec<String>,
+        /// The traffic the filters apply to: the workload's inbound requests (server), its
+        /// outbound calls (client), or both.
+        #[arg(long, value_enum, default_value_t = istio::TrafficMode::Server)]
+        traffic: istio::TrafficMode,
+        /// The OpenTelemetry Collector's service for the audit filter's HTTP sink, e.g.
+        /// otel-collector.observability:4318: the sink's cluster becomes the sidecar's outbound
+        /// cluster for it.
+        #[arg(long, value_name = "SERVICE.NAMESPACE:PORT", value_parser = istio::MeshService::parse)]
+        otlp_service: Option<istio::MeshService>,
+    },
+    /// A ConfigMap with Envoy's stats tags for Pavise's metric labels, for Istio sidecars
+    /// (annotate the pods `sidecar.istio.io/bootstrapOverride: <name>`; docs/metrics.md).
+    IstioStats {
+        /// The ConfigMap's name.
+        #[arg(long, default_value = "pavise-stats")]
+        name: String,
+        /// The workloads' namespace (the ConfigMap must be in the pod's).
+        #[arg(long, default_value = "default")]
+        namespace: String,
     },
 }
 
@@ -603,7 +623,7 @@ fn run_render(command: RenderCommand) -> Outcome {
                         .write(&abs)
                         .map_err(|e| Failure::io(&abs, e))?;
                     Ok(format!(
-                        "{}: listener {version} written (an Envoy started with -c {} picks it up live)\n",
+                        "{}: policies and listener {version} written (an Envoy started with -c {} picks them up live)\n",
                         abs.display(),
                         abs.join(envoy::XDS_BOOTSTRAP).display()
                     ))
@@ -617,6 +637,8 @@ fn run_render(command: RenderCommand) -> Outcome {
             wasm_url,
             namespace,
             selector,
+            traffic,
+            otlp_service,
         } => {
             let source = match (registry, wasm_url) {
                 (Some(r), _) => istio::ModuleSource::Registry(r),
@@ -642,9 +664,15 @@ fn run_render(command: RenderCommand) -> Outcome {
                 source,
                 namespace,
                 match_labels,
+                mode: traffic,
+                otlp_service,
             };
-            let plugins = istio::wasm_plugins(&b, &modules, &opts);
+            let plugins = istio::wasm_plugins(&b, &modules, &opts)
+                .map_err(|e| Failure::usage(e.to_string()))?;
             Ok(istio::to_yaml_stream(&b, &plugins))
+        }
+        RenderCommand::IstioStats { name, namespace } => {
+            Ok(crate::render::stats::istio_configmap(&name, &namespace))
         }
     }
 }

@@ -117,7 +117,35 @@ fn check_cors(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
 }
 
 fn check_audit(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
-    pavise_audit::policy::parse(json).map(|_| CheckedPolicy::default())
+    let policy = pavise_audit::policy::parse(json)?;
+    Ok(CheckedPolicy {
+        env_keys: policy.env_keys(),
+    })
+}
+
+/// Checks the policies of one chain together (each has passed its own filter's check): the
+/// audit filter runs first and sees a key where auth will strip it, so its redaction must
+/// cover every place the auth policy reads keys from. `policy_of` gives a filter's policy
+/// text; the error is the audit policy's, with the `redact` field to fix.
+pub fn check_chain<'a>(policy_of: impl Fn(&str) -> Option<&'a [u8]>) -> Result<(), PolicyErrors> {
+    let (Some(audit), Some(auth)) = (policy_of("audit"), policy_of("auth")) else {
+        return Ok(());
+    };
+    let (Ok(audit), Ok(auth)) = (
+        pavise_audit::policy::parse(audit),
+        pavise_auth::policy::parse(auth),
+    ) else {
+        return Ok(());
+    };
+    let mut problems = pavise_core::policy::Problems::new();
+    let redact = pavise_core::policy::JsonPath::root().field("redact");
+    for (field, reason) in audit.redact.unredacted_credentials(
+        &auth.credentials.header,
+        auth.credentials.query_param.as_deref(),
+    ) {
+        problems.push(&redact.field(field), reason);
+    }
+    problems.into_result()
 }
 
 fn check_screen(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
@@ -273,5 +301,48 @@ mod tests {
         let p = br#"{"keys":[{"id":"a","client":"c","env":"PAVISE_KEY_A"}]}"#;
         let checked = (find("auth").unwrap().check)(p).unwrap();
         assert_eq!(checked.env_keys, vec!["PAVISE_KEY_A".to_string()]);
+    }
+
+    /// A chain whose audit would log a key auth reads is refused, naming the field to fix.
+    #[test]
+    fn audit_must_redact_where_auth_reads_keys() {
+        let auth = format!(
+            r#"{{"credentials": {{"query_param": "access"}}, "keys": [{{"id": "a", "client": "c", "sha256": "{}"}}]}}"#,
+            "0".repeat(64)
+        );
+        let audit_blind = br#"{"redact": {"query_params": ["account"]}}"#.to_vec();
+        let audit_ok = br#"{"redact": {"query_params": ["access"]}}"#.to_vec();
+        let chain = |audit: &[u8]| {
+            let policies = [
+                ("audit", audit.to_vec()),
+                ("auth", auth.clone().into_bytes()),
+            ];
+            let got = check_chain(|name| {
+                policies
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, p)| p.as_slice())
+            });
+            got.map_err(|e| e.to_string())
+        };
+        let e = chain(&audit_blind).unwrap_err();
+        assert!(
+            e.starts_with(
+                "$.redact.query_params: the auth policy reads keys from query parameter 'access'"
+            ),
+            "{e}"
+        );
+        assert_eq!(chain(&audit_ok), Ok(()));
+        assert_eq!(chain(br#"{"redact": {"all_query_values": true}}"#), Ok(()));
+        assert_eq!(check_chain(|_| None), Ok(()));
+    }
+
+    #[test]
+    fn audit_sink_env_references_are_passed_in() {
+        let checked = check_audit(
+            br#"{"http": {"cluster": "c", "headers": [{"name": "authorization", "env": "OTLP_TOKEN", "prefix": "Bearer "}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(checked.env_keys, ["OTLP_TOKEN"]);
     }
 }

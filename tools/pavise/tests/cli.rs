@@ -437,6 +437,44 @@ fn render_envoy_pins_inlines_and_fails_closed() {
     }
     let lds = std::fs::read_to_string(t.path("xds/lds.yaml")).unwrap();
     assert!(lds.contains("version_info: \"payments-1.4.0-"), "{lds}");
+    // The policy lives in the filter's own resource, which the listener only names.
+    let ecds = std::fs::read_to_string(t.path("xds/ecds-auth.yaml")).unwrap();
+    let v: serde_yaml::Value = serde_yaml::from_str(&ecds).unwrap();
+    assert_eq!(
+        v["resources"][0]["name"].as_str(),
+        Some("pavise.auth"),
+        "{ecds}"
+    );
+    assert!(ecds.contains("\"keys\""), "{ecds}");
+    assert!(
+        lds.contains("config_discovery:") && !lds.contains("\"keys\""),
+        "{lds}"
+    );
+    assert!(lds.contains("ecds-auth.yaml"), "{lds}");
+    let boot = std::fs::read_to_string(t.path("xds/bootstrap.yaml")).unwrap();
+    assert!(boot.contains("stats_tags:"), "{boot}");
+}
+
+#[test]
+fn render_istio_stats_prints_the_stats_tags_as_a_configmap() {
+    let out = ok(&["render", "istio-stats", "--namespace", "payments"]);
+    let v: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(v["kind"].as_str(), Some("ConfigMap"), "{out}");
+    assert_eq!(
+        v["metadata"]["namespace"].as_str(),
+        Some("payments"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(v["data"]["custom_bootstrap.json"].as_str().unwrap()).unwrap();
+    assert!(
+        json["stats_config"]["stats_tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tag_name"] == "reason"),
+        "{json}"
+    );
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn allowed_event_has_every_field() {
     assert_eq!(json["timestamp"], "2026-11-23T08:00:00.123Z");
     assert_eq!(json["request_id"], "5f1c2a3b-0000-4000-8000-000000000001");
     assert_eq!(json["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(json["span_id"], "00f067aa0ba902b7");
     assert_eq!(json["client_id"], "ci");
     assert_eq!(json["source_address"], "127.0.0.1:5555");
     assert_eq!(json["method"], "POST");
@@ -232,4 +233,49 @@ fn uninformative_verdicts_change_nothing() {
             );
         }
     }
+}
+
+/// A key in the auth policy's query parameter (`access`, a name that does not say secret) or
+/// in a header the event records is kept out once the policy names them, as the combined
+/// filter and a bundle make sure.
+#[test]
+fn credential_locations_named_in_the_policy_are_redacted() {
+    let headers = HeaderList::from_pairs(&[
+        (":method", "GET"),
+        (":path", "/api/qp?access=KEY-IN-QUERY&x=1"),
+        ("user-agent", "KEY-IN-UA"),
+    ]);
+    let open = RequestFacts::capture(&headers, 0, &policy("{}"));
+    assert_eq!(open.path, "/api/qp?access=KEY-IN-QUERY&x=1");
+    assert_eq!(open.user_agent.as_deref(), Some("KEY-IN-UA"));
+    let mut p = policy("{}");
+    p.redact.add_credentials("user-agent", Some("access"));
+    let closed = RequestFacts::capture(&headers, 0, &p);
+    assert_eq!(closed.path, "/api/qp?access=[REDACTED]&x=1");
+    assert_eq!(closed.user_agent, None);
+    let named = RequestFacts::capture(
+        &headers,
+        0,
+        &policy(r#"{"redact": {"query_params": ["access"], "headers": ["user-agent"]}}"#),
+    );
+    assert_eq!(named, closed);
+}
+
+#[test]
+fn span_id_needs_a_valid_traceparent() {
+    assert_eq!(
+        trace_context(b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        Some((
+            "4bf92f3577b34da6a3ce929d0e0e4736".to_string(),
+            "00f067aa0ba902b7".to_string()
+        ))
+    );
+    assert_eq!(
+        trace_context(b"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"),
+        None,
+        "an all-zero parent id is invalid"
+    );
+    let no_trace =
+        RequestFacts::capture(&HeaderList::from_pairs(&[(":path", "/")]), 0, &policy("{}"));
+    assert_eq!((no_trace.trace_id, no_trace.span_id), (None, None));
 }

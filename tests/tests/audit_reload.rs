@@ -1,0 +1,187 @@
+//! End-to-end: audit events buffered while the collector is down are not lost when a live
+//! policy update replaces the audit filter's VM. Envoy serves from the CLI's file-based dynamic
+//! config; the update replaces the listener, and when the old filter config is released its VM's
+//! root context delays its shutdown (`on_done`), sends what it holds once the collector is
+//! back, and tells Envoy it is done.
+
+// Tests fail by panicking.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pavise::bundle::Bundle;
+use pavise::render::envoy::{bootstrap_for, bundle_filters, EnvoyOptions, XdsFiles};
+use pavise_tests::envoy::{read_json_lines, Echo, Envoy, Sink, TempDir};
+use pavise_tests::http::get;
+use pavise_tests::process::wait_for;
+use pavise_tests::{free_port, wasm_dir};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn render(src: &Path, xds: &Path, opts: &EnvoyOptions) {
+    let bundle = Bundle::from_dir(src, &wasm_dir()).unwrap();
+    let boot = bootstrap_for(&bundle_filters(&bundle), opts);
+    XdsFiles::new(&boot, xds, &bundle.fingerprint())
+        .write(xds)
+        .unwrap();
+}
+
+/// A policy whose backoff is so long that nothing is retried on its own during the test: what
+/// arrives was sent by the old VM as it went away.
+fn policy(sample: &str) -> String {
+    format!(
+        r#"{{"sample_allowed": {sample}, "http": {{"cluster": "audit_sink", "flush_interval_ms": 50,
+  "batch_max_events": 2, "initial_backoff_ms": 60000, "max_backoff_ms": 60000, "timeout_ms": 3000}}}}"#
+    )
+}
+
+fn request_ids(sink_file: &Path) -> Vec<String> {
+    read_json_lines(sink_file)
+        .iter()
+        .flat_map(|b| {
+            b["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|r| {
+            let e: Value = serde_json::from_str(r["body"]["stringValue"].as_str()?).ok()?;
+            e["request_id"].as_str().map(str::to_string)
+        })
+        .collect()
+}
+
+/// Envoy serving an audit policy from rendered xds files, with five events buffered while its
+/// collector is down.
+struct Setup {
+    envoy: Envoy,
+    sink_file: PathBuf,
+    sink_addr: SocketAddr,
+    src: TempDir,
+    xds: TempDir,
+    opts: EnvoyOptions,
+    _echo: Echo,
+    _dir: TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let echo = Echo::start();
+        let dir = TempDir::new("pavise-audit-reload");
+        let sink_file = dir.0.join("sink.jsonl");
+        let sink_addr = Sink::start("127.0.0.1:0", &sink_file).stop();
+        let src = TempDir::new("pavise-audit-reload-src");
+        let xds = TempDir::new("pavise-audit-reload-xds");
+        std::fs::write(
+            src.0.join("bundle.json"),
+            r#"{"name": "audit-reload", "version": "1", "owner": "tests"}"#,
+        )
+        .unwrap();
+        std::fs::write(src.0.join("audit.json"), policy("1.0")).unwrap();
+        let opts = EnvoyOptions {
+            listener_port: free_port(),
+            admin_port: 0,
+            upstream: echo.addr,
+            wasm_dir: wasm_dir().display().to_string(),
+            audit_log: None,
+            clusters: vec![("audit_sink".to_string(), sink_addr)],
+        };
+        render(&src.0, &xds.0, &opts);
+        let bootstrap = std::fs::read_to_string(xds.0.join("bootstrap.yaml")).unwrap();
+        // Old listeners drain for a second, not Envoy's default ten minutes, so that the old
+        // filter config, and with it the old VM, is released during the test.
+        let envoy = Envoy::start_with_args(&bootstrap, &[], &["--drain-time-s", "1"]);
+        for i in 0..5 {
+            let id = format!("held-{i}");
+            let r = get(
+                envoy.listener,
+                "/x",
+                &[("x-request-id", id.as_str()), ("connection", "close")],
+            );
+            assert_eq!(r.status, 200);
+        }
+        wait_for("a failed attempt", Duration::from_secs(10), || {
+            (envoy.counter("pavise_audit_sink_failed_batches_total") >= 1).then_some(())
+        });
+        Setup {
+            envoy,
+            sink_file,
+            sink_addr,
+            src,
+            xds,
+            opts,
+            _echo: echo,
+            _dir: dir,
+        }
+    }
+
+    /// A new policy: the listener, and with it the VM, is replaced.
+    fn update_policy(&self) {
+        std::fs::write(self.src.0.join("audit.json"), policy("0.5")).unwrap();
+        render(&self.src.0, &self.xds.0, &self.opts);
+    }
+}
+
+#[test]
+fn buffered_events_survive_a_live_policy_update() {
+    let s = Setup::new();
+    // The collector comes back; nothing is retried before the (long) backoff.
+    let _sink = Sink::start(&s.sink_addr.to_string(), &s.sink_file);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(request_ids(&s.sink_file).is_empty());
+
+    // The old VM sends what it holds as it goes.
+    s.update_policy();
+    let ids = wait_for(
+        "the buffered events after the update",
+        Duration::from_secs(30),
+        || {
+            let ids = request_ids(&s.sink_file);
+            (ids.len() >= 5).then_some(ids)
+        },
+    );
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        (0..5).map(|i| format!("held-{i}")).collect::<Vec<_>>(),
+        "each once"
+    );
+    let log = s.envoy.log_text();
+    assert!(
+        log.contains("shutting down with 5 audit events buffered"),
+        "{log}"
+    );
+    assert!(
+        log.contains("every buffered audit event was sent before shutdown"),
+        "{log}"
+    );
+}
+
+/// The collector is still down when the VM goes: after the sink's timeout (3 s here) the old VM
+/// gives up, and says how many events were lost.
+#[test]
+fn events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged() {
+    let s = Setup::new();
+    s.update_policy();
+    let line = wait_for("the loss to be logged", Duration::from_secs(30), || {
+        s.envoy
+            .log_text()
+            .lines()
+            .find(|l| l.contains("before shutdown and are lost"))
+            .map(str::to_string)
+    });
+    assert!(
+        line.contains(
+            "pavise.audit: 5 audit events could not be sent to cluster 'audit_sink' before \
+             shutdown and are lost (see pavise_audit_sink_lost_total)"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("[error]"), "{line}");
+}
