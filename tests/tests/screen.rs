@@ -357,6 +357,136 @@ fn paranoia_two_and_every_header_in_envoy() {
     upstream_saw(&get(stack.addr(), "/", &[("x-api-key", "1' or '1'='1")]));
 }
 
+/// A multipart body as browsers send it: `(name, filename, value)` per part.
+fn multipart_body(boundary: &str, parts: &[(&str, Option<&str>, &str)]) -> Vec<u8> {
+    let mut body = String::new();
+    for (name, filename, value) in parts {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+        ));
+        if let Some(f) = filename {
+            body.push_str(&format!(
+                "; filename=\"{f}\"\r\nContent-Type: application/octet-stream"
+            ));
+        }
+        body.push_str(&format!("\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    body.into_bytes()
+}
+
+#[test]
+fn multipart_base64_and_browser_headers_in_envoy() {
+    let policy = r#"{"detect": {"headers": ["*"]}, "mode": "detect",
+      "routes": [{"match": {"path_prefix": "/strict/"}, "mode": "block"}]}"#;
+    let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
+    let addr = stack.addr();
+    let boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let post = |path: &str, body: &[u8]| {
+        send(
+            addr,
+            "POST",
+            path,
+            &[("content-type", content_type.as_bytes())],
+            Some(body),
+        )
+    };
+
+    // A benign field after a line break, and a file whose content is skipped: the whole
+    // body reaches the upstream.
+    let benign = multipart_body(
+        boundary,
+        &[
+            ("title", None, "Pack the tent."),
+            ("note", None, "curl up with a good book"),
+            ("upload", Some("notes.txt"), "hello; cat notes.txt"),
+        ],
+    );
+    let seen = upstream_saw(&post("/strict/upload", &benign));
+    assert_eq!(seen["body_bytes"], benign.len());
+    // A command in one part is refused, and logged at that part.
+    let attack = multipart_body(
+        boundary,
+        &[("title", None, "x"), ("cmd", None, "; cat /etc/passwd")],
+    );
+    assert_refused(&post("/strict/upload", &attack), 403, "request_blocked");
+    // Not closed by its boundary: 400, the upstream never sees it.
+    let mut unclosed = multipart_body(boundary, &[("a", None, "b")]);
+    unclosed.truncate(unclosed.len() - boundary.len() - 6);
+    assert_refused(
+        &post("/strict/upload", &unclosed),
+        400,
+        "multipart_malformed",
+    );
+    assert_refused(
+        &send(
+            addr,
+            "POST",
+            "/strict/upload",
+            &[("content-type", b"multipart/form-data")],
+            Some(b"x"),
+        ),
+        400,
+        "multipart_malformed",
+    );
+
+    // A base64 value decoding to markup, in detect mode: through, flagged at `(base64)`.
+    upstream_saw(&get(
+        addr,
+        "/search?q=PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg%3D%3D",
+        &[],
+    ));
+    assert_refused(
+        &get(
+            addr,
+            "/strict/search?q=PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg%3D%3D",
+            &[],
+        ),
+        403,
+        "request_blocked",
+    );
+
+    // Every header inspected: Chrome's client hints and Accept pass; a custom header with a
+    // payload does not.
+    let chrome: [(&str, &str); 5] = [
+        (
+            "sec-ch-ua",
+            r#""Chromium";v="130", "Google Chrome";v="130", "Not?A_Brand";v="99""#,
+        ),
+        ("sec-ch-ua-mobile", "?0"),
+        ("sec-ch-ua-platform", "\"Linux\""),
+        (
+            "accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        ),
+        ("accept-language", "en-US,en;q=0.9"),
+    ];
+    upstream_saw(&get(addr, "/strict/page", &chrome));
+    assert_refused(
+        &get(addr, "/strict/page", &[("x-custom", "' or 1=1--")]),
+        403,
+        "request_blocked",
+    );
+
+    let e = &stack.envoy;
+    assert_eq!(
+        e.counter(r#"pavise_screen_limit_refusals_total{limit="multipart"}"#),
+        2
+    );
+    let locations: Vec<String> = e
+        .decision_lines("pavise.screen")
+        .iter()
+        .filter_map(|l| l["location"].as_str().map(String::from))
+        .collect();
+    for expected in ["body:cmd", "query:q (base64)", "header:x-custom"] {
+        assert!(
+            locations.iter().any(|l| l == expected),
+            "{expected} not in {locations:?}"
+        );
+    }
+}
+
 #[test]
 fn bad_screen_policy_stops_envoy_with_the_json_path() {
     assert_refuses_to_start(

@@ -10,6 +10,12 @@
 /// crafted value cannot make screening expensive.
 pub const MAX_ROUNDS: usize = 3;
 
+/// Most further rounds of character references alone, for a value that after [`MAX_ROUNDS`]
+/// still holds an encoded `<` or `>`: markup entity-encoded again and again
+/// (`&amp;amp;amp;lt;script`), as a page that escapes its output once more each time it is
+/// saved and shown produces, and as attackers send to outlast a fixed number of rounds.
+pub const MAX_MARKUP_ROUNDS: usize = 5;
+
 use pavise_core::path::hex_value;
 
 /// One round of percent-decoding (`%XX`, and IIS's `%uXXXX` for code points below 0x100).
@@ -196,11 +202,46 @@ pub fn decode_fully(input: &[u8], plus_is_space: bool, html: bool) -> Vec<u8> {
             next = html_unescape(&next);
         }
         if next == current {
-            break;
+            return current;
         }
         current = next;
     }
+    if html {
+        for _ in 0..MAX_MARKUP_ROUNDS {
+            if !has_encoded_angle_bracket(&current) {
+                break;
+            }
+            current = html_unescape(&current);
+        }
+    }
     current
+}
+
+/// Whether `text` has a character reference to `<` or `>` (`&lt`, `&gt`, `&#60`, `&#x3c`, any
+/// case), itself behind any number of encoded `&` (`&amp;lt;`, `&#38;amp;gt;`).
+fn has_encoded_angle_bracket(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', text).any(|i| {
+        let mut rest = text.get(i + 1..).unwrap_or_default();
+        loop {
+            let starts = |p: &[u8]| {
+                rest.get(..p.len())
+                    .is_some_and(|r| r.eq_ignore_ascii_case(p))
+            };
+            if starts(b"lt") || starts(b"gt") {
+                return true;
+            }
+            let skip = if starts(b"amp;") {
+                4
+            } else {
+                match numeric_reference(rest) {
+                    Some((b'<' | b'>', _)) => return true,
+                    Some((b'&', used)) => used,
+                    _ => return false,
+                }
+            };
+            rest = rest.get(skip..).unwrap_or_default();
+        }
+    })
 }
 
 #[cfg(test)]
@@ -253,6 +294,32 @@ mod tests {
         assert_eq!(html_unescape(b"AT&T & more &#;"), b"AT&T & more &#;");
         assert_eq!(html_unescape(b"&#99999999;"), b"&#99999999;");
         assert_eq!(decode_fully(b"%26lt%3Bscript", false, true), b"<script");
+    }
+
+    #[test]
+    fn markup_entity_layers() {
+        let five = b"&amp;amp;amp;amp;lt;script&amp;amp;amp;amp;gt;";
+        assert_eq!(decode_fully(five, false, true), b"<script>");
+        assert_eq!(
+            decode_fully(
+                b"%2526amp%253Bamp%253Blt%253Bb%2526amp%253Bamp%253Bgt%253B",
+                false,
+                true
+            ),
+            b"<b>"
+        );
+        // Bounded: references past the last round stay as they are.
+        let deep = format!("&{}lt;b", "amp;".repeat(12));
+        assert!(decode_fully(deep.as_bytes(), false, true).starts_with(b"&amp;"));
+        // Other text is not decoded further than before.
+        assert_eq!(
+            decode_fully(b"&amp;amp;amp;amp;copy;", false, true),
+            b"&amp;copy;"
+        );
+        assert_eq!(
+            decode_fully(b"&amp;amp;amp;amp;lt;", false, false),
+            b"&amp;amp;amp;amp;lt;"
+        );
     }
 
     #[test]

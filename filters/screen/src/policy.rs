@@ -163,6 +163,28 @@ pub struct Detect {
     #[serde(default = "d_paranoia")]
     #[schemars(range(min = 1, max = 2))]
     pub paranoia: u8,
+    /// The content of file parts (those with a `filename`) of a `multipart/form-data` body:
+    /// `skip` (default) inspects only their field name and file name, as the reference rule
+    /// set does (a file is data the application stores, not a parameter it interprets), and
+    /// `inspect` also their first `multipart_file_bytes` bytes, as text.
+    #[serde(default)]
+    pub multipart_files: MultipartFiles,
+    /// With `multipart_files: "inspect"`, the bytes inspected from the start of each file part.
+    #[serde(default = "d_multipart_file_bytes")]
+    pub multipart_file_bytes: usize,
+}
+
+/// What is inspected of a multipart body's file parts.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MultipartFiles {
+    #[default]
+    Skip,
+    Inspect,
+}
+
+fn d_multipart_file_bytes() -> usize {
+    8192
 }
 
 fn d_paranoia() -> u8 {
@@ -188,6 +210,8 @@ impl Default for Detect {
             headers: d_detect_headers(),
             body: true,
             paranoia: d_paranoia(),
+            multipart_files: MultipartFiles::Skip,
+            multipart_file_bytes: d_multipart_file_bytes(),
         }
     }
 }
@@ -316,6 +340,12 @@ impl Validate for ScreenPolicy {
                 "expected 1 (rules ordinary text does not trigger) or 2 (also those that flag attack fragments found in prose)",
             );
         }
+        if self.detect.multipart_file_bytes == 0 {
+            problems.push(
+                &at.field("detect").field("multipart_file_bytes"),
+                "must be greater than 0",
+            );
+        }
         for (i, h) in self.detect.headers.iter().enumerate() {
             if !pavise_core::headers::is_token(h) {
                 problems.push(
@@ -390,6 +420,12 @@ mod tests {
         assert_eq!(p.limits.inspect_body_bytes, 64 * 1024);
         assert_eq!(p.detect.enabled(), Enabled::ALL);
         assert!(p.detect.body);
+        assert_eq!(p.detect.multipart_files, MultipartFiles::Skip);
+        assert_eq!(p.detect.multipart_file_bytes, 8192);
+        assert!(errors(r#"{"detect": {"multipart_file_bytes": 0}}"#)
+            .starts_with("$.detect.multipart_file_bytes: must be greater than 0"));
+        assert!(errors(r#"{"detect": {"multipart_files": "scan"}}"#)
+            .starts_with("$.detect.multipart_files: unknown variant `scan`"));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The screening decision: [`Screener::screen_headers`] applies the limits and inspects the
 //! path, query and chosen headers, and says what the body needs; [`Screener::screen_body`]
-//! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
-//! decision out; the filter only moves bytes.
+//! inspects a body (form fields, JSON string values and keys, XML values, multipart parts, or
+//! text). Plain types in, a decision out; the filter only moves bytes.
 
 use crate::detect::{inspect_excluding, plain, Category, Enabled, Finding, ValueKind};
 use crate::engine::Plan;
-use crate::policy::{Exclusion, Mode, PastInspection, ScreenPolicy, ScreenRoute};
+use crate::multipart::Boundary;
+use crate::policy::{Exclusion, Mode, MultipartFiles, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
 use pavise_core::path::{path_only, query_of};
@@ -29,10 +30,12 @@ pub enum Limit {
     /// A path other servers could read as a path under a different route
     /// (`routing.ambiguous_paths: "refuse"`); enforced in `detect` mode too.
     AmbiguousPath,
+    /// A `multipart/form-data` body without a usable boundary, or not delimited by it.
+    Multipart,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 11] = [
+    pub const ALL: [Limit; 12] = [
         Limit::Url,
         Limit::HeaderCount,
         Limit::HeaderSize,
@@ -44,6 +47,7 @@ impl Limit {
         Limit::JsonDepth,
         Limit::JsonKeys,
         Limit::AmbiguousPath,
+        Limit::Multipart,
     ];
 
     /// The stable id (in counters, logs and the denial).
@@ -60,6 +64,7 @@ impl Limit {
             Limit::JsonDepth => "limit-json-depth",
             Limit::JsonKeys => "limit-json-keys",
             Limit::AmbiguousPath => "limit-ambiguous-path",
+            Limit::Multipart => "limit-multipart",
         }
     }
 
@@ -87,6 +92,11 @@ impl Limit {
                 "the JSON body is nested too deeply or has too many keys",
             ),
             Limit::AmbiguousPath => ambiguous_path_denial(),
+            Limit::Multipart => Denial::new(
+                400,
+                "multipart_malformed",
+                "the multipart body has no valid boundary or is not delimited by it",
+            ),
         }
     }
 }
@@ -127,6 +137,8 @@ pub enum BodyKind {
     Json,
     /// XML: attribute values and text ([`crate::xml`]).
     Xml,
+    /// `multipart/form-data`: each part's name, file name and value ([`crate::multipart`]).
+    Multipart(Boundary),
     Text,
 }
 
@@ -219,8 +231,11 @@ impl Screener {
         }
     }
 
-    /// [`inspect_excluding`] with this screener's detectors and shortcut, and the exclusions of
-    /// the request's route that apply at `location`: the rules they cover are not run there.
+    /// The engine on one value ([`inspect_excluding`]) with this screener's detectors and
+    /// shortcut, and the exclusions of the request's route that apply at `location`: the rules
+    /// they cover are not run there. A value that is base64 of text, or a JSON Web Token, is
+    /// inspected decoded too ([`crate::base64`]), the finding at `<location> (base64)` or
+    /// `(jwt)`, under the exclusions of `location` itself.
     fn inspect(
         &self,
         raw: &[u8],
@@ -236,7 +251,57 @@ impl Screener {
                     .collect()
             })
             .unwrap_or_default();
-        inspect_excluding(raw, kind, location, &self.plan, self.shortcuts, &here)
+        let mut found = inspect_excluding(raw, kind, location, &self.plan, self.shortcuts, &here);
+        // A path's base64 is a segment of it.
+        if kind == ValueKind::Path {
+            for segment in raw.split(|b| *b == b'/') {
+                self.inspect_encoded(segment, location, &here, &mut found);
+            }
+        } else {
+            self.inspect_encoded(raw, location, &here, &mut found);
+        }
+        found
+    }
+
+    /// `value` decoded, if it is base64 of text or a JSON Web Token.
+    fn inspect_encoded(
+        &self,
+        value: &[u8],
+        location: &str,
+        here: &[&Exclusion],
+        found: &mut Vec<Finding>,
+    ) {
+        if let Some(text) = crate::base64::decoded_text(value) {
+            found.extend(self.inspect_decoded(&text, &format!("{location} (base64)"), here));
+        } else if let Some(parts) = crate::base64::jwt_parts(value) {
+            let location = format!("{location} (jwt)");
+            for text in parts {
+                found.extend(self.inspect_decoded(&text, &location, here));
+            }
+        }
+    }
+
+    /// Decoded text: a JSON document's string values and keys one by one (as in a JSON body:
+    /// its quotes and braces are syntax), anything else whole.
+    fn inspect_decoded(&self, text: &str, location: &str, here: &[&Exclusion]) -> Vec<Finding> {
+        let inspect = |t: &str| {
+            inspect_excluding(
+                t.as_bytes(),
+                ValueKind::Text,
+                location,
+                &self.plan,
+                self.shortcuts,
+                here,
+            )
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(value @ (Value::Object(_) | Value::Array(_))) => {
+                let mut walk = JsonWalk::default();
+                walk.visit(&value, "", 1);
+                walk.strings.iter().flat_map(|(_, s)| inspect(s)).collect()
+            }
+            _ => inspect(text),
+        }
     }
 
     pub fn policy(&self) -> &ScreenPolicy {
@@ -338,8 +403,21 @@ impl Screener {
                     }
                 }
             } else {
-                let location = format!("header:{}", name.to_ascii_lowercase());
-                findings.extend(self.inspect(value, ValueKind::Text, &location, rules));
+                let name = name.to_ascii_lowercase();
+                let location = format!("header:{name}");
+                match crate::header_grammar::pieces(&name, value) {
+                    Some(pieces) => {
+                        for piece in pieces {
+                            findings.extend(self.inspect(
+                                &piece,
+                                ValueKind::Text,
+                                &location,
+                                rules,
+                            ));
+                        }
+                    }
+                    None => findings.extend(self.inspect(value, ValueKind::Text, &location, rules)),
+                }
             }
         }
         if let (Mode::Block, Some(f)) = (mode, findings.first()) {
@@ -398,6 +476,15 @@ impl Screener {
                 return Some(Limit::ContentType);
             }
         }
+        // A multipart body to inspect needs its boundary: without one it cannot be read as
+        // parts, and the application cannot read it either.
+        if body_follows
+            && self.policy.detect.body
+            && media_type(headers).as_deref() == Some("multipart/form-data")
+            && multipart_boundary(headers).is_err()
+        {
+            return Some(Limit::Multipart);
+        }
         None
     }
 
@@ -414,6 +501,11 @@ impl Screener {
             Some(t) if t == "application/xml" || t == "text/xml" || t.ends_with("+xml") => {
                 BodyKind::Xml
             }
+            Some("multipart/form-data") => match multipart_boundary(headers) {
+                Ok(boundary) => BodyKind::Multipart(boundary),
+                // Refused at the limits already.
+                Err(_) => BodyKind::Text,
+            },
             _ => BodyKind::Text,
         };
         BodyPlan::Inspect(kind)
@@ -473,6 +565,12 @@ impl Screener {
                     findings.extend(self.inspect(v.value, ValueKind::Text, &location, rules));
                 }
             }
+            BodyKind::Multipart(boundary) => {
+                match crate::multipart::parts(body, &boundary, complete) {
+                    Ok(parts) => findings.extend(self.inspect_parts(&parts, rules)),
+                    Err(_) => return BodyDecision::Refuse(Refusal::Limit(Limit::Multipart)),
+                }
+            }
             BodyKind::Text => findings.extend(self.inspect(body, ValueKind::Text, "body", rules)),
         }
         match (mode, findings.first()) {
@@ -496,9 +594,13 @@ impl Screener {
             // `/etc/passwd` or `x onload=y` needs to be flagged, and the reader decodes
             // entities (`&lt;`): no byte class makes a document plain, so no shortcut.
             BodyKind::Xml => return None,
+            // Part headers have `"` and `;`: never plain.
+            BodyKind::Multipart(_) => return None,
             BodyKind::Text => &plain::PlainSet::TEXT,
         };
-        if !plain.holds(body) {
+        // A run of base64 characters may be a value that decodes to text, which is inspected
+        // decoded: such a body is read value by value.
+        if !plain.holds(body) || crate::base64::has_candidate(body) {
             return None;
         }
         if kind == BodyKind::Json && complete {
@@ -514,6 +616,37 @@ impl Screener {
         Some(BodyDecision::Pass {
             findings: Vec::new(),
         })
+    }
+
+    /// Inspects each part of a multipart body at `body:<name>`: its name, its file name, and
+    /// its value (of a file part, as `detect.multipart_files` says).
+    fn inspect_parts(
+        &self,
+        parts: &[crate::multipart::Part],
+        route: Option<&ScreenRoute>,
+    ) -> Vec<Finding> {
+        let detect = &self.policy.detect;
+        let mut out = Vec::new();
+        for part in parts {
+            let location = if part.name.is_empty() {
+                "body".to_string()
+            } else {
+                body_location(&pavise_core::headers::loggable(&part.name, 64))
+            };
+            let value = match (&part.filename, detect.multipart_files) {
+                (None, _) => part.value,
+                (Some(_), MultipartFiles::Skip) => &[],
+                (Some(_), MultipartFiles::Inspect) => part
+                    .value
+                    .get(..detect.multipart_file_bytes)
+                    .unwrap_or(part.value),
+            };
+            let filename = part.filename.as_deref().unwrap_or_default();
+            for text in [value, &part.name, filename] {
+                out.extend(self.inspect(text, ValueKind::Text, &location, route));
+            }
+        }
+        out
     }
 
     /// Inspects `name=value&…` pairs; each value at `<prefix>:<decoded name>`.
@@ -577,6 +710,11 @@ pub fn content_length(headers: &HeaderList) -> Option<u64> {
 /// Whether the request has a body: a non-zero `Content-Length` or a transfer encoding.
 pub fn has_body(headers: &HeaderList) -> bool {
     content_length(headers).is_some_and(|n| n > 0) || headers.contains("transfer-encoding")
+}
+
+/// The boundary of a multipart `Content-Type`.
+fn multipart_boundary(headers: &HeaderList) -> Result<Boundary, crate::multipart::MultipartError> {
+    Boundary::from_content_type(headers.get("content-type").unwrap_or_default())
 }
 
 /// The lowercase media type of `Content-Type`, without parameters.
@@ -649,5 +787,7 @@ fn body_location(path: &str) -> String {
     location
 }
 
+#[cfg(test)]
+mod parsing_tests;
 #[cfg(test)]
 mod tests;

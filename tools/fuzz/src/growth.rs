@@ -28,7 +28,7 @@ const LEAST_TIME: Duration = Duration::from_millis(2);
 const BYTES: &[u8] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ a1\n";
 
 /// Words the detectors look for, each repeated with every byte of [`BYTES`] after it.
-const WORDS: [&str; 45] = [
+const WORDS: [&str; 49] = [
     "or ",
     "and ",
     "select ",
@@ -74,6 +74,10 @@ const WORDS: [&str; 45] = [
     "\\\\",
     "//",
     "{\"a\":",
+    "\n--x",
+    "name=\"",
+    "&amp;",
+    "QUJD",
 ];
 
 /// One unit and parser whose cost grew faster than the unit's length.

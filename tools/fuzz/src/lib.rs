@@ -11,6 +11,7 @@ pub mod growth;
 
 use pavise_core::headers::HeaderList;
 use pavise_screen::detect::{inspect, Enabled, ValueKind};
+use pavise_screen::multipart::Boundary;
 use pavise_screen::policy::Mode;
 use pavise_screen::screen::{BodyKind, Screener};
 
@@ -41,7 +42,7 @@ impl Rng {
 }
 
 /// Fragments attackers and broken clients send.
-const PIECES: [&[u8]; 24] = [
+const PIECES: [&[u8]; 29] = [
     b"%",
     b"%2",
     b"%25",
@@ -66,6 +67,11 @@ const PIECES: [&[u8]; 24] = [
     b"`",
     b"{\"a\":",
     b"[[[[",
+    b"\r\n--x",
+    b"--x--",
+    b"\r\n\r\n",
+    b"Content-Disposition: form-data; name=\"",
+    b"PHNjcmlwdD4=",
 ];
 
 /// One hostile input from the generator.
@@ -104,13 +110,29 @@ pub type Parser = fn(&[u8], &[Screener]);
 
 /// Every function that parses request data, by name: what [`fuzz_one`] runs, and what the
 /// cost-growth sweep ([`growth`]) times one by one.
-pub const PARSERS: [(&str, Parser); 15] = [
+pub const PARSERS: [(&str, Parser); 19] = [
     ("inspect, level 1", |d, _| inspect_all(d, Enabled::ALL)),
     ("inspect, level 2", |d, _| inspect_all(d, Enabled::STRICT)),
     ("JSON body", |d, s| body(d, s, BodyKind::Json)),
     ("form body", |d, s| body(d, s, BodyKind::Form)),
     ("XML body", |d, s| body(d, s, BodyKind::Xml)),
     ("text body", |d, s| body(d, s, BodyKind::Text)),
+    ("multipart body", |d, s| {
+        if let Ok(boundary) = Boundary::new(b"x") {
+            body(d, s, BodyKind::Multipart(boundary));
+        }
+    }),
+    ("multipart boundary", |d, _| {
+        let _ = Boundary::from_content_type(d);
+    }),
+    ("header grammar", |d, _| {
+        let _ = pavise_screen::header_grammar::pieces("sec-ch-ua", d);
+        let _ = pavise_screen::header_grammar::pieces("accept", d);
+    }),
+    ("base64 text", |d, _| {
+        let _ = pavise_screen::base64::decoded_text(d);
+        let _ = pavise_screen::base64::jwt_parts(d);
+    }),
     ("request headers", |d, s| {
         for screener in s {
             let _ = screener.screen_headers(&hostile_headers(d), true);

@@ -1,0 +1,222 @@
+//! Values that are base64 (or base64url) text: an application that decodes them reads the
+//! text, so screening inspects it as well (`query:q (base64)`), and the two parts of a JSON Web
+//! Token that are JSON (`(jwt)`).
+//!
+//! Only a clean encoding of text counts, so that ids, hashes, keys and signatures (which are
+//! base64 of random bytes, or look like it) are not read as text that happens to trip a rule:
+//! at least [`MIN_LEN`] characters of one alphabet (standard `+/` or URL-safe `-_`), padding
+//! only where it belongs, the unused low bits of the last character zero (as every encoder
+//! leaves them), and the bytes valid UTF-8 with no control characters but tab and line breaks,
+//! at least three quarters of them printable ASCII. Random bytes pass that with a chance of
+//! about (95/256)^n for n decoded bytes: for 12 bytes, under one in a hundred thousand.
+
+use crate::decode::percent_decode;
+
+/// Shortest value read as base64: 16 characters, 12 bytes.
+pub const MIN_LEN: usize = 16;
+
+/// The text `value` encodes, if it is clean base64 or base64url of text (percent-escapes,
+/// as a query string carries `=`, undone first).
+pub fn decoded_text(value: &[u8]) -> Option<String> {
+    if value.len() < MIN_LEN
+        || !value
+            .iter()
+            .all(|b| is_alphabet(*b) || matches!(b, b'=' | b'%'))
+    {
+        return None;
+    }
+    if value.contains(&b'%') {
+        return text(&decode(&percent_decode(value, false))?);
+    }
+    text(&decode(value)?)
+}
+
+/// The decoded header and claims of a JSON Web Token (`header.claims.signature`, base64url),
+/// if `value` is one: both JSON objects.
+pub fn jwt_parts(value: &[u8]) -> Option<[String; 2]> {
+    let mut parts = value.split(|b| *b == b'.');
+    let (header, claims, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || header.len() < MIN_LEN {
+        return None;
+    }
+    let json =
+        |part: &[u8]| text(&decode(part)?).filter(|t| t.starts_with('{') && t.ends_with('}'));
+    Some([json(header)?, json(claims)?])
+}
+
+/// Whether `body` has a run of base64 characters that decodes to text: a value that is
+/// inspected decoded ([`decoded_text`]; its `=` padding is optional, so the run without it
+/// decodes the same), so a body otherwise plain must still be read value by value.
+pub fn has_candidate(body: &[u8]) -> bool {
+    body.split(|b| !is_alphabet(*b))
+        .any(|run| run.len() >= MIN_LEN && decoded_text(run).is_some())
+}
+
+fn is_alphabet(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+fn sextet(b: u8) -> Option<u32> {
+    Some(u32::from(match b {
+        b'A'..=b'Z' => b - b'A',
+        b'a'..=b'z' => b - b'a' + 26,
+        b'0'..=b'9' => b - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    }))
+}
+
+/// Strict decoding: one alphabet, padding only at the end and only to a multiple of four,
+/// the unused bits zero.
+fn decode(value: &[u8]) -> Option<Vec<u8>> {
+    let body_len = value.iter().rposition(|b| *b != b'=').map_or(0, |p| p + 1);
+    let (body, padding) = value.split_at(body_len);
+    if padding.len() > 2 || (!padding.is_empty() && value.len() % 4 != 0) || body.len() % 4 == 1 {
+        return None;
+    }
+    let standard = body.iter().any(|b| matches!(b, b'+' | b'/'));
+    let url_safe = body.iter().any(|b| matches!(b, b'-' | b'_'));
+    if standard && url_safe {
+        return None;
+    }
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    for chunk in body.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &b) in chunk.iter().enumerate() {
+            acc |= sextet(b)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        let (used, unused_mask) = match chunk.len() {
+            4 => (3, 0),
+            3 => (2, 0xff),
+            _ => (1, 0xffff),
+        };
+        if acc & unused_mask != 0 {
+            return None;
+        }
+        out.extend_from_slice(bytes.get(1..1 + used)?);
+    }
+    Some(out)
+}
+
+/// `bytes` as text, if they are text ([module docs](self)).
+fn text(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut printable = 0usize;
+    for c in text.chars() {
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
+            return None;
+        }
+        if c.is_ascii_graphic() || c == ' ' {
+            printable += 1;
+        }
+    }
+    (printable * 4 >= text.chars().count() * 3 && printable > 0).then(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_in_either_alphabet() {
+        // `<script>alert(1)</script>`, padded, unpadded, URL-safe, percent-escaped padding.
+        assert_eq!(
+            decoded_text(b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==").as_deref(),
+            Some("<script>alert(1)</script>")
+        );
+        assert_eq!(
+            decoded_text(b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg").as_deref(),
+            Some("<script>alert(1)</script>")
+        );
+        assert_eq!(
+            decoded_text(b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg%3D%3D").as_deref(),
+            Some("<script>alert(1)</script>")
+        );
+        // `' or 1=1-- ?>>` has `+`/`/` in standard base64 and `-`/`_` in URL-safe.
+        assert_eq!(
+            decoded_text(b"JyBvciAxPTEtLSA/Pj4=").as_deref(),
+            Some("' or 1=1-- ?>>")
+        );
+        assert_eq!(
+            decoded_text(b"JyBvciAxPTEtLSA_Pj4").as_deref(),
+            Some("' or 1=1-- ?>>")
+        );
+        assert_eq!(
+            decoded_text(b"dW5lIGNyw6htZSBicsO7bMOpZSwgcydpbCB2b3VzIHBsYcOudA==").as_deref(),
+            Some("une crème brûlée, s'il vous plaît")
+        );
+    }
+
+    #[test]
+    fn not_text_or_not_clean() {
+        for value in [
+            // Too short, or not base64 at all.
+            &b"PHNjcmlwdD4="[..],
+            b"curl up with a good book",
+            // Ids, hashes and random keys: base64 alphabet, not text.
+            b"9428e78841abcdef0123",
+            b"d41d8cd98f00b204e9800998ecf8427e",
+            b"550e8400-e29b-41d4-a716-446655440000",
+            b"internationalization",
+            b"Xk3b9QpL2mZr7TvY1sWc",
+            b"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+            // Mixed alphabets, misplaced or excess padding, non-zero unused bits.
+            b"JyBvciAxPTEtLSA/Pj4_",
+            b"JyBvciAx=PTEtLSA/Pj4=",
+            b"JyBvciAxPTEtLSA/Pj4===",
+            b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Ph",
+        ] {
+            assert_eq!(
+                decoded_text(value),
+                None,
+                "{}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+
+    #[test]
+    fn random_bytes_rarely_read_as_text() {
+        // 2,000 pseudo-random 24-byte values, encoded: none reads as text.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut texts = 0;
+        for _ in 0..2_000 {
+            let mut value = Vec::new();
+            for _ in 0..32 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                value.push(alphabet[(x % 64) as usize]);
+            }
+            texts += usize::from(decoded_text(&value).is_some());
+        }
+        assert_eq!(texts, 0);
+    }
+
+    #[test]
+    fn json_web_tokens() {
+        let token = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+        assert_eq!(
+            jwt_parts(token),
+            Some([
+                r#"{"alg":"HS256","typ":"JWT"}"#.to_string(),
+                r#"{"sub":"1234567890","name":"John Doe","iat":1516239022}"#.to_string()
+            ])
+        );
+        assert_eq!(jwt_parts(b"a.b.c"), None);
+        assert_eq!(jwt_parts(b"www.example.com"), None);
+    }
+
+    #[test]
+    fn candidates_in_a_body() {
+        assert!(has_candidate(
+            br#"{"q":"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg"}"#
+        ));
+        assert!(!has_candidate(
+            br#"{"name":"Ada Lovelace","city":"London"}"#
+        ));
+    }
+}
