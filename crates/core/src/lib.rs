@@ -16,9 +16,11 @@
 //! - [`verdict`]: how a filter hands its decision to the audit filter.
 //! - [`filter`]: the one list of filters, their names and chain order.
 //! - [`host`]: what a stage may ask of the proxy (the host traits).
+//! - [`chain`]: the one runner of a list of stages through every phase.
 //! - [`stage`]: a filter's per-request work, phase by phase, against the host traits.
 //! - `testing` (tests and the `testing` feature only): a fake host that records what a stage did.
 
+pub mod chain;
 pub mod denial;
 pub mod event;
 pub mod filter;
