@@ -7,20 +7,17 @@
 //! encodings attackers layer; [`detect`] holds the detectors and the rule ids; [`xml`] finds
 //! the values of an XML body.
 //!
-//! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
-//! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
-//! filter) are proxy-wasm code, built only for `wasm32`.
+//! Everything is plain Rust and unit-tested natively: `stage` is the per-request work against
+//! the host traits of `pavise_core::host`, which the Wasm filter (`wasm/screen`), the combined
+//! filter and the native module run.
 
+pub mod body;
 pub mod decode;
 pub mod detect;
 pub mod policy;
 pub mod screen;
+pub mod stage;
 pub mod xml;
 
-#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
-mod filter;
-#[cfg(target_arch = "wasm32")]
-pub mod stage;
-
 /// The filter's name in logs and metric names.
-pub const FILTER_NAME: &str = "pavise.screen";
+pub const FILTER_NAME: &str = pavise_core::filter::Filter::Screen.name();

@@ -1,5 +1,6 @@
-//! The screening stage: the per-request glue between Envoy and [`Screener`], shared by the
-//! standalone screening filter ([`crate::filter`]) and the combined Pavise filter.
+//! The screening stage: the per-request work between a host ([`pavise_core::host`]) and
+//! [`Screener`], run by the standalone screening filter, the combined filter and the native
+//! module alike. What each body chunk needs is [`BodyMeter`]'s to decide.
 //!
 //! At the request headers it applies the limits and inspects the path, query and headers. A
 //! body is only held when a body rule applies: then no body byte goes upstream until the body
@@ -15,19 +16,20 @@
 //! - `pavise_screen_limit_<limit>`: refusals by limit (`limit_body`, …);
 //! - `pavise_screen_internal_error`: a host call failed; the request was refused (fail closed).
 
+use crate::body::{BodyAction, BodyMeter};
 use crate::detect::{Category, Finding, RULES};
 use crate::policy::Mode;
 use crate::screen::{BodyDecision, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
+use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
+use pavise_core::host::{ConfigHost, Host, HostError, LogLevel, Metric as Counter, StreamHost};
 use pavise_core::metrics::metric_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::stage::{BodyFlow, BodyStep, Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
-use pavise_host::stage::Stage;
-use pavise_host::{self as host, BodyFlow, Counter, HostError, Step};
-use proxy_wasm::types::LogLevel;
 use serde_json::{Map, Value};
 
 struct Counters {
@@ -40,56 +42,50 @@ struct Counters {
 }
 
 impl Counters {
-    fn define() -> Counters {
-        let by_category = |what: &str| {
+    fn define(host: &mut impl ConfigHost) -> Counters {
+        let c =
+            |host: &mut _, parts: &[&str]| Counter::counter(host, &metric_name("screen", parts));
+        let by_category = |host: &mut _, what: &str| {
             Category::ALL
                 .iter()
-                .map(|c| {
-                    (
-                        *c,
-                        Counter::define(&metric_name("screen", &[what, c.as_str()])),
-                    )
-                })
+                .map(|cat| (*cat, c(host, &[what, cat.as_str()])))
                 .collect()
         };
+        let blocked = by_category(host, "blocked");
+        let detected = by_category(host, "detected");
         Counters {
-            passed: Counter::define(&metric_name("screen", &["passed"])),
-            blocked: by_category("blocked"),
-            detected: by_category("detected"),
+            passed: c(host, &["passed"]),
+            blocked,
+            detected,
             rules: RULES
                 .iter()
-                .map(|r| {
-                    (
-                        r.id,
-                        Counter::define(&metric_name("screen", &["rule", r.id])),
-                    )
-                })
+                .map(|r| (r.id, c(host, &["rule", r.id])))
                 .collect(),
             limits: Limit::ALL
                 .iter()
-                .map(|l| (*l, Counter::define(&metric_name("screen", &[l.id()]))))
+                .map(|l| (*l, c(host, &[l.id()])))
                 .collect(),
-            internal_error: Counter::define(&metric_name("screen", &["internal_error"])),
+            internal_error: c(host, &["internal_error"]),
         }
     }
 
-    fn finding(&self, f: &Finding, blocked: bool) {
+    fn finding(&self, host: &mut impl Host, f: &Finding, blocked: bool) {
         let list = if blocked {
             &self.blocked
         } else {
             &self.detected
         };
         if let Some((_, c)) = list.iter().find(|(c, _)| *c == f.rule.category) {
-            c.inc();
+            c.inc(host);
         }
         if let Some((_, c)) = self.rules.iter().find(|(id, _)| *id == f.rule.id) {
-            c.inc();
+            c.inc(host);
         }
     }
 
-    fn limit(&self, limit: Limit) {
+    fn limit(&self, host: &mut impl Host, limit: Limit) {
         if let Some((_, c)) = self.limits.iter().find(|(l, _)| *l == limit) {
-            c.inc();
+            c.inc(host);
         }
     }
 }
@@ -108,26 +104,28 @@ pub struct ScreenMemo {
     request_id: Option<RequestId>,
     /// Whether a finding was already counted (so `passed` is counted once, at the end).
     flagged: bool,
-    /// Body bytes buffered so far (for a body that ends with trailers).
-    buffered: usize,
 }
 
 struct BodyState {
-    plan: BodyPlan,
+    meter: BodyMeter,
     route: Option<usize>,
     mode: Mode,
-    /// Bytes that went through while counting (not buffered).
-    streamed: u64,
 }
 
 impl Stage for ScreenStage {
+    const FILTER: Filter = Filter::Screen;
+    const PHASES: &'static [Phase] = &[
+        Phase::RequestHeaders,
+        Phase::RequestBody,
+        Phase::RequestTrailers,
+    ];
     type Memo = ScreenMemo;
-    const NAME: &'static str = FILTER_NAME;
+    type Root = ();
 
-    fn load(json: &[u8]) -> Result<ScreenStage, PolicyErrors> {
+    fn load(json: &[u8], host: &mut impl ConfigHost) -> Result<ScreenStage, PolicyErrors> {
         Ok(ScreenStage {
             screener: Screener::from_json(json)?,
-            counters: Counters::define(),
+            counters: Counters::define(host),
         })
     }
 
@@ -142,12 +140,13 @@ impl Stage for ScreenStage {
         )
     }
 
-    fn count_internal_error(&self) {
-        self.counters.internal_error.inc();
+    fn count_internal_error(&self, host: &mut impl Host) {
+        self.counters.internal_error.inc(host);
     }
 
     fn on_request_headers(
         &self,
+        host: &mut impl StreamHost,
         headers: &HeaderList,
         end_of_stream: bool,
         memo: &mut ScreenMemo,
@@ -158,7 +157,7 @@ impl Stage for ScreenStage {
         let summary = || RequestSummary::from_headers(headers, None);
         match self.screener.screen_headers(headers, !end_of_stream) {
             HeaderDecision::Refuse(refusal) => {
-                let verdict = self.refuse(&refusal, &summary(), memo.request_id.as_ref())?;
+                let verdict = self.refuse(host, &refusal, &summary(), memo.request_id.as_ref())?;
                 Ok(Step::answered(Some(verdict)))
             }
             HeaderDecision::Pass {
@@ -170,28 +169,23 @@ impl Stage for ScreenStage {
                 let needs_summary = !findings.is_empty() || body != BodyPlan::None;
                 memo.summary = needs_summary.then(summary);
                 let verdict = match &memo.summary {
-                    Some(s) => self.detected(&findings, s),
+                    Some(s) => self.detected(host, &findings, s),
                     None => None,
                 };
                 memo.flagged = verdict.is_some();
-                match body {
-                    BodyPlan::None => {
-                        self.count_passed(memo);
-                        Ok(Step::next(verdict))
-                    }
-                    BodyPlan::Count | BodyPlan::Inspect(_) => {
-                        memo.body = Some(BodyState {
-                            plan: body,
-                            route,
-                            mode,
-                            streamed: 0,
-                        });
-                        if matches!(body, BodyPlan::Inspect(_)) {
-                            Ok(Step::hold(verdict))
-                        } else {
-                            Ok(Step::next(verdict))
-                        }
-                    }
+                if body == BodyPlan::None {
+                    self.count_passed(host, memo);
+                    return Ok(Step::next(verdict));
+                }
+                memo.body = Some(BodyState {
+                    meter: BodyMeter::new(body),
+                    route,
+                    mode,
+                });
+                if matches!(body, BodyPlan::Inspect(_)) {
+                    Ok(Step::hold(verdict))
+                } else {
+                    Ok(Step::next(verdict))
                 }
             }
         }
@@ -199,62 +193,17 @@ impl Stage for ScreenStage {
 
     fn on_request_body(
         &self,
+        host: &mut impl StreamHost,
         memo: &mut ScreenMemo,
         body_size: usize,
         end_of_stream: bool,
-    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+    ) -> Result<BodyStep, HostError> {
+        let limits = &self.screener.policy().limits;
         let Some(state) = memo.body.as_mut() else {
             return Ok((BodyFlow::Continue, None));
         };
-        let limits = &self.screener.policy().limits;
-        let summary = memo
-            .summary
-            .clone()
-            .unwrap_or_else(|| RequestSummary::from_headers(&HeaderList::default(), None));
-        let kind = match state.plan {
-            BodyPlan::Inspect(kind) => kind,
-            BodyPlan::None | BodyPlan::Count => {
-                // Streaming through: count, and cut off at the limit.
-                state.streamed = state.streamed.saturating_add(body_size as u64);
-                if state.streamed > limits.max_body_bytes {
-                    let v = self.refuse(
-                        &Refusal::Limit(Limit::Body),
-                        &summary,
-                        memo.request_id.as_ref(),
-                    )?;
-                    memo.body = None;
-                    return Ok((BodyFlow::Answered, Some(v)));
-                }
-                if end_of_stream {
-                    memo.body = None;
-                    self.count_passed(memo);
-                }
-                return Ok((BodyFlow::Continue, None));
-            }
-        };
-        if body_size as u64 > limits.max_body_bytes {
-            let v = self.refuse(
-                &Refusal::Limit(Limit::Body),
-                &summary,
-                memo.request_id.as_ref(),
-            )?;
-            memo.body = None;
-            return Ok((BodyFlow::Answered, Some(v)));
-        }
-        let past_limit = body_size > limits.inspect_body_bytes;
-        if !end_of_stream && !past_limit {
-            memo.buffered = body_size;
-            return Ok((BodyFlow::Buffer, None));
-        }
-        let bytes = host::request_body(0, body_size.min(limits.inspect_body_bytes))?;
-        let (route, mode) = (state.route, state.mode);
-        // Past the inspection limit with `pass`, the rest streams through counted.
-        state.plan = BodyPlan::Count;
-        state.streamed = body_size as u64;
-        let decision = self
-            .screener
-            .screen_body(kind, &bytes, !past_limit, route, mode);
-        self.apply_body_decision(memo, decision, !past_limit, &summary)
+        let action = state.meter.on_body(limits, body_size, end_of_stream);
+        self.carry_out(host, memo, action)
     }
 
     /// A body that ends with trailers (HTTP/2, or HTTP/1 with trailers enabled) never sees
@@ -262,34 +211,83 @@ impl Stage for ScreenStage {
     /// with them everything held) go on.
     fn on_request_trailers(
         &self,
+        host: &mut impl StreamHost,
         memo: &mut ScreenMemo,
-    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
-        let buffered = memo.buffered;
-        self.on_request_body(memo, buffered, true)
+    ) -> Result<BodyStep, HostError> {
+        let limits = &self.screener.policy().limits;
+        let Some(state) = memo.body.as_mut() else {
+            return Ok((BodyFlow::Continue, None));
+        };
+        let action = state.meter.on_trailers(limits);
+        self.carry_out(host, memo, action)
     }
 }
 
 impl ScreenStage {
+    /// Carries out what the meter said about the body so far.
+    fn carry_out(
+        &self,
+        host: &mut impl StreamHost,
+        memo: &mut ScreenMemo,
+        action: BodyAction,
+    ) -> Result<BodyStep, HostError> {
+        let summary = memo
+            .summary
+            .clone()
+            .unwrap_or_else(|| RequestSummary::from_headers(&HeaderList::default(), None));
+        match action {
+            BodyAction::Buffer => Ok((BodyFlow::Buffer, None)),
+            BodyAction::Continue { finished } => {
+                if finished {
+                    memo.body = None;
+                    self.count_passed(host, memo);
+                }
+                Ok((BodyFlow::Continue, None))
+            }
+            BodyAction::Refuse(refusal) => {
+                let v = self.refuse(host, &refusal, &summary, memo.request_id.as_ref())?;
+                memo.body = None;
+                Ok((BodyFlow::Answered, Some(v)))
+            }
+            BodyAction::Inspect {
+                kind,
+                len,
+                complete,
+            } => {
+                let bytes = host.request_body(0, len)?;
+                let (route, mode) = match &memo.body {
+                    Some(state) => (state.route, state.mode),
+                    None => (None, self.screener.policy().mode),
+                };
+                let decision = self
+                    .screener
+                    .screen_body(kind, &bytes, complete, route, mode);
+                self.apply_body_decision(host, memo, decision, complete, &summary)
+            }
+        }
+    }
+
     /// Carries out the decision on an inspected body (`complete`: the whole of it).
     fn apply_body_decision(
         &self,
+        host: &mut impl StreamHost,
         memo: &mut ScreenMemo,
         decision: BodyDecision,
         complete: bool,
         summary: &RequestSummary,
-    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+    ) -> Result<BodyStep, HostError> {
         match decision {
             BodyDecision::Refuse(refusal) => {
-                let v = self.refuse(&refusal, summary, memo.request_id.as_ref())?;
+                let v = self.refuse(host, &refusal, summary, memo.request_id.as_ref())?;
                 memo.body = None;
                 Ok((BodyFlow::Answered, Some(v)))
             }
             BodyDecision::Pass { findings } => {
-                let verdict = self.detected(&findings, summary);
+                let verdict = self.detected(host, &findings, summary);
                 memo.flagged |= verdict.is_some();
                 if complete {
                     memo.body = None;
-                    self.count_passed(memo);
+                    self.count_passed(host, memo);
                 }
                 Ok((BodyFlow::Continue, verdict))
             }
@@ -299,22 +297,24 @@ impl ScreenStage {
     /// Counts, logs and sends the denial; the verdict for the audit filter.
     fn refuse(
         &self,
+        host: &mut impl StreamHost,
         refusal: &Refusal,
         summary: &RequestSummary,
         request_id: Option<&RequestId>,
     ) -> Result<Verdict, HostError> {
-        let mut verdict = Verdict::new("screen", Outcome::Denied);
+        let mut verdict = Verdict::new(Filter::Screen.member(), Outcome::Denied);
         verdict.rule_id = Some(refusal.rule_id().to_string());
         match refusal {
             Refusal::Limit(limit) => {
-                self.counters.limit(*limit);
+                self.counters.limit(host, *limit);
                 verdict.reason = Some("limit".into());
-                self.log("block", "limit", refusal.rule_id(), None, summary);
+                self.log(host, "block", "limit", refusal.rule_id(), None, summary);
             }
             Refusal::Finding(f) => {
-                self.counters.finding(f, true);
+                self.counters.finding(host, f, true);
                 verdict.reason = Some(f.rule.category.as_str().into());
                 self.log(
+                    host,
                     "block",
                     f.rule.category.as_str(),
                     f.rule.id,
@@ -325,15 +325,21 @@ impl ScreenStage {
         }
         let denial = refusal.denial();
         verdict.status = Some(denial.status);
-        host::send_denial(&denial.render(request_id))?;
+        host.send_denial(&denial.render(request_id))?;
         Ok(verdict)
     }
 
     /// Counts and logs detect-mode findings; a `flagged` verdict if there were any.
-    fn detected(&self, findings: &[Finding], summary: &RequestSummary) -> Option<Verdict> {
+    fn detected(
+        &self,
+        host: &mut impl Host,
+        findings: &[Finding],
+        summary: &RequestSummary,
+    ) -> Option<Verdict> {
         for f in findings {
-            self.counters.finding(f, false);
+            self.counters.finding(host, f, false);
             self.log(
+                host,
                 "detect",
                 f.rule.category.as_str(),
                 f.rule.id,
@@ -342,21 +348,22 @@ impl ScreenStage {
             );
         }
         findings.first().map(|f| {
-            let mut v = Verdict::new("screen", Outcome::Flagged);
+            let mut v = Verdict::new(Filter::Screen.member(), Outcome::Flagged);
             v.reason = Some(f.rule.category.as_str().into());
             v.rule_id = Some(f.rule.id.to_string());
             v
         })
     }
 
-    fn count_passed(&self, memo: &ScreenMemo) {
+    fn count_passed(&self, host: &mut impl Host, memo: &ScreenMemo) {
         if !memo.flagged {
-            self.counters.passed.inc();
+            self.counters.passed.inc(host);
         }
     }
 
     fn log(
         &self,
+        host: &mut impl Host,
         decision: &str,
         reason: &str,
         rule_id: &str,
@@ -374,11 +381,14 @@ impl ScreenStage {
         // The client address is read only now, when a line is logged.
         let mut summary = summary.clone();
         if summary.client_address.is_none() {
-            summary.client_address = host::property_string(&["source", "address"]);
+            summary.client_address = host.property_string(&["source", "address"]).ok().flatten();
         }
-        host::log(
+        let _ = host.log(
             LogLevel::Info,
             &decision_line(FILTER_NAME, decision, reason, &summary, details),
         );
     }
 }
+
+#[cfg(test)]
+mod tests;
