@@ -24,7 +24,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 MODULES := $(notdir $(wildcard wasm/*))
 WASM := $(foreach f,$(MODULES),$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen fuzz fuzz-growth reload
+.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen benign-corpus benign-deps fuzz fuzz-growth reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -59,7 +59,7 @@ reload:
 	cargo build --release -q -p pavise --bin pavise
 	@scripts/run.sh reload
 
-test: build envoy test-deps
+test: build envoy test-deps benign-corpus
 	cargo test --workspace --exclude pavise-microbench
 
 # The native unit tests of every crate alone: no Envoy, no build of the filters, seconds.
@@ -68,7 +68,9 @@ unit:
 
 # Packages the end-to-end tests use (browser for CORS, load generators), from Debian.
 # docker-registry and skopeo: the OCI push/pull test of `pavise oci` against a real registry.
-TEST_PACKAGES := chromium chromium-driver docker-registry skopeo
+# prometheus (with promtool): the metrics test scrapes Envoy and checks the shipped dashboard
+# and alert rules (tests/tests/metrics.rs).
+TEST_PACKAGES := chromium chromium-driver docker-registry skopeo prometheus
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -77,13 +79,44 @@ test-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The generated benign request set (tools/benign-corpus/gen.py: Faker in twelve locales, Debian's
+# fortunes, man-page prose; tests/src/bin/pavise-record-headers.rs: what headless Chromium sends)
+# in target/benign/, one JSONL file per source, regenerated when its generator changes. Seeded:
+# the same seed gives the same bytes (the Chromium recording aside, which names its port).
+FAKER_VERSION := 40.54.0
+BENIGN_SEED ?= 15
+BENIGN_DIR := target/benign
+BENIGN_PACKAGES := fortunes chromium
+# The stamp names the seed, so another seed regenerates too.
+BENIGN_STAMP := $(BENIGN_DIR)/.generated-seed-$(BENIGN_SEED)
+benign-corpus: $(BENIGN_STAMP)
+
+$(BENIGN_STAMP): tools/benign-corpus/gen.py tests/src/bin/pavise-record-headers.rs tests/src/echo.rs Makefile | benign-deps
+	@rm -f $(BENIGN_DIR)/.generated-seed-*
+	$(VENV)/bin/python tools/benign-corpus/gen.py --seed $(BENIGN_SEED) --out $(BENIGN_DIR)
+	cargo build --release -q -p pavise-tests --bin pavise-record-headers
+	target/release/pavise-record-headers $(BENIGN_DIR)/chromium-headers.jsonl
+	@touch $@
+
+benign-deps:
+	@$(VENV)/bin/python -c 'import faker, sys; sys.exit(faker.VERSION != "$(FAKER_VERSION)")' 2>/dev/null || { \
+		[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV); \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check Faker==$(FAKER_VERSION); \
+	}
+	@missing=""; for p in $(BENIGN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 # Detection and false-positive rates of the screening filter over request corpora (the
-# shared ones by default; CORPUS="a.jsonl b.jsonl" for others, EVAL_ARGS=--json for JSON).
+# shared ones and the generated benign set by default; CORPUS="a.jsonl b.jsonl" for others, EVAL_ARGS=--json for JSON).
 # With the default corpora the report is also kept: the example policy (paranoia level 1) in
 # docs/eval-screen.md, the strict example (the same at level 2) in docs/eval-screen-paranoia2.md.
 CORPUS ?=
 EVAL_ARGS ?=
-eval-screen:
+eval-screen: benign-corpus
 	cargo build --release -q -p pavise-eval-screen
 	@if [ -z "$(CORPUS)$(EVAL_ARGS)" ]; then \
 		target/release/pavise-eval-screen | tee docs/eval-screen.md; \

@@ -6,8 +6,9 @@
 # writes. Audit events go to .run/audit.jsonl and .run/otlp.jsonl, logs to .run/; Ctrl-C stops
 # everything.
 # `scripts/run.sh reload` (`make reload`) re-renders .run/xds/ from $POLICIES: the running Envoy
-# picks the new listener up without a restart; a policy that fails validation is refused and
-# nothing is written, so the old one keeps serving.
+# picks the new filter configurations up without a restart (the listener and its connections
+# stay); a policy that fails validation is refused and nothing is written, so the old one keeps
+# serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}
@@ -16,7 +17,8 @@ LISTEN=${LISTEN:-8080} ADMIN=${ADMIN:-9901} UPSTREAM=${UPSTREAM:-8081} AUDIT_SIN
 XDS=.run/xds
 
 render() {
-  target/release/pavise render envoy "$POLICIES" --xds-dir "$XDS" \
+  # A policy directory carries no signature to check; a signed bundle would take --key.
+  target/release/pavise render envoy "$POLICIES" --no-verify --xds-dir "$XDS" \
     --listen "$LISTEN" --admin "$ADMIN" --upstream "127.0.0.1:$UPSTREAM" \
     --audit-log "$PWD/.run/audit.jsonl" --cluster "audit_sink=127.0.0.1:$AUDIT_SINK"
 }

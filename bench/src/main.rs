@@ -357,8 +357,8 @@ fn main() {
             // Let the last batches go out before reading the totals.
             std::thread::sleep(Duration::from_millis(1500));
             m.audit_sink = Some((
-                envoy.counter("pavise_audit_sink_sent"),
-                envoy.counter("pavise_audit_sink_dropped"),
+                envoy.counter("pavise_audit_sink_sent_total"),
+                envoy.counter("pavise_audit_sink_dropped_total"),
             ));
         }
     }

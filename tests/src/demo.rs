@@ -102,14 +102,18 @@ pub fn demo_xds(ports: &DemoPorts, dir: &Path) -> XdsFiles {
     );
     let header = format!(
         "{HEADER}# Run from the repository root: `envoy -c envoy/xds/bootstrap.yaml`; Envoy then
-# reloads the listener whenever lds.yaml is replaced (rename a new file over it).
+# reloads a filter's policy whenever its ecds-<filter>.yaml is replaced (rename a new file over
+# it), and the listener whenever lds.yaml is.
 "
     );
     for text in [
         &mut files.bootstrap,
         &mut files.listeners,
         &mut files.clusters,
-    ] {
+    ]
+    .into_iter()
+    .chain(files.filters.iter_mut().map(|(_, text)| text))
+    {
         text.insert_str(0, &header);
     }
     files

@@ -60,6 +60,30 @@ pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
     bootstrap_yaml(&Bootstrap::new(filters_yaml(filters), upstream))
 }
 
+/// The HTTP connection manager settings with which the rendered configs make Envoy normalise
+/// the path before the filters see it, each as one line of the rendered YAML.
+pub const PATH_OPTIONS: [&str; 3] = [
+    "normalize_path: true",
+    "merge_slashes: true",
+    "path_with_escaped_slashes_action: REJECT_REQUEST",
+];
+
+/// [`config_yaml`] without Envoy's [`PATH_OPTIONS`]: Envoy forwards the path as the client
+/// wrote it, so the filters alone must hold their routes.
+pub fn config_yaml_without_path_options(filters: &[FilterSpec], upstream: SocketAddr) -> String {
+    let config = config_yaml(filters, upstream);
+    let kept: Vec<&str> = config
+        .lines()
+        .filter(|line| !PATH_OPTIONS.contains(&line.trim()))
+        .collect();
+    assert_eq!(
+        config.lines().count() - kept.len(),
+        PATH_OPTIONS.len(),
+        "the rendered config no longer sets each path option once:\n{config}"
+    );
+    kept.join("\n") + "\n"
+}
+
 /// The `http_filters` entries for Pavise filters, in order, with the `.wasm` from `make build`.
 pub fn filters_yaml(filters: &[FilterSpec]) -> String {
     filters
@@ -240,20 +264,40 @@ impl Envoy {
         http::get(self.admin, "/stats/prometheus", &[]).text()
     }
 
-    /// A counter's value from the Prometheus page (0 if absent).
-    pub fn counter(&self, name: &str) -> u64 {
+    /// A counter's value from the Prometheus page (0 if absent): `name` alone sums every
+    /// series of the family, `name{label="value",…}` those that carry these labels.
+    pub fn counter(&self, selector: &str) -> u64 {
+        let (name, wanted) = match selector.split_once('{') {
+            Some((n, rest)) => (n, labels_of(rest.trim_end_matches('}'))),
+            None => (selector, Vec::new()),
+        };
         let page = self.prometheus();
-        page.lines()
+        let total: f64 = page
+            .lines()
             .filter(|l| !l.starts_with('#'))
-            .find_map(|l| {
-                let (n, v) = l.rsplit_once(' ')?;
-                let bare = n.split('{').next()?;
-                (bare == name)
-                    .then(|| v.parse::<f64>().ok().map(|f| f as u64))
+            .filter_map(|l| {
+                let (series, v) = l.rsplit_once(' ')?;
+                let (bare, labels) = match series.split_once('{') {
+                    Some((b, rest)) => (b, labels_of(rest.trim_end_matches('}'))),
+                    None => (series, Vec::new()),
+                };
+                (bare == name && wanted.iter().all(|w| labels.contains(w)))
+                    .then(|| v.parse::<f64>().ok())
                     .flatten()
             })
-            .unwrap_or(0)
+            .sum();
+        total as u64
     }
+}
+
+/// `a="x",b="y"` as pairs (values without escapes, as Pavise's are).
+fn labels_of(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+        })
+        .collect()
 }
 
 /// The project's own upstream, started on an ephemeral port.
@@ -397,6 +441,13 @@ impl Stack {
     pub fn start(filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
         let echo = Echo::start();
         let envoy = Envoy::start(&config_yaml(filters, echo.addr), env);
+        Stack { envoy, echo }
+    }
+
+    /// [`Stack::start`] with [`config_yaml_without_path_options`].
+    pub fn start_without_path_options(filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
+        let echo = Echo::start();
+        let envoy = Envoy::start(&config_yaml_without_path_options(filters, echo.addr), env);
         Stack { envoy, echo }
     }
 

@@ -14,6 +14,7 @@
 )]
 
 pub mod demo;
+pub mod echo;
 pub mod envoy;
 pub mod http;
 pub mod process;

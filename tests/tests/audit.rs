@@ -271,10 +271,10 @@ fn one_event_per_request(filters: &[FilterSpec]) {
         assert!(!text.contains(secret), "local sink got {secret}");
         assert!(!envoy_log.contains(secret), "Envoy's log has {secret}");
     }
-    assert_eq!(envoy.counter("pavise_audit_events"), 5);
-    assert_eq!(envoy.counter("pavise_audit_skipped"), 1);
-    assert_eq!(envoy.counter("pavise_audit_sink_sent"), 5);
-    assert_eq!(envoy.counter("pavise_audit_sink_dropped"), 0);
+    assert_eq!(envoy.counter("pavise_audit_events_total"), 5);
+    assert_eq!(envoy.counter("pavise_audit_skipped_total"), 1);
+    assert_eq!(envoy.counter("pavise_audit_sink_sent_total"), 5);
+    assert_eq!(envoy.counter("pavise_audit_sink_dropped_total"), 0);
 }
 
 #[test]
@@ -303,7 +303,7 @@ fn http_sink_outage_loses_and_duplicates_nothing() {
         assert_eq!(request(addr, &format!("during-{i}"), "/x", &[]).status, 200);
     }
     wait_for("failed attempts", Duration::from_secs(10), || {
-        (envoy.counter("pavise_audit_sink_failed_batches") >= 2).then_some(())
+        (envoy.counter("pavise_audit_sink_failed_batches_total") >= 2).then_some(())
     });
 
     let _sink = Sink::start(&sink_addr.to_string(), &sink_file);
@@ -327,9 +327,9 @@ fn http_sink_outage_loses_and_duplicates_nothing() {
             .sum::<usize>(),
         25
     );
-    assert_eq!(envoy.counter("pavise_audit_sink_sent"), 25);
-    assert!(envoy.counter("pavise_audit_sink_retried") >= 4);
-    assert_eq!(envoy.counter("pavise_audit_sink_dropped"), 0);
+    assert_eq!(envoy.counter("pavise_audit_sink_sent_total"), 25);
+    assert!(envoy.counter("pavise_audit_sink_retried_total") >= 4);
+    assert_eq!(envoy.counter("pavise_audit_sink_dropped_total"), 0);
 }
 
 /// A busy proxy makes events faster than one batch per timer tick can carry: the sink must
@@ -369,9 +369,9 @@ fn http_sink_sends_full_batches_back_to_back() {
         },
     );
     assert!(events.values().all(|(count, _)| *count == 1));
-    assert_eq!(envoy.counter("pavise_audit_sink_dropped"), 0);
+    assert_eq!(envoy.counter("pavise_audit_sink_dropped_total"), 0);
     assert_eq!(
-        envoy.counter("pavise_audit_sink_sent"),
+        envoy.counter("pavise_audit_sink_sent_total"),
         (THREADS * PER_THREAD) as u64
     );
 }
@@ -399,7 +399,7 @@ fn deny_mode_refuses_requests_while_the_buffer_is_full() {
     let r = request(addr, "refused", "/x", &[]);
     assert_eq!(r.status, 503, "{}", r.text());
     assert_eq!(r.json()["error"]["code"], "audit_unavailable");
-    assert!(envoy.counter("pavise_audit_denied_sink_full") >= 1);
+    assert!(envoy.counter("pavise_audit_sink_full_denials_total") >= 1);
 
     let _sink = Sink::start(&sink_addr.to_string(), &sink_file);
     wait_for("the buffer to drain", Duration::from_secs(10), || {

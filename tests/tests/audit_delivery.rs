@@ -108,8 +108,8 @@ fn a_refused_batch_is_dropped_and_later_batches_arrive() {
         1,
         "a refused batch is sent once, not retried"
     );
-    assert_eq!(envoy.counter("pavise_audit_sink_rejected"), 1);
-    assert_eq!(envoy.counter("pavise_audit_sink_sent"), 3);
+    assert_eq!(envoy.counter("pavise_audit_sink_rejected_total"), 1);
+    assert_eq!(envoy.counter("pavise_audit_sink_sent_total"), 3);
     let log = envoy.log_text();
     assert_eq!(
         log.matches("refused a batch of 1 events (status 400, not retryable)")
@@ -162,7 +162,7 @@ fn retryable_statuses_are_retried_and_others_are_not() {
         assert_eq!(refused[&id].0, 1, "{id} is not retried");
         assert!(!delivered.contains_key(&id));
     }
-    assert_eq!(envoy.counter("pavise_audit_sink_rejected"), 2);
+    assert_eq!(envoy.counter("pavise_audit_sink_rejected_total"), 2);
 }
 
 /// A `Retry-After` longer than the backoff is honoured: the batch is not sent again before it.
@@ -214,7 +214,7 @@ fn events_buffered_at_exit_are_logged_with_their_count() {
         );
     }
     wait_for("a failed attempt", Duration::from_secs(10), || {
-        (envoy.counter("pavise_audit_sink_failed_batches") >= 1).then_some(())
+        (envoy.counter("pavise_audit_sink_failed_batches_total") >= 1).then_some(())
     });
     assert_eq!(envoy.quit(Duration::from_secs(20)), Some(0));
     let log = envoy.log_text();

@@ -106,7 +106,7 @@ impl Setup {
             assert_eq!(r.status, 200);
         }
         wait_for("a failed attempt", Duration::from_secs(10), || {
-            (envoy.counter("pavise_audit_sink_failed_batches") >= 1).then_some(())
+            (envoy.counter("pavise_audit_sink_failed_batches_total") >= 1).then_some(())
         });
         Setup {
             envoy,
@@ -179,7 +179,7 @@ fn events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged() {
     assert!(
         line.contains(
             "pavise.audit: 5 audit events could not be sent to cluster 'audit_sink' before \
-             shutdown and are lost (see pavise_audit_sink_lost)"
+             shutdown and are lost (see pavise_audit_sink_lost_total)"
         ),
         "{line}"
     );

@@ -212,16 +212,43 @@ fn auth_filter_in_envoy() {
 
     // Counters at the admin's Prometheus endpoint.
     let e = &stack.envoy;
-    assert_eq!(e.counter("pavise_auth_allowed"), 6);
-    assert_eq!(e.counter("pavise_auth_public"), 1);
-    assert_eq!(e.counter("pavise_auth_denied_missing"), 2);
-    assert_eq!(e.counter("pavise_auth_denied_expired"), 1);
-    assert_eq!(e.counter("pavise_auth_denied_ambiguous"), 2);
-    assert_eq!(e.counter("pavise_auth_denied_client_not_allowed"), 1);
-    assert_eq!(e.counter("pavise_auth_denied_route_denied"), 1);
-    assert_eq!(e.counter("pavise_auth_denied_out_of_scope"), 1);
-    assert!(e.counter("pavise_auth_denied_unknown") >= 2);
-    assert_eq!(e.counter("pavise_auth_internal_error"), 0);
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="allowed",reason="key"}"#),
+        6
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="allowed",reason="public_route"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="denied",reason="missing"}"#),
+        2
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="denied",reason="expired"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="denied",reason="ambiguous"}"#),
+        2
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="denied",reason="client_not_allowed"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="denied",reason="route_denied"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_auth_requests_total{decision="denied",reason="out_of_scope"}"#),
+        1
+    );
+    assert!(e.counter(r#"pavise_auth_requests_total{decision="denied",reason="unknown"}"#) >= 2);
+    assert_eq!(
+        e.counter(r#"pavise_internal_errors_total{filter="auth"}"#),
+        0
+    );
 
     // One JSON log line per denial, with the reason, and never a key.
     let log = e.log_text();

@@ -156,7 +156,13 @@ fn browser_obeys_the_cors_filter() {
 
     // The browser really preflighted (the PUT twice, the forbidden header once each page).
     let e = &stack.envoy;
-    assert!(e.counter("pavise_cors_preflight") >= 1);
-    assert!(e.counter("pavise_cors_denied_header_not_allowed") >= 1);
-    assert!(e.counter("pavise_cors_denied_origin_not_allowed") >= 3);
+    assert!(e.counter(r#"pavise_cors_requests_total{decision="preflight"}"#) >= 1);
+    assert!(
+        e.counter(r#"pavise_cors_requests_total{decision="denied",reason="header_not_allowed"}"#)
+            >= 1
+    );
+    assert!(
+        e.counter(r#"pavise_cors_requests_total{decision="denied",reason="origin_not_allowed"}"#)
+            >= 3
+    );
 }

@@ -163,18 +163,54 @@ fn cors_filter_in_envoy() {
     assert_eq!(upstream_saw(&r)["method"], "OPTIONS");
 
     let e = &stack.envoy;
-    assert_eq!(e.counter("pavise_cors_preflight"), 1);
-    assert_eq!(e.counter("pavise_cors_route_api_preflight"), 1);
-    assert_eq!(e.counter("pavise_cors_allowed"), 1);
-    assert_eq!(e.counter("pavise_cors_denied_origin_not_allowed"), 4);
-    assert_eq!(e.counter("pavise_cors_denied_method_not_allowed"), 1);
-    assert_eq!(e.counter("pavise_cors_denied_header_not_allowed"), 1);
-    assert_eq!(e.counter("pavise_cors_denied_origin_malformed"), 1);
-    assert_eq!(e.counter("pavise_cors_route_api_denied"), 7);
-    assert_eq!(e.counter("pavise_cors_reported_origin_not_allowed"), 1);
-    assert_eq!(e.counter("pavise_cors_route_beta_reported"), 1);
-    assert_eq!(e.counter("pavise_cors_not_cross_origin"), 3);
-    assert_eq!(e.counter("pavise_cors_internal_error"), 0);
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="preflight"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_route_requests_total{route="api",decision="preflight"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="allowed"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="denied",reason="origin_not_allowed"}"#),
+        4
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="denied",reason="method_not_allowed"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="denied",reason="header_not_allowed"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="denied",reason="origin_malformed"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_route_requests_total{route="api",decision="denied"}"#),
+        7
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="reported",reason="origin_not_allowed"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_route_requests_total{route="beta",decision="reported"}"#),
+        1
+    );
+    assert_eq!(
+        e.counter(r#"pavise_cors_requests_total{decision="not_cross_origin"}"#),
+        3
+    );
+    assert_eq!(
+        e.counter(r#"pavise_internal_errors_total{filter="cors"}"#),
+        0
+    );
 
     let lines = e.decision_lines("pavise.cors");
     let reported = lines

@@ -42,6 +42,10 @@ fn shipped_xds_config_is_current() {
     assert_current(&dir.join("bootstrap.yaml"), &files.bootstrap);
     assert_current(&dir.join("lds.yaml"), &files.listeners);
     assert_current(&dir.join("cds.yaml"), &files.clusters);
+    assert!(!files.filters.is_empty());
+    for (name, text) in &files.filters {
+        assert_current(&dir.join(name), text);
+    }
 }
 
 /// One README example: `curl … URL  # → STATUS …`.

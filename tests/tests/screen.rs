@@ -189,17 +189,47 @@ fn screening_in_envoy() {
         "unsupported_media_type",
     );
 
-    assert_eq!(envoy.counter("pavise_screen_blocked_sqli"), 2);
-    assert_eq!(envoy.counter("pavise_screen_blocked_traversal"), 1);
-    assert_eq!(envoy.counter("pavise_screen_blocked_rce"), 1);
-    assert_eq!(envoy.counter("pavise_screen_blocked_xss"), 2);
-    assert_eq!(envoy.counter("pavise_screen_detected_xss"), 1);
-    assert_eq!(envoy.counter("pavise_screen_rule_sqli_001"), 2);
-    assert_eq!(envoy.counter("pavise_screen_limit_body"), 1);
-    assert_eq!(envoy.counter("pavise_screen_limit_inspection"), 1);
-    assert_eq!(envoy.counter("pavise_screen_limit_content_type"), 1);
-    assert_eq!(envoy.counter("pavise_screen_passed"), 3);
-    assert_eq!(envoy.counter("pavise_screen_internal_error"), 0);
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="sqli",mode="block"}"#),
+        2
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="traversal",mode="block"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="rce",mode="block"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="xss",mode="block"}"#),
+        2
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="xss",mode="detect"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{rule="sqli-001"}"#),
+        2
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_limit_refusals_total{limit="body"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_limit_refusals_total{limit="inspection"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_limit_refusals_total{limit="content-type"}"#),
+        1
+    );
+    assert_eq!(envoy.counter("pavise_screen_passed_total"), 3);
+    assert_eq!(
+        envoy.counter(r#"pavise_internal_errors_total{filter="screen"}"#),
+        0
+    );
 
     let lines = envoy.decision_lines("pavise.screen");
     let detect = lines

@@ -17,7 +17,9 @@
 
 use crate::denial::Denial;
 use crate::headers::HeaderList;
-use crate::host::{CalloutResponse, Host, HostError, LogLevel, RootHost, StreamHost};
+use crate::host::{
+    CalloutResponse, DecisionTimer, Host, HostError, LogLevel, RootHost, StreamHost,
+};
 use crate::stage::{BodyFlow, BodyStep, Flow, Phase, Stage, Step};
 use crate::verdict::Verdict;
 
@@ -72,6 +74,9 @@ pub trait Stages: 'static {
 
     /// Whether every stage is done now (none delays the shutdown).
     fn done(&self, host: &mut impl RootHost, root: &mut Self::Root) -> bool;
+
+    /// The chain is being dropped (a new policy, or the proxy's exit).
+    fn unload(&self, host: &mut impl RootHost, root: &mut Self::Root);
 }
 
 impl Stages for () {
@@ -128,6 +133,8 @@ impl Stages for () {
     fn done(&self, _host: &mut impl RootHost, _root: &mut ()) -> bool {
         true
     }
+
+    fn unload(&self, _host: &mut impl RootHost, _root: &mut ()) {}
 }
 
 impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
@@ -157,7 +164,9 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
     ) -> Flow {
         let mut flow = Flow::Continue;
         if let Some(stage) = &self.0 {
+            let started = DecisionTimer::start(host);
             let step = stage.on_request_headers(host, headers, end_of_stream, &mut memo.0);
+            stage.timer().headers_done(host, started);
             flow = match step {
                 Ok(Step { flow, verdict }) => {
                     hand_over(host, verdict.as_ref());
@@ -193,11 +202,13 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
     ) -> BodyFlow {
         let mut flow = BodyFlow::Continue;
         if let Some(stage) = &self.0 {
+            let started = DecisionTimer::start(host);
             let step: Result<BodyStep, HostError> = if trailers {
                 stage.on_request_trailers(host, &mut memo.0)
             } else {
                 stage.on_request_body(host, &mut memo.0, body_size, end_of_stream)
             };
+            stage.timer().body_done(host, started);
             flow = match step {
                 Ok((flow, verdict)) => {
                     hand_over(host, verdict.as_ref());
@@ -276,6 +287,13 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
             None => true,
         };
         self.1.done(host, &mut root.1) && done
+    }
+
+    fn unload(&self, host: &mut impl RootHost, root: &mut Self::Root) {
+        if let Some(stage) = &self.0 {
+            stage.on_unload(host, &mut root.0);
+        }
+        self.1.unload(host, &mut root.1);
     }
 }
 

@@ -29,6 +29,7 @@
 //! chain runner maps it to what the proxy expects.
 
 use crate::denial::DenialResponse;
+use crate::filter::Filter;
 use crate::headers::{HeaderEdit, HeaderList};
 use crate::verdict::Verdict;
 
@@ -283,6 +284,78 @@ impl Metric {
     pub fn record(&self, host: &mut impl Host, value: u64) {
         if let Some(id) = self.0 {
             let _ = host.record_metric(id, value);
+        }
+    }
+
+    /// Moves this VM's share of a gauge from `before` to `now`. Gauges move by differences,
+    /// never by setting a value, so each Envoy worker's VM contributes its own share and the
+    /// stat reads the sum over all of them.
+    pub fn shift(&self, host: &mut impl Host, before: u64, now: u64) {
+        if now >= before {
+            self.add(host, now - before);
+        } else {
+            self.sub(host, before - now);
+        }
+    }
+}
+
+/// The counter of requests `filter` refused because a host call failed.
+pub fn internal_errors_counter(host: &mut impl ConfigHost, filter: Filter) -> Metric {
+    use crate::metrics::{stat_name, INTERNAL_ERRORS};
+    Metric::counter(
+        host,
+        &stat_name(INTERNAL_ERRORS, &[("filter", filter.member())]),
+    )
+}
+
+/// The decision-time histograms of one stage: one for its work at the request headers, one
+/// for each call with request body (see [`crate::metrics::DECISION_DURATION`]). The chain
+/// runner times every stage; a stage only defines its timer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecisionTimer {
+    headers: Metric,
+    body: Metric,
+}
+
+/// A point on the host clock, to time a stage's decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Started(Option<u64>);
+
+impl DecisionTimer {
+    pub fn define(host: &mut impl ConfigHost, filter: Filter) -> DecisionTimer {
+        use crate::metrics::{stat_name, DECISION_DURATION};
+        let mut phase = |phase| {
+            Metric::define(
+                host,
+                MetricKind::Histogram,
+                &stat_name(
+                    DECISION_DURATION,
+                    &[("filter", filter.member()), ("phase", phase)],
+                ),
+            )
+        };
+        DecisionTimer {
+            headers: phase("headers"),
+            body: phase("body"),
+        }
+    }
+
+    /// Reads the host clock; a clock that cannot be read records nothing.
+    pub fn start(host: &mut impl Host) -> Started {
+        Started(host.now_unix_nanos().ok())
+    }
+
+    pub fn headers_done(&self, host: &mut impl Host, started: Started) {
+        Self::record(&self.headers, host, started);
+    }
+
+    pub fn body_done(&self, host: &mut impl Host, started: Started) {
+        Self::record(&self.body, host, started);
+    }
+
+    fn record(histogram: &Metric, host: &mut impl Host, started: Started) {
+        if let (Some(start), Ok(end)) = (started.0, host.now_unix_nanos()) {
+            histogram.record(host, end.saturating_sub(start) / 1_000);
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`headers`]: case-insensitive access to a request's header list.
 //! - [`route`]: host and path-prefix matching, first match wins.
 //! - [`path`]: splitting and normalising the request path before matching.
+//! - [`readings`]: the other paths a server could take a request path for, and what to do when
+//!   they fall under different rules.
 //! - [`metrics`]: how counter names are spelled.
 //! - [`timestamp`]: RFC 3339 instants in policies.
 //! - [`event`]: the structured JSON log line written for a decision.
@@ -29,6 +31,7 @@ pub mod host;
 pub mod metrics;
 pub mod path;
 pub mod policy;
+pub mod readings;
 pub mod request_id;
 pub mod route;
 pub mod secrets;

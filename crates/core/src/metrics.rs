@@ -1,18 +1,54 @@
-//! Counter names. Every decision a filter makes is counted under a documented name of the form
-//! `pavise_<filter>_<what>`, e.g. `pavise_auth_denied_missing`. Envoy files Wasm metrics under
-//! the `wasmcustom` namespace and its Prometheus output shows them under this name as is.
+//! Metric names and labels. Every Pavise metric is a Prometheus family (`pavise_auth_requests_total`)
+//! whose dimensions are labels (`decision`, `reason`, …), not parts of its name.
+//!
+//! proxy-wasm has no labels: a filter defines one Envoy stat per combination, and Envoy files it
+//! under its `wasmcustom` namespace. So the labels travel in the stat name, as `.label.value`
+//! pairs after the family (`wasmcustom.pavise_auth_requests_total.decision.denied.reason.missing`),
+//! and Envoy's tag extraction ([`tag_specifiers`], rendered into `stats_config.stats_tags` of
+//! every config the CLI writes) turns each pair back into a label. Envoy's Prometheus output
+//! then strips the namespace: `pavise_auth_requests_total{decision="denied",reason="missing"}`.
+//! Without the tag extraction the pairs stay in the name (still one series per combination).
 
-/// `pavise_<filter>_<part>_<part>…`, lowercased, anything but `[a-z0-9_]` turned into `_`.
-pub fn metric_name(filter: &str, parts: &[&str]) -> String {
-    let mut name = format!("pavise_{filter}");
-    for part in parts {
-        name.push('_');
-        name.push_str(part);
-    }
-    name.chars()
+/// Every label a Pavise metric may carry. [`stat_name`] only accepts these, and
+/// [`tag_specifiers`] gives Envoy one extraction rule for each.
+pub const LABELS: &[&str] = &[
+    "filter", "phase", "decision", "reason", "category", "rule", "mode", "limit", "route",
+];
+
+/// The stat namespace Envoy files proxy-wasm metrics under (and strips in its Prometheus
+/// output).
+pub const WASM_NAMESPACE: &str = "wasmcustom";
+
+/// The histogram of each stage's decision time, in microseconds, labelled `filter` and `phase`.
+pub const DECISION_DURATION: &str = "pavise_decision_duration_microseconds";
+
+/// Bucket bounds of [`DECISION_DURATION`] (microseconds), rendered into
+/// `stats_config.histogram_bucket_settings`: Envoy's default buckets start at 0.5 and are
+/// meant for milliseconds.
+pub const DECISION_DURATION_BUCKETS: &[u32] = &[
+    5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000,
+];
+
+/// The counter of requests a filter refused because a host call failed, labelled `filter`.
+pub const INTERNAL_ERRORS: &str = "pavise_internal_errors_total";
+
+/// A family name: `[a-z0-9_]` only (what Prometheus allows), anything else becomes `_`, letters
+/// are lowercased.
+pub fn sanitize(text: &str) -> String {
+    sanitize_keeping(text, "_")
+}
+
+/// A label value: `[a-z0-9_-]` only, so rule ids (`sqli-001`) read as in the docs; never a `.`,
+/// which separates the label pairs.
+pub fn sanitize_value(text: &str) -> String {
+    sanitize_keeping(text, "_-")
+}
+
+fn sanitize_keeping(text: &str, keep: &str) -> String {
+    text.chars()
         .map(|c| {
             let c = c.to_ascii_lowercase();
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || keep.contains(c) {
                 c
             } else {
                 '_'
@@ -21,16 +57,125 @@ pub fn metric_name(filter: &str, parts: &[&str]) -> String {
         .collect()
 }
 
+/// The Envoy stat name of family `family` with `labels` (name, value) pairs: the family, then
+/// `.name.value` for each label. Values are [`sanitize_value`]d; a label not in [`LABELS`] is
+/// skipped, as Envoy would not extract it (a unit test checks every filter's names).
+pub fn stat_name(family: &str, labels: &[(&str, &str)]) -> String {
+    let mut name = sanitize(family);
+    for (label, value) in labels {
+        if !LABELS.contains(label) {
+            continue;
+        }
+        name.push('.');
+        name.push_str(label);
+        name.push('.');
+        let value = sanitize_value(value);
+        name.push_str(if value.is_empty() { "_" } else { &value });
+    }
+    name
+}
+
+/// Envoy tag extraction rules, `(tag_name, regex)`, one per label in [`LABELS`]. Envoy removes
+/// a regex's first capture group from the name and takes its second as the label's value.
+///
+/// Each rule walks the `.name.value` pairs from the family on, two segments at a time, so a
+/// label is found only in a name position: a CORS route named `reason` is a value and never
+/// taken for the `reason` label. (Envoy's regexes are ECMAScript: lazy `*?` and `(?:…)`.)
+pub fn tag_specifiers() -> Vec<(&'static str, String)> {
+    LABELS
+        .iter()
+        .map(|label| {
+            (
+                *label,
+                format!(
+                    r"^{WASM_NAMESPACE}\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
+                ),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// What Envoy's tag extraction makes of `name`: the Prometheus family and its labels.
+    pub(crate) fn extract(name: &str) -> (String, Vec<(String, String)>) {
+        let full = format!("{WASM_NAMESPACE}.{name}");
+        let mut removed = vec![false; full.len()];
+        let mut labels = Vec::new();
+        for (tag, re) in tag_specifiers() {
+            let re = regex::Regex::new(&re).unwrap();
+            if let Some(c) = re.captures(&full) {
+                let whole = c.get(1).unwrap();
+                for r in &mut removed[whole.range()] {
+                    *r = true;
+                }
+                labels.push((tag.to_string(), c.get(2).unwrap().as_str().to_string()));
+            }
+        }
+        let family: String = full
+            .chars()
+            .zip(&removed)
+            .filter(|(_, r)| !**r)
+            .map(|(c, _)| c)
+            .collect();
+        let family = family
+            .strip_prefix(&format!("{WASM_NAMESPACE}."))
+            .unwrap()
+            .to_string();
+        labels.sort();
+        (family, labels)
+    }
+
     #[test]
-    fn names_are_prometheus_safe() {
-        assert_eq!(metric_name("auth", &["allowed"]), "pavise_auth_allowed");
-        assert_eq!(
-            metric_name("cors", &["denied", "route-1.x"]),
-            "pavise_cors_denied_route_1_x"
+    fn labels_come_back_from_the_stat_name() {
+        let name = stat_name(
+            "pavise_auth_requests_total",
+            &[("decision", "denied"), ("reason", "out-of-scope")],
         );
+        assert_eq!(
+            name,
+            "pavise_auth_requests_total.decision.denied.reason.out-of-scope"
+        );
+        let (family, labels) = extract(&name);
+        assert_eq!(family, "pavise_auth_requests_total");
+        assert_eq!(
+            labels,
+            [
+                ("decision".to_string(), "denied".to_string()),
+                ("reason".to_string(), "out-of-scope".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_value_that_spells_a_label_name_stays_a_value() {
+        let name = stat_name(
+            "pavise_cors_route_requests_total",
+            &[("route", "reason"), ("decision", "denied")],
+        );
+        let (family, labels) = extract(&name);
+        assert_eq!(family, "pavise_cors_route_requests_total");
+        assert_eq!(
+            labels,
+            [
+                ("decision".to_string(), "denied".to_string()),
+                ("route".to_string(), "reason".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_labels_and_odd_values_are_kept_out() {
+        assert_eq!(
+            stat_name("pavise_x_total", &[("colour", "red"), ("route", "a.b/C")]),
+            "pavise_x_total.route.a_b_c"
+        );
+        assert_eq!(
+            stat_name("pavise_x_total", &[("route", "")]),
+            "pavise_x_total.route._"
+        );
+        assert_eq!(extract("pavise_audit_events_total").1, []);
     }
 }

@@ -156,11 +156,43 @@ pub trait Validate {
     fn validate(&self, at: &JsonPath, problems: &mut Problems);
 }
 
-/// Parses and validates a policy. The error names the JSON path of every problem.
+/// The byte order mark some editors (Windows Notepad among them) put at the start of UTF-8 files.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The top-level member through which an editor finds a document's JSON Schema (for completion
+/// and checks as you type). Allowed in every policy and ignored.
+pub const SCHEMA_MEMBER: &str = "$schema";
+
+/// `json` without a leading UTF-8 byte order mark: a policy saved with one is still a policy.
+pub fn strip_bom(json: &[u8]) -> &[u8] {
+    json.strip_prefix(UTF8_BOM).unwrap_or(json)
+}
+
+/// Removes the top-level [`SCHEMA_MEMBER`] from a parsed document; it must be a string.
+pub fn take_schema_member(document: &mut serde_json::Value) -> Result<(), PolicyError> {
+    let Some(map) = document.as_object_mut() else {
+        return Ok(());
+    };
+    match map.remove(SCHEMA_MEMBER) {
+        None | Some(serde_json::Value::String(_)) => Ok(()),
+        Some(_) => Err(PolicyError::new(
+            &JsonPath::root().field(SCHEMA_MEMBER),
+            "expected a string: the URL or path of the policy's JSON Schema",
+        )),
+    }
+}
+
+/// Parses and validates a policy. The error names the JSON path of every problem. A leading
+/// UTF-8 byte order mark and a top-level `"$schema"` member are accepted and ignored.
 pub fn parse_policy<T>(json: &[u8]) -> Result<T, PolicyErrors>
 where
     T: DeserializeOwned + Validate,
 {
+    let json = strip_bom(json);
+    let marker = b"\"$schema\"";
+    if json.windows(marker.len()).any(|w| w == marker) {
+        return parse_policy_with_schema_member(json);
+    }
     let mut de = serde_json::Deserializer::from_slice(json);
     let policy: T = match serde_path_to_error::deserialize(&mut de) {
         Ok(p) => p,
@@ -170,6 +202,21 @@ where
     if let Err(e) = de.end() {
         return Err(PolicyError::new(&JsonPath::root(), syntax_reason(&e)).into());
     }
+    let mut problems = Problems::new();
+    policy.validate(&JsonPath::root(), &mut problems);
+    problems.into_result().map(|()| policy)
+}
+
+/// [`parse_policy`] for a document that may carry [`SCHEMA_MEMBER`]: parsed to a value first,
+/// the member removed, then the value deserialised (the rare path: most policies have none).
+fn parse_policy_with_schema_member<T>(json: &[u8]) -> Result<T, PolicyErrors>
+where
+    T: DeserializeOwned + Validate,
+{
+    let mut document: serde_json::Value = serde_json::from_slice(json)
+        .map_err(|e| PolicyError::new(&JsonPath::root(), syntax_reason(&e)))?;
+    take_schema_member(&mut document)?;
+    let policy: T = serde_path_to_error::deserialize(document).map_err(serde_error)?;
     let mut problems = Problems::new();
     policy.validate(&JsonPath::root(), &mut problems);
     problems.into_result().map(|()| policy)
@@ -220,6 +267,28 @@ fn json_path_of(path: &serde_path_to_error::Path) -> JsonPath {
 /// The JSON Schema of a policy type, pretty-printed, as checked in under `policies/schemas/`.
 pub fn schema_json<T: schemars::JsonSchema>() -> String {
     let schema = schemars::schema_for!(T);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// [`schema_json`] for a policy type: the schema also allows the top-level [`SCHEMA_MEMBER`],
+/// so an editor pointed at it by that member offers completion without flagging the member.
+pub fn policy_schema_json<T: schemars::JsonSchema>() -> String {
+    let mut schema = schemars::schema_for!(T);
+    if let Some(properties) = schema
+        .as_object_mut()
+        .and_then(|root| root.get_mut("properties"))
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        properties.insert(
+            SCHEMA_MEMBER.to_string(),
+            serde_json::json!({
+                "description": "The URL or path of this JSON Schema, for editors; ignored by Pavise.",
+                "type": "string"
+            }),
+        );
+    }
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
@@ -350,6 +419,56 @@ mod tests {
             e,
             "$.items[0].name: must not be empty; $.items[2].name: must not be empty"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let p = parse_policy::<Outer>(b"\xEF\xBB\xBF{\"items\":[{\"name\":\"a\"}]}");
+        assert_eq!(p.map(|o| o.items.len()).ok(), Some(1));
+        // Only at the start, as a mark: anywhere else it is not JSON.
+        let e = err("{\"items\":[]}\u{feff}");
+        assert!(e.starts_with("$: invalid JSON"), "{e}");
+    }
+
+    #[test]
+    fn a_schema_member_is_accepted_at_the_top_only() {
+        let p = parse_policy::<Outer>(
+            br#"{"$schema": "../schemas/x.schema.json", "items": [{"name": "a"}]}"#,
+        );
+        assert_eq!(p.map(|o| o.items.len()).ok(), Some(1));
+        let p = parse_policy::<Outer>(b"\xEF\xBB\xBF{\"$schema\": \"x\", \"items\": []}");
+        assert!(p.is_ok());
+        assert_eq!(
+            err(r#"{"$schema": 1, "items": []}"#),
+            "$.$schema: expected a string: the URL or path of the policy's JSON Schema"
+        );
+        let e = err(r#"{"$schema": "x", "items": [{"name": "a", "$schema": "y"}]}"#);
+        assert!(e.starts_with("$.items[0].$schema: unknown field"), "{e}");
+        // The other errors read as they do without the member.
+        assert_eq!(
+            err(r#"{"$schema": "x", "items": [{"name": ""}]}"#),
+            "$.items[0].name: must not be empty"
+        );
+        let e = err(r#"{"$schema": "x", "items": [{"name": "a", "size": "big"}]}"#);
+        assert!(
+            e.starts_with("$.items[0].size: invalid type: string"),
+            "{e}"
+        );
+        let e = err("{\"$schema\": \"x\",\n \"items\": [}");
+        assert!(e.starts_with("$: invalid JSON at line 2"), "{e}");
+    }
+
+    #[test]
+    fn policy_schemas_allow_the_schema_member() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct P {
+            a: u32,
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&policy_schema_json::<P>()).unwrap_or_default();
+        assert_eq!(v["properties"]["$schema"]["type"], "string");
+        assert_eq!(v["properties"]["a"]["type"], "integer");
     }
 
     #[test]

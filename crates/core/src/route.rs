@@ -70,20 +70,37 @@ impl RouteMatch {
     /// Whether a request for `host` (the `:authority`, port allowed) and `normalized_path`
     /// (from [`crate::path::normalize_path`]) falls under this rule.
     pub fn matches(&self, host: &str, normalized_path: &str) -> bool {
-        prefix_matches(&self.path_prefix, normalized_path)
+        self.matches_with(host, normalized_path, false)
+    }
+
+    /// [`RouteMatch::matches`], ignoring ASCII case in the path when `case_insensitive`.
+    pub fn matches_with(&self, host: &str, normalized_path: &str, case_insensitive: bool) -> bool {
+        prefix_matches_with(&self.path_prefix, normalized_path, case_insensitive)
             && self.host.as_deref().is_none_or(|h| host_matches(h, host))
     }
 }
 
 /// Segment-aware prefix match.
 pub fn prefix_matches(prefix: &str, path: &str) -> bool {
-    if prefix.ends_with('/') {
-        return path.starts_with(prefix);
+    prefix_matches_with(prefix, path, false)
+}
+
+/// Segment-aware prefix match, ignoring ASCII case when `case_insensitive`.
+pub fn prefix_matches_with(prefix: &str, path: &str, case_insensitive: bool) -> bool {
+    let (prefix, path) = (prefix.as_bytes(), path.as_bytes());
+    let Some(head) = path.get(..prefix.len()) else {
+        return false;
+    };
+    let same = if case_insensitive {
+        head.eq_ignore_ascii_case(prefix)
+    } else {
+        head == prefix
+    };
+    if !same {
+        return false;
     }
-    match path.strip_prefix(prefix) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/'),
-        None => false,
-    }
+    let rest = path.get(prefix.len()..).unwrap_or_default();
+    prefix.ends_with(b"/") || rest.is_empty() || rest.starts_with(b"/")
 }
 
 /// The host part of an `:authority` value: no port, no trailing dot, lowercase.
@@ -116,10 +133,21 @@ pub fn first_match<'a, T>(
     host: &str,
     normalized_path: &str,
 ) -> Option<(usize, &'a T)> {
+    first_match_with(rules, route_of, host, normalized_path, false)
+}
+
+/// [`first_match`], ignoring ASCII case in the path when `case_insensitive`.
+pub fn first_match_with<'a, T>(
+    rules: &'a [T],
+    route_of: impl Fn(&T) -> &RouteMatch,
+    host: &str,
+    normalized_path: &str,
+    case_insensitive: bool,
+) -> Option<(usize, &'a T)> {
     rules
         .iter()
         .enumerate()
-        .find(|(_, r)| route_of(r).matches(host, normalized_path))
+        .find(|(_, r)| route_of(r).matches_with(host, normalized_path, case_insensitive))
 }
 
 #[cfg(test)]
@@ -141,6 +169,12 @@ mod tests {
         assert!(prefix_matches("/api/", "/api/x"));
         assert!(!prefix_matches("/api/", "/api"));
         assert!(prefix_matches("/", "/anything"));
+        assert!(!prefix_matches("/admin/", "/Admin/x"));
+        assert!(prefix_matches_with("/admin/", "/Admin/x", true));
+        assert!(prefix_matches_with("/healthz", "/HEALTHZ", true));
+        assert!(!prefix_matches_with("/healthz", "/HEALTHZZ", true));
+        assert!(!prefix_matches_with("/é", "/É", true));
+        assert!(!prefix_matches_with("/abc", "/ab", true));
     }
 
     #[test]

@@ -9,7 +9,9 @@
 
 use crate::filter::Filter;
 use crate::headers::HeaderList;
-use crate::host::{CalloutResponse, ConfigHost, Host, HostError, RootHost, StreamHost};
+use crate::host::{
+    CalloutResponse, ConfigHost, DecisionTimer, Host, HostError, RootHost, StreamHost,
+};
 use crate::policy::PolicyErrors;
 use crate::verdict::Verdict;
 
@@ -101,6 +103,9 @@ pub trait Stage: Sized + 'static {
     /// Counts a request refused because a host call failed.
     fn count_internal_error(&self, host: &mut impl Host);
 
+    /// The histograms of this stage's decision time (defined at load).
+    fn timer(&self) -> &DecisionTimer;
+
     /// Decides a request at its headers and carries the decision out (edits, local answer).
     /// `end_of_stream`: the request has no body.
     fn on_request_headers(
@@ -160,6 +165,10 @@ pub trait Stage: Sized + 'static {
     ) -> bool {
         false
     }
+
+    /// The policy is being replaced or the proxy stops: give back what the stage added to
+    /// shared gauges (a stage cannot do it in `Drop`, which has no host).
+    fn on_unload(&self, _host: &mut impl RootHost, _root: &mut Self::Root) {}
 
     /// The proxy is stopping or replacing the policy. `true`: done now; `false`: the stage
     /// delays the shutdown until a later tick or callout answer returns `true`.

@@ -102,6 +102,17 @@ impl FakeHost {
         Some(self.values.get(&id).copied().unwrap_or(0))
     }
 
+    /// The sum of the metrics whose stat name `matches` (e.g. every rule of a category).
+    pub fn metric_sum(&self, matches: impl Fn(&str) -> bool) -> i64 {
+        self.metrics
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, name))| matches(name))
+            .filter_map(|(i, _)| u32::try_from(i).ok())
+            .map(|id| self.values.get(&id).copied().unwrap_or(0))
+            .sum()
+    }
+
     /// The stat names with a non-zero value, sorted.
     pub fn nonzero_metrics(&self) -> Vec<(String, i64)> {
         let mut out: Vec<(String, i64)> = self

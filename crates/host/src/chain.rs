@@ -65,6 +65,15 @@ impl<L: Stages> ChainRoot<L> {
     }
 }
 
+/// A policy replaced by a reload (or Envoy's exit) takes its share of shared gauges with it.
+impl<L: Stages> Drop for ChainRoot<L> {
+    fn drop(&mut self) {
+        if let Some(chain) = &self.chain {
+            chain.unload(&mut WasmHost, &mut self.root);
+        }
+    }
+}
+
 impl<L: Stages> Context for ChainRoot<L> {
     fn on_http_call_response(&mut self, token: u32, _: usize, _: usize, _: usize) {
         if let Some(chain) = &self.chain {

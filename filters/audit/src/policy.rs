@@ -475,7 +475,7 @@ impl HttpSink {
 
 /// The JSON Schema of [`AuditPolicy`], as checked in at `policies/schemas/audit.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<AuditPolicy>()
+    pavise_core::policy::policy_schema_json::<AuditPolicy>()
 }
 
 /// Parses and validates an audit policy.

@@ -6,18 +6,25 @@
 //! log and hands it to the HTTP sink's outbox, which [`SinkFlusher`] (the stage's root state)
 //! empties on a timer. No policy logic lives here.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_audit_events`: events written;
-//! - `pavise_audit_skipped`: allowed requests not logged (out of scope or not sampled);
-//! - `pavise_audit_sink_sent`, `pavise_audit_sink_retried`, `pavise_audit_sink_dropped`:
-//!   events delivered to the HTTP sink, re-sent after a failed batch, lost to a full buffer;
-//! - `pavise_audit_sink_failed_batches`: POSTs that failed (error status, timeout, no cluster);
-//! - `pavise_audit_sink_rejected`: events in batches the collector refused for good (a status
-//!   OTLP/HTTP says not to retry), dropped so that they do not block the queue;
-//! - `pavise_audit_sink_lost`: events still buffered when the VM was replaced or the proxy
-//!   stopped and that could not be sent before the drain deadline;
-//! - `pavise_audit_denied_sink_full`: requests answered 503 (`on_sink_failure: deny`);
-//! - `pavise_audit_internal_error`: a host call failed while building or publishing an event.
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`; the table is in docs/audit.md):
+//! - `pavise_audit_events_total`: events written;
+//! - `pavise_audit_skipped_total`: allowed requests not logged (out of scope or not sampled);
+//! - `pavise_audit_sink_sent_total`, `pavise_audit_sink_retried_total`,
+//!   `pavise_audit_sink_dropped_total`: events delivered to the HTTP sink, re-sent after a
+//!   failed batch, lost to a full buffer;
+//! - `pavise_audit_sink_failed_batches_total`: POSTs that failed (error status, timeout, no
+//!   cluster);
+//! - `pavise_audit_sink_rejected_total`: events in batches the collector refused for good (a
+//!   status OTLP/HTTP says not to retry), dropped so that they do not block the queue;
+//! - `pavise_audit_sink_lost_total`: events still buffered when the VM was replaced or the
+//!   proxy stopped and that could not be sent before the drain deadline;
+//! - `pavise_audit_buffer_events`, `pavise_audit_buffer_capacity_events` (gauges): events held
+//!   for the HTTP sink, and how many it may hold, summed over Envoy's workers;
+//! - `pavise_audit_sink_full_denials_total`: requests answered 503 (`on_sink_failure: deny`);
+//! - `pavise_internal_errors_total{filter="audit"}`: a host call failed while building or
+//!   publishing an event;
+//! - `pavise_decision_duration_microseconds{filter="audit",phase="headers"}`: time to capture
+//!   the request (and, with `on_sink_failure: deny`, to decide).
 
 use crate::event::{build_event, should_log, EndFacts, RequestFacts};
 use crate::outbox::{classify, Delivery, Limits, Outbox, Totals};
@@ -28,10 +35,9 @@ use pavise_core::denial::Denial;
 use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
 use pavise_core::host::{
-    Callout, CalloutResponse, ConfigHost, Host, HostError, LogLevel, Metric as Counter, RootHost,
-    StreamHost,
+    internal_errors_counter, Callout, CalloutResponse, ConfigHost, DecisionTimer, Host, HostError,
+    LogLevel, Metric as Counter, Metric as Gauge, MetricKind, RootHost, StreamHost,
 };
-use pavise_core::metrics::metric_name;
 use pavise_core::path::normalize_path;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
@@ -51,22 +57,33 @@ struct Counters {
     lost: Counter,
     denied_sink_full: Counter,
     internal_error: Counter,
+    buffer: Gauge,
+    buffer_capacity: Gauge,
+    timer: DecisionTimer,
 }
 
 impl Counters {
     fn define(host: &mut impl ConfigHost) -> Counters {
-        let mut c = |name: &str| Counter::counter(host, &metric_name("audit", &[name]));
+        let c = |host: &mut _, name: &str| {
+            Counter::counter(host, &format!("pavise_audit_{name}_total"))
+        };
+        let g = |host: &mut _, name: &str| {
+            Gauge::define(host, MetricKind::Gauge, &format!("pavise_audit_{name}"))
+        };
         Counters {
-            events: c("events"),
-            skipped: c("skipped"),
-            sent: c("sink_sent"),
-            retried: c("sink_retried"),
-            dropped: c("sink_dropped"),
-            failed_batches: c("sink_failed_batches"),
-            rejected: c("sink_rejected"),
-            lost: c("sink_lost"),
-            denied_sink_full: c("denied_sink_full"),
-            internal_error: c("internal_error"),
+            events: c(host, "events"),
+            skipped: c(host, "skipped"),
+            sent: c(host, "sink_sent"),
+            retried: c(host, "sink_retried"),
+            dropped: c(host, "sink_dropped"),
+            failed_batches: c(host, "sink_failed_batches"),
+            rejected: c(host, "sink_rejected"),
+            lost: c(host, "sink_lost"),
+            denied_sink_full: c(host, "sink_full_denials"),
+            internal_error: internal_errors_counter(host, Filter::Audit),
+            buffer: g(host, "buffer_events"),
+            buffer_capacity: g(host, "buffer_capacity_events"),
+            timer: DecisionTimer::define(host, Filter::Audit),
         }
     }
 }
@@ -81,6 +98,12 @@ struct HttpState {
     outbox: RefCell<Outbox<QueuedEvent>>,
     /// The totals already added to the counters.
     counted: Cell<Totals>,
+    /// This VM's share of the buffer gauge: the events held when it was last moved.
+    gauged: Cell<u64>,
+    /// Whether this VM's capacity is in the capacity gauge. Added with the first event, not at
+    /// load: Envoy also configures the filter on its main thread, whose VM serves no stream
+    /// and buffers nothing.
+    capacity_gauged: Cell<bool>,
     /// Whether the "buffer full" warning was logged since the buffer last had room: one line
     /// per episode, not one per dropped event.
     warned_full: Cell<bool>,
@@ -109,6 +132,15 @@ impl AuditStage {
             return;
         };
         let now = outbox.totals();
+        let held = outbox.held() as u64;
+        if !http.capacity_gauged.replace(true) {
+            self.counters
+                .buffer_capacity
+                .add(host, u64::from(http.config.buffer_max_events));
+        }
+        self.counters
+            .buffer
+            .shift(host, http.gauged.replace(held), held);
         let before = http.counted.replace(now);
         self.counters
             .sent
@@ -231,7 +263,7 @@ impl SinkFlusher {
                 LogLevel::Error,
                 &format!(
                     "{FILTER_NAME}: audit sink cluster '{cluster}' refused a batch of {batch} \
-                     events ({status}, not retryable); dropped (see pavise_audit_sink_rejected)"
+                     events ({status}, not retryable); dropped (see pavise_audit_sink_rejected_total)"
                 ),
             ),
         }
@@ -293,7 +325,7 @@ impl SinkFlusher {
                 LogLevel::Error,
                 &format!(
                     "{FILTER_NAME}: {lost} audit events could not be sent to cluster '{}' \
-                     before shutdown and are lost (see pavise_audit_sink_lost)",
+                     before shutdown and are lost (see pavise_audit_sink_lost_total)",
                     http.config.cluster
                 ),
             );
@@ -400,6 +432,10 @@ impl Stage for AuditStage {
         self.counters.internal_error.inc(host);
     }
 
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
+    }
+
     /// Captures the request (already redacted); with `on_sink_failure: deny` and a full
     /// buffer, answers 503.
     fn on_request_headers(
@@ -457,6 +493,19 @@ impl Stage for AuditStage {
 
     fn on_done(&self, host: &mut impl RootHost, root: &mut SinkFlusher) -> bool {
         root.on_done(host, self)
+    }
+
+    /// A policy replaced by a reload (or Envoy's exit) takes its share of the buffer gauges
+    /// with it.
+    fn on_unload(&self, host: &mut impl RootHost, _root: &mut SinkFlusher) {
+        if let Some(h) = &self.http {
+            if h.capacity_gauged.get() {
+                self.counters
+                    .buffer_capacity
+                    .sub(host, u64::from(h.config.buffer_max_events));
+            }
+            self.counters.buffer.sub(host, h.gauged.get());
+        }
     }
 
     /// Builds and ships the event when the stream ends, from every stage's verdict.
@@ -526,7 +575,7 @@ impl Stage for AuditStage {
                     LogLevel::Warn,
                     &format!(
                         "{FILTER_NAME}: audit sink buffer full; dropping events until it drains \
-                         (see pavise_audit_sink_dropped)"
+                         (see pavise_audit_sink_dropped_total)"
                     ),
                 );
             }
@@ -609,6 +658,8 @@ impl HttpState {
             })),
             config,
             counted: Cell::new(Totals::default()),
+            gauged: Cell::new(0),
+            capacity_gauged: Cell::new(false),
             warned_full: Cell::new(false),
         })
     }

@@ -9,11 +9,13 @@ use crate::keyring::Keyring;
 use crate::policy::{Access, ApiKeyEntry, ApiKeyPolicy};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{HeaderEdit, HeaderList};
-use pavise_core::path::{normalize_path, remove_query_param};
+use pavise_core::path::remove_query_param;
 use pavise_core::policy::PolicyErrors;
-use pavise_core::route::{first_match, prefix_matches};
+use pavise_core::readings::{ambiguous_path_denial, AmbiguousPaths, PathReadings};
+use pavise_core::route::{first_match_with, prefix_matches_with};
 
-/// Why a request was refused. Each reason has its own counter (`pavise_auth_denied_<reason>`).
+/// Why a request was refused. Each reason has its own counter series
+/// (`pavise_auth_requests_total{decision="denied",reason}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenyReason {
     /// No key in any enabled source. 401.
@@ -34,10 +36,13 @@ pub enum DenyReason {
     RouteDenied,
     /// No route matches the request: default deny. 403.
     NoRoute,
+    /// A path other servers could read as a path under a different route
+    /// (`routing.ambiguous_paths: "refuse"`). 400.
+    AmbiguousPath,
 }
 
 impl DenyReason {
-    pub const ALL: [DenyReason; 9] = [
+    pub const ALL: [DenyReason; 10] = [
         DenyReason::Missing,
         DenyReason::Unknown,
         DenyReason::Expired,
@@ -47,6 +52,7 @@ impl DenyReason {
         DenyReason::ClientNotAllowed,
         DenyReason::RouteDenied,
         DenyReason::NoRoute,
+        DenyReason::AmbiguousPath,
     ];
 
     /// The name in logs and metric names.
@@ -61,6 +67,7 @@ impl DenyReason {
             DenyReason::ClientNotAllowed => "client_not_allowed",
             DenyReason::RouteDenied => "route_denied",
             DenyReason::NoRoute => "no_route",
+            DenyReason::AmbiguousPath => "ambiguous_path",
         }
     }
 
@@ -75,6 +82,7 @@ impl DenyReason {
             | DenyReason::ClientNotAllowed
             | DenyReason::RouteDenied
             | DenyReason::NoRoute => 403,
+            DenyReason::AmbiguousPath => 400,
         }
     }
 
@@ -95,6 +103,10 @@ impl DenyReason {
             }
             DenyReason::RouteDenied | DenyReason::NoRoute => {
                 ("forbidden", "this request is not permitted")
+            }
+            DenyReason::AmbiguousPath => {
+                let d = ambiguous_path_denial();
+                (d.code, d.message)
             }
         }
     }
@@ -151,16 +163,61 @@ impl Authenticator {
 
     /// Decides a request given its headers (with `:method`, `:path`, `:authority`) and the
     /// current time in Unix seconds.
+    ///
+    /// The request is decided on every reading of its path ([`PathReadings`]). When the
+    /// readings disagree, the path is ambiguous: refused with 400, or (`strictest`) refused if
+    /// any reading is refused.
     pub fn decide(&self, headers: &HeaderList, now: i64) -> AuthDecision {
-        let host = headers
-            .get_str(":authority")
-            .or_else(|| headers.get_str("host"))
-            .unwrap_or_default();
         let raw_path = headers
             .get(":path")
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
-        let path = normalize_path(&raw_path);
+        let routing = self.policy.routing;
+        let readings = PathReadings::of(&raw_path, routing.case_insensitive);
+        let canonical = self.decide_on(headers, now, &raw_path, readings.canonical());
+        if readings.is_single() {
+            return canonical;
+        }
+        let mut first_refusal = None;
+        let mut agree = true;
+        for reading in readings.all().skip(1) {
+            let decision = self.decide_on(headers, now, &raw_path, reading);
+            if decision != canonical {
+                agree = false;
+                if first_refusal.is_none() && matches!(decision, AuthDecision::Deny(_)) {
+                    first_refusal = Some(decision);
+                }
+            }
+        }
+        if agree {
+            return canonical;
+        }
+        match routing.ambiguous_paths {
+            AmbiguousPaths::Refuse => AuthDecision::Deny(Refused {
+                reason: DenyReason::AmbiguousPath,
+                key_id: None,
+                key_fingerprint: None,
+            }),
+            AmbiguousPaths::Strictest => match canonical {
+                AuthDecision::Deny(_) => canonical,
+                AuthDecision::Allow(_) => first_refusal.unwrap_or(canonical),
+            },
+        }
+    }
+
+    /// The decision for one reading `path` of the request's `raw_path`.
+    fn decide_on(
+        &self,
+        headers: &HeaderList,
+        now: i64,
+        raw_path: &str,
+        path: &str,
+    ) -> AuthDecision {
+        let host = headers
+            .get_str(":authority")
+            .or_else(|| headers.get_str("host"))
+            .unwrap_or_default();
+        let case_insensitive = self.policy.routing.case_insensitive;
         let method = headers.get(":method").unwrap_or_default();
 
         let deny = |reason, key: Option<&ApiKeyEntry>, fingerprint: Option<String>| {
@@ -171,7 +228,13 @@ impl Authenticator {
             })
         };
 
-        let Some((_, route)) = first_match(&self.policy.routes, |r| &r.route, host, &path) else {
+        let Some((_, route)) = first_match_with(
+            &self.policy.routes,
+            |r| &r.route,
+            host,
+            path,
+            case_insensitive,
+        ) else {
             return deny(DenyReason::NoRoute, None, None);
         };
         match route.access {
@@ -180,7 +243,7 @@ impl Authenticator {
                 return AuthDecision::Allow(Allowed {
                     client: None,
                     key_id: None,
-                    edits: self.upstream_edits(headers, &raw_path, None),
+                    edits: self.upstream_edits(headers, raw_path, None),
                 })
             }
             Access::Authenticated => {}
@@ -207,10 +270,10 @@ impl Authenticator {
                 .methods
                 .as_ref()
                 .is_none_or(|ms| ms.iter().any(|m| m.as_bytes() == method));
-            let path_ok = scope
-                .path_prefixes
-                .as_ref()
-                .is_none_or(|ps| ps.iter().any(|p| prefix_matches(p, &path)));
+            let path_ok = scope.path_prefixes.as_ref().is_none_or(|ps| {
+                ps.iter()
+                    .any(|p| prefix_matches_with(p, path, case_insensitive))
+            });
             if !method_ok || !path_ok {
                 return deny(DenyReason::OutOfScope, Some(entry), None);
             }
@@ -224,7 +287,7 @@ impl Authenticator {
         AuthDecision::Allow(Allowed {
             client: Some(entry.client.clone()),
             key_id: Some(entry.id.clone()),
-            edits: self.upstream_edits(headers, &raw_path, Some(&entry.client)),
+            edits: self.upstream_edits(headers, raw_path, Some(&entry.client)),
         })
     }
 

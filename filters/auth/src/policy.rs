@@ -18,6 +18,7 @@
 //! ```
 
 use pavise_core::policy::{JsonPath, Problems, Validate};
+use pavise_core::readings::RoutingOptions;
 use pavise_core::route::RouteMatch;
 use pavise_core::timestamp::Timestamp;
 use schemars::JsonSchema;
@@ -43,6 +44,10 @@ pub struct ApiKeyPolicy {
     /// request must be authenticated.
     #[serde(default = "default_routes")]
     pub routes: Vec<AuthRoute>,
+    /// How `routes` and key scopes read request paths: case, and paths other servers could
+    /// read as a different route.
+    #[serde(default)]
+    pub routing: RoutingOptions,
     /// Header set to the authenticated client's id for upstream, after removing any value the
     /// client sent.
     #[serde(default = "default_identity_header")]
@@ -396,7 +401,7 @@ impl ApiKeyEntry {
 
 /// The JSON Schema of [`ApiKeyPolicy`], as checked in at `policies/schemas/auth.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<ApiKeyPolicy>()
+    pavise_core::policy::policy_schema_json::<ApiKeyPolicy>()
 }
 
 /// Parses and validates an API-key policy.

@@ -3,47 +3,62 @@
 //! module alike. It decides at the request headers, applies the edits or sends the denial,
 //! counts and logs, and returns the verdict for the audit filter. No policy logic lives here.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_auth_allowed`: authenticated requests let through;
-//! - `pavise_auth_public`: requests let through by a public route;
-//! - `pavise_auth_denied_<reason>`: refusals, one counter per [`DenyReason`];
-//! - `pavise_auth_internal_error`: a host call failed and the request was refused (fail closed).
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
+//! extraction, see `pavise_core::metrics`; the table is in docs/auth.md):
+//! - `pavise_auth_requests_total{decision="allowed",reason="key"|"public_route"}`: requests let
+//!   through with a valid key, or by a public route;
+//! - `pavise_auth_requests_total{decision="denied",reason}`: refusals, one per [`DenyReason`];
+//! - `pavise_internal_errors_total{filter="auth"}`: a host call failed and the request was
+//!   refused (fail closed);
+//! - `pavise_decision_duration_microseconds{filter="auth",phase="headers"}`: decision time.
 
 use crate::decision::{AuthDecision, Authenticator, DenyReason};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
-use pavise_core::host::{ConfigHost, Host, HostError, LogLevel, Metric as Counter, StreamHost};
-use pavise_core::metrics::metric_name;
+use pavise_core::host::{
+    internal_errors_counter, ConfigHost, DecisionTimer, Host, HostError, LogLevel,
+    Metric as Counter, StreamHost,
+};
+use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::stage::{Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
 use serde_json::{Map, Value};
 
+/// The family of every request counter.
+const REQUESTS: &str = "pavise_auth_requests_total";
+
 struct Counters {
     allowed: Counter,
     public: Counter,
     denied: Vec<(DenyReason, Counter)>,
     internal_error: Counter,
+    timer: DecisionTimer,
 }
 
 impl Counters {
     fn define(host: &mut impl ConfigHost) -> Counters {
+        let mut requests = |decision: &str, reason: &str| {
+            Counter::counter(
+                host,
+                &stat_name(REQUESTS, &[("decision", decision), ("reason", reason)]),
+            )
+        };
+        let allowed = requests("allowed", "key");
+        let public = requests("allowed", "public_route");
+        let denied = DenyReason::ALL
+            .iter()
+            .map(|r| (*r, requests("denied", r.as_str())))
+            .collect();
         Counters {
-            allowed: Counter::counter(host, &metric_name("auth", &["allowed"])),
-            public: Counter::counter(host, &metric_name("auth", &["public"])),
-            denied: DenyReason::ALL
-                .iter()
-                .map(|r| {
-                    (
-                        *r,
-                        Counter::counter(host, &metric_name("auth", &["denied", r.as_str()])),
-                    )
-                })
-                .collect(),
-            internal_error: Counter::counter(host, &metric_name("auth", &["internal_error"])),
+            allowed,
+            public,
+            denied,
+            internal_error: internal_errors_counter(host, Filter::Auth),
+            timer: DecisionTimer::define(host, Filter::Auth),
         }
     }
 
@@ -86,6 +101,10 @@ impl Stage for AuthStage {
 
     fn count_internal_error(&self, host: &mut impl Host) {
         self.counters.internal_error.inc(host);
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     fn on_request_headers(

@@ -4,7 +4,7 @@
 //! own parser, so a policy means the same alone and combined.
 
 use pavise_core::filter::Filter;
-use pavise_core::policy::{JsonPath, PolicyErrors, Problems};
+use pavise_core::policy::{strip_bom, take_schema_member, JsonPath, PolicyErrors, Problems};
 use serde_json::Value;
 
 /// Each present member's policy text, in chain order.
@@ -26,10 +26,11 @@ fn member_names() -> String {
     Filter::ALL.map(Filter::member).join(", ")
 }
 
-/// Splits the combined document into its members, refusing unknown or unbuilt stages.
+/// Splits the combined document into its members, refusing unknown or unbuilt stages. As in
+/// every policy, a leading UTF-8 byte order mark and a top-level `"$schema"` are accepted.
 pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
     let root = JsonPath::root();
-    let value: Value = serde_json::from_slice(json).map_err(|e| {
+    let mut value: Value = serde_json::from_slice(strip_bom(json)).map_err(|e| {
         PolicyErrors::single(
             &root,
             format!(
@@ -39,6 +40,7 @@ pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
             ),
         )
     })?;
+    take_schema_member(&mut value)?;
     let Value::Object(map) = value else {
         return Err(PolicyErrors::single(
             &root,
@@ -106,6 +108,26 @@ mod tests {
             "$.authn: unknown filter; expected one of audit, cors, auth, screen"
         );
         assert!(err("{").starts_with("$: invalid JSON at line 1"));
+        assert_eq!(
+            err(r#"{"$schema": true, "auth": {}}"#),
+            "$.$schema: expected a string: the URL or path of the policy's JSON Schema"
+        );
+    }
+
+    #[test]
+    fn a_schema_member_and_a_byte_order_mark_are_accepted() {
+        let m = split(
+            "\u{feff}{\"$schema\": \"./combined.schema.json\", \"auth\": {\"$schema\": \"a\", \"keys\": []}}"
+                .as_bytes(),
+        )
+        .unwrap();
+        let names: Vec<Filter> = m.0.iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, [Filter::Auth]);
+        // The member's own `$schema` is its parser's to accept.
+        assert_eq!(
+            m.get(Filter::Auth),
+            Some(&br#"{"$schema":"a","keys":[]}"#[..])
+        );
     }
 
     /// The shipped example is the individual example policies, unchanged.

@@ -35,9 +35,12 @@ fn a_request_without_a_key_is_refused_by_auth_and_audited_with_its_verdict() {
     assert_eq!(flow, Flow::Answered);
     chain.log(&mut stream, &mut memo);
     assert_eq!(host.reply().map(|r| r.status), Some(401));
-    assert_eq!(host.metric("pavise_auth_denied_missing"), Some(1));
     assert_eq!(
-        host.metric("pavise_screen_passed"),
+        host.metric("pavise_auth_requests_total.decision.denied.reason.missing"),
+        Some(1)
+    );
+    assert_eq!(
+        host.metric("pavise_screen_passed_total"),
         Some(0),
         "screen never saw it"
     );

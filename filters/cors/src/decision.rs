@@ -12,11 +12,11 @@ use crate::origin::{Origin, RequestOrigin};
 use crate::policy::Mode;
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderEdit, HeaderList, SingleHeader};
-use pavise_core::path::normalize_path;
-use pavise_core::route::first_match;
+use pavise_core::readings::{ambiguous_path_denial, AmbiguousPaths, PathReadings};
+use pavise_core::route::first_match_with;
 
 /// Why a cross-origin request is not allowed. Each has its counters
-/// (`pavise_cors_denied_<reason>`, `pavise_cors_reported_<reason>`).
+/// (`pavise_cors_requests_total{decision="denied"|"reported",reason}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenyReason {
     /// No route covers the request: nothing is allowed cross-origin there.
@@ -31,16 +31,20 @@ pub enum DenyReason {
     HeaderNotAllowed,
     /// A Private Network Access preflight on a route that does not allow it.
     PrivateNetworkNotAllowed,
+    /// A path other servers could read as a path under a different route
+    /// (`routing.ambiguous_paths: "refuse"`): refused with 400 whatever the mode.
+    AmbiguousPath,
 }
 
 impl DenyReason {
-    pub const ALL: [DenyReason; 6] = [
+    pub const ALL: [DenyReason; 7] = [
         DenyReason::NoRoute,
         DenyReason::OriginNotAllowed,
         DenyReason::OriginMalformed,
         DenyReason::MethodNotAllowed,
         DenyReason::HeaderNotAllowed,
         DenyReason::PrivateNetworkNotAllowed,
+        DenyReason::AmbiguousPath,
     ];
 
     /// The name in logs and metric names.
@@ -52,6 +56,15 @@ impl DenyReason {
             DenyReason::MethodNotAllowed => "method_not_allowed",
             DenyReason::HeaderNotAllowed => "header_not_allowed",
             DenyReason::PrivateNetworkNotAllowed => "private_network_not_allowed",
+            DenyReason::AmbiguousPath => "ambiguous_path",
+        }
+    }
+
+    /// The response that refuses a request for this reason.
+    pub fn denial(self) -> Denial {
+        match self {
+            DenyReason::AmbiguousPath => ambiguous_path_denial(),
+            _ => denial(),
         }
     }
 }
@@ -79,6 +92,28 @@ pub enum CorsDecision {
         route: Option<usize>,
         reason: DenyReason,
     },
+}
+
+impl CorsDecision {
+    /// The route that covered the request, if any.
+    pub fn route(&self) -> Option<usize> {
+        match self {
+            CorsDecision::NotCrossOrigin(plan) => plan.route,
+            CorsDecision::Allowed { route, .. } | CorsDecision::Preflight { route, .. } => {
+                Some(*route)
+            }
+            CorsDecision::Reported { route, .. } | CorsDecision::Denied { route, .. } => *route,
+        }
+    }
+
+    /// How restrictive the decision is: a refusal over a report over letting through.
+    fn restriction(&self) -> u8 {
+        match self {
+            CorsDecision::Denied { .. } => 2,
+            CorsDecision::Reported { .. } => 1,
+            _ => 0,
+        }
+    }
 }
 
 /// What the response needs, decided with the request.
@@ -115,10 +150,52 @@ pub fn denial() -> Denial {
 
 impl CorsEngine {
     /// Decides one request from its headers (pseudo-headers included).
+    ///
+    /// The request is decided on every reading of its path ([`PathReadings`]). When readings
+    /// decide differently the path is ambiguous: refused with 400, or (`strictest`) refused or
+    /// reported if any reading is.
     pub fn decide(&self, headers: &HeaderList) -> CorsDecision {
         let path = headers.get_str(":path").unwrap_or("/");
+        let readings = PathReadings::of(path, self.routing.case_insensitive);
+        let canonical = self.decide_on(headers, readings.canonical());
+        if readings.is_single() {
+            return canonical;
+        }
+        let others: Vec<CorsDecision> = readings
+            .all()
+            .skip(1)
+            .map(|reading| self.decide_on(headers, reading))
+            .filter(|d| *d != canonical)
+            .collect();
+        if others.is_empty() {
+            return canonical;
+        }
+        match self.routing.ambiguous_paths {
+            AmbiguousPaths::Refuse => CorsDecision::Denied {
+                route: canonical.route(),
+                reason: DenyReason::AmbiguousPath,
+            },
+            AmbiguousPaths::Strictest => std::iter::once(canonical)
+                .chain(others)
+                // The first of the most restrictive: the canonical reading's when it is one.
+                .min_by_key(|d| std::cmp::Reverse(d.restriction()))
+                .unwrap_or(CorsDecision::Denied {
+                    route: None,
+                    reason: DenyReason::AmbiguousPath,
+                }),
+        }
+    }
+
+    /// The decision for one reading `path` of the request's path.
+    fn decide_on(&self, headers: &HeaderList, path: &str) -> CorsDecision {
         let authority = headers.get_str(":authority").unwrap_or_default();
-        let route = first_match(&self.routes, |r| &r.route, authority, &normalize_path(path));
+        let route = first_match_with(
+            &self.routes,
+            |r| &r.route,
+            authority,
+            path,
+            self.routing.case_insensitive,
+        );
         let index = route.map(|(i, _)| i);
         let raw_origin = match headers.single("origin") {
             SingleHeader::Absent => return CorsDecision::NotCrossOrigin(plan_for(index)),

@@ -5,6 +5,7 @@
 use crate::origin::OriginPattern;
 use crate::policy::{self, CorsPolicy, CorsRoute, Mode, SecurityHeaders};
 use pavise_core::policy::PolicyErrors;
+use pavise_core::readings::RoutingOptions;
 use pavise_core::route::RouteMatch;
 
 /// A policy ready to decide requests.
@@ -16,6 +17,7 @@ pub struct CorsEngine {
     pub(crate) trust_forwarded_proto: bool,
     /// The mode for requests no route covers.
     pub(crate) mode: Mode,
+    pub(crate) routing: RoutingOptions,
 }
 
 /// Which methods or request headers a route allows.
@@ -68,6 +70,7 @@ impl CorsEngine {
             security: policy.security_headers.clone(),
             trust_forwarded_proto: policy.trust_forwarded_proto,
             mode: policy.mode,
+            routing: policy.routing,
         }
     }
 

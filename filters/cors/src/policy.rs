@@ -23,6 +23,7 @@
 use crate::origin::{OriginPattern, PatternError};
 use pavise_core::headers::is_token;
 use pavise_core::policy::{JsonPath, Problems, Validate};
+use pavise_core::readings::RoutingOptions;
 use pavise_core::route::RouteMatch;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -49,6 +50,10 @@ pub struct CorsPolicy {
     pub security_headers: Option<SecurityHeaders>,
     /// CORS rules, first match wins. A cross-origin request no rule matches is not allowed.
     pub routes: Vec<CorsRoute>,
+    /// How `routes` read request paths: case, and paths other servers could read as a
+    /// different route.
+    #[serde(default)]
+    pub routing: RoutingOptions,
 }
 
 /// Refuse or report.
@@ -66,7 +71,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorsRoute {
-    /// Names this route in counters (`pavise_cors_denied_route_<name>`): 1-32 of `[a-z0-9_]`.
+    /// Names this route in metrics (`pavise_cors_route_requests_total{route="<name>"}`): 1-32 of
+    /// `[a-z0-9_]`.
     #[serde(default)]
     pub name: Option<String>,
     /// Which requests the rule covers.
@@ -408,7 +414,7 @@ impl SecurityHeaders {
 
 /// The JSON Schema of [`CorsPolicy`], as checked in at `policies/schemas/cors.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<CorsPolicy>()
+    pavise_core::policy::policy_schema_json::<CorsPolicy>()
 }
 
 /// Parses and validates a CORS policy.

@@ -4,25 +4,29 @@
 //! request headers (answer a preflight, refuse, or remember what the response needs), then
 //! edits the response headers. No policy logic lives here.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_cors_preflight`: preflights answered here with 204;
-//! - `pavise_cors_allowed`: cross-origin requests let through with CORS headers;
-//! - `pavise_cors_not_cross_origin`: requests without `Origin` or from the request's own origin;
-//! - `pavise_cors_denied_<reason>`: refused with 403 (`enforce`), one per [`DenyReason`];
-//! - `pavise_cors_reported_<reason>`: let through without CORS headers (`report`);
-//! - `pavise_cors_route_<route>_{preflight,allowed,denied,reported}`: the same by route, where
-//!   `<route>` is the route's `name` or `route<index>`;
-//! - `pavise_cors_internal_error`: a host call failed; the request was refused with 500 (or,
-//!   at the response, the headers were left as the upstream sent them).
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
+//! extraction, see `pavise_core::metrics`; the table is in docs/cors.md):
+//! - `pavise_cors_requests_total{decision}`: `preflight` (answered here with 204), `allowed`
+//!   (let through with CORS headers), `not_cross_origin` (no `Origin`, or the request's own);
+//! - `pavise_cors_requests_total{decision="denied"|"reported",reason}`: refused with 403
+//!   (`enforce`) or let through without CORS headers (`report`), one per [`DenyReason`];
+//! - `pavise_cors_route_requests_total{route,decision}`: preflight, allowed, denied, reported by
+//!   route, where `route` is the route's `name` or `route<index>`;
+//! - `pavise_internal_errors_total{filter="cors"}`: a host call failed; the request was refused
+//!   with 500 (or, at the response, the headers were left as the upstream sent them);
+//! - `pavise_decision_duration_microseconds{filter="cors",phase="headers"}`: decision time.
 
-use crate::decision::{denial, CorsDecision, DenyReason, ResponsePlan};
+use crate::decision::{CorsDecision, DenyReason, ResponsePlan};
 use crate::engine::CorsEngine;
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
-use pavise_core::host::{ConfigHost, Host, HostError, LogLevel, Metric as Counter, StreamHost};
-use pavise_core::metrics::metric_name;
+use pavise_core::host::{
+    internal_errors_counter, ConfigHost, DecisionTimer, Host, HostError, LogLevel,
+    Metric as Counter, StreamHost,
+};
+use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::stage::{Phase, Stage, Step};
@@ -45,35 +49,49 @@ struct Counters {
     reported: Vec<Counter>,
     routes: Vec<RouteCounters>,
     internal_error: Counter,
+    timer: DecisionTimer,
 }
+
+/// The families of the request counters, overall and by route.
+const REQUESTS: &str = "pavise_cors_requests_total";
+const ROUTE_REQUESTS: &str = "pavise_cors_route_requests_total";
 
 impl Counters {
     fn define(engine: &CorsEngine, host: &mut impl ConfigHost) -> Counters {
-        let c = |host: &mut _, parts: &[&str]| Counter::counter(host, &metric_name("cors", parts));
+        let c = |host: &mut _, labels: &[(&str, &str)]| {
+            Counter::counter(host, &stat_name(REQUESTS, labels))
+        };
         let per_reason = |host: &mut _, what: &str| {
             DenyReason::ALL
                 .iter()
-                .map(|r| c(host, &[what, r.as_str()]))
+                .map(|r| c(host, &[("decision", what), ("reason", r.as_str())]))
                 .collect()
+        };
+        let route = |host: &mut _, label: &str, what: &str| {
+            Counter::counter(
+                host,
+                &stat_name(ROUTE_REQUESTS, &[("route", label), ("decision", what)]),
+            )
         };
         let denied = per_reason(host, "denied");
         let reported = per_reason(host, "reported");
         Counters {
-            preflight: c(host, &["preflight"]),
-            allowed: c(host, &["allowed"]),
-            not_cross_origin: c(host, &["not_cross_origin"]),
+            preflight: c(host, &[("decision", "preflight")]),
+            allowed: c(host, &[("decision", "allowed")]),
+            not_cross_origin: c(host, &[("decision", "not_cross_origin")]),
             denied,
             reported,
             routes: engine
                 .route_labels()
                 .map(|label| RouteCounters {
-                    preflight: c(host, &["route", label, "preflight"]),
-                    allowed: c(host, &["route", label, "allowed"]),
-                    denied: c(host, &["route", label, "denied"]),
-                    reported: c(host, &["route", label, "reported"]),
+                    preflight: route(host, label, "preflight"),
+                    allowed: route(host, label, "allowed"),
+                    denied: route(host, label, "denied"),
+                    reported: route(host, label, "reported"),
                 })
                 .collect(),
-            internal_error: c(host, &["internal_error"]),
+            internal_error: internal_errors_counter(host, Filter::Cors),
+            timer: DecisionTimer::define(host, Filter::Cors),
         }
     }
 
@@ -117,6 +135,10 @@ impl Stage for CorsStage {
 
     fn count_internal_error(&self, host: &mut impl Host) {
         self.counters.internal_error.inc(host);
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     fn on_request_headers(
@@ -202,7 +224,7 @@ fn decide_and_apply(
                 c.denied.inc(host);
             }
             log_refusal(host, headers, "deny", reason);
-            let denial = denial();
+            let denial = reason.denial();
             let mut verdict = Verdict::new(Filter::Cors.member(), Outcome::Denied);
             verdict.reason = Some(reason.as_str().to_string());
             verdict.status = Some(denial.status);

@@ -142,13 +142,13 @@ rules! {
     XSS_JSFUCK_ATOM = "xss-006", Xss, 2, "JSFuck atoms: an empty array negated or made a number twice (!![], !+[])";
     XSS_ENTITY_DECLARATION = "xss-007", Xss, 2, "an XML external entity declaration (<!ENTITY % x SYSTEM \"…\")";
     XSS_FILTER_BREAKOUT = "xss-008", Xss, 2, "a quote, then in or an operator, then a dotted name or DOM property assigned (' in foo.bar=, \"in valueOf=)";
-    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & or a newline";
+    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & $( or a backtick, or starting a line with a command line's arguments (anomaly score)";
     RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution: $(…) or backticks";
     RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly (sh -c, nc -e, /dev/tcp)";
     RCE_WINDOWS = "rce-005", Rce, 1, "Windows command shell or PowerShell syntax";
     RCE_MAIL_COMMAND = "rce-006", Rce, 1, "a mail protocol command (SMTP, POP3, IMAP) after an injected line break";
-    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list)";
+    RCE_COMMAND_LINE = "rce-007", Rce, 2, "a value that starts with a command's name (whoami;…, visudo, cscli alerts list); one that begins sentences too only with its arguments (sed -n 1p x, not sed de aventura)";
     RCE_SHELL_EXPANSION = "rce-008", Rce, 2, "shell expansions code and prose also have: ${name}, {a,b} and {1..9}, ~+ and ~- (directory stack), !-1 (history), /bin/<name>";
     TRAVERSAL_DOT_DOT = "path-001", Traversal, 1, "../ or ..\\ after decoding";
     TRAVERSAL_NUL = "path-002", Traversal, 1, "NUL byte";
@@ -320,7 +320,7 @@ pub fn inspect_with(
         rules.extend(level_one);
     }
     if enabled.rce {
-        rules.extend(rce::detect_with(&lowered, shortcuts));
+        rules.extend(rce::detect_with(&lowered, enabled.paranoia, shortcuts));
         rules.extend(mail::detect_lowered(&lowered));
         rules.extend(rce_level2);
     }
@@ -472,6 +472,60 @@ fn sqli_keyword_in(value: &Lowered) -> bool {
     sqli_phrase(value.lower())
 }
 
+/// Calls in [`SQLI_PHRASES`] whose names are English words too ("Sleep (8 hours) is
+/// important", "Char (the fish) recipe", "Database (MySQL 8) notes"): see [`word_call`].
+const WORD_CALLS: [&str; 5] = ["char(", "ascii(", "database(", "sleep(", "benchmark("];
+
+/// `name` called in `spaced` (lowercase, comments and blank runs one blank): the `(` glued to
+/// the name (`sleep(5)`, `sleep/**/(5)` once the comment is dropped reads `sleep (5)`), or
+/// after a blank with what only a call has inside: nothing, or the value's end, numbers (`sleep (5)`,
+/// `char (65,66)`), a quote, a nested `(`, a variable (`@x`). Prose puts words there.
+fn word_call(spaced: &str, name: &str) -> bool {
+    spaced.match_indices(name).any(|(i, _)| {
+        let before = spaced.get(..i).and_then(|b| b.chars().last());
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return false;
+        }
+        let after = spaced.get(i + name.len()..).unwrap_or_default();
+        if after.starts_with('(') {
+            return true;
+        }
+        let Some(inside) = after.strip_prefix(" (") else {
+            return false;
+        };
+        let inside = inside.trim_start();
+        // Left open at the end (`database (`, `sleep   (`): the rest of the query closes it.
+        if inside.is_empty() || inside.starts_with(['\'', '"', '(', '@', ')']) {
+            return true;
+        }
+        // A number and a comma glued to the next argument (`benchmark (1000000,md5(1))`);
+        // prose puts a blank after its commas.
+        let number = inside.bytes().take_while(u8::is_ascii_digit).count();
+        if number > 0
+            && inside.get(number..).is_some_and(|r| {
+                r.strip_prefix(',')
+                    .is_some_and(|a| a.starts_with(|c: char| !c.is_ascii_whitespace()))
+            })
+        {
+            return true;
+        }
+        // (An argument is short: 64 bytes at most are read, which keeps many calls linear.)
+        let close = inside
+            .char_indices()
+            .take_while(|(i, _)| *i <= 64)
+            .find(|(_, c)| *c == ')')
+            .map(|(i, _)| i);
+        close.is_some_and(|c| {
+            inside.get(..c).is_some_and(|arg| {
+                !arg.is_empty()
+                    && arg
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b" ,.+-*".contains(&b))
+            })
+        })
+    })
+}
+
 /// [`sqli_keyword_in`] without its precheck, on the value's lowercase copy.
 fn sqli_phrase(lower: &str) -> bool {
     const PHRASES: [&str; 71] = SQLI_PHRASES;
@@ -487,9 +541,13 @@ fn sqli_phrase(lower: &str) -> bool {
     }
     squeezed.push_str(rest);
     let words: Vec<&str> = squeezed.split_whitespace().collect();
-    let joined = words.join(" ").replace(" (", "(");
+    let spaced = words.join(" ");
+    let joined = spaced.replace(" (", "(");
     // Whole words: "union selected" is English.
     PHRASES.iter().any(|p| {
+        if WORD_CALLS.contains(p) {
+            return word_call(&spaced, p.trim_end_matches('('));
+        }
         joined.match_indices(p).any(|(i, _)| {
             let before = joined.get(..i).and_then(|b| b.chars().last());
             let after = joined.get(i + p.len()..).and_then(|a| a.chars().next());
@@ -632,6 +690,34 @@ mod tests {
         assert_eq!(ids.len(), RULES.len());
         assert_eq!(rule("sqli-001"), Some(SQLI_LIBINJECTION));
         assert_eq!(rule("nope"), None);
+    }
+
+    #[test]
+    fn english_word_calls_need_a_call_shape() {
+        for v in [
+            "Sleep (8 hours) is important",
+            "Char (the fish) recipe",
+            "Database (MySQL 8) migration notes",
+            "Benchmark (2024 edition) results",
+            "ASCII (text) art",
+        ] {
+            for enabled in [Enabled::ALL, Enabled::STRICT] {
+                let found = inspect(v.as_bytes(), ValueKind::Text, "body:note", enabled);
+                assert!(found.is_empty(), "{v}: {found:?}");
+            }
+        }
+        for v in [
+            "1 and sleep(5)",
+            "1 and sleep (5)",
+            "1 and SLEEP/**/(5)",
+            "x' or char (65,66)='ab",
+            "database ()",
+            "database (",
+            "1 or benchmark (1000000,md5(1))",
+            "1 and ascii ('a')",
+        ] {
+            assert!(sqli_phrase(&v.to_ascii_lowercase()), "{v}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 use crate::detect::{rule, Category, Enabled};
 use pavise_core::policy::{JsonPath, Problems, Validate};
+use pavise_core::readings::RoutingOptions;
 use pavise_core::route::RouteMatch;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -35,6 +36,10 @@ pub struct ScreenPolicy {
     /// Per-route overrides, first match wins.
     #[serde(default)]
     pub routes: Vec<ScreenRoute>,
+    /// How `routes` read request paths: case, and paths other servers could read as a
+    /// different route.
+    #[serde(default)]
+    pub routing: RoutingOptions,
 }
 
 /// Block or only detect.
@@ -358,7 +363,7 @@ impl Exclusion {
 
 /// The JSON Schema of [`ScreenPolicy`], as checked in at `policies/schemas/screen.schema.json`.
 pub fn schema() -> String {
-    pavise_core::policy::schema_json::<ScreenPolicy>()
+    pavise_core::policy::policy_schema_json::<ScreenPolicy>()
 }
 
 /// Parses and validates a screening policy.

@@ -7,9 +7,9 @@ use crate::detect::{inspect_with, plain, Enabled, Finding, ValueKind};
 use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
-use pavise_core::path::{normalize_path, path_only, query_of};
+use pavise_core::path::{path_only, query_of};
 use pavise_core::policy::PolicyErrors;
-use pavise_core::route::first_match;
+use pavise_core::readings::{ambiguous_path_denial, rules_reached, AmbiguousPaths, PathReadings};
 use serde_json::Value;
 
 /// A limit a request broke.
@@ -25,10 +25,13 @@ pub enum Limit {
     Inspection,
     JsonDepth,
     JsonKeys,
+    /// A path other servers could read as a path under a different route
+    /// (`routing.ambiguous_paths: "refuse"`); enforced in `detect` mode too.
+    AmbiguousPath,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 10] = [
+    pub const ALL: [Limit; 11] = [
         Limit::Url,
         Limit::HeaderCount,
         Limit::HeaderSize,
@@ -39,6 +42,7 @@ impl Limit {
         Limit::Inspection,
         Limit::JsonDepth,
         Limit::JsonKeys,
+        Limit::AmbiguousPath,
     ];
 
     /// The stable id (in counters, logs and the denial).
@@ -54,6 +58,7 @@ impl Limit {
             Limit::Inspection => "limit-inspection",
             Limit::JsonDepth => "limit-json-depth",
             Limit::JsonKeys => "limit-json-keys",
+            Limit::AmbiguousPath => "limit-ambiguous-path",
         }
     }
 
@@ -80,6 +85,7 @@ impl Limit {
                 "json_too_complex",
                 "the JSON body is nested too deeply or has too many keys",
             ),
+            Limit::AmbiguousPath => ambiguous_path_denial(),
         }
     }
 }
@@ -210,6 +216,37 @@ impl Screener {
         &self.policy
     }
 
+    /// The route (by index) that applies to a request for `path`: the one every reading of the
+    /// path reaches, or for an ambiguous path a refusal or (`strictest`) the most restrictive
+    /// route a reading reaches ([`restriction`]).
+    fn route_for(&self, headers: &HeaderList, path: &str) -> Result<Option<usize>, Limit> {
+        let authority = headers.get_str(":authority").unwrap_or_default();
+        let routing = self.policy.routing;
+        let readings = PathReadings::of(path, routing.case_insensitive);
+        let reached = rules_reached(
+            &self.policy.routes,
+            |r| &r.route,
+            authority,
+            &readings,
+            routing.case_insensitive,
+        );
+        match (reached.as_slice(), routing.ambiguous_paths) {
+            ([one], _) => Ok(*one),
+            (_, AmbiguousPaths::Refuse) => Err(Limit::AmbiguousPath),
+            (_, AmbiguousPaths::Strictest) => Ok(reached
+                .iter()
+                .copied()
+                // The first of the most restrictive: the canonical reading's when it is one.
+                .min_by_key(|i| {
+                    std::cmp::Reverse(restriction(
+                        &self.policy,
+                        i.and_then(|i| self.policy.routes.get(i)),
+                    ))
+                })
+                .flatten()),
+        }
+    }
+
     /// Limits, then detection in the path, query and headers; what the body needs.
     /// `body_follows`: whether the request has a body (the proxy knows; [`has_body`] reads it
     /// from the headers where they still tell).
@@ -218,13 +255,10 @@ impl Screener {
             return HeaderDecision::Refuse(Refusal::Limit(limit));
         }
         let path = headers.get_str(":path").unwrap_or("/");
-        let authority = headers.get_str(":authority").unwrap_or_default();
-        let route = first_match(
-            &self.policy.routes,
-            |r| &r.route,
-            authority,
-            &normalize_path(path),
-        );
+        let route = match self.route_for(headers, path) {
+            Ok(index) => index.and_then(|i| self.policy.routes.get(i).map(|r| (i, r))),
+            Err(limit) => return HeaderDecision::Refuse(Refusal::Limit(limit)),
+        };
         let mode = route.and_then(|(_, r)| r.mode).unwrap_or(self.policy.mode);
         let mut findings = Vec::new();
         findings.extend(self.inspect(path_only(path).as_bytes(), ValueKind::Path, "path"));
@@ -461,6 +495,17 @@ fn json_shape(body: &[u8]) -> (usize, usize) {
         }
     }
     (max_depth, keys)
+}
+
+/// How restrictive a route is (`None`: no route, the policy's own settings): `block` over
+/// `detect`, then fewer exclusions.
+fn restriction(
+    policy: &ScreenPolicy,
+    route: Option<&ScreenRoute>,
+) -> (bool, std::cmp::Reverse<usize>) {
+    let mode = route.and_then(|r| r.mode).unwrap_or(policy.mode);
+    let exclusions = route.map_or(0, |r| r.exclusions.len());
+    (mode == Mode::Block, std::cmp::Reverse(exclusions))
 }
 
 /// The findings a route's exclusions leave.

@@ -8,78 +8,94 @@
 //! on), and at most `inspect_body_bytes` are ever buffered.
 //! A body that is only counted streams through and is cut off with 413 at `max_body_bytes`.
 //!
-//! Counters (Prometheus names at Envoy's `/stats/prometheus`):
-//! - `pavise_screen_passed`: requests let through with no finding;
-//! - `pavise_screen_blocked_<category>`, `pavise_screen_detected_<category>`: findings that
-//!   refused a request (`block`) or were only logged (`detect`), by category;
-//! - `pavise_screen_rule_<rule_id>`: every finding by rule id (`sqli_001`, …);
-//! - `pavise_screen_limit_<limit>`: refusals by limit (`limit_body`, …);
-//! - `pavise_screen_internal_error`: a host call failed; the request was refused (fail closed).
+//! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
+//! extraction, see `pavise_core::metrics`; the table is in docs/screen.md):
+//! - `pavise_screen_passed_total`: requests let through with no finding;
+//! - `pavise_screen_findings_total{category,rule,mode}`: every finding, by rule (its category
+//!   taken from the rule table) and by whether it refused the request (`block`) or was only
+//!   logged (`detect`);
+//! - `pavise_screen_limit_refusals_total{limit}`: refusals by limit (`body`, `url`, …);
+//! - `pavise_internal_errors_total{filter="screen"}`: a host call failed; the request was
+//!   refused (fail closed);
+//! - `pavise_decision_duration_microseconds{filter="screen",phase}`: decision time at the
+//!   headers and per body call.
 
 use crate::body::{BodyAction, BodyMeter};
-use crate::detect::{Category, Finding, RULES};
+use crate::detect::{Finding, RULES};
 use crate::policy::Mode;
 use crate::screen::{BodyDecision, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
 use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
-use pavise_core::host::{ConfigHost, Host, HostError, LogLevel, Metric as Counter, StreamHost};
-use pavise_core::metrics::metric_name;
+use pavise_core::host::{
+    internal_errors_counter, ConfigHost, DecisionTimer, Host, HostError, LogLevel,
+    Metric as Counter, StreamHost,
+};
+use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
 use pavise_core::stage::{BodyFlow, BodyStep, Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
 use serde_json::{Map, Value};
 
+/// The metric families.
+const PASSED: &str = "pavise_screen_passed_total";
+const FINDINGS: &str = "pavise_screen_findings_total";
+const LIMIT_REFUSALS: &str = "pavise_screen_limit_refusals_total";
+
 struct Counters {
     passed: Counter,
-    blocked: Vec<(Category, Counter)>,
-    detected: Vec<(Category, Counter)>,
-    rules: Vec<(&'static str, Counter)>,
+    /// Per rule of [`RULES`]: its findings in `block` mode, then in `detect` mode.
+    findings: Vec<(&'static str, Counter, Counter)>,
     limits: Vec<(Limit, Counter)>,
     internal_error: Counter,
+    timer: DecisionTimer,
 }
 
 impl Counters {
     fn define(host: &mut impl ConfigHost) -> Counters {
-        let c =
-            |host: &mut _, parts: &[&str]| Counter::counter(host, &metric_name("screen", parts));
-        let by_category = |host: &mut _, what: &str| {
-            Category::ALL
-                .iter()
-                .map(|cat| (*cat, c(host, &[what, cat.as_str()])))
-                .collect()
+        let finding = |host: &mut _, rule: &crate::detect::Rule, mode: &str| {
+            Counter::counter(
+                host,
+                &stat_name(
+                    FINDINGS,
+                    &[
+                        ("category", rule.category.as_str()),
+                        ("rule", rule.id),
+                        ("mode", mode),
+                    ],
+                ),
+            )
         };
-        let blocked = by_category(host, "blocked");
-        let detected = by_category(host, "detected");
         Counters {
-            passed: c(host, &["passed"]),
-            blocked,
-            detected,
-            rules: RULES
+            passed: Counter::counter(host, PASSED),
+            findings: RULES
                 .iter()
-                .map(|r| (r.id, c(host, &["rule", r.id])))
+                .map(|r| (r.id, finding(host, r, "block"), finding(host, r, "detect")))
                 .collect(),
             limits: Limit::ALL
                 .iter()
-                .map(|l| (*l, c(host, &[l.id()])))
+                .map(|l| {
+                    let limit = l.id().strip_prefix("limit-").unwrap_or(l.id());
+                    (
+                        *l,
+                        Counter::counter(host, &stat_name(LIMIT_REFUSALS, &[("limit", limit)])),
+                    )
+                })
                 .collect(),
-            internal_error: c(host, &["internal_error"]),
+            internal_error: internal_errors_counter(host, Filter::Screen),
+            timer: DecisionTimer::define(host, Filter::Screen),
         }
     }
 
     fn finding(&self, host: &mut impl Host, f: &Finding, blocked: bool) {
-        let list = if blocked {
-            &self.blocked
-        } else {
-            &self.detected
-        };
-        if let Some((_, c)) = list.iter().find(|(c, _)| *c == f.rule.category) {
-            c.inc(host);
-        }
-        if let Some((_, c)) = self.rules.iter().find(|(id, _)| *id == f.rule.id) {
-            c.inc(host);
+        if let Some((_, block, detect)) = self.findings.iter().find(|(id, _, _)| *id == f.rule.id) {
+            if blocked {
+                block.inc(host);
+            } else {
+                detect.inc(host);
+            }
         }
     }
 
@@ -142,6 +158,10 @@ impl Stage for ScreenStage {
 
     fn count_internal_error(&self, host: &mut impl Host) {
         self.counters.internal_error.inc(host);
+    }
+
+    fn timer(&self) -> &DecisionTimer {
+        &self.counters.timer
     }
 
     fn on_request_headers(

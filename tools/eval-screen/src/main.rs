@@ -33,14 +33,18 @@
 // A tool: a bad input stops it with a message.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod report;
+
 use pavise_core::headers::HeaderList;
+use pavise_screen::detect::Finding;
 use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Refusal, Screener};
+use report::{Key, Report, RuleHits, Tally};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct Row {
     id: String,
     source: String,
@@ -230,8 +234,17 @@ fn evaluate(screener: &Screener, row: &Row) -> Outcome {
     }
 }
 
+/// The finding that refused a row, if one did.
+fn finding(screener: &Screener, row: &Row) -> Option<Finding> {
+    match decide(screener, row) {
+        (HeaderDecision::Refuse(Refusal::Finding(f)), _)
+        | (_, Some(BodyDecision::Refuse(Refusal::Finding(f)))) => Some(f),
+        _ => None,
+    }
+}
+
 /// Which tally a row belongs to, or `None` if it is left out.
-fn group(row: &Row) -> Option<(String, String, &'static str)> {
+fn group(row: &Row) -> Option<Key> {
     let category = match row.category.as_str() {
         "lfi" => "traversal".to_string(),
         c => c.to_string(),
@@ -257,14 +270,45 @@ fn group(row: &Row) -> Option<(String, String, &'static str)> {
     Some((source, category, kind))
 }
 
-#[derive(Default, Clone)]
-struct Tally {
-    total: u64,
-    flagged: u64,
-    limited: u64,
-    rules: BTreeMap<&'static str, u64>,
-    /// Attacks missed, or benign requests flagged.
-    wrong: Vec<String>,
+/// Adds one row's outcome to its tally.
+fn count(t: &mut Tally, row: &Row, outcome: &Outcome) {
+    t.total += 1;
+    match outcome {
+        Outcome::Flagged(rule) => {
+            t.flagged += 1;
+            *t.rules.entry(rule).or_default() += 1;
+        }
+        Outcome::Limited(limit) => {
+            t.limited += 1;
+            *t.rules.entry(limit).or_default() += 1;
+        }
+        Outcome::Passed => {}
+    }
+    let wrong = match row.expect.as_str() {
+        "attack" => *outcome == Outcome::Passed,
+        _ => matches!(outcome, Outcome::Flagged(_)),
+    };
+    if wrong {
+        t.wrong.push(row.id.clone());
+    }
+}
+
+/// Adds a judged row's finding to its rule's hits.
+fn count_rule(hits: &mut BTreeMap<&'static str, RuleHits>, key: &Key, outcome: &Outcome) {
+    let Outcome::Flagged(rule) = outcome else {
+        return;
+    };
+    if key.0.contains("not judged") {
+        return;
+    }
+    let h = hits.entry(rule).or_default();
+    match key.2 {
+        "attack" => h.attacks += 1,
+        "benign" if report::generated(key) && key.0 == report::TECHNICAL => h.technical += 1,
+        "benign" if report::generated(key) => h.generated += 1,
+        "benign" => h.shared_benign += 1,
+        _ => {}
+    }
 }
 
 fn main() {
@@ -331,47 +375,59 @@ fn main() {
         std::process::exit(check_plain_shortcut(&policy, &policy_path, &corpora));
     }
 
-    let mut tallies: BTreeMap<(String, String, &'static str), Tally> = BTreeMap::new();
+    // The recorded browser requests are also screened with every header inspected, the
+    // setting their target is about.
+    let every_header = (screener.policy().detect.headers != ["*"]).then(|| {
+        let policy = with_detect(&policy, &policy_path, "headers", json!(["*"]));
+        Screener::from_json(&policy)
+            .unwrap_or_else(|e| fail(&format!("{}: {e}", policy_path.display())))
+    });
+    let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
+    let mut rule_hits: BTreeMap<&'static str, RuleHits> = BTreeMap::new();
+    let mut all_headers: Option<Tally> = None;
     for row in rows(&corpora) {
         if half.is_some_and(|h| row.source == "crs" && row.test_id.unwrap_or(0) % 2 != h) {
             continue;
         }
         let Some(key) = group(&row) else { continue };
         let outcome = evaluate(&screener, &row);
+        let every = every_header
+            .as_ref()
+            .filter(|_| row.source == report::CHROMIUM)
+            .map(|s| evaluate(s, &row));
         if let Some(wanted) = &misses {
-            print_miss(&row, &key, &outcome, wanted);
+            print_miss(&screener, &row, &key, &outcome, wanted);
+            if let Some(o) = &every {
+                let mut shown = row.clone();
+                shown.id = format!("{} (headers: *)", row.id);
+                if let Some(every) = &every_header {
+                    print_miss(every, &shown, &key, o, wanted);
+                }
+            }
             continue;
         }
-        let t = tallies.entry(key).or_default();
-        t.total += 1;
-        match outcome {
-            Outcome::Flagged(rule) => {
-                t.flagged += 1;
-                *t.rules.entry(rule).or_default() += 1;
-            }
-            Outcome::Limited(limit) => {
-                t.limited += 1;
-                *t.rules.entry(limit).or_default() += 1;
-            }
-            Outcome::Passed => {}
-        }
-        let wrong = match row.expect.as_str() {
-            "attack" => outcome == Outcome::Passed,
-            _ => matches!(outcome, Outcome::Flagged(_)),
-        };
-        if wrong {
-            t.wrong.push(row.id.clone());
+        count(tallies.entry(key.clone()).or_default(), &row, &outcome);
+        count_rule(&mut rule_hits, &key, &outcome);
+        if let Some(o) = &every {
+            count(all_headers.get_or_insert_with(Tally::default), &row, o);
         }
     }
     if misses.is_some() {
         return;
     }
-    let level = screener.policy().detect.paranoia;
-    let headers = screener.policy().detect.headers.join(", ");
+    let report = Report {
+        tallies,
+        rule_hits,
+        all_headers,
+        policy: relative(&policy_path),
+        paranoia: screener.policy().detect.paranoia,
+        headers: screener.policy().detect.headers.join(", "),
+        corpora: corpora.iter().map(Source::label).collect(),
+    };
     if as_json {
-        print_json(&tallies, &policy_path, level, &headers, &corpora);
+        report.print_json();
     } else {
-        print_table(&tallies, &policy_path, level, &headers, &corpora);
+        report.print_table();
     }
 }
 
@@ -467,7 +523,10 @@ fn check_plain_shortcut(policy: &[u8], policy_path: &Path, corpora: &[Source]) -
 
 /// One line for a judged attack of `wanted` that passed, or (with `wanted` `benign`) a judged
 /// benign row that was flagged: id, CRS rule, where the payload is, and the payload cut short.
-fn print_miss(row: &Row, key: &(String, String, &'static str), outcome: &Outcome, wanted: &str) {
+///
+/// A flagged row's place is the finding's location; for a generated row, whose headers and
+/// fields are many, its payload is the finding's excerpt of the value.
+fn print_miss(screener: &Screener, row: &Row, key: &Key, outcome: &Outcome, wanted: &str) {
     // `benign+` adds the CRS rows that only say one rule must not fire.
     let judged =
         !key.0.contains("not judged") && (key.2 != "benign (one rule only)" || wanted == "benign+");
@@ -486,7 +545,13 @@ fn print_miss(row: &Row, key: &(String, String, &'static str), outcome: &Outcome
         Outcome::Flagged(r) => (*r).to_string(),
         _ => String::new(),
     };
-    let (place, payload) = payload_place(row);
+    let (mut place, mut payload) = payload_place(row);
+    if let Some(f) = finding(screener, row) {
+        place = f.location;
+        if report::generated(key) {
+            payload = f.excerpt.unwrap_or(payload);
+        }
+    }
     println!(
         "{}\t{rule}\t{fired}\t{place}\t{}",
         row.id,
@@ -549,112 +614,34 @@ fn cut(text: &str, chars: usize) -> String {
     out
 }
 
-fn rate(n: u64, d: u64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        n as f64 * 100.0 / d as f64
-    }
-}
-
-fn print_table(
-    tallies: &BTreeMap<(String, String, &'static str), Tally>,
-    policy: &Path,
-    paranoia: u8,
-    headers: &str,
-    corpora: &[Source],
-) {
-    println!("# Screening evaluation\n");
-    println!(
-        "Policy: `{}`, paranoia level {paranoia}, headers inspected: {headers}. Corpora: {}.\n",
-        relative(policy),
-        corpora
-            .iter()
-            .map(|c| format!("`{}`", c.label()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    println!("Attacks: share flagged by a detector (a limit refusal is counted apart, not as a detection).\n");
-    println!("| source | category | attacks | flagged | rate | also refused by a limit | rules that fired |");
-    println!("|---|---|---:|---:|---:|---:|---|");
-    for ((source, category, kind), t) in tallies.iter().filter(|(k, _)| k.2 == "attack") {
-        let _ = kind;
-        println!(
-            "| {source} | {category} | {} | {} | {:.1}% | {} | {} |",
-            t.total,
-            t.flagged,
-            rate(t.flagged, t.total),
-            t.limited,
-            rules(t)
-        );
-    }
-    println!("\nBenign requests: share wrongly flagged (false positives).\n");
-    println!("| source | category | kind | requests | flagged | rate | refused by a limit | rules that fired |");
-    println!("|---|---|---|---:|---:|---:|---:|---|");
-    for ((source, category, kind), t) in tallies.iter().filter(|(k, _)| k.2 != "attack") {
-        println!(
-            "| {source} | {category} | {kind} | {} | {} | {:.1}% | {} | {} |",
-            t.total,
-            t.flagged,
-            rate(t.flagged, t.total),
-            t.limited,
-            rules(t)
-        );
-    }
-}
-
-fn rules(t: &Tally) -> String {
-    t.rules
-        .iter()
-        .map(|(r, n)| format!("{r}: {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn print_json(
-    tallies: &BTreeMap<(String, String, &'static str), Tally>,
-    policy: &Path,
-    paranoia: u8,
-    headers: &str,
-    corpora: &[Source],
-) {
-    let rows: Vec<Value> = tallies
-        .iter()
-        .map(|((source, category, kind), t)| {
-            json!({
-                "source": source, "category": category, "kind": kind,
-                "requests": t.total, "flagged": t.flagged, "limited": t.limited,
-                "flagged_rate": rate(t.flagged, t.total) / 100.0,
-                "rules": t.rules, "wrong": t.wrong,
-            })
-        })
-        .collect();
-    let out = json!({
-        "policy": relative(policy),
-        "paranoia": paranoia,
-        "headers": headers,
-        "corpora": corpora.iter().map(Source::label).collect::<Vec<_>>(),
-        "results": rows,
-    });
-    println!("{out:#}");
-}
-
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The shared corpora, then the generated benign set (`make benign-corpus`).
 fn default_corpora() -> Vec<PathBuf> {
-    let dir = match std::env::var_os("PAVISE_CORPORA") {
+    let shared = match std::env::var_os("PAVISE_CORPORA") {
         Some(d) => PathBuf::from(d),
         None => workspace_root().join("../shared/corpora"),
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            fail(&format!(
-                "{}: {e} (pass corpus files as arguments)",
-                dir.display()
-            ))
-        })
+    let mut files = jsonl_files(&shared, "pass corpus files as arguments");
+    files.extend(jsonl_files(&benign_dir(), "run `make benign-corpus`"));
+    files
+}
+
+/// Where `make benign-corpus` writes the generated benign set: `$PAVISE_BENIGN`, else
+/// `target/benign/`.
+fn benign_dir() -> PathBuf {
+    match std::env::var_os("PAVISE_BENIGN") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_root().join("target/benign"),
+    }
+}
+
+/// The `*.jsonl` files of `dir`, sorted; a missing directory stops the tool with `hint`.
+fn jsonl_files(dir: &Path, hint: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| fail(&format!("{}: {e} ({hint})", dir.display())))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();

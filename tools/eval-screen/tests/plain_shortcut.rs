@@ -1,6 +1,7 @@
 //! The shortcuts (the plain shortcut, the detectors' prechecks) are sound on real data: every
-//! row of the corpora (`$PAVISE_CORPORA`, by default `../shared/corpora` next to the repository)
-//! gets the same screening decisions with the shortcuts on and off. Runs `pavise-eval-screen --check-shortcut`, which loads the corpora
+//! row of the corpora (`$PAVISE_CORPORA`, by default `../shared/corpora` next to the repository,
+//! and the generated benign set, `target/benign/` from `make benign-corpus`) gets the same
+//! screening decisions with the shortcuts on and off. Runs `pavise-eval-screen --check-shortcut`, which loads the corpora
 //! as the evaluation does. Missing corpora fail the test: they are part of what `make test`
 //! checks, not an optional extra.
 
@@ -32,7 +33,7 @@ fn check_shortcut_at(paranoia: u8) {
         Some(1) => panic!("a shortcut skips values a detector flags:\n{stderr}"),
         _ => panic!(
             "no corpora to check (set PAVISE_CORPORA to the directory of the *.jsonl corpora, \
-             default ../shared/corpora next to the repository):\n{stderr}"
+             default ../shared/corpora next to the repository; `make benign-corpus` for target/benign/):\n{stderr}"
         ),
     }
 }

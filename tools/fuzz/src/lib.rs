@@ -104,7 +104,7 @@ pub type Parser = fn(&[u8], &[Screener]);
 
 /// Every function that parses request data, by name: what [`fuzz_one`] runs, and what the
 /// cost-growth sweep ([`growth`]) times one by one.
-pub const PARSERS: [(&str, Parser); 14] = [
+pub const PARSERS: [(&str, Parser); 15] = [
     ("inspect, level 1", |d, _| inspect_all(d, Enabled::ALL)),
     ("inspect, level 2", |d, _| inspect_all(d, Enabled::STRICT)),
     ("JSON body", |d, s| body(d, s, BodyKind::Json)),
@@ -124,6 +124,11 @@ pub const PARSERS: [(&str, Parser); 14] = [
     }),
     ("path normalisation", |d, _| {
         let _ = pavise_core::path::normalize_path(&String::from_utf8_lossy(d));
+    }),
+    ("path readings", |d, _| {
+        let path = String::from_utf8_lossy(d);
+        let _ = pavise_core::readings::PathReadings::of(&path, false);
+        let _ = pavise_core::readings::PathReadings::of(&path, true);
     }),
     ("query parameters", |d, _| {
         let _ = pavise_core::path::query_params(&String::from_utf8_lossy(d));

@@ -11,7 +11,7 @@
 //! or `<filter>.*.json` in the directory is taken. Building validates every policy with the
 //! filter's own parser; loading a bundle validates again and checks every digest.
 
-use crate::filters::{self, FilterKind};
+use crate::filters::{self, FilterKind, PolicyKind};
 use pavise_core::policy::PolicyErrors;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -28,6 +28,10 @@ pub const FORMAT: u32 = 1;
 
 /// Largest bundle accepted, compressed or not: policies are small, a huge file is a mistake.
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The version of a bundle made of one policy file: it has none of its own, and ranks below any
+/// released version, so it never replaces a versioned bundle in an xDS directory unasked.
+pub const POLICY_FILE_VERSION: &str = "0.0.0-policy-file";
 
 /// The manifest of a built bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,13 +215,13 @@ fn check_chain(
     })
 }
 
-fn filter_named(file: &str, name: &str) -> Result<&'static FilterKind, BundleError> {
-    filters::find(name).ok_or_else(|| {
+fn policy_named(file: &str, name: &str) -> Result<PolicyKind, BundleError> {
+    PolicyKind::named(name).ok_or_else(|| {
         manifest_err(
             file,
             format!(
                 "$.filters.{name}: unknown filter (known: {})",
-                filters::known_names()
+                filters::known_policy_names()
             ),
         )
     })
@@ -232,7 +236,7 @@ fn source_policies(
     let mut out = BTreeMap::new();
     if let Some(listed) = &source.filters {
         for (name, file) in listed {
-            filter_named(&manifest_path, name)?;
+            policy_named(&manifest_path, name)?;
             out.insert(name.clone(), dir.join(file));
         }
         return Ok(out);
@@ -244,17 +248,17 @@ fn source_policies(
     }
     paths.sort();
     for path in paths {
-        let Some(kind) = filters::from_file_name(&path) else {
+        let Some(kind) = PolicyKind::of_file(&path) else {
             continue;
         };
-        if let Some(previous) = out.insert(kind.name.to_string(), path.clone()) {
+        if let Some(previous) = out.insert(kind.name().to_string(), path.clone()) {
             return Err(manifest_err(
                 &manifest_path,
                 format!(
                     "both {} and {} are {} policies; list the one to use in \"filters\"",
                     previous.display(),
                     path.display(),
-                    kind.name
+                    kind.name()
                 ),
             ));
         }
@@ -278,19 +282,94 @@ impl Bundle {
         let manifest_path = dir.join(MANIFEST);
         let manifest_name = manifest_path.display().to_string();
         let text = std::fs::read(&manifest_path).map_err(io_err(&manifest_path))?;
-        let source: SourceManifest = serde_json::from_slice(&text)
+        let source: SourceManifest = serde_json::from_slice(pavise_core::policy::strip_bom(&text))
             .map_err(|e| manifest_err(&manifest_name, e.to_string()))?;
         check_identity(&manifest_name, &source.name, &source.version, &source.owner)?;
-        let mut filters_out = BTreeMap::new();
-        let mut policies = BTreeMap::new();
-        let paths = source_policies(dir, &source)?;
-        for (name, path) in paths.clone() {
-            let kind = filter_named(&manifest_name, &name)?;
+        let mut files = Vec::new();
+        for (name, path) in source_policies(dir, &source)? {
+            files.push((policy_named(&manifest_name, &name)?, path));
+        }
+        let identity = (source.name, source.version, source.owner);
+        Bundle::assemble(identity, &manifest_name, files, wasm_dir)
+    }
+
+    /// A bundle of one policy file (a filter's policy or the combined policy, told by its name
+    /// as for `pavise validate`), to render it without writing a bundle: named after the file,
+    /// version [`POLICY_FILE_VERSION`], owner `local`.
+    pub fn from_policy_file(path: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
+        let shown = path.display().to_string();
+        let kind = PolicyKind::of_file(path).ok_or_else(|| {
+            manifest_err(
+                &shown,
+                format!(
+                    "cannot tell which filter this policy is for: name it <filter>.json or \
+                     <filter>.<anything>.json (known: {})",
+                    filters::known_policy_names()
+                ),
+            )
+        })?;
+        let stem = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+            .unwrap_or(kind.name());
+        let name: String = stem
+            .chars()
+            .map(|c| match c.to_ascii_lowercase() {
+                c @ ('a'..='z' | '0'..='9') => c,
+                _ => '-',
+            })
+            .take(63)
+            .collect();
+        let name = name.trim_matches('-').to_string();
+        let identity = (name, POLICY_FILE_VERSION.to_string(), "local".to_string());
+        Bundle::assemble(identity, &shown, vec![(kind, path.to_path_buf())], wasm_dir)
+    }
+
+    /// Reads and checks each policy file (a combined one yields its members), records the
+    /// digests of their `.wasm` files in `wasm_dir`, and makes the bundle.
+    fn assemble(
+        (name, version, owner): (String, String, String),
+        manifest_name: &str,
+        files: Vec<(PolicyKind, PathBuf)>,
+        wasm_dir: &Path,
+    ) -> Result<Bundle, BundleError> {
+        check_identity(manifest_name, &name, &version, &owner)?;
+        // Each filter's policy, from its own file or as a member of a combined policy.
+        let mut members: Vec<(&'static FilterKind, Vec<u8>, PathBuf)> = Vec::new();
+        for (kind, path) in files {
             let policy = std::fs::read(&path).map_err(io_err(&path))?;
-            (kind.check)(&policy).map_err(|errors| BundleError::Policy {
+            let invalid = |errors| BundleError::Policy {
                 file: path.display().to_string(),
                 errors,
-            })?;
+            };
+            match kind {
+                PolicyKind::Filter(kind) => {
+                    (kind.check)(&policy).map_err(invalid)?;
+                    members.push((kind, policy, path));
+                }
+                PolicyKind::Combined => {
+                    for (kind, text) in filters::combined_members(&policy).map_err(invalid)? {
+                        members.push((kind, text, path.clone()));
+                    }
+                }
+            }
+        }
+        let mut filters_out = BTreeMap::new();
+        let mut policies = BTreeMap::new();
+        let mut paths: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for (kind, policy, path) in members {
+            let name = kind.name.to_string();
+            if policies.contains_key(&name) {
+                return Err(manifest_err(
+                    manifest_name,
+                    format!(
+                        "two {name} policies (one in {}); keep one, or list the one to use in \
+                         \"filters\"",
+                        path.display()
+                    ),
+                ));
+            }
             let wasm_path = wasm_dir.join(kind.wasm_file());
             let wasm = std::fs::read(&wasm_path).map_err(io_err(&wasm_path))?;
             filters_out.insert(
@@ -301,6 +380,7 @@ impl Bundle {
                     wasm_sha256: sha256_hex(&wasm),
                 },
             );
+            paths.insert(name.clone(), path);
             policies.insert(name, policy);
         }
         check_chain(&policies, |name| {
@@ -312,9 +392,9 @@ impl Bundle {
         Ok(Bundle {
             manifest: Manifest {
                 pavise_bundle: FORMAT,
-                name: source.name,
-                version: source.version,
-                owner: source.owner,
+                name,
+                version,
+                owner,
                 filters: filters_out,
             },
             policies,
@@ -373,7 +453,16 @@ impl Bundle {
         check_identity(&at, &manifest.name, &manifest.version, &manifest.owner)?;
         let mut policies = BTreeMap::new();
         for (name, entry) in &manifest.filters {
-            let kind = filter_named(&at, name)?;
+            // A built bundle holds each filter's own policy (a combined one was split at build).
+            let kind = filters::find(name).ok_or_else(|| {
+                manifest_err(
+                    &at,
+                    format!(
+                        "$.filters.{name}: unknown filter (known: {})",
+                        filters::known_names()
+                    ),
+                )
+            })?;
             let here = format!("$.filters.{name}");
             if !is_hex64(&entry.wasm_sha256) || !is_hex64(&entry.policy_sha256) {
                 return Err(manifest_err(
@@ -413,10 +502,14 @@ impl Bundle {
         Ok(Bundle { manifest, policies })
     }
 
-    /// A bundle from a `.tar.gz` file, or built from a source directory.
+    /// A bundle from a `.tar.gz` file, built from a source directory, or made of one policy
+    /// file (`*.json`).
     pub fn load(path: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
         if path.is_dir() {
             return Bundle::from_dir(path, wasm_dir);
+        }
+        if path.extension().is_some_and(|e| e == "json") {
+            return Bundle::from_policy_file(path, wasm_dir);
         }
         let bytes = read_limited(path)?;
         Bundle::from_tar_gz(&bytes, &path.display().to_string())
@@ -651,7 +744,7 @@ mod tests {
         let e = Bundle::from_dir(&src, src.parent().unwrap()).unwrap_err();
         let lines = e.lines();
         assert_eq!(lines.len(), 1);
-        assert!(lines[0].ends_with("auth.json: $.colour: unknown field `colour`, expected one of `credentials`, `keys`, `routes`, `identity_header`, `realm`"), "{lines:?}");
+        assert!(lines[0].ends_with("auth.json: $.colour: unknown field `colour`, expected one of `credentials`, `keys`, `routes`, `routing`, `identity_header`, `realm`"), "{lines:?}");
     }
 
     #[test]

@@ -8,11 +8,11 @@
 //! - 3: a file could not be read or written (or the OS random number generator failed).
 
 use crate::bundle::{self, Bundle, BundleError};
-use crate::filters::{self, FilterKind};
+use crate::filters::{self, PolicyKind};
 use crate::render::envoy::{self, XdsFiles};
 use crate::render::istio::{self, IstioOptions};
 use crate::sign::{self, SignError};
-use crate::{keygen, oci};
+use crate::{deployed, keygen, oci};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,10 +46,12 @@ struct Cli {
 enum Command {
     /// Check policy files with the filters' own parsers; one line per problem.
     Validate {
-        /// Policy files, named <filter>.json or <filter>.<anything>.json (auth.prod.json).
+        /// Policy files, named <filter>.json or <filter>.<anything>.json (auth.prod.json);
+        /// combined.json (or combined.<anything>.json) for a combined policy.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// The filter the files are for, instead of taking it from each file name.
+        /// The filter the files are for (or `combined`), instead of taking it from each file
+        /// name.
         #[arg(long)]
         filter: Option<String>,
     },
@@ -74,7 +76,8 @@ enum Command {
     /// Write an OCI image layout per filter (Istio's Wasm image format, plugin.wasm in the
     /// layer), for `skopeo copy oci:DIR/<image>:<version> docker://REGISTRY/<image>:<version>`.
     Oci {
-        /// A bundle (.tar.gz) or a bundle source directory.
+        /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
+        /// combined.json).
         bundle: PathBuf,
         /// Output directory; one image layout per filter in <out>/pavise-<filter>/.
         #[arg(long)]
@@ -90,15 +93,21 @@ struct Input {
     /// Where the built filters (pavise_<filter>.wasm) are.
     #[arg(long, default_value = DEFAULT_WASM_DIR)]
     wasm_dir: PathBuf,
-    /// Require a valid signature (<bundle>.sig) by this Ed25519 public key.
+    /// Require a valid signature (<bundle>.sig) by this Ed25519 public key. One of --key and
+    /// --no-verify is required.
     #[arg(long)]
     key: Option<PathBuf>,
+    /// Use the bundle without checking its signature (a source directory or a policy file has
+    /// none).
+    #[arg(long, conflicts_with = "key")]
+    no_verify: bool,
 }
 
 #[derive(Subcommand, Debug)]
 enum BundleCommand {
     /// Build <name>-<version>.tar.gz from a directory with bundle.json and the policies.
     Build {
+        /// The source directory: bundle.json, and <filter>.json policies or a combined.json.
         dir: PathBuf,
         /// Output file; default: <name>-<version>.tar.gz in the current directory.
         #[arg(long)]
@@ -110,6 +119,7 @@ enum BundleCommand {
     /// Check a bundle: manifest, policy digests, policies; with --key its signature, with
     /// --check-wasm that the local .wasm files are the ones it was tested with.
     Verify {
+        /// The bundle (.tar.gz).
         bundle: PathBuf,
         /// Ed25519 public key file; the signature is read from <bundle>.sig.
         #[arg(long)]
@@ -117,11 +127,13 @@ enum BundleCommand {
         /// Also check the .wasm files in --wasm-dir against the manifest.
         #[arg(long)]
         check_wasm: bool,
+        /// Where the built filters (pavise_<filter>.wasm) are, for --check-wasm.
         #[arg(long, default_value = DEFAULT_WASM_DIR)]
         wasm_dir: PathBuf,
     },
     /// Sign a bundle with an Ed25519 secret key; writes <bundle>.sig.
     Sign {
+        /// The bundle (.tar.gz) to sign.
         bundle: PathBuf,
         /// Secret key file (from `pavise bundle keygen`).
         #[arg(long)]
@@ -129,6 +141,7 @@ enum BundleCommand {
     },
     /// Create an Ed25519 key pair: <out>.key (secret, mode 0600) and <out>.pub.
     Keygen {
+        /// Path and base name of the two files, e.g. `keys/platform`.
         #[arg(long)]
         out: PathBuf,
     },
@@ -139,7 +152,8 @@ enum RenderCommand {
     /// A complete Envoy config: filters in chain order, policies inlined, failure policy per
     /// filter, each .wasm checked against the bundle's digest.
     Envoy {
-        /// A bundle (.tar.gz) or a bundle source directory.
+        /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
+        /// combined.json).
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,
@@ -156,11 +170,18 @@ enum RenderCommand {
         /// check each against the bundle's sha256 itself, instead of reading local files.
         #[arg(long, value_name = "URL")]
         wasm_url: Option<String>,
-        /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml) into this
-        /// directory instead of printing a static config; Envoy started with its bootstrap.yaml
-        /// picks up every later render without a restart.
+        /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml and an
+        /// ecds-<filter>.yaml per filter) into this directory instead of printing a static
+        /// config; Envoy started with its bootstrap.yaml picks up every later render without a
+        /// restart, and open connections get the new policies on their next request. The
+        /// bundle is recorded in deployed.json there; an older version or another bundle is
+        /// refused.
         #[arg(long)]
         xds_dir: Option<PathBuf>,
+        /// With --xds-dir: replace what is deployed even with an older version or another
+        /// bundle (a deliberate rollback).
+        #[arg(long, requires = "xds_dir")]
+        allow_downgrade: bool,
         /// Where the audit filter's events go, one JSON object per line (its local sink:
         /// a file access log on the listener). Only with an audit policy in the bundle.
         #[arg(long, value_name = "FILE")]
@@ -173,6 +194,8 @@ enum RenderCommand {
     /// One Istio WasmPlugin per filter (url, sha256, phase, priority, pluginConfig,
     /// failStrategy, vmConfig.env), as a YAML stream for `kubectl apply -f -`.
     Istio {
+        /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
+        /// combined.json).
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,
@@ -187,6 +210,7 @@ enum RenderCommand {
         /// Instead of images: plain modules at <URL>/pavise_<filter>.wasm (http or https).
         #[arg(long, value_name = "URL")]
         wasm_url: Option<String>,
+        /// Namespace of the WasmPlugin resources.
         #[arg(long, default_value = "default")]
         namespace: String,
         /// Workload label to select, KEY=VALUE (repeatable).
@@ -201,6 +225,16 @@ enum RenderCommand {
         /// cluster for it.
         #[arg(long, value_name = "SERVICE.NAMESPACE:PORT", value_parser = istio::MeshService::parse)]
         otlp_service: Option<istio::MeshService>,
+    },
+    /// A ConfigMap with Envoy's stats tags for Pavise's metric labels, for Istio sidecars
+    /// (annotate the pods `sidecar.istio.io/bootstrapOverride: <name>`; docs/metrics.md).
+    IstioStats {
+        /// The ConfigMap's name.
+        #[arg(long, default_value = "pavise-stats")]
+        name: String,
+        /// The workloads' namespace (the ConfigMap must be in the pod's).
+        #[arg(long, default_value = "default")]
+        namespace: String,
     },
 }
 
@@ -332,11 +366,11 @@ fn run(command: Command) -> Outcome {
 
 /// `pavise validate`: every file, every problem; fails if any file has one.
 fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
-    let forced: Option<&'static FilterKind> = match forced {
-        Some(name) => Some(filters::find(name).ok_or_else(|| {
+    let forced: Option<PolicyKind> = match forced {
+        Some(name) => Some(PolicyKind::named(name).ok_or_else(|| {
             Failure::usage(format!(
                 "--filter {name}: unknown filter (known: {})",
-                filters::known_names()
+                filters::known_policy_names()
             ))
         })?),
         None => None,
@@ -348,11 +382,11 @@ fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
     };
     for file in files {
         let shown = file.display();
-        let Some(kind) = forced.or_else(|| filters::from_file_name(file)) else {
+        let Some(kind) = forced.or_else(|| PolicyKind::of_file(file)) else {
             failure.lines.push(format!(
                 "{shown}: cannot tell which filter this policy is for: name it <filter>.json or \
                  <filter>.<anything>.json, or pass --filter (known: {})",
-                filters::known_names()
+                filters::known_policy_names()
             ));
             failure.code = failure.code.max(EXIT_USAGE);
             continue;
@@ -365,8 +399,8 @@ fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
                 continue;
             }
         };
-        match (kind.check)(&text) {
-            Ok(_) => ok.push_str(&format!("{shown}: ok ({} policy)\n", kind.name)),
+        match kind.check(&text) {
+            Ok(()) => ok.push_str(&format!("{shown}: ok ({} policy)\n", kind.name())),
             Err(errors) => failure
                 .lines
                 .extend(errors.errors().iter().map(|e| format!("{shown}: {e}"))),
@@ -416,10 +450,19 @@ fn check_signature(bundle: &Path, key: &Path) -> Result<(), Failure> {
     })
 }
 
-/// Loads a bundle (checking its signature first when a key is given).
+/// Loads a bundle, checking its signature first when a key is given; without one, only after an
+/// explicit `--no-verify`.
 fn load(path: &Path, input: &Input) -> Result<Bundle, Failure> {
-    if let Some(key) = &input.key {
-        check_signature(path, key)?;
+    match &input.key {
+        Some(key) => check_signature(path, key)?,
+        None if input.no_verify => {}
+        None => {
+            return Err(Failure::usage(format!(
+                "{}: refusing an unverified bundle: pass --key PUBLIC_KEY to check its \
+                 signature, or --no-verify",
+                path.display()
+            )))
+        }
     }
     Ok(Bundle::load(path, &input.wasm_dir)?)
 }
@@ -465,7 +508,11 @@ fn run_bundle(command: BundleCommand) -> Outcome {
                 )));
             }
             let signed = key.is_some();
-            let input = Input { wasm_dir, key };
+            let input = Input {
+                wasm_dir,
+                no_verify: !signed,
+                key,
+            };
             let b = load(&path, &input)?;
             if check_wasm {
                 b.wasm_modules(&input.wasm_dir)?;
@@ -557,6 +604,7 @@ fn run_render(command: RenderCommand) -> Outcome {
             upstream,
             wasm_url,
             xds_dir,
+            allow_downgrade,
             audit_log,
             clusters,
         } => {
@@ -607,12 +655,19 @@ fn run_render(command: RenderCommand) -> Outcome {
                 )),
                 Some(dir) => {
                     let abs = std::path::absolute(&dir).map_err(|e| Failure::io(&dir, e))?;
+                    deployed::check_and_record(&abs, &b, allow_downgrade).map_err(|e| Failure {
+                        code: match e {
+                            deployed::DeployError::Io { .. } => EXIT_IO,
+                            _ => EXIT_INVALID,
+                        },
+                        lines: vec![format!("{}: {e}", abs.display())],
+                    })?;
                     let version = b.fingerprint();
                     XdsFiles::with_code(&boot, &abs, &version, code.as_ref())
                         .write(&abs)
                         .map_err(|e| Failure::io(&abs, e))?;
                     Ok(format!(
-                        "{}: listener {version} written (an Envoy started with -c {} picks it up live)\n",
+                        "{}: policies and listener {version} written (an Envoy started with -c {} picks them up live)\n",
                         abs.display(),
                         abs.join(envoy::XDS_BOOTSTRAP).display()
                     ))
@@ -660,5 +715,43 @@ fn run_render(command: RenderCommand) -> Outcome {
                 .map_err(|e| Failure::usage(e.to_string()))?;
             Ok(istio::to_yaml_stream(&b, &plugins))
         }
+        RenderCommand::IstioStats { name, namespace } => {
+            Ok(crate::render::stats::istio_configmap(&name, &namespace))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every subcommand says what it does, and every argument and option what it means, so
+    /// `--help` at every level describes everything it lists.
+    #[test]
+    fn every_command_and_option_is_described() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            if cmd.get_about().is_none() {
+                missing.push(format!("{path}: no description"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg
+                    .get_help()
+                    .is_none_or(|h| h.to_string().trim().is_empty())
+                {
+                    missing.push(format!("{path} {id}: no help text"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "pavise", &mut missing);
+        assert!(missing.is_empty(), "{missing:#?}");
     }
 }

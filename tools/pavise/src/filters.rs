@@ -7,7 +7,7 @@
 //! about what a valid policy is.
 
 use pavise_core::filter::Filter;
-use pavise_core::policy::PolicyErrors;
+use pavise_core::policy::{PolicyErrors, Problems};
 
 /// What Envoy does with requests when a filter's VM has failed (`fail_open`, Istio's
 /// `failStrategy`).
@@ -199,10 +199,82 @@ pub fn known_names() -> String {
 /// The filter a policy file is for, from its name: `<filter>.json` or `<filter>.<anything>.json`
 /// (`auth.json`, `auth.example.json`, `auth.prod.json`).
 pub fn from_file_name(path: &std::path::Path) -> Option<&'static FilterKind> {
+    find(policy_name_of_file(path)?)
+}
+
+/// The `<name>` of a `<name>.json` or `<name>.<anything>.json` file.
+fn policy_name_of_file(path: &std::path::Path) -> Option<&str> {
     let name = path.file_name()?.to_str()?;
     let stem = name.strip_suffix(".json")?;
-    let filter = stem.split('.').next()?;
-    find(filter)
+    stem.split('.').next()
+}
+
+/// The name of the combined policy (the combined filter's configuration): the filters'
+/// policies as members of one object. Not a link of the chain itself: its members are.
+pub const COMBINED: &str = "combined";
+
+/// What a policy file holds: one filter's policy, or the combined policy.
+#[derive(Debug, Clone, Copy)]
+pub enum PolicyKind {
+    Filter(&'static FilterKind),
+    Combined,
+}
+
+impl PolicyKind {
+    /// The kind called `name` (a filter's name or [`COMBINED`]).
+    pub fn named(name: &str) -> Option<PolicyKind> {
+        if name == COMBINED {
+            return Some(PolicyKind::Combined);
+        }
+        find(name).map(PolicyKind::Filter)
+    }
+
+    /// The kind a file holds, from its name as for [`from_file_name`] (`combined.json` too).
+    pub fn of_file(path: &std::path::Path) -> Option<PolicyKind> {
+        PolicyKind::named(policy_name_of_file(path)?)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            PolicyKind::Filter(kind) => kind.name,
+            PolicyKind::Combined => COMBINED,
+        }
+    }
+
+    /// Checks a policy of this kind with the filters' own parsers.
+    pub fn check(&self, json: &[u8]) -> Result<(), PolicyErrors> {
+        match self {
+            PolicyKind::Filter(kind) => (kind.check)(json).map(|_| ()),
+            PolicyKind::Combined => combined_members(json).map(|_| ()),
+        }
+    }
+}
+
+/// Names of every kind of policy file, for error messages.
+pub fn known_policy_names() -> String {
+    format!("{}, {COMBINED}", known_names())
+}
+
+/// The members of a combined policy, in chain order, each checked by its filter's own parser;
+/// errors carry the member's name (`$.auth.keys[0].sha256`).
+pub fn combined_members(json: &[u8]) -> Result<Vec<(&'static FilterKind, Vec<u8>)>, PolicyErrors> {
+    let members = pavise_combined::policy::split(json)?;
+    let mut problems = Problems::new();
+    let mut out = Vec::new();
+    for (filter, text) in members.0 {
+        let Some(kind) = find(filter.member()) else {
+            continue;
+        };
+        match (kind.check)(&text) {
+            Ok(_) => out.push((kind, text)),
+            Err(errors) => {
+                for e in errors.nested(filter.member()).errors() {
+                    problems.push(&e.path, e.reason.clone());
+                }
+            }
+        }
+    }
+    problems.into_result().map(|()| out)
 }
 
 #[cfg(test)]
@@ -288,6 +360,56 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "$.routes[0].max_age: must not be negative");
+    }
+
+    #[test]
+    fn the_combined_example_is_its_members() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        let text = std::fs::read(root.join("combined.example.json")).unwrap();
+        let members = combined_members(&text).unwrap();
+        let names: Vec<&str> = members.iter().map(|(k, _)| k.name).collect();
+        assert_eq!(names, Filter::ALL.map(Filter::member));
+        let kind = PolicyKind::of_file(&root.join("combined.example.json")).unwrap();
+        assert_eq!(kind.name(), "combined");
+        assert!(kind.check(&text).is_ok());
+        let e = PolicyKind::Combined
+            .check(br#"{"auth": {"keys": [{"id": "a", "client": "c", "sha256": "12"}]}, "x": 1}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "$.x: unknown filter; expected one of audit, cors, auth, screen"
+        );
+        let e = PolicyKind::Combined
+            .check(
+                br#"{"auth": {"keys": [{"id": "a", "client": "c", "sha256": "12"}]}, "cors": {}}"#,
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "$.cors: missing field `routes`; $.auth.keys[0].sha256: expected 64 hex characters"
+        );
+    }
+
+    /// Editors find a policy's schema through `"$schema"`, and some save a byte order mark:
+    /// every filter's own parser (the one the filter runs) accepts both.
+    #[test]
+    fn every_filter_accepts_a_schema_member_and_a_byte_order_mark() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        for f in FILTERS {
+            let text =
+                std::fs::read_to_string(root.join(format!("{}.example.json", f.name))).unwrap();
+            let with_schema = text.replacen(
+                '{',
+                &format!("{{\"$schema\": \"./schemas/{}.schema.json\",", f.name),
+                1,
+            );
+            let with_bom = format!("\u{feff}{with_schema}");
+            assert!((f.check)(with_bom.as_bytes()).is_ok(), "{}", f.name);
+            let bad = text.replacen('{', "{\"$schema\": 2,", 1);
+            assert!((f.check)(bad.as_bytes()).is_err(), "{}", f.name);
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod cli;
+pub mod deployed;
 pub mod filters;
 pub mod keygen;
 pub mod oci;

@@ -122,6 +122,63 @@ fn validate_accepts_the_example_policy() {
 }
 
 #[test]
+fn validate_accepts_the_combined_policy() {
+    let f = repo()
+        .join("policies/combined.example.json")
+        .display()
+        .to_string();
+    assert_eq!(
+        ok(&["validate", &f]),
+        format!("{f}: ok (combined policy)\n")
+    );
+    let t = Tmp::new();
+    std::fs::write(
+        t.path("combined.json"),
+        r#"{"auth": {"keys": [{"id": "a", "client": "c", "sha256": "12"}]}}"#,
+    )
+    .unwrap();
+    let err = fails(&["validate", &t.s("combined.json")], 1);
+    assert_eq!(
+        err,
+        format!(
+            "{}: $.auth.keys[0].sha256: expected 64 hex characters\n",
+            t.s("combined.json")
+        )
+    );
+    std::fs::copy(&f, t.path("chain.json")).unwrap();
+    ok(&["validate", "--filter", "combined", &t.s("chain.json")]);
+}
+
+/// An editor's `"$schema"` and a byte order mark are accepted in every policy and in the
+/// combined one, by the same parsers the filters run.
+#[test]
+fn validate_accepts_a_schema_member_and_a_byte_order_mark() {
+    let t = Tmp::new();
+    for name in ["audit", "cors", "auth", "screen", "combined"] {
+        let text =
+            std::fs::read_to_string(repo().join(format!("policies/{name}.example.json"))).unwrap();
+        let edited = format!(
+            "\u{feff}{}",
+            text.replacen(
+                '{',
+                &format!("{{\"$schema\": \"../policies/schemas/{name}.schema.json\","),
+                1
+            )
+        );
+        let file = t.s(&format!("{name}.edited.json"));
+        std::fs::write(&file, edited).unwrap();
+        assert_eq!(
+            ok(&["validate", &file]),
+            format!("{file}: ok ({name} policy)\n")
+        );
+    }
+    // Only a string: an editor would not understand anything else.
+    std::fs::write(t.path("auth.bad.json"), r#"{"$schema": 1, "keys": []}"#).unwrap();
+    let err = fails(&["validate", &t.s("auth.bad.json")], 1);
+    assert!(err.contains("$.$schema: expected a string"), "{err}");
+}
+
+#[test]
 fn validate_reports_each_problem_on_a_line_naming_the_file() {
     let t = Tmp::new();
     std::fs::write(
@@ -161,7 +218,7 @@ fn validate_needs_to_know_the_filter() {
     ok(&["validate", "--filter", "auth", &t.s("keys.json")]);
     let err = fails(&["validate", "--filter", "nope", &t.s("keys.json")], 2);
     assert!(
-        err.contains("unknown filter (known: audit, cors, auth, screen)"),
+        err.contains("unknown filter (known: audit, cors, auth, screen, combined)"),
         "{err}"
     );
 }
@@ -190,6 +247,31 @@ fn every_command_has_help() {
     ] {
         let out = ok(&args);
         assert!(out.contains("Usage: pavise"), "{args:?}: {out}");
+        // Every argument, option and subcommand listed is described: on its line, or (clap's
+        // long format, when some description is long) on the lines below it, indented further.
+        let lines: Vec<&str> = out.lines().collect();
+        let mut listed = 0;
+        for (i, line) in lines.iter().enumerate() {
+            let item = line.trim_start();
+            let indent = line.len() - item.len();
+            let is_entry = (indent == 2 || indent == 6) && !item.is_empty();
+            if !is_entry || (indent == 6 && !item.starts_with('-')) {
+                continue;
+            }
+            listed += 1;
+            let same_line = item
+                .split_once("  ")
+                .is_some_and(|(_, text)| !text.trim().is_empty());
+            let next_line = lines.get(i + 1).is_some_and(|next| {
+                let text = next.trim_start();
+                !text.is_empty() && next.len() - text.len() > indent
+            });
+            assert!(
+                same_line || next_line,
+                "{args:?}: '{item}' is not described\n{out}"
+            );
+        }
+        assert!(listed >= 2, "{args:?}: {out}");
     }
     assert!(ok(&["--help"]).contains("Exit codes"));
     fails(&["frobnicate"], 2);
@@ -335,7 +417,17 @@ fn bundle_build_sign_verify_and_tampering() {
         1,
     );
     assert!(err.contains("pavise_auth.wasm: sha256 "), "{err}");
-    fails(&["render", "envoy", &bundle, "--wasm-dir", &t.s("wasm")], 1);
+    fails(
+        &[
+            "render",
+            "envoy",
+            &bundle,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        1,
+    );
 }
 
 #[test]
@@ -392,6 +484,7 @@ fn render_envoy_pins_inlines_and_fails_closed() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--upstream",
@@ -414,6 +507,7 @@ fn render_envoy_pins_inlines_and_fails_closed() {
         "render",
         "envoy",
         &t.s("src"),
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--upstream",
@@ -425,6 +519,7 @@ fn render_envoy_pins_inlines_and_fails_closed() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--xds-dir",
@@ -437,6 +532,44 @@ fn render_envoy_pins_inlines_and_fails_closed() {
     }
     let lds = std::fs::read_to_string(t.path("xds/lds.yaml")).unwrap();
     assert!(lds.contains("version_info: \"payments-1.4.0-"), "{lds}");
+    // The policy lives in the filter's own resource, which the listener only names.
+    let ecds = std::fs::read_to_string(t.path("xds/ecds-auth.yaml")).unwrap();
+    let v: serde_yaml::Value = serde_yaml::from_str(&ecds).unwrap();
+    assert_eq!(
+        v["resources"][0]["name"].as_str(),
+        Some("pavise.auth"),
+        "{ecds}"
+    );
+    assert!(ecds.contains("\"keys\""), "{ecds}");
+    assert!(
+        lds.contains("config_discovery:") && !lds.contains("\"keys\""),
+        "{lds}"
+    );
+    assert!(lds.contains("ecds-auth.yaml"), "{lds}");
+    let boot = std::fs::read_to_string(t.path("xds/bootstrap.yaml")).unwrap();
+    assert!(boot.contains("stats_tags:"), "{boot}");
+}
+
+#[test]
+fn render_istio_stats_prints_the_stats_tags_as_a_configmap() {
+    let out = ok(&["render", "istio-stats", "--namespace", "payments"]);
+    let v: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(v["kind"].as_str(), Some("ConfigMap"), "{out}");
+    assert_eq!(
+        v["metadata"]["namespace"].as_str(),
+        Some("payments"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(v["data"]["custom_bootstrap.json"].as_str().unwrap()).unwrap();
+    assert!(
+        json["stats_config"]["stats_tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tag_name"] == "reason"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -449,6 +582,7 @@ fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-url",
         "https://wasm.example.com/pavise/1.4.0",
     ]);
@@ -475,6 +609,7 @@ fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
         "render",
         "envoy",
         &bundle,
+        "--no-verify",
         "--wasm-url",
         "http://127.0.0.1:8000/m",
         "--xds-dir",
@@ -486,7 +621,17 @@ fn render_envoy_with_remote_code_lets_envoy_check_the_digest() {
         "{cds}"
     );
 
-    let err = fails(&["render", "envoy", &bundle, "--wasm-url", "ftp://x/"], 2);
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &bundle,
+            "--no-verify",
+            "--wasm-url",
+            "ftp://x/",
+        ],
+        2,
+    );
     assert!(err.contains("--wasm-url"), "{err}");
 }
 
@@ -516,6 +661,7 @@ fn render_istio_matches_the_crd_schema_and_oci_digests() {
         "render",
         "istio",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--registry",
@@ -562,6 +708,7 @@ fn render_istio_matches_the_crd_schema_and_oci_digests() {
     let out = ok(&[
         "oci",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--out",
@@ -594,6 +741,7 @@ fn render_istio_with_plain_modules_pins_the_module_digest() {
         "render",
         "istio",
         &bundle,
+        "--no-verify",
         "--wasm-dir",
         &t.s("wasm"),
         "--wasm-url",
@@ -610,12 +758,23 @@ fn render_istio_with_plain_modules_pins_the_module_digest() {
     );
     let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(WASM));
     assert_eq!(doc["spec"]["sha256"], digest);
-    fails(&["render", "istio", &bundle, "--wasm-dir", &t.s("wasm")], 2);
     fails(
         &[
             "render",
             "istio",
             &bundle,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        2,
+    );
+    fails(
+        &[
+            "render",
+            "istio",
+            &bundle,
+            "--no-verify",
             "--wasm-dir",
             &t.s("wasm"),
             "--registry",
@@ -635,4 +794,335 @@ fn a_schema_violation_is_caught_by_the_validator() {
     assert!(!validator.is_valid(&bad));
     let bad = serde_json::json!({"spec": {"url": "oci://x/y:1", "sha256": "ABC"}});
     assert!(!validator.is_valid(&bad));
+}
+
+/// Builds the source as version `version` into `<version>.tar.gz`, signed with `platform.key`.
+fn build_signed(t: &Tmp, version: &str) -> String {
+    std::fs::write(
+        t.path("src/bundle.json"),
+        format!(r#"{{"name": "payments", "version": "{version}", "owner": "team-payments"}}"#),
+    )
+    .unwrap();
+    let out = t.s(&format!("{version}.tar.gz"));
+    ok(&[
+        "bundle",
+        "build",
+        &t.s("src"),
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--out",
+        &out,
+    ]);
+    ok(&["bundle", "sign", &out, "--key", &t.s("platform.key")]);
+    out
+}
+
+#[test]
+fn rendering_requires_a_verified_signature_or_an_explicit_no_verify() {
+    let t = Tmp::new().with_source();
+    ok(&["bundle", "keygen", "--out", &t.s("platform")]);
+    let bundle = build_signed(&t, "1.4.0");
+    let wasm = t.s("wasm");
+    // A signature lying beside the bundle is not enough: the command must be told to check it.
+    for args in [
+        vec!["render", "envoy", &bundle, "--wasm-dir", &wasm],
+        vec![
+            "render",
+            "istio",
+            &bundle,
+            "--wasm-dir",
+            &wasm,
+            "--registry",
+            "r",
+        ],
+        vec!["oci", &bundle, "--wasm-dir", &wasm, "--out", &t.s("oci")],
+    ] {
+        let err = fails(&args, 2);
+        assert!(
+            err.contains("--key") && err.contains("--no-verify"),
+            "{args:?}: {err}"
+        );
+        let mut verified = args.clone();
+        let key = t.s("platform.pub");
+        verified.extend(["--key", &key]);
+        ok(&verified);
+        let mut unverified = args.clone();
+        unverified.push("--no-verify");
+        ok(&unverified);
+        let mut both = args.clone();
+        both.extend(["--key", &key, "--no-verify"]);
+        fails(&both, 2);
+    }
+    // A tampered signature fails with --key, whatever sits beside the bundle.
+    std::fs::write(format!("{bundle}.sig"), "AAAA").unwrap();
+    fails(
+        &[
+            "render",
+            "envoy",
+            &bundle,
+            "--wasm-dir",
+            &wasm,
+            "--key",
+            &t.s("platform.pub"),
+        ],
+        1,
+    );
+    // A source directory has no signature: only --no-verify renders it.
+    let err = fails(&["render", "envoy", &t.s("src"), "--wasm-dir", &wasm], 2);
+    assert!(err.contains("--no-verify"), "{err}");
+}
+
+#[test]
+fn an_older_bundle_does_not_replace_a_deployed_one() {
+    let t = Tmp::new().with_source();
+    ok(&["bundle", "keygen", "--out", &t.s("platform")]);
+    let old = build_signed(&t, "1.3.9");
+    let new = build_signed(&t, "1.10.0");
+    let render = |bundle: &str, extra: &[&str]| {
+        let mut args = vec![
+            "render".to_string(),
+            "envoy".to_string(),
+            bundle.to_string(),
+            "--wasm-dir".to_string(),
+            t.s("wasm"),
+            "--key".to_string(),
+            t.s("platform.pub"),
+            "--xds-dir".to_string(),
+            t.s("xds"),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        pavise(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let lds = || std::fs::read_to_string(t.path("xds/lds.yaml")).unwrap();
+    let deployed = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(t.path("xds/deployed.json")).unwrap()).unwrap()
+    };
+
+    assert_eq!(render(&new, &[]).status.code(), Some(0));
+    assert_eq!(deployed()["version"], "1.10.0");
+    let served = lds();
+    assert!(served.contains("payments-1.10.0-"), "{served}");
+
+    // Signed and valid, but older: refused, nothing written.
+    let o = render(&old, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refusing to roll back to the older 1.3.9"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(lds(), served);
+    assert_eq!(deployed()["version"], "1.10.0");
+
+    // The same version again is fine (a re-render).
+    assert_eq!(render(&new, &[]).status.code(), Some(0));
+
+    // A deliberate rollback.
+    let o = render(&old, &["--allow-downgrade"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(lds().contains("payments-1.3.9-"));
+    assert_eq!(deployed()["version"], "1.3.9");
+    assert_eq!(render(&new, &[]).status.code(), Some(0));
+
+    // Another bundle into the same directory is refused too.
+    std::fs::write(
+        t.path("src/bundle.json"),
+        r#"{"name": "billing", "version": "9.0.0", "owner": "team-billing"}"#,
+    )
+    .unwrap();
+    let other = t.s("billing.tar.gz");
+    ok(&[
+        "bundle",
+        "build",
+        &t.s("src"),
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--out",
+        &other,
+    ]);
+    ok(&["bundle", "sign", &other, "--key", &t.s("platform.key")]);
+    let o = render(&other, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("another bundle, billing 9.0.0"),
+        "{}",
+        stderr(&o)
+    );
+
+    // --allow-downgrade only means something with --xds-dir.
+    fails(
+        &[
+            "render",
+            "envoy",
+            &old,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+            "--allow-downgrade",
+        ],
+        2,
+    );
+}
+
+/// A bundle source may hold the combined policy instead of the filters' own files: it is built
+/// and rendered as its members.
+#[test]
+fn a_combined_policy_bundles_and_renders_as_its_members() {
+    let t = Tmp::new().with_source();
+    std::fs::remove_file(t.path("src/auth.json")).unwrap();
+    std::fs::copy(
+        repo().join("policies/combined.example.json"),
+        t.path("src/combined.json"),
+    )
+    .unwrap();
+    for f in ["audit", "cors", "screen"] {
+        std::fs::write(t.path(&format!("wasm/pavise_{f}.wasm")), WASM).unwrap();
+    }
+    let y = ok(&[
+        "render",
+        "envoy",
+        &t.s("src"),
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+    ]);
+    let positions: Vec<usize> = [
+        "pavise_audit",
+        "pavise_cors",
+        "pavise_auth",
+        "pavise_screen",
+    ]
+    .iter()
+    .map(|root| {
+        y.find(&format!("root_id: {root}"))
+            .unwrap_or_else(|| panic!("{root}: {y}"))
+    })
+    .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "chain order: {y}"
+    );
+    let out = ok(&[
+        "bundle",
+        "build",
+        &t.s("src"),
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--out",
+        &t.s("c.tar.gz"),
+    ]);
+    assert!(out.contains("(4 filters)"), "{out}");
+    ok(&["bundle", "verify", &t.s("c.tar.gz")]);
+    // The combined policy and one of its members' own files: which one is meant?
+    std::fs::copy(
+        repo().join("policies/auth.example.json"),
+        t.path("src/auth.json"),
+    )
+    .unwrap();
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &t.s("src"),
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        1,
+    );
+    assert!(err.contains("two auth policies"), "{err}");
+}
+
+/// `render` takes a policy file too, the combined one included: rendered as its members, with
+/// --no-verify (a policy file carries no signature), never over a versioned deployment.
+#[test]
+fn render_takes_a_policy_file_and_the_combined_policy() {
+    let t = Tmp::new().with_source();
+    for f in ["audit", "cors", "screen"] {
+        std::fs::write(t.path(&format!("wasm/pavise_{f}.wasm")), WASM).unwrap();
+    }
+    let combined = repo()
+        .join("policies/combined.example.json")
+        .display()
+        .to_string();
+    let y = ok(&[
+        "render",
+        "envoy",
+        &combined,
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+    ]);
+    assert!(
+        y.starts_with(
+            "# Envoy config for bundle combined-example 0.0.0-policy-file (owner: local)"
+        ),
+        "{y}"
+    );
+    for root in [
+        "pavise_audit",
+        "pavise_cors",
+        "pavise_auth",
+        "pavise_screen",
+    ] {
+        assert!(y.contains(&format!("root_id: {root}")), "{root}: {y}");
+    }
+    let err = fails(
+        &["render", "envoy", &combined, "--wasm-dir", &t.s("wasm")],
+        2,
+    );
+    assert!(err.contains("--no-verify"), "{err}");
+    let y = ok(&[
+        "render",
+        "envoy",
+        &t.s("src/auth.json"),
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+    ]);
+    assert!(
+        y.contains("root_id: pavise_auth") && !y.contains("pavise_cors"),
+        "{y}"
+    );
+    std::fs::write(t.path("keys.json"), "{}").unwrap();
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &t.s("keys.json"),
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+        ],
+        1,
+    );
+    assert!(err.contains("cannot tell which filter"), "{err}");
+
+    // Over a versioned bundle in an xDS directory: refused as older.
+    let bundle = build(&t);
+    let xds = t.s("xds");
+    ok(&[
+        "render",
+        "envoy",
+        &bundle,
+        "--no-verify",
+        "--wasm-dir",
+        &t.s("wasm"),
+        "--xds-dir",
+        &xds,
+    ]);
+    let err = fails(
+        &[
+            "render",
+            "envoy",
+            &combined,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+            "--xds-dir",
+            &xds,
+        ],
+        1,
+    );
+    assert!(err.contains("refusing"), "{err}");
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::filter::Filter;
-use crate::host::{ConfigHost, Metric};
+use crate::host::{ConfigHost, DecisionTimer, Metric};
 use crate::policy::PolicyErrors;
 use crate::testing::FakeHost;
 use crate::verdict::Outcome;
@@ -13,6 +13,7 @@ use crate::verdict::Outcome;
 struct Toy {
     action: u8,
     internal_error: Metric,
+    timer: DecisionTimer,
 }
 
 impl Toy {
@@ -20,6 +21,7 @@ impl Toy {
         Ok(Toy {
             action: policy.first().copied().unwrap_or(b'c'),
             internal_error: Metric::counter(host, name),
+            timer: DecisionTimer::define(host, Filter::Auth),
         })
     }
 
@@ -58,6 +60,9 @@ macro_rules! toy_stage {
             }
             fn count_internal_error(&self, host: &mut impl Host) {
                 self.0.internal_error.inc(host);
+            }
+            fn timer(&self) -> &DecisionTimer {
+                &self.0.timer
             }
             fn on_request_headers(
                 &self,

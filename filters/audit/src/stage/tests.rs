@@ -54,7 +54,7 @@ fn a_refused_request_is_logged_locally_redacted_with_its_verdict() {
     let event = String::from_utf8(host.properties[EVENT_PROPERTY].clone()).unwrap();
     assert!(event.contains("\"missing\""), "{event}");
     assert!(!event.contains("s3cret"), "{event}");
-    assert_eq!(host.metric("pavise_audit_events"), Some(1));
+    assert_eq!(host.metric("pavise_audit_events_total"), Some(1));
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn an_allowed_request_that_is_not_sampled_is_skipped() {
     let (mut host, chain) = setup("/orders");
     request(&mut host, &chain, None);
     assert!(!host.properties.contains_key(EVENT_PROPERTY));
-    assert_eq!(host.metric("pavise_audit_skipped"), Some(1));
+    assert_eq!(host.metric("pavise_audit_skipped_total"), Some(1));
 }
 
 #[test]
@@ -85,7 +85,10 @@ fn the_sink_sends_batches_on_the_timer_and_retries_a_failed_one() {
         headers: HeaderList::from_pairs(&[(":status", "503")]),
     };
     assert!(!chain.callout_response(&mut host, &mut root, 0, &failed));
-    assert_eq!(host.metric("pavise_audit_sink_failed_batches"), Some(1));
+    assert_eq!(
+        host.metric("pavise_audit_sink_failed_batches_total"),
+        Some(1)
+    );
     assert_eq!(chain.0.as_ref().unwrap().sink_depth(), 2);
 
     // Past the backoff, the batch goes again and is delivered.
@@ -97,7 +100,7 @@ fn the_sink_sends_batches_on_the_timer_and_retries_a_failed_one() {
         headers: HeaderList::from_pairs(&[(":status", "200")]),
     };
     chain.callout_response(&mut host, &mut root, 1, &ok);
-    assert_eq!(host.metric("pavise_audit_sink_sent"), Some(2));
+    assert_eq!(host.metric("pavise_audit_sink_sent_total"), Some(2));
     assert_eq!(chain.0.as_ref().unwrap().sink_depth(), 0);
     // An answer to no callout of ours changes nothing.
     assert!(!chain.callout_response(&mut host, &mut root, 7, &ok));
@@ -124,7 +127,7 @@ fn shutdown_waits_for_the_buffer_and_gives_up_at_the_deadline() {
         chain.tick(&mut host, &mut root),
         "past the deadline the drain ends"
     );
-    assert_eq!(host.metric("pavise_audit_sink_lost"), Some(1));
+    assert_eq!(host.metric("pavise_audit_sink_lost_total"), Some(1));
     assert!(host.logs.iter().any(|(_, l)| l.contains("are lost")));
 }
 
@@ -139,7 +142,7 @@ fn a_drain_ends_when_the_last_batch_is_delivered() {
         headers: HeaderList::default(),
     };
     assert!(chain.callout_response(&mut host, &mut root, 0, &ok));
-    assert_eq!(host.metric("pavise_audit_sink_sent"), Some(1));
+    assert_eq!(host.metric("pavise_audit_sink_sent_total"), Some(1));
 }
 
 #[test]
@@ -155,7 +158,10 @@ fn no_clock_at_the_headers_fails_closed() {
     );
     assert_eq!(flow, Flow::Answered);
     assert_eq!(host.reply().map(|r| r.status), Some(500));
-    assert_eq!(host.metric("pavise_audit_internal_error"), Some(1));
+    assert_eq!(
+        host.metric("pavise_internal_errors_total.filter.audit"),
+        Some(1)
+    );
 }
 
 #[test]

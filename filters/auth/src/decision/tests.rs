@@ -377,7 +377,9 @@ fn deny_route_and_default_deny() {
 fn statuses_and_bodies() {
     let a = auth();
     for r in DenyReason::ALL {
-        let expected = if matches!(
+        let expected = if r == DenyReason::AmbiguousPath {
+            400
+        } else if matches!(
             r,
             DenyReason::OutOfScope
                 | DenyReason::ClientNotAllowed
@@ -441,4 +443,114 @@ fn missing_env_key_refuses_the_policy() {
 fn reason_names_are_unique() {
     let names: std::collections::HashSet<_> = DenyReason::ALL.iter().map(|r| r.as_str()).collect();
     assert_eq!(names.len(), DenyReason::ALL.len());
+}
+
+fn auth_with_routing(routing: &str) -> Authenticator {
+    let json = policy_json().replacen('{', &format!("{{\"routing\": {routing},"), 1);
+    Authenticator::from_json(json.as_bytes(), |name| {
+        (name == "PAVISE_TEST_KEY").then(|| KEY_ENV.to_string())
+    })
+    .unwrap()
+}
+
+/// Paths another server reads as a protected route are not let through under a laxer one.
+#[test]
+fn ambiguous_paths_are_refused_by_default() {
+    let ci = [("x-api-key", KEY_CI)];
+    for path in [
+        "/admin;x/users",
+        "/Admin/users",
+        "/ADMIN/users",
+        "/admin%2fusers",
+        "/x/..%2fadmin/users",
+    ] {
+        let d = decide("GET", path, &ci);
+        assert_eq!(reason(&d), Some(DenyReason::AmbiguousPath), "{path}");
+        let AuthDecision::Deny(refused) = &d else {
+            panic!("{path}")
+        };
+        let denial = auth().denial(refused);
+        assert_eq!((denial.status, denial.code), (400, "ambiguous_path"));
+        assert!(denial.headers.is_empty(), "no challenge on a 400");
+    }
+    assert_eq!(
+        reason(&decide("GET", "/INTERNAL/x", &ci)),
+        Some(DenyReason::AmbiguousPath)
+    );
+    for path in [
+        "/healthz/..%2fapi/x",
+        "/healthz/..%2Fapi/x",
+        "/healthz/..%5capi/x",
+        "/healthz/..\\api/x",
+        "/healthz/..;/api/x",
+    ] {
+        assert_eq!(
+            reason(&decide("GET", path, &[])),
+            Some(DenyReason::AmbiguousPath),
+            "{path}"
+        );
+    }
+    // The plain forms keep their own decisions.
+    assert_eq!(
+        reason(&decide("GET", "/admin/users", &ci)),
+        Some(DenyReason::ClientNotAllowed)
+    );
+    assert_eq!(
+        reason(&decide("GET", "/internal/x", &ci)),
+        Some(DenyReason::RouteDenied)
+    );
+    assert_eq!(reason(&decide("GET", "/healthz", &[])), None);
+}
+
+/// Readings that all lead to the same decision are not an ambiguity: uppercase, `;` and
+/// escapes are ordinary in paths under one rule.
+#[test]
+fn readings_under_one_decision_pass() {
+    let ci = [("x-api-key", KEY_CI)];
+    for path in [
+        "/api/Orders/ABC",
+        "/api/a%2Fb",
+        "/api/x;v=2",
+        "/Reports/2026",
+    ] {
+        assert_eq!(reason(&decide("GET", path, &ci)), None, "{path}");
+    }
+    let ops = [("x-api-key", KEY_OPS)];
+    assert_eq!(reason(&decide("GET", "/Admin/users", &ops)), None);
+    assert_eq!(reason(&decide("GET", "/admin;x/users", &ops)), None);
+    // The reader's scope is `/api/`: a reading outside it is a different decision.
+    let ro = [("x-api-key", KEY_RO)];
+    assert_eq!(reason(&decide("GET", "/api/x", &ro)), None);
+    assert_eq!(
+        reason(&decide("GET", "/api/..%2fother", &ro)),
+        Some(DenyReason::AmbiguousPath)
+    );
+}
+
+#[test]
+fn strictest_applies_the_most_restrictive_reading() {
+    let a = auth_with_routing(r#"{"ambiguous_paths": "strictest"}"#);
+    let d = |path: &str, extra: &[(&str, &str)]| reason(&a.decide(&req("GET", path, extra), NOW));
+    let ci = [("x-api-key", KEY_CI)];
+    assert_eq!(d("/admin;x/users", &ci), Some(DenyReason::ClientNotAllowed));
+    assert_eq!(d("/Admin/users", &ci), Some(DenyReason::ClientNotAllowed));
+    assert_eq!(d("/INTERNAL/x", &ci), Some(DenyReason::RouteDenied));
+    assert_eq!(d("/healthz/..%2fapi/x", &[]), Some(DenyReason::Missing));
+    assert_eq!(d("/healthz/..\\api/x", &ci), None);
+    let ops = [("x-api-key", KEY_OPS)];
+    assert_eq!(d("/Admin/users", &ops), None);
+}
+
+#[test]
+fn case_insensitive_routes_match_case_variants() {
+    let a = auth_with_routing(r#"{"case_insensitive": true}"#);
+    let d = |path: &str, extra: &[(&str, &str)]| reason(&a.decide(&req("GET", path, extra), NOW));
+    let ci = [("x-api-key", KEY_CI)];
+    assert_eq!(d("/Admin/users", &ci), Some(DenyReason::ClientNotAllowed));
+    assert_eq!(d("/INTERNAL/x", &ci), Some(DenyReason::RouteDenied));
+    assert_eq!(d("/HEALTHZ", &[]), None);
+    // Case is settled; a `;` parameter still reads as another route.
+    assert_eq!(d("/Admin;x/users", &ci), Some(DenyReason::AmbiguousPath));
+    let ro = [("x-api-key", KEY_RO)];
+    assert_eq!(d("/API/x", &ro), None);
 }

@@ -53,7 +53,10 @@ fn a_valid_key_passes_stripped_and_names_the_client() {
         None,
         "the key never goes upstream"
     );
-    assert_eq!(host.metric("pavise_auth_allowed"), Some(1));
+    assert_eq!(
+        host.metric("pavise_auth_requests_total.decision.allowed.reason.key"),
+        Some(1)
+    );
     assert_eq!(host.verdicts.len(), 1);
     assert_eq!(host.verdicts[0].client_id.as_deref(), Some("billing"));
     assert_eq!(host.verdicts[0].outcome, Outcome::Allowed);
@@ -63,7 +66,10 @@ fn a_valid_key_passes_stripped_and_names_the_client() {
 fn a_public_route_passes_without_a_verdict() {
     let (host, flow) = run(&[(":path", "/healthz")]);
     assert_eq!(flow, Flow::Continue);
-    assert_eq!(host.metric("pavise_auth_public"), Some(1));
+    assert_eq!(
+        host.metric("pavise_auth_requests_total.decision.allowed.reason.public_route"),
+        Some(1)
+    );
     assert!(
         host.verdicts.is_empty(),
         "a bare allowed does not inform the audit"
@@ -81,7 +87,10 @@ fn a_wrong_key_is_denied_counted_and_logged_without_the_key() {
     let reply = host.reply().unwrap();
     assert_eq!(reply.status, 401);
     assert!(reply.body_text().contains("req-1"));
-    assert_eq!(host.metric("pavise_auth_denied_unknown"), Some(1));
+    assert_eq!(
+        host.metric("pavise_auth_requests_total.decision.denied.reason.unknown"),
+        Some(1)
+    );
     assert_eq!(host.verdicts[0].reason.as_deref(), Some("unknown"));
     assert_eq!(host.verdicts[0].status, Some(401));
     let line = &host
@@ -109,8 +118,16 @@ fn no_clock_or_no_reply_fails_closed() {
         let flow =
             chain::on_request_headers(Some(&chain), &mut host, true, &mut ((), ()), FILTER_NAME);
         assert_eq!(flow, Flow::Answered, "{call}");
-        assert_eq!(host.metric("pavise_auth_internal_error"), Some(1), "{call}");
-        assert_eq!(host.metric("pavise_auth_allowed"), Some(0), "{call}");
+        assert_eq!(
+            host.metric("pavise_internal_errors_total.filter.auth"),
+            Some(1),
+            "{call}"
+        );
+        assert_eq!(
+            host.metric("pavise_auth_requests_total.decision.allowed.reason.key"),
+            Some(0),
+            "{call}"
+        );
     }
 }
 

@@ -647,3 +647,78 @@ fn denial_is_uniform_and_says_nothing_of_the_origin() {
     assert!(r.body.contains("cors_forbidden"));
     assert!(!r.body.contains("http"));
 }
+
+fn engine_with_routing(routing: &str) -> CorsEngine {
+    let json = SPA.replacen('{', &format!("{{\"routing\": {routing},"), 1);
+    CorsEngine::from_json(json.as_bytes()).unwrap()
+}
+
+/// `/sandbox/` admits the `null` origin and `/api/` does not: a path that reads as `/api/…` to
+/// the upstream must not get the sandbox's answer.
+#[test]
+fn ambiguous_paths_are_refused_by_default() {
+    let e = engine();
+    for path in [
+        "/sandbox/..%2fapi/items",
+        "/sandbox/..%5Capi/items",
+        "/sandbox/..\\api/items",
+        "/sandbox/..;/api/items",
+    ] {
+        let d = e.decide(&request("GET", path, &[("origin", "null")]));
+        assert_eq!(denied_for(&d), Some(DenyReason::AmbiguousPath), "{path}");
+        assert_eq!(DenyReason::AmbiguousPath.denial().status, 400);
+    }
+    // Case variant: no route covers `/API/`, the upstream may read it as `/api/`.
+    let d = e.decide(&request(
+        "GET",
+        "/API/items",
+        &[("origin", "https://app.example.com")],
+    ));
+    assert_eq!(denied_for(&d), Some(DenyReason::AmbiguousPath));
+    // The plain path, and readings that all decide alike, are untouched.
+    let d = e.decide(&request("GET", "/sandbox/x", &[("origin", "null")]));
+    assert_eq!(d.route(), Some(2));
+    assert!(matches!(d, CorsDecision::Allowed { .. }), "{d:?}");
+    let d = e.decide(&request(
+        "GET",
+        "/api/Items;v=2",
+        &[("origin", "https://app.example.com")],
+    ));
+    assert_eq!(allowed_origin(&d), Some("https://app.example.com"));
+}
+
+#[test]
+fn strictest_applies_the_most_restrictive_reading() {
+    let e = engine_with_routing(r#"{"ambiguous_paths": "strictest"}"#);
+    let d = e.decide(&request(
+        "GET",
+        "/sandbox/..%2fapi/items",
+        &[("origin", "null")],
+    ));
+    assert_eq!(denied_for(&d), Some(DenyReason::OriginNotAllowed));
+    let d = e.decide(&request(
+        "GET",
+        "/API/items",
+        &[("origin", "https://app.example.com")],
+    ));
+    assert_eq!(denied_for(&d), Some(DenyReason::NoRoute));
+}
+
+#[test]
+fn case_insensitive_routes_match_case_variants() {
+    let e = engine_with_routing(r#"{"case_insensitive": true}"#);
+    let d = e.decide(&request(
+        "GET",
+        "/API/items",
+        &[("origin", "https://app.example.com")],
+    ));
+    assert_eq!(allowed_origin(&d), Some("https://app.example.com"));
+    assert_eq!(
+        denied_for(&e.decide(&request(
+            "GET",
+            "/Sandbox/..%2fapi/x",
+            &[("origin", "null")]
+        ))),
+        Some(DenyReason::AmbiguousPath)
+    );
+}

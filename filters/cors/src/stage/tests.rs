@@ -37,8 +37,14 @@ fn an_allowed_origin_gets_its_headers_on_the_response() {
         host.response_headers.get_str("access-control-allow-origin"),
         Some("https://app.example.com")
     );
-    assert_eq!(host.metric("pavise_cors_allowed"), Some(1));
-    assert_eq!(host.metric("pavise_cors_route_api_allowed"), Some(1));
+    assert_eq!(
+        host.metric("pavise_cors_requests_total.decision.allowed"),
+        Some(1)
+    );
+    assert_eq!(
+        host.metric("pavise_cors_route_requests_total.route.api.decision.allowed"),
+        Some(1)
+    );
     assert!(host.verdicts.is_empty());
 }
 
@@ -55,7 +61,10 @@ fn a_preflight_is_answered_here() {
     let flow = chain::on_request_headers(Some(&chain), &mut host, true, &mut memo, FILTER_NAME);
     assert_eq!(flow, Flow::Answered);
     assert_eq!(host.reply().map(|r| r.status), Some(204));
-    assert_eq!(host.metric("pavise_cors_preflight"), Some(1));
+    assert_eq!(
+        host.metric("pavise_cors_requests_total.decision.preflight"),
+        Some(1)
+    );
     // The response phase has nothing left to do.
     chain.response_headers(&mut host, &mut memo);
     assert!(host.response_headers.is_empty());
@@ -78,7 +87,10 @@ fn a_foreign_origin_is_refused_counted_logged_and_handed_to_the_audit() {
     );
     assert_eq!(flow, Flow::Answered);
     assert_eq!(host.reply().map(|r| r.status), Some(403));
-    assert_eq!(host.metric("pavise_cors_route_api_denied"), Some(1));
+    assert_eq!(
+        host.metric("pavise_cors_route_requests_total.route.api.decision.denied"),
+        Some(1)
+    );
     assert_eq!(host.verdicts.len(), 1);
     assert_eq!(host.verdicts[0].filter, "cors");
     assert_eq!(host.verdicts[0].outcome, Outcome::Denied);
@@ -101,7 +113,10 @@ fn unwritable_response_headers_are_counted_not_refused() {
     host.fail("edit_response_headers");
     chain.response_headers(&mut host, &mut memo);
     assert!(host.replies.is_empty());
-    assert_eq!(host.metric("pavise_cors_internal_error"), Some(1));
+    assert_eq!(
+        host.metric("pavise_internal_errors_total.filter.cors"),
+        Some(1)
+    );
     assert!(host
         .logs
         .iter()
@@ -126,7 +141,10 @@ fn a_preflight_that_cannot_be_answered_fails_closed() {
         FILTER_NAME,
     );
     assert_eq!(flow, Flow::Answered);
-    assert_eq!(host.metric("pavise_cors_internal_error"), Some(1));
+    assert_eq!(
+        host.metric("pavise_internal_errors_total.filter.cors"),
+        Some(1)
+    );
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! value and whatever follows a separator (`;`, `|`, `&`, a newline, `$(`, a backtick, `{`).
 //! The word at a command position is de-obfuscated the way the shell would (quotes and
 //! backslashes inside it removed: `c'a't` is `cat`, `/bin/c\at` is `cat`), and is an attack if
-//! it names a known command. Substitution, `$IFS`-style evasions, direct interpreter or network
+//! it names a known command. Where only a line break comes before it, the word is a weak
+//! signal, scored with the rest of its line ([`line`]): prose starts lines with such words.
+//! Substitution, `$IFS`-style evasions, direct interpreter or network
 //! tool invocations and Windows `cmd`/PowerShell syntax have rules of their own; cmd.exe's
 //! commands and an `echo` into a script file are read by [`cmd`].
 
@@ -21,6 +23,8 @@ use cmd::{
 use std::borrow::Cow;
 
 mod cmd;
+mod line;
+mod sentence;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
@@ -383,14 +387,14 @@ const WINDOWS: [&str; 20] = [
     "regedit /",
 ];
 
-/// The command-injection rules that match a decoded value.
+/// The command-injection rules that match a decoded value, at paranoia level 1.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
-    detect_with(&Lowered::new(decoded), true)
+    detect_with(&Lowered::new(decoded), 1, true)
 }
 
 /// [`detect`] on a value's shared lowercase copy, with its prechecks on or off (off only to
 /// check that they change nothing: every check then runs on every value).
-pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
+pub(crate) fn detect_with(value: &Lowered, paranoia: u8, prechecks: bool) -> Vec<Rule> {
     let text = value.lower();
     let mut out = Vec::new();
     // Substitution is `<(`, `>(`, `$(` or a pair of backticks.
@@ -398,8 +402,21 @@ pub(crate) fn detect_with(value: &Lowered, prechecks: bool) -> Vec<Rule> {
         out.push(RCE_SUBSTITUTION);
     }
     let positions = command_positions(text);
-    if distinct_starts(text, &positions, is_command_lead)
-        .any(|start| names_command(text.get(start..).unwrap_or_default()))
+    // A command where a line starts is a weak signal ([`line`]): those are scored together
+    // once no other command position named a command.
+    let mut line_starts: Vec<usize> = Vec::new();
+    if distinct_starts(text, &positions, is_command_lead).any(|start| {
+        if !names_command(text.get(start..).unwrap_or_default()) {
+            return false;
+        }
+        if line::is_line_start(text, start) {
+            if line_starts.len() < line::MOST_LINES {
+                line_starts.push(start);
+            }
+            return false;
+        }
+        true
+    }) || line::score(text, &line_starts) >= line::threshold(paranoia)
         || starts_with_command_and_option(text)
         || runs_assigned_variable(text, &positions)
         || (text.contains('.') && has_sqlite_dot_command(text, &positions))
@@ -687,7 +704,8 @@ pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec
 
 /// A value that starts with a known command (`whoami;…`, `visudo`, `chef-shell`,
 /// `cscli alerts list`, `pip3 install x`), other than two-letter ones (`id`, `ls`), tools
-/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]. An article about `nmap` starting
+/// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]; names that begin sentences too
+/// (`sed`, `chef`, `lynx`) only with their command's arguments ([`sentence`]). An article about `nmap` starting
 /// with its name is flagged: the price of level 2.
 fn starts_with_command_name(decoded: &[u8]) -> bool {
     let start = decoded
@@ -713,11 +731,16 @@ fn starts_with_command_name(decoded: &[u8]) -> bool {
     let word = String::from_utf8_lossy(word).to_ascii_lowercase();
     let word = shell_word(&word);
     let name = word.rsplit('/').next().unwrap_or(&word);
+    // Names that begin sentences too (`sed de aventura`) need their command's arguments.
+    let args = rest.get(end..).unwrap_or_default();
+    let args =
+        String::from_utf8_lossy(args.get(..ARGUMENT_REACH).unwrap_or(args)).to_ascii_lowercase();
     let known = |name: &str| {
         name.len() >= 3
             && is_command(name)
             && !TOPIC_SET.contains(name)
             && !PROSE_COMMAND_SET.contains(name)
+            && (!sentence::begins_sentences(name) || sentence::has_argument_shape(name, &args))
     };
     // `net view`, `sc query`: a Windows command by its subcommand, nothing more needed in a
     // whole value at this level (`dir` alone is left out: a folder field's value).
@@ -945,6 +968,9 @@ fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
         return count >= 2
             || is_option(after)
             || (!behind_expansion && names_command_at(after, true));
+    }
+    if is_contraction(raw_word) {
+        return false;
     }
     let word = without_quotes(raw_word);
     let word = word.trim_start_matches('$');
@@ -1186,6 +1212,19 @@ fn without_version(name: &str) -> &str {
     }
 }
 
+/// A contraction or possessive of prose: letters, one apostrophe, and an English ending
+/// (`I'd`, `p's`, `we'll`, `they're`, `I've`, `don't`, `I'm`). Without the apostrophe some are
+/// command names (`id`, `ps`), but a shell evasion splits a name anywhere (`wh'oami`, `c'a't`),
+/// not before these endings only.
+fn is_contraction(word: &str) -> bool {
+    let Some((stem, ending)) = word.split_once('\'') else {
+        return false;
+    };
+    !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_alphabetic())
+        && matches!(ending, "d" | "s" | "ll" | "re" | "ve" | "t" | "m")
+}
+
 /// `word` without the quotes and backslashes a shell removes (`c'a't` is `cat`); borrowed when
 /// it has none, as most words.
 fn without_quotes(word: &str) -> Cow<'_, str> {
@@ -1411,7 +1450,7 @@ fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
         .any(|word| {
             let obfuscated = word.contains(['\'', '"', '\\', '$', '`']) || word.contains("()");
             // (Most words are not: they are not copied.)
-            if !obfuscated {
+            if !obfuscated || is_contraction(word) {
                 return false;
             }
             let cleaned = shell_word(word);
@@ -1741,11 +1780,11 @@ mod tests {
             ("$'\\x63at' /etc/passwd", "rce-003"),
         ] {
             let decoded = v.as_bytes();
-            let with: Vec<_> = detect_with(&Lowered::new(decoded), true)
+            let with: Vec<_> = detect_with(&Lowered::new(decoded), 1, true)
                 .iter()
                 .map(|r| r.id)
                 .collect();
-            let without: Vec<_> = detect_with(&Lowered::new(decoded), false)
+            let without: Vec<_> = detect_with(&Lowered::new(decoded), 1, false)
                 .iter()
                 .map(|r| r.id)
                 .collect();
@@ -1760,13 +1799,35 @@ mod tests {
             "it's (fine)",
         ] {
             assert!(
-                detect_with(&Lowered::new(v.as_bytes()), true).is_empty(),
+                detect_with(&Lowered::new(v.as_bytes()), 1, true).is_empty(),
                 "{v}"
             );
             assert!(
-                detect_with(&Lowered::new(v.as_bytes()), false).is_empty(),
+                detect_with(&Lowered::new(v.as_bytes()), 1, false).is_empty(),
                 "{v}"
             );
+        }
+    }
+
+    #[test]
+    fn contractions_are_prose_not_quoted_command_names() {
+        for v in [
+            "I'd love to!",
+            "Sounds good; I'd love to come",
+            "Yes & I'd say so",
+            "Mind your p's and q's",
+            "ok | I'll id it later",
+        ] {
+            assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+        }
+        for (v, id) in [
+            ("x;wh'oami", "rce-001"),
+            ("x; i'd'", "rce-001"),
+            ("c'a't /etc/passwd", "rce-003"),
+            ("wh'oami'", "rce-003"),
+            ("p's'", "rce-003"),
+        ] {
+            assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
         }
     }
 
@@ -1993,6 +2054,10 @@ mod tests {
             ("net view", "rce-007"),
             ("NET  share", "rce-007"),
             ("sc query", "rce-007"),
+            ("sed -n 1p /etc/passwd", "rce-007"),
+            ("sed 's/a/b/' x", "rce-007"),
+            ("sed;id", "rce-007"),
+            ("chef report nodes", "rce-007"),
             ("${cmd}", "rce-008"),
             ("${x#{}}", "rce-008"),
             ("x ${PATH:-/bin}", "rce-008"),
@@ -2019,6 +2084,16 @@ mod tests {
             "split the bill",
             "id",
             "uname",
+            // Command names that begin sentences, without their command's arguments.
+            "sed de aventura",
+            "Sed ut perspiciatis unde omnis iste natus",
+            "Chef de partie",
+            "Chef",
+            "Lynx are shy",
+            "Yash Patel",
+            "Shred the cheese",
+            "Vagrant up the road",
+            "Terraform plan for Mars",
             "hello world",
             "about ~0.5 or ~5 km",
             "wow!! -1 point",
@@ -2076,7 +2151,7 @@ mod tests {
         ] {
             let value = piece.repeat(40_000 / piece.len());
             let start = std::time::Instant::now();
-            let _ = detect_with(&Lowered::new(value.as_bytes()), true);
+            let _ = detect_with(&Lowered::new(value.as_bytes()), 1, true);
             let _ = detect_level2(value.as_bytes(), true, true);
             assert!(
                 start.elapsed() < std::time::Duration::from_secs(5),

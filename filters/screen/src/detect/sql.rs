@@ -9,6 +9,8 @@
 //! - a column alias before `FROM` (`) as t from`),
 //! - a NoSQL query operator as a key or parameter name (`{"$ne": 1}`, `id[$regex]=`).
 
+mod object;
+
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
@@ -119,23 +121,8 @@ const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
 ];
 
 /// Statement openings no ordinary text has, anywhere in a value.
-const STATEMENT_PHRASES: [&str; 27] = [
-    "drop table",
-    "drop database",
-    "drop procedure",
-    "drop function",
-    "drop view",
-    "drop user",
-    "create table",
-    "create database",
-    "create procedure",
-    "create function",
-    "create user",
-    "create trigger",
-    "alter table",
-    "alter database",
-    "alter user",
-    "truncate table",
+/// (Statements on an object, `drop table x`, are read with what follows them: [`object`].)
+const STATEMENT_PHRASES: [&str; 11] = [
     "declare @",
     "set @",
     "exec(",
@@ -179,7 +166,9 @@ const NOSQL_OPERATORS: [&str; 21] = [
 static STATEMENT_ANCHORS: Anchors = Anchors::new(|| {
     STATEMENT_PHRASES
         .iter()
-        .chain(&[
+        .copied()
+        .chain(object::openings())
+        .chain([
             "insert into ",
             "delete from ",
             "values (",
@@ -409,7 +398,7 @@ fn statement(text: &[u8]) -> bool {
             starts_word.then(|| s.get(i + p.len()..).unwrap_or_default())
         })
     };
-    if STATEMENT_PHRASES.iter().any(|p| phrase(p).is_some()) {
+    if STATEMENT_PHRASES.iter().any(|p| phrase(p).is_some()) || object::object_statement(text) {
         return true;
     }
     if phrase("insert into ").is_some_and(|rest| rest.contains("values") || rest.contains("select"))

@@ -209,13 +209,20 @@ fn overflow_value(decoded: &[u8]) -> bool {
     if !mantissa_ok || exp_digits.is_empty() || !exp_digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    // Leading zeros aside; more than six digits is past any exponent a double has.
+    // A number written in scientific notation: one digit before the point, or a point
+    // (`1e309`, `1.5e400`, `12.5e999`), and an exponent of at most four digits (leading zeros
+    // aside), as a probe writes it. Hexadecimal ids, hashes and UUID pieces made only of
+    // digits and one `e` (`9428e78841`, `12e4567a…`) have neither: several digits before the
+    // `e` and no point, or a long run of digits after it.
+    let integer_part = mantissa.split('.').next().unwrap_or_default();
+    if !(mantissa.contains('.') || integer_part.len() == 1) {
+        return false;
+    }
     let exp_significant = exp_digits.trim_start_matches('0');
-    let exp: u32 = if exp_significant.len() > 6 {
-        u32::MAX
-    } else {
-        exp_significant.parse().unwrap_or(0)
-    };
+    if exp_significant.len() > 4 {
+        return false;
+    }
+    let exp: u32 = exp_significant.parse().unwrap_or(0);
     let significant = mantissa.trim_start_matches(['0', '.']);
     if exp_negative {
         exp == 308 && mantissa.starts_with("2.22507385850720")
@@ -651,6 +658,9 @@ mod tests {
                 "2.2250738585072012E-308",
                 "1e309",
                 "1.5e400",
+                "12.5e999",
+                "1e9999",
+                "1E0309",
                 " 4294967296 ",
             ],
         );
@@ -667,6 +677,13 @@ mod tests {
                 "1.2.3",
                 "v4294967296",
                 "4294967296 bytes",
+                // Hexadecimal ids, hashes and UUID pieces of digits and one `e`.
+                "9428e78841",
+                "12e4567",
+                "3e45678901",
+                "1e456789",
+                "84e5106734",
+                "550e8400",
                 "",
             ],
         );

@@ -648,6 +648,18 @@ fn after_opening_word(t: &[u8], words: &[&str]) -> Option<usize> {
     (t.get(at) == Some(&b' ')).then_some(at + 1)
 }
 
+/// Whether hex `digits` (an even number of them) spell printable ASCII text.
+fn hex_is_text(digits: Option<&[u8]>) -> bool {
+    let Some(digits) = digits.filter(|d| !d.is_empty() && d.len() % 2 == 0) else {
+        return false;
+    };
+    let nibble = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    digits.chunks(2).all(|pair| match pair {
+        [hi, lo] => (0x20..0x7f).contains(&(nibble(*hi) * 16 + nibble(*lo))),
+        _ => false,
+    })
+}
+
 /// Each place a two-byte `marker` (`0x`, `x'`) stands not glued to a name before it: where
 /// the hex digits after it end, and how many there are.
 fn hex_after<'a>(t: &'a [u8], marker: &'a [u8]) -> impl Iterator<Item = (usize, usize)> + 'a {
@@ -1440,7 +1452,9 @@ fn name_closed_commented(t: &[u8]) -> bool {
         .enumerate()
         .filter(|(_, b)| matches!(b, b'\'' | b'"'))
         .any(|(i, _)| {
-            if ident_before(t, i).is_empty() {
+            let name = ident_before(t, i);
+            // A word the same quote opened is quoted, not closed: `she said "hi" -- and left`.
+            if name.is_empty() || t.get((i - name.len()).wrapping_sub(1)) == t.get(i) {
                 return false;
             }
             let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
@@ -1534,7 +1548,17 @@ fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
     if ended || decoded.windows(3).any(|w| w == b"/*!") {
         return true;
     }
-    let hex = hex_after(t, b"0x").any(|(_, digits)| digits >= 3);
+    // A hex literal as injections write strings without quotes: short (`0x7e3a`, `0xf00d`) or
+    // text (`0x61646d696e`, `admin`); or a host written in hex (`http://0xA9FEA9FE/`, an
+    // address filters miss). Longer ones that are no text are numbers, codes and addresses
+    // in prose (`0x80070005`, `0xDEADBEEF`, a wallet's `0x742d…f44e`).
+    let hex = hex_after(t, b"0x").any(|(end, digits)| {
+        let host = (end - digits)
+            .checked_sub(3)
+            .and_then(|p| t.get(p))
+            .is_some_and(|b| matches!(b, b':' | b'/' | b'@'));
+        (3..=4).contains(&digits) || digits > 4 && (host || hex_is_text(t.get(end - digits..end)))
+    });
     if hex {
         return true;
     }
@@ -1885,6 +1909,9 @@ mod tests {
             "<a href=\"/page#top\">",
             "\">Note; more",
             "'-'",
+            "She said \"hi\" -- and left",
+            "the 'beta' -- as we call it",
+            "rated \"ok\" #",
         ]);
     }
 
@@ -1963,6 +1990,11 @@ mod tests {
             &[
                 "DR/**/OP/*bypass deny listing*/sampletable",
                 "\\0xf00dsdfdsa",
+                "0x61646d696e",
+                "x=0x7e3a",
+                "1 and 0x3c3f706870",
+                "http://0xa9fea9fe/",
+                "gopher://0x7f000001",
                 "1.e(ascii)",
                 "x'41424344'",
                 "24'union%2Ball%2Bselect%2B1,2,3",
@@ -1986,6 +2018,11 @@ mod tests {
             "a; -b",
             "0x1",
             "box0x123",
+            "Error: \"Something went wrong (code 0x80070005)\"",
+            "crash at 0xC0000005",
+            "send to 0x742d35cc6634c0532925a3b844bc454e4438f44e",
+            "color 0xFFFFFF",
+            "a blank is 0x20",
             "version 1.e",
             "salt and (pepper)",
             "see 4.e (below)",

@@ -485,3 +485,93 @@ fn hex_separators_make_a_body_not_plain() {
         }
     }
 }
+
+fn screener_with_routing(routing: &str) -> Screener {
+    let json = POLICY.replacen('{', &format!("{{\"routing\": {routing},"), 1);
+    Screener::from_json(json.as_bytes()).unwrap()
+}
+
+/// `/beta/` only detects: a path that reads as another route to the upstream must not get
+/// `/beta/`'s laxer mode.
+#[test]
+fn ambiguous_paths_are_refused_by_default() {
+    let s = screener();
+    let xss = "?q=<script>alert(1)</script>";
+    for path in [
+        "/beta/..;/items",
+        "/beta/..%2fitems",
+        "/beta/..%5Citems",
+        "/beta/..\\items",
+        "/BETA/x",
+        "/Beta/x",
+    ] {
+        let d = s.screen_headers_of(request("GET", &format!("{path}{xss}"), &[]));
+        assert_eq!(refusal(&d), Some("limit-ambiguous-path"), "{path}");
+        let HeaderDecision::Refuse(r) = d else {
+            panic!("{path}")
+        };
+        assert_eq!(
+            (r.denial().status, r.denial().code),
+            (400, "ambiguous_path")
+        );
+    }
+    // One route under every reading: decided as before.
+    let d = s.screen_headers_of(request("GET", &format!("/beta/X;v=1{xss}"), &[]));
+    assert!(
+        matches!(
+            d,
+            HeaderDecision::Pass {
+                mode: Mode::Detect,
+                ..
+            }
+        ),
+        "{d:?}"
+    );
+    assert_eq!(
+        refusal(&s.screen_headers_of(request("GET", "/Items;v=1", &[]))),
+        None
+    );
+}
+
+#[test]
+fn strictest_applies_the_most_restrictive_route() {
+    let s = screener_with_routing(r#"{"ambiguous_paths": "strictest"}"#);
+    let xss = "?q=<script>alert(1)</script>";
+    let d = s.screen_headers_of(request("GET", &format!("/BETA/x{xss}"), &[]));
+    assert_eq!(refusal(&d), Some("xss-001"));
+    // Blocked as `block` mode blocks it (the traversal rule sees `..;/`), not as ambiguous.
+    let d = s.screen_headers_of(request("GET", &format!("/beta/..;/items{xss}"), &[]));
+    assert!(
+        refusal(&d).is_some_and(|id| id != "limit-ambiguous-path"),
+        "{d:?}"
+    );
+    // `/posts` excludes `body:comment`; `/Posts/x` also reads as no route, with no exclusion.
+    let d = s.screen_headers_of(request(
+        "POST",
+        "/Posts/x",
+        &[
+            ("content-type", "application/json"),
+            ("content-length", "10"),
+        ],
+    ));
+    let HeaderDecision::Pass { route, .. } = d else {
+        panic!("{d:?}")
+    };
+    assert_eq!(route, None);
+}
+
+#[test]
+fn case_insensitive_routes_match_case_variants() {
+    let s = screener_with_routing(r#"{"case_insensitive": true}"#);
+    let d = s.screen_headers_of(request("GET", "/BETA/x?q=<script>alert(1)</script>", &[]));
+    assert!(
+        matches!(
+            d,
+            HeaderDecision::Pass {
+                mode: Mode::Detect,
+                ..
+            }
+        ),
+        "{d:?}"
+    );
+}

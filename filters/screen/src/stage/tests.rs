@@ -37,6 +37,14 @@ fn setup_with(policy: &str, method: &str, path: &str, content_type: &str) -> (Fa
     (host, chain)
 }
 
+/// The SQL injection findings in `mode`, whatever the rule.
+fn sqli_findings(host: &FakeHost, mode: &str) -> i64 {
+    host.metric_sum(|n| {
+        n.starts_with("pavise_screen_findings_total.category.sqli.")
+            && n.ends_with(&format!(".mode.{mode}"))
+    })
+}
+
 const ATTACK: &str = r#"{"q": "1' OR '1'='1' UNION SELECT password FROM users --"}"#;
 
 #[test]
@@ -50,7 +58,7 @@ fn a_clean_get_passes_and_is_counted() {
         FILTER_NAME,
     );
     assert_eq!(flow, Flow::Continue);
-    assert_eq!(host.metric("pavise_screen_passed"), Some(1));
+    assert_eq!(host.metric("pavise_screen_passed_total"), Some(1));
     assert!(host.verdicts.is_empty());
 }
 
@@ -71,8 +79,8 @@ fn an_attack_in_a_held_json_body_is_refused_before_any_byte_goes_upstream() {
     let reply = host.reply().unwrap();
     assert_eq!(reply.status, 403);
     assert!(reply.body_text().contains("rid-7"));
-    assert_eq!(host.metric("pavise_screen_blocked_sqli"), Some(1));
-    assert_eq!(host.metric("pavise_screen_passed"), Some(0));
+    assert_eq!(sqli_findings(&host, "block"), 1);
+    assert_eq!(host.metric("pavise_screen_passed_total"), Some(0));
     assert_eq!(host.verdicts[0].outcome, Outcome::Denied);
     assert_eq!(host.verdicts[0].reason.as_deref(), Some("sqli"));
 }
@@ -92,7 +100,7 @@ fn a_clean_body_ending_with_trailers_is_inspected_at_the_trailers() {
         chain.request_body(&mut host, &mut memo, 0, true, true),
         BodyFlow::Continue
     );
-    assert_eq!(host.metric("pavise_screen_passed"), Some(1));
+    assert_eq!(host.metric("pavise_screen_passed_total"), Some(1));
     assert!(host.replies.is_empty());
 }
 
@@ -105,9 +113,9 @@ fn detect_mode_flags_and_lets_the_body_on() {
     let flow = chain.request_body(&mut host, &mut memo, ATTACK.len(), true, false);
     assert_eq!(flow, BodyFlow::Continue);
     assert!(host.replies.is_empty());
-    assert_eq!(host.metric("pavise_screen_detected_sqli"), Some(1));
+    assert_eq!(sqli_findings(&host, "detect"), 1);
     assert_eq!(
-        host.metric("pavise_screen_passed"),
+        host.metric("pavise_screen_passed_total"),
         Some(0),
         "a flagged request is not a pass"
     );
@@ -129,7 +137,10 @@ fn a_streamed_body_is_cut_off_at_max_body_bytes() {
         BodyFlow::Answered
     );
     assert_eq!(host.reply().map(|r| r.status), Some(413));
-    assert_eq!(host.metric("pavise_screen_limit_body"), Some(1));
+    assert_eq!(
+        host.metric("pavise_screen_limit_refusals_total.limit.body"),
+        Some(1)
+    );
 }
 
 #[test]
@@ -141,7 +152,10 @@ fn an_unreadable_body_fails_closed() {
     let flow = chain.request_body(&mut host, &mut memo, 10, true, false);
     assert_eq!(flow, BodyFlow::Answered);
     assert_eq!(host.reply().map(|r| r.status), Some(500));
-    assert_eq!(host.metric("pavise_screen_internal_error"), Some(1));
+    assert_eq!(
+        host.metric("pavise_internal_errors_total.filter.screen"),
+        Some(1)
+    );
 }
 
 #[test]

@@ -3,8 +3,11 @@
 //!
 //! Two shapes from the same pieces: a static bootstrap ([`bootstrap_yaml`]), and file-based
 //! dynamic config ([`XdsFiles`]): a bootstrap that points Envoy at `lds.yaml` and `cds.yaml` in
-//! a watched directory, so rewriting them (atomically, by rename) changes the running Envoy's
-//! listener without a restart.
+//! a watched directory, and a listener whose filters take their configurations from
+//! `ecds-<filter>.yaml` there (extension config discovery, [`DiscoveredFilter`]), so rewriting
+//! them (atomically, by rename) changes the running Envoy's policies without a restart and
+//! without replacing the listener. Both carry the `stats_config` of Pavise's metric labels
+//! ([`super::stats`]).
 //!
 //! Code pinning: Envoy checks a `sha256` only for `vm_config.code.remote` (fetched over HTTP);
 //! a `local` filename has no digest field. With a directory of `.wasm` files, `pavise render`
@@ -160,6 +163,18 @@ impl CodeUrl {
 /// or an `http(s)://` base URL ([`CodeUrl`]; then `spec.wasm_sha256` is required and Envoy
 /// checks it).
 pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> String {
+    format!(
+        "{indent}- name: pavise.{name}\n{}",
+        wasm_typed_config_yaml(spec, &format!("{indent}  "), wasm_dir),
+        name = spec.name
+    )
+}
+
+/// The filter's `typed_config` (the Wasm filter with its policy and code), its key indented by
+/// `indent`: the body of an `http_filters` entry, and of an ECDS resource ([`ecds_yaml`]).
+fn wasm_typed_config_yaml(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> String {
+    // The lines below are written for an entry at `indent` minus two spaces.
+    let indent = indent.strip_suffix("  ").unwrap_or(indent);
     let env = if spec.env_keys.is_empty() {
         String::new()
     } else {
@@ -192,9 +207,8 @@ pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> S
         }
     };
     format!(
-        r#"{indent}- name: pavise.{name}
-{indent}  typed_config:
-{indent}    "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+        r#"{indent}  typed_config:
+{indent}    "@type": {WASM_FILTER_TYPE}
 {indent}    config:
 {indent}      name: pavise_{name}
 {indent}      root_id: pavise_{name}
@@ -214,6 +228,9 @@ pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> S
         policy = block_scalar(&spec.policy, &format!("{indent}          ")),
     )
 }
+
+/// The type of the Wasm HTTP filter's configuration.
+const WASM_FILTER_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm";
 
 /// The indentation [`Bootstrap::http_filters`] entries are rendered at.
 pub const HTTP_FILTER_INDENT: &str = "          ";
@@ -236,7 +253,60 @@ pub struct Bootstrap {
     /// More clusters by name (e.g. the audit filter's HTTP sink), each one loopback or IP
     /// endpoint.
     pub clusters: Vec<(String, SocketAddr)>,
+    /// The Pavise filters of `http_filters`, for the xDS shape ([`XdsFiles`]), which delivers
+    /// their configurations by extension config discovery instead of inlining them.
+    pub discovered: Vec<DiscoveredFilter>,
 }
+
+/// One Pavise filter's configuration as its own resource: in the xDS shape the listener only
+/// names it, and Envoy reads it from `ecds-<name>.yaml`, so a new policy replaces the filter
+/// configuration in place. The listener stays, and the next request on every open connection
+/// runs the new policy (a replaced listener would leave its connections on the old one while
+/// they drain).
+#[derive(Debug, Clone)]
+pub struct DiscoveredFilter {
+    /// The filter's short name (`auth`); the resource is `pavise.<name>`.
+    pub name: String,
+    /// The Wasm `typed_config`, its key indented by four spaces.
+    pub typed_config: String,
+}
+
+impl DiscoveredFilter {
+    pub fn new(spec: &FilterSpec, wasm_dir: &str) -> DiscoveredFilter {
+        DiscoveredFilter {
+            name: spec.name.clone(),
+            typed_config: wasm_typed_config_yaml(spec, "    ", wasm_dir),
+        }
+    }
+
+    /// The file in the xDS directory that holds the configuration.
+    pub fn file_name(&self) -> String {
+        format!("{XDS_FILTER_PREFIX}{}.yaml", self.name)
+    }
+
+    /// The `http_filters` entry that points Envoy at the file, indented by
+    /// [`HTTP_FILTER_INDENT`].
+    fn entry_yaml(&self, dir: &Path) -> String {
+        let i = HTTP_FILTER_INDENT;
+        format!(
+            "{i}- name: pavise.{name}\n{i}  config_discovery:\n{i}    config_source:\n{i}      resource_api_version: V3\n{i}      path_config_source:\n{i}        path: {path}\n{i}        watched_directory: {{ path: {dir} }}\n{i}    type_urls: [{WASM_FILTER_TYPE}]\n",
+            name = self.name,
+            path = yaml_string(&dir.join(self.file_name()).display().to_string()),
+            dir = yaml_string(&dir.display().to_string()),
+        )
+    }
+
+    /// The resource file: one `TypedExtensionConfig` named like the filter entry.
+    fn resource_yaml(&self, version: &str) -> String {
+        format!(
+            "version_info: {version}\nresources:\n  - \"@type\": {EXTENSION_CONFIG_TYPE}\n    name: pavise.{name}\n{typed}",
+            name = self.name,
+            typed = self.typed_config,
+        )
+    }
+}
+
+const EXTENSION_CONFIG_TYPE: &str = "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig";
 
 impl Bootstrap {
     /// Ephemeral ports, `http_filters` before the router, nothing else.
@@ -249,6 +319,7 @@ impl Bootstrap {
             hcm_extra: String::new(),
             upstream,
             clusters: Vec::new(),
+            discovered: Vec::new(),
         }
     }
 }
@@ -358,8 +429,9 @@ pub fn static_cluster_yaml(name: &str, addr: SocketAddr, type_url: Option<&str>)
 
 fn admin_yaml(b: &Bootstrap) -> String {
     format!(
-        "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n",
-        b.admin_port
+        "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n{}",
+        b.admin_port,
+        super::stats::envoy_yaml()
     )
 }
 
@@ -383,6 +455,8 @@ pub fn bootstrap_yaml_with(b: &Bootstrap, code: Option<&CodeUrl>) -> String {
 pub const XDS_BOOTSTRAP: &str = "bootstrap.yaml";
 pub const XDS_LISTENERS: &str = "lds.yaml";
 pub const XDS_CLUSTERS: &str = "cds.yaml";
+/// Each filter's configuration is `ecds-<filter>.yaml` ([`DiscoveredFilter`]).
+pub const XDS_FILTER_PREFIX: &str = "ecds-";
 
 /// File-based dynamic configuration: Envoy starts from `bootstrap`, then loads and watches
 /// `lds.yaml` and `cds.yaml` in `dir`.
@@ -391,6 +465,8 @@ pub struct XdsFiles {
     pub bootstrap: String,
     pub listeners: String,
     pub clusters: String,
+    /// Each discovered filter's configuration: (file name, text).
+    pub filters: Vec<(String, String)>,
 }
 
 impl XdsFiles {
@@ -417,12 +493,21 @@ impl XdsFiles {
             lds = source(XDS_LISTENERS),
         );
         let version = yaml_string(version);
+        let mut listener = b.clone();
+        if !b.discovered.is_empty() {
+            listener.http_filters = b.discovered.iter().map(|f| f.entry_yaml(dir)).collect();
+        }
         XdsFiles {
             bootstrap,
             listeners: format!(
                 "version_info: {version}\nresources:\n{}",
-                listener_yaml(b, Some(LISTENER_TYPE))
+                listener_yaml(&listener, Some(LISTENER_TYPE))
             ),
+            filters: b
+                .discovered
+                .iter()
+                .map(|f| (f.file_name(), f.resource_yaml(&version)))
+                .collect(),
             clusters: format!(
                 "version_info: {version}\nresources:\n{}{}",
                 clusters_yaml(b, Some(CLUSTER_TYPE)),
@@ -432,14 +517,28 @@ impl XdsFiles {
         }
     }
 
-    /// Writes the three files into `dir`, each to a temporary name first and then renamed into
+    /// Writes the files into `dir`, each to a temporary name first and then renamed into
     /// place: Envoy watches the directory for files moved into it, and a rename is atomic, so it
-    /// never reads a half-written file. Clusters go first: the listener routes to them.
+    /// never reads a half-written file. The filter configurations and the clusters go first:
+    /// the listener names them. Filter configurations no longer named are removed last.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         write_atomically(&dir.join(XDS_BOOTSTRAP), &self.bootstrap)?;
+        for (name, text) in &self.filters {
+            write_atomically(&dir.join(name), text)?;
+        }
         write_atomically(&dir.join(XDS_CLUSTERS), &self.clusters)?;
-        write_atomically(&dir.join(XDS_LISTENERS), &self.listeners)
+        write_atomically(&dir.join(XDS_LISTENERS), &self.listeners)?;
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let stale = name.starts_with(XDS_FILTER_PREFIX)
+                && name.ends_with(".yaml")
+                && !self.filters.iter().any(|(f, _)| *f == name);
+            if stale {
+                std::fs::remove_file(dir.join(name))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -511,6 +610,10 @@ pub fn bootstrap_for(filters: &[FilterSpec], opts: &EnvoyOptions) -> Bootstrap {
         },
         upstream: opts.upstream,
         clusters: opts.clusters.clone(),
+        discovered: filters
+            .iter()
+            .map(|f| DiscoveredFilter::new(f, &opts.wasm_dir))
+            .collect(),
     }
 }
 
@@ -539,6 +642,7 @@ mod tests {
             hcm_extra: String::new(),
             upstream: SocketAddr::from(([127, 0, 0, 1], 8081)),
             clusters: Vec::new(),
+            discovered: Vec::new(),
         }
     }
 
