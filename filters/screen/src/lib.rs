@@ -4,7 +4,7 @@
 //! time it becomes a [`screen::Screener`]; per request, the filter hands it the headers and
 //! gets back a [`screen::HeaderDecision`] (refuse, or pass with what the body needs), then, if
 //! the body is inspected, the body and a [`screen::BodyDecision`]. [`decode`] undoes the
-//! encodings attackers layer; [`detect`] holds the detectors and the rule ids; [`xml`] finds
+//! encodings attackers layer; [`detect`] holds the rules, their tables and checks, and [`engine`] runs them on each value; [`xml`] finds
 //! the values of an XML body.
 //!
 //! Everything is plain Rust and unit-tested natively: `stage` is the per-request work against
@@ -14,6 +14,7 @@
 pub mod body;
 pub mod decode;
 pub mod detect;
+pub mod engine;
 pub mod policy;
 pub mod screen;
 pub mod stage;

@@ -143,7 +143,8 @@ pub enum PastInspection {
 #[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Detect {
-    /// Categories looked for: `sqli`, `xss`, `rce`, `traversal`.
+    /// Categories looked for: `sqli`, `xss`, `rce`, `traversal`, `crlf`, `ssti`, `jndi`, `ssi`,
+    /// `ldap`, `php`, `java`, `python`, `node`, `ruby`, `deser`, `rfi` (default: all of them).
     #[serde(default = "d_categories")]
     pub categories: Vec<Category>,
     /// Request headers inspected, case-insensitively (`cookie` is split into its values).
@@ -193,14 +194,7 @@ impl Default for Detect {
 
 impl Detect {
     pub fn enabled(&self) -> Enabled {
-        let has = |c| self.categories.contains(&c);
-        Enabled {
-            sqli: has(Category::Sqli),
-            xss: has(Category::Xss),
-            rce: has(Category::Rce),
-            traversal: has(Category::Traversal),
-            paranoia: self.paranoia,
-        }
+        Enabled::of(&self.categories, self.paranoia)
     }
 }
 
@@ -233,18 +227,24 @@ pub struct Exclusion {
 impl Exclusion {
     /// Whether this exclusion covers a finding of `rule_id` (in `category`) at `location`.
     pub fn covers(&self, rule_id: &str, category: Category, location: &str) -> bool {
-        let rule_ok = self
-            .rule
+        self.covers_rule(rule_id, category) && self.applies_at(location)
+    }
+
+    /// Whether this exclusion covers the rule `rule_id` (in `category`), wherever it applies.
+    pub fn covers_rule(&self, rule_id: &str, category: Category) -> bool {
+        self.rule
             .as_deref()
-            .is_none_or(|r| r == rule_id || r == category.as_str());
-        let location_ok = self
-            .location
+            .is_none_or(|r| r == rule_id || r == category.as_str())
+    }
+
+    /// Whether this exclusion applies at `location` (to the rules it covers).
+    pub fn applies_at(&self, location: &str) -> bool {
+        self.location
             .as_deref()
             .is_none_or(|l| match l.strip_suffix('*') {
                 Some(prefix) => location.starts_with(prefix),
                 None => l.eq_ignore_ascii_case(location),
-            });
-        rule_ok && location_ok
+            })
     }
 }
 

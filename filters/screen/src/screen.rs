@@ -3,8 +3,9 @@
 //! inspects a body (form fields, JSON string values and keys, or text). Plain types in, a
 //! decision out; the filter only moves bytes.
 
-use crate::detect::{inspect_with, plain, Enabled, Finding, ValueKind};
-use crate::policy::{Mode, PastInspection, ScreenPolicy, ScreenRoute};
+use crate::detect::{inspect_excluding, plain, Category, Enabled, Finding, ValueKind};
+use crate::engine::Plan;
+use crate::policy::{Exclusion, Mode, PastInspection, ScreenPolicy, ScreenRoute};
 use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderList};
 use pavise_core::path::{path_only, query_of};
@@ -166,12 +167,17 @@ pub enum BodyDecision {
 pub struct Screener {
     policy: ScreenPolicy,
     enabled: Enabled,
+    /// The rule rows this policy runs, in order.
+    plan: Plan,
+    /// The JNDI rows alone, for the headers `detect.headers` leaves out (`None` when the policy
+    /// does not look for JNDI lookups).
+    header_jndi: Option<Plan>,
     /// Inspected header names, lowercase.
     headers: Vec<String>,
     /// `detect.headers` has `*`.
     all_headers: bool,
     /// Whether plain values and bodies skip the detectors ([`plain`]) and detectors skip work
-    /// their prechecks rule out ([`inspect_with`]); always on except where
+    /// their prechecks rule out ([`crate::detect::inspect_with`]); always on except where
     /// [`Screener::without_shortcuts`] turned them off.
     shortcuts: bool,
 }
@@ -184,6 +190,12 @@ impl Screener {
     pub fn new(policy: ScreenPolicy) -> Screener {
         Screener {
             enabled: policy.detect.enabled(),
+            plan: Plan::new(policy.detect.enabled()),
+            header_jndi: policy
+                .detect
+                .enabled()
+                .has(Category::Jndi)
+                .then(|| Plan::new(Enabled::of(&[Category::Jndi], policy.detect.paranoia))),
             headers: policy
                 .detect
                 .headers
@@ -207,9 +219,24 @@ impl Screener {
         }
     }
 
-    /// [`inspect_with`] with this screener's detectors and shortcut.
-    fn inspect(&self, raw: &[u8], kind: ValueKind, location: &str) -> Vec<Finding> {
-        inspect_with(raw, kind, location, self.enabled, self.shortcuts)
+    /// [`inspect_excluding`] with this screener's detectors and shortcut, and the exclusions of
+    /// the request's route that apply at `location`: the rules they cover are not run there.
+    fn inspect(
+        &self,
+        raw: &[u8],
+        kind: ValueKind,
+        location: &str,
+        route: Option<&ScreenRoute>,
+    ) -> Vec<Finding> {
+        let here: Vec<&Exclusion> = route
+            .map(|r| {
+                r.exclusions
+                    .iter()
+                    .filter(|e| e.applies_at(location))
+                    .collect()
+            })
+            .unwrap_or_default();
+        inspect_excluding(raw, kind, location, &self.plan, self.shortcuts, &here)
     }
 
     pub fn policy(&self) -> &ScreenPolicy {
@@ -260,13 +287,37 @@ impl Screener {
             Err(limit) => return HeaderDecision::Refuse(Refusal::Limit(limit)),
         };
         let mode = route.and_then(|(_, r)| r.mode).unwrap_or(self.policy.mode);
+        let rules = route.map(|(_, r)| r);
         let mut findings = Vec::new();
-        findings.extend(self.inspect(path_only(path).as_bytes(), ValueKind::Path, "path"));
+        findings.extend(self.inspect(path_only(path).as_bytes(), ValueKind::Path, "path", rules));
         if let Some(query) = query_of(path) {
-            findings.extend(self.inspect_pairs(query, "query"));
+            findings.extend(self.inspect_pairs(query, "query", rules));
         }
         for (name, value) in headers.iter() {
             if !self.inspects_header(name) {
+                // Log4j logs any header an application chooses (`X-Api-Version`,
+                // `Authorization`): JNDI lookups are looked for in every one.
+                if let Some(jndi_only) =
+                    self.header_jndi.as_ref().filter(|_| !name.starts_with(':'))
+                {
+                    let location = format!("header:{}", name.to_ascii_lowercase());
+                    let here: Vec<&Exclusion> = rules
+                        .map(|r| {
+                            r.exclusions
+                                .iter()
+                                .filter(|e| e.applies_at(&location))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    findings.extend(inspect_excluding(
+                        value,
+                        ValueKind::Text,
+                        &location,
+                        jndi_only,
+                        self.shortcuts,
+                        &here,
+                    ));
+                }
                 continue;
             }
             if name.eq_ignore_ascii_case("cookie") {
@@ -278,15 +329,19 @@ impl Screener {
                     // Cookie names carry payloads too (`<script>=1`).
                     let name = if v.len() < part.len() { name } else { &[] };
                     for text in [v, name] {
-                        findings.extend(self.inspect(text, ValueKind::FormValue, "header:cookie"));
+                        findings.extend(self.inspect(
+                            text,
+                            ValueKind::FormValue,
+                            "header:cookie",
+                            rules,
+                        ));
                     }
                 }
             } else {
                 let location = format!("header:{}", name.to_ascii_lowercase());
-                findings.extend(self.inspect(value, ValueKind::Text, &location));
+                findings.extend(self.inspect(value, ValueKind::Text, &location, rules));
             }
         }
-        let findings = excluded(route.map(|(_, r)| r), findings);
         if let (Mode::Block, Some(f)) = (mode, findings.first()) {
             return HeaderDecision::Refuse(Refusal::Finding(f.clone()));
         }
@@ -383,11 +438,12 @@ impl Screener {
         if let Some(decision) = self.plain_body(kind, body, complete) {
             return decision;
         }
+        let rules = route.and_then(|i| self.policy.routes.get(i));
         let mut findings = Vec::new();
         match kind {
             BodyKind::Form => {
                 let text = String::from_utf8_lossy(body);
-                findings.extend(self.inspect_pairs(&text, "body"));
+                findings.extend(self.inspect_pairs(&text, "body", rules));
             }
             BodyKind::Json => match serde_json::from_slice::<Value>(body) {
                 Ok(value) if complete => {
@@ -400,22 +456,25 @@ impl Screener {
                         return BodyDecision::Refuse(Refusal::Limit(Limit::JsonKeys));
                     }
                     for (location, text) in walk.strings {
-                        findings.extend(self.inspect(text.as_bytes(), ValueKind::Text, &location));
+                        findings.extend(self.inspect(
+                            text.as_bytes(),
+                            ValueKind::Text,
+                            &location,
+                            rules,
+                        ));
                     }
                 }
                 // Not JSON after all (or cut at the limit): inspect it as text.
-                _ => findings.extend(self.inspect(body, ValueKind::Text, "body")),
+                _ => findings.extend(self.inspect(body, ValueKind::Text, "body", rules)),
             },
             BodyKind::Xml => {
                 for v in crate::xml::values(body) {
                     let location = format!("body:{}", v.name);
-                    findings.extend(self.inspect(v.value, ValueKind::Text, &location));
+                    findings.extend(self.inspect(v.value, ValueKind::Text, &location, rules));
                 }
             }
-            BodyKind::Text => findings.extend(self.inspect(body, ValueKind::Text, "body")),
+            BodyKind::Text => findings.extend(self.inspect(body, ValueKind::Text, "body", rules)),
         }
-        let rule = route.and_then(|i| self.policy.routes.get(i));
-        let findings = excluded(rule, findings);
         match (mode, findings.first()) {
             (Mode::Block, Some(f)) => BodyDecision::Refuse(Refusal::Finding(f.clone())),
             _ => BodyDecision::Pass { findings },
@@ -458,7 +517,7 @@ impl Screener {
     }
 
     /// Inspects `name=value&…` pairs; each value at `<prefix>:<decoded name>`.
-    fn inspect_pairs(&self, text: &str, prefix: &str) -> Vec<Finding> {
+    fn inspect_pairs(&self, text: &str, prefix: &str, route: Option<&ScreenRoute>) -> Vec<Finding> {
         let mut out = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or(("", pair));
@@ -468,10 +527,10 @@ impl Screener {
                 "{prefix}:{}",
                 pavise_core::headers::loggable(decoded_name.as_bytes(), 64)
             );
-            out.extend(self.inspect(value.as_bytes(), ValueKind::FormValue, &location));
+            out.extend(self.inspect(value.as_bytes(), ValueKind::FormValue, &location, route));
             // Parameter names carry payloads too.
             if !name.is_empty() {
-                out.extend(self.inspect(name.as_bytes(), ValueKind::FormValue, &location));
+                out.extend(self.inspect(name.as_bytes(), ValueKind::FormValue, &location, route));
             }
         }
         out
@@ -506,21 +565,6 @@ fn restriction(
     let mode = route.and_then(|r| r.mode).unwrap_or(policy.mode);
     let exclusions = route.map_or(0, |r| r.exclusions.len());
     (mode == Mode::Block, std::cmp::Reverse(exclusions))
-}
-
-/// The findings a route's exclusions leave.
-fn excluded(route: Option<&ScreenRoute>, findings: Vec<Finding>) -> Vec<Finding> {
-    match route {
-        None => findings,
-        Some(r) => findings
-            .into_iter()
-            .filter(|f| {
-                !r.exclusions
-                    .iter()
-                    .any(|e| e.covers(f.rule.id, f.rule.category, &f.location))
-            })
-            .collect(),
-    }
 }
 
 /// The request's `Content-Length`, if valid.

@@ -242,10 +242,7 @@ fn flagged(values: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for v in values {
         for level in [1, 2] {
-            let enabled = Enabled {
-                paranoia: level,
-                ..Enabled::ALL
-            };
+            let enabled = Enabled::all_at(level);
             for (kind, raw) in kinds(v) {
                 for f in inspect(&raw, kind, "body:note", enabled) {
                     out.push(format!("level {level} {kind:?}: {} on {v:?}", f.rule.id));

@@ -157,8 +157,12 @@ fn breaks_plain_at(text: &[u8], i: usize, b: u8) -> bool {
         }
         // `script:` (blanks removed): a script URL scheme; `:vmlframe` (blanks between its
         // letters removed): a VML frame tag, `v:vmlframe` with any prefix.
+        // `x://` (a URL scheme, in a path where `/` is plain): a wrapper or a remote file
+        // (`php://filter`, `phar://`, `http://1.2.3.4/x.php`; `php-002`, `rfi-001`).
         b':' => {
-            squeezed_ends_with(text, i, b"script") || squeezed_starts_with(text, i + 1, b"vmlframe")
+            squeezed_ends_with(text, i, b"script")
+                || squeezed_starts_with(text, i + 1, b"vmlframe")
+                || text.get(i + 1..i + 3) == Some(b"//")
         }
         // `document.` and `window.` (blanks removed): script sinks.
         b'.' => squeezed_ends_with(text, i, b"document") || squeezed_ends_with(text, i, b"window"),
@@ -274,17 +278,43 @@ triggers! {
         | b"cmdextversion" | b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"
         // Script sinks.
         | b"innerhtml" | b"import"
+        // Java classes and APIs by name (`java-001`, `java-003`: `java.lang.Runtime`,
+        // `com.opensymphony.xwork2`, `org.apache.commons`), OGNL's objects (`java-002`).
+        | b"java" | b"javax" | b"jdk" | b"sun" | b"omg" | b"apache" | b"opensymphony"
+        | b"springframework" | b"codehaus" | b"mchange" | b"bea" | b"hibernate" | b"mozilla"
+        | b"ognl" | b"bsh" | b"weblogic" | b"processbuilder" | b"runtime" | b"classloader"
+        | b"scriptenginemanager" | b"ognlcontext" | b"methodaccessor"
+        // Java gadget-chain classes (`deser-002`).
+        | b"invokertransformer" | b"instantiatetransformer" | b"instantiatefactory"
+        | b"clonetransformer" | b"forclosure" | b"whileclosure" | b"prototypeclonefactory"
+        | b"prototypeserializationfactory" | b"chainedtransformer" | b"constanttransformer"
+        | b"templatesimpl" | b"jdbcrowsetimpl" | b"annotationinvocationhandler"
+        | b"badattributevalueexpexception" | b"wrapperconnectionpooldatasource"
+        // Node.js (`node-001`, `node-002`) and Python's object graph (`ssti-002`).
+        | b"child_process" | b"mainmodule" | b"constructor" | b"__js_function" | b"__proto__" | b"prototype"
+        | b"__class__" | b"__mro__" | b"__subclasses__" | b"__globals__" | b"__builtins__"
+        | b"__bases__" | b"__base__" | b"__getattribute__"
 }
 
 /// Longest trigger word.
-const MAX_TRIGGER_LEN: usize = 18;
+const MAX_TRIGGER_LEN: usize = 31;
 
 /// Prefixes that make any word starting with them a trigger, lowercase: `xp_dirtree`,
 /// `master.dbo.xp_anything` (SQL Server's extended procedures: `sqli-002` matches a list of
 /// their names, and any `xp_` word after `.dbo.`, which plain text can hold; one prefix covers
 /// both, and a plain `xp_points` costs only a look by the detectors).
 /// `sqlite_master`, `jsonb_agg`: SQLite's catalog, PostgreSQL's JSON functions.
-const TRIGGER_PREFIXES: &[&[u8]] = &[b"xp_", b"sqlite_", b"jsonb_"];
+/// `rO0AB…` (also `KztAAU…`, `Cs7QAF…`), `aced0005…`: a Java serialisation stream in base64 or
+/// hex (`deser-001`).
+const TRIGGER_PREFIXES: &[&[u8]] = &[
+    b"xp_",
+    b"sqlite_",
+    b"jsonb_",
+    b"ro0ab",
+    b"kztaau",
+    b"cs7qaf",
+    b"aced0005",
+];
 
 /// Words that are triggers only where a value starts (after blanks) and something follows
 /// them: a boolean clause opened by a connective (`or name is x`, `sqli-007`) and a command run

@@ -13,9 +13,11 @@
 use super::anchor::{longest_piece, Anchors};
 use super::wordset::WordSet;
 use super::{
-    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_COMMAND_LINE, RCE_SHELL_EVASION, RCE_SHELL_EXPANSION,
-    RCE_SHELL_INVOCATION, RCE_SUBSTITUTION, RCE_WINDOWS,
+    Lowered, Rule, RCE_CHAINED_COMMAND, RCE_SHELL_EVASION, RCE_SHELL_INVOCATION, RCE_SUBSTITUTION,
+    RCE_WINDOWS,
 };
+#[cfg(test)]
+use super::{RCE_COMMAND_LINE, RCE_SHELL_EXPANSION};
 use cmd::{
     echo_writes_script, windows_arguments, windows_command, windows_shaped, within, ARGUMENT_REACH,
     WINDOWS_COMMAND_SET,
@@ -676,11 +678,21 @@ static PROSE_COMMAND_SET: WordSet = WordSet::new(&PROSE_COMMANDS);
 /// starts with is what a program would get. Runs on plain text too (`visudo`, `ansible-doc
 /// plugin ping` are plain), before the plain shortcut; `prechecks` off only to check that
 /// they change nothing.
+#[cfg(test)]
 pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec<Rule> {
     let mut out = Vec::new();
     if whole_values && starts_with_command_name(decoded) {
         out.push(RCE_COMMAND_LINE);
     }
+    if shell_expansion(decoded, prechecks) {
+        out.push(RCE_SHELL_EXPANSION);
+    }
+    out
+}
+
+/// `rce-008`: a parameter, brace, directory-stack or history expansion, or a program run by
+/// its path in a system `bin` directory.
+pub(crate) fn shell_expansion(decoded: &[u8], prechecks: bool) -> bool {
     // Every expansion below holds one of these: `{` (of `${` too), `~` (before `+` or `-`),
     // `!-`, `bin/`.
     let possible = !prechecks
@@ -688,18 +700,14 @@ pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec
         || decoded.contains(&b'{')
         || decoded.contains(&b'~')
         || decoded.windows(4).any(|w| w.eq_ignore_ascii_case(b"bin/"));
-    if possible {
+    possible && {
         let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
-        if has_parameter_expansion(&text)
+        has_parameter_expansion(&text)
             || has_any_brace_expansion(&text)
             || has_directory_stack(&text)
             || has_history_expansion(&text)
             || runs_any_binary_path(&text)
-        {
-            out.push(RCE_SHELL_EXPANSION);
-        }
     }
-    out
 }
 
 /// A value that starts with a known command (`whoami;…`, `visudo`, `chef-shell`,
@@ -707,7 +715,7 @@ pub fn detect_level2(decoded: &[u8], whole_values: bool, prechecks: bool) -> Vec
 /// people write about ([`TOPICS`]) and [`PROSE_COMMANDS`]; names that begin sentences too
 /// (`sed`, `chef`, `lynx`) only with their command's arguments ([`sentence`]). An article about `nmap` starting
 /// with its name is flagged: the price of level 2.
-fn starts_with_command_name(decoded: &[u8]) -> bool {
+pub(crate) fn starts_with_command_name(decoded: &[u8]) -> bool {
     let start = decoded
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\'' | b'"'))

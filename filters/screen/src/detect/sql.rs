@@ -12,154 +12,43 @@
 mod object;
 
 use super::anchor::{longest_piece, Anchors};
+use super::words::word_list;
 use super::wordset::WordSet;
-use super::{
-    Rule, SQLI_ALIAS_FROM, SQLI_BOOLEAN_CLAUSE, SQLI_FUNCTION, SQLI_JSON_OPERATOR,
-    SQLI_NOSQL_OPERATOR, SQLI_STATEMENT,
-};
+use crate::engine::view::Gate;
+use crate::engine::View;
 
-/// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
-/// blanks allowed before the `(`.
-const SQL_FUNCTIONS: [&str; 75] = [
-    "substr",
-    "substring",
-    "unhex",
-    "md5",
-    "sha1",
-    "sha2",
-    "strcmp",
-    "sysdate",
-    "xmltype",
-    "rtrim",
-    "ltrim",
-    "uncompress",
-    "ord",
-    "rand",
-    "cos",
-    "sin",
-    "pow",
-    "sqrt",
-    "ceil",
-    "coalesce",
-    "ifnull",
-    "isnull",
-    "nullif",
-    "nvl",
-    "elt",
-    "instr",
-    "locate",
-    "lpad",
-    "rpad",
-    "db_name",
-    "user_name",
-    "schema_name",
-    "object_id",
-    "object_name",
-    "col_name",
-    "current_user",
-    "session_user",
-    "system_user",
-    "last_insert_id",
-    "row_count",
-    "found_rows",
-    "lo_get",
-    "lo_import",
-    "lo_export",
-    "starts_with",
-    "json_extract",
-    "json_keys",
-    "to_char",
-    "to_number",
-    "randomblob",
-    "zeroblob",
-    "load_extension",
-    "group_concat",
-    "string_agg",
-    "array_agg",
-    "pg_read_file",
-    "pg_ls_dir",
-    "char_length",
-    "octet_length",
-    "soundex",
-    "make_set",
-    "export_set",
-    "name_const",
-    "curdate",
-    "curtime",
-    "getdate",
-    "datediff",
-    "date_format",
-    "from_unixtime",
-    "unix_timestamp",
-    "str_to_date",
-    "inet_aton",
-    "crc32",
-    "utc_time",
-    "localtime",
-];
+word_list! {
+    /// Functions only SQL has (or whose name, followed by `(`, English never writes): matched with
+    /// blanks allowed before the `(`.
+    SQL_FUNCTIONS = "sql-functions"
+}
 
-/// SQL functions that are also English words: matched only with the `(` right after the name,
-/// as code writes it and prose does not (`count(`, but not "count (the votes)").
-const WORD_FUNCTIONS: [&str; 49] = [
-    "count", "now", "time", "round", "left", "right", "format", "replace", "insert", "length",
-    "log", "ln", "values", "minute", "hour", "second", "day", "date", "month", "year", "week",
-    "quarter", "pi", "trim", "sum", "avg", "min", "max", "mod", "div", "position", "repeat",
-    "reverse", "space", "upper", "lower", "database", "schema", "if", "cast", "convert",
-    "compress", "version", "floor", "power", "hex", "mid", "overlay", "encode",
-];
+word_list! {
+    /// SQL functions that are also English words: matched only with the `(` right after the name,
+    /// as code writes it and prose does not (`count(`, but not "count (the votes)").
+    WORD_FUNCTIONS = "sql-word-functions"
+}
 
-/// Statements an injection stacks after `;`.
-const STATEMENTS: [&str; 20] = [
-    "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
-    "execute", "declare", "print", "shutdown", "grant", "revoke", "set", "call", "merge", "rename",
-    "waitfor",
-];
+word_list! {
+    /// Statements an injection stacks after `;`.
+    STATEMENTS = "sql-statements"
+}
 
 /// Statements stacked after a number (`1;waitfor`, `1; drop`).
 const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
     "select", "drop", "truncate", "shutdown", "waitfor", "declare",
 ];
 
-/// Statement openings no ordinary text has, anywhere in a value.
-/// (Statements on an object, `drop table x`, are read with what follows them: [`object`].)
-const STATEMENT_PHRASES: [&str; 11] = [
-    "declare @",
-    "set @",
-    "exec(",
-    "exec @",
-    "exec (@",
-    "exec master.",
-    "exec sp_",
-    "exec xp_",
-    "execute immediate",
-    "load data infile",
-    "shutdown with nowait",
-];
+word_list! {
+    /// Statement openings no ordinary text has, anywhere in a value.
+    /// (Statements on an object, `drop table x`, are read with what follows them: [`object`].)
+    STATEMENT_PHRASES = "sql-statement-phrases"
+}
 
-/// MongoDB query operators (NoSQL injection turns `{"pass": "x"}` into `{"pass": {"$ne": 1}}`).
-const NOSQL_OPERATORS: [&str; 21] = [
-    "ne",
-    "eq",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "in",
-    "nin",
-    "regex",
-    "where",
-    "exists",
-    "elemmatch",
-    "nor",
-    "or",
-    "and",
-    "not",
-    "expr",
-    "type",
-    "size",
-    "all",
-    "function",
-];
+word_list! {
+    /// MongoDB query operators (NoSQL injection turns `{"pass": "x"}` into `{"pass": {"$ne": 1}}`).
+    NOSQL_OPERATORS = "nosql-operators"
+}
 
 /// A piece of each statement phrase [`statement`] looks for (the longest between blanks and
 /// `(`), of which one stands in every value that has a phrase.
@@ -183,8 +72,36 @@ static STATEMENT_ANCHORS: Anchors = Anchors::new(|| {
 /// `from`) cannot do without.
 static CLAUSE_ANCHORS: Anchors = Anchors::new(|| vec!["or", "and", "&&", "||", "from"]);
 
-/// The first of this module's rules that matches a decoded value.
-pub fn detect(decoded: &[u8]) -> Option<Rule> {
+/// This module's rules, each a check of the normalized copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlClause {
+    NosqlOperator,
+    FunctionCall,
+    Statement,
+    BooleanClause,
+    AliasFrom,
+    JsonCompared,
+}
+
+/// Whether one of this module's rules matches a value: behind the precheck they share
+/// ([`clause_possible`]), on the value's normalized copy.
+pub fn clause_rule(v: &View, which: SqlClause) -> bool {
+    if !v.gate(Gate::SqlClause, clause_possible) {
+        return false;
+    }
+    let text = v.sql();
+    match which {
+        SqlClause::NosqlOperator => nosql_operator(text),
+        SqlClause::FunctionCall => function_call(text),
+        SqlClause::Statement => statement(text),
+        SqlClause::BooleanClause => boolean_clause(text),
+        SqlClause::AliasFrom => alias_from(text),
+        SqlClause::JsonCompared => json_literal_compared(text),
+    }
+}
+
+/// Whether any of this module's rules can match a decoded value.
+fn clause_possible(decoded: &[u8]) -> bool {
     // Each check needs something the value itself has: normalizing only lowercases, removes
     // bytes and turns comments and blank runs into one blank, so a byte or a run without
     // blanks found in the normalized copy stands in the value too. A NoSQL operator needs a
@@ -194,36 +111,26 @@ pub fn detect(decoded: &[u8]) -> Option<Rule> {
     // normalized at all.
     // A JSON literal compared needs `'{` or `'[`, adjacent in the normalized copy and so in
     // the value.
-    let possible = decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
+    decoded.iter().any(|b| matches!(b, b'$' | b'(' | b';'))
         || STATEMENT_ANCHORS.found_in(decoded)
         || CLAUSE_ANCHORS.found_in(decoded)
         || decoded
             .windows(2)
-            .any(|w| matches!(w, [b'\'', b'{' | b'[']));
-    if !possible {
-        return None;
-    }
-    let text = normalize(decoded);
-    if nosql_operator(&text) {
-        Some(SQLI_NOSQL_OPERATOR)
-    } else if function_call(&text) {
-        Some(SQLI_FUNCTION)
-    } else if statement(&text) {
-        Some(SQLI_STATEMENT)
-    } else if boolean_clause(&text) {
-        Some(SQLI_BOOLEAN_CLAUSE)
-    } else if alias_from(&text) {
-        Some(SQLI_ALIAS_FROM)
-    } else if json_literal_compared(&text) {
-        Some(SQLI_JSON_OPERATOR)
-    } else {
-        None
-    }
+            .any(|w| matches!(w, [b'\'', b'{' | b'[']))
+}
+
+/// The first of this module's rules that matches a decoded value (for the tests).
+#[cfg(test)]
+pub fn detect(decoded: &[u8]) -> Option<super::Rule> {
+    let v = View::of(decoded);
+    crate::engine::matching(super::sqli::TABLE, 1, &v)
+        .into_iter()
+        .find(|r| !["sqli-001", "sqli-002", "sqli-003", "sqli-004"].contains(&r.id))
 }
 
 /// Lowercase; `/* … */` comments as a blank (the content of MySQL's executable `/*! … */`
 /// kept); every run of blanks and control bytes as one space.
-pub(super) fn normalize(decoded: &[u8]) -> Vec<u8> {
+pub(crate) fn normalize(decoded: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(decoded.len());
     let mut i = 0;
     let mut blank = false;

@@ -25,53 +25,62 @@
 //! - `sqli-025`: a MongoDB operator `sqli-009` does not list, in the same places (`$text`,
 //!   `$search`, `$jsonSchema`, `$mod`, aggregation stages such as `$lookup`).
 
-use super::sql::{ident_before, is_ident, normalize, word_at};
+use super::sql::{ident_before, is_ident, word_at};
 use super::sql_strict::is_function;
+use super::words::word_list;
 use super::wordset::WordSet;
-use super::{
-    Rule, SQLI_BARE_CALL, SQLI_CAST, SQLI_DANGLING_CONNECTIVE, SQLI_LIKE, SQLI_NOSQL_MORE,
-    SQLI_OVERFLOW, SQLI_QUOTED_TEST, SQLI_QUOTE_PROBE,
-};
+use crate::engine::view::Gate;
+use crate::engine::View;
 
-/// The first rule of this module that matches a decoded value.
-pub fn detect(decoded: &[u8]) -> Option<Rule> {
-    if overflow_value(decoded) {
-        return Some(SQLI_OVERFLOW);
-    }
-    if quote_probe(decoded) {
-        return Some(SQLI_QUOTE_PROBE);
-    }
+/// This module's rules that read the normalized copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    Cast,
+    DanglingConnective,
+    QuotedTest,
+    LikeTautology,
+    BareCall,
+    NosqlOperator,
+}
+
+/// Whether one of the rules that read the normalized copy can match a decoded value.
+fn probe_possible(decoded: &[u8]) -> bool {
     // The other rules read the normalized copy (lowercase, comments as a blank, blank runs as
     // one): each needs a byte or word that stands in the value itself, so a value without any
     // is not normalized. `::` (a cast), a quote (tests, `sounds like`), `$` (an operator), `(`
     // (a call), `#`/`-` (a comment after a number), `like`/`glob`/`regexp`, or a value ending
     // in a connective.
-    let maybe = decoded
+    decoded
         .iter()
         .any(|b| matches!(b, b':' | b'\'' | b'"' | b'`' | b'$' | b'(' | b'#' | b'-'))
         || contains_ignore_case(decoded, b"like")
         || contains_ignore_case(decoded, b"glob")
         || contains_ignore_case(decoded, b"regexp")
-        || ends_with_connective(decoded);
-    if !maybe {
-        return None;
+        || ends_with_connective(decoded)
+}
+
+/// Whether the rule `which` matches: behind the precheck they share, on the normalized copy.
+pub fn probe_rule(v: &View, which: Probe) -> bool {
+    if !v.gate(Gate::SqlProbe, probe_possible) {
+        return false;
     }
-    let t = normalize(decoded);
-    if cast(&t) {
-        Some(SQLI_CAST)
-    } else if dangling_connective(&t) {
-        Some(SQLI_DANGLING_CONNECTIVE)
-    } else if quoted_test(&t) {
-        Some(SQLI_QUOTED_TEST)
-    } else if like_tautology(&t) {
-        Some(SQLI_LIKE)
-    } else if bare_call(&t) {
-        Some(SQLI_BARE_CALL)
-    } else if nosql_operator(&t) {
-        Some(SQLI_NOSQL_MORE)
-    } else {
-        None
+    let t = v.sql();
+    match which {
+        Probe::Cast => cast(t),
+        Probe::DanglingConnective => dangling_connective(t),
+        Probe::QuotedTest => quoted_test(t),
+        Probe::LikeTautology => like_tautology(t),
+        Probe::BareCall => bare_call(t),
+        Probe::NosqlOperator => nosql_operator(t),
     }
+}
+
+/// The first rule of this module that matches a decoded value (for the tests).
+#[cfg(test)]
+pub fn detect(decoded: &[u8]) -> Option<super::Rule> {
+    crate::engine::matching(super::sqli::TABLE, 2, &View::of(decoded))
+        .into_iter()
+        .find(|r| r.id.as_bytes() >= b"sqli-018".as_slice())
 }
 
 fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
@@ -112,14 +121,12 @@ fn ends_with_connective(decoded: &[u8]) -> bool {
     })
 }
 
-/// PostgreSQL types an error-based probe casts a name to (`::int` fails with the value in the
-/// message). Only names with a letter no hex digit has (`fe80::add` is IPv6) and not `json`
-/// (Rust's `serde_json::json`), nor `date`/`time` (Ruby's `Foo::Date`).
-const CAST_TYPES: [&str; 26] = [
-    "int", "int2", "int4", "int8", "integer", "bigint", "smallint", "numeric", "real", "float",
-    "float4", "float8", "text", "varchar", "char", "bpchar", "bool", "boolean", "bytea", "jsonb",
-    "regclass", "regproc", "oid", "inet", "xml", "uuid",
-];
+word_list! {
+    /// PostgreSQL types an error-based probe casts a name to (`::int` fails with the value in the
+    /// message). Only names with a letter no hex digit has (`fe80::add` is IPv6) and not `json`
+    /// (Rust's `serde_json::json`), nor `date`/`time` (Ruby's `Foo::Date`).
+    CAST_TYPES = "sql-cast-types"
+}
 
 static CAST_TYPE_SET: WordSet = WordSet::new(&CAST_TYPES);
 
@@ -158,7 +165,7 @@ fn cast(t: &[u8]) -> bool {
 /// to hang or overflow parsers: what fuzzers (skipfish) send to find numeric columns that
 /// break. The maximum values themselves (`2147483647`) are left alone: clients send them as
 /// "no limit".
-fn overflow_value(decoded: &[u8]) -> bool {
+pub fn overflow_value(decoded: &[u8]) -> bool {
     let v = trim(decoded);
     // The longest such value (`2.2250738585072011e-308`) is 23 bytes, leading zeros aside.
     if v.is_empty() || v.len() > 40 {
@@ -238,7 +245,7 @@ fn overflow_value(decoded: &[u8]) -> bool {
 /// (`"*"`, `"///`, `"}`) is left alone. Or a single word closed by a quote no other opens,
 /// then a `;` that ends the value (`` admin@juice-sh.op`; ``, `x';`): the string ended and
 /// the statement with it.
-fn quote_probe(decoded: &[u8]) -> bool {
+pub fn quote_probe(decoded: &[u8]) -> bool {
     let v = trim(decoded);
     if !v.iter().any(|b| is_quote(*b)) {
         return false;
@@ -543,35 +550,12 @@ fn bare_call(t: &[u8]) -> bool {
         && (is_function(name) || MORE_NAMES.contains(&name))
 }
 
-/// MongoDB operators level 1 (`sqli-009`) does not list: query operators that reach the
-/// server's text search, schema and JavaScript-free evaluation, and aggregation stages that
-/// read other collections. Lowercase, as the normalized copy is.
-const MORE_NOSQL_OPERATORS: [&str; 24] = [
-    "text",
-    "search",
-    "mod",
-    "jsonschema",
-    "geowithin",
-    "geointersects",
-    "near",
-    "nearsphere",
-    "bitsallset",
-    "bitsanyset",
-    "bitsallclear",
-    "bitsanyclear",
-    "comment",
-    "slice",
-    "lookup",
-    "unionwith",
-    "graphlookup",
-    "accumulator",
-    "match",
-    "project",
-    "unwind",
-    "merge",
-    "out",
-    "facet",
-];
+word_list! {
+    /// MongoDB operators level 1 (`sqli-009`) does not list: query operators that reach the
+    /// server's text search, schema and JavaScript-free evaluation, and aggregation stages that
+    /// read other collections. Lowercase, as the normalized copy is.
+    MORE_NOSQL_OPERATORS = "nosql-operators-more"
+}
 
 static MORE_NOSQL_SET: WordSet = WordSet::new(&MORE_NOSQL_OPERATORS);
 
@@ -596,335 +580,4 @@ fn nosql_operator(t: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::decode::decode_fully;
-
-    fn id(v: &str) -> Option<&'static str> {
-        detect(&decode_fully(v.as_bytes(), true, true)).map(|r| r.id)
-    }
-
-    fn all(expected: Option<&str>, values: &[&str]) {
-        for v in values {
-            assert_eq!(id(v), expected, "{v}");
-        }
-    }
-
-    #[test]
-    fn casts() {
-        all(
-            Some("sqli-018"),
-            &[
-                "password::int",
-                "id=unistr(password)::int",
-                "1+current_user::int",
-                "PASSWORD::INT",
-                "version()::text",
-                "'1'::integer",
-                "x::varchar(10)",
-                "usename::bytea",
-                "x::int[]",
-            ],
-        );
-        all(
-            None,
-            &[
-                "::1",
-                "fe80::1",
-                "[::ffff:a9fe:a9fe]",
-                "std::string",
-                "std::int32_t",
-                "ActiveSupport::JSON.encode(x)",
-                "Foo::Text::Bar",
-                "Foo::Text.new",
-                "use serde_json::json!",
-                "ratio 3::1",
-                "See section :: intro",
-            ],
-        );
-    }
-
-    #[test]
-    fn overflow_values() {
-        all(
-            Some("sqli-019"),
-            &[
-                "4294967296",
-                "2147483648",
-                "-2147483649",
-                "9223372036854775808",
-                "18446744073709551616",
-                "2.2250738585072011e-308",
-                "2.2250738585072012E-308",
-                "1e309",
-                "1.5e400",
-                "12.5e999",
-                "1e9999",
-                "1E0309",
-                " 4294967296 ",
-            ],
-        );
-        all(
-            None,
-            &[
-                "2147483647",
-                "4294967295",
-                "-2147483648",
-                "42949672960",
-                "1e308",
-                "0e999",
-                "2.5e-308",
-                "1.2.3",
-                "v4294967296",
-                "4294967296 bytes",
-                // Hexadecimal ids, hashes and UUID pieces of digits and one `e`.
-                "9428e78841",
-                "12e4567",
-                "3e45678901",
-                "1e456789",
-                "84e5106734",
-                "550e8400",
-                "",
-            ],
-        );
-    }
-
-    #[test]
-    fn quote_probes() {
-        all(
-            Some("sqli-020"),
-            &[
-                "';",
-                "';#",
-                "\"'",
-                "' = # '",
-                "' ? # = #",
-                "'? # = --",
-                "^'",
-                "'!`\n",
-                "\"!\"",
-                "admin@juice-sh.op`;",
-                "x';",
-                "1\"; --",
-            ],
-        );
-        all(
-            None,
-            &[
-                "\"",
-                "'",
-                "\"}",
-                "\"///",
-                "\"*\"",
-                "`",
-                "'-'",
-                "O'Reilly",
-                "var x = \"abc\";",
-                "\"abc\";",
-                "Tom's;",
-                "a; b'",
-            ],
-        );
-    }
-
-    #[test]
-    fn dangling_connectives() {
-        all(
-            Some("sqli-021"),
-            &[
-                "/3 or ",
-                "/Cm7 OR ",
-                "/Hmong_language AND ",
-                "/xxxx_R and",
-                "pay=/3 or ",
-                "size=10 or",
-                "42 or",
-                "(1 ||",
-                "OR 1# ",
-                "x and 2--",
-                "Or 1#comment",
-            ],
-        );
-        all(
-            None,
-            &[
-                "salt and ",
-                "/Business and",
-                "black or",
-                "size 10 or",
-                "\"foo\" AND \"bar\" AND",
-                "''or",
-                "pages 1 and 2 -- see",
-                "room 3 or 4 #",
-                "or",
-                "a-b_2 or",
-                "$2 or",
-                "Rock and Roll",
-            ],
-        );
-    }
-
-    #[test]
-    fn quoted_tests() {
-        all(
-            Some("sqli-022"),
-            &[
-                "'  or 3,4,2@!",
-                "\\`or`1",
-                "\" AND 5=5",
-                "and '5'orig_var_datavarname",
-                "AND '5' ",
-                "q='x'!='y",
-                "'admin', '1'='1'",
-                "'a'<>'b'",
-                "' XoR '1",
-            ],
-        );
-        all(
-            None,
-            &[
-                "\"foo\" AND \"bar\" AND",
-                "\"1\" sSOUNDS LIKE \"SOUNDS LIKE 1",
-                "''or",
-                "\\' foo or",
-                "the 80's or 90's",
-                "necklace length 16\" or 18\"",
-                "1950' AND 60'S WOMEN'S COATS",
-                "and '5 apples'",
-                "and 5 more",
-                "'a'='b'",
-                "'x'!='x'",
-                "name='bob'",
-                "'Union Jack' or three",
-            ],
-        );
-    }
-
-    #[test]
-    fn like_tautologies() {
-        all(
-            Some("sqli-023"),
-            &[
-                "a=42 like 42",
-                "42 LIKE 42",
-                "'a' rlike 'a'",
-                "1 glob 1",
-                "'x' regexp 'x'",
-                "'a' sounds like 'a'",
-                "var='sounds like rowid--",
-                "x' SOUNDS/**/LIKE name#",
-            ],
-        );
-        all(
-            None,
-            &[
-                "I like having true friends",
-                "1 I like having true friends",
-                "people like people",
-                "\"1\" sSOUNDS LIKE \"SOUNDS LIKE 1",
-                "42 like 43",
-                "it sounds like fun -- really",
-                "DANCIN' LIKE A ROBOT ON FIRE",
-                "5 likes 5",
-            ],
-        );
-    }
-
-    #[test]
-    fn bare_calls() {
-        all(
-            Some("sqli-024"),
-            &[
-                "default(",
-                "ln) (",
-                "local(",
-                "left')?$(",
-                "LOWER (",
-                "count(",
-            ],
-        );
-        all(
-            None,
-            &[
-                "default",
-                "the default (",
-                "see left (",
-                "default()",
-                "local(x)",
-                "mylocal(",
-                "Default settings (",
-            ],
-        );
-    }
-
-    #[test]
-    fn nosql_operators() {
-        all(
-            Some("sqli-025"),
-            &[
-                "{\"$text\": \"foo\"}",
-                "{\"$search\": \"x\"}",
-                "q[$jsonSchema]=1",
-                "{\"$lookup\": {}}",
-                "$TEXT",
-            ],
-        );
-        all(
-            None,
-            &[
-                "{\"$existsor\": \"foo\"}",
-                "price $text",
-                "US$100",
-                "cost: $5",
-                "$textual",
-                "{\"$ne\": 1}",
-            ],
-        );
-    }
-
-    #[test]
-    fn ordinary_text_passes() {
-        all(
-            None,
-            &[
-                "hello world",
-                "john.doe@example.com",
-                "Version 1.2.3",
-                "$19.99",
-                "2024-01-01T00:00:00Z",
-                "It's sturdy and doesn't wobble; we've used it daily.",
-                "std::vector<int> v;",
-                "Tom & Jerry",
-                "C:\\Users\\public",
-                "https://example.com/a?b=c#frag",
-            ],
-        );
-    }
-
-    #[test]
-    fn no_panic_on_odd_input() {
-        for v in [
-            &b""[..],
-            b"\xff\xfe",
-            b"::",
-            b"'",
-            b"(",
-            b"$",
-            b"e",
-            b"-",
-            b"1e",
-            b"1e-",
-            b"--",
-            b";",
-            b"'';",
-            b"like",
-            b" like ",
-            b"'like'",
-            b"sounds like",
-            b"\xc3(",
-            b"1e99999999999999999999",
-        ] {
-            let _ = detect(v);
-        }
-    }
-}
+mod tests;

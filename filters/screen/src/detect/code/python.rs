@@ -1,0 +1,141 @@
+//! Python code injection: a value an application hands to `eval`, `exec` or a template that
+//! reaches the interpreter: `__import__('os')`, `os.system(`, `subprocess.…(`,
+//! `eval(compile(`, and at level 2 an `import` statement of a module that runs commands.
+
+use super::super::more::{call_of, code_argument};
+use super::super::{PYTHON_CALL, PYTHON_IMPORT};
+use crate::engine::RuleDef;
+
+pub(crate) const TABLE: &[RuleDef] = &[
+    RuleDef {
+        rule: PYTHON_CALL,
+        anchors: &["("],
+        on_plain: false,
+        check: |v| dangerous_call(v.bytes(), v.lower()),
+    },
+    RuleDef {
+        rule: PYTHON_IMPORT,
+        anchors: &["import"],
+        on_plain: false,
+        check: |v| import_statement(v.bytes(), v.lower()),
+    },
+];
+
+/// Calls only code makes: `__import__(`, `os.system(`, `os.popen(`, `os.exec…(`, `os.spawn…(`,
+/// `subprocess.` with a function, `pty.spawn(`, `importlib.import_module(`,
+/// `commands.getoutput(`, `pickle.loads(`, `marshal.loads(`, `eval(compile(`, `exec(compile(`,
+/// `getattr(__builtins__`; and `eval(`/`exec(` given a string or code.
+fn dangerous_call(_: &[u8], lower: &str) -> bool {
+    const CALLS: [&str; 21] = [
+        "__import__",
+        "os.system",
+        "os.popen",
+        "os.execl",
+        "os.execlp",
+        "os.execv",
+        "os.execve",
+        "os.execvp",
+        "os.spawnl",
+        "os.spawnv",
+        "os.startfile",
+        "subprocess.popen",
+        "subprocess.call",
+        "subprocess.run",
+        "subprocess.check_output",
+        "subprocess.check_call",
+        "subprocess.getoutput",
+        "pty.spawn",
+        "importlib.import_module",
+        "commands.getoutput",
+        "pickle.loads",
+    ];
+    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    call_of(lower, &CALLS, false, |_| true)
+        || [
+            "eval(compile(",
+            "exec(compile(",
+            "getattr(__builtins__",
+            "marshal.loads(",
+            "os.popen(",
+        ]
+        .iter()
+        .any(|p| squeezed.contains(p))
+        || call_of(lower, &["exec", "eval"], false, |a| {
+            code_argument(a) && !a.trim_start().starts_with(')') && {
+                let a = a.trim_start();
+                a.starts_with(['\'', '"']) || a.contains("import") || a.contains("os.")
+            }
+        })
+}
+
+/// `import os`, `from subprocess import`, `import pty`, … followed by `;` or a line break and
+/// more code: an injected statement. Python in a code-review field has it too: level 2.
+fn import_statement(_: &[u8], lower: &str) -> bool {
+    const MODULES: [&str; 8] = [
+        "os",
+        "subprocess",
+        "pty",
+        "socket",
+        "sys",
+        "commands",
+        "ctypes",
+        "importlib",
+    ];
+    MODULES.iter().any(|m| {
+        let stated = |prefix: &str| {
+            lower.match_indices(prefix).any(|(i, _)| {
+                let rest = lower.get(i + prefix.len()..).unwrap_or_default();
+                let rest = rest.strip_prefix(m).unwrap_or("\u{0}");
+                (rest.starts_with([';', '\n', '\r', ','])
+                    || (prefix.starts_with("from") && rest.starts_with(" import")))
+                    && (i == 0
+                        || lower.as_bytes().get(i - 1).is_some_and(|b| {
+                            matches!(b, b';' | b'\n' | b'\r' | b' ' | b'"' | b'\'')
+                        }))
+            })
+        };
+        stated("import ") || stated("from ")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::more::cases::{attacks, benign};
+    use super::*;
+
+    #[test]
+    fn cases() {
+        attacks(
+            TABLE,
+            &[
+                ("__import__('os').system('id')", "python-001"),
+                ("os.system('id')", "python-001"),
+                ("os.popen(\"id\").read()", "python-001"),
+                ("subprocess.check_output(['id'])", "python-001"),
+                ("eval(compile('x','',\"exec\"))", "python-001"),
+                ("exec('import os')", "python-001"),
+                ("pickle.loads(b)", "python-001"),
+                ("import os;os.system('id')", "python-001"),
+                ("import os; print(1)", "python-002"),
+                ("from subprocess import call", "python-002"),
+            ],
+        );
+        benign(
+            TABLE,
+            1,
+            &[
+                "We import goods from Spain (mostly)",
+                "The os (operating system) matters",
+                "Please evaluate (eval) the draft",
+                "the subprocess (a child) ended",
+                "exec (short for executive) meeting",
+                "import os",
+            ],
+        );
+        benign(
+            TABLE,
+            2,
+            &["We import goods from Spain", "import osmium; it is rare"],
+        );
+    }
+}

@@ -1,0 +1,433 @@
+//! SQL injection: the rule table, and the level-1 rules that read the whole value
+//! (libinjection's tokenizer, attack-only phrases, numeric tests, quote breakouts); the
+//! grammar rules are in [`super::sql`] (level 1), [`super::sql_strict`] and
+//! [`super::sql_probe`] (level 2).
+
+use super::anchor;
+use super::sql::{self, SqlClause};
+use super::sql_probe;
+use super::sql_strict;
+use super::words::word_list;
+use super::{
+    fingerprint, sqli_input, SQLI_ALIAS_FROM, SQLI_BARE_CALL, SQLI_BOOLEAN_CLAUSE, SQLI_CAST,
+    SQLI_CATALOG, SQLI_CLAUSE, SQLI_DANGLING_CONNECTIVE, SQLI_FRAGMENT_CALL, SQLI_FUNCTION,
+    SQLI_JSON_OPERATOR, SQLI_KEYWORD, SQLI_LIBINJECTION, SQLI_LIKE, SQLI_NOSQL_MORE,
+    SQLI_NOSQL_OPERATOR, SQLI_NUMERIC_TEST, SQLI_OBFUSCATION, SQLI_OPERATOR, SQLI_OVERFLOW,
+    SQLI_QUOTED_TEST, SQLI_QUOTE_BREAKOUT, SQLI_QUOTE_OPERATOR, SQLI_QUOTE_PROBE, SQLI_STATEMENT,
+    SQLI_TAUTOLOGY,
+};
+use crate::engine::{RuleDef, View};
+
+/// The SQL injection rules, in the order they name a finding. No level-1 rule matches plain
+/// text (without a quote, an operator or a trigger word libinjection finds nothing; each other
+/// rule needs such a byte or word); the level-2 ones may (`XOR`, `order by 1`, `4294967296`).
+/// Rules that share a precheck (in [`sql`], [`sql_strict`], [`sql_probe`]) read it from the
+/// value's [`View`], made once. `sqli-016` has two rows: its obfuscations, and after
+/// `sqli-017` the attack-only phrases joined by `+`.
+pub const TABLE: &[RuleDef] = &[
+    RuleDef::not_plain(SQLI_LIBINJECTION, |v| libinjection_sqli(v.bytes())),
+    RuleDef::not_plain(SQLI_KEYWORD, sqli_keyword_in),
+    RuleDef::not_plain(SQLI_NUMERIC_TEST, numeric_test_in),
+    RuleDef::not_plain(SQLI_QUOTE_BREAKOUT, quote_breakout_in),
+    RuleDef::not_plain(SQLI_NOSQL_OPERATOR, |v| {
+        sql::clause_rule(v, SqlClause::NosqlOperator)
+    }),
+    RuleDef::not_plain(SQLI_FUNCTION, |v| {
+        sql::clause_rule(v, SqlClause::FunctionCall)
+    }),
+    RuleDef::not_plain(SQLI_STATEMENT, |v| {
+        sql::clause_rule(v, SqlClause::Statement)
+    }),
+    RuleDef::not_plain(SQLI_BOOLEAN_CLAUSE, |v| {
+        sql::clause_rule(v, SqlClause::BooleanClause)
+    }),
+    RuleDef::not_plain(SQLI_ALIAS_FROM, |v| {
+        sql::clause_rule(v, SqlClause::AliasFrom)
+    }),
+    RuleDef::not_plain(SQLI_JSON_OPERATOR, |v| {
+        sql::clause_rule(v, SqlClause::JsonCompared)
+    }),
+    RuleDef::always(SQLI_FRAGMENT_CALL, sql_strict::open_call_rule),
+    RuleDef::always(SQLI_OPERATOR, sql_strict::operator_rule),
+    RuleDef::always(SQLI_TAUTOLOGY, sql_strict::tautology_rule),
+    RuleDef::always(SQLI_CLAUSE, sql_strict::clause_rule),
+    RuleDef::always(SQLI_QUOTE_OPERATOR, sql_strict::quote_operator_rule),
+    RuleDef::always(SQLI_OBFUSCATION, sql_strict::obfuscation_rule),
+    RuleDef::always(SQLI_CATALOG, sql_strict::catalog_rule),
+    // Every phrase joined by `+` has its `+`.
+    RuleDef::always(SQLI_OBFUSCATION, sql_strict::plus_joined_rule).anchored(&["+"]),
+    RuleDef::always(SQLI_OVERFLOW, |v| sql_probe::overflow_value(v.bytes())),
+    RuleDef::always(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes())),
+    RuleDef::always(SQLI_CAST, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::Cast)
+    }),
+    RuleDef::always(SQLI_DANGLING_CONNECTIVE, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::DanglingConnective)
+    }),
+    RuleDef::always(SQLI_QUOTED_TEST, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::QuotedTest)
+    }),
+    RuleDef::always(SQLI_LIKE, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::LikeTautology)
+    }),
+    RuleDef::always(SQLI_BARE_CALL, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::BareCall)
+    }),
+    RuleDef::always(SQLI_NOSQL_MORE, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::NosqlOperator)
+    }),
+];
+
+/// libinjection's verdict, with the fingerprints prose also produces looked at again
+/// ([`fingerprint::confirmed`]).
+///
+/// `SqliState::detect` is the verdict `libinjectionrs::detect_sqli` returns; that wrapper then
+/// tokenizes the value once more (same flags) only to hand back the fingerprint, which the
+/// state already holds from the pass that decided: folding and fingerprinting read the input
+/// and the flags, never the counters a pass leaves behind, so the stored one is the same.
+/// Reading it saves a whole tokenizer pass per value.
+pub(crate) fn libinjection_sqli(decoded: &[u8]) -> bool {
+    let input = sqli_input::for_tokenizer(decoded);
+    let mut state = libinjectionrs::SqliState::new(&input, libinjectionrs::SqliFlags::FLAG_NONE);
+    state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
+}
+
+word_list! {
+    /// SQL only an attack sends ([`sqli_keyword_in`]).
+    SQLI_PHRASES = "sql-attack-phrases"
+}
+
+/// [`sqli_keyword_in`] on a value of its own.
+#[cfg(test)]
+fn sqli_keyword(decoded: &[u8]) -> bool {
+    sqli_keyword_in(&View::of(decoded))
+}
+
+/// SQL that only an attack sends, matched on a lowercase copy with comments and whitespace
+/// runs removed (`union/**/select` is `union select`).
+pub(crate) fn sqli_keyword_in(value: &View) -> bool {
+    let decoded = value.bytes();
+    // Every phrase matches in the normalized copy below, in which comments became a blank,
+    // blank runs one space and " (" became "(": a run of the copy without blank or `(` is a
+    // run of the value itself (lowercased; invalid UTF-8 only turns into non-ASCII). So each
+    // phrase's longest such piece stands in the value, and without any there is no match.
+    static ANCHORS: anchor::Anchors = anchor::Anchors::new(|| {
+        SQLI_PHRASES
+            .iter()
+            .map(|p| anchor::longest_piece(p))
+            .collect()
+    });
+    if !ANCHORS.found_in(decoded) {
+        return false;
+    }
+    sqli_phrase(value.lower())
+}
+
+/// Calls in [`SQLI_PHRASES`] whose names are English words too ("Sleep (8 hours) is
+/// important", "Char (the fish) recipe", "Database (MySQL 8) notes"): see [`word_call`].
+const WORD_CALLS: [&str; 5] = ["char(", "ascii(", "database(", "sleep(", "benchmark("];
+
+/// `name` called in `spaced` (lowercase, comments and blank runs one blank): the `(` glued to
+/// the name (`sleep(5)`, `sleep/**/(5)` once the comment is dropped reads `sleep (5)`), or
+/// after a blank with what only a call has inside: nothing, or the value's end, numbers (`sleep (5)`,
+/// `char (65,66)`), a quote, a nested `(`, a variable (`@x`). Prose puts words there.
+fn word_call(spaced: &str, name: &str) -> bool {
+    spaced.match_indices(name).any(|(i, _)| {
+        let before = spaced.get(..i).and_then(|b| b.chars().last());
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return false;
+        }
+        let after = spaced.get(i + name.len()..).unwrap_or_default();
+        if after.starts_with('(') {
+            return true;
+        }
+        let Some(inside) = after.strip_prefix(" (") else {
+            return false;
+        };
+        let inside = inside.trim_start();
+        // Left open at the end (`database (`, `sleep   (`): the rest of the query closes it.
+        if inside.is_empty() || inside.starts_with(['\'', '"', '(', '@', ')']) {
+            return true;
+        }
+        // A number and a comma glued to the next argument (`benchmark (1000000,md5(1))`);
+        // prose puts a blank after its commas.
+        let number = inside.bytes().take_while(u8::is_ascii_digit).count();
+        if number > 0
+            && inside.get(number..).is_some_and(|r| {
+                r.strip_prefix(',')
+                    .is_some_and(|a| a.starts_with(|c: char| !c.is_ascii_whitespace()))
+            })
+        {
+            return true;
+        }
+        // (An argument is short: 64 bytes at most are read, which keeps many calls linear.)
+        let close = inside
+            .char_indices()
+            .take_while(|(i, _)| *i <= 64)
+            .find(|(_, c)| *c == ')')
+            .map(|(i, _)| i);
+        close.is_some_and(|c| {
+            inside.get(..c).is_some_and(|arg| {
+                !arg.is_empty()
+                    && arg
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b" ,.+-*".contains(&b))
+            })
+        })
+    })
+}
+
+/// [`sqli_keyword_in`] without its precheck, on the value's lowercase copy.
+fn sqli_phrase(lower: &str) -> bool {
+    const PHRASES: [&str; 71] = SQLI_PHRASES;
+    let mut squeezed = String::with_capacity(lower.len());
+    let mut rest = lower;
+    while let Some(start) = rest.find("/*") {
+        squeezed.push_str(rest.get(..start).unwrap_or_default());
+        squeezed.push(' ');
+        rest = rest
+            .get(start + 2..)
+            .and_then(|r| r.find("*/").and_then(|e| r.get(e + 2..)))
+            .unwrap_or("");
+    }
+    squeezed.push_str(rest);
+    let words: Vec<&str> = squeezed.split_whitespace().collect();
+    let spaced = words.join(" ");
+    let joined = spaced.replace(" (", "(");
+    // Whole words: "union selected" is English.
+    PHRASES.iter().any(|p| {
+        if WORD_CALLS.contains(p) {
+            return word_call(&spaced, p.trim_end_matches('('));
+        }
+        joined.match_indices(p).any(|(i, _)| {
+            let before = joined.get(..i).and_then(|b| b.chars().last());
+            let after = joined.get(i + p.len()..).and_then(|a| a.chars().next());
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            // A phrase that starts with punctuation (`..xp_`) follows a name (`master`).
+            (p.starts_with('.') || !word(before))
+                && (p.ends_with('(') || p.ends_with('_') || !word(after))
+        })
+    })
+}
+
+/// [`quote_breakout_in`] on a value of its own.
+#[cfg(test)]
+fn quote_breakout(decoded: &[u8]) -> bool {
+    quote_breakout_in(&View::of(decoded))
+}
+
+/// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
+/// connective or operator word, and later a comment (`--`, `#`, `/*`) or `;` that ends the
+/// injected statement. English ("O'Reilly and sons") has no such word right after the quote,
+/// nor a terminator.
+fn quote_breakout_in(value: &View) -> bool {
+    let decoded = value.bytes();
+    const WORDS: [&str; 17] = [
+        "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
+        "isnull", "is", "not", "having", "union", "order", "group",
+    ];
+    // Every match starts at a quote: without one there is nothing to lowercase or search.
+    if !decoded.iter().any(|b| matches!(b, b'\'' | b'"')) {
+        return false;
+    }
+    let lower = value.lower();
+    // Where the last comment or statement end starts: one after the word is one at or after
+    // that word's end (found once, not searched for again after every quote).
+    let Some(last_end) = ["--", "#", "/*", ";"]
+        .iter()
+        .filter_map(|t| lower.rfind(t))
+        .max()
+    else {
+        return false;
+    };
+    lower.match_indices(['\'', '"']).any(|(i, _)| {
+        let rest = lower.get(i + 1..).unwrap_or_default();
+        let after = rest.trim_start_matches([' ', '\t', '(', '`']);
+        let word_len = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        let word = after.get(..word_len).unwrap_or_default();
+        let word_end = lower.len() - after.len() + word_len;
+        WORDS.contains(&word) && last_end >= word_end
+    })
+}
+
+/// [`numeric_test_in`] on a value of its own.
+#[cfg(test)]
+fn numeric_test(decoded: &[u8]) -> bool {
+    numeric_test_in(&View::of(decoded))
+}
+
+/// `or 1=1`, `AND (2771=1709)`, `|| 3<>4`: AND/OR, then two numbers compared.
+fn numeric_test_in(value: &View) -> bool {
+    let decoded = value.bytes();
+    // Every match starts at one of the connectives (searched in the lowercase copy, which
+    // lowercases ASCII only, so any ASCII case in the value) and holds a digit after it.
+    static CONNECTIVES: anchor::Anchors =
+        anchor::Anchors::new(|| vec!["and", "or", "xor", "&&", "||"]);
+    if !decoded.iter().any(u8::is_ascii_digit) || !CONNECTIVES.found_in(decoded) {
+        return false;
+    }
+    let lower = value.lower();
+    let bytes = lower.as_bytes();
+    let connective_ends = ["and", "or", "xor", "&&", "||"].iter().flat_map(|c| {
+        lower.match_indices(c).filter_map(|(i, _)| {
+            let before_ok = i == 0
+                || !bytes
+                    .get(i - 1)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+            before_ok.then_some(i + c.len())
+        })
+    });
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    connective_ends.collect::<Vec<_>>().into_iter().any(|end| {
+        let rest = lower.get(end..).unwrap_or_default();
+        // A blank or `(` must separate the connective from the first number.
+        if !rest.starts_with([' ', '(', '\t', '\n']) {
+            return false;
+        }
+        let rest = rest.trim_start_matches([' ', '(', '\t', '\n']);
+        let n = digits(rest);
+        if n == 0 {
+            return false;
+        }
+        let rest = rest.get(n..).unwrap_or_default().trim_start();
+        let op = ["<>", "!=", "<=", ">=", "=", "<", ">"]
+            .iter()
+            .find(|op| rest.starts_with(**op));
+        op.is_some_and(|op| digits(rest.get(op.len()..).unwrap_or_default().trim_start()) > 0)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{inspect, Enabled, ValueKind};
+
+    #[test]
+    fn english_word_calls_need_a_call_shape() {
+        for v in [
+            "Sleep (8 hours) is important",
+            "Char (the fish) recipe",
+            "Database (MySQL 8) migration notes",
+            "Benchmark (2024 edition) results",
+            "ASCII (text) art",
+        ] {
+            for enabled in [Enabled::ALL, Enabled::STRICT] {
+                let found = inspect(v.as_bytes(), ValueKind::Text, "body:note", enabled);
+                assert!(found.is_empty(), "{v}: {found:?}");
+            }
+        }
+        for v in [
+            "1 and sleep(5)",
+            "1 and sleep (5)",
+            "1 and SLEEP/**/(5)",
+            "x' or char (65,66)='ab",
+            "database ()",
+            "database (",
+            "1 or benchmark (1000000,md5(1))",
+            "1 and ascii ('a')",
+        ] {
+            assert!(sqli_phrase(&v.to_ascii_lowercase()), "{v}");
+        }
+    }
+
+    fn ids(raw: &str, kind: ValueKind) -> Vec<&'static str> {
+        inspect(raw.as_bytes(), kind, "query:q", Enabled::ALL)
+            .into_iter()
+            .map(|f| f.rule.id)
+            .collect()
+    }
+
+    #[test]
+    fn attack_only_sql() {
+        for v in [
+            "1 and sleep (5)",
+            "x' union/**/all/**/select 1",
+            "select table_name from information_schema.tables",
+            "'; exec xp_cmdshell 'dir'",
+            "1;waitfor   delay '0:0:5'",
+        ] {
+            assert!(
+                ids(v, ValueKind::FormValue)
+                    .iter()
+                    .any(|id| id.starts_with("sqli")),
+                "{v}"
+            );
+        }
+        assert!(!sqli_keyword(b"sleep well, union members"));
+        assert!(sqli_keyword(b"x' or sqlite_compileoption_used (id)--"));
+        assert!(sqli_keyword(b", FIND_IN_SET('22', Category )"));
+        assert!(numeric_test(b"pay=AND 2771=1709)"));
+        assert!(quote_breakout(b"z'or email notnull--"));
+        assert!(quote_breakout(
+            b"admin@juice-sh.op' and email ilike email--"
+        ));
+        assert!(!quote_breakout(b"O'Reilly and sons; since 1978"));
+        assert!(!quote_breakout(b"select 'and'"));
+        assert!(numeric_test(b"OR (7319=8742)"));
+        assert!(numeric_test(b"x || 3 <> 4"));
+        assert!(!numeric_test(b"black and 2 white"));
+        assert!(!numeric_test(b"sort=2=1"));
+        assert!(!numeric_test(b"color=2"));
+        assert!(!numeric_test(b"order 12 = 3"));
+        assert!(!sqli_keyword(b"O'connors UNION selected a few friends"));
+        // SQL Server procedures by name or call; not any `xp_` word.
+        for v in [
+            "pay=xp_dirtree",
+            "xp_regread",
+            "; exec master.dbo.xp_dirtree @q;--",
+            "exec master..xp_whatever",
+            "EXEC  xp_somethingnew 'x'",
+        ] {
+            assert!(sqli_keyword(v.as_bytes()), "{v}");
+        }
+        for v in ["xp_points=300", "gain xp_boost now", "level_xp_total"] {
+            assert!(!sqli_keyword(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn libinjection_verdict_and_fingerprint_as_detect_sqli() {
+        for v in [
+            "1' OR '1'='1",
+            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
+            "CHRISTMAS STOCKING \"NOT\" STUFFER",
+            "1 and 1=1",
+            "1--",
+            "1,1--",
+            "https://shop.example.com/p/12/item-12?ref=home",
+            "1#x\nAND 9227=9227",
+        ] {
+            let r = libinjectionrs::detect_sqli(v.as_bytes());
+            let expected = r.is_injection()
+                && r.fingerprint
+                    .is_none_or(|f| fingerprint::confirmed(v.as_bytes(), f.as_str()));
+            assert_eq!(libinjection_sqli(v.as_bytes()), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn keyword_precheck_keeps_spaced_commented_and_cased_phrases() {
+        assert!(SQLI_PHRASES
+            .iter()
+            .all(|p| !anchor::longest_piece(p).is_empty()));
+        for v in [
+            "x UnIoN/**/aLl/**/SeLeCt 1",
+            "1 union\t\n select 2",
+            "CHAR (65)",
+            "Xp_CmdShell",
+            "waitfor/**/DELAY '0:0:5'",
+            "master..XP_dirtree",
+            "@@VERSION",
+            "x ::JSONB",
+        ] {
+            assert!(sqli_keyword(v.as_bytes()), "{v}");
+        }
+        // No anchor: no match, and no normalized copy made.
+        assert!(!sqli_keyword(
+            b"https://shop.example.com/p/12/item-12?ref=home"
+        ));
+    }
+}
