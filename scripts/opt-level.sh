@@ -13,14 +13,14 @@ rows=()
 for level in 3 s z; do
   dir=target/opt-$level
   packages=()
-  for f in $FILTERS; do packages+=(-p "pavise-$f"); done
+  for f in $FILTERS; do packages+=(-p "pavise-$f-wasm"); done
   CARGO_PROFILE_RELEASE_OPT_LEVEL=$level cargo build --release -q --target wasm32-wasip1 \
     --target-dir "$dir" "${packages[@]}"
   out=$dir/bench
   mkdir -p "$out"
   only=()
   for f in $FILTERS; do
-    target/release/pavise-wasm-trim "$dir/wasm32-wasip1/release/pavise_$f.wasm" "filters/$f/callbacks" >/dev/null
+    target/release/pavise-wasm-trim "$dir/wasm32-wasip1/release/pavise_$f.wasm" "wasm/$f/callbacks" >/dev/null
     only+=("pavise-$f")
   done
   PAVISE_WASM_DIR=$dir/wasm32-wasip1/release target/tools/pavise-bench \

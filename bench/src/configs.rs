@@ -3,7 +3,7 @@
 //!
 //! Every config is the same listener, route and upstream; only the HTTP filters differ.
 
-use pavise_tests::demo::CHAIN_ORDER;
+use pavise_tests::demo::Filter;
 use pavise_tests::envoy::{bootstrap_yaml, wasm_filter_yaml, Bootstrap, FilterSpec};
 use pavise_tests::workspace_root;
 use std::net::SocketAddr;
@@ -130,7 +130,7 @@ pub fn all_configs() -> Vec<BenchConfig> {
         vhost_extra: String::new(),
     }];
     let mut chain = String::new();
-    for name in CHAIN_ORDER {
+    for name in Filter::ALL.map(Filter::member) {
         if let Some(f) = pavise_filter(name) {
             chain.push_str(&f);
             out.push(BenchConfig {

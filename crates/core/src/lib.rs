@@ -16,10 +16,18 @@
 //! - [`timestamp`]: RFC 3339 instants in policies.
 //! - [`event`]: the structured JSON log line written for a decision.
 //! - [`verdict`]: how a filter hands its decision to the audit filter.
+//! - [`filter`]: the one list of filters, their names and chain order.
+//! - [`host`]: what a stage may ask of the proxy (the host traits).
+//! - [`chain`]: the one runner of a list of stages through every phase.
+//! - [`stage`]: a filter's per-request work, phase by phase, against the host traits.
+//! - `testing` (tests and the `testing` feature only): a fake host that records what a stage did.
 
+pub mod chain;
 pub mod denial;
 pub mod event;
+pub mod filter;
 pub mod headers;
+pub mod host;
 pub mod metrics;
 pub mod path;
 pub mod policy;
@@ -27,5 +35,8 @@ pub mod readings;
 pub mod request_id;
 pub mod route;
 pub mod secrets;
+pub mod stage;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod timestamp;
 pub mod verdict;

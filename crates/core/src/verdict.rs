@@ -7,11 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Property name prefix; the filter's short name (`auth`, `cors`, `screen`) follows.
+/// Property name prefix; the filter's short name (`auth`, `cors`, `screen`: the
+/// [`Filter::DECIDING`](crate::filter::Filter::DECIDING) ones) follows.
 pub const VERDICT_PROPERTY_PREFIX: &str = "pavise.verdict.";
-
-/// The filters that publish verdicts, in chain order after the audit filter.
-pub const VERDICT_FILTERS: [&str; 3] = ["cors", "auth", "screen"];
 
 /// The property a filter publishes its verdict under.
 pub fn verdict_property(filter: &str) -> String {

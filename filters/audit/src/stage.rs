@@ -1,9 +1,10 @@
-//! The audit stage: the per-request glue of the audit filter, shared by the standalone audit
-//! filter ([`crate::filter`]) and the combined Pavise filter. It captures the request at its
+//! The audit stage: the audit filter's work against the host traits ([`pavise_core::host`]),
+//! run by the standalone audit filter, the combined filter and the native module alike. It
+//! captures the request at its
 //! headers, builds the event when the stream ends (`on_log`, which Envoy calls for every
 //! stream, including those a later filter answered itself), publishes it for the local access
-//! log and hands it to the HTTP sink's outbox, which [`SinkFlusher`] empties from the root
-//! context on a timer. No policy logic lives here.
+//! log and hands it to the HTTP sink's outbox, which [`SinkFlusher`] (the stage's root state)
+//! empties on a timer. No policy logic lives here.
 //!
 //! Metrics (Prometheus families at Envoy's `/stats/prometheus`; the table is in docs/audit.md):
 //! - `pavise_audit_events_total`: events written;
@@ -31,14 +32,17 @@ use crate::policy::{AuditPolicy, HttpSink, OnSinkFailure};
 use crate::sink::{render_batch, OtlpResource, QueuedEvent, CONTENT_TYPE};
 use crate::{EVENT_PROPERTY, FILTER_NAME};
 use pavise_core::denial::Denial;
+use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
+use pavise_core::host::{
+    internal_errors_counter, Callout, CalloutResponse, ConfigHost, DecisionTimer, Host, HostError,
+    LogLevel, Metric as Counter, Metric as Gauge, MetricKind, RootHost, StreamHost,
+};
 use pavise_core::path::normalize_path;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::stage::{Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
-use pavise_host::stage::Stage;
-use pavise_host::{self as host, Counter, DecisionTimer, Gauge, HostError, Step};
-use proxy_wasm::types::LogLevel;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
@@ -59,23 +63,27 @@ struct Counters {
 }
 
 impl Counters {
-    fn define() -> Counters {
-        let c = |name: &str| Counter::define(&format!("pavise_audit_{name}_total"));
-        let g = |name: &str| Gauge::define(&format!("pavise_audit_{name}"));
+    fn define(host: &mut impl ConfigHost) -> Counters {
+        let c = |host: &mut _, name: &str| {
+            Counter::counter(host, &format!("pavise_audit_{name}_total"))
+        };
+        let g = |host: &mut _, name: &str| {
+            Gauge::define(host, MetricKind::Gauge, &format!("pavise_audit_{name}"))
+        };
         Counters {
-            events: c("events"),
-            skipped: c("skipped"),
-            sent: c("sink_sent"),
-            retried: c("sink_retried"),
-            dropped: c("sink_dropped"),
-            failed_batches: c("sink_failed_batches"),
-            rejected: c("sink_rejected"),
-            lost: c("sink_lost"),
-            denied_sink_full: c("sink_full_denials"),
-            internal_error: host::internal_errors_counter("audit"),
-            buffer: g("buffer_events"),
-            buffer_capacity: g("buffer_capacity_events"),
-            timer: DecisionTimer::define("audit"),
+            events: c(host, "events"),
+            skipped: c(host, "skipped"),
+            sent: c(host, "sink_sent"),
+            retried: c(host, "sink_retried"),
+            dropped: c(host, "sink_dropped"),
+            failed_batches: c(host, "sink_failed_batches"),
+            rejected: c(host, "sink_rejected"),
+            lost: c(host, "sink_lost"),
+            denied_sink_full: c(host, "sink_full_denials"),
+            internal_error: internal_errors_counter(host, Filter::Audit),
+            buffer: g(host, "buffer_events"),
+            buffer_capacity: g(host, "buffer_capacity_events"),
+            timer: DecisionTimer::define(host, Filter::Audit),
         }
     }
 }
@@ -118,7 +126,7 @@ pub struct AuditMemo {
 
 impl AuditStage {
     /// Brings the sink counters up to the outbox's totals.
-    fn count_sink(&self) {
+    fn count_sink(&self, host: &mut impl Host) {
         let Some(http) = &self.http else { return };
         let Ok(outbox) = http.outbox.try_borrow() else {
             return;
@@ -128,24 +136,31 @@ impl AuditStage {
         if !http.capacity_gauged.replace(true) {
             self.counters
                 .buffer_capacity
-                .add(u64::from(http.config.buffer_max_events));
+                .add(host, u64::from(http.config.buffer_max_events));
         }
-        self.counters.buffer.shift(http.gauged.replace(held), held);
+        self.counters
+            .buffer
+            .shift(host, http.gauged.replace(held), held);
         let before = http.counted.replace(now);
-        self.counters.sent.add(now.sent.saturating_sub(before.sent));
+        self.counters
+            .sent
+            .add(host, now.sent.saturating_sub(before.sent));
         self.counters
             .retried
-            .add(now.retried.saturating_sub(before.retried));
+            .add(host, now.retried.saturating_sub(before.retried));
         self.counters
             .dropped
-            .add(now.dropped.saturating_sub(before.dropped));
-        self.counters
-            .failed_batches
-            .add(now.failed_batches.saturating_sub(before.failed_batches));
+            .add(host, now.dropped.saturating_sub(before.dropped));
+        self.counters.failed_batches.add(
+            host,
+            now.failed_batches.saturating_sub(before.failed_batches),
+        );
         self.counters
             .rejected
-            .add(now.rejected.saturating_sub(before.rejected));
-        self.counters.lost.add(now.lost.saturating_sub(before.lost));
+            .add(host, now.rejected.saturating_sub(before.rejected));
+        self.counters
+            .lost
+            .add(host, now.lost.saturating_sub(before.lost));
     }
 
     /// Events held by the HTTP sink (waiting and in flight): the buffer's depth.
@@ -191,30 +206,41 @@ impl SinkFlusher {
     /// batch a tick (40 events a second with a 1 s flush interval and batches of 10), and a
     /// busy proxy would fill the buffer and drop events. Returns true when a drain has just
     /// finished: the root context then tells the host it is done.
-    pub fn on_http_call_response(&mut self, state: &AuditStage, token: u32) -> bool {
+    pub fn on_http_call_response(
+        &mut self,
+        host: &mut impl RootHost,
+        state: &AuditStage,
+        token: u32,
+        response: &CalloutResponse,
+    ) -> bool {
         if self.in_flight != Some(token) {
             return false;
         }
         self.in_flight = None;
-        let status = host::http_call_status();
-        let retry_after = host::http_call_header("retry-after");
-        let now_secs = host::now_unix_seconds().unwrap_or_default();
-        let delivery = classify(status, retry_after.as_deref(), now_secs);
-        Self::settle(state, delivery, status);
+        let status = response.status;
+        let retry_after = response.headers.get_str("retry-after");
+        let now_secs = host.now_unix_seconds().unwrap_or_default();
+        let delivery = classify(status, retry_after, now_secs);
+        Self::settle(host, state, delivery, status);
         let retrying = matches!(delivery, Delivery::Retry { .. });
         if self.drain_deadline_ms.is_some() {
             // A failing collector is tried again on the next tick, not in a tight loop.
-            return !retrying && self.drain_step(state);
+            return !retrying && self.drain_step(host, state);
         }
         if !retrying {
-            self.send(state, false);
+            self.send(host, state, false);
         }
         false
     }
 
-    fn settle(state: &AuditStage, delivery: Delivery, status: Option<u16>) {
+    fn settle(
+        host: &mut impl RootHost,
+        state: &AuditStage,
+        delivery: Delivery,
+        status: Option<u16>,
+    ) {
         let Some(http) = &state.http else { return };
-        let now_ms = now_ms();
+        let now_ms = now_ms(host);
         let mut batch = 0;
         if let Ok(mut outbox) = http.outbox.try_borrow_mut() {
             batch = outbox.in_flight_len();
@@ -224,14 +250,16 @@ impl SinkFlusher {
         let status = status.map_or_else(|| "no answer".to_string(), |s| format!("status {s}"));
         match delivery {
             Delivery::Delivered => {}
-            Delivery::Retry { .. } => host::log(
+            Delivery::Retry { .. } => log(
+                host,
                 LogLevel::Warn,
                 &format!(
                     "{FILTER_NAME}: audit sink cluster '{cluster}' did not take a batch ({status}); \
                      retrying with backoff"
                 ),
             ),
-            Delivery::Rejected => host::log(
+            Delivery::Rejected => log(
+                host,
                 LogLevel::Error,
                 &format!(
                     "{FILTER_NAME}: audit sink cluster '{cluster}' refused a batch of {batch} \
@@ -239,30 +267,32 @@ impl SinkFlusher {
                 ),
             ),
         }
-        state.count_sink();
+        state.count_sink(host);
     }
 
     /// Sends the next batch if one is due (the root context's `on_tick`). Returns true when
     /// a drain has just finished.
-    pub fn on_tick(&mut self, state: &AuditStage) -> bool {
+    pub fn on_tick(&mut self, host: &mut impl RootHost, state: &AuditStage) -> bool {
         if self.drain_deadline_ms.is_some() {
-            return self.drain_step(state);
+            return self.drain_step(host, state);
         }
-        self.send(state, false);
+        self.send(host, state, false);
         false
     }
 
     /// The VM is about to go: returns true if nothing is left to send (the host may delete
     /// the root context now), false if a drain has started and the root context will call
     /// `done` when it ends.
-    pub fn on_done(&mut self, state: &AuditStage) -> bool {
+    pub fn on_done(&mut self, host: &mut impl RootHost, state: &AuditStage) -> bool {
         let Some(http) = &state.http else { return true };
         let held = state.sink_depth();
         if held == 0 {
             return true;
         }
-        self.drain_deadline_ms = Some(now_ms().saturating_add(u64::from(http.config.timeout_ms)));
-        host::log(
+        self.drain_deadline_ms =
+            Some(now_ms(host).saturating_add(u64::from(http.config.timeout_ms)));
+        log(
+            host,
             LogLevel::Info,
             &format!(
                 "{FILTER_NAME}: shutting down with {held} audit events buffered; sending them \
@@ -271,26 +301,27 @@ impl SinkFlusher {
             ),
         );
         // Ticks keep the deadline even when no answer comes back.
-        if let Err(e) = host::set_tick_period(Duration::from_millis(50)) {
-            host::log(LogLevel::Warn, &format!("{FILTER_NAME}: {e}"));
+        if let Err(e) = host.set_tick_period(Duration::from_millis(50)) {
+            log(host, LogLevel::Warn, &format!("{FILTER_NAME}: {e}"));
         }
-        self.drain_step(state)
+        self.drain_step(host, state)
     }
 
     /// One step of the drain: give up past the deadline, else send the next batch unless one
     /// is in flight. Returns true when the drain is over.
-    fn drain_step(&mut self, state: &AuditStage) -> bool {
+    fn drain_step(&mut self, host: &mut impl RootHost, state: &AuditStage) -> bool {
         let Some(http) = &state.http else { return true };
         let Some(deadline) = self.drain_deadline_ms else {
             return true;
         };
-        if now_ms() >= deadline {
+        if now_ms(host) >= deadline {
             let lost = match http.outbox.try_borrow_mut() {
                 Ok(mut outbox) => outbox.abandon(),
                 Err(_) => 0,
             };
-            state.count_sink();
-            host::log(
+            state.count_sink(host);
+            log(
+                host,
                 LogLevel::Error,
                 &format!(
                     "{FILTER_NAME}: {lost} audit events could not be sent to cluster '{}' \
@@ -305,24 +336,25 @@ impl SinkFlusher {
             return false;
         }
         if state.sink_depth() == 0 {
-            host::log(
+            log(
+                host,
                 LogLevel::Info,
                 &format!("{FILTER_NAME}: every buffered audit event was sent before shutdown"),
             );
             self.drain_deadline_ms = None;
             return true;
         }
-        self.send(state, true);
+        self.send(host, state, true);
         false
     }
 
     /// Sends the next batch: the one due now, or while draining whatever is waiting.
-    fn send(&mut self, state: &AuditStage, draining: bool) {
+    fn send(&mut self, host: &mut impl RootHost, state: &AuditStage, draining: bool) {
         let Some(http) = &state.http else { return };
         if self.in_flight.is_some() {
             return;
         }
-        let now = host::now_unix_nanos().unwrap_or_default();
+        let now = host.now_unix_nanos().unwrap_or_default();
         let body = match http.outbox.try_borrow_mut() {
             Ok(mut outbox) => {
                 let batch = if draining {
@@ -340,34 +372,44 @@ impl SinkFlusher {
             .authority
             .as_deref()
             .unwrap_or(&http.config.cluster);
-        match host::post_to_cluster(
-            &http.config.cluster,
+        let callout = Callout {
+            cluster: &http.config.cluster,
             authority,
-            &http.config.path,
-            CONTENT_TYPE,
-            &http.headers,
-            body.as_bytes(),
-            Duration::from_millis(u64::from(http.config.timeout_ms)),
-        ) {
+            path: &http.config.path,
+            content_type: CONTENT_TYPE,
+            headers: &http.headers,
+            body: body.as_bytes(),
+            timeout: Duration::from_millis(u64::from(http.config.timeout_ms)),
+        };
+        match host.post(&callout) {
             Ok(token) => self.in_flight = Some(token),
             Err(e) => {
-                host::log(
+                log(
+                    host,
                     LogLevel::Warn,
                     &format!("{FILTER_NAME}: cannot post a batch: {e}"),
                 );
-                Self::settle(state, Delivery::Retry { after_ms: None }, None);
+                Self::settle(host, state, Delivery::Retry { after_ms: None }, None);
             }
         }
     }
 }
 
 impl Stage for AuditStage {
+    const FILTER: Filter = Filter::Audit;
+    const PHASES: &'static [Phase] = &[
+        Phase::RequestHeaders,
+        Phase::Log,
+        Phase::Tick,
+        Phase::CalloutResponse,
+        Phase::Done,
+    ];
     type Memo = AuditMemo;
-    const NAME: &'static str = FILTER_NAME;
+    type Root = SinkFlusher;
 
     /// Parses the policy and defines the counters.
-    fn load(json: &[u8]) -> Result<AuditStage, PolicyErrors> {
-        AuditStage::load_with_credentials(json, None)
+    fn load(json: &[u8], host: &mut impl ConfigHost) -> Result<AuditStage, PolicyErrors> {
+        AuditStage::load_with_credentials(json, None, host)
     }
 
     /// The line logged once the policy is loaded.
@@ -386,8 +428,8 @@ impl Stage for AuditStage {
     }
 
     /// Counts a request refused because a host call failed.
-    fn count_internal_error(&self) {
-        self.counters.internal_error.inc();
+    fn count_internal_error(&self, host: &mut impl Host) {
+        self.counters.internal_error.inc(host);
     }
 
     fn timer(&self) -> &DecisionTimer {
@@ -398,74 +440,126 @@ impl Stage for AuditStage {
     /// buffer, answers 503.
     fn on_request_headers(
         &self,
+        host: &mut impl StreamHost,
         headers: &HeaderList,
         _end_of_stream: bool,
         memo: &mut AuditMemo,
     ) -> Result<Step, HostError> {
-        let start = host::now_unix_nanos()?;
+        let start = host.now_unix_nanos()?;
         memo.request = Some(RequestFacts::capture(headers, start, &self.policy));
         if self.policy.on_sink_failure != OnSinkFailure::Deny || !self.sink_full() {
             return Ok(Step::next(None));
         }
-        self.counters.denied_sink_full.inc();
+        self.counters.denied_sink_full.inc(host);
         let denial = Denial::new(
             503,
             "audit_unavailable",
             "the request cannot be audited right now; retry later",
         )
         .with_header("retry-after", "1".to_string());
-        let mut verdict = Verdict::new("audit", Outcome::Denied);
+        let mut verdict = Verdict::new(Filter::Audit.member(), Outcome::Denied);
         verdict.reason = Some("sink_full".into());
         verdict.status = Some(503);
         memo.own_verdict = Some(verdict);
         let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
-        host::send_denial(&denial.render(request_id.as_ref()))?;
+        host.send_denial(&denial.render(request_id.as_ref()))?;
         Ok(Step::answered(None))
     }
-}
 
-impl AuditStage {
-    /// Starts the root context's timer when there is an HTTP sink to flush.
-    pub fn start_timer(&self) -> Result<(), HostError> {
+    /// Starts the root's timer when there is an HTTP sink to flush.
+    fn on_start(&self, host: &mut impl RootHost, _root: &mut SinkFlusher) -> Result<(), HostError> {
         match &self.http {
             // Tick often enough to honour the flush interval and the backoff closely.
-            Some(h) => host::set_tick_period(Duration::from_millis(u64::from(
+            Some(h) => host.set_tick_period(Duration::from_millis(u64::from(
                 (h.config.flush_interval_ms / 4).clamp(10, 250),
             ))),
             None => Ok(()),
         }
     }
 
-    /// Builds and ships the event when the stream ends, from the other filters' `verdicts`.
-    pub fn on_log(&self, memo: &mut AuditMemo, mut verdicts: Vec<Verdict>) {
+    fn on_tick(&self, host: &mut impl RootHost, root: &mut SinkFlusher) -> bool {
+        root.on_tick(host, self)
+    }
+
+    fn on_callout_response(
+        &self,
+        host: &mut impl RootHost,
+        root: &mut SinkFlusher,
+        token: u32,
+        response: &CalloutResponse,
+    ) -> bool {
+        root.on_http_call_response(host, self, token, response)
+    }
+
+    fn on_done(&self, host: &mut impl RootHost, root: &mut SinkFlusher) -> bool {
+        root.on_done(host, self)
+    }
+
+    /// A policy replaced by a reload (or Envoy's exit) takes its share of the buffer gauges
+    /// with it.
+    fn on_unload(&self, host: &mut impl RootHost, _root: &mut SinkFlusher) {
+        if let Some(h) = &self.http {
+            if h.capacity_gauged.get() {
+                self.counters
+                    .buffer_capacity
+                    .sub(host, u64::from(h.config.buffer_max_events));
+            }
+            self.counters.buffer.sub(host, h.gauged.get());
+        }
+    }
+
+    /// Builds and ships the event when the stream ends, from every stage's verdict.
+    fn on_log(&self, host: &mut impl StreamHost, memo: &mut AuditMemo) {
         let Some(request) = memo.request.take() else {
             return;
         };
+        let mut verdicts = host.verdicts().unwrap_or_else(|e| {
+            // The request is over: the event goes out without the verdicts rather than not
+            // at all, and the failure is counted.
+            self.counters.internal_error.inc(host);
+            log(
+                host,
+                LogLevel::Error,
+                &format!("{FILTER_NAME}: verdicts: {e}"),
+            );
+            Vec::new()
+        });
         verdicts.extend(memo.own_verdict.take());
         let path = normalize_path(&request.path);
         if !should_log(&self.policy, &request, &path, &verdicts) {
-            self.counters.skipped.inc();
+            self.counters.skipped.inc(host);
             return;
         }
-        let end_nanos = host::now_unix_nanos().unwrap_or(request.start_unix_nanos);
+        let end_nanos = host.now_unix_nanos().unwrap_or(request.start_unix_nanos);
+        // Missing facts leave their fields empty: the event is still written.
         let end = EndFacts {
-            status: host::property_u64(&["response", "code"])
+            status: host
+                .property_u64(&["response", "code"])
+                .ok()
+                .flatten()
                 .and_then(|c| u16::try_from(c).ok())
                 .unwrap_or(0),
-            source_address: host::property_string(&["source", "address"]),
+            source_address: host.property_string(&["source", "address"]).ok().flatten(),
             duration_ms: Some(end_nanos.saturating_sub(request.start_unix_nanos) as f64 / 1e6),
-            request_bytes: host::property_u64(&["request", "total_size"]),
-            response_bytes: host::property_u64(&["response", "total_size"]),
+            request_bytes: host.property_u64(&["request", "total_size"]).ok().flatten(),
+            response_bytes: host
+                .property_u64(&["response", "total_size"])
+                .ok()
+                .flatten(),
         };
         let event = QueuedEvent::new(
             build_event(&request, &end, &verdicts),
             request.start_unix_nanos,
         );
-        self.counters.events.inc();
+        self.counters.events.inc(host);
         if self.policy.local.enabled {
-            if let Err(e) = host::set_property(&[EVENT_PROPERTY], event.json.as_bytes()) {
-                self.counters.internal_error.inc();
-                host::log(LogLevel::Error, &format!("{FILTER_NAME}: local sink: {e}"));
+            if let Err(e) = host.set_property(&[EVENT_PROPERTY], event.json.as_bytes()) {
+                self.counters.internal_error.inc(host);
+                log(
+                    host,
+                    LogLevel::Error,
+                    &format!("{FILTER_NAME}: local sink: {e}"),
+                );
             }
         }
         if let Some(http) = &self.http {
@@ -476,7 +570,8 @@ impl AuditStage {
             if pushed {
                 http.warned_full.set(false);
             } else if !http.warned_full.replace(true) {
-                host::log(
+                log(
+                    host,
                     LogLevel::Warn,
                     &format!(
                         "{FILTER_NAME}: audit sink buffer full; dropping events until it drains \
@@ -484,27 +579,18 @@ impl AuditStage {
                     ),
                 );
             }
-            self.count_sink();
+            self.count_sink(host);
         }
     }
 }
 
-/// A policy replaced by a reload (or Envoy's exit) takes its share of the buffer gauges with it.
-impl Drop for AuditStage {
-    fn drop(&mut self) {
-        if let Some(h) = &self.http {
-            if h.capacity_gauged.get() {
-                self.counters
-                    .buffer_capacity
-                    .sub(u64::from(h.config.buffer_max_events));
-            }
-            self.counters.buffer.sub(h.gauged.get());
-        }
-    }
+fn now_ms(host: &mut impl Host) -> u64 {
+    host.now_unix_nanos().unwrap_or_default() / 1_000_000
 }
 
-fn now_ms() -> u64 {
-    host::now_unix_nanos().unwrap_or_default() / 1_000_000
+/// Writes a log line; a failure to log has nowhere to be reported.
+fn log(host: &mut impl Host, level: LogLevel, message: &str) {
+    let _ = host.log(level, message);
 }
 
 impl AuditStage {
@@ -514,6 +600,7 @@ impl AuditStage {
     pub fn load_with_credentials(
         json: &[u8],
         credentials: Option<(&str, Option<&str>)>,
+        host: &mut impl ConfigHost,
     ) -> Result<AuditStage, PolicyErrors> {
         let mut policy = crate::policy::parse(json)?;
         if let Some((header, query_param)) = credentials {
@@ -526,7 +613,7 @@ impl AuditStage {
         Ok(AuditStage {
             policy,
             http,
-            counters: Counters::define(),
+            counters: Counters::define(host),
         })
     }
 }
@@ -577,3 +664,6 @@ impl HttpState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
-//! The auth stage: the per-request glue between Envoy and [`Authenticator`], shared by the
-//! standalone auth filter ([`crate::filter`]) and the combined Pavise filter. It decides at the
-//! request headers, applies the edits or sends the denial, counts and logs, and returns the
-//! verdict for the audit filter. No policy logic lives here.
+//! The auth stage: the per-request work between a host ([`pavise_core::host`]) and
+//! [`Authenticator`], run by the standalone auth filter, the combined filter and the native
+//! module alike. It decides at the request headers, applies the edits or sends the denial,
+//! counts and logs, and returns the verdict for the audit filter. No policy logic lives here.
 //!
 //! Metrics (Prometheus families at Envoy's `/stats/prometheus`, labels by Envoy's tag
 //! extraction, see `pavise_core::metrics`; the table is in docs/auth.md):
@@ -15,14 +15,17 @@
 use crate::decision::{AuthDecision, Authenticator, DenyReason};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
+use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
+use pavise_core::host::{
+    internal_errors_counter, ConfigHost, DecisionTimer, Host, HostError, LogLevel,
+    Metric as Counter, StreamHost,
+};
 use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::stage::{Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
-use pavise_host::stage::Stage;
-use pavise_host::{self as host, Counter, DecisionTimer, HostError, Step};
-use proxy_wasm::types::LogLevel;
 use serde_json::{Map, Value};
 
 /// The family of every request counter.
@@ -37,28 +40,31 @@ struct Counters {
 }
 
 impl Counters {
-    fn define() -> Counters {
-        let requests = |decision: &str, reason: &str| {
-            Counter::define(&stat_name(
-                REQUESTS,
-                &[("decision", decision), ("reason", reason)],
-            ))
+    fn define(host: &mut impl ConfigHost) -> Counters {
+        let mut requests = |decision: &str, reason: &str| {
+            Counter::counter(
+                host,
+                &stat_name(REQUESTS, &[("decision", decision), ("reason", reason)]),
+            )
         };
+        let allowed = requests("allowed", "key");
+        let public = requests("allowed", "public_route");
+        let denied = DenyReason::ALL
+            .iter()
+            .map(|r| (*r, requests("denied", r.as_str())))
+            .collect();
         Counters {
-            allowed: requests("allowed", "key"),
-            public: requests("allowed", "public_route"),
-            denied: DenyReason::ALL
-                .iter()
-                .map(|r| (*r, requests("denied", r.as_str())))
-                .collect(),
-            internal_error: host::internal_errors_counter("auth"),
-            timer: DecisionTimer::define("auth"),
+            allowed,
+            public,
+            denied,
+            internal_error: internal_errors_counter(host, Filter::Auth),
+            timer: DecisionTimer::define(host, Filter::Auth),
         }
     }
 
-    fn denied(&self, reason: DenyReason) {
+    fn denied(&self, host: &mut impl Host, reason: DenyReason) {
         if let Some((_, c)) = self.denied.iter().find(|(r, _)| *r == reason) {
-            c.inc();
+            c.inc(host);
         }
     }
 }
@@ -70,16 +76,18 @@ pub struct AuthStage {
 }
 
 impl Stage for AuthStage {
+    const FILTER: Filter = Filter::Auth;
+    const PHASES: &'static [Phase] = &[Phase::RequestHeaders];
     type Memo = ();
-    const NAME: &'static str = FILTER_NAME;
+    type Root = ();
 
     /// `env` references resolve against the VM's environment (the variables listed in
     /// `vm_config.environment_variables`); the plaintext is hashed and dropped right here.
-    fn load(json: &[u8]) -> Result<AuthStage, PolicyErrors> {
+    fn load(json: &[u8], host: &mut impl ConfigHost) -> Result<AuthStage, PolicyErrors> {
         let auth = Authenticator::from_json(json, |name| std::env::var(name).ok())?;
         Ok(AuthStage {
             auth,
-            counters: Counters::define(),
+            counters: Counters::define(host),
         })
     }
 
@@ -91,8 +99,8 @@ impl Stage for AuthStage {
         )
     }
 
-    fn count_internal_error(&self) {
-        self.counters.internal_error.inc();
+    fn count_internal_error(&self, host: &mut impl Host) {
+        self.counters.internal_error.inc(host);
     }
 
     fn timer(&self) -> &DecisionTimer {
@@ -101,34 +109,38 @@ impl Stage for AuthStage {
 
     fn on_request_headers(
         &self,
+        host: &mut impl StreamHost,
         headers: &HeaderList,
         _end_of_stream: bool,
         _memo: &mut (),
     ) -> Result<Step, HostError> {
-        decide_and_apply(self, headers)
+        decide_and_apply(self, host, headers)
     }
 }
 
-fn decide_and_apply(state: &AuthStage, headers: &HeaderList) -> Result<Step, HostError> {
-    let now = host::now_unix_seconds()?;
+fn decide_and_apply(
+    state: &AuthStage,
+    host: &mut impl StreamHost,
+    headers: &HeaderList,
+) -> Result<Step, HostError> {
+    let now = host.now_unix_seconds()?;
     match state.auth.decide(headers, now) {
         AuthDecision::Allow(allowed) => {
-            host::edit_request_headers(&allowed.edits)?;
+            host.edit_request_headers(&allowed.edits)?;
             if allowed.client.is_some() {
-                state.counters.allowed.inc();
+                state.counters.allowed.inc(host);
             } else {
-                state.counters.public.inc();
+                state.counters.public.inc(host);
             }
-            let mut verdict = Verdict::new("auth", Outcome::Allowed);
+            let mut verdict = Verdict::new(Filter::Auth.member(), Outcome::Allowed);
             verdict.client_id = allowed.client.clone();
             Ok(Step::next(Some(verdict)))
         }
         AuthDecision::Deny(refused) => {
-            state.counters.denied(refused.reason);
-            let summary = RequestSummary::from_headers(
-                headers,
-                host::property_string(&["source", "address"]),
-            );
+            state.counters.denied(host, refused.reason);
+            // The client address is for the log line only: unreadable, the line goes without.
+            let address = host.property_string(&["source", "address"]).ok().flatten();
+            let summary = RequestSummary::from_headers(headers, address);
             let mut details = Map::new();
             if let Some(id) = &refused.key_id {
                 details.insert("key_id".into(), Value::from(id.as_str()));
@@ -136,7 +148,7 @@ fn decide_and_apply(state: &AuthStage, headers: &HeaderList) -> Result<Step, Hos
             if let Some(fp) = &refused.key_fingerprint {
                 details.insert("key_fingerprint".into(), Value::from(fp.as_str()));
             }
-            host::log(
+            let _ = host.log(
                 LogLevel::Info,
                 &decision_line(
                     FILTER_NAME,
@@ -147,12 +159,15 @@ fn decide_and_apply(state: &AuthStage, headers: &HeaderList) -> Result<Step, Hos
                 ),
             );
             let denial = state.auth.denial(&refused);
-            let mut verdict = Verdict::new("auth", Outcome::Denied);
+            let mut verdict = Verdict::new(Filter::Auth.member(), Outcome::Denied);
             verdict.reason = Some(refused.reason.as_str().to_string());
             verdict.status = Some(denial.status);
             let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
-            host::send_denial(&denial.render(request_id.as_ref()))?;
+            host.send_denial(&denial.render(request_id.as_ref()))?;
             Ok(Step::answered(Some(verdict)))
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,24 +3,27 @@
 //! Splitting is all this crate does with policy text; each member is parsed by its filter's
 //! own parser, so a policy means the same alone and combined.
 
+use pavise_core::filter::Filter;
 use pavise_core::policy::{strip_bom, take_schema_member, JsonPath, PolicyErrors, Problems};
 use serde_json::Value;
 
-/// The stages, in chain order (see `CHAIN_ORDER` in the tests crate and the README).
-pub const STAGES: [&str; 4] = ["audit", "cors", "auth", "screen"];
-
 /// Each present member's policy text, in chain order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Members(pub Vec<(&'static str, Vec<u8>)>);
+pub struct Members(pub Vec<(Filter, Vec<u8>)>);
 
 impl Members {
-    /// The policy text of `stage`, if present.
-    pub fn get(&self, stage: &str) -> Option<&[u8]> {
+    /// The policy text of `filter`, if present.
+    pub fn get(&self, filter: Filter) -> Option<&[u8]> {
         self.0
             .iter()
-            .find(|(name, _)| *name == stage)
+            .find(|(f, _)| *f == filter)
             .map(|(_, text)| text.as_slice())
     }
+}
+
+/// The members' names, in chain order, for error messages.
+fn member_names() -> String {
+    Filter::ALL.map(Filter::member).join(", ")
 }
 
 /// Splits the combined document into its members, refusing unknown or unbuilt stages. As in
@@ -41,29 +44,24 @@ pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
     let Value::Object(map) = value else {
         return Err(PolicyErrors::single(
             &root,
-            "expected an object with the members audit, cors, auth, screen",
+            format!("expected an object with the members {}", member_names()),
         ));
     };
     let mut problems = Problems::new();
     for name in map.keys() {
-        if !STAGES.contains(&name.as_str()) {
+        if Filter::from_member(name).is_none() {
             problems.push(
                 &root.field(name),
-                format!("unknown filter; expected one of {}", STAGES.join(", ")),
-            );
-        } else if !STAGES.contains(&name.as_str()) {
-            problems.push(
-                &root.field(name),
-                "this build of the combined filter has no such stage",
+                format!("unknown filter; expected one of {}", member_names()),
             );
         }
     }
     problems.into_result()?;
-    let members = STAGES
-        .iter()
-        .filter_map(|name| {
-            map.get(*name)
-                .map(|v| (*name, serde_json::to_vec(v).unwrap_or_default()))
+    let members = Filter::ALL
+        .into_iter()
+        .filter_map(|f| {
+            map.get(f.member())
+                .map(|v| (f, serde_json::to_vec(v).unwrap_or_default()))
         })
         .collect::<Vec<_>>();
     if members.is_empty() {
@@ -77,7 +75,7 @@ pub fn split(json: &[u8]) -> Result<Members, PolicyErrors> {
 /// strip it. `None` without an auth member, or when it does not parse (its own loader then
 /// names the problem).
 pub fn auth_credentials(members: &Members) -> Option<(String, Option<String>)> {
-    let auth = pavise_auth::policy::parse(members.get("auth")?).ok()?;
+    let auth = pavise_auth::policy::parse(members.get(Filter::Auth)?).ok()?;
     Some((auth.credentials.header, auth.credentials.query_param))
 }
 
@@ -92,10 +90,10 @@ mod tests {
     #[test]
     fn members_in_chain_order() {
         let m = split(br#"{"auth": {"keys": []}, "audit": {}}"#).unwrap();
-        let names: Vec<&str> = m.0.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, ["audit", "auth"]);
-        assert_eq!(m.get("auth"), Some(&br#"{"keys":[]}"#[..]));
-        assert_eq!(m.get("cors"), None);
+        let names: Vec<Filter> = m.0.iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, [Filter::Audit, Filter::Auth]);
+        assert_eq!(m.get(Filter::Auth), Some(&br#"{"keys":[]}"#[..]));
+        assert_eq!(m.get(Filter::Cors), None);
     }
 
     #[test]
@@ -123,10 +121,13 @@ mod tests {
                 .as_bytes(),
         )
         .unwrap();
-        let names: Vec<&str> = m.0.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, ["auth"]);
+        let names: Vec<Filter> = m.0.iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, [Filter::Auth]);
         // The member's own `$schema` is its parser's to accept.
-        assert_eq!(m.get("auth"), Some(&br#"{"$schema":"a","keys":[]}"#[..]));
+        assert_eq!(
+            m.get(Filter::Auth),
+            Some(&br#"{"$schema":"a","keys":[]}"#[..])
+        );
     }
 
     /// The shipped example is the individual example policies, unchanged.
@@ -137,7 +138,7 @@ mod tests {
             &std::fs::read(format!("{root}/combined.example.json")).unwrap(),
         )
         .unwrap();
-        for name in STAGES {
+        for name in Filter::ALL.map(Filter::member) {
             let own: Value = serde_json::from_slice(
                 &std::fs::read(format!("{root}/{name}.example.json")).unwrap(),
             )

@@ -7,19 +7,16 @@
 //! 204, or refused (403 in `enforce` mode, passed without CORS headers in `report` mode).
 //! [`origin`] owns parsing and matching origins.
 //!
-//! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
-//! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
-//! filter) are proxy-wasm code, built only for `wasm32`.
+//! Everything is plain Rust and unit-tested natively: `stage` is the per-request work against
+//! the host traits of `pavise_core::host`, which the Wasm filter (`wasm/cors`), the combined
+//! filter and the native module run.
 
 pub mod decision;
 pub mod engine;
 pub mod origin;
 pub mod policy;
 
-#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
-mod filter;
-#[cfg(target_arch = "wasm32")]
 pub mod stage;
 
 /// The filter's name in logs and metric names.
-pub const FILTER_NAME: &str = "pavise.cors";
+pub const FILTER_NAME: &str = pavise_core::filter::Filter::Cors.name();

@@ -1,5 +1,6 @@
-//! The CORS stage: the per-request glue between Envoy and [`CorsEngine`], shared by the
-//! standalone CORS filter ([`crate::filter`]) and the combined Pavise filter. It decides at the
+//! The CORS stage: the per-request work between a host ([`pavise_core::host`]) and
+//! [`CorsEngine`], run by the standalone CORS filter, the combined filter and the native module
+//! alike. It decides at the
 //! request headers (answer a preflight, refuse, or remember what the response needs), then
 //! edits the response headers. No policy logic lives here.
 //!
@@ -19,14 +20,17 @@ use crate::decision::{CorsDecision, DenyReason, ResponsePlan};
 use crate::engine::CorsEngine;
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
+use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
+use pavise_core::host::{
+    internal_errors_counter, ConfigHost, DecisionTimer, Host, HostError, LogLevel,
+    Metric as Counter, StreamHost,
+};
 use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::stage::{Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
-use pavise_host::stage::Stage;
-use pavise_host::{self as host, Counter, DecisionTimer, HostError, Step};
-use proxy_wasm::types::LogLevel;
 use serde_json::Map;
 
 /// The counters of one route.
@@ -53,49 +57,48 @@ const REQUESTS: &str = "pavise_cors_requests_total";
 const ROUTE_REQUESTS: &str = "pavise_cors_route_requests_total";
 
 impl Counters {
-    fn define(engine: &CorsEngine) -> Counters {
-        let decision = |d: &str| Counter::define(&stat_name(REQUESTS, &[("decision", d)]));
-        let per_reason = |what: &str| {
+    fn define(engine: &CorsEngine, host: &mut impl ConfigHost) -> Counters {
+        let c = |host: &mut _, labels: &[(&str, &str)]| {
+            Counter::counter(host, &stat_name(REQUESTS, labels))
+        };
+        let per_reason = |host: &mut _, what: &str| {
             DenyReason::ALL
                 .iter()
-                .map(|r| {
-                    Counter::define(&stat_name(
-                        REQUESTS,
-                        &[("decision", what), ("reason", r.as_str())],
-                    ))
-                })
+                .map(|r| c(host, &[("decision", what), ("reason", r.as_str())]))
                 .collect()
         };
-        let route = |label: &str, what: &str| {
-            Counter::define(&stat_name(
-                ROUTE_REQUESTS,
-                &[("route", label), ("decision", what)],
-            ))
+        let route = |host: &mut _, label: &str, what: &str| {
+            Counter::counter(
+                host,
+                &stat_name(ROUTE_REQUESTS, &[("route", label), ("decision", what)]),
+            )
         };
+        let denied = per_reason(host, "denied");
+        let reported = per_reason(host, "reported");
         Counters {
-            preflight: decision("preflight"),
-            allowed: decision("allowed"),
-            not_cross_origin: decision("not_cross_origin"),
-            denied: per_reason("denied"),
-            reported: per_reason("reported"),
+            preflight: c(host, &[("decision", "preflight")]),
+            allowed: c(host, &[("decision", "allowed")]),
+            not_cross_origin: c(host, &[("decision", "not_cross_origin")]),
+            denied,
+            reported,
             routes: engine
                 .route_labels()
                 .map(|label| RouteCounters {
-                    preflight: route(label, "preflight"),
-                    allowed: route(label, "allowed"),
-                    denied: route(label, "denied"),
-                    reported: route(label, "reported"),
+                    preflight: route(host, label, "preflight"),
+                    allowed: route(host, label, "allowed"),
+                    denied: route(host, label, "denied"),
+                    reported: route(host, label, "reported"),
                 })
                 .collect(),
-            internal_error: host::internal_errors_counter("cors"),
-            timer: DecisionTimer::define("cors"),
+            internal_error: internal_errors_counter(host, Filter::Cors),
+            timer: DecisionTimer::define(host, Filter::Cors),
         }
     }
 
-    fn by_reason(list: &[Counter], reason: DenyReason) {
+    fn by_reason(host: &mut impl Host, list: &[Counter], reason: DenyReason) {
         let index = DenyReason::ALL.iter().position(|r| *r == reason);
         if let Some(c) = index.and_then(|i| list.get(i)) {
-            c.inc();
+            c.inc(host);
         }
     }
 
@@ -111,13 +114,15 @@ pub struct CorsStage {
 }
 
 impl Stage for CorsStage {
+    const FILTER: Filter = Filter::Cors;
+    const PHASES: &'static [Phase] = &[Phase::RequestHeaders, Phase::ResponseHeaders];
     /// What the response needs; `None` when the filter answered the request itself.
     type Memo = Option<ResponsePlan>;
-    const NAME: &'static str = FILTER_NAME;
+    type Root = ();
 
-    fn load(json: &[u8]) -> Result<CorsStage, PolicyErrors> {
+    fn load(json: &[u8], host: &mut impl ConfigHost) -> Result<CorsStage, PolicyErrors> {
         let engine = CorsEngine::from_json(json)?;
-        let counters = Counters::define(&engine);
+        let counters = Counters::define(&engine, host);
         Ok(CorsStage { engine, counters })
     }
 
@@ -128,8 +133,8 @@ impl Stage for CorsStage {
         )
     }
 
-    fn count_internal_error(&self) {
-        self.counters.internal_error.inc();
+    fn count_internal_error(&self, host: &mut impl Host) {
+        self.counters.internal_error.inc(host);
     }
 
     fn timer(&self) -> &DecisionTimer {
@@ -138,28 +143,29 @@ impl Stage for CorsStage {
 
     fn on_request_headers(
         &self,
+        host: &mut impl StreamHost,
         headers: &HeaderList,
         _end_of_stream: bool,
         plan: &mut Option<ResponsePlan>,
     ) -> Result<Step, HostError> {
-        let (step, response) = decide_and_apply(self, headers)?;
+        let (step, response) = decide_and_apply(self, host, headers)?;
         *plan = response;
         Ok(step)
     }
 
-    fn on_response_headers(&self, plan: &mut Option<ResponsePlan>) {
+    fn on_response_headers(&self, host: &mut impl StreamHost, plan: &mut Option<ResponsePlan>) {
         let Some(plan) = plan.take() else {
             return;
         };
-        let edited = host::response_headers().and_then(|upstream| {
+        let edited = host.response_headers().and_then(|upstream| {
             let edits = self.engine.response_edits(&plan, &upstream);
-            host::edit_response_headers_of(upstream, &edits)
+            host.edit_response_headers(upstream, &edits)
         });
         if let Err(e) = edited {
             // The response is already on its way; refusing now would only hide the upstream's
             // answer. Count it and leave the headers as they are.
-            self.counters.internal_error.inc();
-            host::log(
+            self.counters.internal_error.inc(host);
+            let _ = host.log(
                 LogLevel::Error,
                 &format!("{FILTER_NAME}: response headers left unedited: {e}"),
             );
@@ -171,18 +177,19 @@ impl Stage for CorsStage {
 /// response will need.
 fn decide_and_apply(
     state: &CorsStage,
+    host: &mut impl StreamHost,
     headers: &HeaderList,
 ) -> Result<(Step, Option<ResponsePlan>), HostError> {
     let counters = &state.counters;
     match state.engine.decide(headers) {
         CorsDecision::NotCrossOrigin(plan) => {
-            counters.not_cross_origin.inc();
+            counters.not_cross_origin.inc(host);
             Ok((Step::next(None), Some(plan)))
         }
         CorsDecision::Allowed { route, plan } => {
-            counters.allowed.inc();
+            counters.allowed.inc(host);
             if let Some(c) = counters.route(Some(route)) {
-                c.allowed.inc();
+                c.allowed.inc(host);
             }
             Ok((Step::next(None), Some(plan)))
         }
@@ -190,11 +197,11 @@ fn decide_and_apply(
             route,
             headers: answer,
         } => {
-            counters.preflight.inc();
+            counters.preflight.inc(host);
             if let Some(c) = counters.route(Some(route)) {
-                c.preflight.inc();
+                c.preflight.inc(host);
             }
-            host::send_response(204, &answer, None)?;
+            host.send_response(204, &answer, None)?;
             Ok((Step::answered(None), None))
         }
         CorsDecision::Reported {
@@ -202,27 +209,27 @@ fn decide_and_apply(
             reason,
             plan,
         } => {
-            Counters::by_reason(&counters.reported, reason);
+            Counters::by_reason(host, &counters.reported, reason);
             if let Some(c) = counters.route(route) {
-                c.reported.inc();
+                c.reported.inc(host);
             }
-            log_refusal(headers, "report", reason);
-            let mut verdict = Verdict::new("cors", Outcome::Flagged);
+            log_refusal(host, headers, "report", reason);
+            let mut verdict = Verdict::new(Filter::Cors.member(), Outcome::Flagged);
             verdict.reason = Some(reason.as_str().to_string());
             Ok((Step::next(Some(verdict)), Some(plan)))
         }
         CorsDecision::Denied { route, reason } => {
-            Counters::by_reason(&counters.denied, reason);
+            Counters::by_reason(host, &counters.denied, reason);
             if let Some(c) = counters.route(route) {
-                c.denied.inc();
+                c.denied.inc(host);
             }
-            log_refusal(headers, "deny", reason);
+            log_refusal(host, headers, "deny", reason);
             let denial = reason.denial();
-            let mut verdict = Verdict::new("cors", Outcome::Denied);
+            let mut verdict = Verdict::new(Filter::Cors.member(), Outcome::Denied);
             verdict.reason = Some(reason.as_str().to_string());
             verdict.status = Some(denial.status);
             let request_id = headers.get(REQUEST_ID_HEADER).and_then(RequestId::parse);
-            host::send_denial(&denial.render(request_id.as_ref()))?;
+            host.send_denial(&denial.render(request_id.as_ref()))?;
             Ok((Step::answered(Some(verdict)), None))
         }
     }
@@ -230,9 +237,10 @@ fn decide_and_apply(
 
 /// The JSON log line for a refused or reported request. The origin is logged (capped): it is
 /// what an operator needs to fix a policy, and it is not a secret.
-fn log_refusal(headers: &HeaderList, decision: &str, reason: DenyReason) {
-    let summary =
-        RequestSummary::from_headers(headers, host::property_string(&["source", "address"]));
+fn log_refusal(host: &mut impl Host, headers: &HeaderList, decision: &str, reason: DenyReason) {
+    // The client address is for the log line only: unreadable, the line goes without.
+    let address = host.property_string(&["source", "address"]).ok().flatten();
+    let summary = RequestSummary::from_headers(headers, address);
     let mut details = Map::new();
     if let Some(origin) = headers.get("origin") {
         details.insert(
@@ -240,8 +248,11 @@ fn log_refusal(headers: &HeaderList, decision: &str, reason: DenyReason) {
             pavise_core::headers::loggable(origin, 128).into(),
         );
     }
-    host::log(
+    let _ = host.log(
         LogLevel::Info,
         &decision_line(FILTER_NAME, decision, reason.as_str(), &summary, details),
     );
 }
+
+#[cfg(test)]
+mod tests;

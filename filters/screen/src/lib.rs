@@ -9,11 +9,12 @@
 //! form upload; [`header_grammar`] reads the values inside structured headers; [`base64`] finds
 //! values that are encoded text.
 //!
-//! Everything but `stage` and `filter` is plain Rust and unit-tested natively; `stage` (the
-//! per-request glue, shared with the combined filter) and `filter` (the standalone Envoy
-//! filter) are proxy-wasm code, built only for `wasm32`.
+//! Everything is plain Rust and unit-tested natively: `stage` is the per-request work against
+//! the host traits of `pavise_core::host`, which the Wasm filter (`wasm/screen`), the combined
+//! filter and the native module run.
 
 pub mod base64;
+pub mod body;
 pub mod decode;
 pub mod detect;
 pub mod engine;
@@ -21,12 +22,8 @@ pub mod header_grammar;
 pub mod multipart;
 pub mod policy;
 pub mod screen;
+pub mod stage;
 pub mod xml;
 
-#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
-mod filter;
-#[cfg(target_arch = "wasm32")]
-pub mod stage;
-
 /// The filter's name in logs and metric names.
-pub const FILTER_NAME: &str = "pavise.screen";
+pub const FILTER_NAME: &str = pavise_core::filter::Filter::Screen.name();

@@ -1,5 +1,6 @@
-//! The screening stage: the per-request glue between Envoy and [`Screener`], shared by the
-//! standalone screening filter ([`crate::filter`]) and the combined Pavise filter.
+//! The screening stage: the per-request work between a host ([`pavise_core::host`]) and
+//! [`Screener`], run by the standalone screening filter, the combined filter and the native
+//! module alike. What each body chunk needs is [`BodyMeter`]'s to decide.
 //!
 //! At the request headers it applies the limits and inspects the path, query and headers. A
 //! body is only held when a body rule applies: then no body byte goes upstream until the body
@@ -19,19 +20,23 @@
 //! - `pavise_decision_duration_microseconds{filter="screen",phase}`: decision time at the
 //!   headers and per body call.
 
+use crate::body::{BodyAction, BodyMeter};
 use crate::detect::{Finding, RULES};
 use crate::policy::Mode;
 use crate::screen::{BodyDecision, BodyPlan, HeaderDecision, Limit, Refusal, Screener};
 use crate::FILTER_NAME;
 use pavise_core::event::{decision_line, RequestSummary};
+use pavise_core::filter::Filter;
 use pavise_core::headers::HeaderList;
+use pavise_core::host::{
+    internal_errors_counter, ConfigHost, DecisionTimer, Host, HostError, LogLevel,
+    Metric as Counter, StreamHost,
+};
 use pavise_core::metrics::stat_name;
 use pavise_core::policy::PolicyErrors;
 use pavise_core::request_id::{RequestId, REQUEST_ID_HEADER};
+use pavise_core::stage::{BodyFlow, BodyStep, Phase, Stage, Step};
 use pavise_core::verdict::{Outcome, Verdict};
-use pavise_host::stage::Stage;
-use pavise_host::{self as host, BodyFlow, Counter, DecisionTimer, HostError, Step};
-use proxy_wasm::types::LogLevel;
 use serde_json::{Map, Value};
 
 /// The metric families.
@@ -49,22 +54,25 @@ struct Counters {
 }
 
 impl Counters {
-    fn define() -> Counters {
-        let finding = |rule: &crate::detect::Rule, mode: &str| {
-            Counter::define(&stat_name(
-                FINDINGS,
-                &[
-                    ("category", rule.category.as_str()),
-                    ("rule", rule.id),
-                    ("mode", mode),
-                ],
-            ))
+    fn define(host: &mut impl ConfigHost) -> Counters {
+        let finding = |host: &mut _, rule: &crate::detect::Rule, mode: &str| {
+            Counter::counter(
+                host,
+                &stat_name(
+                    FINDINGS,
+                    &[
+                        ("category", rule.category.as_str()),
+                        ("rule", rule.id),
+                        ("mode", mode),
+                    ],
+                ),
+            )
         };
         Counters {
-            passed: Counter::define(PASSED),
+            passed: Counter::counter(host, PASSED),
             findings: RULES
                 .iter()
-                .map(|r| (r.id, finding(r, "block"), finding(r, "detect")))
+                .map(|r| (r.id, finding(host, r, "block"), finding(host, r, "detect")))
                 .collect(),
             limits: Limit::ALL
                 .iter()
@@ -72,28 +80,28 @@ impl Counters {
                     let limit = l.id().strip_prefix("limit-").unwrap_or(l.id());
                     (
                         *l,
-                        Counter::define(&stat_name(LIMIT_REFUSALS, &[("limit", limit)])),
+                        Counter::counter(host, &stat_name(LIMIT_REFUSALS, &[("limit", limit)])),
                     )
                 })
                 .collect(),
-            internal_error: host::internal_errors_counter("screen"),
-            timer: DecisionTimer::define("screen"),
+            internal_error: internal_errors_counter(host, Filter::Screen),
+            timer: DecisionTimer::define(host, Filter::Screen),
         }
     }
 
-    fn finding(&self, f: &Finding, blocked: bool) {
+    fn finding(&self, host: &mut impl Host, f: &Finding, blocked: bool) {
         if let Some((_, block, detect)) = self.findings.iter().find(|(id, _, _)| *id == f.rule.id) {
             if blocked {
-                block.inc();
+                block.inc(host);
             } else {
-                detect.inc();
+                detect.inc(host);
             }
         }
     }
 
-    fn limit(&self, limit: Limit) {
+    fn limit(&self, host: &mut impl Host, limit: Limit) {
         if let Some((_, c)) = self.limits.iter().find(|(l, _)| *l == limit) {
-            c.inc();
+            c.inc(host);
         }
     }
 }
@@ -112,26 +120,28 @@ pub struct ScreenMemo {
     request_id: Option<RequestId>,
     /// Whether a finding was already counted (so `passed` is counted once, at the end).
     flagged: bool,
-    /// Body bytes buffered so far (for a body that ends with trailers).
-    buffered: usize,
 }
 
 struct BodyState {
-    plan: BodyPlan,
+    meter: BodyMeter,
     route: Option<usize>,
     mode: Mode,
-    /// Bytes that went through while counting (not buffered).
-    streamed: u64,
 }
 
 impl Stage for ScreenStage {
+    const FILTER: Filter = Filter::Screen;
+    const PHASES: &'static [Phase] = &[
+        Phase::RequestHeaders,
+        Phase::RequestBody,
+        Phase::RequestTrailers,
+    ];
     type Memo = ScreenMemo;
-    const NAME: &'static str = FILTER_NAME;
+    type Root = ();
 
-    fn load(json: &[u8]) -> Result<ScreenStage, PolicyErrors> {
+    fn load(json: &[u8], host: &mut impl ConfigHost) -> Result<ScreenStage, PolicyErrors> {
         Ok(ScreenStage {
             screener: Screener::from_json(json)?,
-            counters: Counters::define(),
+            counters: Counters::define(host),
         })
     }
 
@@ -146,8 +156,8 @@ impl Stage for ScreenStage {
         )
     }
 
-    fn count_internal_error(&self) {
-        self.counters.internal_error.inc();
+    fn count_internal_error(&self, host: &mut impl Host) {
+        self.counters.internal_error.inc(host);
     }
 
     fn timer(&self) -> &DecisionTimer {
@@ -156,6 +166,7 @@ impl Stage for ScreenStage {
 
     fn on_request_headers(
         &self,
+        host: &mut impl StreamHost,
         headers: &HeaderList,
         end_of_stream: bool,
         memo: &mut ScreenMemo,
@@ -166,7 +177,7 @@ impl Stage for ScreenStage {
         let summary = || RequestSummary::from_headers(headers, None);
         match self.screener.screen_headers(headers, !end_of_stream) {
             HeaderDecision::Refuse(refusal) => {
-                let verdict = self.refuse(&refusal, &summary(), memo.request_id.as_ref())?;
+                let verdict = self.refuse(host, &refusal, &summary(), memo.request_id.as_ref())?;
                 Ok(Step::answered(Some(verdict)))
             }
             HeaderDecision::Pass {
@@ -178,28 +189,23 @@ impl Stage for ScreenStage {
                 let needs_summary = !findings.is_empty() || body != BodyPlan::None;
                 memo.summary = needs_summary.then(summary);
                 let verdict = match &memo.summary {
-                    Some(s) => self.detected(&findings, s),
+                    Some(s) => self.detected(host, &findings, s),
                     None => None,
                 };
                 memo.flagged = verdict.is_some();
-                match body {
-                    BodyPlan::None => {
-                        self.count_passed(memo);
-                        Ok(Step::next(verdict))
-                    }
-                    BodyPlan::Count | BodyPlan::Inspect(_) => {
-                        memo.body = Some(BodyState {
-                            plan: body,
-                            route,
-                            mode,
-                            streamed: 0,
-                        });
-                        if matches!(body, BodyPlan::Inspect(_)) {
-                            Ok(Step::hold(verdict))
-                        } else {
-                            Ok(Step::next(verdict))
-                        }
-                    }
+                if body == BodyPlan::None {
+                    self.count_passed(host, memo);
+                    return Ok(Step::next(verdict));
+                }
+                memo.body = Some(BodyState {
+                    meter: BodyMeter::new(body),
+                    route,
+                    mode,
+                });
+                if matches!(body, BodyPlan::Inspect(_)) {
+                    Ok(Step::hold(verdict))
+                } else {
+                    Ok(Step::next(verdict))
                 }
             }
         }
@@ -207,62 +213,17 @@ impl Stage for ScreenStage {
 
     fn on_request_body(
         &self,
+        host: &mut impl StreamHost,
         memo: &mut ScreenMemo,
         body_size: usize,
         end_of_stream: bool,
-    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+    ) -> Result<BodyStep, HostError> {
+        let limits = &self.screener.policy().limits;
         let Some(state) = memo.body.as_mut() else {
             return Ok((BodyFlow::Continue, None));
         };
-        let limits = &self.screener.policy().limits;
-        let summary = memo
-            .summary
-            .clone()
-            .unwrap_or_else(|| RequestSummary::from_headers(&HeaderList::default(), None));
-        let kind = match state.plan {
-            BodyPlan::Inspect(kind) => kind,
-            BodyPlan::None | BodyPlan::Count => {
-                // Streaming through: count, and cut off at the limit.
-                state.streamed = state.streamed.saturating_add(body_size as u64);
-                if state.streamed > limits.max_body_bytes {
-                    let v = self.refuse(
-                        &Refusal::Limit(Limit::Body),
-                        &summary,
-                        memo.request_id.as_ref(),
-                    )?;
-                    memo.body = None;
-                    return Ok((BodyFlow::Answered, Some(v)));
-                }
-                if end_of_stream {
-                    memo.body = None;
-                    self.count_passed(memo);
-                }
-                return Ok((BodyFlow::Continue, None));
-            }
-        };
-        if body_size as u64 > limits.max_body_bytes {
-            let v = self.refuse(
-                &Refusal::Limit(Limit::Body),
-                &summary,
-                memo.request_id.as_ref(),
-            )?;
-            memo.body = None;
-            return Ok((BodyFlow::Answered, Some(v)));
-        }
-        let past_limit = body_size > limits.inspect_body_bytes;
-        if !end_of_stream && !past_limit {
-            memo.buffered = body_size;
-            return Ok((BodyFlow::Buffer, None));
-        }
-        let bytes = host::request_body(0, body_size.min(limits.inspect_body_bytes))?;
-        let (route, mode) = (state.route, state.mode);
-        // Past the inspection limit with `pass`, the rest streams through counted.
-        state.plan = BodyPlan::Count;
-        state.streamed = body_size as u64;
-        let decision = self
-            .screener
-            .screen_body(kind, &bytes, !past_limit, route, mode);
-        self.apply_body_decision(memo, decision, !past_limit, &summary)
+        let action = state.meter.on_body(limits, body_size, end_of_stream);
+        self.carry_out(host, memo, action)
     }
 
     /// A body that ends with trailers (HTTP/2, or HTTP/1 with trailers enabled) never sees
@@ -270,34 +231,83 @@ impl Stage for ScreenStage {
     /// with them everything held) go on.
     fn on_request_trailers(
         &self,
+        host: &mut impl StreamHost,
         memo: &mut ScreenMemo,
-    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
-        let buffered = memo.buffered;
-        self.on_request_body(memo, buffered, true)
+    ) -> Result<BodyStep, HostError> {
+        let limits = &self.screener.policy().limits;
+        let Some(state) = memo.body.as_mut() else {
+            return Ok((BodyFlow::Continue, None));
+        };
+        let action = state.meter.on_trailers(limits);
+        self.carry_out(host, memo, action)
     }
 }
 
 impl ScreenStage {
+    /// Carries out what the meter said about the body so far.
+    fn carry_out(
+        &self,
+        host: &mut impl StreamHost,
+        memo: &mut ScreenMemo,
+        action: BodyAction,
+    ) -> Result<BodyStep, HostError> {
+        let summary = memo
+            .summary
+            .clone()
+            .unwrap_or_else(|| RequestSummary::from_headers(&HeaderList::default(), None));
+        match action {
+            BodyAction::Buffer => Ok((BodyFlow::Buffer, None)),
+            BodyAction::Continue { finished } => {
+                if finished {
+                    memo.body = None;
+                    self.count_passed(host, memo);
+                }
+                Ok((BodyFlow::Continue, None))
+            }
+            BodyAction::Refuse(refusal) => {
+                let v = self.refuse(host, &refusal, &summary, memo.request_id.as_ref())?;
+                memo.body = None;
+                Ok((BodyFlow::Answered, Some(v)))
+            }
+            BodyAction::Inspect {
+                kind,
+                len,
+                complete,
+            } => {
+                let bytes = host.request_body(0, len)?;
+                let (route, mode) = match &memo.body {
+                    Some(state) => (state.route, state.mode),
+                    None => (None, self.screener.policy().mode),
+                };
+                let decision = self
+                    .screener
+                    .screen_body(kind, &bytes, complete, route, mode);
+                self.apply_body_decision(host, memo, decision, complete, &summary)
+            }
+        }
+    }
+
     /// Carries out the decision on an inspected body (`complete`: the whole of it).
     fn apply_body_decision(
         &self,
+        host: &mut impl StreamHost,
         memo: &mut ScreenMemo,
         decision: BodyDecision,
         complete: bool,
         summary: &RequestSummary,
-    ) -> Result<(BodyFlow, Option<Verdict>), HostError> {
+    ) -> Result<BodyStep, HostError> {
         match decision {
             BodyDecision::Refuse(refusal) => {
-                let v = self.refuse(&refusal, summary, memo.request_id.as_ref())?;
+                let v = self.refuse(host, &refusal, summary, memo.request_id.as_ref())?;
                 memo.body = None;
                 Ok((BodyFlow::Answered, Some(v)))
             }
             BodyDecision::Pass { findings } => {
-                let verdict = self.detected(&findings, summary);
+                let verdict = self.detected(host, &findings, summary);
                 memo.flagged |= verdict.is_some();
                 if complete {
                     memo.body = None;
-                    self.count_passed(memo);
+                    self.count_passed(host, memo);
                 }
                 Ok((BodyFlow::Continue, verdict))
             }
@@ -307,22 +317,24 @@ impl ScreenStage {
     /// Counts, logs and sends the denial; the verdict for the audit filter.
     fn refuse(
         &self,
+        host: &mut impl StreamHost,
         refusal: &Refusal,
         summary: &RequestSummary,
         request_id: Option<&RequestId>,
     ) -> Result<Verdict, HostError> {
-        let mut verdict = Verdict::new("screen", Outcome::Denied);
+        let mut verdict = Verdict::new(Filter::Screen.member(), Outcome::Denied);
         verdict.rule_id = Some(refusal.rule_id().to_string());
         match refusal {
             Refusal::Limit(limit) => {
-                self.counters.limit(*limit);
+                self.counters.limit(host, *limit);
                 verdict.reason = Some("limit".into());
-                self.log("block", "limit", refusal.rule_id(), None, summary);
+                self.log(host, "block", "limit", refusal.rule_id(), None, summary);
             }
             Refusal::Finding(f) => {
-                self.counters.finding(f, true);
+                self.counters.finding(host, f, true);
                 verdict.reason = Some(f.rule.category.as_str().into());
                 self.log(
+                    host,
                     "block",
                     f.rule.category.as_str(),
                     f.rule.id,
@@ -333,15 +345,21 @@ impl ScreenStage {
         }
         let denial = refusal.denial();
         verdict.status = Some(denial.status);
-        host::send_denial(&denial.render(request_id))?;
+        host.send_denial(&denial.render(request_id))?;
         Ok(verdict)
     }
 
     /// Counts and logs detect-mode findings; a `flagged` verdict if there were any.
-    fn detected(&self, findings: &[Finding], summary: &RequestSummary) -> Option<Verdict> {
+    fn detected(
+        &self,
+        host: &mut impl Host,
+        findings: &[Finding],
+        summary: &RequestSummary,
+    ) -> Option<Verdict> {
         for f in findings {
-            self.counters.finding(f, false);
+            self.counters.finding(host, f, false);
             self.log(
+                host,
                 "detect",
                 f.rule.category.as_str(),
                 f.rule.id,
@@ -350,21 +368,22 @@ impl ScreenStage {
             );
         }
         findings.first().map(|f| {
-            let mut v = Verdict::new("screen", Outcome::Flagged);
+            let mut v = Verdict::new(Filter::Screen.member(), Outcome::Flagged);
             v.reason = Some(f.rule.category.as_str().into());
             v.rule_id = Some(f.rule.id.to_string());
             v
         })
     }
 
-    fn count_passed(&self, memo: &ScreenMemo) {
+    fn count_passed(&self, host: &mut impl Host, memo: &ScreenMemo) {
         if !memo.flagged {
-            self.counters.passed.inc();
+            self.counters.passed.inc(host);
         }
     }
 
     fn log(
         &self,
+        host: &mut impl Host,
         decision: &str,
         reason: &str,
         rule_id: &str,
@@ -382,11 +401,14 @@ impl ScreenStage {
         // The client address is read only now, when a line is logged.
         let mut summary = summary.clone();
         if summary.client_address.is_none() {
-            summary.client_address = host::property_string(&["source", "address"]);
+            summary.client_address = host.property_string(&["source", "address"]).ok().flatten();
         }
-        host::log(
+        let _ = host.log(
             LogLevel::Info,
             &decision_line(FILTER_NAME, decision, reason, &summary, details),
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,13 +6,8 @@
 //! the same code that runs at `on_configure` in Envoy, so the CLI and the filter cannot disagree
 //! about what a valid policy is.
 
+use pavise_core::filter::Filter;
 use pavise_core::policy::{PolicyErrors, Problems};
-
-/// The chain order. Audit first: it must see every request, including those a later filter
-/// answers itself. CORS before auth: preflights carry no credentials and must be answered
-/// before auth asks for a key. Auth before screening: unauthenticated traffic is refused
-/// before any body is read. Envoy configs, Istio phases and priorities all follow this.
-pub const CHAIN_ORDER: [&str; 4] = ["audit", "cors", "auth", "screen"];
 
 /// What Envoy does with requests when a filter's VM has failed (`fail_open`, Istio's
 /// `failStrategy`).
@@ -68,13 +63,17 @@ pub struct CheckedPolicy {
 /// One filter the CLI knows.
 #[derive(Debug, Clone, Copy)]
 pub struct FilterKind {
-    /// Short name: `auth`. The crate is `pavise-<name>`, the Envoy filter `pavise.<name>`.
+    /// Which filter; its place in the chain is [`Filter::ALL`]'s (audit, cors, auth, screen),
+    /// which Envoy configs, Istio phases and priorities all follow.
+    pub filter: Filter,
+    /// Short name ([`Filter::member`]): `auth`. The crate is `pavise-<name>`, the Envoy filter
+    /// `pavise.<name>`.
     pub name: &'static str,
     /// The filter's own parser and validator.
     pub check: fn(&[u8]) -> Result<CheckedPolicy, PolicyErrors>,
     /// What happens to requests if the VM fails.
     pub failure: FailurePolicy,
-    /// Where Istio inserts it; within a phase, [`CHAIN_ORDER`] decides through priorities.
+    /// Where Istio inserts it; within a phase, the chain order decides through priorities.
     pub istio_phase: IstioPhase,
 }
 
@@ -89,18 +88,15 @@ impl FilterKind {
         format!("pavise_{}", self.name)
     }
 
-    /// Position in [`CHAIN_ORDER`] (0 runs first).
+    /// Position in the chain (0 runs first).
     pub fn position(&self) -> usize {
-        CHAIN_ORDER
-            .iter()
-            .position(|n| *n == self.name)
-            .unwrap_or(CHAIN_ORDER.len())
+        self.filter.position()
     }
 
     /// Istio priority: within a phase a higher priority runs first, so earlier in the chain
     /// means higher.
     pub fn istio_priority(&self) -> i64 {
-        let rank = CHAIN_ORDER.len().saturating_sub(self.position());
+        let rank = Filter::ALL.len().saturating_sub(self.position());
         i64::try_from(rank).unwrap_or(0) * 100
     }
 }
@@ -157,25 +153,29 @@ fn check_screen(json: &[u8]) -> Result<CheckedPolicy, PolicyErrors> {
 /// go unaudited (an operator who prefers availability edits `fail_open` / `failStrategy`).
 pub const FILTERS: &[FilterKind] = &[
     FilterKind {
-        name: "audit",
+        filter: Filter::Audit,
+        name: Filter::Audit.member(),
         check: check_audit,
         failure: FailurePolicy::Closed,
         istio_phase: IstioPhase::Authn,
     },
     FilterKind {
-        name: "cors",
+        filter: Filter::Cors,
+        name: Filter::Cors.member(),
         check: check_cors,
         failure: FailurePolicy::Closed,
         istio_phase: IstioPhase::Authn,
     },
     FilterKind {
-        name: "auth",
+        filter: Filter::Auth,
+        name: Filter::Auth.member(),
         check: check_auth,
         failure: FailurePolicy::Closed,
         istio_phase: IstioPhase::Authn,
     },
     FilterKind {
-        name: "screen",
+        filter: Filter::Screen,
+        name: Filter::Screen.member(),
         check: check_screen,
         failure: FailurePolicy::Closed,
         istio_phase: IstioPhase::Authz,
@@ -261,14 +261,14 @@ pub fn combined_members(json: &[u8]) -> Result<Vec<(&'static FilterKind, Vec<u8>
     let members = pavise_combined::policy::split(json)?;
     let mut problems = Problems::new();
     let mut out = Vec::new();
-    for (name, text) in members.0 {
-        let Some(kind) = find(name) else {
+    for (filter, text) in members.0 {
+        let Some(kind) = find(filter.member()) else {
             continue;
         };
         match (kind.check)(&text) {
             Ok(_) => out.push((kind, text)),
             Err(errors) => {
-                for e in errors.nested(name).errors() {
+                for e in errors.nested(filter.member()).errors() {
                     problems.push(&e.path, e.reason.clone());
                 }
             }
@@ -283,18 +283,12 @@ mod tests {
     use std::path::Path;
 
     #[test]
-    fn table_is_in_chain_order_and_every_entry_is_in_it() {
+    fn table_is_every_filter_in_chain_order() {
+        let filters: Vec<Filter> = FILTERS.iter().map(|f| f.filter).collect();
+        assert_eq!(filters, Filter::ALL);
         for f in FILTERS {
-            assert!(
-                CHAIN_ORDER.contains(&f.name),
-                "{} is not in CHAIN_ORDER",
-                f.name
-            );
+            assert_eq!(f.name, f.filter.member());
         }
-        let positions: Vec<usize> = FILTERS.iter().map(FilterKind::position).collect();
-        let mut sorted = positions.clone();
-        sorted.sort_unstable();
-        assert_eq!(positions, sorted);
     }
 
     #[test]
@@ -374,7 +368,7 @@ mod tests {
         let text = std::fs::read(root.join("combined.example.json")).unwrap();
         let members = combined_members(&text).unwrap();
         let names: Vec<&str> = members.iter().map(|(k, _)| k.name).collect();
-        assert_eq!(names, CHAIN_ORDER);
+        assert_eq!(names, Filter::ALL.map(Filter::member));
         let kind = PolicyKind::of_file(&root.join("combined.example.json")).unwrap();
         assert_eq!(kind.name(), "combined");
         assert!(kind.check(&text).is_ok());

@@ -6,8 +6,9 @@
 //! that does nothing. Envoy skips a callback the module does not export, so removing those
 //! exports removes that work (see BENCHMARKS.md for what it saves).
 //!
-//! Each filter lists the stream callbacks it implements in `filters/<name>/callbacks`, one
-//! export name per line (`#` comments allowed). The lifecycle exports every module needs are
+//! Each module lists the callbacks its stages implement in `wasm/<name>/callbacks`, one export
+//! name per line (`#` comments allowed); a test in `filters/combined` holds each list to the
+//! stages' phases. The lifecycle exports every module needs are
 //! always kept. Dead code left behind is garbage-collected. Trimming is idempotent.
 //!
 //! Usage: `pavise-wasm-trim MODULE.wasm CALLBACKS_FILE` (rewrites MODULE.wasm in place).

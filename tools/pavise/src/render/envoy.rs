@@ -384,7 +384,7 @@ fn listener_yaml(b: &Bootstrap, type_url: Option<&str>) -> String {
 {vhost_extra}              routes:
               - match: {{ prefix: "/" }}
                 route: {{ cluster: upstream }}
-{hcm_extra}          # Order matters: see CHAIN_ORDER in tools/pavise/src/filters.rs and the README.
+{hcm_extra}          # Order matters: see Filter::ALL in crates/core/src/filter.rs and the README.
           http_filters:
 {filters}          - name: envoy.filters.http.router
             typed_config:

@@ -5,8 +5,8 @@
 //! - `sha256`: what Istio checks after pulling: for an image its manifest digest (the image is
 //!   built deterministically from the `.wasm` the bundle pins, so the digest is computed here
 //!   without a registry and equals what `pavise oci` writes); for a plain module its own digest.
-//! - `phase` and `priority`: from the filter table, so Istio runs the filters in `CHAIN_ORDER`
-//!   (AUTHN before AUTHZ; within a phase, higher priority first).
+//! - `phase` and `priority`: from the filter table, so Istio runs the filters in chain order
+//!   (`Filter::ALL`; AUTHN before AUTHZ, within a phase higher priority first).
 //! - `pluginConfig`: the policy, as an object (Istio hands it to the filter as JSON).
 //! - `failStrategy`: the filter's failure policy (auth: `FAIL_CLOSE`).
 //! - `vmConfig.env`: each environment variable the policy references, `valueFrom: HOST`, so the
