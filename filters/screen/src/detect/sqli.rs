@@ -252,7 +252,7 @@ fn quote_breakout_in(value: &View) -> bool {
                 .len();
         let word = after.get(..word_len).unwrap_or_default();
         let word_end = lower.len() - after.len() + word_len;
-        WORDS.contains(&word) && last_end >= word_end && clause_ends_soon(&lower, word_end)
+        WORDS.contains(&word) && last_end >= word_end && clause_ends_soon(lower, word_end)
     })
 }
 
