@@ -15,6 +15,11 @@
 //! bare word such as `gzip`, which level 2 reads as a command name), so the pieces inspected
 //! are the quoted strings' contents: every byte a sender chose is either in such a token,
 //! inside a quoted string that is inspected, or in a whole value that is inspected.
+//!
+//! `Origin` and `Referer` name the page a request came from: a URL a browser writes, which an
+//! application does not fetch or include. Their scheme, host and port (`http://127.0.0.1:8080`,
+//! RFC 6454's origin) are syntax, held to host bytes; a `Referer`'s path, query and fragment
+//! are what a sender chose, and are inspected. A value of another shape is inspected whole.
 
 use std::borrow::Cow;
 
@@ -45,6 +50,19 @@ pub fn has_grammar(name: &str) -> bool {
 /// `None` if the header has no known grammar or the value does not follow it: then it is
 /// inspected whole.
 pub fn pieces<'a>(name: &str, value: &'a [u8]) -> Option<Vec<Cow<'a, [u8]>>> {
+    match name {
+        "origin" if value == b"null" => return Some(Vec::new()),
+        "origin" => return (after_origin(value)?.is_empty()).then(Vec::new),
+        "referer" => {
+            let rest = after_origin(value)?;
+            return Some(if rest.is_empty() {
+                Vec::new()
+            } else {
+                vec![Cow::Borrowed(rest)]
+            });
+        }
+        _ => {}
+    }
     if !has_grammar(name) {
         return None;
     }
@@ -55,6 +73,45 @@ pub fn pieces<'a>(name: &str, value: &'a [u8]) -> Option<Vec<Cow<'a, [u8]>>> {
     };
     reader.list()?;
     Some(reader.out)
+}
+
+/// What follows the origin `http[s]://host[:port]` that `value` starts with (empty, or from
+/// the `/`, `?` or `#` that ends the origin); `None` if `value` does not start with one. The
+/// host is a name or IPv4 address (letters, digits, `.`, `-`) or a bracketed IPv6 address.
+fn after_origin(value: &[u8]) -> Option<&[u8]> {
+    let rest = value
+        .strip_prefix(b"https://")
+        .or_else(|| value.strip_prefix(b"http://"))?;
+    let end = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let (authority, after) = rest.split_at(end);
+    let (host, port) = if authority.starts_with(b"[") {
+        let close = authority.iter().position(|b| *b == b']')?;
+        let (host, port) = authority.split_at(close + 1);
+        let inside = authority.get(1..close)?;
+        if inside.is_empty() || !inside.iter().all(|b| b.is_ascii_hexdigit() || *b == b':') {
+            return None;
+        }
+        (host, port)
+    } else {
+        let colon = authority
+            .iter()
+            .position(|b| *b == b':')
+            .unwrap_or(authority.len());
+        authority.split_at(colon)
+    };
+    let host_ok = host.starts_with(b"[")
+        || (!host.is_empty()
+            && host
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')));
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(b":")
+            .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
+    (host_ok && port_ok).then_some(after)
 }
 
 struct Reader<'a> {
@@ -222,6 +279,38 @@ mod tests {
 
     fn strings(list: &[&str]) -> Option<Vec<String>> {
         Some(list.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn origin_and_referer_hold_a_browser_url() {
+        assert_eq!(read("origin", "http://127.0.0.1:43989"), strings(&[]));
+        assert_eq!(read("origin", "https://[::1]:8443"), strings(&[]));
+        assert_eq!(read("origin", "null"), strings(&[]));
+        assert_eq!(
+            read("referer", "http://127.0.0.1:43989/record/page"),
+            strings(&["/record/page"])
+        );
+        assert_eq!(read("referer", "https://example.com"), strings(&[]));
+        assert_eq!(
+            read("referer", "https://example.com?q=1' or 1=1--"),
+            strings(&["?q=1' or 1=1--"])
+        );
+    }
+
+    #[test]
+    fn other_origin_and_referer_values_are_read_whole() {
+        for (name, value) in [
+            ("origin", "http://127.0.0.1:43989/x"),
+            ("origin", "ftp://10.0.0.1"),
+            ("origin", "http://a' or 1=1--"),
+            ("referer", "ftp://66.240.183.75/shell.txt?"),
+            ("referer", "http://x:80:80/"),
+            ("referer", "http://<script>/"),
+            ("referer", "http://[zz]/"),
+            ("referer", "' or 1=1--"),
+        ] {
+            assert_eq!(read(name, value), None, "{name}: {value}");
+        }
     }
 
     #[test]

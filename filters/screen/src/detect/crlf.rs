@@ -154,7 +154,10 @@ fn header_or_status(_: &[u8], lower: &str) -> bool {
 /// A line break, then a name (letters, digits, `-`, `_`) and `:` or `=`, the shape of any
 /// header or of a parameter smuggled into a second line. Multi-line text has it too
 /// ("Note: …" on a line of its own), and a text area's value may end with a line break: level
-/// 2.
+/// 2. An injection breaks out of a parameter's value, a token (`test\rnext=more`,
+/// `Headerdata\rInjectedHeader: x`); a dialogue or form in prose (`Q: Why …?\nA: Because …`,
+/// `Humor in the Court:\n\nQ: …`) breaks a line of words. So the last line with text before
+/// the break must hold no blank.
 fn any_name(_: &[u8], lower: &str) -> bool {
     // A value that starts with a CR, or a single name that ends with a line break: a parameter
     // name or value that carries the line break alone (`\r%0restofdata`, `parameter\r\n`; not
@@ -177,7 +180,13 @@ fn any_name(_: &[u8], lower: &str) -> bool {
                 .len();
         let name = line.get(..name_len).unwrap_or_default();
         let rest = line.get(name_len..).unwrap_or_default();
+        let before = lower
+            .get(..i)
+            .unwrap_or_default()
+            .trim_end_matches(['\r', '\n']);
+        let line_before = before.rsplit(['\r', '\n']).next().unwrap_or_default();
         name_len > 0
+            && !line_before.contains([' ', '\t'])
             && !is_part_header(lower, i, name)
             && rest
                 .trim_start_matches([' ', '\t', '\r'])
@@ -257,6 +266,18 @@ mod tests {
                 "Thanks, bye\r\n",
                 "--b\r\nContent-Disposition: form-data; name=\"f\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--",
                 "\n",
+                // Dialogue and forms in multi-line prose.
+                "Q: Why did the tachyon cross the road?\nA: Because it was on the other side.",
+                "Humor in the Court:\n\nQ: What is your relationship with the plaintiff?\nA: She is my daughter.",
+                "Sam:   What's the good word, Norm?\nNorm: Plastics.",
+                "EARL GREY PROFILES\n\nNAME:  Jean-Luc Picard",
+            ],
+        );
+        attacks(
+            TABLE,
+            &[
+                ("en\r\nX-Injected: 1", "crlf-003"),
+                ("test\n\nnext=more", "crlf-003"),
             ],
         );
     }

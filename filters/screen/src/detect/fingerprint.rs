@@ -19,6 +19,10 @@
 //! - `1c` (number, comment): an injection ends a number and comments out the rest (`1--`,
 //!   `1 * 1/*`); generated ids and lists (`1611-IioXXIG1ti8rspL2vbXFy--`, `1,1--`) have words or
 //!   commas before the dashes. What comes before the comment must be arithmetic on numbers.
+//! - `1)o1` (number, `)`, operator, number): a phone number with its area code in parentheses
+//!   (`(0115)-337159`, `+44 (20) 7946-0958`) reduces to it. An injection closes a parenthesis
+//!   the query opened (`1)-1`, `1)*(1`); a phone number opens each parenthesis it closes and
+//!   has nothing but digits, dashes, dots and blanks (and a leading `+`).
 
 use libinjectionrs::{SqliFlags, SqliState};
 
@@ -29,6 +33,7 @@ pub fn confirmed(decoded: &[u8], fingerprint: &str) -> bool {
         "sos" | "s&s" => !double_quote_only(decoded) || value_closed_by_double_quote(decoded),
         "1&1" => boolean_test_of_numbers(decoded),
         "1c" => arithmetic_before_comment(decoded),
+        "1)o1" => !phone_number(decoded),
         _ => true,
     }
 }
@@ -133,6 +138,28 @@ fn arithmetic_before_comment(decoded: &[u8]) -> bool {
     operators_only && numbers_only
 }
 
+/// `(0115)-337159`, `(095) 865-4157`, `+49 (0)30-1234.567`: digits, dashes, dots and blanks, a
+/// `+` only first, and parentheses the value itself opens (never nested, never empty); not
+/// `1)-1`, which closes a parenthesis of the query.
+fn phone_number(decoded: &[u8]) -> bool {
+    let mut open = false;
+    let mut digits_inside = 0;
+    for (i, b) in decoded.iter().enumerate() {
+        match b {
+            b'+' if i == 0 => {}
+            b'0'..=b'9' => digits_inside += 1,
+            b'-' | b'.' | b' ' => {}
+            b'(' if !open => {
+                open = true;
+                digits_inside = 0;
+            }
+            b')' if open && digits_inside > 0 => open = false,
+            _ => return false,
+        }
+    }
+    !open && decoded.iter().any(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +229,25 @@ mod tests {
             ("1 * 1/*", "1c", true),
             ("1-- foo sp_password", "1c", true),
         ]);
+    }
+
+    #[test]
+    fn phone_numbers_are_not_closed_parentheses() {
+        check(&[
+            ("(0115)-337159", "1)o1", false),
+            ("(095)-8654157", "1)o1", false),
+            ("(0334)-158995", "1)o1", false),
+            ("1)-1", "1)o1", true),
+            ("1)*1", "1)o1", true),
+            ("1)=1", "1)o1", true),
+            ("1)-0", "1)o1", true),
+        ]);
+        // Parentheses the value opens, digits and separators only.
+        assert!(phone_number(b"+44 (20) 7946-0958"));
+        assert!(!phone_number(b"1)-1"));
+        assert!(!phone_number(b"(1)-1)"));
+        assert!(!phone_number(b"((1))-1"));
+        assert!(!phone_number(b"1+(1)-1"));
     }
 
     #[test]

@@ -1223,8 +1223,12 @@ fn without_version(name: &str) -> &str {
 /// A contraction or possessive of prose: letters, one apostrophe, and an English ending
 /// (`I'd`, `p's`, `we'll`, `they're`, `I've`, `don't`, `I'm`). Without the apostrophe some are
 /// command names (`id`, `ps`), but a shell evasion splits a name anywhere (`wh'oami`, `c'a't`),
-/// not before these endings only.
+/// not before these endings only. Prose quotes it (`"I'd`, `(I'm`, `don't,"`): the quotation
+/// marks and punctuation around the word are not part of it.
 fn is_contraction(word: &str) -> bool {
+    let word = word
+        .trim_start_matches(['"', '('])
+        .trim_end_matches(['"', ',', '.', '!', '?', ';', ':', ')']);
     let Some((stem, ending)) = word.split_once('\'') else {
         return false;
     };
@@ -1825,6 +1829,9 @@ mod tests {
             "Yes & I'd say so",
             "Mind your p's and q's",
             "ok | I'll id it later",
+            "\"I'd love to go out with you, but I have to stay home\"",
+            "JHM wonders what Joey did to earn \"I'd just like to say\"",
+            "(I'm sure) he said \"don't,\" and left",
         ] {
             assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
         }
@@ -1834,6 +1841,8 @@ mod tests {
             ("c'a't /etc/passwd", "rce-003"),
             ("wh'oami'", "rce-003"),
             ("p's'", "rce-003"),
+            ("\"wh'oami\"", "rce-003"),
+            ("x; \"c'a't\" /etc/passwd", "rce-003"),
         ] {
             assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
         }

@@ -217,9 +217,12 @@ fn quote_breakout(decoded: &[u8]) -> bool {
 }
 
 /// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
-/// connective or operator word, and later a comment (`--`, `#`, `/*`) or `;` that ends the
-/// injected statement. English ("O'Reilly and sons") has no such word right after the quote,
-/// nor a terminator.
+/// connective or operator word, and then a comment (`--`, `#`, `/*`) or `;` that ends the
+/// injected clause. English ("O'Reilly and sons") has no such word right after the quote,
+/// nor a terminator. A quotation in prose (`"heat" or …`, `"and I'm told …`) may be followed
+/// by such a word and, sentences later, by a `;` or `--`: the clause an injection completes is
+/// one short phrase, so the first terminator after the word must come within
+/// [`BREAKOUT_CLAUSE_LEN`] bytes, with no sentence end (`.`, `?` or `!` before a blank) between.
 fn quote_breakout_in(value: &View) -> bool {
     let decoded = value.bytes();
     const WORDS: [&str; 17] = [
@@ -249,8 +252,30 @@ fn quote_breakout_in(value: &View) -> bool {
                 .len();
         let word = after.get(..word_len).unwrap_or_default();
         let word_end = lower.len() - after.len() + word_len;
-        WORDS.contains(&word) && last_end >= word_end
+        WORDS.contains(&word) && last_end >= word_end && clause_ends_soon(lower, word_end)
     })
+}
+
+/// The longest clause (bytes between the SQL word after the quote and the comment or `;`)
+/// [`quote_breakout_in`] takes for an injection.
+const BREAKOUT_CLAUSE_LEN: usize = 120;
+
+/// Whether a comment or `;` follows `from` in `lower` within [`BREAKOUT_CLAUSE_LEN`] bytes,
+/// with no sentence end before it.
+fn clause_ends_soon(lower: &str, from: usize) -> bool {
+    let rest = lower.get(from..).unwrap_or_default();
+    let Some(end) = ["--", "#", "/*", ";"]
+        .iter()
+        .filter_map(|t| rest.find(t))
+        .min()
+    else {
+        return false;
+    };
+    let clause = rest.get(..end).unwrap_or_default().as_bytes();
+    end <= BREAKOUT_CLAUSE_LEN
+        && !clause
+            .windows(2)
+            .any(|w| matches!(w, [b'.' | b'?' | b'!', b' ' | b'\t' | b'\n' | b'\r']))
 }
 
 /// [`numeric_test_in`] on a value of its own.
@@ -366,6 +391,22 @@ mod tests {
         ));
         assert!(!quote_breakout(b"O'Reilly and sons; since 1978"));
         assert!(!quote_breakout(b"select 'and'"));
+        assert!(quote_breakout(b"x' or username like '%a%'#"));
+        assert!(quote_breakout(b"1' union select a, b from users-- -"));
+        assert!(quote_breakout(b"x\" or 1=1;"));
+        // Quotations in prose: a connective after the quote, a `;` or `--` sentences later.
+        assert!(!quote_breakout(
+            b"From Latin \"calor\", meaning \"heat\" (as in English \"calorie\" or \"caloric\"). \
+              Hence the state; a place where it is hot"
+        ));
+        assert!(!quote_breakout(
+            b"\"You are old,\" said the youth, \"and I'm told by my peers\n\
+              That your hair has become very white.\n  And yet you incessantly stand on your head --\n"
+        ));
+        assert!(!quote_breakout(
+            b"\"Up to a point, Lord Copper\" and the rest of it was said in a tone of voice that \
+              implied agreement with anything at all, whatever the question might have been; he left"
+        ));
         assert!(numeric_test(b"OR (7319=8742)"));
         assert!(numeric_test(b"x || 3 <> 4"));
         assert!(!numeric_test(b"black and 2 white"));
