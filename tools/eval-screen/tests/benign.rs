@@ -162,22 +162,34 @@ fn generated_rate_under(paranoia: &str, limit: f64) {
 }
 
 #[test]
-#[ignore = "fails with today's rules (1.22%: rce-001, sqli-001, rce-003, sqli-004); the target issue 15 sets"]
+#[ignore = "not met yet (0.24%: fortune prose, rce-005, sqli-004, sqli-001); the target issue 15 sets"]
 fn under_a_tenth_of_a_percent_of_the_generated_set_is_flagged_at_level_1() {
     generated_rate_under("1", 0.001);
 }
 
 #[test]
-#[ignore = "fails with today's rules (12.8%: sqli-012 on multipart and prose); the target issue 15 sets"]
 fn under_half_a_percent_of_the_generated_set_is_flagged_at_level_2() {
     generated_rate_under("2", 0.005);
 }
 
 #[test]
-#[ignore = "fails with today's rules (12 of 12: sqli-004 on Sec-CH-UA); the target issue 15 sets"]
 fn no_chromium_request_is_flagged_with_every_header_inspected_at_level_1() {
     let lines = benign_lines(&["--paranoia", "1"]);
-    let chromium = line(&lines, "chromium-headers (headers: *)");
+    // The report screens Chromium's requests again with every header inspected only where the
+    // policy inspects fewer; the example policy inspects them all, so its own line is that.
+    let chromium = match lines
+        .iter()
+        .find(|l| l["source"] == "chromium-headers (headers: *)")
+    {
+        Some(l) => l,
+        None => {
+            let policy: Value =
+                serde_json::from_str(include_str!("../../../policies/screen.example.json"))
+                    .expect("the example policy is JSON");
+            assert_eq!(policy["detect"]["headers"], serde_json::json!(["*"]));
+            line(&lines, "chromium-headers")
+        }
+    };
     assert!(chromium["requests"].as_u64().unwrap_or_default() >= 7);
     assert_eq!(
         chromium["flagged"], 0,
