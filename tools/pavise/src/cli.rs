@@ -380,6 +380,8 @@ fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
         lines: Vec::new(),
         code: EXIT_INVALID,
     };
+    // The valid policies by filter, for the checks across filters below.
+    let mut valid: Vec<(&'static str, String, Vec<u8>)> = Vec::new();
     for file in files {
         let shown = file.display();
         let Some(kind) = forced.or_else(|| PolicyKind::of_file(file)) else {
@@ -400,11 +402,31 @@ fn validate(files: &[PathBuf], forced: Option<&str>) -> Outcome {
             }
         };
         match kind.check(&text) {
-            Ok(()) => ok.push_str(&format!("{shown}: ok ({} policy)\n", kind.name())),
+            Ok(()) => {
+                ok.push_str(&format!("{shown}: ok ({} policy)\n", kind.name()));
+                valid.push((kind.name(), shown.to_string(), text));
+            }
             Err(errors) => failure
                 .lines
                 .extend(errors.errors().iter().map(|e| format!("{shown}: {e}"))),
         }
+    }
+    // An audit policy given with an auth policy must not log auth's credential, as in a bundle.
+    let policy_of = |name: &str| {
+        valid
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, text)| text.as_slice())
+    };
+    if let Err(errors) = filters::check_chain(policy_of) {
+        let audit_file = valid
+            .iter()
+            .find(|(n, _, _)| *n == "audit")
+            .map(|(_, f, _)| f.clone())
+            .unwrap_or_default();
+        failure
+            .lines
+            .extend(errors.errors().iter().map(|e| format!("{audit_file}: {e}")));
     }
     if failure.lines.is_empty() {
         Ok(ok)

@@ -205,6 +205,37 @@ fn validate_reports_each_problem_on_a_line_naming_the_file() {
     );
 }
 
+/// Given together, an audit policy that would log the key auth reads is refused, as in a bundle.
+#[test]
+fn validate_refuses_an_audit_policy_that_would_log_auths_key() {
+    let t = Tmp::new();
+    let mut auth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("policies/auth.example.json")).unwrap(),
+    )
+    .unwrap();
+    auth["credentials"]["query_param"] = "access".into();
+    let auth_file = t.path("auth.json");
+    std::fs::write(&auth_file, auth.to_string()).unwrap();
+    let audit_file = t.path("audit.json");
+    std::fs::write(&audit_file, r#"{"redact": {"query_params": ["account"]}}"#).unwrap();
+    let (auth_arg, audit_arg) = (auth_file.to_str().unwrap(), audit_file.to_str().unwrap());
+    // Each alone is valid.
+    ok(&["validate", auth_arg]);
+    ok(&["validate", audit_arg]);
+    let o = pavise(&["validate", auth_arg, audit_arg]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{audit_arg}: $.redact.query_params: the auth policy reads keys from query parameter \
+             'access'"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&audit_file, r#"{"redact": {"query_params": ["access"]}}"#).unwrap();
+    ok(&["validate", auth_arg, audit_arg]);
+}
+
 #[test]
 fn validate_needs_to_know_the_filter() {
     let t = Tmp::new();
