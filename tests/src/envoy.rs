@@ -17,8 +17,9 @@ pub const START_LIMIT: Duration = Duration::from_secs(60);
 
 // The one Envoy renderer, shared with `pavise render envoy` and the shipped configs.
 pub use pavise::render::envoy::{
-    audit_access_log_yaml, bootstrap_yaml, static_cluster_yaml, wasm_filter_yaml_at, Bootstrap,
-    FilterSpec, HTTP_FILTER_INDENT,
+    audit_access_log_yaml, bootstrap_yaml, native_audit_access_log_yaml, native_bootstrap_yaml,
+    native_http_filters, static_cluster_yaml, wasm_filter_yaml_at, Bootstrap, FilterSpec,
+    HTTP_FILTER_INDENT, NATIVE_MODULE_FILE,
 };
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -90,6 +91,57 @@ pub fn filters_yaml(filters: &[FilterSpec]) -> String {
         .iter()
         .map(|f| wasm_filter_yaml(f, HTTP_FILTER_INDENT))
         .collect()
+}
+
+/// Where the native module is: `$PAVISE_NATIVE_DIR`, else where `make build` leaves it.
+pub fn native_dir() -> PathBuf {
+    match std::env::var_os("PAVISE_NATIVE_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => crate::workspace_root().join("target/native"),
+    }
+}
+
+/// The built native module (`libpavise_native.so`).
+pub fn native_module() -> PathBuf {
+    let p = native_dir().join(NATIVE_MODULE_FILE);
+    assert!(
+        p.exists(),
+        "{} is missing: run `make build` (or `make test`, which builds first)",
+        p.display()
+    );
+    p
+}
+
+/// The `http_filters` entries for Pavise filters served by the native module (each filter by
+/// its name, `combined` for the combined chain), in order.
+pub fn native_filters_yaml(filters: &[FilterSpec]) -> String {
+    let module = native_module();
+    let dir = module
+        .parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    native_http_filters(filters, &dir)
+}
+
+/// The bootstrap pieces for `filters` served by the native module before the router, routing
+/// everything to `upstream`, on ephemeral ports; with `audit_log`, the audit filter's local
+/// sink writes there. Add clusters (e.g. the audit HTTP sink's) before rendering it with
+/// [`native_bootstrap_yaml`].
+pub fn native_bootstrap(
+    filters: &[FilterSpec],
+    upstream: SocketAddr,
+    audit_log: Option<&str>,
+) -> Bootstrap {
+    let mut b = Bootstrap::new(native_filters_yaml(filters), upstream);
+    if let Some(path) = audit_log {
+        b.hcm_extra = native_audit_access_log_yaml(path);
+    }
+    b
+}
+
+/// A complete bootstrap with `filters` served by the native module ([`native_bootstrap`]).
+pub fn native_config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
+    native_bootstrap_yaml(&native_bootstrap(filters, upstream, None))
 }
 
 /// A running Envoy.

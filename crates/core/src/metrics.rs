@@ -19,6 +19,16 @@ pub const LABELS: &[&str] = &[
 /// output).
 pub const WASM_NAMESPACE: &str = "wasmcustom";
 
+/// The stat namespace Envoy files a dynamic module's metrics under (the native module's). Envoy
+/// strips it in its Prometheus output only with the runtime flag [`NATIVE_STRIP_NAMESPACE_FLAG`]
+/// on; without it the series read `envoy_dynamicmodulescustom_pavise_…`.
+pub const NATIVE_NAMESPACE: &str = "dynamicmodulescustom";
+
+/// The Envoy runtime flag that registers a dynamic module's stat namespace as a custom one, so
+/// that Prometheus output names its metrics as proxy-wasm's are named (`pavise_…`).
+pub const NATIVE_STRIP_NAMESPACE_FLAG: &str =
+    "envoy.reloadable_features.dynamic_modules_strip_custom_stat_prefix";
+
 /// The histogram of each stage's decision time, in microseconds, labelled `filter` and `phase`.
 pub const DECISION_DURATION: &str = "pavise_decision_duration_microseconds";
 
@@ -82,13 +92,19 @@ pub fn stat_name(family: &str, labels: &[(&str, &str)]) -> String {
 /// label is found only in a name position: a CORS route named `reason` is a value and never
 /// taken for the `reason` label. (Envoy's regexes are ECMAScript: lazy `*?` and `(?:…)`.)
 pub fn tag_specifiers() -> Vec<(&'static str, String)> {
+    tag_specifiers_in(WASM_NAMESPACE)
+}
+
+/// [`tag_specifiers`] for the metrics in stat namespace `namespace` ([`WASM_NAMESPACE`] or
+/// [`NATIVE_NAMESPACE`]): the same labels from the same names.
+pub fn tag_specifiers_in(namespace: &str) -> Vec<(&'static str, String)> {
     LABELS
         .iter()
         .map(|label| {
             (
                 *label,
                 format!(
-                    r"^{WASM_NAMESPACE}\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
+                    r"^{namespace}\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
                 ),
             )
         })
@@ -101,10 +117,14 @@ mod tests {
 
     /// What Envoy's tag extraction makes of `name`: the Prometheus family and its labels.
     pub(crate) fn extract(name: &str) -> (String, Vec<(String, String)>) {
-        let full = format!("{WASM_NAMESPACE}.{name}");
+        extract_in(WASM_NAMESPACE, name)
+    }
+
+    fn extract_in(namespace: &str, name: &str) -> (String, Vec<(String, String)>) {
+        let full = format!("{namespace}.{name}");
         let mut removed = vec![false; full.len()];
         let mut labels = Vec::new();
-        for (tag, re) in tag_specifiers() {
+        for (tag, re) in tag_specifiers_in(namespace) {
             let re = regex::Regex::new(&re).unwrap();
             if let Some(c) = re.captures(&full) {
                 let whole = c.get(1).unwrap();
@@ -121,7 +141,7 @@ mod tests {
             .map(|(c, _)| c)
             .collect();
         let family = family
-            .strip_prefix(&format!("{WASM_NAMESPACE}."))
+            .strip_prefix(&format!("{namespace}."))
             .unwrap()
             .to_string();
         labels.sort();
@@ -147,6 +167,20 @@ mod tests {
                 ("reason".to_string(), "out-of-scope".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn native_names_give_the_same_family_and_labels() {
+        let name = stat_name(
+            "pavise_auth_requests_total",
+            &[("decision", "denied"), ("reason", "missing")],
+        );
+        assert_eq!(extract_in(NATIVE_NAMESPACE, &name), extract(&name));
+        // Each namespace's rules leave the other's names alone.
+        let full = format!("{WASM_NAMESPACE}.{name}");
+        for (_, re) in tag_specifiers_in(NATIVE_NAMESPACE) {
+            assert!(!regex::Regex::new(&re).unwrap().is_match(&full));
+        }
     }
 
     #[test]

@@ -232,6 +232,47 @@ fn wasm_typed_config_yaml(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> St
 /// The type of the Wasm HTTP filter's configuration.
 const WASM_FILTER_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm";
 
+/// The type of Envoy's dynamic modules HTTP filter's configuration (the native module).
+const NATIVE_FILTER_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter";
+
+/// The native module's file name (`make build` leaves it in `target/native/`).
+pub const NATIVE_MODULE_FILE: &str = "libpavise_native.so";
+
+/// The `http_filters` entry for one Pavise filter served by the native module in
+/// `module_dir`: Envoy's dynamic modules filter, with the filter's name (`pavise.auth`, or
+/// `pavise.combined`) choosing the chain and its policy inlined as the filter configuration,
+/// exactly as the Wasm filter takes it. The module reads a policy's `env` references from
+/// Envoy's own environment (no `host_env_keys`), and a module that fails to load refuses the
+/// configuration (no `fail_open`).
+pub fn native_filter_yaml_at(spec: &FilterSpec, indent: &str, module_dir: &str) -> String {
+    let file = format!("{}/{NATIVE_MODULE_FILE}", module_dir.trim_end_matches('/'));
+    format!(
+        r#"{indent}- name: pavise.{name}
+{indent}  typed_config:
+{indent}    "@type": {NATIVE_FILTER_TYPE}
+{indent}    dynamic_module_config:
+{indent}      module: {{ local: {{ filename: {file} }} }}
+{indent}    filter_name: pavise.{name}
+{indent}    filter_config:
+{indent}      "@type": type.googleapis.com/google.protobuf.StringValue
+{indent}      value: |
+{policy}
+"#,
+        name = spec.name,
+        file = yaml_string(&file),
+        policy = block_scalar(&spec.policy, &format!("{indent}        ")),
+    )
+}
+
+/// `http_filters` entries for `filters`, served by the native module in `module_dir`.
+pub fn native_http_filters(filters: &[FilterSpec], module_dir: &str) -> String {
+    filters
+        .iter()
+        .map(|f| native_filter_yaml_at(f, HTTP_FILTER_INDENT, module_dir))
+        .collect()
+}
+
 /// The indentation [`Bootstrap::http_filters`] entries are rendered at.
 pub const HTTP_FILTER_INDENT: &str = "          ";
 
@@ -328,6 +369,23 @@ impl Bootstrap {
 /// published as filter state, one JSON object per line, and nothing for requests without one
 /// (sampled out or out of scope). For [`Bootstrap::hcm_extra`].
 pub fn audit_access_log_yaml(path: &str) -> String {
+    audit_access_log_yaml_for(path, WASM_AUDIT_EVENT_STATE)
+}
+
+/// The filter state key the Wasm audit filter's events are under (proxy-wasm prefixes
+/// `wasm.` to the property `pavise.audit.event`).
+pub const WASM_AUDIT_EVENT_STATE: &str = "wasm.pavise.audit.event";
+
+/// The filter state key the native module's audit events are under (the property's own
+/// name: dynamic modules add no prefix).
+pub const NATIVE_AUDIT_EVENT_STATE: &str = "pavise.audit.event";
+
+/// [`audit_access_log_yaml`] for the native module.
+pub fn native_audit_access_log_yaml(path: &str) -> String {
+    audit_access_log_yaml_for(path, NATIVE_AUDIT_EVENT_STATE)
+}
+
+fn audit_access_log_yaml_for(path: &str, key: &str) -> String {
     format!(
         r#"          access_log:
           - name: pavise.audit.local
@@ -336,13 +394,13 @@ pub fn audit_access_log_yaml(path: &str) -> String {
                 name: envoy.access_loggers.extension_filters.cel
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                  expression: "'wasm.pavise.audit.event' in filter_state"
+                  expression: "'{key}' in filter_state"
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
               path: {path}
               log_format:
                 text_format_source:
-                  inline_string: "%FILTER_STATE(wasm.pavise.audit.event:PLAIN)%\n"
+                  inline_string: "%FILTER_STATE({key}:PLAIN)%\n"
 "#,
         path = yaml_string(path)
     )
@@ -428,10 +486,25 @@ pub fn static_cluster_yaml(name: &str, addr: SocketAddr, type_url: Option<&str>)
 }
 
 fn admin_yaml(b: &Bootstrap) -> String {
+    admin_yaml_with(b, &super::stats::envoy_yaml())
+}
+
+fn admin_yaml_with(b: &Bootstrap, stats: &str) -> String {
     format!(
-        "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n{}",
+        "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n{stats}",
         b.admin_port,
-        super::stats::envoy_yaml()
+    )
+}
+
+/// A static Envoy bootstrap for filters served by the native module ([`native_http_filters`]
+/// in `b.http_filters`): [`bootstrap_yaml`] with the native module's stats settings
+/// ([`super::stats::native_envoy_yaml`]).
+pub fn native_bootstrap_yaml(b: &Bootstrap) -> String {
+    format!(
+        "{admin}static_resources:\n  listeners:\n{listener}  clusters:\n{cluster}",
+        admin = admin_yaml_with(b, &super::stats::native_envoy_yaml()),
+        listener = listener_yaml(b, None),
+        cluster = clusters_yaml(b, None),
     )
 }
 
@@ -679,6 +752,38 @@ mod tests {
             .contains("watched_directory: { path: \"/run/xds\" }"));
         assert!(x.bootstrap.contains("path: \"/run/xds/lds.yaml\""));
         assert!(s.contains("host_env_keys: [PAVISE_KEY_X]"));
+    }
+
+    #[test]
+    fn native_entries_name_the_module_and_the_chain() {
+        let y = native_filter_yaml_at(
+            &FilterSpec::new("combined", "{\n  \"auth\": {}\n}"),
+            "",
+            "target/native/",
+        );
+        assert!(
+            y.contains("module: { local: { filename: \"target/native/libpavise_native.so\" } }"),
+            "{y}"
+        );
+        assert!(y.contains("filter_name: pavise.combined\n"), "{y}");
+        assert!(
+            y.contains("\n        {\n          \"auth\": {}\n        }\n"),
+            "{y}"
+        );
+        let mut b = sample();
+        b.http_filters = native_http_filters(&[FilterSpec::new("auth", "{}")], "m");
+        b.hcm_extra = native_audit_access_log_yaml("audit.jsonl");
+        let boot = native_bootstrap_yaml(&b);
+        assert!(
+            boot.contains("dynamicmodulescustom.pavise_decision"),
+            "{boot}"
+        );
+        assert!(
+            boot.contains("%FILTER_STATE(pavise.audit.event:PLAIN)%"),
+            "{boot}"
+        );
+        assert!(!boot.contains("wasmcustom"), "{boot}");
+        assert!(!boot.contains("filters.http.wasm"), "{boot}");
     }
 
     #[test]

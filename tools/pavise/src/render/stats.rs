@@ -5,7 +5,8 @@
 //! sidecars merge into their bootstrap ([`istio_configmap`]).
 
 use pavise_core::metrics::{
-    tag_specifiers, DECISION_DURATION, DECISION_DURATION_BUCKETS, WASM_NAMESPACE,
+    tag_specifiers, tag_specifiers_in, DECISION_DURATION, DECISION_DURATION_BUCKETS,
+    NATIVE_NAMESPACE, NATIVE_STRIP_NAMESPACE_FLAG, WASM_NAMESPACE,
 };
 use serde_json::{json, Value};
 
@@ -20,8 +21,23 @@ fn histogram_prefix() -> String {
 
 /// `stats_config` as a top-level bootstrap block (YAML).
 pub fn envoy_yaml() -> String {
+    stats_yaml(WASM_NAMESPACE)
+}
+
+/// The bootstrap blocks the native module's metrics need: the same `stats_config` for its
+/// stat namespace, and the runtime flag that makes Envoy's Prometheus output drop that
+/// namespace (without it every series would read `envoy_dynamicmodulescustom_pavise_…`).
+pub fn native_envoy_yaml() -> String {
+    format!(
+        "{}# Prometheus names the native module's metrics as proxy-wasm's: pavise_…\n\
+         layered_runtime:\n  layers:\n  - name: pavise\n    static_layer:\n      {NATIVE_STRIP_NAMESPACE_FLAG}: true\n",
+        stats_yaml(NATIVE_NAMESPACE)
+    )
+}
+
+fn stats_yaml(namespace: &str) -> String {
     let yaml_string = super::envoy::yaml_string;
-    let tags: String = tag_specifiers()
+    let tags: String = tag_specifiers_in(namespace)
         .into_iter()
         .map(|(tag, regex)| {
             format!(
@@ -38,7 +54,7 @@ pub fn envoy_yaml() -> String {
     format!(
         "# Pavise metrics: labels from the stat names, microsecond buckets for decision times.\n\
          stats_config:\n  stats_tags:\n{tags}  histogram_bucket_settings:\n  - match: {{ prefix: {prefix} }}\n    buckets: [{buckets}]\n",
-        prefix = yaml_string(&histogram_prefix()),
+        prefix = yaml_string(&format!("{namespace}.{DECISION_DURATION}")),
         buckets = buckets.join(", "),
     )
 }
@@ -95,6 +111,14 @@ mod tests {
             );
         }
         assert!(yaml.contains("prefix: \"wasmcustom.pavise_decision_duration_microseconds\""));
+        let native = native_envoy_yaml();
+        assert!(native
+            .contains("prefix: \"dynamicmodulescustom.pavise_decision_duration_microseconds\""));
+        assert!(
+            native.contains("regex: \"^dynamicmodulescustom\\\\.pavise_"),
+            "{native}"
+        );
+        assert!(native.contains(&format!("{NATIVE_STRIP_NAMESPACE_FLAG}: true")));
     }
 
     #[test]
