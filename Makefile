@@ -1,6 +1,7 @@
 # Pavise entry points. Every target installs what it needs, idempotently.
 #   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm)
-#   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops)
+#   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops);
+#                 RUNTIME=native runs the native module instead of the .wasm filters
 #   make reload   re-render the policies for the running `make run`: live, no restart
 #   make test     every test: native unit tests and end-to-end tests against a real Envoy
 #   make unit     the native unit tests only (seconds)
@@ -49,15 +50,18 @@ ifeq ($(ENVOY),$(DEFAULT_ENVOY))
 endif
 	@$(ENVOY) --version | grep -o 'version: [^ ]*' || { echo "no usable Envoy at $(ENVOY)"; exit 1; }
 
+# RUNTIME=wasm (default) or native: which build of the filters `make run` serves; `make
+# reload` renders for the one running.
+RUNTIME ?=
 run: build envoy
 	cargo build --release -p pavise-tests --bin pavise-echo --bin pavise-sink -p pavise --bin pavise
-	@scripts/run.sh
+	@RUNTIME=$(RUNTIME) scripts/run.sh
 
 # Validates and re-renders POLICIES (default policies/) into .run/xds/ for the running
 # `make run`; an invalid policy is refused and the old one keeps serving.
 reload:
 	cargo build --release -q -p pavise --bin pavise
-	@scripts/run.sh reload
+	@RUNTIME=$(RUNTIME) scripts/run.sh reload
 
 test: build envoy test-deps benign-corpus
 	cargo test --workspace --exclude pavise-microbench
