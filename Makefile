@@ -141,7 +141,8 @@ fuzz-growth:
 	cargo build --profile tools -q -p pavise-fuzz
 	target/tools/pavise-fuzz --growth
 
-# Throughput, latency and memory against bare Envoy and the native filters, in one run:
+# Throughput, latency and memory of the .wasm filters and of the native module, against bare
+# Envoy and Envoy's own filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.
 BENCH_ARGS ?=
 bench: bench-build

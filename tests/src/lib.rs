@@ -57,13 +57,18 @@ pub fn wasm_path(name: &str) -> PathBuf {
     p
 }
 
-/// Where the built native module is: `$PAVISE_NATIVE_MODULE`, else where `make build` leaves
-/// it (`target/native/libpavise_native.so`).
-pub fn native_module_path() -> PathBuf {
-    let p = match std::env::var_os("PAVISE_NATIVE_MODULE") {
+/// Where the built native module is to be: `$PAVISE_NATIVE_MODULE`, else where `make build`
+/// leaves it (`target/native/libpavise_native.so`).
+pub fn native_module_file() -> PathBuf {
+    match std::env::var_os("PAVISE_NATIVE_MODULE") {
         Some(p) => PathBuf::from(p),
         None => workspace_root().join(pavise::cli::DEFAULT_NATIVE_MODULE),
-    };
+    }
+}
+
+/// The built native module ([`native_module_file`]), which must exist.
+pub fn native_module_path() -> PathBuf {
+    let p = native_module_file();
     assert!(
         p.exists(),
         "{} is missing: run `make build` (or `make test`, which builds first)",
