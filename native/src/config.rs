@@ -1,0 +1,409 @@
+//! One Envoy filter configuration served by the module: its chain of stages, loaded once per
+//! Envoy worker, and its own work on the main thread.
+//!
+//! Why a copy of the chain per worker: Envoy shares one configuration between every worker
+//! thread, while a stage may keep state between requests (the audit stage's buffer of events
+//! for its HTTP sink) that proxy-wasm gives each worker's VM its own of. So the configuration
+//! loads its chain once per worker (`get_concurrency`), a stream uses the copy of its worker
+//! (`get_worker_index`), and each copy sits behind a mutex that only its worker and, for the
+//! root's work, the main thread take: uncontended but for a timer tick.
+//!
+//! The root's work (the audit sink's timer and HTTP callouts) runs on Envoy's main thread:
+//! - the ABI has no timer, so a [`Ticker`] thread posts an event through the configuration's
+//!   scheduler at the period the stages asked for, and Envoy calls
+//!   `envoy_dynamic_module_on_http_filter_config_scheduled` on the main thread for it;
+//! - callouts go out from the configuration (`..._config_http_callout`), their answers arrive
+//!   in `..._config_http_callout_done`, and [`RootShared`] remembers which copy sent which.
+//!
+//! Envoy never delays removing a dynamic module's configuration (proxy-wasm lets a root delay
+//! its VM's shutdown until its buffered work is done): on removal, each copy's stages give up
+//! what they still hold ([`pavise_core::chain::Stages::abandon`]), so audit events still
+//! buffered for the HTTP sink are counted as lost.
+
+use crate::driver::{self, BodyView, StreamDriver};
+use crate::host::{log_line, DmConfigHost, DmRootHost, DmStreamHost, PendingReply, RootShared};
+use crate::metrics::MetricTable;
+use pavise_core::chain::Stages;
+use pavise_core::headers::HeaderList;
+use pavise_core::host::{CalloutResponse, LogLevel};
+use pavise_core::policy::PolicyErrors;
+use pavise_envoy_dm::callbacks as cb;
+use pavise_envoy_dm::{ConfigEnvoyPtr, ConfigSchedulerPtr, FilterEnvoyPtr};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Parses a chain's policy and defines its metrics.
+pub type Loader<L> = for<'a, 'b> fn(&[u8], &'b mut DmConfigHost<'a>) -> Result<L, PolicyErrors>;
+
+/// Envoy's configuration object. Envoy keeps it alive as long as the module's configuration
+/// and calls back into it from the main thread only (ticks, callouts), which is where the
+/// module uses it.
+#[derive(Debug, Clone, Copy)]
+struct EnvoyConfig(ConfigEnvoyPtr);
+
+// SAFETY: see the type: the pointer is only handed back to Envoy, on its main thread.
+unsafe impl Send for EnvoyConfig {}
+// SAFETY: as above.
+unsafe impl Sync for EnvoyConfig {}
+
+/// One worker's copy of the chain and its root state.
+struct Copy<L: Stages> {
+    chain: L,
+    root: L::Root,
+}
+
+/// A loaded configuration of one filter.
+pub struct Config<L: Stages> {
+    /// The filter's name in log lines (`pavise.auth`, `pavise.combined`).
+    pub name: &'static str,
+    /// Whether verdicts stay in memory (the chain holds the audit stage and more).
+    in_memory_verdicts: bool,
+    copies: Vec<Mutex<Copy<L>>>,
+    table: MetricTable,
+    shared: Arc<RootShared>,
+    envoy: EnvoyConfig,
+    ticker: Mutex<Option<Ticker>>,
+}
+
+/// What the hooks need of a configuration, whatever its chain.
+pub trait AnyConfig: Send + Sync {
+    /// A new stream's state.
+    fn new_stream(self: Arc<Self>, filter: FilterEnvoyPtr) -> Box<dyn AnyStream>;
+    /// A tick from the [`Ticker`], on the main thread.
+    fn tick(&self);
+    /// The answer to a callout, on the main thread.
+    fn callout_done(&self, id: u64, response: &CalloutResponse);
+    /// Envoy is removing the configuration: stop the ticker, give up held work.
+    fn shut_down(&self);
+}
+
+/// What the hooks need of a stream. Each call returns the local reply to send, if the chain
+/// answered: the hook sends it once this borrow of the stream has ended.
+pub trait AnyStream {
+    fn request_headers(
+        &mut self,
+        filter: FilterEnvoyPtr,
+        end_of_stream: bool,
+    ) -> (u32, Option<PendingReply>);
+    fn request_body(
+        &mut self,
+        filter: FilterEnvoyPtr,
+        end_of_stream: bool,
+    ) -> (u32, Option<PendingReply>);
+    fn request_trailers(&mut self, filter: FilterEnvoyPtr) -> (u32, Option<PendingReply>);
+    fn response_headers(&mut self, filter: FilterEnvoyPtr) -> Option<PendingReply>;
+    fn stream_complete(&mut self, filter: FilterEnvoyPtr);
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic inside a stage was caught at the hook, which failed that request closed; the
+    // copy's state is whole again once the panicking call unwound (no borrow outlives it).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<L> Config<L>
+where
+    L: Stages + Send,
+    L::Root: Send,
+{
+    /// Loads `policy` once per worker and starts the root's work; `Err` names why not (the
+    /// policy's path-named errors), and Envoy then refuses the configuration.
+    pub fn load(
+        name: &'static str,
+        loader: Loader<L>,
+        in_memory_verdicts: bool,
+        policy: &[u8],
+        envoy: ConfigEnvoyPtr,
+    ) -> Result<Arc<Config<L>>, String> {
+        // SAFETY: configurations are created on the main thread, where this may be called.
+        let workers = unsafe { cb::envoy_dynamic_module_callback_get_concurrency() };
+        let workers = usize::try_from(workers).unwrap_or(1).max(1);
+        let mut table = MetricTable::default();
+        let mut copies = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let mut host = DmConfigHost {
+                config: envoy,
+                table: &mut table,
+            };
+            let chain = loader(policy, &mut host).map_err(|e| format!("policy rejected: {e}"))?;
+            copies.push(Mutex::new(Copy {
+                chain,
+                root: L::Root::default(),
+            }));
+        }
+        let config = Config {
+            name,
+            in_memory_verdicts,
+            copies,
+            table,
+            shared: Arc::new(RootShared::new(workers)),
+            envoy: EnvoyConfig(envoy),
+            ticker: Mutex::new(None),
+        };
+        for (i, copy) in config.copies.iter().enumerate() {
+            let mut copy = lock(copy);
+            let Copy { chain, root } = &mut *copy;
+            chain
+                .start(&mut config.root_host(i), root)
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(first) = config.copies.first() {
+            let mut summaries = Vec::new();
+            lock(first).chain.summaries(&mut summaries);
+            for line in summaries {
+                let line = if in_memory_verdicts {
+                    format!("{name}: {line}")
+                } else {
+                    line
+                };
+                log_line(LogLevel::Info, &line);
+            }
+        }
+        if config.shared.tick_period().is_some() {
+            *lock(&config.ticker) = Some(Ticker::start(envoy, Arc::clone(&config.shared)));
+        }
+        Ok(Arc::new(config))
+    }
+
+    fn root_host(&self, copy: usize) -> DmRootHost<'_> {
+        DmRootHost {
+            config: self.envoy.0,
+            table: &self.table,
+            shared: &self.shared,
+            copy,
+        }
+    }
+
+    fn copy(&self, index: usize) -> Option<&Mutex<Copy<L>>> {
+        self.copies.get(index % self.copies.len().max(1))
+    }
+}
+
+impl<L> AnyConfig for Config<L>
+where
+    L: Stages + Send,
+    L::Root: Send,
+{
+    fn new_stream(self: Arc<Self>, filter: FilterEnvoyPtr) -> Box<dyn AnyStream> {
+        // SAFETY: `filter` is the stream being created.
+        let worker =
+            unsafe { cb::envoy_dynamic_module_callback_http_filter_get_worker_index(filter) };
+        let in_memory = self.in_memory_verdicts;
+        Box::new(Stream {
+            config: self,
+            copy: usize::try_from(worker).unwrap_or(0),
+            driver: StreamDriver::new(in_memory),
+        })
+    }
+
+    fn tick(&self) {
+        for (i, copy) in self.copies.iter().enumerate() {
+            let mut copy = lock(copy);
+            let Copy { chain, root } = &mut *copy;
+            // Nothing waits for the end of a delayed shutdown here (see the module docs).
+            let _ = chain.tick(&mut self.root_host(i), root);
+        }
+    }
+
+    fn callout_done(&self, id: u64, response: &CalloutResponse) {
+        let Some(index) = self.shared.take_callout(id) else {
+            return;
+        };
+        let (Some(copy), Ok(token)) = (self.copies.get(index), u32::try_from(id)) else {
+            return;
+        };
+        let mut copy = lock(copy);
+        let Copy { chain, root } = &mut *copy;
+        let _ = chain.callout_response(&mut self.root_host(index), root, token, response);
+    }
+
+    fn shut_down(&self) {
+        if let Some(ticker) = lock(&self.ticker).take() {
+            ticker.stop();
+        }
+        for (i, copy) in self.copies.iter().enumerate() {
+            let mut copy = lock(copy);
+            let Copy { chain, root } = &mut *copy;
+            chain.abandon(&mut self.root_host(i), root);
+            chain.unload(&mut self.root_host(i), root);
+        }
+    }
+}
+
+/// One stream of a configuration.
+struct Stream<L: Stages> {
+    config: Arc<Config<L>>,
+    /// The worker's copy of the chain.
+    copy: usize,
+    driver: StreamDriver<L>,
+}
+
+impl<L> Stream<L>
+where
+    L: Stages + Send,
+    L::Root: Send,
+{
+    /// Runs `f` with the worker's chain and a host for `filter`; the local reply it left.
+    fn with_chain<T>(
+        &mut self,
+        filter: FilterEnvoyPtr,
+        body: BodyView,
+        f: impl FnOnce(&mut StreamDriver<L>, Option<&L>, &mut DmStreamHost<'_>) -> T,
+    ) -> (T, Option<PendingReply>) {
+        let mut reply = None;
+        let config = &self.config;
+        let mut host = DmStreamHost {
+            filter,
+            table: &config.table,
+            reply: &mut reply,
+            body,
+        };
+        let out = match config.copy(self.copy) {
+            Some(copy) => {
+                let copy = lock(copy);
+                f(&mut self.driver, Some(&copy.chain), &mut host)
+            }
+            None => f(&mut self.driver, None, &mut host),
+        };
+        (out, reply)
+    }
+}
+
+impl<L> AnyStream for Stream<L>
+where
+    L: Stages + Send,
+    L::Root: Send,
+{
+    fn request_headers(
+        &mut self,
+        filter: FilterEnvoyPtr,
+        end_of_stream: bool,
+    ) -> (u32, Option<PendingReply>) {
+        let name = self.config.name;
+        let (flow, reply) = self.with_chain(filter, BodyView::None, |driver, chain, host| {
+            driver.request_headers(chain, host, end_of_stream, name)
+        });
+        (driver::headers_status(flow), reply)
+    }
+
+    fn request_body(
+        &mut self,
+        filter: FilterEnvoyPtr,
+        end_of_stream: bool,
+    ) -> (u32, Option<PendingReply>) {
+        let view = self.driver.body_view();
+        let (flow, reply) = self.with_chain(filter, view, |driver, chain, host| {
+            let size = host.body_size();
+            driver.request_body(chain, host, size, end_of_stream)
+        });
+        (driver::body_status(flow), reply)
+    }
+
+    fn request_trailers(&mut self, filter: FilterEnvoyPtr) -> (u32, Option<PendingReply>) {
+        let (flow, reply) = self.with_chain(filter, BodyView::Buffered, |driver, chain, host| {
+            driver.request_trailers(chain, host)
+        });
+        (driver::trailers_status(flow), reply)
+    }
+
+    fn response_headers(&mut self, filter: FilterEnvoyPtr) -> Option<PendingReply> {
+        self.with_chain(filter, BodyView::None, |driver, chain, host| {
+            driver.response_headers(chain, host)
+        })
+        .1
+    }
+
+    fn stream_complete(&mut self, filter: FilterEnvoyPtr) {
+        self.with_chain(filter, BodyView::None, |driver, chain, host| {
+            driver.log(chain, host)
+        });
+    }
+}
+
+/// The configuration's scheduler, handed to the ticker thread. Envoy allows committing events
+/// from any thread; the module deletes it after the thread has stopped.
+struct Scheduler(ConfigSchedulerPtr);
+
+// SAFETY: see the type.
+unsafe impl Send for Scheduler {}
+
+/// A thread that wakes Envoy's main thread at the tick period the stages asked for (the ABI
+/// has no timer of its own).
+struct Ticker {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<Scheduler>>,
+}
+
+/// How often the ticker looks at the period when no stage asked for ticks.
+const IDLE_TICK: Duration = Duration::from_millis(250);
+
+impl Ticker {
+    fn start(envoy: ConfigEnvoyPtr, shared: Arc<RootShared>) -> Ticker {
+        // SAFETY: main thread, on the configuration being created.
+        let scheduler = Scheduler(unsafe {
+            cb::envoy_dynamic_module_callback_http_filter_config_scheduler_new(envoy)
+        });
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let signal = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("pavise-ticker".into())
+            .spawn(move || {
+                let (flag, wake) = &*signal;
+                loop {
+                    let period = shared.tick_period();
+                    let stopped = lock(flag);
+                    let (stopped, _) = wake
+                        .wait_timeout(stopped, period.unwrap_or(IDLE_TICK))
+                        .unwrap_or_else(|e| e.into_inner());
+                    if *stopped {
+                        return scheduler;
+                    }
+                    drop(stopped);
+                    if period.is_some() {
+                        // SAFETY: the scheduler lives until this thread has returned it.
+                        unsafe {
+                            cb::envoy_dynamic_module_callback_http_filter_config_scheduler_commit(
+                                scheduler.0,
+                                0,
+                            )
+                        };
+                    }
+                }
+            });
+        match thread {
+            Ok(thread) => Ticker {
+                stop,
+                thread: Some(thread),
+            },
+            Err(e) => {
+                log_line(
+                    LogLevel::Error,
+                    &format!("pavise: cannot start the timer thread ({e}): no ticks"),
+                );
+                Ticker { stop, thread: None }
+            }
+        }
+    }
+
+    /// Stops the thread and deletes the scheduler.
+    fn stop(mut self) {
+        let (flag, wake) = &*self.stop;
+        *lock(flag) = true;
+        wake.notify_all();
+        if let Some(Ok(scheduler)) = self.thread.take().map(JoinHandle::join) {
+            // SAFETY: the thread that committed through it has returned.
+            unsafe {
+                cb::envoy_dynamic_module_callback_http_filter_config_scheduler_delete(scheduler.0)
+            };
+        }
+    }
+}
+
+/// The answer to a callout as the stages see it.
+pub fn callout_response(headers: HeaderList) -> CalloutResponse {
+    CalloutResponse {
+        status: headers.get_str(":status").and_then(|s| s.parse().ok()),
+        headers,
+    }
+}
