@@ -14,12 +14,12 @@
 use object::{Object, ObjectSymbol};
 use pavise_tests::demo::demo_filters;
 use pavise_tests::envoy::{
-    native_bootstrap, native_bootstrap_yaml, native_config_yaml, native_module, read_json_lines,
-    upstream_header, upstream_saw, Echo, Envoy, FilterSpec, Sink, Stack, TempDir,
+    audit_access_log_yaml, bootstrap_on, bootstrap_yaml, config_yaml, read_json_lines,
+    upstream_header, upstream_saw, Echo, Envoy, FilterSpec, Runtime, Sink, Stack, TempDir,
 };
 use pavise_tests::http::{send, Response};
 use pavise_tests::process::wait_for;
-use pavise_tests::{envoy_executable, policy_text};
+use pavise_tests::{envoy_executable, native_module_path, policy_text};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -45,12 +45,13 @@ fn start_examples() -> Examples {
         filters.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
         ["audit", "cors", "auth", "screen"]
     );
-    let mut b = native_bootstrap(&filters, echo.addr, Some(&audit_log));
+    let mut b = bootstrap_on(Runtime::Native, &filters, echo.addr);
+    b.hcm_extra = audit_access_log_yaml(&audit_log, Runtime::Native);
     b.clusters.push((
         pavise_tests::demo::AUDIT_SINK_CLUSTER.to_string(),
         sink.addr,
     ));
-    let envoy = Envoy::start(&native_bootstrap_yaml(&b), &[]);
+    let envoy = Envoy::start(&bootstrap_yaml(&b), &[]);
     Examples {
         envoy,
         sink,
@@ -202,9 +203,9 @@ fn the_example_chain_decides_audits_and_counts_as_the_wasm_filters_do() {
 #[test]
 fn a_denial_is_the_same_bytes_as_the_wasm_filters() {
     let auth = [FilterSpec::new("auth", &policy_text("auth.example.json"))];
-    let wasm = Stack::start(&auth, &[]);
+    let wasm = Stack::start(Runtime::Wasm, &auth, &[]);
     let echo = Echo::start();
-    let native = Envoy::start(&native_config_yaml(&auth, echo.addr), &[]);
+    let native = Envoy::start(&config_yaml(Runtime::Native, &auth, echo.addr), &[]);
     let ask = |addr| {
         send(
             addr,
@@ -234,7 +235,7 @@ fn envoy_validates_a_native_config_and_refuses_a_bad_policy() {
     let upstream = "127.0.0.1:9".parse().unwrap();
     let validate = |name: &str, filters: &[FilterSpec]| {
         let path = dir.0.join(name);
-        std::fs::write(&path, native_config_yaml(filters, upstream)).unwrap();
+        std::fs::write(&path, config_yaml(Runtime::Native, filters, upstream)).unwrap();
         std::process::Command::new(envoy_executable())
             .args(["--mode", "validate", "-c"])
             .arg(&path)
@@ -268,7 +269,7 @@ fn envoy_validates_a_native_config_and_refuses_a_bad_policy() {
 /// one Envoy looks up, and every HTTP filter hook Envoy looks up is exported.
 #[test]
 fn the_module_abi_matches_the_pinned_envoy() {
-    let module_bytes = std::fs::read(native_module()).unwrap();
+    let module_bytes = std::fs::read(native_module_path()).unwrap();
     let module = object::File::parse(&*module_bytes).unwrap();
     let envoy_bytes = std::fs::read(envoy_executable()).unwrap();
     let envoy = object::File::parse(&*envoy_bytes).unwrap();

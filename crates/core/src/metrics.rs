@@ -19,15 +19,14 @@ pub const LABELS: &[&str] = &[
 /// output).
 pub const WASM_NAMESPACE: &str = "wasmcustom";
 
-/// The stat namespace Envoy files a dynamic module's metrics under (the native module's). Envoy
-/// strips it in its Prometheus output only with the runtime flag [`NATIVE_STRIP_NAMESPACE_FLAG`]
-/// on; without it the series read `envoy_dynamicmodulescustom_pavise_…`.
+/// The stat namespace Envoy files a dynamic module's metrics under (the default
+/// `metrics_namespace` of its `dynamic_module_config`): the native module's stat names are the
+/// Wasm filters' under this prefix, and the rendered configs have Envoy strip it from the
+/// Prometheus output as it strips [`WASM_NAMESPACE`], so both give the same series.
 pub const NATIVE_NAMESPACE: &str = "dynamicmodulescustom";
 
-/// The Envoy runtime flag that registers a dynamic module's stat namespace as a custom one, so
-/// that Prometheus output names its metrics as proxy-wasm's are named (`pavise_…`).
-pub const NATIVE_STRIP_NAMESPACE_FLAG: &str =
-    "envoy.reloadable_features.dynamic_modules_strip_custom_stat_prefix";
+/// Every namespace a Pavise stat name may start with, one per runtime.
+pub const NAMESPACES: [&str; 2] = [WASM_NAMESPACE, NATIVE_NAMESPACE];
 
 /// The histogram of each stage's decision time, in microseconds, labelled `filter` and `phase`.
 pub const DECISION_DURATION: &str = "pavise_decision_duration_microseconds";
@@ -91,20 +90,15 @@ pub fn stat_name(family: &str, labels: &[(&str, &str)]) -> String {
 /// Each rule walks the `.name.value` pairs from the family on, two segments at a time, so a
 /// label is found only in a name position: a CORS route named `reason` is a value and never
 /// taken for the `reason` label. (Envoy's regexes are ECMAScript: lazy `*?` and `(?:…)`.)
+/// A rule matches under either of [`NAMESPACES`], so one `stats_config` serves both runtimes.
 pub fn tag_specifiers() -> Vec<(&'static str, String)> {
-    tag_specifiers_in(WASM_NAMESPACE)
-}
-
-/// [`tag_specifiers`] for the metrics in stat namespace `namespace` ([`WASM_NAMESPACE`] or
-/// [`NATIVE_NAMESPACE`]): the same labels from the same names.
-pub fn tag_specifiers_in(namespace: &str) -> Vec<(&'static str, String)> {
     LABELS
         .iter()
         .map(|label| {
             (
                 *label,
                 format!(
-                    r"^{namespace}\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
+                    r"^(?:{WASM_NAMESPACE}|{NATIVE_NAMESPACE})\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
                 ),
             )
         })
@@ -120,11 +114,12 @@ mod tests {
         extract_in(WASM_NAMESPACE, name)
     }
 
+    /// [`extract`] for a stat filed under `namespace`.
     fn extract_in(namespace: &str, name: &str) -> (String, Vec<(String, String)>) {
         let full = format!("{namespace}.{name}");
         let mut removed = vec![false; full.len()];
         let mut labels = Vec::new();
-        for (tag, re) in tag_specifiers_in(namespace) {
+        for (tag, re) in tag_specifiers() {
             let re = regex::Regex::new(&re).unwrap();
             if let Some(c) = re.captures(&full) {
                 let whole = c.get(1).unwrap();
@@ -169,18 +164,30 @@ mod tests {
         );
     }
 
+    /// The native module's stats carry the same names under Envoy's dynamic-module namespace:
+    /// the same rules give the same family and labels.
     #[test]
-    fn native_names_give_the_same_family_and_labels() {
+    fn native_stat_names_give_the_same_labels() {
         let name = stat_name(
-            "pavise_auth_requests_total",
-            &[("decision", "denied"), ("reason", "missing")],
+            "pavise_screen_findings_total",
+            &[
+                ("category", "sqli"),
+                ("rule", "sqli-001"),
+                ("mode", "block"),
+            ],
         );
         assert_eq!(extract_in(NATIVE_NAMESPACE, &name), extract(&name));
-        // Each namespace's rules leave the other's names alone.
-        let full = format!("{WASM_NAMESPACE}.{name}");
-        for (_, re) in tag_specifiers_in(NATIVE_NAMESPACE) {
-            assert!(!regex::Regex::new(&re).unwrap().is_match(&full));
-        }
+        assert_eq!(
+            extract_in(NATIVE_NAMESPACE, &name).0,
+            "pavise_screen_findings_total"
+        );
+        assert_eq!(extract_in(NATIVE_NAMESPACE, &name).1.len(), 3);
+        // Nothing else is taken for a Pavise stat.
+        let other = tag_specifiers()
+            .into_iter()
+            .map(|(_, re)| regex::Regex::new(&re).unwrap())
+            .any(|re| re.is_match("dynamicmodulescustom.other_requests_total.decision.denied"));
+        assert!(!other);
     }
 
     #[test]
