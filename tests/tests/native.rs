@@ -375,3 +375,125 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     }
     None
 }
+
+/// A route's own policy (`DynamicModuleFilterPerRoute`) for the filter `name`, as the YAML of
+/// a route's `typed_per_filter_config`, indented for the rendered route list.
+fn per_route_yaml(name: &str, policy: &str) -> String {
+    let module = yaml_quoted(&native_module_path().display().to_string());
+    format!(
+        r#"                typed_per_filter_config:
+                  pavise.{name}:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilterPerRoute
+                    dynamic_module_config: {{ module: {{ local: {{ filename: {module} }} }} }}
+                    per_route_config_name: pavise.{name}
+                    filter_config:
+                      "@type": type.googleapis.com/google.protobuf.StringValue
+                      value: {policy}
+"#,
+        policy = yaml_quoted(policy),
+    )
+}
+
+fn yaml_quoted(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+/// `config` with a route for `prefix` before the catch-all one, carrying `per_route`.
+fn with_route(config: &str, prefix: &str, per_route: &str) -> String {
+    let catch_all = "              - match: { prefix: \"/\" }\n";
+    assert!(config.contains(catch_all), "{config}");
+    config.replacen(
+        catch_all,
+        &format!(
+            "              - match: {{ prefix: \"{prefix}\" }}\n                route: {{ cluster: upstream }}\n{per_route}{catch_all}"
+        ),
+        1,
+    )
+}
+
+const PARTNER_KEY: &str = "partner-key-5d0e7c1b9a3f4e6d8c2b1a0f";
+
+fn partner_policy() -> String {
+    use sha2::{Digest, Sha256};
+    format!(
+        r#"{{"keys": [{{"id": "p1", "client": "partner", "sha256": "{}"}}]}}"#,
+        hex::encode(Sha256::digest(PARTNER_KEY.as_bytes()))
+    )
+}
+
+/// A route's own auth policy replaces the filter's on that route only, and counts into the
+/// filter's metrics.
+#[test]
+fn a_route_policy_replaces_the_filter_policy_on_its_route() {
+    let auth = [FilterSpec::new("auth", &policy_text("auth.example.json"))];
+    let echo = Echo::start();
+    let config = with_route(
+        &config_yaml(Runtime::Native, &auth, echo.addr),
+        "/partner/",
+        &per_route_yaml("auth", &partner_policy()),
+    );
+    let envoy = Envoy::start(&config, &[]);
+    let get = |path: &str, key: &str| request(&envoy, "GET", path, &[("x-api-key", key)]);
+
+    let seen = upstream_saw(&get("/api/orders", CI_KEY));
+    assert_eq!(upstream_header(&seen, "x-client-id"), ["ci"]);
+    let r = get("/partner/orders", CI_KEY);
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(error_code(&r), "invalid_credentials");
+    let seen = upstream_saw(&get("/partner/orders", PARTNER_KEY));
+    assert_eq!(upstream_header(&seen, "x-client-id"), ["partner"]);
+    let r = get("/api/orders", PARTNER_KEY);
+    assert_eq!(r.status, 401, "{}", r.text());
+
+    assert_eq!(
+        envoy.counter(r#"pavise_auth_requests_total{decision="allowed",reason="key"}"#),
+        2
+    );
+    assert_eq!(
+        envoy.counter(r#"pavise_auth_requests_total{decision="denied",reason="unknown"}"#),
+        2
+    );
+}
+
+/// A route policy that does not load, or that needs the root's timer and callouts (an audit
+/// HTTP sink), refuses the configuration with the reason.
+#[test]
+fn a_bad_route_policy_is_refused() {
+    let echo = Echo::start();
+    let auth = [FilterSpec::new("auth", &policy_text("auth.example.json"))];
+    let bad = with_route(
+        &config_yaml(Runtime::Native, &auth, echo.addr),
+        "/partner/",
+        &per_route_yaml(
+            "auth",
+            r#"{"keys": [{"id": "a", "client": "c", "sha256": "00"}]}"#,
+        ),
+    );
+    let failure = Envoy::try_start(&bad, &[])
+        .err()
+        .expect("Envoy refused the route");
+    assert!(
+        failure
+            .log
+            .contains("pavise.auth (per route): policy rejected: $.keys[0].sha256"),
+        "{}",
+        failure.log
+    );
+
+    let audit = [FilterSpec::new("audit", r#"{"sample_allowed": 1.0}"#)];
+    let sink = with_route(
+        &config_yaml(Runtime::Native, &audit, echo.addr),
+        "/partner/",
+        &per_route_yaml("audit", r#"{"http": {"cluster": "audit_sink"}}"#),
+    );
+    let failure = Envoy::try_start(&sink, &[])
+        .err()
+        .expect("Envoy refused the route");
+    assert!(
+        failure
+            .log
+            .contains("a route's policy cannot have an audit HTTP sink"),
+        "{}",
+        failure.log
+    );
+}
