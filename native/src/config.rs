@@ -33,9 +33,12 @@ use pavise_envoy_dm::callbacks as cb;
 use pavise_envoy_dm::{ConfigEnvoyPtr, ConfigSchedulerPtr, FilterEnvoyPtr};
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// How many callout answers may wait for their copy ([`AnyConfig::callout_done`]).
+const MAX_WAITING_ANSWERS: usize = 1024;
 
 /// Parses a chain's policy and defines its metrics.
 pub type Loader<L> = for<'a, 'b> fn(&[u8], &'b mut DmConfigHost<'a>) -> Result<L, PolicyErrors>;
@@ -177,6 +180,40 @@ where
         Ok(Arc::new(config))
     }
 
+    /// Hands each queued callout answer to the copy that sent it, unless that copy is busy or
+    /// the callout is not noted yet (both: later, at the next answer or tick).
+    fn deliver_answers(&self) {
+        let answers = std::mem::take(&mut *lock(&self.shared.answers));
+        let mut waiting = Vec::new();
+        for (id, response) in answers {
+            let Some(index) = self.shared.callout_copy(id) else {
+                waiting.push((id, response));
+                continue;
+            };
+            let (Some(copy), Ok(token)) = (self.copies.get(index), u32::try_from(id)) else {
+                let _ = self.shared.take_callout(id);
+                continue;
+            };
+            let mut copy = match copy.try_lock() {
+                Ok(copy) => copy,
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    waiting.push((id, response));
+                    continue;
+                }
+            };
+            let _ = self.shared.take_callout(id);
+            let Copy { chain, root } = &mut *copy;
+            let _ = chain.callout_response(&mut self.root_host(index), root, token, &response);
+        }
+        let mut answers = lock(&self.shared.answers);
+        answers.extend(waiting);
+        // An answer whose callout is never noted (Envoy answered a call it then reported as
+        // failed) must not pile up.
+        let excess = answers.len().saturating_sub(MAX_WAITING_ANSWERS);
+        answers.drain(..excess);
+    }
+
     fn root_host(&self, copy: usize) -> DmRootHost<'_> {
         DmRootHost {
             config: self.envoy.0,
@@ -212,18 +249,15 @@ where
             // Nothing waits for the end of a delayed shutdown here (see the module docs).
             let _ = chain.tick(&mut self.root_host(i), root);
         }
+        self.deliver_answers();
     }
 
+    /// Queues the answer and delivers what can be: Envoy may answer a callout before the call
+    /// that sent it has returned (while the sending copy is locked and the callout not yet
+    /// noted), so answers wait in [`RootShared`] until both are settled.
     fn callout_done(&self, id: u64, response: &CalloutResponse) {
-        let Some(index) = self.shared.take_callout(id) else {
-            return;
-        };
-        let (Some(copy), Ok(token)) = (self.copies.get(index), u32::try_from(id)) else {
-            return;
-        };
-        let mut copy = lock(copy);
-        let Copy { chain, root } = &mut *copy;
-        let _ = chain.callout_response(&mut self.root_host(index), root, token, response);
+        lock(&self.shared.answers).push((id, response.clone()));
+        self.deliver_answers();
     }
 
     fn shut_down(&self) {

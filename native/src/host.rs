@@ -658,6 +658,8 @@ pub struct RootShared {
     pub tick_ms: Vec<AtomicU64>,
     /// Callouts in flight: Envoy's id, and the copy that sent it.
     pub callouts: Mutex<Vec<(u64, usize)>>,
+    /// Answers not yet handed to their copy (see `crate::config`).
+    pub answers: Mutex<Vec<(u64, pavise_core::host::CalloutResponse)>>,
 }
 
 impl RootShared {
@@ -665,7 +667,17 @@ impl RootShared {
         RootShared {
             tick_ms: (0..copies).map(|_| AtomicU64::new(0)).collect(),
             callouts: Mutex::new(Vec::new()),
+            answers: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The copy that sent callout `id`, if it is noted.
+    pub fn callout_copy(&self, id: u64) -> Option<usize> {
+        let callouts = self.callouts.lock().unwrap_or_else(|e| e.into_inner());
+        callouts
+            .iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, copy)| *copy)
     }
 
     /// The shortest tick period any copy asked for.

@@ -190,6 +190,11 @@ fn the_example_chain_decides_audits_and_counts_as_the_wasm_filters_do() {
     );
     assert!(e.counter(r#"pavise_auth_requests_total{decision="allowed",reason="key"}"#) >= 3);
     assert_eq!(e.counter("pavise_audit_events_total"), requests as u64);
+    // Counted on the configuration, from the main thread, as the callouts' answers arrive.
+    wait_for("the sink counters", Duration::from_secs(5), || {
+        (e.counter("pavise_audit_sink_sent_total") == requests as u64).then_some(())
+    });
+    assert_eq!(e.counter("pavise_audit_buffer_events"), 0);
     let page = e.prometheus();
     assert!(
         page.contains(
