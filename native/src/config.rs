@@ -21,17 +21,24 @@
 //! buffered for the HTTP sink are counted as lost.
 
 use crate::driver::{self, BodyView, StreamDriver};
-use crate::host::{log_line, DmConfigHost, DmRootHost, DmStreamHost, PendingReply, RootShared};
+use crate::host::{
+    log_line, DmConfigHost, DmRootHost, DmStreamHost, LoadMetrics, PendingReply, RootShared,
+};
 use crate::metrics::MetricTable;
 use pavise_core::chain::Stages;
 use pavise_core::headers::HeaderList;
-use pavise_core::host::{CalloutResponse, LogLevel};
+use pavise_core::host::{Callout, CalloutResponse, Host, HostError, LogLevel, MetricId, RootHost};
 use pavise_core::policy::PolicyErrors;
 use pavise_envoy_dm::callbacks as cb;
 use pavise_envoy_dm::{ConfigEnvoyPtr, ConfigSchedulerPtr, FilterEnvoyPtr};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// How many callout answers may wait for their copy ([`AnyConfig::callout_done`]).
+const MAX_WAITING_ANSWERS: usize = 1024;
 
 /// Parses a chain's policy and defines its metrics.
 pub type Loader<L> = for<'a, 'b> fn(&[u8], &'b mut DmConfigHost<'a>) -> Result<L, PolicyErrors>;
@@ -57,6 +64,9 @@ struct Copy<L: Stages> {
 pub struct Config<L: Stages> {
     /// The filter's name in log lines (`pavise.auth`, `pavise.combined`).
     pub name: &'static str,
+    /// Tells this configuration apart in a per-route configuration's cache ([`PerRoute`]).
+    id: u64,
+    loader: Loader<L>,
     /// Whether verdicts stay in memory (the chain holds the audit stage and more).
     in_memory_verdicts: bool,
     copies: Vec<Mutex<Copy<L>>>,
@@ -123,8 +133,10 @@ where
         let mut copies = Vec::with_capacity(workers);
         for _ in 0..workers {
             let mut host = DmConfigHost {
-                config: envoy,
-                table: &mut table,
+                metrics: LoadMetrics::Define {
+                    config: envoy,
+                    table: &mut table,
+                },
             };
             let chain = loader(policy, &mut host).map_err(|e| format!("policy rejected: {e}"))?;
             copies.push(Mutex::new(Copy {
@@ -134,6 +146,8 @@ where
         }
         let config = Config {
             name,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            loader,
             in_memory_verdicts,
             copies,
             table,
@@ -166,6 +180,40 @@ where
         Ok(Arc::new(config))
     }
 
+    /// Hands each queued callout answer to the copy that sent it, unless that copy is busy or
+    /// the callout is not noted yet (both: later, at the next answer or tick).
+    fn deliver_answers(&self) {
+        let answers = std::mem::take(&mut *lock(&self.shared.answers));
+        let mut waiting = Vec::new();
+        for (id, response) in answers {
+            let Some(index) = self.shared.callout_copy(id) else {
+                waiting.push((id, response));
+                continue;
+            };
+            let (Some(copy), Ok(token)) = (self.copies.get(index), u32::try_from(id)) else {
+                let _ = self.shared.take_callout(id);
+                continue;
+            };
+            let mut copy = match copy.try_lock() {
+                Ok(copy) => copy,
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    waiting.push((id, response));
+                    continue;
+                }
+            };
+            let _ = self.shared.take_callout(id);
+            let Copy { chain, root } = &mut *copy;
+            let _ = chain.callout_response(&mut self.root_host(index), root, token, &response);
+        }
+        let mut answers = lock(&self.shared.answers);
+        answers.extend(waiting);
+        // An answer whose callout is never noted (Envoy answered a call it then reported as
+        // failed) must not pile up.
+        let excess = answers.len().saturating_sub(MAX_WAITING_ANSWERS);
+        answers.drain(..excess);
+    }
+
     fn root_host(&self, copy: usize) -> DmRootHost<'_> {
         DmRootHost {
             config: self.envoy.0,
@@ -173,10 +221,6 @@ where
             shared: &self.shared,
             copy,
         }
-    }
-
-    fn copy(&self, index: usize) -> Option<&Mutex<Copy<L>>> {
-        self.copies.get(index % self.copies.len().max(1))
     }
 }
 
@@ -193,6 +237,7 @@ where
         Box::new(Stream {
             config: self,
             copy: usize::try_from(worker).unwrap_or(0),
+            route: None,
             driver: StreamDriver::new(in_memory),
         })
     }
@@ -204,18 +249,15 @@ where
             // Nothing waits for the end of a delayed shutdown here (see the module docs).
             let _ = chain.tick(&mut self.root_host(i), root);
         }
+        self.deliver_answers();
     }
 
+    /// Queues the answer and delivers what can be: Envoy may answer a callout before the call
+    /// that sent it has returned (while the sending copy is locked and the callout not yet
+    /// noted), so answers wait in [`RootShared`] until both are settled.
     fn callout_done(&self, id: u64, response: &CalloutResponse) {
-        let Some(index) = self.shared.take_callout(id) else {
-            return;
-        };
-        let (Some(copy), Ok(token)) = (self.copies.get(index), u32::try_from(id)) else {
-            return;
-        };
-        let mut copy = lock(copy);
-        let Copy { chain, root } = &mut *copy;
-        let _ = chain.callout_response(&mut self.root_host(index), root, token, response);
+        lock(&self.shared.answers).push((id, response.clone()));
+        self.deliver_answers();
     }
 
     fn shut_down(&self) {
@@ -236,6 +278,8 @@ struct Stream<L: Stages> {
     config: Arc<Config<L>>,
     /// The worker's copy of the chain.
     copy: usize,
+    /// The chain of the route's own policy, when the route has one ([`PerRoute`]).
+    route: Option<Arc<RouteChains<L>>>,
     driver: StreamDriver<L>,
 }
 
@@ -259,7 +303,11 @@ where
             reply: &mut reply,
             body,
         };
-        let out = match config.copy(self.copy) {
+        let copies = match &self.route {
+            Some(route) => &route.copies,
+            None => &config.copies,
+        };
+        let out = match copies.get(self.copy % copies.len().max(1)) {
             Some(copy) => {
                 let copy = lock(copy);
                 f(&mut self.driver, Some(&copy.chain), &mut host)
@@ -281,8 +329,27 @@ where
         end_of_stream: bool,
     ) -> (u32, Option<PendingReply>) {
         let name = self.config.name;
+        // The route is known now: its own policy, if it has one, decides the whole stream.
+        // SAFETY: `filter` is the stream of the current hook.
+        let route =
+            unsafe { cb::envoy_dynamic_module_callback_get_most_specific_route_config(filter) };
+        // SAFETY: Envoy hands back a pointer this module returned from
+        // `on_http_filter_per_route_config_new`, alive while the route is.
+        let refused = match unsafe { route.cast::<PerRoute>().as_ref() } {
+            None => false,
+            Some(route) => match self.config.route_chains(route) {
+                Ok(chains) => {
+                    self.route = Some(chains);
+                    false
+                }
+                Err(e) => {
+                    log_line(LogLevel::Error, &format!("{name}: {e}"));
+                    true
+                }
+            },
+        };
         let (flow, reply) = self.with_chain(filter, BodyView::None, |driver, chain, host| {
-            driver.request_headers(chain, host, end_of_stream, name)
+            driver.request_headers(chain.filter(|_| !refused), host, end_of_stream, name)
         });
         (driver::headers_status(flow), reply)
     }
@@ -318,6 +385,151 @@ where
         self.with_chain(filter, BodyView::None, |driver, chain, host| {
             driver.log(chain, host)
         });
+    }
+}
+
+/// Hands out [`Config`] ids.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A route's own policy for one filter (Envoy's `DynamicModuleFilterPerRoute`, on the route's
+/// or virtual host's `typed_per_filter_config` under the filter's name): it replaces the
+/// filter's policy for requests on that route. `per_route_config_name` names the filter
+/// (`pavise.auth`, `pavise.combined`), and `filter_config` is that filter's policy, checked when
+/// Envoy loads the route.
+///
+/// Envoy allows defining metrics only on the filter's configuration, so a route's chain counts
+/// into the metrics the filter's policy defined, matched by stat name; a metric only the
+/// route's policy has (e.g. a CORS route name the filter's policy lacks) is left uncounted. A
+/// route's chain has no root: a policy that needs one (an audit HTTP sink, which a timer and
+/// callouts flush) is refused, as the filter's own policy must carry it.
+pub struct PerRoute {
+    /// The filter the policy is for.
+    pub name: String,
+    policy: Vec<u8>,
+    /// The chains loaded from the policy, one set per filter configuration that used it.
+    loaded: Mutex<Vec<(u64, Arc<dyn Any + Send + Sync>)>>,
+}
+
+impl PerRoute {
+    pub fn new(name: String, policy: Vec<u8>) -> PerRoute {
+        PerRoute {
+            name,
+            policy,
+            loaded: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// A route's chain, one copy per worker.
+struct RouteChains<L: Stages> {
+    copies: Vec<Mutex<Copy<L>>>,
+}
+
+/// Checks a route's policy for filter `loader`'s chain: it must load, and must need no root
+/// (no timer, no callouts).
+pub fn check_route_policy<L: Stages>(loader: Loader<L>, policy: &[u8]) -> Result<(), String> {
+    let mut table = MetricTable::default();
+    let chain = loader(
+        policy,
+        &mut DmConfigHost {
+            metrics: LoadMetrics::Scratch(&mut table),
+        },
+    )
+    .map_err(|e| format!("policy rejected: {e}"))?;
+    let mut probe = RootProbe { asked: false };
+    chain
+        .start(&mut probe, &mut L::Root::default())
+        .map_err(|e| e.to_string())?;
+    if probe.asked {
+        return Err(
+            "policy rejected: a route's policy cannot have an audit HTTP sink (its timer \
+                    and callouts belong to the filter's own policy)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// A root host that only notes whether a stage asked for a timer or a callout.
+struct RootProbe {
+    asked: bool,
+}
+
+impl Host for RootProbe {
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), HostError> {
+        log_line(level, message);
+        Ok(())
+    }
+
+    fn now_unix_nanos(&mut self) -> Result<u64, HostError> {
+        Ok(0)
+    }
+
+    fn add_to_metric(&mut self, _metric: MetricId, _delta: i64) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn record_metric(&mut self, _metric: MetricId, _value: u64) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn property(&mut self, _path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
+        Ok(None)
+    }
+}
+
+impl RootHost for RootProbe {
+    fn set_tick_period(&mut self, period: Duration) -> Result<(), HostError> {
+        self.asked |= !period.is_zero();
+        Ok(())
+    }
+
+    fn post(&mut self, _callout: &Callout<'_>) -> Result<u32, HostError> {
+        self.asked = true;
+        Err(HostError::Unavailable {
+            call: "http_callout",
+        })
+    }
+
+    fn done(&mut self) -> Result<(), HostError> {
+        Ok(())
+    }
+}
+
+impl<L> Config<L>
+where
+    L: Stages + Send,
+    L::Root: Send,
+{
+    /// The chains of `route`'s policy for this configuration, loaded at its first request.
+    fn route_chains(&self, route: &PerRoute) -> Result<Arc<RouteChains<L>>, String> {
+        if route.name != self.name {
+            return Err(format!(
+                "the route's per-route configuration is for '{}', not this filter",
+                route.name
+            ));
+        }
+        let mut loaded = lock(&route.loaded);
+        if let Some((_, any)) = loaded.iter().find(|(id, _)| *id == self.id) {
+            if let Ok(chains) = Arc::clone(any).downcast::<RouteChains<L>>() {
+                return Ok(chains);
+            }
+        }
+        let mut copies = Vec::with_capacity(self.copies.len());
+        for _ in 0..self.copies.len() {
+            let mut host = DmConfigHost {
+                metrics: LoadMetrics::Lookup(&self.table),
+            };
+            let chain = (self.loader)(&route.policy, &mut host)
+                .map_err(|e| format!("the route's policy: {e}"))?;
+            copies.push(Mutex::new(Copy {
+                chain,
+                root: L::Root::default(),
+            }));
+        }
+        let chains = Arc::new(RouteChains { copies });
+        loaded.push((self.id, Arc::clone(&chains) as Arc<dyn Any + Send + Sync>));
+        Ok(chains)
     }
 }
 

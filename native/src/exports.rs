@@ -9,7 +9,7 @@
 //! Pavise stages never need (response bodies, streamed callouts, watermarks) are exported too,
 //! each doing nothing.
 
-use crate::config::{callout_response, AnyConfig, AnyStream};
+use crate::config::{callout_response, AnyConfig, AnyStream, PerRoute};
 use crate::host::{log_line, PendingReply};
 use pavise_core::denial::Denial;
 use pavise_core::headers::HeaderList;
@@ -129,26 +129,39 @@ pub extern "C" fn envoy_dynamic_module_on_http_filter_config_destroy(module: Con
     })
 }
 
+/// A route's own policy for a filter (`crate::config::PerRoute`): checked now, loaded at the
+/// route's first request.
 #[no_mangle]
 pub extern "C" fn envoy_dynamic_module_on_http_filter_per_route_config_new(
     name: EnvoyBuffer,
-    _config: EnvoyBuffer,
+    config: EnvoyBuffer,
 ) -> PerRouteConfigModulePtr {
     guard("per_route_config_new", std::ptr::null(), || {
-        // SAFETY: the buffer comes from Envoy for this call.
-        let name = String::from_utf8_lossy(unsafe { envoy_bytes(&name) }).into_owned();
-        log_line(
-            LogLevel::Critical,
-            &format!("{name}: per-route configuration is not supported yet"),
-        );
-        std::ptr::null()
+        // SAFETY: both buffers come from Envoy for this call.
+        let (name, policy) = unsafe { (envoy_bytes(&name), envoy_bytes(&config)) };
+        let name = String::from_utf8_lossy(name).into_owned();
+        match crate::served::check_route(&name, policy) {
+            Ok(()) => Box::into_raw(Box::new(PerRoute::new(name, policy.to_vec())))
+                .cast_const()
+                .cast(),
+            Err(e) => {
+                log_line(LogLevel::Critical, &format!("{name} (per route): {e}"));
+                std::ptr::null()
+            }
+        }
     })
 }
 
 #[no_mangle]
 pub extern "C" fn envoy_dynamic_module_on_http_filter_per_route_config_destroy(
-    _module: PerRouteConfigModulePtr,
+    module: PerRouteConfigModulePtr,
 ) {
+    guard("per_route_config_destroy", (), || {
+        if !module.is_null() {
+            // SAFETY: Envoy destroys each per-route configuration it created once.
+            drop(unsafe { Box::from_raw(module.cast::<PerRoute>().cast_mut()) });
+        }
+    })
 }
 
 #[no_mangle]

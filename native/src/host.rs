@@ -164,10 +164,24 @@ impl MetricSink for ConfigMetrics<'_> {
     }
 }
 
-/// The host while a configuration loads: defines metrics on it.
+/// Where a loading chain's metrics go.
+pub enum LoadMetrics<'a> {
+    /// Defined in Envoy on the configuration being created (the only time Envoy allows it).
+    Define {
+        config: ConfigEnvoyPtr,
+        table: &'a mut MetricTable,
+    },
+    /// Found by stat name among those a configuration defined (a route's own policy, loaded
+    /// while a request runs, see `crate::config::PerRoute`); a name it lacks is refused and
+    /// the stage's metric stays inert.
+    Lookup(&'a MetricTable),
+    /// Numbered without Envoy (checking a policy).
+    Scratch(&'a mut MetricTable),
+}
+
+/// The host while a chain loads.
 pub struct DmConfigHost<'a> {
-    pub config: ConfigEnvoyPtr,
-    pub table: &'a mut MetricTable,
+    pub metrics: LoadMetrics<'a>,
 }
 
 impl Host for DmConfigHost<'_> {
@@ -181,19 +195,29 @@ impl Host for DmConfigHost<'_> {
     }
 
     fn add_to_metric(&mut self, metric: MetricId, delta: i64) -> Result<(), HostError> {
-        ConfigMetrics {
-            config: self.config,
-            table: self.table,
+        match &mut self.metrics {
+            LoadMetrics::Define { config, table } => ConfigMetrics {
+                config: *config,
+                table,
+            }
+            .add(metric, delta),
+            _ => Err(HostError::Unavailable {
+                call: "increment_metric",
+            }),
         }
-        .add(metric, delta)
     }
 
     fn record_metric(&mut self, metric: MetricId, value: u64) -> Result<(), HostError> {
-        ConfigMetrics {
-            config: self.config,
-            table: self.table,
+        match &mut self.metrics {
+            LoadMetrics::Define { config, table } => ConfigMetrics {
+                config: *config,
+                table,
+            }
+            .record(metric, value),
+            _ => Err(HostError::Unavailable {
+                call: "record_metric",
+            }),
         }
-        .record(metric, value)
     }
 
     fn property(&mut self, _path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
@@ -206,7 +230,28 @@ impl ConfigHost for DmConfigHost<'_> {
     /// with proxy-wasm, and Envoy's tag extraction turns them into Prometheus labels
     /// (`pavise_core::metrics`), so both runtimes give the same series.
     fn define_metric(&mut self, kind: MetricKind, name: &str) -> Result<MetricId, HostError> {
-        if let Some(id) = self.table.find(name) {
+        let (config, table) = match &mut self.metrics {
+            LoadMetrics::Lookup(table) => {
+                return match table.find(name) {
+                    Some(id) if table.get(id).map(|d| d.kind) == Some(kind) => Ok(id),
+                    _ => Err(HostError::Unavailable {
+                        call: "define_metric (only the filter's own metrics count)",
+                    }),
+                };
+            }
+            LoadMetrics::Scratch(table) => {
+                return match table.find(name) {
+                    Some(id) => Ok(id),
+                    None => table.insert(name, Defined { kind, envoy_id: 0 }).ok_or(
+                        HostError::Malformed {
+                            call: "define_metric",
+                        },
+                    ),
+                };
+            }
+            LoadMetrics::Define { config, table } => (*config, table),
+        };
+        if let Some(id) = table.find(name) {
             return Ok(id);
         }
         let define = match kind {
@@ -223,7 +268,7 @@ impl ConfigHost for DmConfigHost<'_> {
         // call; no labels.
         let result = unsafe {
             define(
-                self.config,
+                config,
                 ModuleBuffer::of(name.as_bytes()),
                 std::ptr::null_mut(),
                 0,
@@ -231,7 +276,7 @@ impl ConfigHost for DmConfigHost<'_> {
             )
         };
         metrics_call("define_metric", result)?;
-        self.table
+        table
             .insert(name, Defined { kind, envoy_id })
             .ok_or(HostError::Malformed {
                 call: "define_metric",
@@ -613,6 +658,8 @@ pub struct RootShared {
     pub tick_ms: Vec<AtomicU64>,
     /// Callouts in flight: Envoy's id, and the copy that sent it.
     pub callouts: Mutex<Vec<(u64, usize)>>,
+    /// Answers not yet handed to their copy (see `crate::config`).
+    pub answers: Mutex<Vec<(u64, pavise_core::host::CalloutResponse)>>,
 }
 
 impl RootShared {
@@ -620,7 +667,17 @@ impl RootShared {
         RootShared {
             tick_ms: (0..copies).map(|_| AtomicU64::new(0)).collect(),
             callouts: Mutex::new(Vec::new()),
+            answers: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The copy that sent callout `id`, if it is noted.
+    pub fn callout_copy(&self, id: u64) -> Option<usize> {
+        let callouts = self.callouts.lock().unwrap_or_else(|e| e.into_inner());
+        callouts
+            .iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, copy)| *copy)
     }
 
     /// The shortest tick period any copy asked for.

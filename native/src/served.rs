@@ -3,7 +3,7 @@
 //! [`Filter::name`]), or the combined chain ([`pavise_combined::FILTER_NAME`]). The policy is
 //! the same JSON each Wasm filter takes as its configuration.
 
-use crate::config::{AnyConfig, Config};
+use crate::config::{check_route_policy, AnyConfig, Config};
 use crate::host::DmConfigHost;
 use pavise_audit::stage::AuditStage;
 use pavise_auth::stage::AuthStage;
@@ -62,6 +62,24 @@ pub fn load(
         }
         None => Err(format!(
             "unknown filter_name '{name}'; expected one of {}",
+            names().join(", ")
+        )),
+    }
+}
+
+/// Checks a route's own policy for filter `name` (`per_route_config_name`): `Err` says why
+/// Envoy must refuse the route configuration.
+pub fn check_route(name: &str, policy: &[u8]) -> Result<(), String> {
+    match Filter::from_name(name) {
+        Some(Filter::Audit) => check_route_policy(load_one::<AuditStage>, policy),
+        Some(Filter::Cors) => check_route_policy(load_one::<CorsStage>, policy),
+        Some(Filter::Auth) => check_route_policy(load_one::<AuthStage>, policy),
+        Some(Filter::Screen) => check_route_policy(load_one::<ScreenStage>, policy),
+        None if name == pavise_combined::FILTER_NAME => {
+            check_route_policy(|json, host| pavise_combined::load(json, host), policy)
+        }
+        None => Err(format!(
+            "unknown per_route_config_name '{name}'; expected one of {}",
             names().join(", ")
         )),
     }

@@ -209,9 +209,12 @@ fn seen(r: &Response) -> (u16, Vec<(String, String)>, String) {
     (r.status, headers, r.text())
 }
 
+/// A response as compared: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, String);
+
 /// One Envoy's record of the request set.
 struct Run {
-    responses: BTreeMap<&'static str, (u16, Vec<(String, String)>, String)>,
+    responses: BTreeMap<&'static str, Answer>,
     /// Audit events by request id, from the local sink, without the per-run fields.
     events: BTreeMap<String, Value>,
     /// Every Pavise counter and gauge series, and each histogram's count, that is not zero.
@@ -233,7 +236,7 @@ fn pavise_metrics(envoy: &Envoy) -> BTreeMap<String, String> {
             let name = series.split('{').next().unwrap_or_default();
             !name.ends_with("_bucket") && !name.ends_with("_sum")
         })
-        .filter(|(_, v)| v.parse::<f64>().map_or(true, |v| v != 0.0))
+        .filter(|(_, v)| v.parse::<f64>().ok().is_none_or(|v| v != 0.0))
         .map(|(s, v)| (s.to_string(), v.to_string()))
         .collect()
 }

@@ -11,6 +11,12 @@
 //!   the module's undefined references to them resolve against Envoy's dynamic symbol table when
 //!   it is loaded, so a callback Envoy lacks fails the load rather than a request.
 //!
+//! Sources: `source/extensions/dynamic_modules/abi/abi.h` of Envoy at fe169c6 (ABI v0.2.0), and,
+//! for what Envoy 1.40 exports beyond that revision (the configuration's own HTTP callouts, their
+//! `…_config_http_callout_done` hook, and metric updates on the configuration), a later `abi.h`
+//! revision and the C++ and Go SDKs' calls of them. The native module's end-to-end tests exercise
+//! each one against the pinned Envoy, and its ABI test checks every name against the binary.
+//!
 //! C enums cross the ABI as 32-bit integers: every enum here is a `u32` alias with one constant
 //! per value (a Rust `enum` received from C would be undefined behaviour for an unknown value).
 //! Buffers are `{ptr, length}` structs passed by value. Nothing here checks anything: the safe
