@@ -1,8 +1,8 @@
-//! End-to-end, in both runtimes: how audit events reach their sinks, in a real Envoy with `pavise-sink` made to
-//! answer as a collector would. A batch the collector refuses for good is dropped and counted
-//! and the batches after it arrive; retryable statuses are retried, honouring `Retry-After`;
-//! events buffered while the collector is down are sent when Envoy exits, or counted and
-//! logged as lost; the OTLP records carry what a collector filters on, and the sink's request
+//! End-to-end, in both runtimes: how audit events reach their sinks, in a real Envoy with
+//! `pavise-sink` made to answer as a collector would. A batch the collector refuses for good is
+//! dropped and counted and the batches after it arrive; retryable statuses are retried,
+//! honouring `Retry-After`; events buffered while the collector is down are sent when Envoy
+//! exits, or counted and logged as lost; the OTLP records carry what a collector filters on, and the sink's request
 //! headers come from the filter's environment; the local file is written about once a second.
 
 // Tests fail by panicking.
