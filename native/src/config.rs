@@ -16,16 +16,19 @@
 //!   in `..._config_http_callout_done`, and [`RootShared`] remembers which copy sent which.
 //!
 //! Envoy never delays removing a dynamic module's configuration (proxy-wasm lets a root delay
-//! its VM's shutdown until its buffered work is done): on removal, each copy's stages give up
-//! what they still hold ([`pavise_core::chain::Stages::abandon`]), so audit events still
-//! buffered for the HTTP sink are counted as lost.
+//! its VM's shutdown until its buffered work is done). When a policy update replaces a
+//! configuration, Envoy creates the new one first: the old one hands what its stages still hold
+//! (audit events buffered for the HTTP sink) to the newest live configuration of the same filter
+//! ([`pavise_core::chain::Stages::hand_over`]), whose timer sends them. With no successor
+//! (Envoy stopping), the stages give it up ([`pavise_core::chain::Stages::abandon`]): the audit
+//! events are counted as lost.
 
 use crate::driver::{self, BodyView, StreamDriver};
 use crate::host::{
     log_line, DmConfigHost, DmRootHost, DmStreamHost, LoadMetrics, PendingReply, RootShared,
 };
 use crate::metrics::MetricTable;
-use pavise_core::chain::Stages;
+use pavise_core::chain::{Held, Stages};
 use pavise_core::headers::HeaderList;
 use pavise_core::host::{Callout, CalloutResponse, Host, HostError, LogLevel, MetricId, RootHost};
 use pavise_core::policy::PolicyErrors;
@@ -33,7 +36,7 @@ use pavise_envoy_dm::callbacks as cb;
 use pavise_envoy_dm::{ConfigEnvoyPtr, ConfigSchedulerPtr, FilterEnvoyPtr};
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -84,8 +87,36 @@ pub trait AnyConfig: Send + Sync {
     fn tick(&self);
     /// The answer to a callout, on the main thread.
     fn callout_done(&self, id: u64, response: &CalloutResponse);
-    /// Envoy is removing the configuration: stop the ticker, give up held work.
+    /// Envoy is removing the configuration: stop the ticker, hand held work to the newest
+    /// configuration of the same filter if there is one (a policy update), else give it up.
     fn shut_down(&self);
+    /// This configuration's id and filter name.
+    fn identity(&self) -> (u64, &'static str);
+    /// Takes over what a replaced configuration's copies of the chain held, copy by copy.
+    fn take_over(&self, held: Vec<Vec<Held>>);
+}
+
+/// The configurations alive in the process: where a replaced one hands over what its stages
+/// still hold (Envoy creates the new configuration before it removes the old one).
+static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
+
+/// A live configuration: its id, its filter's name, and itself.
+type Live = (u64, &'static str, Weak<dyn AnyConfig>);
+
+/// Notes a configuration as alive.
+pub fn register(config: &Arc<dyn AnyConfig>) {
+    let (id, name) = config.identity();
+    lock(&LIVE).push((id, name, Arc::downgrade(config)));
+}
+
+/// Forgets configuration `id`; the newest other live configuration of filter `name`.
+fn successor(id: u64, name: &str) -> Option<Arc<dyn AnyConfig>> {
+    let mut live = lock(&LIVE);
+    live.retain(|(i, _, weak)| *i != id && weak.strong_count() > 0);
+    live.iter()
+        .filter(|(_, n, _)| *n == name)
+        .max_by_key(|(i, _, _)| *i)
+        .and_then(|(_, _, weak)| weak.upgrade())
 }
 
 /// What the hooks need of a stream. Each call returns the local reply to send, if the chain
@@ -239,6 +270,7 @@ where
             copy: usize::try_from(worker).unwrap_or(0),
             route: None,
             driver: StreamDriver::new(in_memory),
+            responded: false,
         })
     }
 
@@ -264,11 +296,44 @@ where
         if let Some(ticker) = lock(&self.ticker).take() {
             ticker.stop();
         }
+        if let Some(next) = successor(self.id, self.name) {
+            let held: Vec<Vec<Held>> = self
+                .copies
+                .iter()
+                .enumerate()
+                .map(|(i, copy)| {
+                    let mut copy = lock(copy);
+                    let Copy { chain, root } = &mut *copy;
+                    let mut held = Vec::new();
+                    chain.hand_over(&mut self.root_host(i), root, &mut held);
+                    held
+                })
+                .collect();
+            next.take_over(held);
+        }
         for (i, copy) in self.copies.iter().enumerate() {
             let mut copy = lock(copy);
             let Copy { chain, root } = &mut *copy;
             chain.abandon(&mut self.root_host(i), root);
             chain.unload(&mut self.root_host(i), root);
+        }
+    }
+
+    fn identity(&self) -> (u64, &'static str) {
+        (self.id, self.name)
+    }
+
+    fn take_over(&self, held: Vec<Vec<Held>>) {
+        for (i, mut held) in held.into_iter().enumerate() {
+            if held.is_empty() {
+                continue;
+            }
+            let index = i % self.copies.len().max(1);
+            if let Some(copy) = self.copies.get(index) {
+                let mut copy = lock(copy);
+                let Copy { chain, root } = &mut *copy;
+                chain.take_over(&mut self.root_host(index), root, &mut held);
+            }
         }
     }
 }
@@ -281,6 +346,8 @@ struct Stream<L: Stages> {
     /// The chain of the route's own policy, when the route has one ([`PerRoute`]).
     route: Option<Arc<RouteChains<L>>>,
     driver: StreamDriver<L>,
+    /// The chain's response phase has run (on its own local reply).
+    responded: bool,
 }
 
 impl<L> Stream<L>
@@ -302,6 +369,7 @@ where
             table: &config.table,
             reply: &mut reply,
             body,
+            reply_is_response: false,
         };
         let copies = match &self.route {
             Some(route) => &route.copies,
@@ -314,7 +382,45 @@ where
             }
             None => f(&mut self.driver, None, &mut host),
         };
+        let reply = reply.map(|reply| self.respond(filter, reply));
         (out, reply)
+    }
+
+    /// Runs the chain's response phase on its own local reply (Envoy does not run this
+    /// filter's response hooks for it), and notes that the response phase is done.
+    fn respond(&mut self, filter: FilterEnvoyPtr, reply: PendingReply) -> PendingReply {
+        self.responded = true;
+        let mut reply = Some(reply);
+        let config = &self.config;
+        let mut host = DmStreamHost {
+            filter,
+            table: &config.table,
+            reply: &mut reply,
+            body: BodyView::None,
+            reply_is_response: true,
+        };
+        let copies = match &self.route {
+            Some(route) => &route.copies,
+            None => &config.copies,
+        };
+        if let Some(copy) = copies.get(self.copy % copies.len().max(1)) {
+            let copy = lock(copy);
+            self.driver.response_headers(Some(&copy.chain), &mut host);
+        }
+        let PendingReply {
+            status,
+            headers,
+            body,
+        } = reply.unwrap_or_else(|| PendingReply {
+            status: 500,
+            headers: Vec::new(),
+            body: Vec::new(),
+        });
+        PendingReply {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
@@ -375,6 +481,9 @@ where
     }
 
     fn response_headers(&mut self, filter: FilterEnvoyPtr) -> Option<PendingReply> {
+        if self.responded {
+            return None;
+        }
         self.with_chain(filter, BodyView::None, |driver, chain, host| {
             driver.response_headers(chain, host)
         })

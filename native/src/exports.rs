@@ -108,7 +108,10 @@ pub extern "C" fn envoy_dynamic_module_on_http_filter_config_new(
         let (name, policy) = unsafe { (envoy_bytes(&name), envoy_bytes(&config)) };
         let name = String::from_utf8_lossy(name).into_owned();
         match crate::served::load(&name, policy, envoy) {
-            Ok(config) => Box::into_raw(Box::new(config)).cast_const().cast(),
+            Ok(config) => {
+                crate::config::register(&config);
+                Box::into_raw(Box::new(config)).cast_const().cast()
+            }
             Err(e) => {
                 log_line(LogLevel::Critical, &format!("{name}: {e}"));
                 std::ptr::null()

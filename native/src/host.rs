@@ -322,6 +322,10 @@ pub struct DmStreamHost<'a> {
     pub table: &'a MetricTable,
     pub reply: &'a mut Option<PendingReply>,
     pub body: BodyView,
+    /// The response headers are those of `reply`, the chain's own local reply: Envoy does not
+    /// run a dynamic module filter's response hooks for the reply it sent itself, so the chain's
+    /// response phase runs on the reply before it goes (as it does with proxy-wasm).
+    pub reply_is_response: bool,
 }
 
 impl MetricSink for DmStreamHost<'_> {
@@ -566,16 +570,41 @@ impl StreamHost for DmStreamHost<'_> {
     }
 
     fn response_headers(&mut self) -> Result<HeaderList, HostError> {
-        self.headers(pavise_envoy_dm::RESPONSE_HEADERS, "get_headers(response)")
+        match self.reply.as_ref().filter(|_| self.reply_is_response) {
+            Some(reply) => {
+                let mut pairs =
+                    vec![(":status".to_string(), reply.status.to_string().into_bytes())];
+                pairs.extend(
+                    reply
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.clone(), v.clone().into_bytes())),
+                );
+                Ok(HeaderList::new(pairs))
+            }
+            None => self.headers(pavise_envoy_dm::RESPONSE_HEADERS, "get_headers(response)"),
+        }
     }
 
     /// One call per edit: in-process calls cost little, unlike proxy-wasm's.
     fn edit_response_headers(
         &mut self,
-        _current: HeaderList,
+        current: HeaderList,
         edits: &[HeaderEdit],
     ) -> Result<(), HostError> {
-        self.edit(pavise_envoy_dm::RESPONSE_HEADERS, edits)
+        match self.reply.as_mut().filter(|_| self.reply_is_response) {
+            Some(reply) => {
+                let mut edited = current;
+                edited.apply(edits);
+                reply.headers = edited
+                    .iter()
+                    .filter(|(n, _)| !n.starts_with(':'))
+                    .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned()))
+                    .collect();
+                Ok(())
+            }
+            None => self.edit(pavise_envoy_dm::RESPONSE_HEADERS, edits),
+        }
     }
 
     /// Kept until the chain returns ([`PendingReply`]); the first reply of a stream wins.

@@ -80,7 +80,19 @@ pub trait Stages: 'static {
 
     /// The proxy drops the chain without waiting: every stage gives up what it holds.
     fn abandon(&self, host: &mut impl RootHost, root: &mut Self::Root);
+
+    /// The chain is being replaced without waiting: what each stage still holds, by filter,
+    /// for the chain that replaces it ([`Stages::take_over`]).
+    fn hand_over(&self, host: &mut impl RootHost, root: &mut Self::Root, into: &mut Vec<Held>);
+
+    /// Each stage takes over what its namesake in the replaced chain handed over; what no stage
+    /// takes stays in `held`.
+    fn take_over(&self, host: &mut impl RootHost, root: &mut Self::Root, held: &mut Vec<Held>);
 }
+
+/// What one stage of a replaced chain still held, for the same stage of the chain that
+/// replaces it.
+pub type Held = (crate::filter::Filter, Box<dyn std::any::Any + Send>);
 
 impl Stages for () {
     type Memo = ();
@@ -140,6 +152,10 @@ impl Stages for () {
     fn unload(&self, _host: &mut impl RootHost, _root: &mut ()) {}
 
     fn abandon(&self, _host: &mut impl RootHost, _root: &mut ()) {}
+
+    fn hand_over(&self, _host: &mut impl RootHost, _root: &mut (), _into: &mut Vec<Held>) {}
+
+    fn take_over(&self, _host: &mut impl RootHost, _root: &mut (), _held: &mut Vec<Held>) {}
 }
 
 impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
@@ -306,6 +322,27 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
             stage.on_abandon(host, &mut root.0);
         }
         self.1.abandon(host, &mut root.1);
+    }
+
+    fn hand_over(&self, host: &mut impl RootHost, root: &mut Self::Root, into: &mut Vec<Held>) {
+        if let Some(held) = self
+            .0
+            .as_ref()
+            .and_then(|stage| stage.on_hand_over(host, &mut root.0))
+        {
+            into.push((S::FILTER, held));
+        }
+        self.1.hand_over(host, &mut root.1, into);
+    }
+
+    fn take_over(&self, host: &mut impl RootHost, root: &mut Self::Root, held: &mut Vec<Held>) {
+        if let Some(stage) = &self.0 {
+            while let Some(at) = held.iter().position(|(f, _)| *f == S::FILTER) {
+                let (_, h) = held.swap_remove(at);
+                stage.on_take_over(host, &mut root.0, h);
+            }
+        }
+        self.1.take_over(host, &mut root.1, held);
     }
 }
 

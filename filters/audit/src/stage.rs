@@ -531,6 +531,69 @@ impl Stage for AuditStage {
         }
     }
 
+    /// Envoy's dynamic modules replace a configuration without waiting: what the HTTP sink
+    /// still holds goes to the audit stage of the configuration that replaces this one.
+    fn on_hand_over(
+        &self,
+        host: &mut impl RootHost,
+        _root: &mut SinkFlusher,
+    ) -> Option<Box<dyn std::any::Any + Send>> {
+        let http = self.http.as_ref()?;
+        let held = http.outbox.try_borrow_mut().ok()?.hand_over();
+        self.count_sink(host);
+        if held.is_empty() {
+            return None;
+        }
+        log(
+            host,
+            LogLevel::Info,
+            &format!(
+                "{FILTER_NAME}: the policy is being replaced with {} audit events buffered; \
+                 handing them to the new policy's sink",
+                held.len()
+            ),
+        );
+        Some(Box::new(held))
+    }
+
+    /// Takes over the events the replaced configuration's audit stage still held: they go out
+    /// with this policy's HTTP sink, or, without one, are counted as lost.
+    fn on_take_over(
+        &self,
+        host: &mut impl RootHost,
+        _root: &mut SinkFlusher,
+        held: Box<dyn std::any::Any + Send>,
+    ) {
+        let Ok(held) = held.downcast::<Vec<(u64, QueuedEvent)>>() else {
+            return;
+        };
+        let count = held.len();
+        let kept = match &self.http {
+            Some(http) => match http.outbox.try_borrow_mut() {
+                Ok(mut outbox) => outbox.take_over(*held),
+                Err(_) => 0,
+            },
+            None => 0,
+        };
+        self.count_sink(host);
+        if kept < count && self.http.is_none() {
+            self.counters.lost.add(host, (count - kept) as u64);
+        }
+        log(
+            host,
+            if kept == count {
+                LogLevel::Info
+            } else {
+                LogLevel::Error
+            },
+            &format!(
+                "{FILTER_NAME}: took over {kept} of {count} audit events buffered by the replaced \
+                 policy (the rest are counted in pavise_audit_sink_dropped_total, or \
+                 pavise_audit_sink_lost_total without an HTTP sink)"
+            ),
+        );
+    }
+
     /// Builds and ships the event when the stream ends, from every stage's verdict.
     fn on_log(&self, host: &mut impl StreamHost, memo: &mut AuditMemo) {
         let Some(request) = memo.request.take() else {
