@@ -212,14 +212,16 @@ rules! {
     SSI_DIRECTIVE = "ssi-001", Ssi, 1, "a server-side include directive (<!--#exec cmd=, <!--#include virtual=)";
     LDAP_FILTER = "ldap-001", Ldap, 1, "an LDAP filter closed and a clause of its own opened (*)(uid=*, x)(|(cn=, )!(sn=, (&(objectClass=)";
     LDAP_FRAGMENT = "ldap-002", Ldap, 2, "an LDAP filter fragment: a value that starts with *) or *(, ends with *), or holds (&) or (|)";
-    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code) or [php] tags";
+    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code, <? ending the value) or [php] tags";
     PHP_WRAPPER = "php-002", Php, 1, "a PHP stream wrapper (php://filter, phar://, expect://) or a value that is a text data: URL";
-    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'})";
-    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code (shell_exec(, base64_decode(, system('id'), eval($x))";
-    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or a string ($a(1), $__['o'](5), (system)('id'), \"sys\".\"tem\"('id'))";
-    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…)";
+    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'}, $ {NAME})";
+    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code, reads files or the server's settings (shell_exec(, base64_decode(, print_r(, system('id'), system(whoami), exec/**/())";
+    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or an expression spelling a command function ($a(1), $__['o'](5), $x /*c*/ (1), (system)('id'), [system][0](ls), \"sys\".\"tem\"('id'))";
+    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…, memory_limit = 512M)";
     PHP_FUNCTION_NAME = "php-007", Php, 2, "a call of a PHP library function by its prefix or name, or of a command function with any argument (array_diff (, is_array(), intval(foo), exec (blah))";
-    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, memory_limit = 512M), or a call through a variable with blanks before its ( ($x (1))";
+    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, precision=…), or a call through a variable with blanks before its ( ($x (a))";
+    PHP_UPLOAD = "php-009", Php, 1, "an uploaded file named with an extension PHP runs (shell.php, a.phtml, x.php5.., photo. php)";
+    PHP_SESSION_UPLOAD = "php-010", Php, 1, "an uploaded file named as a PHP session file (sess_ and a session id)";
     JAVA_RUNTIME = "java-001", Java, 1, "Java's command and code-loading APIs (java.lang.Runtime, ProcessBuilder, getRuntime(, Class.forName(, javax.script, class.module.classLoader)";
     JAVA_EXPRESSION = "java-002", Java, 1, "OGNL or EL with Java objects (%{(#…, #_memberAccess, @java.lang.X@, T(java.…))";
     JAVA_CLASS = "java-003", Java, 2, "a JDK or gadget-library class by its full name (java.io.…, com.opensymphony.…, org.apache.commons.…)";
@@ -263,9 +265,23 @@ pub enum ValueKind {
     Path,
     /// A query parameter or form field value (raw, still encoded; `+` is a space).
     FormValue,
+    /// A query parameter's, form field's or cookie's name, encoded as a value is: a name
+    /// holds no line break or code an application means to receive.
+    FormName,
     /// A header value or a JSON string or plain text (not URL-encoded on the wire, but
     /// applications may decode it anyway).
     Text,
+    /// The name of an uploaded file, as a multipart part's `filename` or an upload header
+    /// (`X-Filename`) gives it: decoded as text, and read by the rules on what a server would
+    /// run if it stored the file under that name.
+    FileName,
+}
+
+impl ValueKind {
+    /// Whether the value is form-encoded (`+` is a space).
+    pub fn form_encoded(self) -> bool {
+        matches!(self, ValueKind::FormValue | ValueKind::FormName)
+    }
 }
 
 /// Which categories to look for, and how hard.

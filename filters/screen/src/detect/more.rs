@@ -33,50 +33,107 @@ pub(crate) fn has_word(text: &str, word: &str) -> bool {
     starts_of(text, word).any(|i| !bytes.get(i + word.len()).copied().is_some_and(is_ident))
 }
 
-/// `text` from `i` with blanks (spaces, tabs, line breaks) skipped.
-pub(crate) fn skip_blanks(text: &str, i: usize) -> &str {
-    text.get(i..)
-        .unwrap_or_default()
-        .trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
+/// `text` with leading blanks (line breaks too) and code comments skipped: `/* … */`, and
+/// `// …` or `# …` to the end of their line (to the end of `text` where no line break ends
+/// them, so that nothing follows).
+pub(crate) fn skip_trivia(text: &str) -> &str {
+    let mut rest = text.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']);
+    loop {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after
+                .find("*/")
+                .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+        } else if let Some(after) = rest.strip_prefix("//").or_else(|| rest.strip_prefix('#')) {
+            rest = after
+                .find('\n')
+                .map_or("", |e| after.get(e + 1..).unwrap_or(""));
+        } else {
+            return rest;
+        }
+        rest = rest.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']);
+    }
 }
 
-/// Whether some `name` in `names` (a whole identifier, or with `glued` also the end of a
-/// longer one: `FOOcall_user_func`) is followed (blanks, line breaks and comments allowed
-/// between) by `(`; `arg` then judges what follows the `(`.
-pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> bool) -> bool {
+/// The text after the bracket group `text` starts with (`[…]`, `{…}` or `(…)`, nested groups
+/// of the same bracket counted), and what the group holds; `None` where `text` does not start
+/// with one or it is not closed.
+pub(crate) fn bracket_group(text: &str) -> Option<(&str, &str)> {
+    let open = text.bytes().next()?;
+    let close = match open {
+        b'[' => b']',
+        b'{' => b'}',
+        b'(' => b')',
+        _ => return None,
+    };
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth -= 1;
+            if depth == 0 {
+                return Some((text.get(i + 1..)?, text.get(1..i)?));
+            }
+        }
+    }
+    None
+}
+
+/// A call found in text: what stands between the name and its `(` (blanks, comments), and
+/// what follows the `(`.
+pub(crate) struct Call<'a> {
+    pub gap: &'a str,
+    pub args: &'a str,
+}
+
+impl Call<'_> {
+    /// Whether the gap holds a comment, which only code puts before a call's `(`.
+    pub fn commented(&self) -> bool {
+        self.gap.contains(['#', '/'])
+    }
+}
+
+/// The calls of `name` in `text` (a whole identifier, or with `glued` also the end of a
+/// longer one: `FOOcall_user_func`): the name, blanks, line breaks and comments, then `(`.
+pub(crate) fn calls<'a>(
+    text: &'a str,
+    name: &'a str,
+    glued: bool,
+) -> impl Iterator<Item = Call<'a>> {
     let bytes = text.as_bytes();
-    names.iter().any(|name| {
-        let starts: Box<dyn Iterator<Item = usize>> = if glued {
-            Box::new(text.match_indices(name).map(|(i, _)| i))
-        } else {
-            Box::new(starts_of(text, name))
-        };
-        starts.into_iter().any(|i| {
-            let end = i + name.len();
-            if bytes.get(end).copied().is_some_and(is_ident) {
-                return false;
-            }
-            let mut rest = skip_blanks(text, end);
-            // `eval/**/(`, `exec #x\n(`, `exec //x\n(`: comments where a blank would be.
-            loop {
-                if let Some(after) = rest.strip_prefix("/*") {
-                    rest = after
-                        .find("*/")
-                        .map_or("", |e| after.get(e + 2..).unwrap_or(""));
-                } else if let Some(after) =
-                    rest.strip_prefix("//").or_else(|| rest.strip_prefix('#'))
-                {
-                    rest = after
-                        .find('\n')
-                        .map_or("", |e| after.get(e + 1..).unwrap_or(""));
-                } else {
-                    break;
-                }
-                rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
-            }
-            rest.strip_prefix('(').is_some_and(arg)
+    text.match_indices(name).filter_map(move |(i, _)| {
+        let before = i.checked_sub(1).and_then(|p| bytes.get(p)).copied();
+        let end = i + name.len();
+        if (!glued && before.is_some_and(is_ident)) || bytes.get(end).copied().is_some_and(is_ident)
+        {
+            return None;
+        }
+        let after = text.get(end..)?;
+        let rest = skip_trivia(after);
+        let args = rest.strip_prefix('(')?;
+        Some(Call {
+            gap: after.get(..after.len() - rest.len())?,
+            args,
         })
     })
+}
+
+/// Whether some `name` in `names` (see [`calls`]) is called; `arg` judges what follows the
+/// `(`.
+pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> bool) -> bool {
+    names
+        .iter()
+        .any(|name| calls(text, name, glued).any(|c| arg(c.args)))
+}
+
+/// The extension of an uploaded file's name as a server stores it: lowercase, after the last
+/// dot, with the dots and blanks a file system drops at the end and blanks after the dot
+/// removed (`shell.php..`, `photo. php`, `shell.jsp  ` all end in their script's extension).
+pub(crate) fn upload_extension(name: &str) -> Option<String> {
+    let name = name.trim_end_matches(['.', ' ', '\t']);
+    let (_, extension) = name.rsplit_once('.')?;
+    let extension = extension.trim_start_matches([' ', '\t']);
+    (!extension.is_empty()).then(|| extension.to_ascii_lowercase())
 }
 
 /// `lower` with the escapes a language's parser undoes before a lookup or an evaluation:
