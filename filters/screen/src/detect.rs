@@ -225,6 +225,8 @@ rules! {
     JAVA_RUNTIME = "java-001", Java, 1, "Java's command and code-loading APIs (java.lang.Runtime, ProcessBuilder, getRuntime(, Class.forName(, javax.script, class.module.classLoader)";
     JAVA_EXPRESSION = "java-002", Java, 1, "OGNL or EL with Java objects (%{(#…, #_memberAccess, @java.lang.X@, T(java.…))";
     JAVA_CLASS = "java-003", Java, 2, "a JDK or gadget-library class by its full name (java.io.…, com.opensymphony.…, org.apache.commons.…)";
+    JAVA_EXPLOIT_CLASS = "java-004", Java, 1, "a JDK or gadget-library class exploits reach for, by its full name, outside a stack trace (java.io.BufferedReader, java.lang.Runtime, com.sun.org.apache…, org.apache.commons…)";
+    JAVA_UPLOAD = "java-005", Java, 1, "an uploaded file named with a JSP extension (shell.jsp, a.jspx..)";
     PYTHON_CALL = "python-001", Python, 1, "a Python call that runs commands or code (__import__(, os.system(, subprocess.…(, eval(compile()";
     PYTHON_IMPORT = "python-002", Python, 2, "a Python import of a command module followed by more code (import os;, from subprocess import)";
     NODE_PROCESS = "node-001", Node, 1, "Node.js process access (child_process, process.mainModule, constructor.constructor(, _$$ND_FUNC$$_)";
