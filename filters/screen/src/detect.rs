@@ -200,9 +200,10 @@ rules! {
     TRAVERSAL_ENCODED_DOT_DOT = "path-008", Traversal, 1, ".. joined to a separator, one of them in a form only lenient decoders read";
     TRAVERSAL_UNC = "path-009", Traversal, 1, "a Windows UNC path where a value starts (\\\\host\\c$\\…, \\\\?\\C:\\, \\\\.\\pipe)";
     TRAVERSAL_FILE_URL = "path-010", Traversal, 1, "a file: URL (file:///etc/./passwd, file://localhost/c:/)";
-    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:), an HTTP status or request line, or a blank line and a document";
-    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path";
+    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:, Refresh:, Location: and a URL), an HTTP status or request line, or a blank line and a document";
+    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path or in a parameter's name";
     CRLF_NAME = "crlf-003", Crlf, 2, "a line break then any name and : or = (a header or parameter on a line of its own)";
+    CRLF_HEADER_VALUE = "crlf-004", Crlf, 1, "a line break a request header's value encodes, then a header line (X-Api: a%0dInjected: b)";
     SSTI_ARITHMETIC = "ssti-001", Ssti, 1, "a template expression of arithmetic on numbers, the probe ({{7*7}}, ${7*7}, #{7*7}, <%= 7*7 %>)";
     SSTI_DUNDER = "ssti-002", Ssti, 1, "Python's object graph walked to the interpreter (''.__class__.__mro__, __globals__, __subclasses__)";
     SSTI_OBJECTS = "ssti-003", Ssti, 1, "a template expression reaching the engine's or runtime's objects ({{config}}, {{self}}, ${T(…)}, #{runtime.exec(…)})";

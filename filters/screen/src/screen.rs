@@ -652,8 +652,9 @@ impl Screener {
     fn inspect_pairs(&self, text: &str, prefix: &str, route: Option<&ScreenRoute>) -> Vec<Finding> {
         let mut out = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
-            // A pair without `=` is a name without a value, as applications parse it.
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            // A pair without `=` is read as a value: content a client encoded whole
+            // (`curl --data-urlencode @file`), as much as a name without one.
+            let (name, value) = pair.split_once('=').unwrap_or(("", pair));
             let decoded_name =
                 String::from_utf8_lossy(&pavise_core::path::form_decode(name)).into_owned();
             let location = format!(

@@ -92,9 +92,9 @@ impl<'a> View<'a> {
         self.location
     }
 
-    /// Whether the value is a request header's (a cookie's too).
+    /// Whether the value is a request header's own (a cookie's too), not a decoding of it.
     pub fn in_header(&self) -> bool {
-        self.location.starts_with("header:")
+        self.location.starts_with("header:") && !self.location.ends_with(')')
     }
 
     /// The name of the parameter or field whose value this is (`page` of `query:page`, `b` of
