@@ -73,7 +73,8 @@ pub enum Category {
     Ruby,
     /// Serialised objects: Java, PHP, language-specific YAML tags.
     Deser,
-    /// Remote file inclusion: a URL to an IP address, an FTP URL as a value.
+    /// Remote file inclusion and server-side request forgery: a URL an application is led
+    /// to fetch or include.
     Rfi,
 }
 
@@ -240,7 +241,10 @@ rules! {
     DESER_PHP = "deser-003", Deser, 1, "a PHP serialised object (O:8:\"stdClass\":0:{})";
     DESER_YAML = "deser-004", Deser, 1, "a YAML tag constructing a language's object (!!python/object, !!javax.script.X, !ruby/object)";
     RFI_IP_SCRIPT = "rfi-001", Rfi, 1, "a URL to an IP address and a script or text file, or a URL to a file cut off with ? (http://1.2.3.4/x.php)";
-    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, or an FTP URL";
+    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, an FTP or LDAP URL, a URL value ending with ?, a URL as a path segment, user information naming a host (http://a.example@b.example)";
+    RFI_FETCH_SCHEME = "rfi-003", Rfi, 1, "a URL of a scheme only a server fetches (gopher://, dict://, tftp://, jar:http:, url:file:, local_file:)";
+    RFI_HIDDEN_HOST = "rfi-004", Rfi, 1, "a URL whose user information hides the host behind an encoded separator (http://example.com%2f@evil.com/)";
+    RFI_PATH_PARAMETER = "rfi-005", Rfi, 1, "a URL given to a parameter named for a local directory or include path (mosConfig_absolute_path=http://x, _CONF[path]=http://x)";
 }
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<Rule> {
