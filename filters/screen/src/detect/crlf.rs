@@ -3,17 +3,14 @@
 //! line of HTTP holds: a header name and `:`, a status or request line, or a blank line and a
 //! document.
 
+use super::more::run_len;
 use super::{CRLF_HEADER, CRLF_HEADER_VALUE, CRLF_NAME, CRLF_PATH};
 use crate::detect::ValueKind;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: CRLF_HEADER,
-        anchors: &["\r", "\n", "http/"],
-        on_plain: false,
-        check: |v| header_or_status(v.bytes(), v.lower()),
-    },
+    RuleDef::not_plain(CRLF_HEADER, |v| header_or_status(v.lower()))
+        .anchored(&["\r", "\n", "http/"]),
     RuleDef::not_plain(CRLF_PATH, |v| {
         let breaks = |b: &[u8]| b.iter().any(|b| matches!(b, b'\r' | b'\n'));
         // A name's line break must be encoded: a raw one is the body's own framing.
@@ -24,12 +21,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
         v.in_header() && header_value(v.raw(), v.lower())
     })
     .anchored(&["\r", "\n"]),
-    RuleDef {
-        rule: CRLF_NAME,
-        anchors: &["\r", "\n"],
-        on_plain: false,
-        check: |v| any_name(v.bytes(), v.lower()),
-    },
+    RuleDef::not_plain(CRLF_NAME, |v| any_name(v.lower())).anchored(&["\r", "\n"]),
 ];
 
 /// Header names an injection sets and prose does not start a line with.
@@ -96,10 +88,7 @@ fn header_value(raw: &[u8], lower: &str) -> bool {
     !raw.iter().any(|b| matches!(b, b'\r' | b'\n'))
         && lower.match_indices(['\r', '\n']).any(|(i, _)| {
             let line = lower.get(i + 1..).unwrap_or_default();
-            let name_len = line.len()
-                - line
-                    .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                    .len();
+            let name_len = run_len(line, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             name_len > 0
                 && header_line_value(line, line.get(..name_len).unwrap_or_default()).is_some()
         })
@@ -147,7 +136,7 @@ fn is_http_line(line: &str) -> bool {
 /// A line break and then a header this module lists, an HTTP status or request line, or a
 /// blank line and an HTML document; or a request line anywhere that a line break ends
 /// (request smuggling in a body: `x GET /a HTTP/1.1\r\n`), or that is the whole value.
-fn header_or_status(_: &[u8], lower: &str) -> bool {
+fn header_or_status(lower: &str) -> bool {
     for (i, _) in lower.match_indices(['\r', '\n']) {
         let line = lower.get(i + 1..).unwrap_or_default();
         if line.starts_with(['\r', '\n']) {
@@ -202,7 +191,7 @@ fn header_or_status(_: &[u8], lower: &str) -> bool {
 /// `Headerdata\rInjectedHeader: x`); a dialogue or form in prose (`Q: Why …?\nA: Because …`,
 /// `Humor in the Court:\n\nQ: …`) breaks a line of words. So the last line with text before
 /// the break must hold no blank.
-fn any_name(_: &[u8], lower: &str) -> bool {
+fn any_name(lower: &str) -> bool {
     // A value that starts with a CR, or a single name that ends with a line break: a parameter
     // name or value that carries the line break alone (`\r%0restofdata`, `parameter\r\n`; not
     // a text that ends with its last line's break).
@@ -218,10 +207,7 @@ fn any_name(_: &[u8], lower: &str) -> bool {
     }
     lower.match_indices(['\r', '\n']).any(|(i, _)| {
         let line = lower.get(i + 1..).unwrap_or_default();
-        let name_len = line.len()
-            - line
-                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                .len();
+        let name_len = run_len(line, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         let name = line.get(..name_len).unwrap_or_default();
         let rest = line.get(name_len..).unwrap_or_default();
         let before = lower

@@ -6,12 +6,13 @@
 //! is and where it was found: `text` (the default, a JSON string at `body:x`), `form` (a query
 //! parameter's value at `query:x`), `form:<name>` (the value of the parameter `<name>`), `name`
 //! (a parameter's name), `path`, `header` (a header's value at `header:x-test`) or `filename`
-//! (an uploaded file's name); `+ value` is an attack, `- value` a benign value, each taken as written after
-//! the two characters (raw, still encoded); `#` lines are comments.
+//! (an uploaded file's name); `+ value` is an attack, `- value` a benign value, each taken as
+//! written after the two characters (raw, still encoded); `#` lines are comments. An attack
+//! must also be found through the engine under a policy of its rule's level.
 
 use super::{View, TABLES};
 use crate::decode::decode_fully;
-use crate::detect::{Rule, ValueKind, RULES};
+use crate::detect::{Enabled, Rule, ValueKind, RULES};
 
 const FILES: [(&str, &str); 16] = [
     ("traversal", include_str!("../../cases/traversal.txt")),
@@ -124,6 +125,22 @@ fn every_rule_catches_its_attacks_and_passes_its_look_alikes() {
                     c.line, c.rule.id, c.value
                 ));
             }
+        }
+    }
+    // An attack is found through the engine as a policy of its rule's level runs it: its
+    // category names a finding (maybe by an earlier rule of it).
+    for c in cases.iter().filter(|c| c.attack) {
+        let found = crate::engine::inspect(
+            c.value.as_bytes(),
+            c.kind,
+            &c.location,
+            Enabled::all_at(c.rule.paranoia),
+        );
+        if !found.iter().any(|f| f.rule.category == c.rule.category) {
+            wrong.push(format!(
+                "{}: {} not found through the engine {:?}",
+                c.line, c.rule.id, c.value
+            ));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");

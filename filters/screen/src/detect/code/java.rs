@@ -3,51 +3,42 @@
 //! command, the expression syntax of OGNL and Spring's class-loader paths, and at level 2 any
 //! class of the JDK or of the libraries gadget chains use, by its full name.
 
-use super::super::more::{has_word, is_ident, upload_extension};
+use super::super::more::{has_word, squeeze, starts_of, upload_extension};
 use super::super::{JAVA_CLASS, JAVA_EXPLOIT_CLASS, JAVA_EXPRESSION, JAVA_RUNTIME, JAVA_UPLOAD};
 use crate::detect::ValueKind;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: JAVA_RUNTIME,
-        anchors: &[
-            "runtime",
-            "processbuilder",
-            "javax.script",
-            "scriptengine",
-            "forname",
-            "classloader",
-            "java.lang.reflect",
-            "getdeclared",
-            "java.",
-            "defineclass",
-            "class.module",
-        ],
-        on_plain: false,
-        check: |v| runtime_api(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: JAVA_EXPRESSION,
-        anchors: &["#", "@", "java.", "ognlcontext", "methodaccessor"],
-        on_plain: false,
-        check: |v| expression(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: JAVA_CLASS,
-        anchors: &[
-            "java",
-            "jdk.",
-            "sun.",
-            "org.",
-            "com.",
-            "ognl.",
-            "bsh.",
-            "weblogic.",
-        ],
-        on_plain: false,
-        check: |v| qualified_class(v.lower()),
-    },
+    RuleDef::not_plain(JAVA_RUNTIME, |v| runtime_api(v.lower())).anchored(&[
+        "runtime",
+        "processbuilder",
+        "javax.script",
+        "scriptengine",
+        "forname",
+        "classloader",
+        "java.lang.reflect",
+        "getdeclared",
+        "java.",
+        "defineclass",
+        "class.module",
+    ]),
+    RuleDef::not_plain(JAVA_EXPRESSION, |v| expression(v.lower())).anchored(&[
+        "#",
+        "@",
+        "java.",
+        "ognlcontext",
+        "methodaccessor",
+    ]),
+    RuleDef::not_plain(JAVA_CLASS, |v| qualified_class(v.lower())).anchored(&[
+        "java",
+        "jdk.",
+        "sun.",
+        "org.",
+        "com.",
+        "ognl.",
+        "bsh.",
+        "weblogic.",
+    ]),
     RuleDef::not_plain(JAVA_EXPLOIT_CLASS, |v| exploit_class(v.lower()))
         .anchored(&["java.", "javax.", "jdk.", "sun.", "com.", "org."]),
     RuleDef::always(JAVA_UPLOAD, |v| {
@@ -126,7 +117,7 @@ fn dotted_names(lower: &str) -> impl Iterator<Item = Dotted<'_>> {
 /// `processbuilder` (`java.Runtime`, `java.evil.runtime`), `javax.script` and
 /// `ScriptEngineManager`, `Class.forName(`, `java.lang.reflect`, `getDeclaredMethod(`, a class
 /// loader reached through `class.` (`class.module.classLoader`).
-fn runtime_api(_: &[u8], lower: &str) -> bool {
+fn runtime_api(lower: &str) -> bool {
     if [
         "getruntime(",
         "runtime.getruntime",
@@ -167,8 +158,8 @@ fn runtime_api(_: &[u8], lower: &str) -> bool {
 
 /// OGNL and EL syntax with Java objects: `%{(#…`, `${(#…`, `#_memberAccess`, `#context[`,
 /// `@java.lang.…@`, `(#cmd=`, Spring's `T(java.…)` type operator.
-fn expression(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+fn expression(lower: &str) -> bool {
+    let squeezed = squeeze(lower);
     [
         "%{(#",
         "${(#",
@@ -189,14 +180,7 @@ fn expression(_: &[u8], lower: &str) -> bool {
         || squeezed
             .match_indices("@java.")
             .any(|(i, _)| squeezed.get(i + 1..).unwrap_or_default().contains('@'))
-        || squeezed.match_indices("t(java.").any(|(i, _)| {
-            !squeezed
-                .as_bytes()
-                .get(i.wrapping_sub(1))
-                .copied()
-                .is_some_and(is_ident)
-                || i == 0
-        })
+        || starts_of(&squeezed, "t(java.").next().is_some()
 }
 
 /// A class of the JDK or of a library gadget chains use, by its full name: `java.io.…`,

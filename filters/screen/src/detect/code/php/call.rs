@@ -2,7 +2,7 @@
 //! of a function through a variable, a string or an expression that spells its name.
 
 use super::super::super::more::{
-    bracket_group, call_of, calls, code_argument, skip_trivia, unescape,
+    bracket_group, call_of, calls, code_argument, skip_trivia, squeeze, strip_comments, unescape,
 };
 use super::super::super::words::word_list;
 
@@ -23,11 +23,13 @@ const COMMAND_FUNCTIONS: [&str; 8] = [
     "proc_open",
 ];
 
-/// Command and code functions whose names are also words (`system`, `file`).
-const WORD_NAMES: [&str; 11] = [
-    "system", "exec", "passthru", "popen", "eval", "assert", "include", "require", "file", "fopen",
-    "readfile",
+/// Command and code functions whose names are also words (`system`, `include`).
+const CODE_WORDS: [&str; 8] = [
+    "system", "exec", "passthru", "popen", "eval", "assert", "include", "require",
 ];
+
+/// File functions whose names are also words (`file`) or C's (`fopen`).
+const FILE_WORDS: [&str; 3] = ["file", "fopen", "readfile"];
 
 /// Endings prose writes in parentheses after a word ("system(s)", "include(d)").
 const PROSE_SUFFIXES: [&str; 11] = [
@@ -36,13 +38,14 @@ const PROSE_SUFFIXES: [&str; 11] = [
 
 /// A call of a function that runs commands or code, reads and writes files or the server's
 /// settings: of [`PHP_FUNCTIONS`] with any argument (also glued after other letters:
-/// `FOOcall_user_func()`); of [`WORD_NAMES`] with a code argument (a string, a variable, a
-/// nested call: `system('id')`, `eval($x)`), a comment before the `(` (`exec/**/()`), `()`
-/// after a line break (`file\r\n()`), or glued to one word that is no prose ending
-/// (`system(whoami)`; not "the system(s)"). Not "The system (as a whole)", "Use eval()".
+/// `FOOcall_user_func()`); of [`CODE_WORDS`] and [`FILE_WORDS`] with a code argument (a
+/// string, a variable, a nested call: `system('id')`, `eval($x)`), a comment before the `(`
+/// (`exec/**/()`), `()` after a line break (`file\r\n()`), or glued to one word that is no
+/// prose ending (`system(whoami)`; not "the system(s)"). Not "The system (as a whole)",
+/// "Use eval()".
 pub(super) fn dangerous(lower: &str) -> bool {
     call_of(lower, &PHP_FUNCTIONS, true, |_| true)
-        || WORD_NAMES.iter().any(|name| {
+        || CODE_WORDS.iter().chain(&FILE_WORDS).any(|name| {
             calls(lower, name, false).any(|c| {
                 let arg = c.args.trim_start();
                 (code_argument(c.args) && !arg.starts_with(')'))
@@ -171,7 +174,7 @@ fn spelled_call(lower: &str) -> bool {
         }
         // A string or group of words is prose ("I use \"my system\" (Linux)").
         if last_literal(callee).is_some_and(|inner| {
-            let inner = spell_blanks(inner);
+            let inner = strip_comments(inner, true);
             inner.contains(char::is_whitespace) && has_spaced_words(&inner)
         }) {
             return false;
@@ -210,24 +213,6 @@ fn last_literal(text: &str) -> Option<&str> {
         _ => return None,
     };
     body.get(open + 1..)
-}
-
-/// `code` with its comments made blanks.
-fn spell_blanks(code: &str) -> String {
-    let mut out = String::with_capacity(code.len());
-    let mut rest = code;
-    while let Some(c) = rest.chars().next() {
-        if let Some(after) = rest.strip_prefix("/*") {
-            rest = after
-                .find("*/")
-                .map_or("", |e| after.get(e + 2..).unwrap_or(""));
-            out.push(' ');
-        } else {
-            out.push(c);
-            rest = rest.get(c.len_utf8()..).unwrap_or_default();
-        }
-    }
-    out
 }
 
 /// Whether two words stand in `text` with only blanks between them (`my system`).
@@ -276,20 +261,7 @@ fn strip_indexes(text: &str) -> (&str, bool) {
 /// The identifier characters of `code` without its comments, `(string)` casts and index
 /// groups (`[0]`, `{0}`): the name a PHP expression of strings and brackets calls.
 fn spell(code: &str) -> String {
-    let mut squeezed = String::with_capacity(code.len());
-    let mut rest = code;
-    while let Some(c) = rest.chars().next() {
-        if let Some(after) = rest.strip_prefix("/*") {
-            rest = after
-                .find("*/")
-                .map_or("", |e| after.get(e + 2..).unwrap_or(""));
-        } else {
-            if !c.is_whitespace() {
-                squeezed.push(c);
-            }
-            rest = rest.get(c.len_utf8()..).unwrap_or_default();
-        }
-    }
+    let squeezed = squeeze(&strip_comments(code, false));
     let squeezed = squeezed.replace("(string)", "");
     let mut out = String::with_capacity(squeezed.len());
     let mut rest = squeezed.as_str();
@@ -411,14 +383,9 @@ pub(super) fn library(lower: &str) -> bool {
     // The command and code functions of `php-004` with any argument (`exec (blah)`,
     // `system(whoami)`): prose puts a word in parentheses after "system" too.
     if call_of(lower, &BUILTINS, false, |_| true)
-        || call_of(
-            lower,
-            &[
-                "system", "exec", "passthru", "popen", "eval", "assert", "include", "require",
-            ],
-            false,
-            |a| !a.trim_start().starts_with(')'),
-        )
+        || call_of(lower, &CODE_WORDS, false, |a| {
+            !a.trim_start().starts_with(')')
+        })
     {
         return true;
     }

@@ -5,7 +5,7 @@
 
 mod call;
 
-use super::super::more::{is_ident, upload_extension};
+use super::super::more::{is_ident, run_len, starts_of, upload_extension};
 use super::super::{
     PHP_CALL, PHP_DIRECTIVE, PHP_FUNCTION_NAME, PHP_LOOSE, PHP_OPEN_TAG, PHP_SESSION_UPLOAD,
     PHP_UPLOAD, PHP_VARIABLE, PHP_VARIABLE_CALL, PHP_WRAPPER,
@@ -110,24 +110,15 @@ fn wrapper(lower: &str) -> bool {
     // libssh2's wrappers: `ssh2.shell://`, `ssh2.exec://`, `ssh2.scp://`, …
     if lower.match_indices("ssh2.").any(|(i, _)| {
         let rest = lower.get(i + 5..).unwrap_or_default();
-        let name = rest.len()
-            - rest
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
+        let name = run_len(rest, |c| c.is_ascii_alphabetic());
         name > 0 && rest.get(name..).unwrap_or_default().starts_with("://")
     }) {
         return true;
     }
-    if WRAPPERS.iter().any(|w| {
-        lower.match_indices(w).any(|(i, _)| {
-            !lower
-                .as_bytes()
-                .get(i.wrapping_sub(1))
-                .copied()
-                .is_some_and(is_ident)
-                || i == 0
-        })
-    }) {
+    if WRAPPERS
+        .iter()
+        .any(|w| starts_of(lower, w).next().is_some())
+    {
         return true;
     }
     let t = lower.trim_start_matches([' ', '"', '\'', '{']);
