@@ -73,7 +73,8 @@ pub enum Category {
     Ruby,
     /// Serialised objects: Java, PHP, language-specific YAML tags.
     Deser,
-    /// Remote file inclusion: a URL to an IP address, an FTP URL as a value.
+    /// Remote file inclusion and server-side request forgery: a URL an application is led
+    /// to fetch or include.
     Rfi,
 }
 
@@ -200,9 +201,10 @@ rules! {
     TRAVERSAL_ENCODED_DOT_DOT = "path-008", Traversal, 1, ".. joined to a separator, one of them in a form only lenient decoders read";
     TRAVERSAL_UNC = "path-009", Traversal, 1, "a Windows UNC path where a value starts (\\\\host\\c$\\…, \\\\?\\C:\\, \\\\.\\pipe)";
     TRAVERSAL_FILE_URL = "path-010", Traversal, 1, "a file: URL (file:///etc/./passwd, file://localhost/c:/)";
-    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:), an HTTP status or request line, or a blank line and a document";
-    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path";
+    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:, Refresh:, Location: and a URL), an HTTP status or request line, or a blank line and a document";
+    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path or in a parameter's name";
     CRLF_NAME = "crlf-003", Crlf, 2, "a line break then any name and : or = (a header or parameter on a line of its own)";
+    CRLF_HEADER_VALUE = "crlf-004", Crlf, 1, "a line break a request header's value encodes, then a header line (X-Api: a%0dInjected: b)";
     SSTI_ARITHMETIC = "ssti-001", Ssti, 1, "a template expression of arithmetic on numbers, the probe ({{7*7}}, ${7*7}, #{7*7}, <%= 7*7 %>)";
     SSTI_DUNDER = "ssti-002", Ssti, 1, "Python's object graph walked to the interpreter (''.__class__.__mro__, __globals__, __subclasses__)";
     SSTI_OBJECTS = "ssti-003", Ssti, 1, "a template expression reaching the engine's or runtime's objects ({{config}}, {{self}}, ${T(…)}, #{runtime.exec(…)})";
@@ -212,17 +214,21 @@ rules! {
     SSI_DIRECTIVE = "ssi-001", Ssi, 1, "a server-side include directive (<!--#exec cmd=, <!--#include virtual=)";
     LDAP_FILTER = "ldap-001", Ldap, 1, "an LDAP filter closed and a clause of its own opened (*)(uid=*, x)(|(cn=, )!(sn=, (&(objectClass=)";
     LDAP_FRAGMENT = "ldap-002", Ldap, 2, "an LDAP filter fragment: a value that starts with *) or *(, ends with *), or holds (&) or (|)";
-    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code) or [php] tags";
+    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code, <? ending the value) or [php] tags";
     PHP_WRAPPER = "php-002", Php, 1, "a PHP stream wrapper (php://filter, phar://, expect://) or a value that is a text data: URL";
-    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'})";
-    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code (shell_exec(, base64_decode(, system('id'), eval($x))";
-    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or a string ($a(1), $__['o'](5), (system)('id'), \"sys\".\"tem\"('id'))";
-    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…)";
+    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'}, $ {NAME})";
+    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code, reads files or the server's settings (shell_exec(, base64_decode(, print_r(, system('id'), system(whoami), exec/**/())";
+    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or an expression spelling a command function ($a(1), $__['o'](5), $x /*c*/ (1), (system)('id'), [system][0](ls), \"sys\".\"tem\"('id'))";
+    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…, memory_limit = 512M)";
     PHP_FUNCTION_NAME = "php-007", Php, 2, "a call of a PHP library function by its prefix or name, or of a command function with any argument (array_diff (, is_array(), intval(foo), exec (blah))";
-    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, memory_limit = 512M), or a call through a variable with blanks before its ( ($x (1))";
+    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, precision=…), or a call through a variable with blanks before its ( ($x (a))";
+    PHP_UPLOAD = "php-009", Php, 1, "an uploaded file named with an extension PHP runs (shell.php, a.phtml, x.php5.., photo. php)";
+    PHP_SESSION_UPLOAD = "php-010", Php, 1, "an uploaded file named as a PHP session file (sess_ and a session id)";
     JAVA_RUNTIME = "java-001", Java, 1, "Java's command and code-loading APIs (java.lang.Runtime, ProcessBuilder, getRuntime(, Class.forName(, javax.script, class.module.classLoader)";
     JAVA_EXPRESSION = "java-002", Java, 1, "OGNL or EL with Java objects (%{(#…, #_memberAccess, @java.lang.X@, T(java.…))";
     JAVA_CLASS = "java-003", Java, 2, "a JDK or gadget-library class by its full name (java.io.…, com.opensymphony.…, org.apache.commons.…)";
+    JAVA_EXPLOIT_CLASS = "java-004", Java, 1, "a JDK or gadget-library class exploits reach for, by its full name, outside a stack trace (java.io.BufferedReader, java.lang.Runtime, com.sun.org.apache…, org.apache.commons…)";
+    JAVA_UPLOAD = "java-005", Java, 1, "an uploaded file named with a JSP extension (shell.jsp, a.jspx..)";
     PYTHON_CALL = "python-001", Python, 1, "a Python call that runs commands or code (__import__(, os.system(, subprocess.…(, eval(compile()";
     PYTHON_IMPORT = "python-002", Python, 2, "a Python import of a command module followed by more code (import os;, from subprocess import)";
     NODE_PROCESS = "node-001", Node, 1, "Node.js process access (child_process, process.mainModule, constructor.constructor(, _$$ND_FUNC$$_)";
@@ -235,7 +241,10 @@ rules! {
     DESER_PHP = "deser-003", Deser, 1, "a PHP serialised object (O:8:\"stdClass\":0:{})";
     DESER_YAML = "deser-004", Deser, 1, "a YAML tag constructing a language's object (!!python/object, !!javax.script.X, !ruby/object)";
     RFI_IP_SCRIPT = "rfi-001", Rfi, 1, "a URL to an IP address and a script or text file, or a URL to a file cut off with ? (http://1.2.3.4/x.php)";
-    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, or an FTP URL";
+    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, an FTP or LDAP URL, a URL value ending with ?, a URL as a path segment, user information naming a host (http://a.example@b.example)";
+    RFI_FETCH_SCHEME = "rfi-003", Rfi, 1, "a URL of a scheme only a server fetches (gopher://, dict://, tftp://, jar:http:, url:file:, local_file:)";
+    RFI_HIDDEN_HOST = "rfi-004", Rfi, 1, "a URL whose user information hides the host behind an encoded separator (http://example.com%2f@evil.com/)";
+    RFI_PATH_PARAMETER = "rfi-005", Rfi, 1, "a URL given to a parameter named for a local directory or include path (mosConfig_absolute_path=http://x, _CONF[path]=http://x)";
 }
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<Rule> {
@@ -263,9 +272,23 @@ pub enum ValueKind {
     Path,
     /// A query parameter or form field value (raw, still encoded; `+` is a space).
     FormValue,
+    /// A query parameter's, form field's or cookie's name, encoded as a value is: a name
+    /// holds no line break or code an application means to receive.
+    FormName,
     /// A header value or a JSON string or plain text (not URL-encoded on the wire, but
     /// applications may decode it anyway).
     Text,
+    /// The name of an uploaded file, as a multipart part's `filename` or an upload header
+    /// (`X-Filename`) gives it: decoded as text, and read by the rules on what a server would
+    /// run if it stored the file under that name.
+    FileName,
+}
+
+impl ValueKind {
+    /// Whether the value is form-encoded (`+` is a space).
+    pub fn form_encoded(self) -> bool {
+        matches!(self, ValueKind::FormValue | ValueKind::FormName)
+    }
 }
 
 /// Which categories to look for, and how hard.

@@ -393,30 +393,25 @@ impl Screener {
                     let v = name_value.next().unwrap_or(part);
                     // Cookie names carry payloads too (`<script>=1`).
                     let name = if v.len() < part.len() { name } else { &[] };
-                    for text in [v, name] {
-                        findings.extend(self.inspect(
-                            text,
-                            ValueKind::FormValue,
-                            "header:cookie",
-                            rules,
-                        ));
+                    for (text, kind) in [(v, ValueKind::FormValue), (name, ValueKind::FormName)] {
+                        findings.extend(self.inspect(text, kind, "header:cookie", rules));
                     }
                 }
             } else {
                 let name = name.to_ascii_lowercase();
                 let location = format!("header:{name}");
+                let kind = if UPLOAD_NAME_HEADERS.contains(&name.as_str()) {
+                    ValueKind::FileName
+                } else {
+                    ValueKind::Text
+                };
                 match crate::header_grammar::pieces(&name, value) {
                     Some(pieces) => {
                         for piece in pieces {
-                            findings.extend(self.inspect(
-                                &piece,
-                                ValueKind::Text,
-                                &location,
-                                rules,
-                            ));
+                            findings.extend(self.inspect(&piece, kind, &location, rules));
                         }
                     }
-                    None => findings.extend(self.inspect(value, ValueKind::Text, &location, rules)),
+                    None => findings.extend(self.inspect(value, kind, &location, rules)),
                 }
             }
         }
@@ -642,8 +637,12 @@ impl Screener {
                     .unwrap_or(part.value),
             };
             let filename = part.filename.as_deref().unwrap_or_default();
-            for text in [value, &part.name, filename] {
-                out.extend(self.inspect(text, ValueKind::Text, &location, route));
+            for (text, kind) in [
+                (value, ValueKind::Text),
+                (&part.name, ValueKind::Text),
+                (filename, ValueKind::FileName),
+            ] {
+                out.extend(self.inspect(text, kind, &location, route));
             }
         }
         out
@@ -653,6 +652,8 @@ impl Screener {
     fn inspect_pairs(&self, text: &str, prefix: &str, route: Option<&ScreenRoute>) -> Vec<Finding> {
         let mut out = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
+            // A pair without `=` is read as a value: content a client encoded whole
+            // (`curl --data-urlencode @file`), as much as a name without one.
             let (name, value) = pair.split_once('=').unwrap_or(("", pair));
             let decoded_name =
                 String::from_utf8_lossy(&pavise_core::path::form_decode(name)).into_owned();
@@ -663,7 +664,7 @@ impl Screener {
             out.extend(self.inspect(value.as_bytes(), ValueKind::FormValue, &location, route));
             // Parameter names carry payloads too.
             if !name.is_empty() {
-                out.extend(self.inspect(name.as_bytes(), ValueKind::FormValue, &location, route));
+                out.extend(self.inspect(name.as_bytes(), ValueKind::FormName, &location, route));
             }
         }
         out
@@ -699,6 +700,9 @@ fn restriction(
     let exclusions = route.map_or(0, |r| r.exclusions.len());
     (mode == Mode::Block, std::cmp::Reverse(exclusions))
 }
+
+/// The request headers AJAX uploaders send a file's name in, as the server will store it.
+const UPLOAD_NAME_HEADERS: [&str; 4] = ["x-filename", "x_filename", "x.filename", "x-file-name"];
 
 /// The request's `Content-Length`, if valid.
 pub fn content_length(headers: &HeaderList) -> Option<u64> {

@@ -155,8 +155,10 @@ pub fn inspect_excluding(
     if raw.is_empty() {
         return Vec::new();
     }
-    let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
-    let view = View::with(raw, &decoded, kind, shortcuts).at_level(plan.enabled.paranoia);
+    let decoded = decode_fully(raw, kind.form_encoded(), true);
+    let view = View::with(raw, &decoded, kind, shortcuts)
+        .at_level(plan.enabled.paranoia)
+        .located(location);
     run(&view, plan, exclusions)
         .into_iter()
         .map(|rule| Finding {

@@ -3,64 +3,46 @@
 //! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
 //! the endless loops of a denial of service through `eval`.
 
-use super::super::more::{is_ident, unescape};
+use super::super::more::{is_ident, run_len, squeeze, unescape, up_to};
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: NODE_PROCESS,
-        anchors: &[
-            "child_process",
-            "process",
-            "require",
-            "constructor",
-            "_$$nd_func$$_",
-            "__js_function",
-            "fromcharcode",
-            "function",
-            "_load",
-            "execsync",
-            "spawnsync",
-            "module",
-            "\\u",
-            "$",
-        ],
-        on_plain: false,
-        check: |v| process(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: NODE_PROTOTYPE,
-        anchors: &["__proto__", "prototype", "\\u"],
-        on_plain: false,
-        check: |v| prototype_pollution(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: NODE_LOOP,
-        anchors: &["while", "for", "\\u"],
-        on_plain: false,
-        check: |v| endless_loop(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: NODE_FUNCTION,
-        anchors: &["function", "=>", "console", "\\u"],
-        on_plain: false,
-        check: |v| function_literal(v.bytes(), v.lower()),
-    },
+    RuleDef::not_plain(NODE_PROCESS, |v| process(v.lower())).anchored(&[
+        "child_process",
+        "process",
+        "require",
+        "constructor",
+        "_$$nd_func$$_",
+        "__js_function",
+        "fromcharcode",
+        "function",
+        "_load",
+        "execsync",
+        "spawnsync",
+        "module",
+        "\\u",
+        "$",
+    ]),
+    RuleDef::not_plain(NODE_PROTOTYPE, |v| prototype_pollution(v.lower())).anchored(&[
+        "__proto__",
+        "prototype",
+        "\\u",
+    ]),
+    RuleDef::not_plain(NODE_LOOP, |v| endless_loop(v.lower())).anchored(&["while", "for", "\\u"]),
+    RuleDef::not_plain(NODE_FUNCTION, |v| function_literal(v.lower()))
+        .anchored(&["function", "=>", "console", "\\u"]),
 ];
 
 /// `child_process`, `process.mainModule`, `process.binding(`, `module._load(`,
 /// `constructor.constructor(` and `constructor('…')()`, `require('fs')` and
 /// other core modules, node-serialize's `_$$ND_FUNC$$_` and `__js_function`,
 /// `eval(String.fromCharCode(`, `new Function(`.
-fn process(_: &[u8], lower: &str) -> bool {
+fn process(lower: &str) -> bool {
     if flight_reference(lower) {
         return true;
     }
-    let squeezed: String = unescape(lower)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let squeezed = squeeze(&unescape(lower));
     [
         "child_process",
         "process.mainmodule",
@@ -97,7 +79,7 @@ fn process(_: &[u8], lower: &str) -> bool {
 fn flight_reference(lower: &str) -> bool {
     lower.match_indices('$').any(|(i, _)| {
         let rest = lower.get(i + 1..).unwrap_or_default();
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let digits = run_len(rest, |c| c.is_ascii_digit());
         let path = rest.get(digits..).unwrap_or_default();
         let path = path
             .split(['"', '\'', ',', '}', ' '])
@@ -113,7 +95,7 @@ fn flight_reference(lower: &str) -> bool {
 
 /// `__proto__` as a key or path segment (not inside a longer name), or `prototype` reached
 /// through `constructor` (`constructor.prototype`, `constructor[prototype]`).
-fn prototype_pollution(_: &[u8], lower: &str) -> bool {
+fn prototype_pollution(lower: &str) -> bool {
     let lower = &*unescape(lower);
     let bytes = lower.as_bytes();
     lower.match_indices("__proto__").any(|(i, _)| {
@@ -133,18 +115,12 @@ fn prototype_pollution(_: &[u8], lower: &str) -> bool {
 }
 
 /// `while(true)`, `while(1)`, `while(!0)`, `while(!false)`, `for(;;)`: a loop that never ends.
-fn endless_loop(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = unescape(lower)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+fn endless_loop(lower: &str) -> bool {
+    let squeezed = squeeze(&unescape(lower));
     squeezed.contains("for(;;)")
         || squeezed.match_indices("while(").any(|(i, _)| {
             let cond = squeezed.get(i + 6..).unwrap_or_default();
-            let cond = cond
-                .find(')')
-                .and_then(|e| cond.get(..e))
-                .unwrap_or_default();
+            let cond = up_to(cond, ")").unwrap_or_default();
             let cond = cond.trim_start_matches('(');
             let bare = cond.trim_start_matches('!');
             let negations = cond.len() - bare.len();
@@ -176,11 +152,8 @@ fn endless_loop(_: &[u8], lower: &str) -> bool {
 /// A function literal with a body (`function() {`, `function x(a){`, `() => {`) or a console
 /// call (`console.info(1)`, `console["log"](1)`, `console.log.call(this,1)`), escapes undone.
 /// Code in a snippet field has them too: level 2.
-fn function_literal(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = unescape(lower)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+fn function_literal(lower: &str) -> bool {
+    let squeezed = squeeze(&unescape(lower));
     let console = squeezed.match_indices("console").any(|(i, _)| {
         let rest = squeezed.get(i + 7..).unwrap_or_default();
         let rest = rest
@@ -188,9 +161,7 @@ fn function_literal(_: &[u8], lower: &str) -> bool {
             .or_else(|| rest.strip_prefix("[\""))
             .or_else(|| rest.strip_prefix("['"));
         rest.is_some_and(|r| {
-            let method = r.len()
-                - r.trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                    .len();
+            let method = run_len(r, |c| c.is_ascii_alphabetic());
             let after = r
                 .get(method..)
                 .unwrap_or_default()
@@ -211,80 +182,4 @@ fn function_literal(_: &[u8], lower: &str) -> bool {
                     .is_some_and(|e| !rest.get(1..e).unwrap_or_default().contains('('))
         })
         || squeezed.contains(")=>{")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::more::cases::{attacks, benign};
-    use super::*;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("require('child_process').exec('id')", "node-001"),
-                ("#{require.main.constructor._load('fs')}", "node-001"),
-                ("process.mainModule.require('child_process')", "node-001"),
-                (
-                    "this.constructor.constructor('return process')()",
-                    "node-001",
-                ),
-                ("_$$ND_FUNC$$_", "node-001"),
-                ("__js_function", "node-001"),
-                ("eval(String.fromCharCode(97))", "node-001"),
-                ("{\"__proto__\":{\"admin\":true}}", "node-002"),
-                ("__proto__[test]", "node-002"),
-                ("__proto__.test", "node-002"),
-                ("constructor.prototype.test", "node-002"),
-                ("constructor[prototype][x]", "node-002"),
-                ("while(true);", "node-003"),
-                ("while(!false)", "node-003"),
-                ("while(!-0);", "node-003"),
-                ("for(;;){}", "node-003"),
-                ("function() {", "node-004"),
-                ("console.info(1)", "node-004"),
-                ("c\\u006fnsole.info(1)", "node-004"),
-                ("console[\"info\"](1)", "node-004"),
-                ("console.info.call(this,1)", "node-004"),
-                ("{\"get\":\"$3:constructor:constructor\"}", "node-001"),
-                ("{\"0\":\"$7:Module:prototype\"}", "node-001"),
-                ("process[\"env\"]", "node-001"),
-                ("this.constructor.constructor", "node-001"),
-                ("module.exports=", "node-001"),
-                ("_$$\\u004e\\u0044_FUNC$$_\\u0066unction()", "node-001"),
-                ("__\\u0070\\u0072oto__.foo=bar", "node-002"),
-                ("while(Infinity);", "node-003"),
-                ("while(-1);", "node-003"),
-                ("while(new Date);", "node-003"),
-                ("while(!!'');", "node-003"),
-                ("while((true)))", "node-003"),
-                ("while(!NaN)", "node-003"),
-            ],
-        );
-        benign(
-            TABLE,
-            1,
-            &[
-                "The process (mainly) works",
-                "We require (child) process approval",
-                "function: the role it plays",
-                "a prototype of the constructor kit",
-                "while (true love waits)",
-                "for (;) x",
-                "my__proto__x",
-                "while (the cat sleeps)",
-                "while(0) {}",
-            ],
-        );
-        benign(
-            TABLE,
-            2,
-            &[
-                "The function (f) is smooth",
-                "while (true love waits)",
-                "the console (a PS5) is $499",
-            ],
-        );
-    }
 }

@@ -2,30 +2,20 @@
 //! reaches the interpreter: `__import__('os')`, `os.system(`, `subprocess.…(`,
 //! `eval(compile(`, and at level 2 an `import` statement of a module that runs commands.
 
-use super::super::more::{call_of, code_argument};
+use super::super::more::{call_of, code_argument, squeeze};
 use super::super::{PYTHON_CALL, PYTHON_IMPORT};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: PYTHON_CALL,
-        anchors: &["("],
-        on_plain: false,
-        check: |v| dangerous_call(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: PYTHON_IMPORT,
-        anchors: &["import"],
-        on_plain: false,
-        check: |v| import_statement(v.bytes(), v.lower()),
-    },
+    RuleDef::not_plain(PYTHON_CALL, |v| dangerous_call(v.lower())).anchored(&["("]),
+    RuleDef::not_plain(PYTHON_IMPORT, |v| import_statement(v.lower())).anchored(&["import"]),
 ];
 
 /// Calls only code makes: `__import__(`, `os.system(`, `os.popen(`, `os.exec…(`, `os.spawn…(`,
 /// `subprocess.` with a function, `pty.spawn(`, `importlib.import_module(`,
 /// `commands.getoutput(`, `pickle.loads(`, `marshal.loads(`, `eval(compile(`, `exec(compile(`,
 /// `getattr(__builtins__`; and `eval(`/`exec(` given a string or code.
-fn dangerous_call(_: &[u8], lower: &str) -> bool {
+fn dangerous_call(lower: &str) -> bool {
     const CALLS: [&str; 21] = [
         "__import__",
         "os.system",
@@ -49,7 +39,7 @@ fn dangerous_call(_: &[u8], lower: &str) -> bool {
         "commands.getoutput",
         "pickle.loads",
     ];
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    let squeezed = squeeze(lower);
     call_of(lower, &CALLS, false, |_| true)
         || [
             "eval(compile(",
@@ -70,7 +60,7 @@ fn dangerous_call(_: &[u8], lower: &str) -> bool {
 
 /// `import os`, `from subprocess import`, `import pty`, … followed by `;` or a line break and
 /// more code: an injected statement. Python in a code-review field has it too: level 2.
-fn import_statement(_: &[u8], lower: &str) -> bool {
+fn import_statement(lower: &str) -> bool {
     const MODULES: [&str; 8] = [
         "os",
         "subprocess",
@@ -96,46 +86,4 @@ fn import_statement(_: &[u8], lower: &str) -> bool {
         };
         stated("import ") || stated("from ")
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::more::cases::{attacks, benign};
-    use super::*;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("__import__('os').system('id')", "python-001"),
-                ("os.system('id')", "python-001"),
-                ("os.popen(\"id\").read()", "python-001"),
-                ("subprocess.check_output(['id'])", "python-001"),
-                ("eval(compile('x','',\"exec\"))", "python-001"),
-                ("exec('import os')", "python-001"),
-                ("pickle.loads(b)", "python-001"),
-                ("import os;os.system('id')", "python-001"),
-                ("import os; print(1)", "python-002"),
-                ("from subprocess import call", "python-002"),
-            ],
-        );
-        benign(
-            TABLE,
-            1,
-            &[
-                "We import goods from Spain (mostly)",
-                "The os (operating system) matters",
-                "Please evaluate (eval) the draft",
-                "the subprocess (a child) ended",
-                "exec (short for executive) meeting",
-                "import os",
-            ],
-        );
-        benign(
-            TABLE,
-            2,
-            &["We import goods from Spain", "import osmium; it is rare"],
-        );
-    }
 }
