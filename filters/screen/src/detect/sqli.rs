@@ -4,6 +4,7 @@
 //! [`super::sql_probe`] (level 2).
 
 use super::anchor;
+use super::libinjection;
 use super::sql::{self, SqlClause};
 use super::sql_probe;
 use super::sql_strict;
@@ -78,18 +79,12 @@ pub const TABLE: &[RuleDef] = &[
     }),
 ];
 
-/// libinjection's verdict, with the fingerprints prose also produces looked at again
-/// ([`fingerprint::confirmed`]).
-///
-/// `SqliState::detect` is the verdict `libinjectionrs::detect_sqli` returns; that wrapper then
-/// tokenizes the value once more (same flags) only to hand back the fingerprint, which the
-/// state already holds from the pass that decided: folding and fingerprinting read the input
-/// and the flags, never the counters a pass leaves behind, so the stored one is the same.
-/// Reading it saves a whole tokenizer pass per value.
+/// libinjection's verdict (the verdict `libinjectionrs::detect_sqli` returns, with the
+/// reading that reached it: [`libinjection::matched`]), looked at again where prose also
+/// matches ([`fingerprint::confirmed`]).
 pub(crate) fn libinjection_sqli(decoded: &[u8]) -> bool {
     let input = sqli_input::for_tokenizer(decoded);
-    let mut state = libinjectionrs::SqliState::new(&input, libinjectionrs::SqliFlags::FLAG_NONE);
-    state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
+    libinjection::matched(&input).is_some_and(|m| fingerprint::confirmed(&input, &m))
 }
 
 word_list! {
@@ -426,26 +421,6 @@ mod tests {
         }
         for v in ["xp_points=300", "gain xp_boost now", "level_xp_total"] {
             assert!(!sqli_keyword(v.as_bytes()), "{v}");
-        }
-    }
-
-    #[test]
-    fn libinjection_verdict_and_fingerprint_as_detect_sqli() {
-        for v in [
-            "1' OR '1'='1",
-            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
-            "CHRISTMAS STOCKING \"NOT\" STUFFER",
-            "1 and 1=1",
-            "1--",
-            "1,1--",
-            "https://shop.example.com/p/12/item-12?ref=home",
-            "1#x\nAND 9227=9227",
-        ] {
-            let r = libinjectionrs::detect_sqli(v.as_bytes());
-            let expected = r.is_injection()
-                && r.fingerprint
-                    .is_none_or(|f| fingerprint::confirmed(v.as_bytes(), f.as_str()));
-            assert_eq!(libinjection_sqli(v.as_bytes()), expected, "{v}");
         }
     }
 
