@@ -5,7 +5,11 @@
 //! answers only whether one of these readings matched. [`matched`] runs the same readings in
 //! the same order and keeps the one that matched: its flags (so that a second look,
 //! [`super::fingerprint`], reads the value's tokens as libinjection did) and its fingerprint.
+//! The rules that read SQL tokens in context share its tokenizer through [`tokens`], and its
+//! keyword list through [`plain_word`] and [`keyword_pair`].
 
+use libinjectionrs::sqli::sqli_data::lookup_word;
+use libinjectionrs::sqli::{SqliTokenizer, Token, TokenType};
 use libinjectionrs::{SqliFlags, SqliState};
 
 /// The reading of a value that libinjection took for an injection.
@@ -87,6 +91,40 @@ pub fn matched(input: &[u8]) -> Option<Match> {
     None
 }
 
+/// `text`'s SQL tokens read with `flags`, each with the bytes of `text` at its position and
+/// length. libinjection's tokenizer reads only forward, one token at a time.
+pub fn tokens(text: &[u8], flags: SqliFlags) -> impl Iterator<Item = (Token, &[u8])> {
+    let mut tokenizer = SqliTokenizer::new(text, flags);
+    std::iter::from_fn(move || {
+        let token = tokenizer.next_token()?;
+        let covered = text
+            .get(token.pos..token.pos.saturating_add(token.len))
+            .unwrap_or_default();
+        Some((token, covered))
+    })
+}
+
+/// A name token that is a word of prose: letters (any non-ASCII byte taken for one), and at
+/// most a sentence's `.` or `,` after them (libinjection's names keep a trailing `.`), neither a
+/// SQL keyword nor a function libinjection knows.
+pub fn plain_word(token: &Token, text: &[u8]) -> bool {
+    let word = text.strip_suffix(b".").unwrap_or(text);
+    let word = word.strip_suffix(b",").unwrap_or(word);
+    token.token_type == TokenType::Bareword
+        && !word.is_empty()
+        && word.iter().all(|b| b.is_ascii_alphabetic() || *b >= 0x80)
+        && word.iter().any(u8::is_ascii_alphabetic)
+}
+
+/// Whether two words are one SQL keyword together (`order by`, `group by`, `is not`), as
+/// libinjection's folding reads them.
+pub fn keyword_pair(first: &[u8], second: &[u8]) -> bool {
+    let (Ok(first), Ok(second)) = (std::str::from_utf8(first), std::str::from_utf8(second)) else {
+        return false;
+    };
+    lookup_word(&format!("{first} {second}")) != TokenType::Bareword
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +167,17 @@ mod tests {
         assert_eq!(quote("-1 union select 1,2,3"), None);
         assert_eq!(quote("x' or 1=1--"), Some(b'\''));
         assert_eq!(quote("1\"OR!\"0"), Some(b'"'));
+    }
+
+    #[test]
+    fn words_and_keywords() {
+        let flags = SqliFlags::FLAG_QUOTE_NONE | SqliFlags::FLAG_SQL_ANSI;
+        let plain: Vec<bool> = tokens(b"see them. order by select x1 'a'", flags)
+            .map(|(t, text)| plain_word(&t, text))
+            .collect();
+        assert_eq!(plain, [true, true, true, true, false, false, false]);
+        assert!(keyword_pair(b"order", b"by"));
+        assert!(keyword_pair(b"GROUP", b"BY"));
+        assert!(!keyword_pair(b"see", b"them"));
     }
 }

@@ -25,9 +25,7 @@
 //!   digits, and among its tokens no SQL word, string or comparison, one of which every
 //!   injection needs.
 
-use crate::detect::libinjection::Match;
-use libinjectionrs::sqli::sqli_data::lookup_word;
-use libinjectionrs::sqli::{SqliTokenizer, TokenType};
+use crate::detect::libinjection::{keyword_pair, plain_word, tokens, Match};
 
 /// Whether libinjection's match `m` on `decoded` is prose or a generated secret.
 pub(super) fn prose(decoded: &[u8], m: &Match) -> bool {
@@ -55,17 +53,10 @@ fn words_in_a_row(decoded: &[u8], m: &Match) -> bool {
     {
         return false;
     }
-    let mut tokens = SqliTokenizer::new(decoded, m.flags);
     let mut run = 0;
     let mut previous: &[u8] = &[];
-    for _ in 0..TOKENS_READ {
-        let Some(token) = tokens.next_token() else {
-            return false;
-        };
-        let text = decoded
-            .get(token.pos..token.pos.saturating_add(token.len))
-            .unwrap_or_default();
-        if token.token_type != TokenType::Bareword || !plain_word(text) {
+    for (token, text) in tokens(decoded, m.flags).take(TOKENS_READ) {
+        if !plain_word(&token, text) {
             run = 0;
             continue;
         }
@@ -81,25 +72,6 @@ fn words_in_a_row(decoded: &[u8], m: &Match) -> bool {
         }
     }
     false
-}
-
-/// A word of letters (any non-ASCII byte taken for a letter), with a sentence's `.` or `,`
-/// after it (libinjection's names keep a trailing `.`).
-fn plain_word(text: &[u8]) -> bool {
-    let word = text.strip_suffix(b".").unwrap_or(text);
-    let word = word.strip_suffix(b",").unwrap_or(word);
-    !word.is_empty()
-        && word.iter().all(|b| b.is_ascii_alphabetic() || *b >= 0x80)
-        && word.iter().any(u8::is_ascii_alphabetic)
-}
-
-/// Whether two words are one SQL keyword together (`order by`, `group by`, `is not`), as
-/// libinjection's folding reads them.
-fn keyword_pair(first: &[u8], second: &[u8]) -> bool {
-    let (Ok(first), Ok(second)) = (std::str::from_utf8(first), std::str::from_utf8(second)) else {
-        return false;
-    };
-    lookup_word(&format!("{first} {second}")) != TokenType::Bareword
 }
 
 /// Read as if it started inside a `"` string, the value's first `"` comes after a blank.
