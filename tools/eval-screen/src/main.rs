@@ -24,9 +24,9 @@
 //! line, once, is sent as `GET /search?q=<the line, percent-encoded>` so that the decoded
 //! parameter is the line itself, with the list's file name as its source.
 //!
-//! `--decisions` prints, instead of the report, one line per judged row (id, source, category,
-//! kind, the rule or limit that refused it or `-`, where, and the payload cut short): two runs
-//! diffed show every decision a change moved.
+//! `--decisions` prints, instead of the report, one line per judged row and per CRS rule-scoped
+//! benign row (id, source, category, kind, the rule or limit that refused it or `-`, where, and
+//! the payload cut short): two runs diffed show every decision a change moved.
 //!
 //! `--check-shortcut` reports nothing of that: it screens every row of the corpora (judged or
 //! not) twice, with the shortcuts (the plain shortcut and the detectors' prechecks) on and off
@@ -589,9 +589,10 @@ fn print_miss(screener: &Screener, row: &Row, key: &Key, outcome: &Outcome, want
     );
 }
 
-/// `--decisions`: one line for a judged row, whatever its outcome.
+/// `--decisions`: one line for a judged row (or a CRS benign row that only says one rule
+/// must not fire, its kind saying so), whatever its outcome.
 fn print_decision(screener: &Screener, row: &Row, key: &Key, outcome: &Outcome) {
-    if key.0.contains("not judged") || key.2 == "benign (one rule only)" {
+    if key.0.contains("not judged") {
         return;
     }
     let outcome = match outcome {
