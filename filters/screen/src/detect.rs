@@ -14,6 +14,7 @@ pub(crate) mod deser;
 pub mod fingerprint;
 pub(crate) mod jndi;
 pub(crate) mod ldap;
+pub mod libinjection;
 pub mod mail;
 mod more;
 pub mod plain;

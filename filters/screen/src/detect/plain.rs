@@ -536,7 +536,7 @@ mod tests {
             "load data infile x",
             "x SET @v 1",
             "born 1990 as X from here",
-            "or name is admin",
+            "or name is null",
             "nohup ifconfig",
             "IF 2 EQU 2 echo x",
             "if cmdextversion 1 goto x",

@@ -349,7 +349,8 @@ fn statement(text: &[u8]) -> bool {
 
 /// A connective (`or`, `and`, `xor`, `&&`, `||`) where an injected value starts (the start of
 /// the value, or right after a quote, `)` or `=`), then an operand and a comparison:
-/// `' or 'a' <`, `AND 4372=(`, `||(c=!0)`. After a quote, any operator counts (`' or x-`);
+/// `' or 'a' <`, `AND 4372=(`, `||(c=!0)`, `' or x is null` ([`word_test`]). After a quote,
+/// any operator counts (`' or x-`) but a hyphen inside a word ("kickin' and a-gougin'");
 /// elsewhere only a comparison ("or 2-3 days" is English).
 fn boolean_clause(text: &[u8]) -> bool {
     let starts = std::iter::once((0usize, false)).chain(
@@ -389,12 +390,59 @@ fn boolean_clause(text: &[u8]) -> bool {
         }
         let comparison = matches!(text.get(at), Some(b'=' | b'<' | b'>'))
             || text.get(at..at + 2) == Some(b"!=")
-            || ["like", "regexp", "rlike", "between", "is", "in"]
+            || ["like", "regexp", "rlike"]
                 .iter()
-                .any(|w| word_at(text, at, w));
+                .any(|w| word_at(text, at, w))
+            || word_test(text, at);
+        // `a-gougin'`: a hyphen between letters joins the words of one.
+        let hyphenated = text.get(at) == Some(&b'-')
+            && text.get(at - 1).is_some_and(u8::is_ascii_alphabetic)
+            && text.get(at + 1).is_some_and(u8::is_ascii_alphabetic);
         comparison
-            || after_quote && matches!(text.get(at), Some(b'-' | b'+' | b'!' | b'|' | b'&' | b'*'))
+            || after_quote
+                && !hyphenated
+                && matches!(text.get(at), Some(b'-' | b'+' | b'!' | b'|' | b'&' | b'*'))
     })
+}
+
+/// `is [not] null`, `in (`, `between x and`: a test word at `at` with what SQL's grammar puts
+/// after it. English puts the same words between other words ("and three is, …", "and Time
+/// in the airport", "And 1.1.81 is officially").
+fn word_test(text: &[u8], at: usize) -> bool {
+    let after = |word: &str| {
+        let mut i = at + word.len();
+        if text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i
+    };
+    if word_at(text, at, "in") {
+        return text.get(after("in")) == Some(&b'(');
+    }
+    if word_at(text, at, "is") {
+        let mut i = after("is");
+        if word_at(text, i, "not") {
+            i += 3;
+            if text.get(i) == Some(&b' ') {
+                i += 1;
+            }
+        }
+        return ["null", "true", "false", "unknown"]
+            .iter()
+            .any(|w| word_at(text, i, w));
+    }
+    if word_at(text, at, "between") {
+        let i = after("between");
+        return operand_end(text, i).is_some_and(|end| {
+            let end = if text.get(end) == Some(&b' ') {
+                end + 1
+            } else {
+                end
+            };
+            word_at(text, end, "and")
+        });
+    }
+    false
 }
 
 /// The end of an operand at `at`: a number, an identifier, or a quoted string.
@@ -628,6 +676,10 @@ mod tests {
             "' or xyz-",
             "and code != \"",
             "OR name like 'a%'",
+            "' or x is null",
+            "x' and email is not null",
+            "1' and id in (1,2)",
+            "' or id between 1 and 9",
         ] {
             assert_eq!(id(v), Some("sqli-007"), "{v}");
         }
@@ -638,6 +690,12 @@ mod tests {
             "And then there were none",
             "Tom's or more!",
             "5685587||ORDER=||SECTION",
+            // Test words between words, a hyphenated word after an apostrophe.
+            "next to \"People\" and \"Time\" in the airport store",
+            "And 1.1.81 is officially BugFree(tm)",
+            "Two is, \"What train?\"  And three is, \"Don't worry.\"",
+            "Kickin' and a-gougin' in the mud",
+            "\"Sit\" or stand between the lines",
         ] {
             assert_eq!(id(v), None, "{v}");
         }

@@ -3,7 +3,10 @@
 //! grammar rules are in [`super::sql`] (level 1), [`super::sql_strict`] and
 //! [`super::sql_probe`] (level 2).
 
+mod breakout;
+
 use super::anchor;
+use super::libinjection;
 use super::sql::{self, SqlClause};
 use super::sql_probe;
 use super::sql_strict;
@@ -28,7 +31,7 @@ pub const TABLE: &[RuleDef] = &[
     RuleDef::not_plain(SQLI_LIBINJECTION, |v| libinjection_sqli(v.bytes())),
     RuleDef::not_plain(SQLI_KEYWORD, sqli_keyword_in),
     RuleDef::not_plain(SQLI_NUMERIC_TEST, numeric_test_in),
-    RuleDef::not_plain(SQLI_QUOTE_BREAKOUT, quote_breakout_in),
+    RuleDef::not_plain(SQLI_QUOTE_BREAKOUT, breakout::quote_breakout_in),
     RuleDef::not_plain(SQLI_NOSQL_OPERATOR, |v| {
         sql::clause_rule(v, SqlClause::NosqlOperator)
     }),
@@ -78,18 +81,12 @@ pub const TABLE: &[RuleDef] = &[
     }),
 ];
 
-/// libinjection's verdict, with the fingerprints prose also produces looked at again
-/// ([`fingerprint::confirmed`]).
-///
-/// `SqliState::detect` is the verdict `libinjectionrs::detect_sqli` returns; that wrapper then
-/// tokenizes the value once more (same flags) only to hand back the fingerprint, which the
-/// state already holds from the pass that decided: folding and fingerprinting read the input
-/// and the flags, never the counters a pass leaves behind, so the stored one is the same.
-/// Reading it saves a whole tokenizer pass per value.
+/// libinjection's verdict (the verdict `libinjectionrs::detect_sqli` returns, with the
+/// reading that reached it: [`libinjection::matched`]), looked at again where prose also
+/// matches ([`fingerprint::confirmed`]).
 pub(crate) fn libinjection_sqli(decoded: &[u8]) -> bool {
     let input = sqli_input::for_tokenizer(decoded);
-    let mut state = libinjectionrs::SqliState::new(&input, libinjectionrs::SqliFlags::FLAG_NONE);
-    state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
+    libinjection::matched(&input).is_some_and(|m| fingerprint::confirmed(&input, &m))
 }
 
 word_list! {
@@ -210,74 +207,6 @@ fn sqli_phrase(lower: &str) -> bool {
     })
 }
 
-/// [`quote_breakout_in`] on a value of its own.
-#[cfg(test)]
-fn quote_breakout(decoded: &[u8]) -> bool {
-    quote_breakout_in(&View::of(decoded))
-}
-
-/// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
-/// connective or operator word, and then a comment (`--`, `#`, `/*`) or `;` that ends the
-/// injected clause. English ("O'Reilly and sons") has no such word right after the quote,
-/// nor a terminator. A quotation in prose (`"heat" or …`, `"and I'm told …`) may be followed
-/// by such a word and, sentences later, by a `;` or `--`: the clause an injection completes is
-/// one short phrase, so the first terminator after the word must come within
-/// [`BREAKOUT_CLAUSE_LEN`] bytes, with no sentence end (`.`, `?` or `!` before a blank) between.
-fn quote_breakout_in(value: &View) -> bool {
-    let decoded = value.bytes();
-    const WORDS: [&str; 17] = [
-        "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
-        "isnull", "is", "not", "having", "union", "order", "group",
-    ];
-    // Every match starts at a quote: without one there is nothing to lowercase or search.
-    if !decoded.iter().any(|b| matches!(b, b'\'' | b'"')) {
-        return false;
-    }
-    let lower = value.lower();
-    // Where the last comment or statement end starts: one after the word is one at or after
-    // that word's end (found once, not searched for again after every quote).
-    let Some(last_end) = ["--", "#", "/*", ";"]
-        .iter()
-        .filter_map(|t| lower.rfind(t))
-        .max()
-    else {
-        return false;
-    };
-    lower.match_indices(['\'', '"']).any(|(i, _)| {
-        let rest = lower.get(i + 1..).unwrap_or_default();
-        let after = rest.trim_start_matches([' ', '\t', '(', '`']);
-        let word_len = after.len()
-            - after
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
-        let word = after.get(..word_len).unwrap_or_default();
-        let word_end = lower.len() - after.len() + word_len;
-        WORDS.contains(&word) && last_end >= word_end && clause_ends_soon(lower, word_end)
-    })
-}
-
-/// The longest clause (bytes between the SQL word after the quote and the comment or `;`)
-/// [`quote_breakout_in`] takes for an injection.
-const BREAKOUT_CLAUSE_LEN: usize = 120;
-
-/// Whether a comment or `;` follows `from` in `lower` within [`BREAKOUT_CLAUSE_LEN`] bytes,
-/// with no sentence end before it.
-fn clause_ends_soon(lower: &str, from: usize) -> bool {
-    let rest = lower.get(from..).unwrap_or_default();
-    let Some(end) = ["--", "#", "/*", ";"]
-        .iter()
-        .filter_map(|t| rest.find(t))
-        .min()
-    else {
-        return false;
-    };
-    let clause = rest.get(..end).unwrap_or_default().as_bytes();
-    end <= BREAKOUT_CLAUSE_LEN
-        && !clause
-            .windows(2)
-            .any(|w| matches!(w, [b'.' | b'?' | b'!', b' ' | b'\t' | b'\n' | b'\r']))
-}
-
 /// [`numeric_test_in`] on a value of its own.
 #[cfg(test)]
 fn numeric_test(decoded: &[u8]) -> bool {
@@ -385,28 +314,6 @@ mod tests {
         assert!(sqli_keyword(b"x' or sqlite_compileoption_used (id)--"));
         assert!(sqli_keyword(b", FIND_IN_SET('22', Category )"));
         assert!(numeric_test(b"pay=AND 2771=1709)"));
-        assert!(quote_breakout(b"z'or email notnull--"));
-        assert!(quote_breakout(
-            b"admin@juice-sh.op' and email ilike email--"
-        ));
-        assert!(!quote_breakout(b"O'Reilly and sons; since 1978"));
-        assert!(!quote_breakout(b"select 'and'"));
-        assert!(quote_breakout(b"x' or username like '%a%'#"));
-        assert!(quote_breakout(b"1' union select a, b from users-- -"));
-        assert!(quote_breakout(b"x\" or 1=1;"));
-        // Quotations in prose: a connective after the quote, a `;` or `--` sentences later.
-        assert!(!quote_breakout(
-            b"From Latin \"calor\", meaning \"heat\" (as in English \"calorie\" or \"caloric\"). \
-              Hence the state; a place where it is hot"
-        ));
-        assert!(!quote_breakout(
-            b"\"You are old,\" said the youth, \"and I'm told by my peers\n\
-              That your hair has become very white.\n  And yet you incessantly stand on your head --\n"
-        ));
-        assert!(!quote_breakout(
-            b"\"Up to a point, Lord Copper\" and the rest of it was said in a tone of voice that \
-              implied agreement with anything at all, whatever the question might have been; he left"
-        ));
         assert!(numeric_test(b"OR (7319=8742)"));
         assert!(numeric_test(b"x || 3 <> 4"));
         assert!(!numeric_test(b"black and 2 white"));
@@ -426,26 +333,6 @@ mod tests {
         }
         for v in ["xp_points=300", "gain xp_boost now", "level_xp_total"] {
             assert!(!sqli_keyword(v.as_bytes()), "{v}");
-        }
-    }
-
-    #[test]
-    fn libinjection_verdict_and_fingerprint_as_detect_sqli() {
-        for v in [
-            "1' OR '1'='1",
-            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
-            "CHRISTMAS STOCKING \"NOT\" STUFFER",
-            "1 and 1=1",
-            "1--",
-            "1,1--",
-            "https://shop.example.com/p/12/item-12?ref=home",
-            "1#x\nAND 9227=9227",
-        ] {
-            let r = libinjectionrs::detect_sqli(v.as_bytes());
-            let expected = r.is_injection()
-                && r.fingerprint
-                    .is_none_or(|f| fingerprint::confirmed(v.as_bytes(), f.as_str()));
-            assert_eq!(libinjection_sqli(v.as_bytes()), expected, "{v}");
         }
     }
 

@@ -10,13 +10,42 @@ use super::*;
 /// procedure name; an open subquery `(select` (ending there or going on with SQL);
 /// `` `db`.`table` ``.
 pub(super) fn clause(t: &[u8], kw: &Present) -> bool {
-    let words = |w: &'static str| {
-        occurrences(t, w, kw)
-            .filter(move |i| word_at(t, *i, w))
-            .map(move |i| i + w.len())
-    };
-    let order_by = ["order by", "group by"].iter().any(|p| {
-        words(p).any(|end| {
+    order_by(t, kw)
+        || having_comparison(t, kw)
+        || when_then(t, kw)
+        || select_case(t, kw)
+        || from_where(t, kw)
+        || execute_name(t)
+        || open_subquery(t)
+        || glued_statement(t)
+        || select_list_from(t, kw)
+        || union_fragment(t, kw)
+        || star_from(t)
+        || backtick_name_in_sql(t, kw)
+        || connective_exists(t, kw)
+        || create_or_replace(t, kw)
+        || limit_clause(t, kw)
+        || server_statement(t, kw)
+        || qualified_backtick_name(t)
+}
+
+/// The ends of each whole-word `w` in `t`.
+fn word_ends<'a>(t: &'a [u8], w: &'static str, kw: &Present) -> impl Iterator<Item = usize> + 'a {
+    occurrences(t, w, kw)
+        .filter(move |i| word_at(t, *i, w))
+        .map(move |i| i + w.len())
+}
+
+/// A comparison operator at `at`.
+fn comparison(t: &[u8], at: usize) -> bool {
+    matches!(t.get(at), Some(b'=' | b'<' | b'>')) || t.get(at..at + 2) == Some(b"!=")
+}
+
+/// `order by`/`group by` with a column (a number or a name) the value ends with or follows
+/// with `,`, `asc`, `desc`, `limit`, `)`, `;` or a comment.
+pub(super) fn order_by(t: &[u8], kw: &Present) -> bool {
+    ["order by", "group by"].iter().any(|p| {
+        word_ends(t, p, kw).any(|end| {
             let at = skip_blank(t, end);
             match t.get(at) {
                 None => true,
@@ -33,64 +62,53 @@ pub(super) fn clause(t: &[u8], kw: &Present) -> bool {
                 _ => false,
             }
         })
-    });
-    if order_by {
-        return true;
-    }
-    let comparison = |at: usize| {
-        matches!(t.get(at), Some(b'=' | b'<' | b'>')) || t.get(at..at + 2) == Some(b"!=")
-    };
-    let having = words("having").any(|end| {
+    })
+}
+
+/// `having` with a comparison.
+pub(super) fn having_comparison(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "having", kw).any(|end| {
         let at = skip_blank(t, end);
         let at = if t.get(at) == Some(&b'(') { at + 1 } else { at };
-        operand_end(t, at).is_some_and(|e| comparison(skip_blank(t, e)))
-    });
-    if having {
-        return true;
-    }
-    let when_then = words("when").any(|end| {
+        operand_end(t, at).is_some_and(|e| comparison(t, skip_blank(t, e)))
+    })
+}
+
+/// `when <literal> then`.
+pub(super) fn when_then(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "when", kw).any(|end| {
         let at = skip_blank(t, end);
         literal_after(t, at).is_some_and(|lit| word_at(t, skip_blank(t, at + lit.len()), "then"))
-    });
-    if when_then {
-        return true;
-    }
-    let select_case = words("select").any(|end| {
+    })
+}
+
+/// `select (case`, or `select (` at the end.
+pub(super) fn select_case(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "select", kw).any(|end| {
         let at = skip_blank(t, end);
-        let at = if t.get(at) == Some(&b'(') {
-            skip_blank(t, at + 1)
-        } else {
+        if t.get(at) != Some(&b'(') {
             return false;
-        };
+        }
+        let at = skip_blank(t, at + 1);
         word_at(t, at, "case") || t.get(at).is_none()
-    });
-    if select_case {
-        return true;
-    }
-    let from_where = words("from").any(|end| {
+    })
+}
+
+/// `from t where c =`.
+pub(super) fn from_where(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "from", kw).any(|end| {
         let at = skip_blank(t, end);
         let table = table_name_len(t, at);
         let at = skip_blank(t, at + table);
         table > 0
             && word_at(t, at, "where")
-            && operand_end(t, skip_blank(t, at + 5)).is_some_and(|e| comparison(skip_blank(t, e)))
-    });
-    if from_where
-        || execute_name(t)
-        || open_subquery(t)
-        || glued_statement(t)
-        || select_list_from(t, kw)
-        || union_fragment(t, kw)
-        || star_from(t)
-        || backtick_name_in_sql(t, kw)
-        || connective_exists(t, kw)
-        || create_or_replace(t, kw)
-        || limit_clause(t, kw)
-        || server_statement(t, kw)
-    {
-        return true;
-    }
-    // `` `db`.`table` ``: MySQL's quoted, qualified name.
+            && operand_end(t, skip_blank(t, at + 5))
+                .is_some_and(|e| comparison(t, skip_blank(t, e)))
+    })
+}
+
+/// `` `db`.`table` ``: MySQL's quoted, qualified name.
+pub(super) fn qualified_backtick_name(t: &[u8]) -> bool {
     t.windows(3).any(|w| w == b"`.`")
 }
 

@@ -9,8 +9,16 @@ use super::*;
 /// an escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a connective,
 /// maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
 pub(super) fn quote_operator(t: &[u8]) -> bool {
-    let after_quote = t
-        .iter()
+    quote_operator_name(t)
+        || quote_then_keyword(t)
+        || login_closed(t)
+        || name_closed_commented(t)
+        || escaped_quote_connective(t)
+}
+
+/// A quote, then an operator, a name and a comment or `;` (`x'|email--`, `x' mod id--`).
+pub(super) fn quote_operator_name(t: &[u8]) -> bool {
+    t.iter()
         .enumerate()
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
         .any(|(i, _)| {
@@ -48,10 +56,12 @@ pub(super) fn quote_operator(t: &[u8]) -> bool {
                 Some(b) if b.is_ascii_digit() => rest.starts_with(b"--") || rest.starts_with(b"#"),
                 _ => false,
             }
-        });
-    if after_quote || quote_then_keyword(t) || login_closed(t) || name_closed_commented(t) {
-        return true;
-    }
+        })
+}
+
+/// An escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a
+/// connective, maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
+pub(super) fn escaped_quote_connective(t: &[u8]) -> bool {
     t.windows(2)
         .enumerate()
         .filter(|(_, w)| matches!(w, [b'\\', b'\'' | b'"']))
