@@ -196,6 +196,12 @@ fn command_lines_globs_and_windows_tests() {
         ("& FOR %~ IN (a,b,c)DO cmd", "rce-005"),
         ("IF \"%1\"==\"/?\" goto help", "rce-005"),
         ("IF [%1]==[/?] ...", "rce-005"),
+        ("if !n!==1 goto end", "rce-005"),
+        ("if %errorlevel% neq 0 exit", "rce-005"),
+        ("x\nIF \"%~1\"==\"\" goto usage", "rce-005"),
+        ("for %_ in (a,b,c) do cmd", "rce-005"),
+        ("for %%variable in (set) do command", "rce-005"),
+        ("FOR /F \"tokens=1-3\" %A IN (\"x y\") DO @echo pwnd", "rce-005"),
         ("\" | type %SystemDrive%\\config.ini | \"", "rce-001"),
         ("x & type c:\\boot.ini", "rce-001"),
     ] {
@@ -218,6 +224,14 @@ fn command_lines_globs_and_windows_tests() {
         "blood type: 0+ & type A",
         "what type of sentence; type 'hello' here",
         "& type 5 is rare",
+        // Exclamations and percentages of prose, and what follows an "if" or "for" on later
+        // lines.
+        "It don't mean a THING if you ain't got that SWING!!",
+        "Are you selling OIL WELLS??  If so, we can use TWO DOZEN!!",
+        "I will not drink!\nBut if I do...\nI will not get drunk!",
+        "if prices rise 5% and wages 3% we lose",
+        "thanks for 100% in (every) case, do come again",
+        "Rules:\n(1) HIDE!!!!\n(2) If they find you, LIE!!!!",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -437,6 +451,9 @@ fn repeated_pieces_stay_linear() {
         ";echo \"",
         ";echo '>",
         "& n^et ",
+        "if !a",
+        "if %",
+        "for %a in (",
     ] {
         let value = piece.repeat(40_000 / piece.len());
         let start = std::time::Instant::now();
