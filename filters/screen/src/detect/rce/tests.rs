@@ -104,6 +104,14 @@ fn contractions_are_prose_not_quoted_command_names() {
         "\"I'd love to go out with you, but I have to stay home\"",
         "JHM wonders what Joey did to earn \"I'd just like to say\"",
         "(I'm sure) he said \"don't,\" and left",
+        // Quotation marks around a word or a title.
+        "They give me cat scratch fever... \"Cat Scratch Fever\"",
+        "-- Hermann Hesse, \"Going to Sleep\"",
+        "-- Ian Drury, \"This Is What We Find\"",
+        "\"Which is what we do to anyone\"",
+        "overridden by 'stdbuf'. Also 'tee' and 'dd'",
+        "Running \"modprobe c\" is now equivalent",
+        "(\"ls\") and \"ping\", or 'whoami'.",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -114,6 +122,10 @@ fn contractions_are_prose_not_quoted_command_names() {
         ("wh'oami'", "rce-003"),
         ("p's'", "rce-003"),
         ("\"wh'oami\"", "rce-003"),
+        ("'cscli' alerts list", "rce-003"),
+        ("\"nmap -sV host\"", "rce-003"),
+        ("x;trap 'rm -rf file.txt' SIGEXIT", "rce-003"),
+        ("he typed \"cat\" /etc/passwd", "rce-003"),
         ("x; \"c'a't\" /etc/passwd", "rce-003"),
     ] {
         assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
@@ -201,7 +213,10 @@ fn command_lines_globs_and_windows_tests() {
         ("x\nIF \"%~1\"==\"\" goto usage", "rce-005"),
         ("for %_ in (a,b,c) do cmd", "rce-005"),
         ("for %%variable in (set) do command", "rce-005"),
-        ("FOR /F \"tokens=1-3\" %A IN (\"x y\") DO @echo pwnd", "rce-005"),
+        (
+            "FOR /F \"tokens=1-3\" %A IN (\"x y\") DO @echo pwnd",
+            "rce-005",
+        ),
         ("\" | type %SystemDrive%\\config.ini | \"", "rce-001"),
         ("x & type c:\\boot.ini", "rce-001"),
     ] {
