@@ -21,7 +21,7 @@ pub(super) fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
     // searches saved).
     if (!prechecks || text.contains('$'))
         && (text.contains("$((")
-            || text.contains("$[")
+            || has_old_arithmetic(text)
             || text.contains("$ifs")
             || text.contains("${ifs")
             || text.contains("$'\\x")
@@ -61,6 +61,23 @@ pub(super) fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
                     Splice::Edges => quoted_command_line(text, at, word, name),
                 }
         })
+}
+
+/// How far after `$[` its `]` is looked for: an arithmetic expression is short.
+const ARITHMETIC_REACH: usize = 64;
+
+/// Bash's old arithmetic expansion, `$[2+2]`, `$[]`: closed by `]` on the same line, soon
+/// (prose writing "$[" about the syntax has no such closing).
+fn has_old_arithmetic(text: &str) -> bool {
+    text.match_indices("$[").any(|(i, _)| {
+        text.as_bytes()
+            .get(i + 2..)
+            .unwrap_or_default()
+            .iter()
+            .take(ARITHMETIC_REACH)
+            .take_while(|&&b| !matches!(b, b'\n' | b'\r'))
+            .any(|&b| b == b']')
+    })
 }
 
 /// Where a word holds the pieces a shell removes.

@@ -59,6 +59,7 @@ fn prechecks_at_their_edge() {
         ("() { :;}; echo x", "rce-004"),
         ("x=$((1+1))", "rce-003"),
         ("a$[1]b", "rce-003"),
+        ("math=$[]", "rce-003"),
         ("cat$IFS/etc/passwd", "rce-003"),
         ("${jndi:ldap://x/a}", "rce-003"),
         ("$'\\x63at' /etc/passwd", "rce-003"),
@@ -112,6 +113,7 @@ fn contractions_are_prose_not_quoted_command_names() {
         "overridden by 'stdbuf'. Also 'tee' and 'dd'",
         "Running \"modprobe c\" is now equivalent",
         "(\"ls\") and \"ping\", or 'whoami'.",
+        "I think $[ is more like a coelacanth\n]",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -467,6 +469,7 @@ fn repeated_pieces_stay_linear() {
         ";echo '>",
         "& n^et ",
         "if !a",
+        "$[",
         "if %",
         "for %a in (",
     ] {
