@@ -184,6 +184,26 @@ fn a_whole_command_line() {
     assert!(ids("cat videos").is_empty());
     assert!(ids("curl/8.0.1").is_empty());
     assert!(ids("sleep - the best medicine").is_empty());
+    // An option among the command's first words, before prose's clause ends.
+    for v in [
+        "nmap 10.0.0.1 -p 22",
+        "docker run --rm alpine id",
+        "kubectl get pods -o yaml",
+        "ssh user@host -i key.pem",
+    ] {
+        assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
+    }
+    for v in [
+        "bzip2 and bunzip2 will by default not overwrite existing files. If you want this to \
+         happen, specify the -f flag.",
+        "rmmod is a trivial program to remove a module (when module unloading support is \
+         provided) from the kernel. Most users will want to use modprobe(8) with the -r option.",
+        "bzcat (or bzip2 -dc) decompresses all specified files to the standard output.",
+        "docker images are rebuilt nightly, so pull with -q",
+        "Onboarding\nssh keys are on the wiki, in the team's folder. Ask for ~/x there.",
+    ] {
+        assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+    }
 }
 
 #[test]
