@@ -76,7 +76,7 @@ pub(crate) fn detect_with(value: &Lowered, paranoia: u8, prechecks: bool) -> Vec
     if invocation_possible && invocation::invokes(&squeezed) {
         out.push(RCE_SHELL_INVOCATION);
     }
-    if windows_possible && windows::has_windows_syntax(&squeezed) {
+    if windows_possible && windows::has_windows_syntax(text, &squeezed) {
         out.push(RCE_WINDOWS);
     }
     out

@@ -24,7 +24,11 @@ pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
     // once no other command position named a command.
     let mut line_starts: Vec<usize> = Vec::new();
     distinct_starts(text, &positions, is_command_lead).any(|start| {
-        if !names_command(text.get(start..).unwrap_or_default()) {
+        let rest = text.get(start..).unwrap_or_default();
+        // A comma joins words only inside braces (`{nc,-e,sh}`); elsewhere the word goes on
+        // past it (`;base64,iVBOR…` of a data URL is one word, no command).
+        let in_braces = start > 0 && text.as_bytes().get(start - 1) == Some(&b'{');
+        if (!in_braces && word_goes_on_past_comma(rest)) || !names_command(rest) {
             return false;
         }
         if line::is_line_start(text, start) {
@@ -41,6 +45,51 @@ pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
         || (text.contains("bin/") && runs_binary_path(text))
 }
 
+/// How many redirections are read past before a command word: a command line has a few.
+const MOST_REDIRECTIONS: usize = 4;
+
+/// `rest` past what stands before a command word: blanks, separators, `(`, `{`, `!`, and
+/// redirections with their targets. The word after `<` or `>` names a file, not a command
+/// (`<dash> heh` of a chat log redirects from the file `dash`); the command comes after it
+/// (`>/dev/null cat x`). A process substitution's `<(` and `>(` open a command.
+fn past_redirections(text: &str) -> &str {
+    let lead = |c: char| c.is_ascii() && is_command_lead(c as u8);
+    let mut from = text;
+    let mut rest = from.trim_start_matches(lead);
+    for _ in 0..MOST_REDIRECTIONS {
+        // A redirection may name its file descriptor: `2>&1`, `0<x`.
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0
+            && rest
+                .get(digits..)
+                .is_some_and(|r| r.starts_with(['<', '>']))
+        {
+            from = rest.get(digits..).unwrap_or_default();
+            rest = from.trim_start_matches(lead);
+        }
+        let lead_text = from.get(..from.len() - rest.len()).unwrap_or_default();
+        // `<`, `>`, `>>`, and `>&`/`<&` (a descriptor's copy) before the word.
+        let redirected = lead_text
+            .trim_end_matches([' ', '\t'])
+            .trim_end_matches('&')
+            .ends_with(['<', '>']);
+        let target_end = word_end(rest);
+        if !redirected || target_end == 0 {
+            break;
+        }
+        from = rest.get(target_end..).unwrap_or_default();
+        rest = from.trim_start_matches(lead);
+    }
+    rest
+}
+
+/// Whether the word at the start of `rest` (after what [`names_command`] skips before it) is
+/// followed by a comma.
+fn word_goes_on_past_comma(rest: &str) -> bool {
+    let rest = past_redirections(rest);
+    rest.as_bytes().get(word_end(rest)) == Some(&b',')
+}
+
 /// Whether the word at the start of `rest` (after blanks, quotes, redirections) names a known
 /// command once de-obfuscated. A path prefix is allowed: `/bin/cat`, `/usr/bin/id`.
 pub(super) fn names_command(rest: &str) -> bool {
@@ -51,7 +100,7 @@ pub(super) fn names_command(rest: &str) -> bool {
 /// position (`$u wget x`, `;$a cat notes.txt`), where a word command needs no shell-like
 /// arguments to be one (a sentence does not put `$a` before its verb).
 fn names_command_at(rest: &str, behind_expansion: bool) -> bool {
-    let mut rest = rest.trim_start_matches(|c: char| c.is_ascii() && is_command_lead(c as u8));
+    let mut rest = past_redirections(rest);
     // `. file`, the shell's `source`, runs what follows it: `;. rm -rf /`.
     while let Some(sourced) = rest.strip_prefix(". ") {
         rest = sourced.trim_start_matches([' ', '\t']);

@@ -3,8 +3,9 @@
 //! path, and a command word glued together from quoted or escaped pieces.
 
 use super::chained::names_command;
-use super::lex::{is_contraction, shell_word};
-use super::words::{COMMAND_SET, WORD_COMMAND_SET};
+use super::command_line::PROSE_COMMAND_SET;
+use super::lex::{is_contraction, is_option, shell_word};
+use super::words::{COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET};
 
 /// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
 /// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
@@ -20,7 +21,7 @@ pub(super) fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
     // searches saved).
     if (!prechecks || text.contains('$'))
         && (text.contains("$((")
-            || text.contains("$[")
+            || has_old_arithmetic(text)
             || text.contains("$ifs")
             || text.contains("${ifs")
             || text.contains("$'\\x")
@@ -36,19 +37,95 @@ pub(super) fn has_shell_evasion(text: &str, prechecks: bool) -> bool {
     }
     // A command word glued together from pieces: c'a't, c\at, ca$@t, w"h"oami, n$u\c$u,
     // uname${x}, ping``, pi<()ng.
+    // Where the word at hand starts (each separator is one ASCII byte).
+    let mut next_at = 0;
     text.split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | '|' | '&'))
         .any(|word| {
-            let obfuscated = word.contains(['\'', '"', '\\', '$', '`']) || word.contains("()");
+            let at = next_at;
+            next_at += word.len() + 1;
             // (Most words are not: they are not copied.)
-            if !obfuscated || is_contraction(word) {
+            let Some(splice) = splice(word) else {
+                return false;
+            };
+            if is_contraction(word) {
                 return false;
             }
             let cleaned = shell_word(word);
             let name = cleaned.rsplit('/').next().unwrap_or(&cleaned);
-            cleaned != word
+            let command = cleaned != word
                 && name.len() > 1
-                && (COMMAND_SET.contains(name) || WORD_COMMAND_SET.contains(name))
+                && (COMMAND_SET.contains(name) || WORD_COMMAND_SET.contains(name));
+            command
+                && match splice {
+                    Splice::Inside => true,
+                    Splice::Edges => quoted_command_line(text, at, word, name),
+                }
         })
+}
+
+/// How far after `$[` its `]` is looked for: an arithmetic expression is short.
+const ARITHMETIC_REACH: usize = 64;
+
+/// Bash's old arithmetic expansion, `$[2+2]`, `$[]`: closed by `]` on the same line, soon
+/// (prose writing "$[" about the syntax has no such closing).
+fn has_old_arithmetic(text: &str) -> bool {
+    text.match_indices("$[").any(|(i, _)| {
+        text.as_bytes()
+            .get(i + 2..)
+            .unwrap_or_default()
+            .iter()
+            .take(ARITHMETIC_REACH)
+            .take_while(|&&b| !matches!(b, b'\n' | b'\r'))
+            .any(|&b| b == b']')
+    })
+}
+
+/// Where a word holds the pieces a shell removes.
+enum Splice {
+    /// Inside the name: `c'a't`, `w\hoami`, `ca$@t`, `ping$()`.
+    Inside,
+    /// Only quotation marks around the word: `'cscli'`, `"ls"`, `"Cat`.
+    Edges,
+}
+
+/// Whether, and where, `word` holds a piece a shell removes where a name is spliced: a quote,
+/// backslash, expansion or empty substitution.
+fn splice(word: &str) -> Option<Splice> {
+    let removed = |w: &str| w.contains(['\'', '"', '\\', '$', '`']) || w.contains("()");
+    if !removed(word) {
+        return None;
+    }
+    let inner = word
+        .trim_start_matches(['"', '\'', '('])
+        .trim_end_matches(['"', '\'', ')', '.', ',', ':', '!', '?']);
+    Some(if removed(inner) {
+        Splice::Inside
+    } else {
+        Splice::Edges
+    })
+}
+
+/// A command word in quotation marks (`word`, at `at` in `text`, naming `name`) is how prose
+/// quotes a word or a title ("Cat Scratch Fever", 'tee', "host" mode): a weak signal. It is a
+/// quoted command line when an option or an absolute path follows it (`'rm -rf x'`,
+/// `"cat" /etc/passwd`), or when it opens the value and names a command no prose writes
+/// (`'cscli' alerts list`; not `"Python" is fun` or `"ls"` in a sentence).
+fn quoted_command_line(text: &str, at: usize, word: &str, name: &str) -> bool {
+    let args = text
+        .get(at + word.len()..)
+        .unwrap_or_default()
+        .trim_start_matches([' ', '\t']);
+    let first = args.split_ascii_whitespace().next().unwrap_or_default();
+    let path = first
+        .strip_prefix('/')
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphanumeric()));
+    let opens_value = text.get(..at).is_some_and(|b| b.trim().is_empty());
+    is_option(first)
+        || path
+        || (opens_value
+            && COMMAND_SET.contains(name)
+            && !TOPIC_SET.contains(name)
+            && !PROSE_COMMAND_SET.contains(name))
 }
 
 /// How far after a `{` its `}` is looked for.

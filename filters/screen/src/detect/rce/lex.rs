@@ -118,6 +118,36 @@ pub(super) fn word_end(rest: &str) -> usize {
     bytes.len()
 }
 
+/// How many words after a command's name are read as its arguments: a command line puts its
+/// options and paths among its first few words; prose naming a command goes on with a
+/// sentence ("bzip2 and bunzip2 will by default not overwrite existing files. If you want
+/// this, specify the -f flag").
+pub(super) const ARGUMENT_WORDS: usize = 5;
+
+/// The words of `args` (what follows a command's name) a command line would hold as its
+/// arguments: to the end of the line or a separator (`;`, `|`, `&`), at most
+/// [`ARGUMENT_WORDS`], and not past the end of a clause of prose: a word opening with `(`
+/// ends them before it ("bzcat (or bzip2 -dc)"), a word ending with `.`, `,`, `?` or `!`
+/// (not a path, not `..`) after it.
+pub(super) fn command_arguments(args: &str) -> impl Iterator<Item = &str> {
+    let line = args
+        .split(['\n', '\r', ';', '|', '&'])
+        .next()
+        .unwrap_or_default();
+    let mut ended = false;
+    line.split_ascii_whitespace()
+        .take(ARGUMENT_WORDS)
+        .take_while(move |word| {
+            if ended || word.starts_with('(') {
+                return false;
+            }
+            ended = word.ends_with(['.', ',', '?', '!'])
+                && !word.contains('/')
+                && !word.bytes().all(|b| b == b'.');
+            true
+        })
+}
+
 /// An option where a command's arguments start: `-a`, `-nlvp`, `--file` (`-` alone, `-5`
 /// and a dash before a word of prose, `-rated`, are not).
 pub(super) fn is_option(args: &str) -> bool {

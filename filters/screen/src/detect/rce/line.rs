@@ -8,7 +8,7 @@
 //! | signal | score |
 //! |---|---:|
 //! | a known command starts a line (after a line break, nothing but blanks or `(` between) | 2 |
-//! | on that line, an argument only a command line has: an option (`-c`, `--url`), a path (`/etc/…`, `./x`, `../x`, `~/x`), a redirection (`>`, `<`), a separator or substitution (`;`, `\|`, `&`, backtick, `$(`), a variable (`$x`, `${x}`), or a wrapper running a second command (`sudo id`, `nohup ifconfig`); or the command word spelled as only a shell reads it (`/bin/id`, `c'a't`) | 3 |
+//! | a command line's argument: among the command's first words, to the end of a clause of prose ([`command_arguments`]), an option (`-c`, `--url`), a path (`/etc/…`, `./x`, `../x`, `~/x`) or a variable (`$x`, `${x}`); on its line a redirection (`>`, `<`), a separator or substitution (`;`, `\|`, `&`, backtick, `$(`), or a wrapper running a second command (`sudo id`, `nohup ifconfig`); or the command word spelled as only a shell reads it (`/bin/id`, `c'a't`) | 3 |
 //! | the command's own shape: the line is the command alone (not a word prose writes alone: `cat`, `python`, `curl`), a number for a command that takes one (`sleep 5`, `kill 9`), or a URL for a downloader (`wget http://x/a.sh`) | 2 |
 //! | the line follows a value, not prose: before it only blanks or one word (`127.0.0.1\nid`, `\nid`) | 1 |
 //!
@@ -20,7 +20,9 @@
 
 use super::chained::names_command;
 use super::command_line::PROSE_COMMAND_SET;
-use super::lex::{is_command_lead, is_option, shell_word, without_version, word_end};
+use super::lex::{
+    command_arguments, is_command_lead, is_option, shell_word, without_version, word_end,
+};
 use super::words::{is_command, TOPIC_SET, WRAPPER_SET};
 use crate::detect::words::word_list;
 use crate::detect::wordset::WordSet;
@@ -146,8 +148,7 @@ fn command_line_argument(word: &str, args: &str) -> bool {
     if WRAPPER_SET.contains(&name) && names_command(args) {
         return true;
     }
-    args.split_whitespace()
-        .any(|token| is_option(token) || is_path(token) || is_variable(token))
+    command_arguments(args).any(|token| is_option(token) || is_path(token) || is_variable(token))
 }
 
 /// An absolute, relative or home path: `/etc/passwd`, `./x`, `../x`, `~/x`, `~`.

