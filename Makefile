@@ -26,7 +26,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 MODULES := $(notdir $(wildcard wasm/*))
 WASM := $(foreach f,$(MODULES),$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen benign-corpus benign-deps fuzz fuzz-growth reload
+.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen eval-gotestwaf benign-corpus benign-deps fuzz fuzz-growth reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -133,6 +133,23 @@ eval-screen: benign-corpus
 	else \
 		target/release/pavise-eval-screen $(EVAL_ARGS) $(CORPUS); \
 	fi
+
+# A public WAF test suite as a test set, never a development set (run it, report the figure,
+# never change a rule for its misses): GoTestWAF's test cases, built as its Go client sends them
+# (tools/public-suites/gotestwaf.py), screened at paranoia levels 1 and 2. The suite is not in
+# this repository: GOTESTWAF=<path to a checkout of github.com/wallarm/gotestwaf>.
+GOTESTWAF ?=
+PYYAML_VERSION := 6.0.2
+eval-gotestwaf:
+	@test -d "$(GOTESTWAF)/testcases" || { echo "usage: make eval-gotestwaf GOTESTWAF=<GoTestWAF checkout>"; exit 2; }
+	@$(VENV)/bin/python -c 'import yaml' 2>/dev/null || { \
+		[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV); \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check PyYAML==$(PYYAML_VERSION); \
+	}
+	$(VENV)/bin/python tools/public-suites/gotestwaf.py "$(GOTESTWAF)" --out target/public/gotestwaf.jsonl
+	cargo build --release -q -p pavise-eval-screen
+	target/release/pavise-eval-screen target/public/gotestwaf.jsonl
+	target/release/pavise-eval-screen --policy policies/screen.strict.example.json target/public/gotestwaf.jsonl
 
 # Random hostile inputs to every parser of request data, for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60

@@ -12,8 +12,9 @@
 //! [--workloads small_get,...] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...]
 //! [--out DIR]` (`$PAVISE_WASM_DIR` and `$PAVISE_NATIVE_MODULE` measure modules from another
 //! build). `--probe` adds a config running the host-call probe (`bench/probe`) with the
-//! operations `OPS`, to price host calls beside the calibration filter. `--combined` adds the combined module with only the
-//! named stages of its example policy (e.g. `auth=auth`), to price each stage inside one module.
+//! operations `OPS`, to price host calls beside the calibration filter. `--combined` adds the
+//! combined module with only the named stages of its example policy (e.g. `auth=auth`), to
+//! price each stage inside one module.
 //! `--compare LABEL=DIR` also runs every Pavise config with the modules in `DIR` (say, a copy of
 //! the build before a change), named `<config>@LABEL`, so a change is measured in one run.
 

@@ -1,6 +1,6 @@
-//! End-to-end, in both runtimes: the audit filter first in the chain, in a real Envoy, with both sinks: the local
-//! access log (one JSON object per line in its own file) and the HTTP sink (`pavise-sink`,
-//! receiving OTLP/HTTP JSON). Every request must produce exactly one correct event, denials by
+//! End-to-end, in both runtimes: the audit filter first in the chain, in a real Envoy, with both
+//! sinks: the local access log (one JSON object per line in its own file) and the HTTP sink
+//! (`pavise-sink`, receiving OTLP/HTTP JSON). Every request must produce exactly one correct event, denials by
 //! any filter included, and no secret may appear in either sink or in Envoy's log.
 
 // Tests fail by panicking.

@@ -1,9 +1,9 @@
-//! End-to-end: no API key in any output. A valid key is sent in every place the auth policy
-//! can read one (its header, `Authorization: Bearer`, its query parameter, named `access` here:
-//! a name that does not say secret), on allowed and refused requests, through the whole chain in
-//! a real Envoy; then every output is searched for it: Envoy's log, the audit file, the OTLP
-//! batches at the sink, `/stats/prometheus`, the responses (error bodies and headers), and what
-//! the upstream received.
+//! End-to-end, in both runtimes: no API key in any output. A valid key is sent in every place the
+//! auth policy can read one (its header, `Authorization: Bearer`, its query parameter, named
+//! `access` here: a name that does not say secret), on allowed and refused requests, through the
+//! whole chain in a real Envoy; then every output is searched for it: Envoy's log, the audit file,
+//! the OTLP batches at the sink, `/stats/prometheus`, the responses (error bodies and headers), and
+//! what the upstream received.
 //!
 //! The combined filter redacts auth's credential locations by itself (the audit member does not
 //! list `access`; before, the key was in `audit.jsonl` and the OTLP batches). Separate filters

@@ -1,4 +1,5 @@
-//! End-to-end: the auth filter's `.wasm` in a real Envoy, in front of pavise-echo.
+//! End-to-end, in both runtimes: the auth filter (its `.wasm`, and the native module) in a real
+//! Envoy, in front of pavise-echo.
 //!
 //! One Envoy serves most assertions (each start compiles the module); the refusal tests start
 //! their own and expect it to exit.

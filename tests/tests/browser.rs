@@ -1,7 +1,7 @@
-//! A real browser against the CORS filter: headless Chromium loads a page from one loopback
-//! origin and calls Envoy's origin with `fetch`. Whether a call succeeds is the browser's own
-//! verdict on the filter's answers: a simple GET, a preflighted PUT with a custom header, a
-//! request with `credentials: 'include'`, and a header the policy does not allow.
+//! A real browser against the CORS filter, in both runtimes: headless Chromium loads a page from
+//! one loopback origin and calls Envoy's origin with `fetch`. Whether a call succeeds is the
+//! browser's own verdict on the filter's answers: a simple GET, a preflighted PUT with a custom
+//! header, a request with `credentials: 'include'`, and a header the policy does not allow.
 //!
 //! The page is served twice under two origins: `http://127.0.0.1:PORT` (allowed by the policy)
 //! and `http://localhost:PORT` (not allowed). Chromium comes from Debian's `chromium` package,

@@ -1,7 +1,7 @@
-//! The combined filter refuses a bad member policy with the path inside the combined document;
-//! it and the standalone filters load policies with an editor's `"$schema"` and a byte order mark.
-//! (Its behaviour is tested with the audit scenario in `tests/audit.rs`, run both as a chain of
-//! filters and as the combined filter.)
+//! In both runtimes, the combined filter refuses a bad member policy with the path inside the
+//! combined document; it and the standalone filters load policies with an editor's `"$schema"` and
+//! a byte order mark. (Its behaviour is tested with the audit scenario in `tests/audit.rs`, run
+//! both as a chain of filters and as the combined filter.)
 
 // Tests fail by panicking.
 #![allow(

@@ -1,6 +1,6 @@
-//! End-to-end: the CORS filter's `.wasm` in a real Envoy, in front of pavise-echo. What a
-//! browser does with these answers is in `tests/browser.rs`; here every header is checked on
-//! the wire.
+//! End-to-end, in both runtimes: the CORS filter in a real Envoy, in front of pavise-echo. What a
+//! browser does with these answers is in `tests/browser.rs`; here every header is checked on the
+//! wire.
 
 // Tests fail by panicking.
 #![allow(

@@ -1,6 +1,6 @@
-//! Live policy changes, end to end, in both runtimes: Envoy serves from file-based dynamic config written by the
-//! CLI's renderer, each filter's policy delivered by extension config discovery (ECDS); a
-//! re-render changes its behaviour without a restart and without replacing the listener, the
+//! Live policy changes, end to end, in both runtimes: Envoy serves from file-based dynamic
+//! config written by the CLI's renderer, each filter's policy delivered by extension config
+//! discovery (ECDS); a re-render changes its behaviour without a restart and without replacing the listener, the
 //! next request on an open keep-alive connection already runs the new policy, a request in
 //! flight across the change completes, a policy that fails validation is refused by the CLI,
 //! and one written anyway is rejected by Envoy, which keeps serving the previous one.

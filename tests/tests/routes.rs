@@ -1,5 +1,5 @@
-//! End-to-end: routes hold however the path is written, with the filters alone. Envoy runs
-//! without its path options (`normalize_path`, `merge_slashes`,
+//! End-to-end, in both runtimes: routes hold however the path is written, with the filters alone.
+//! Envoy runs without its path options (`normalize_path`, `merge_slashes`,
 //! `path_with_escaped_slashes_action`), so every path below reaches the filters as sent.
 
 // Tests fail by panicking.

@@ -10,8 +10,8 @@
 //! ([`super::stats`]).
 //!
 //! Two runtimes ([`Runtime`], [`Modules`]): the proxy-wasm filters, one `.wasm` per filter in
-//! Envoy's V8, and the native Envoy dynamic module, one shared library (`libpavise_native.so`) loaded
-//! into Envoy's process that serves every filter by its `filter_name`. Both take the same
+//! Envoy's V8, and the native Envoy dynamic module, one shared library (`libpavise_native.so`)
+//! loaded into Envoy's process that serves every filter by its `filter_name`. Both take the same
 //! policy JSON as their configuration, sit in the same places in the chain and report the same
 //! metrics and audit events; only the `typed_config` of each filter and a few bootstrap lines
 //! differ.
@@ -173,8 +173,8 @@ pub enum Runtime {
     /// other proxy-wasm host runs.
     #[default]
     Wasm,
-    /// The native Envoy dynamic module (`libpavise_native.so`) in Envoy's own process: for an Envoy
-    /// you run yourself.
+    /// The native Envoy dynamic module (`libpavise_native.so`) in Envoy's own process: for an
+    /// Envoy you run yourself.
     Native,
 }
 
@@ -216,8 +216,8 @@ pub enum Modules {
     /// `pavise_<filter>.wasm` in this directory (as Envoy sees it), or under this `http(s)://`
     /// base URL ([`CodeUrl`]).
     Wasm(String),
-    /// The native dynamic module at this path (as Envoy sees it), the `libpavise_native.so` that
-    /// `make build` builds. Envoy loads it once, however many filters name it.
+    /// The native dynamic module at this path (as Envoy sees it), the `libpavise_native.so`
+    /// that `make build` builds. Envoy loads it once, however many filters name it.
     Native(String),
 }
 

@@ -18,9 +18,11 @@
 //! level 1 after a value or a leading line break (5), and at level 2 anywhere (4). A command
 //! after `;`, `|`, `&`, `$(` or a backtick is no weak reading: [`super`] flags it as before.
 
-use super::{
-    is_command_lead, is_option, shell_word, without_version, word_end, TOPIC_SET, WRAPPER_SET,
-};
+use super::chained::names_command;
+use super::command_line::PROSE_COMMAND_SET;
+use super::lex::{is_command_lead, is_option, shell_word, without_version, word_end};
+use super::words::{is_command, TOPIC_SET, WRAPPER_SET};
+use crate::detect::words::word_list;
 use crate::detect::wordset::WordSet;
 
 /// A known command where a line starts.
@@ -48,23 +50,21 @@ const LINE_REACH: usize = 256;
 /// At most this many line-start commands are scored (each signal counts once anyway).
 pub(super) const MOST_LINES: usize = 16;
 
-/// Commands whose argument is a number: `sleep 5`, `kill 9 1`.
-static NUMBER_COMMAND_SET: WordSet = WordSet::new(&["sleep", "usleep", "kill"]);
+word_list! {
+    /// Commands whose argument is a number: `sleep 5`, `kill 9 1`.
+    NUMBER_COMMANDS = "shell-number-commands"
+}
 
-/// Downloaders whose argument is a URL: `wget http://x/a.sh`.
-static DOWNLOADER_SET: WordSet = WordSet::new(&[
-    "wget",
-    "curl",
-    "lynx",
-    "w3m",
-    "elinks",
-    "aria2c",
-    "axel",
-    "lwp-download",
-    "lwp-request",
-    "tftp",
-    "ftp",
-]);
+/// [`NUMBER_COMMANDS`] as a set.
+static NUMBER_COMMAND_SET: WordSet = WordSet::new(&NUMBER_COMMANDS);
+
+word_list! {
+    /// Downloaders whose argument is a URL: `wget http://x/a.sh`.
+    DOWNLOADERS = "shell-downloaders"
+}
+
+/// [`DOWNLOADERS`] as a set.
+static DOWNLOADER_SET: WordSet = WordSet::new(&DOWNLOADERS);
 
 /// Whether the command position `start` is a line start only: the byte before it is a line
 /// break, and what a shell would skip before the command word holds no separator or
@@ -83,7 +83,7 @@ pub(super) fn is_line_start(text: &str, start: usize) -> bool {
 }
 
 /// The anomaly score of the line-start commands at `starts` (positions [`is_line_start`]
-/// accepted, where [`super::names_command`] found a command), ascending.
+/// accepted, where [`names_command`] found a command), ascending.
 pub(super) fn score(text: &str, starts: &[usize]) -> u32 {
     let Some(&first) = starts.first() else {
         return 0;
@@ -143,7 +143,7 @@ fn command_line_argument(word: &str, args: &str) -> bool {
         return true;
     }
     let name = shell_word(word);
-    if WRAPPER_SET.contains(&name) && super::names_command(args) {
+    if WRAPPER_SET.contains(&name) && names_command(args) {
         return true;
     }
     args.split_whitespace()
@@ -180,9 +180,7 @@ fn has_command_shape(word: &str, args: &str) -> bool {
     let name = without_version(name);
     let mut tokens = args.split_whitespace().peekable();
     if tokens.peek().is_none() {
-        return super::is_command(name)
-            && !TOPIC_SET.contains(name)
-            && !super::PROSE_COMMAND_SET.contains(name);
+        return is_command(name) && !TOPIC_SET.contains(name) && !PROSE_COMMAND_SET.contains(name);
     }
     if NUMBER_COMMAND_SET.contains(name) {
         return tokens.all(|t| t.bytes().all(|b| b.is_ascii_digit()));
