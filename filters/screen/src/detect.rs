@@ -184,7 +184,7 @@ rules! {
     XSS_JSFUCK_ATOM = "xss-006", Xss, 2, "JSFuck atoms: an empty array negated or made a number twice";
     XSS_ENTITY_DECLARATION = "xss-007", Xss, 2, "an XML external entity declaration";
     XSS_FILTER_BREAKOUT = "xss-008", Xss, 2, "a quote, then in or an operator, then a dotted name or DOM property assigned";
-    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & $( or a backtick, or starting a line with a command line's arguments (anomaly score)";
+    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & $( or a backtick; after a line break, or a name prose writes after a prose-like separator, only with a command line's arguments (anomaly score)";
     RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution";
     RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly";

@@ -4,9 +4,9 @@
 //! of the value and whatever follows a separator (`;`, `|`, `&`, a newline, `$(`, a backtick,
 //! `{`). The word at a command position is de-obfuscated the way the shell would (quotes and
 //! backslashes inside it removed: `c'a't` is `cat`, `/bin/c\at` is `cat`), and is an attack if
-//! it names a known command ([`chained`]). Where only a line break comes before it, the word is
-//! a weak signal, scored with the rest of its line ([`line`](mod@line)): prose starts lines with such
-//! words. Substitution ([`substitution`]), `$IFS`-style evasions ([`evasion`]), direct
+//! it names a known command ([`chained`]). Where only a line break comes before it, or a
+//! separator as prose writes one before a word prose writes too (`fish & chips; expect
+//! delays`), the word is a weak signal, scored with the rest of its line ([`weak`]). Substitution ([`substitution`]), `$IFS`-style evasions ([`evasion`]), direct
 //! interpreter or network tool invocations ([`invocation`]) and Windows `cmd`/PowerShell syntax
 //! ([`windows`]) have rules of their own; cmd.exe's commands and an `echo` into a script file
 //! are read by [`cmd`]. The level-2 rules are [`command_line`] and [`expansion`]. The command
@@ -27,12 +27,12 @@ mod evasion;
 mod expansion;
 mod invocation;
 mod lex;
-mod line;
 mod sentence;
 mod sqlite;
 mod substitution;
 #[cfg(test)]
 mod tests;
+mod weak;
 mod whole;
 mod windows;
 mod words;

@@ -1,7 +1,8 @@
 //! `rce-001`: a known command at a command position (after `;`, `|`, `&`, `$(`, a backtick or
 //! a line break), its word de-obfuscated as the shell would; a word that is also English only
-//! with arguments a shell's command has. A command where only a line break comes before it is a
-//! weak signal, scored with its line ([`super::line`](mod@super::line)). Also a whole value that is a command
+//! with arguments a shell's command has. A command where only a line break, or a prose-like
+//! separator before a name prose writes, comes before it is a weak signal, scored with its
+//! line ([`super::weak`]). Also a whole value that is a command
 //! line ([`super::whole`]), a variable assigned and then run, SQLite's dot commands and a
 //! program run by its `bin` path.
 
@@ -10,19 +11,19 @@ use super::lex::{
     command_positions, distinct_starts, is_command_lead, is_contraction, is_option,
     only_expansions, shell_word, without_quotes, without_version, word_end,
 };
-use super::line;
 use super::sqlite::has_sqlite_dot_command;
+use super::weak;
 use super::whole::starts_with_command_and_option;
 use super::words::{is_command, OPTION_COMMAND_SET, WORD_COMMAND_SET};
 
-/// Whether a known command stands at a command position (a line start only if its line
-/// scores as a command line, [`line`](mod@line)), or the value is a command line of one of the other
+/// Whether a known command stands at a command position (a weak one only if the weakly
+/// placed commands score as a command line, [`weak`]), or the value is a command line of one of the other
 /// shapes this rule reads.
 pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
     let positions = command_positions(text);
-    // A command where a line starts is a weak signal ([`line`]): those are scored together
+    // A command at a weak position is a weak signal ([`weak`]): those are scored together
     // once no other command position named a command.
-    let mut line_starts: Vec<usize> = Vec::new();
+    let mut weak_starts: Vec<usize> = Vec::new();
     distinct_starts(text, &positions, is_command_lead).any(|start| {
         let rest = text.get(start..).unwrap_or_default();
         // A comma joins words only inside braces (`{nc,-e,sh}`); elsewhere the word goes on
@@ -31,14 +32,14 @@ pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
         if (!in_braces && word_goes_on_past_comma(rest)) || !names_command(rest) {
             return false;
         }
-        if line::is_line_start(text, start) {
-            if line_starts.len() < line::MOST_LINES {
-                line_starts.push(start);
+        if weak::is_weak_position(text, start) {
+            if weak_starts.len() < weak::MOST_WEAK {
+                weak_starts.push(start);
             }
             return false;
         }
         true
-    }) || line::score(text, &line_starts) >= line::threshold(paranoia)
+    }) || weak::score(text, &weak_starts) >= weak::threshold(paranoia)
         || starts_with_command_and_option(text)
         || runs_assigned_variable(text, &positions)
         || (text.contains('.') && has_sqlite_dot_command(text, &positions))
