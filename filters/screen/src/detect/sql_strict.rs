@@ -1,21 +1,33 @@
-//! SQL injection at paranoia level 2: the fragments of SQL grammar an injection completes that
-//! also occur, now and then, in prose or code, so level 1 leaves them alone (docs/screen.md,
-//! "Left alone on purpose"). They run only under `detect.paranoia: 2`, after level 1's SQL
-//! rules found nothing, on the same normalized copy ([`normalize`]: lowercase, comments as a
-//! blank, blank runs as one space).
+//! SQL grammar fragments: the pieces of SQL an injection completes. Most of them also occur,
+//! now and then, in prose or code, and are level-2 rules (docs/screen.md, the rule table):
+//! they run only under `detect.paranoia: 2`, after level 1's SQL rules found nothing. The
+//! forms no prose writes are level-1 rules (`sqli-026`…`029`, `sqli-006`'s glued statement).
+//! All read the same normalized copy ([`normalize`]: lowercase, comments as a blank, blank runs
+//! as one space).
 //!
+//! Level 1:
+//! - a quote closed and SQL begun (`sqli-026`, [`quote`]: `' union/`, `'UNION A`,
+//!   `admin@x.org';`, `x'|email--`, `\'or'1`),
+//! - a query fragment (`sqli-027`, [`clause`]: an open `(select *`, `' * from`, `select (case`,
+//!   `from t where c=`, `having 1=`, `` `db`.`table` ``),
+//! - a comparison probe (`sqli-028`: a whole value `1=1` or `11!=1`, `)like(`,
+//!   `something LIKE '`),
+//! - comments for blanks (`sqli-029`: `DR/**/OP`, `1,/**/2`) and level 1's attack phrases
+//!   joined by `+`,
+//! - a statement keyword glued to `;` (`sqli-006`: `;drop`).
+//!
+//! Level 2:
 //! - a SQL function name before `(` with junk between, or a call left open or given a literal
 //!   (`IN (`, `length||(`, `user()`, `div (23, 2)`, `in (1,2)`),
-//! - SQL operator words and bare operator probes (`XOR`, `regexp`, `IS NULL`, `)like(`, a value
-//!   that is only `<>`, a value opened by a connective before a number, `or 88`),
-//! - an always-true comparison (`1=1`, `'a'='a'`, `1!=11`, `1)=(1`),
-//! - clause fragments (`order by 1`, `having 1=`, `when 1 then`, `select (case`,
-//!   `from t where c=`, `select a,b from t`, `union all`, `execute name`, an open `(select`,
-//!   `;drop`, `` `db`.`table` ``),
-//! - a closed quote followed by an operator, a name and a comment (`x'|email--`), a statement
-//!   keyword (`' union/`) or a cut-off login (`admin@x.org';`), or an escaped quote before a
-//!   connective (`\'and`),
-//! - obfuscation: a comment where a blank would be (`DR/**/OP`, `1,/**/2`), hex literals
+//! - SQL operator words and bare operator probes (`XOR`, `regexp`, `IS NULL`, a value that is
+//!   only `<>`, a value opened by a connective before a number, `or 88`),
+//! - an always-true comparison within a value (`a=1=1`, `'a'='a' and`, `1)=(1`),
+//! - clause fragments (`order by 1`, `when 1 then`, `select a,b from t`, `union all`,
+//!   `execute name`),
+//! - a closed quote followed by an operator, a name and any comment (`x'|basenc--base2`), a
+//!   name closed by a quote and commented out (`admin'#`), an escaped quote before a
+//!   connective (`\'and x`),
+//! - obfuscation: a statement ended and commented out (`;--`), MySQL's `/*!`, hex literals
 //!   (`0xf00d`), `1.e(`, a connective glued to `(` (`and(`), SQL string types (`nvarchar`),
 //! - catalog objects, server variables and packages level 1 does not list (`@@datadir`,
 //!   `sys.objects`, `utl_http`).
@@ -148,6 +160,37 @@ fn strict_text<'v>(v: &'v View) -> Option<&'v [u8]> {
     v.gate(Gate::SqlStrict, strict_possible).then(|| v.sql())
 }
 
+/// `sqli-026`: [`quote_statement`].
+pub fn quote_statement_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(quote_statement)
+}
+
+/// `sqli-027`: [`query_fragment`].
+pub fn query_fragment_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| query_fragment(t, v.sql_words()))
+}
+
+/// `sqli-028`: a whole value that is a true comparison of literals ([`whole_tautology`]),
+/// `)like(` ([`like_between_parentheses`]), a value ending in `LIKE '`
+/// ([`open_string_after_like`]).
+pub fn comparison_probe_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| {
+        whole_tautology(t)
+            || like_between_parentheses(t, v.sql_words())
+            || open_string_after_like(t)
+    })
+}
+
+/// `sqli-029`: [`comment_for_blank`].
+pub fn comment_blank_rule(v: &View) -> bool {
+    comment_for_blank(v.bytes())
+}
+
+/// `sqli-006`'s second row: [`glued_statement`].
+pub fn glued_statement_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(glued_statement)
+}
+
 /// `sqli-010`: [`open_call`].
 pub fn open_call_rule(v: &View) -> bool {
     strict_text(v).is_some_and(open_call)
@@ -183,18 +226,24 @@ pub fn catalog_rule(v: &View) -> bool {
     strict_text(v).is_some_and(|t| catalog_object(t, v.sql_words()))
 }
 
-/// `sqli-016` again: [`plus_joined_phrase`] (its `+` is one of [`SYMBOLS`]).
+/// `sqli-029` again: [`plus_joined_phrase`] (its `+` is one of [`SYMBOLS`]).
 pub fn plus_joined_rule(v: &View) -> bool {
     v.gate(Gate::SqlStrict, strict_possible) && plus_joined_phrase(v.bytes())
 }
 
-/// The first level-2 SQL rule of this module that matches a decoded value (for the tests).
+/// The first rule of this module's that matches a decoded value, in the engine's order (level
+/// 1's, then level 2's), for the tests.
 #[cfg(test)]
 pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
+    const OURS: [&str; 12] = [
+        "sqli-006", "sqli-010", "sqli-011", "sqli-012", "sqli-013", "sqli-014", "sqli-016",
+        "sqli-017", "sqli-026", "sqli-027", "sqli-028", "sqli-029",
+    ];
     let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
-    crate::engine::matching(super::sqli::TABLE, 2, &v)
+    [1, 2]
         .into_iter()
-        .find(|r| r.id.as_bytes() < b"sqli-018".as_slice())
+        .flat_map(|level| crate::engine::matching(super::sqli::TABLE, level, &v))
+        .find(|r| OURS.contains(&r.id))
 }
 
 /// `24'union+all+select+1`, `"+WAITFOR+DELAY+'`: level 1's attack-only phrases
@@ -310,12 +359,7 @@ fn number_then_sql(t: &[u8], at: usize) -> bool {
 /// application breaks: `<>`, `!=`, `&&`); a value opened by a connective before a number and
 /// nothing or an operator after it (`or 88`, `xor 5-`).
 fn operator(t: &[u8], kw: &Present) -> bool {
-    operator_word(t, kw)
-        || null_compared(t, kw)
-        || like_between_parentheses(t, kw)
-        || bare_operator(t)
-        || leading_connective(t)
-        || open_string_after_like(t)
+    operator_word(t, kw) || null_compared(t, kw) || bare_operator(t) || leading_connective(t)
 }
 
 /// `xor`, `regexp`, `rlike`, `notnull` as words.
@@ -567,6 +611,27 @@ fn comparisons(t: &[u8]) -> impl Iterator<Item = (usize, &'static [u8], bool)> +
     })
 }
 
+/// `1=1`, `11!=1`, `42<=>42`: the whole value (blanks aside) two literals compared so that
+/// the test holds, the probe an injection sends to see whether the value reaches SQL.
+pub(super) fn whole_tautology(t: &[u8]) -> bool {
+    let t = t.strip_prefix(b" ").unwrap_or(t);
+    let t = t.strip_suffix(b" ").unwrap_or(t);
+    comparisons(t).any(|(i, op, same)| {
+        let left_end = if i > 0 && t.get(i - 1) == Some(&b' ') {
+            i - 1
+        } else {
+            i
+        };
+        let right_at = skip_blank(t, i + op.len());
+        match (literal_before(t, left_end), literal_after(t, right_at)) {
+            (Some(l), Some(r)) => {
+                (l == r) == same && l.len() == left_end && right_at + r.len() == t.len()
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Two literals compared so that the test holds, or the same name on both sides.
 pub(super) fn compared_literals(t: &[u8]) -> bool {
     comparisons(t).any(|(i, op, same)| {
@@ -633,8 +698,7 @@ fn same_operands(t: &[u8], op: usize, op_len: usize) -> bool {
 /// "1.e.g."), a connective glued to a parenthesis
 /// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
 fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
-    comment_for_blank(decoded)
-        || statement_ended_or_executable(decoded, t)
+    statement_ended_or_executable(decoded, t)
         || hex_literal(t)
         || hex_string(t)
         || number_glued(t)

@@ -13,20 +13,21 @@ use super::sql_strict;
 use super::words::word_list;
 use super::{
     fingerprint, sqli_input, SQLI_ALIAS_FROM, SQLI_BARE_CALL, SQLI_BOOLEAN_CLAUSE, SQLI_CAST,
-    SQLI_CATALOG, SQLI_CLAUSE, SQLI_DANGLING_CONNECTIVE, SQLI_FRAGMENT_CALL, SQLI_FUNCTION,
-    SQLI_JSON_OPERATOR, SQLI_KEYWORD, SQLI_LIBINJECTION, SQLI_LIKE, SQLI_NOSQL_MORE,
-    SQLI_NOSQL_OPERATOR, SQLI_NUMERIC_TEST, SQLI_OBFUSCATION, SQLI_OPERATOR, SQLI_OVERFLOW,
-    SQLI_QUOTED_TEST, SQLI_QUOTE_BREAKOUT, SQLI_QUOTE_OPERATOR, SQLI_QUOTE_PROBE, SQLI_STATEMENT,
-    SQLI_TAUTOLOGY,
+    SQLI_CATALOG, SQLI_CLAUSE, SQLI_COMMENT_BLANK, SQLI_COMPARISON_PROBE, SQLI_DANGLING_CONNECTIVE,
+    SQLI_FRAGMENT_CALL, SQLI_FUNCTION, SQLI_JSON_OPERATOR, SQLI_KEYWORD, SQLI_LIBINJECTION,
+    SQLI_LIKE, SQLI_NOSQL_MORE, SQLI_NOSQL_OPERATOR, SQLI_NUMERIC_TEST, SQLI_OBFUSCATION,
+    SQLI_OPERATOR, SQLI_OVERFLOW, SQLI_QUERY_FRAGMENT, SQLI_QUOTED_TEST, SQLI_QUOTE_BREAKOUT,
+    SQLI_QUOTE_OPERATOR, SQLI_QUOTE_PROBE, SQLI_QUOTE_STATEMENT, SQLI_STATEMENT, SQLI_TAUTOLOGY,
 };
 use crate::engine::{RuleDef, View};
 
-/// The SQL injection rules, in the order they name a finding. No level-1 rule matches plain
-/// text (without a quote, an operator or a trigger word libinjection finds nothing; each other
-/// rule needs such a byte or word); the level-2 ones may (`XOR`, `order by 1`, `4294967296`).
-/// Rules that share a precheck (in [`sql`], [`sql_strict`], [`sql_probe`]) read it from the
-/// value's [`View`], made once. `sqli-016` has two rows: its obfuscations, and after
-/// `sqli-017` the attack-only phrases joined by `+`.
+/// The SQL injection rules, in the order they name a finding (the engine runs level 1's before
+/// level 2's). No level-1 rule matches plain text (without a quote, an operator or a trigger
+/// word libinjection finds nothing; each other rule needs such a byte or word, `sqli-023` the
+/// trigger word `like` or a quote, its other words read only where the value is not plain); the
+/// level-2 ones may (`XOR`, `order by 1`, `4294967296`). Rules that share a precheck (in
+/// [`sql`], [`sql_strict`], [`sql_probe`]) read it from the value's [`View`], made once.
+/// `sqli-006` and `sqli-029` have two rows each.
 pub const TABLE: &[RuleDef] = &[
     RuleDef::not_plain(SQLI_LIBINJECTION, |v| libinjection_sqli(v.bytes())),
     RuleDef::not_plain(SQLI_KEYWORD, sqli_keyword_in),
@@ -41,6 +42,8 @@ pub const TABLE: &[RuleDef] = &[
     RuleDef::not_plain(SQLI_STATEMENT, |v| {
         sql::clause_rule(v, SqlClause::Statement)
     }),
+    // Every statement glued to a `;` has its `;`.
+    RuleDef::not_plain(SQLI_STATEMENT, sql_strict::glued_statement_rule).anchored(&[";"]),
     RuleDef::not_plain(SQLI_BOOLEAN_CLAUSE, |v| {
         sql::clause_rule(v, SqlClause::BooleanClause)
     }),
@@ -50,6 +53,30 @@ pub const TABLE: &[RuleDef] = &[
     RuleDef::not_plain(SQLI_JSON_OPERATOR, |v| {
         sql::clause_rule(v, SqlClause::JsonCompared)
     }),
+    // Every quote breakout has its quote.
+    RuleDef::not_plain(SQLI_QUOTE_STATEMENT, sql_strict::quote_statement_rule)
+        .anchored(&["'", "\"", "`"]),
+    // A subquery and a star select have `select` or `from`, the others `having` or `` `.` ``.
+    RuleDef::not_plain(SQLI_QUERY_FRAGMENT, sql_strict::query_fragment_rule)
+        .anchored(&["select", "from", "having", "`.`"]),
+    // A comparison has its operator; `like` between parentheses or before a quote its `like`.
+    RuleDef::not_plain(SQLI_COMPARISON_PROBE, sql_strict::comparison_probe_rule)
+        .anchored(&["=", "<", ">", "like", "regexp"]),
+    // A comment has its `/*`.
+    RuleDef::not_plain(SQLI_COMMENT_BLANK, sql_strict::comment_blank_rule).anchored(&["/*"]),
+    // Every phrase joined by `+` has its `+`.
+    RuleDef::not_plain(SQLI_COMMENT_BLANK, sql_strict::plus_joined_rule).anchored(&["+"]),
+    // Every probe has a quote.
+    RuleDef::not_plain(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes()))
+        .anchored(&["'", "\"", "`"]),
+    RuleDef::not_plain(SQLI_LIKE, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::LikeTautology)
+    }),
+    // A bare call ends in its `(`.
+    RuleDef::not_plain(SQLI_BARE_CALL, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::BareCall)
+    })
+    .anchored(&["("]),
     RuleDef::always(SQLI_FRAGMENT_CALL, sql_strict::open_call_rule),
     RuleDef::always(SQLI_OPERATOR, sql_strict::operator_rule),
     RuleDef::always(SQLI_TAUTOLOGY, sql_strict::tautology_rule),
@@ -57,10 +84,7 @@ pub const TABLE: &[RuleDef] = &[
     RuleDef::always(SQLI_QUOTE_OPERATOR, sql_strict::quote_operator_rule),
     RuleDef::always(SQLI_OBFUSCATION, sql_strict::obfuscation_rule),
     RuleDef::always(SQLI_CATALOG, sql_strict::catalog_rule),
-    // Every phrase joined by `+` has its `+`.
-    RuleDef::always(SQLI_OBFUSCATION, sql_strict::plus_joined_rule).anchored(&["+"]),
     RuleDef::always(SQLI_OVERFLOW, |v| sql_probe::overflow_value(v.bytes())),
-    RuleDef::always(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes())),
     RuleDef::always(SQLI_CAST, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::Cast)
     }),
@@ -69,12 +93,6 @@ pub const TABLE: &[RuleDef] = &[
     }),
     RuleDef::always(SQLI_QUOTED_TEST, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::QuotedTest)
-    }),
-    RuleDef::always(SQLI_LIKE, |v| {
-        sql_probe::probe_rule(v, sql_probe::Probe::LikeTautology)
-    }),
-    RuleDef::always(SQLI_BARE_CALL, |v| {
-        sql_probe::probe_rule(v, sql_probe::Probe::BareCall)
     }),
     RuleDef::always(SQLI_NOSQL_MORE, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::NosqlOperator)

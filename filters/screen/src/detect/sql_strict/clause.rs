@@ -1,32 +1,37 @@
-//! `sqli-013`: SQL clause fragments (`order by 1`, `having 1=`, `select a,b from t`,
-//! `union all`), and the keyword presence several rules read ([`Present`]).
+//! SQL clause fragments: `sqli-027` (level 1: an open subquery, a select star, `having 1=`)
+//! and `sqli-013` (level 2: `order by 1`, `select a,b from t`, `union all`), and the keyword
+//! presence several rules read ([`Present`]).
 
 use super::*;
 
-/// Clause fragments: `order by`/`group by` with a column (a number or a name) the value ends
-/// with or follows with `,`, `asc`, `desc`, `limit`, `)`, `;` or a comment ("order by 5pm for
-/// delivery" goes on in English); `having` with a comparison;
-/// `when <literal> then`; `select (case`; `from t where c =`; a value that is `execute` and a
-/// procedure name; an open subquery `(select` (ending there or going on with SQL);
-/// `` `db`.`table` ``.
-pub(super) fn clause(t: &[u8], kw: &Present) -> bool {
-    order_by(t, kw)
-        || having_comparison(t, kw)
-        || when_then(t, kw)
+/// `sqli-027`: query fragments no prose writes: an open subquery ([`open_subquery`]), a select
+/// star ([`star_from`]), `select (case` ([`select_case`]), `from t where c =`
+/// ([`from_where`]), `having` and a comparison ([`having_comparison`]), `` `db`.`table` ``
+/// ([`qualified_backtick_name`]).
+pub(super) fn query_fragment(t: &[u8], kw: &Present) -> bool {
+    open_subquery(t)
+        || star_from(t)
         || select_case(t, kw)
         || from_where(t, kw)
+        || having_comparison(t, kw)
+        || qualified_backtick_name(t)
+}
+
+/// `sqli-013`: clause fragments prose writes now and then: `order by`/`group by` and a column
+/// ([`order_by`]), `when <literal> then`, a value that is `execute` and a procedure name, a
+/// select list then `from`, `union all`, a backticked name in SQL, `and exists`, `create or
+/// replace`, `limit 0,1`, `load data local infile`, `waitfor time`.
+pub(super) fn clause(t: &[u8], kw: &Present) -> bool {
+    order_by(t, kw)
+        || when_then(t, kw)
         || execute_name(t)
-        || open_subquery(t)
-        || glued_statement(t)
         || select_list_from(t, kw)
         || union_fragment(t, kw)
-        || star_from(t)
         || backtick_name_in_sql(t, kw)
         || connective_exists(t, kw)
         || create_or_replace(t, kw)
         || limit_clause(t, kw)
         || server_statement(t, kw)
-        || qualified_backtick_name(t)
 }
 
 /// The ends of each whole-word `w` in `t`.
@@ -413,8 +418,8 @@ pub(super) fn occurrences<'a>(
 }
 
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
-/// "BASE; SET SWAROVSKI", "lunch; select a gift"), where level 1 wants the `;` to end a
-/// string or number.
+/// "BASE; SET SWAROVSKI", "lunch; select a gift"); `sqli-006`'s other row wants the `;` to
+/// end a string or number.
 pub(super) fn glued_statement(t: &[u8]) -> bool {
     const STATEMENTS: [&str; 15] = [
         "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",

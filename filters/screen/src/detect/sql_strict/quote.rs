@@ -1,23 +1,41 @@
-//! `sqli-014`: a quote closed, then an operator, a name and a comment (`x'|email--`), and the
-//! other quote breakouts of level 2.
+//! Quote breakouts: `sqli-026` (level 1) and `sqli-014` (level 2, the forms prose and code
+//! also write now and then).
 
 use super::*;
 
-/// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
-/// `;` (`x'|email--`, `x' mod id--`), or `>`, `&`, `-`, `!`, `~`, `/` and a name before a
-/// comment only (`x'>email--`; `">Note;` and `"/app;jsessionid` are markup and URLs): the value's string closed and an expression injected; or
-/// an escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a connective,
-/// maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
-pub(super) fn quote_operator(t: &[u8]) -> bool {
-    quote_operator_name(t)
-        || quote_then_keyword(t)
+/// `sqli-026`: a value's string closed and SQL begun, in forms no prose writes: a quote and a
+/// statement keyword ([`quote_then_keyword`]), a login cut off ([`login_closed`]), an operator,
+/// a name and a comment that comments out the rest (`x'|email--`, [`quote_operator_name`]),
+/// an escaped quote before a connective and its operand (`\'or'1`,
+/// [`escaped_quote_connective`]).
+pub(super) fn quote_statement(t: &[u8]) -> bool {
+    quote_then_keyword(t)
         || login_closed(t)
-        || name_closed_commented(t)
-        || escaped_quote_connective(t)
+        || quote_operator_name(t, comment_to_end)
+        || escaped_quote_connective(t, true)
 }
 
-/// A quote, then an operator, a name and a comment or `;` (`x'|email--`, `x' mod id--`).
-pub(super) fn quote_operator_name(t: &[u8]) -> bool {
+/// `sqli-014`: what [`quote_statement`] takes only in a stricter form, and a name closed by a
+/// quote and commented out (`admin'#`): code and prose write them too (`'x' | basenc
+/// --base2`, `"I'm not stupid"\n-- author`).
+pub(super) fn quote_operator(t: &[u8]) -> bool {
+    quote_operator_name(t, |rest| rest.starts_with(b"--"))
+        || name_closed_commented(t)
+        || escaped_quote_connective(t, false)
+}
+
+/// `--` that comments out the rest of the query as MySQL reads it: a blank or the end after it
+/// (`--base2lsbf` is an option).
+fn comment_to_end(rest: &[u8]) -> bool {
+    rest.starts_with(b"--") && rest.get(2).is_none_or(|b| *b == b' ')
+}
+
+/// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
+/// `;` (`x'|email--`, `x' mod id--`), or `>`, `&`, `-`, `!`, `~`, `/` and a name before a
+/// comment only (`x'>email--`; `">Note;` and `"/app;jsessionid` are markup and URLs): the
+/// value's string closed and an expression injected. `dashes` says whether the rest starts
+/// with a `--` comment.
+pub(super) fn quote_operator_name(t: &[u8], dashes: fn(&[u8]) -> bool) -> bool {
     t.iter()
         .enumerate()
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
@@ -40,7 +58,7 @@ pub(super) fn quote_operator_name(t: &[u8]) -> bool {
                         .get(skip_blank(t, name_at + name.len())..)
                         .unwrap_or_default();
                     return name.first().is_some_and(u8::is_ascii_alphabetic)
-                        && (rest.starts_with(b"--") || op != b'/' && rest.starts_with(b"#"));
+                        && (dashes(rest) || op != b'/' && rest.starts_with(b"#"));
                 }
                 _ => return false,
             };
@@ -51,17 +69,19 @@ pub(super) fn quote_operator_name(t: &[u8]) -> bool {
             // comment only.
             match name.first() {
                 Some(b) if b.is_ascii_alphabetic() => {
-                    [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
+                    dashes(rest) || rest.starts_with(b"#") || rest.starts_with(b";")
                 }
-                Some(b) if b.is_ascii_digit() => rest.starts_with(b"--") || rest.starts_with(b"#"),
+                Some(b) if b.is_ascii_digit() => dashes(rest) || rest.starts_with(b"#"),
                 _ => false,
             }
         })
 }
 
 /// An escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a
-/// connective, maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
-pub(super) fn escaped_quote_connective(t: &[u8]) -> bool {
+/// connective, maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`). With `operand`, the
+/// connective ends the value or a quote, number, `(` or `-` follows it (an escaped quotation
+/// in JSON text goes on with words: `\"yes and no\"`).
+pub(super) fn escaped_quote_connective(t: &[u8], operand: bool) -> bool {
     t.windows(2)
         .enumerate()
         .filter(|(_, w)| matches!(w, [b'\\', b'\'' | b'"']))
@@ -75,8 +95,13 @@ pub(super) fn escaped_quote_connective(t: &[u8]) -> bool {
             }
             let at = skip_blank(t, at);
             ["or", "and", "xor"].iter().any(|c| {
-                t.get(at..at + c.len()) == Some(c.as_bytes())
-                    && !t.get(at + c.len()).copied().is_some_and(is_ident)
+                let end = at + c.len();
+                t.get(at..end) == Some(c.as_bytes())
+                    && !t.get(end).copied().is_some_and(is_ident)
+                    && (!operand
+                        || t.get(skip_blank(t, end)).is_none_or(|b| {
+                            b.is_ascii_digit() || matches!(b, b'\'' | b'"' | b'`' | b'(' | b'-')
+                        }))
             })
         })
 }
