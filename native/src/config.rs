@@ -708,7 +708,16 @@ impl Ticker {
     }
 
     /// Stops the thread and deletes the scheduler.
-    fn stop(mut self) {
+    fn stop(self) {
+        drop(self);
+    }
+}
+
+/// Whatever drops the ticker (a configuration shutting down, or one whose creation failed after
+/// it started) stops its thread before the scheduler goes: the thread never commits through a
+/// deleted scheduler.
+impl Drop for Ticker {
+    fn drop(&mut self) {
         let (flag, wake) = &*self.stop;
         *lock(flag) = true;
         wake.notify_all();
