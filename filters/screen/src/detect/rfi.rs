@@ -32,9 +32,11 @@ pub(crate) const TABLE: &[RuleDef] = &[
                     .rsplit_once('@')
                     .is_some_and(|(user, _)| user.contains('.'))
         }) || ends_with_question(lower)
-            || (v.is_path() && url_segment(lower))
     })
     .anchored(&["://"]),
+    // A path with its slashes merged (`/get/https:/example.com/`, as Envoy hands it on) is
+    // plain text.
+    RuleDef::always(RFI_URL, |v| v.is_path() && url_segment(v.lower())).anchored(&[":/"]),
 ];
 
 /// The schemes whose URLs the rules read.
@@ -235,10 +237,11 @@ fn ends_with_question(lower: &str) -> bool {
         && SCHEMES.iter().any(|s| value.starts_with(s))
 }
 
-/// A URL as a segment of the request path (`/get/https://example.com/`), which a proxying
-/// route fetches; archives of web pages take such paths too.
+/// A URL as a segment of the request path (`/get/https://example.com/`, also with its slashes
+/// merged: `/get/https:/example.com/`), which a proxying route fetches; archives of web pages
+/// take such paths too.
 fn url_segment(lower: &str) -> bool {
-    ["/http://", "/https://", "/ftp://", "/ftps://"]
+    ["/http:/", "/https:/", "/ftp:/", "/ftps:/"]
         .iter()
         .any(|s| lower.contains(s))
 }
