@@ -183,12 +183,22 @@ pub fn policy_text(name: &str) -> String {
 }
 
 /// An unused loopback port (bound, then released): for listeners whose port must stay the
-/// same across xDS updates, where port 0 would not name one socket.
+/// same across xDS updates, where port 0 would not name one socket. Never the same port twice
+/// in one test process: a test's two runtimes run side by side, and a port released by one
+/// call could otherwise be handed to the other before either Envoy binds it.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 #[cfg(test)]
