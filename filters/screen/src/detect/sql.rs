@@ -34,10 +34,10 @@ word_list! {
     STATEMENTS = "sql-statements"
 }
 
-/// Statements stacked after a number (`1;waitfor`, `1; drop`).
-const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
-    "select", "drop", "truncate", "shutdown", "waitfor", "declare",
-];
+word_list! {
+    /// Statements stacked after a number (`1;waitfor`, `1; drop`).
+    STATEMENTS_AFTER_NUMBER = "sql-statements-after-number"
+}
 
 word_list! {
     /// Statement openings no ordinary text has, anywhere in a value.

@@ -422,18 +422,19 @@ pub(super) fn occurrences<'a>(
         .flatten()
 }
 
+word_list! {
+    /// Statement keywords [`glued_statement`] looks for right after a `;`.
+    GLUED_STATEMENTS = "sql-glued-statements"
+}
+
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
 /// "BASE; SET SWAROVSKI", "lunch; select a gift"); `sqli-006`'s other row wants the `;` to
 /// end a string or number.
 pub(super) fn glued_statement(t: &[u8]) -> bool {
-    const STATEMENTS: [&str; 15] = [
-        "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
-        "execute", "declare", "shutdown", "waitfor", "grant", "revoke",
-    ];
     t.iter()
         .enumerate()
         .filter(|(_, b)| **b == b';')
-        .any(|(i, _)| STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
+        .any(|(i, _)| GLUED_STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
 }
 
 /// A value that is `exec`/`execute` and a procedure name, alone or with parameters (`@p`, a

@@ -106,21 +106,22 @@ pub(super) fn escaped_quote_connective(t: &[u8], operand: bool) -> bool {
         })
 }
 
+word_list! {
+    /// Statement keywords [`quote_then_keyword`] looks for right after a quote.
+    QUOTE_STATEMENTS = "sql-quote-statements"
+}
+
 /// `' union/`, `' alter(`: a quote, then a statement keyword that the value ends with or
 /// follows with a comment or `(`, `*`, `;` (not a word: "O' UNION selected a few", nor a
 /// quote: `"UNION" BY`). Or `'UNION A`, `" ALTER A`: the value opens with a quote no other
 /// closes and then the keyword, whatever follows: the string the value was to be closed at
 /// once and a statement begun (a quoted title, `'Union Jack' flag`, closes its quote).
 pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
-    const KEYWORDS: [&str; 10] = [
-        "union", "select", "alter", "drop", "truncate", "create", "insert", "delete", "update",
-        "declare",
-    ];
     let first = skip_blank(t, 0);
     if let Some(&q) = t.get(first).filter(|q| matches!(q, b'\'' | b'"')) {
         let at = skip_blank(t, first + 1);
         let unmatched = t.iter().filter(|b| **b == q).count() == 1;
-        if unmatched && KEYWORDS.iter().any(|w| word_at(t, at, w)) {
+        if unmatched && QUOTE_STATEMENTS.iter().any(|w| word_at(t, at, w)) {
             return true;
         }
     }
@@ -129,7 +130,7 @@ pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
         .any(|(i, _)| {
             let at = skip_blank(t, i + 1);
-            KEYWORDS.iter().any(|w| {
+            QUOTE_STATEMENTS.iter().any(|w| {
                 word_at(t, at, w)
                     && match t.get(at + w.len()) {
                         None => true,
