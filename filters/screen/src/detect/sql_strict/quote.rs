@@ -145,24 +145,32 @@ pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
 /// `admin'#`, `1' -- x`, `admin"--`: a name or number closed by a quote glued to it, then a
 /// comment that ends the value (`#`) or runs to its end (`--` and a blank or nothing): the
 /// rest of the query cut off. (`FOO BAR'# BLAH` goes on after `#`, `SOAP 1 '#` opens its quote,
-/// `foo'--'bar'` goes on after `--`.)
+/// `foo'--'bar'` goes on after `--`, and a quote the value opened before closes a quotation.)
 pub(super) fn name_closed_commented(t: &[u8]) -> bool {
-    t.iter()
-        .enumerate()
-        .filter(|(_, b)| matches!(b, b'\'' | b'"'))
-        .any(|(i, _)| {
-            let name = ident_before(t, i);
-            // A word the same quote opened is quoted, not closed: `she said "hi" -- and left`.
-            if name.is_empty() || t.get((i - name.len()).wrapping_sub(1)) == t.get(i) {
-                return false;
-            }
-            let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
-            rest.strip_prefix(b"#")
-                .is_some_and(|r| r.iter().all(|b| *b == b' '))
-                || rest
-                    .strip_prefix(b"--")
-                    .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
-        })
+    // How many of each quote the value has before the one looked at: counted as the scan goes
+    // (once per value, not once per quote).
+    let (mut singles, mut doubles) = (0usize, 0usize);
+    t.iter().enumerate().any(|(i, b)| {
+        let before = match b {
+            b'\'' => &mut singles,
+            b'"' => &mut doubles,
+            _ => return false,
+        };
+        // A quote that closes one the value opened ends a quotation, not the query's string:
+        // `she said "hi" -- and left`, `"Ahead warp factor 1"\n-- Captain Kirk`.
+        let opened = *before % 2 == 1;
+        *before += 1;
+        let name = ident_before(t, i);
+        if name.is_empty() || opened {
+            return false;
+        }
+        let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
+        rest.strip_prefix(b"#")
+            .is_some_and(|r| r.iter().all(|b| *b == b' '))
+            || rest
+                .strip_prefix(b"--")
+                .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
+    })
 }
 
 /// `admin@juice-sh.op';`, `a@b.com"--`: a login name (an e-mail address) closed by a quote
