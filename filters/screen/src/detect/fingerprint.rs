@@ -30,6 +30,7 @@
 mod prose;
 
 use super::libinjection::Match;
+use super::words::word_list;
 
 /// Whether libinjection's match `m` on `decoded` is an injection: `true` for every
 /// fingerprint this module does not know, unless the value reads as prose ([`prose`]).
@@ -57,11 +58,10 @@ fn value_closed_by_double_quote(decoded: &[u8]) -> bool {
         && !before.iter().any(u8::is_ascii_whitespace)
 }
 
-/// SQL words a numeric boolean test may consist of besides numbers and operators.
-const TEST_WORDS: [&str; 16] = [
-    "and", "or", "xor", "not", "like", "between", "is", "null", "true", "false", "sounds",
-    "regexp", "rlike", "div", "mod", "in",
-];
+word_list! {
+    /// SQL words a numeric boolean test may consist of besides numbers and operators.
+    TEST_WORDS = "sql-boolean-test-words"
+}
 
 /// `1 and 1=1`, `9999 or /* hint */ true`, `1 or true`; not `80% ACRYLIC AND 20% WOOL`.
 fn boolean_test_of_numbers(decoded: &[u8]) -> bool {

@@ -34,10 +34,10 @@ word_list! {
     STATEMENTS = "sql-statements"
 }
 
-/// Statements stacked after a number (`1;waitfor`, `1; drop`).
-const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
-    "select", "drop", "truncate", "shutdown", "waitfor", "declare",
-];
+word_list! {
+    /// Statements stacked after a number (`1;waitfor`, `1; drop`).
+    STATEMENTS_AFTER_NUMBER = "sql-statements-after-number"
+}
 
 word_list! {
     /// Statement openings no ordinary text has, anywhere in a value.
@@ -213,7 +213,7 @@ fn function_call(text: &[u8]) -> bool {
             let plural = [&b"s)"[..], b"es)"]
                 .iter()
                 .any(|p| text.get(i + 1..).is_some_and(|r| r.starts_with(p)));
-            if !tight.is_empty() && !plural {
+            if !tight.is_empty() && !plural && !manual_page(text, i - tight.len(), i) {
                 let name = std::str::from_utf8(tight).unwrap_or_default();
                 if SQL_FUNCTION_SET.contains(name)
                     || WORD_FUNCTION_SET.contains(name)
@@ -232,6 +232,29 @@ fn function_call(text: &[u8]) -> bool {
             let name = std::str::from_utf8(spaced).unwrap_or_default();
             SQL_FUNCTION_SET.contains(name)
         })
+}
+
+/// `openssl-rand(1)`, `git-log(1)`, `pcap-filter(7)`: a manual page named with its section, the
+/// name ending a hyphenated word (a letter before the `-`), the section a digit and maybe
+/// letters (`3ssl`), then `)` and no more of a word. SQL subtracts from a number or a column
+/// with blanks or digits around (`1-sleep(5)`), and a section is no argument an injection sends.
+pub(super) fn manual_page(text: &[u8], name_start: usize, paren: usize) -> bool {
+    let hyphenated = name_start >= 2
+        && text.get(name_start - 1) == Some(&b'-')
+        && text
+            .get(name_start - 2)
+            .is_some_and(u8::is_ascii_alphabetic);
+    let section = text.get(paren + 1..).unwrap_or_default();
+    let letters = section
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase())
+        .count();
+    hyphenated
+        && section.first().is_some_and(|b| (b'1'..=b'9').contains(b))
+        && section.get(1 + letters) == Some(&b')')
+        && !section.get(2 + letters).copied().is_some_and(is_ident)
 }
 
 /// `Math.max(`, `str.replace(`, `arr.length(`: a word function called as a method of an
@@ -590,6 +613,8 @@ mod tests {
             "starts_with(password,'a')::int",
             "SuBsTr /**/ (",
             "master.dbo.DB_NAME(",
+            "1-rand(1)",
+            "a - rand(1)",
         ] {
             assert_eq!(id(v), Some("sqli-005"), "{v}");
         }
@@ -614,6 +639,9 @@ mod tests {
             "=MAX(B2:B9)-MIN(B2:B9)",
             "=COUNT(A:A)",
             "= round($C$3*1.2, 2)",
+            // Manual pages with their sections.
+            "openssl(1), openssl-rand(1), openssl-ec(1), openssl-version(1)",
+            "see pcap-filter(7) and git-log(1)",
         ] {
             assert_eq!(id(v), None, "{v}");
         }

@@ -529,8 +529,10 @@ fn literal_starting(t: &[u8], at: usize) -> Option<&[u8]> {
         .flatten()
 }
 
-/// SQL function names that are English words and so in none of the other rules' lists.
-const MORE_NAMES: [&str; 2] = ["default", "local"];
+word_list! {
+    /// SQL function names that are English words and so in none of the other rules' lists.
+    MORE_NAMES = "sql-bare-call-names"
+}
 
 /// A value that is only a SQL function name and an open `(`: the name first, then up to six
 /// bytes of punctuation or blanks (`) `, `')?$`), then `(` and nothing after it

@@ -34,7 +34,8 @@
 
 use super::anchor::Anchors;
 use super::sql::{
-    ident_before, is_ident, method_call, operand_end, word_at, SQL_FUNCTION_SET, WORD_FUNCTION_SET,
+    ident_before, is_ident, manual_page, method_call, operand_end, word_at, SQL_FUNCTION_SET,
+    WORD_FUNCTION_SET,
 };
 use super::words::word_list;
 use super::wordset::WordSet;
@@ -308,7 +309,11 @@ fn open_call(t: &[u8]) -> bool {
                 return false;
             }
             let name = ident_before(t, end);
-            if name.is_empty() || !is_function(as_str(name)) || method_call(t, end - name.len()) {
+            if name.is_empty()
+                || !is_function(as_str(name))
+                || method_call(t, end - name.len())
+                || end == i && manual_page(t, end - name.len(), i)
+            {
                 return false;
             }
             // A name with `_` is no English word (`sys_eval(cmd)`): any argument.

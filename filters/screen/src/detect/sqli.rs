@@ -138,9 +138,11 @@ pub(crate) fn sqli_keyword_in(value: &View) -> bool {
     sqli_phrase(value.lower())
 }
 
-/// Calls in [`SQLI_PHRASES`] whose names are English words too ("Sleep (8 hours) is
-/// important", "Char (the fish) recipe", "Database (MySQL 8) notes"): see [`word_call`].
-const WORD_CALLS: [&str; 5] = ["char(", "ascii(", "database(", "sleep(", "benchmark("];
+word_list! {
+    /// Calls in [`SQLI_PHRASES`] whose names are English words too ("Sleep (8 hours) is
+    /// important", "Char (the fish) recipe", "Database (MySQL 8) notes"): see [`word_call`].
+    WORD_CALLS = "sql-word-calls"
+}
 
 /// `name` called in `spaced` (lowercase, comments and blank runs one blank): the `(` glued to
 /// the name (`sleep(5)`, `sleep/**/(5)` once the comment is dropped reads `sleep (5)`), or

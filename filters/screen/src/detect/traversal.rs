@@ -117,30 +117,24 @@ fn os_file(v: &View) -> bool {
         })
 }
 
-/// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
-/// and editor leftovers (`error.log`, `backup.sql.zip`, `index.php.bak`).
-const SERVER_DATA: [&str; 9] = [
-    ".log", ".sql", ".bak", ".old", ".swp", ".dump", ".sqlite", ".mdb", ".backup",
-];
+word_list! {
+    /// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
+    /// and editor leftovers (`error.log`, `backup.sql.zip`, `index.php.bak`).
+    SERVER_DATA = "path-server-data"
+}
 
-/// Archives a dump is shipped in (`.sql.gz`).
-const ARCHIVES: [&str; 6] = [".zip", ".gz", ".tgz", ".bz2", ".7z", ".tar"];
+word_list! {
+    /// Archives a dump is shipped in (`.sql.gz`).
+    ARCHIVES = "path-archives"
+}
 
-/// Directories a command injected into a shell writes its file to: the world-writable ones
-/// (`/tmp/`, `/var/tmp/`, `/dev/shm/`, Windows' temp), the web root (a script dropped there is
-/// served) and the system's configuration and administrator's home. Matched with `\` read as
-/// `/`, lowercase.
-const WRITABLE_DIRS: [&str; 9] = [
-    "/tmp/",
-    "/var/tmp/",
-    "/dev/shm/",
-    "/var/www/",
-    "/etc/",
-    "/root/",
-    "c:/windows/temp/",
-    "%temp%/",
-    "%tmp%/",
-];
+word_list! {
+    /// Directories a command injected into a shell writes its file to: the world-writable ones
+    /// (`/tmp/`, `/var/tmp/`, `/dev/shm/`, Windows' temp), the web root (a script dropped there is
+    /// served) and the system's configuration and administrator's home. Matched with `\` read as
+    /// `/`, lowercase.
+    WRITABLE_DIRS = "path-writable-dirs"
+}
 
 /// Shell output redirection into a file in one of [`WRITABLE_DIRS`]: `>` or `>>` (after
 /// `2`, `&` or anything), blanks, the directory, and a file name in it (`>/tmp/curl`,

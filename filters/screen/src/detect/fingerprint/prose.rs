@@ -7,19 +7,22 @@
 //!
 //! - **Words in a row** ([`words_in_a_row`]). SQL never writes three plain names in a row (a
 //!   name, at most an alias, then an operator, a keyword or punctuation); a sentence does all
-//!   the time. When libinjection read the value as it is, its fingerprint has no token only an
-//!   injection brings (UNION, a SELECT-like expression, a logic operator, a comment, a
-//!   variable, a string), and the value's first tokens in that reading hold three plain words
-//!   in a row, it is prose. Two words that together are one SQL keyword (`order by`) count as
-//!   that keyword.
+//!   the time, and an injection that had them would not parse (unless they sit in a comment or
+//!   a string, which are tokens of their own). When libinjection read the value as it is, and
+//!   its fingerprint has none of the tokens of the statements that name things its keyword
+//!   list lacks (UNION's `FOR XML PATH`), of comments, type names or collations, and the
+//!   value's first tokens in that reading hold three plain words in a row, it is prose. Two
+//!   words that together are one SQL keyword (`order by`) count as that keyword.
 //! - **A quotation in double quotes** ([`quotation_in_double_quotes`]). Read as if it started
 //!   inside a `"…"` string, a value is an injection when its first `"` closes that string,
 //!   glued to the value (`1"OR!"0`, `9999" or …`). A `"` after a blank opens a quotation
 //!   (`… For example, "if (0 == 1) quit"`).
-//! - **A symbol quoted in a sentence** ([`symbol_quoted_in_sentence`]). `The backup suffix is
-//!   '~', unless …` read after a `'` is a string, an operator and a string (`sos`). An
-//!   injection's text before its quote is the value it closes (`x'='x`, `A '=' B`), not a
-//!   sentence of three words.
+//! - **A quotation in single quotes** ([`quotation_in_single_quotes`]). `The backup suffix is
+//!   '~', unless …`, `He said 'select all' and then 'delete' -- …`: read after a `'`, a
+//!   sentence, then quoted words or symbols. An injection's text before its quote is the value
+//!   it closes (`x'='x`, `A '=' B`, `-13 ' union select`), not words of a sentence; and one
+//!   with a sentence before it still needs a connective, `UNION`, a `;` or a variable
+//!   (`hello there my friend' or 1=1--`).
 //! - **A generated secret** ([`generated_secret`]). `Z708u)^f#SEdf9`, `x)&umAbVnh3)rl`: one
 //!   short run without blanks or quotes, with a word mixing capitals, small letters and
 //!   digits, and among its tokens no SQL word, string or comparison, one of which every
@@ -31,13 +34,14 @@ use crate::detect::libinjection::{keyword_pair, plain_word, tokens, Match};
 pub(super) fn prose(decoded: &[u8], m: &Match) -> bool {
     words_in_a_row(decoded, m)
         || quotation_in_double_quotes(decoded, m)
-        || symbol_quoted_in_sentence(decoded, m)
+        || quotation_in_single_quotes(decoded, m)
         || generated_secret(decoded, m)
 }
 
 /// Fingerprint tokens a sentence also produces: names, keywords, T-SQL words (`use`, `call`,
-/// `drop`), function names (`if`, `day`), parentheses, numbers, operators, `;`, `,` and `.`.
-const SENTENCE_TOKENS: &[u8] = b"nkTf()1o;,.";
+/// `drop`), `select`, function names (`if`, `day`), `and`/`or`, strings (quotations),
+/// variables (`@home`), parentheses, numbers, operators, `;`, `,` and `.`.
+const SENTENCE_TOKENS: &[u8] = b"nkTEf&sv()1o;,.";
 
 /// Tokens of a value read for [`words_in_a_row`]: a sentence shows its words early.
 const TOKENS_READ: usize = 24;
@@ -87,13 +91,23 @@ fn quotation_in_double_quotes(decoded: &[u8], m: &Match) -> bool {
         .is_some_and(u8::is_ascii_whitespace)
 }
 
-/// Words a sentence before a quoted symbol has at least.
-const SENTENCE_WORDS: usize = 3;
+/// Words a sentence before a quotation has at least.
+const SENTENCE_WORDS: usize = 2;
 
-/// Read as if it started inside a `'` string, the value is strings and operators (`sos`), its
-/// first `'` comes after a blank, and [`SENTENCE_WORDS`] words come before it.
-fn symbol_quoted_in_sentence(decoded: &[u8], m: &Match) -> bool {
-    if m.quote() != Some(b'\'') || !m.fingerprint().bytes().all(|c| b"soc".contains(&c)) {
+/// Fingerprint tokens of quoted words and symbols in a sentence read after a `'`: strings, the
+/// words between them, operators, comments (a `--` dash), parentheses, numbers, `,` and `.`.
+const QUOTATION_TOKENS: &[u8] = b"snkTEfoc()1,.";
+
+/// Read as if it started inside a `'` string, the value's fingerprint has only
+/// [`QUOTATION_TOKENS`], its first `'` comes after a blank, and [`SENTENCE_WORDS`] words come
+/// before it.
+fn quotation_in_single_quotes(decoded: &[u8], m: &Match) -> bool {
+    if m.quote() != Some(b'\'')
+        || !m
+            .fingerprint()
+            .bytes()
+            .all(|c| QUOTATION_TOKENS.contains(&c))
+    {
         return false;
     }
     let Some(quote) = decoded.iter().position(|b| *b == b'\'') else {
@@ -147,11 +161,13 @@ mod tests {
             "1648 files (84%) out of the files that I mirror disappeared.  Since\nmy delete threshold",
             "[-c command] Execute command when the line is hung up. This can be used to run scripts",
             "abort (C-g) Abort the current editing command and ring the terminal's bell",
+            "Please select (one) of the options below.",
             "Decode (demangle) low-level symbol names into user-level names.",
             "quit   When the quit statement is read, the  bc  processor\n is terminated. For example, \"if  (0  ==  1)  quit\"\n will cause bc to terminate.",
             "Proof techniques #2: Proof by Oddity.\n\tTopics include:\n\t\"Try it; it works\"\n\t\"It stands to reason\"",
             "The backup suffix is '~', unless set with --suffix or SIMPLE_BACKUP_SUFFIX.",
             "Items are separated by any number of blanks. A '#' indicates the beginning of a comment",
+            "He said 'select all' and then 'delete' -- nothing happened.",
         ] {
             assert!(is_prose(v), "{v}");
         }
@@ -168,7 +184,10 @@ mod tests {
     fn injections_stay_injections() {
         for v in [
             "1 union select password from users where we all live happily",
+            "1 UNION SELECT table_name   ', ' FROM information_schema.tables FOR XML PATH('')",
             "hello there my friend' or 1=1--",
+            "my name is bob ' union select password from users--",
+            "my name is bob '; drop table users--",
             "my name is bob' union select password from users--",
             "-10 union select 1,password,username from users order by 2,2/*",
             "1 SELECT * from adminuser group by adminuser.userid having 1=1#",

@@ -157,19 +157,25 @@ pub(super) fn select_list_from(t: &[u8], kw: &Present) -> bool {
         if !(star || names > 1) || !word_at(t, at, "from") {
             return false;
         }
-        let at = skip_blank(t, at + 4);
-        let table = table_name_len(t, at);
-        let next = skip_blank(t, at + table);
-        let rest = t.get(next..).unwrap_or_default();
-        table > 0
-            && (rest.is_empty()
-                || [&b")"[..], b";", b"--", b"#"]
-                    .iter()
-                    .any(|p| rest.starts_with(p))
-                || ["where", "limit", "order", "group", "union", "join", "into"]
-                    .iter()
-                    .any(|w| word_at(t, next, w)))
+        table_then_query(t, skip_blank(t, at + 4))
     })
+}
+
+/// A table name at `at`, then the end of the value or what follows a table in a query
+/// (`where`, `limit`, `order`, `group`, `union`, `join`, `into`, `)`, `;`, a comment): "from
+/// the menu" goes on with a word.
+fn table_then_query(t: &[u8], at: usize) -> bool {
+    let table = table_name_len(t, at);
+    let next = skip_blank(t, at + table);
+    let rest = t.get(next..).unwrap_or_default();
+    table > 0
+        && (rest.is_empty()
+            || [&b")"[..], b";", b"--", b"#"]
+                .iter()
+                .any(|p| rest.starts_with(p))
+            || ["where", "limit", "order", "group", "union", "join", "into"]
+                .iter()
+                .any(|w| word_at(t, next, w)))
 }
 
 /// `union all`, `union (`, `union distinct (select`: `union` then `all`, `distinct` or `(`,
@@ -308,8 +314,9 @@ pub(super) fn create_or_replace(t: &[u8], kw: &Present) -> bool {
     })
 }
 
-/// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(`, `,` or `select`, not
-/// a product of numbers: "2 * from") then `from`.
+/// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(` or `,`, not a product
+/// of numbers: "2 * from") then `from`; or `select * from` and a table that the end of the
+/// value or a query's clause follows ("Select * from the menu, then" goes on in English).
 pub(super) fn star_from(t: &[u8]) -> bool {
     t.iter()
         .enumerate()
@@ -317,14 +324,12 @@ pub(super) fn star_from(t: &[u8]) -> bool {
         .any(|(i, _)| {
             let before = t.get(..i).unwrap_or_default();
             let before = before.strip_suffix(b" ").unwrap_or(before);
-            let star = matches!(before.last(), Some(b'\'' | b'"' | b'`' | b'(' | b','))
-                || before.ends_with(b"select")
-                    && !before
-                        .get(..before.len() - 6)
-                        .and_then(|b| b.last())
-                        .copied()
-                        .is_some_and(is_ident);
-            star && word_at(t, skip_blank(t, i + 1), "from")
+            let from = skip_blank(t, i + 1);
+            if !word_at(t, from, "from") {
+                return false;
+            }
+            matches!(before.last(), Some(b'\'' | b'"' | b'`' | b'(' | b','))
+                || ends_with_word(before, "select") && table_then_query(t, skip_blank(t, from + 4))
         })
 }
 
@@ -417,18 +422,19 @@ pub(super) fn occurrences<'a>(
         .flatten()
 }
 
+word_list! {
+    /// Statement keywords [`glued_statement`] looks for right after a `;`.
+    GLUED_STATEMENTS = "sql-glued-statements"
+}
+
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
 /// "BASE; SET SWAROVSKI", "lunch; select a gift"); `sqli-006`'s other row wants the `;` to
 /// end a string or number.
 pub(super) fn glued_statement(t: &[u8]) -> bool {
-    const STATEMENTS: [&str; 15] = [
-        "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
-        "execute", "declare", "shutdown", "waitfor", "grant", "revoke",
-    ];
     t.iter()
         .enumerate()
         .filter(|(_, b)| **b == b';')
-        .any(|(i, _)| STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
+        .any(|(i, _)| GLUED_STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
 }
 
 /// A value that is `exec`/`execute` and a procedure name, alone or with parameters (`@p`, a

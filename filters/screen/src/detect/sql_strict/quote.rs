@@ -106,21 +106,22 @@ pub(super) fn escaped_quote_connective(t: &[u8], operand: bool) -> bool {
         })
 }
 
+word_list! {
+    /// Statement keywords [`quote_then_keyword`] looks for right after a quote.
+    QUOTE_STATEMENTS = "sql-quote-statements"
+}
+
 /// `' union/`, `' alter(`: a quote, then a statement keyword that the value ends with or
 /// follows with a comment or `(`, `*`, `;` (not a word: "O' UNION selected a few", nor a
 /// quote: `"UNION" BY`). Or `'UNION A`, `" ALTER A`: the value opens with a quote no other
 /// closes and then the keyword, whatever follows: the string the value was to be closed at
 /// once and a statement begun (a quoted title, `'Union Jack' flag`, closes its quote).
 pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
-    const KEYWORDS: [&str; 10] = [
-        "union", "select", "alter", "drop", "truncate", "create", "insert", "delete", "update",
-        "declare",
-    ];
     let first = skip_blank(t, 0);
     if let Some(&q) = t.get(first).filter(|q| matches!(q, b'\'' | b'"')) {
         let at = skip_blank(t, first + 1);
         let unmatched = t.iter().filter(|b| **b == q).count() == 1;
-        if unmatched && KEYWORDS.iter().any(|w| word_at(t, at, w)) {
+        if unmatched && QUOTE_STATEMENTS.iter().any(|w| word_at(t, at, w)) {
             return true;
         }
     }
@@ -129,7 +130,7 @@ pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
         .any(|(i, _)| {
             let at = skip_blank(t, i + 1);
-            KEYWORDS.iter().any(|w| {
+            QUOTE_STATEMENTS.iter().any(|w| {
                 word_at(t, at, w)
                     && match t.get(at + w.len()) {
                         None => true,
@@ -144,24 +145,32 @@ pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
 /// `admin'#`, `1' -- x`, `admin"--`: a name or number closed by a quote glued to it, then a
 /// comment that ends the value (`#`) or runs to its end (`--` and a blank or nothing): the
 /// rest of the query cut off. (`FOO BAR'# BLAH` goes on after `#`, `SOAP 1 '#` opens its quote,
-/// `foo'--'bar'` goes on after `--`.)
+/// `foo'--'bar'` goes on after `--`, and a quote the value opened before closes a quotation.)
 pub(super) fn name_closed_commented(t: &[u8]) -> bool {
-    t.iter()
-        .enumerate()
-        .filter(|(_, b)| matches!(b, b'\'' | b'"'))
-        .any(|(i, _)| {
-            let name = ident_before(t, i);
-            // A word the same quote opened is quoted, not closed: `she said "hi" -- and left`.
-            if name.is_empty() || t.get((i - name.len()).wrapping_sub(1)) == t.get(i) {
-                return false;
-            }
-            let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
-            rest.strip_prefix(b"#")
-                .is_some_and(|r| r.iter().all(|b| *b == b' '))
-                || rest
-                    .strip_prefix(b"--")
-                    .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
-        })
+    // How many of each quote the value has before the one looked at: counted as the scan goes
+    // (once per value, not once per quote).
+    let (mut singles, mut doubles) = (0usize, 0usize);
+    t.iter().enumerate().any(|(i, b)| {
+        let before = match b {
+            b'\'' => &mut singles,
+            b'"' => &mut doubles,
+            _ => return false,
+        };
+        // A quote that closes one the value opened ends a quotation, not the query's string:
+        // `she said "hi" -- and left`, `"Ahead warp factor 1"\n-- Captain Kirk`.
+        let opened = *before % 2 == 1;
+        *before += 1;
+        let name = ident_before(t, i);
+        if name.is_empty() || opened {
+            return false;
+        }
+        let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
+        rest.strip_prefix(b"#")
+            .is_some_and(|r| r.iter().all(|b| *b == b' '))
+            || rest
+                .strip_prefix(b"--")
+                .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
+    })
 }
 
 /// `admin@juice-sh.op';`, `a@b.com"--`: a login name (an e-mail address) closed by a quote

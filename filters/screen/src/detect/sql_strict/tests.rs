@@ -71,6 +71,7 @@ fn open_calls() {
         "arr.length(0)",
         "available in (red, blue, green)",
         "the user (admin) logged in",
+        "openssl(1), openssl-rand(1), openssl-ec(1)",
         "Execute (carefully) the plan",
         "an altitude of convert (0.46 miles) before",
         "Time (2 hours)",

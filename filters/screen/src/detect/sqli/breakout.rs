@@ -15,15 +15,15 @@
 //!   have`, `spanish "caliente"`): SQL puts an operator or a keyword between two operands.
 
 use crate::detect::libinjection::{keyword_pair, plain_word, tokens};
+use crate::detect::words::word_list;
 use crate::engine::View;
 use libinjectionrs::sqli::TokenType;
 use libinjectionrs::SqliFlags;
 
-/// The words a breakout starts with after the quote.
-const WORDS: [&str; 17] = [
-    "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull", "isnull",
-    "is", "not", "having", "union", "order", "group",
-];
+word_list! {
+    /// The words a breakout starts with after the quote.
+    WORDS = "sql-breakout-words"
+}
 
 /// The longest clause (bytes between the SQL word after the quote and the comment or `;`)
 /// [`quote_breakout_in`] takes for an injection.
