@@ -1,6 +1,7 @@
 //! PHP calls: of a function that runs commands or code by its name, of a library function, and
 //! of a function through a variable, a string or an expression that spells its name.
 
+use super::super::super::anchor::Anchors;
 use super::super::super::more::{
     bracket_group, call_of, calls, code_argument, skip_trivia, squeeze, strip_comments, unescape,
 };
@@ -10,6 +11,9 @@ word_list! {
     /// PHP functions no other language calls by the same free name.
     PHP_FUNCTIONS = "php-functions"
 }
+
+/// [`PHP_FUNCTIONS`] found in one pass, before a search per name (every call holds its name).
+static PHP_NAMES: Anchors = Anchors::new(|| PHP_FUNCTIONS.to_vec());
 
 /// The functions that run a command or code, as payloads call them through a string.
 const COMMAND_FUNCTIONS: [&str; 8] = [
@@ -44,7 +48,7 @@ const PROSE_SUFFIXES: [&str; 11] = [
 /// prose ending (`system(whoami)`; not "the system(s)"). Not "The system (as a whole)",
 /// "Use eval()".
 pub(super) fn dangerous(lower: &str) -> bool {
-    call_of(lower, &PHP_FUNCTIONS, true, |_| true)
+    (PHP_NAMES.found_in(lower.as_bytes()) && call_of(lower, &PHP_FUNCTIONS, true, |_| true))
         || CODE_WORDS.iter().chain(&FILE_WORDS).any(|name| {
             calls(lower, name, false).any(|c| {
                 let arg = c.args.trim_start();
@@ -410,6 +414,7 @@ mod tests {
 
     #[test]
     fn spells_what_is_called() {
+        assert!(PHP_NAMES.builds());
         assert_eq!(spell("(sy.(st).em)"), "system");
         assert_eq!(spell("( string ) {[system][0]}"), "system");
         assert_eq!(spell("(/* c */system)"), "system");
