@@ -3,7 +3,8 @@
 
 use super::super::super::anchor::Anchors;
 use super::super::super::more::{
-    bracket_group, call_of, calls, code_argument, skip_trivia, squeeze, strip_comments, unescape,
+    bracket_group, call_of, calls, code_argument, name_before, skip_trivia, squeeze,
+    strip_comments, unescape,
 };
 use super::super::super::words::word_list;
 
@@ -395,11 +396,7 @@ pub(super) fn library(lower: &str) -> bool {
     }
     let bytes = lower.as_bytes();
     lower.match_indices('(').any(|(i, _)| {
-        let before = lower.get(..i).unwrap_or_default().trim_end();
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |p| p + 1);
-        let name = before.get(start..).unwrap_or_default();
+        let (start, name) = name_before(lower, i, |c| c.is_ascii_alphanumeric() || c == '_');
         let glued_to_member = start > 0 && matches!(bytes.get(start - 1), Some(b'.') | Some(b'>'));
         name.len() > 4
             && !glued_to_member
