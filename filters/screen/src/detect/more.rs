@@ -42,6 +42,14 @@ pub(crate) fn run_len(text: &str, part: impl Fn(char) -> bool) -> usize {
     text.len() - text.trim_start_matches(part).len()
 }
 
+/// The name that ends at `i` of `text`, blanks before `i` skipped (`array_diff` of
+/// `array_diff (` at the `(`), made of the characters `part` accepts, and where it starts.
+pub(crate) fn name_before(text: &str, i: usize, part: impl Fn(char) -> bool) -> (usize, &str) {
+    let before = text.get(..i).unwrap_or_default().trim_end();
+    let start = before.rfind(|c: char| !part(c)).map_or(0, |p| p + 1);
+    (start, before.get(start..).unwrap_or_default())
+}
+
 /// `text` up to the first `end` (`x` of `x}}y` for `}}`), or `None` where no `end` closes it.
 pub(crate) fn up_to<'a>(text: &'a str, end: &str) -> Option<&'a str> {
     text.find(end).and_then(|e| text.get(..e))

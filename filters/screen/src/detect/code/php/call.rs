@@ -1,8 +1,10 @@
 //! PHP calls: of a function that runs commands or code by its name, of a library function, and
 //! of a function through a variable, a string or an expression that spells its name.
 
+use super::super::super::anchor::Anchors;
 use super::super::super::more::{
-    bracket_group, call_of, calls, code_argument, skip_trivia, squeeze, strip_comments, unescape,
+    bracket_group, call_of, calls, code_argument, name_before, skip_trivia, squeeze,
+    strip_comments, unescape,
 };
 use super::super::super::words::word_list;
 
@@ -10,6 +12,9 @@ word_list! {
     /// PHP functions no other language calls by the same free name.
     PHP_FUNCTIONS = "php-functions"
 }
+
+/// [`PHP_FUNCTIONS`] found in one pass, before a search per name (every call holds its name).
+static PHP_NAMES: Anchors = Anchors::new(|| PHP_FUNCTIONS.to_vec());
 
 /// The functions that run a command or code, as payloads call them through a string.
 const COMMAND_FUNCTIONS: [&str; 8] = [
@@ -44,7 +49,7 @@ const PROSE_SUFFIXES: [&str; 11] = [
 /// prose ending (`system(whoami)`; not "the system(s)"). Not "The system (as a whole)",
 /// "Use eval()".
 pub(super) fn dangerous(lower: &str) -> bool {
-    call_of(lower, &PHP_FUNCTIONS, true, |_| true)
+    (PHP_NAMES.found_in(lower.as_bytes()) && call_of(lower, &PHP_FUNCTIONS, true, |_| true))
         || CODE_WORDS.iter().chain(&FILE_WORDS).any(|name| {
             calls(lower, name, false).any(|c| {
                 let arg = c.args.trim_start();
@@ -391,11 +396,7 @@ pub(super) fn library(lower: &str) -> bool {
     }
     let bytes = lower.as_bytes();
     lower.match_indices('(').any(|(i, _)| {
-        let before = lower.get(..i).unwrap_or_default().trim_end();
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |p| p + 1);
-        let name = before.get(start..).unwrap_or_default();
+        let (start, name) = name_before(lower, i, |c| c.is_ascii_alphanumeric() || c == '_');
         let glued_to_member = start > 0 && matches!(bytes.get(start - 1), Some(b'.') | Some(b'>'));
         name.len() > 4
             && !glued_to_member
@@ -410,6 +411,7 @@ mod tests {
 
     #[test]
     fn spells_what_is_called() {
+        assert!(PHP_NAMES.builds());
         assert_eq!(spell("(sy.(st).em)"), "system");
         assert_eq!(spell("( string ) {[system][0]}"), "system");
         assert_eq!(spell("(/* c */system)"), "system");

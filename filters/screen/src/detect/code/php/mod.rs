@@ -5,7 +5,7 @@
 
 mod call;
 
-use super::super::more::{is_ident, run_len, starts_of, upload_extension};
+use super::super::more::{is_ident, name_before, run_len, starts_of, upload_extension};
 use super::super::{
     PHP_CALL, PHP_DIRECTIVE, PHP_FUNCTION_NAME, PHP_LOOSE, PHP_OPEN_TAG, PHP_SESSION_UPLOAD,
     PHP_UPLOAD, PHP_VARIABLE, PHP_VARIABLE_CALL, PHP_WRAPPER,
@@ -60,11 +60,7 @@ fn ini_directive(lower: &str, only_php: bool) -> bool {
     ];
     const WORDS: [&str; 4] = ["engine", "extension", "precision", "smtp"];
     lower.match_indices('=').any(|(i, _)| {
-        let before = lower.get(..i).unwrap_or_default().trim_end();
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |p| p + 1);
-        let name = before.get(start..).unwrap_or_default();
+        let (start, name) = name_before(lower, i, |c| c.is_ascii_alphanumeric() || c == '_');
         (ONLY_PHP.contains(&name) || (!only_php && WORDS.contains(&name)))
             && lower.get(..start).unwrap_or_default().trim().is_empty()
     })
@@ -189,11 +185,9 @@ fn directive(lower: &str) -> bool {
         "suhosin.",
     ];
     lower.match_indices('=').any(|(i, _)| {
-        let before = lower.get(..i).unwrap_or_default().trim_end();
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .map_or(0, |p| p + 1);
-        let name = before.get(start..).unwrap_or_default();
+        let (_, name) = name_before(lower, i, |c| {
+            c.is_ascii_alphanumeric() || c == '_' || c == '.'
+        });
         DIRECTIVES.contains(&name)
             || SECTIONS.iter().any(|s| {
                 name.strip_prefix(s).is_some_and(|d| {
