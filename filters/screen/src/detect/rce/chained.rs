@@ -9,7 +9,8 @@
 use super::cmd::{echo_writes_script, windows_command, within, ARGUMENT_REACH};
 use super::lex::{
     command_positions, distinct_starts, is_command_lead, is_contraction, is_option,
-    only_expansions, shell_word, without_quotes, without_version, word_end,
+    only_expansions, shell_word, without_quotes, without_version, word_end, CommandPosition,
+    Separator,
 };
 use super::sqlite::has_sqlite_dot_command;
 use super::weak;
@@ -24,17 +25,17 @@ pub(super) fn has_chained_command(text: &str, paranoia: u8) -> bool {
     // A command at a weak position is a weak signal ([`weak`]): those are scored together
     // once no other command position named a command.
     let mut weak_starts: Vec<usize> = Vec::new();
-    distinct_starts(text, &positions, is_command_lead).any(|start| {
-        let rest = text.get(start..).unwrap_or_default();
+    distinct_starts(text, &positions, is_command_lead).any(|position| {
+        let rest = text.get(position.at..).unwrap_or_default();
         // A comma joins words only inside braces (`{nc,-e,sh}`); elsewhere the word goes on
         // past it (`;base64,iVBOR…` of a data URL is one word, no command).
-        let in_braces = start > 0 && text.as_bytes().get(start - 1) == Some(&b'{');
+        let in_braces = position.separator == Separator::Brace;
         if (!in_braces && word_goes_on_past_comma(rest)) || !names_command(rest) {
             return false;
         }
-        if weak::is_weak_position(text, start) {
+        if weak::is_weak_position(text, &position) {
             if weak_starts.len() < weak::MOST_WEAK {
-                weak_starts.push(start);
+                weak_starts.push(position.at);
             }
             return false;
         }
@@ -237,7 +238,7 @@ fn shell_like_arguments(after: &str) -> bool {
 /// A variable run as a command after the value set it: `garb=adduse[r];$garb pizza`,
 /// `a=nc&&$a -nlvp 555` (prose does not assign a name and then put `$name` where a command
 /// starts).
-fn runs_assigned_variable(text: &str, positions: &[usize]) -> bool {
+fn runs_assigned_variable(text: &str, positions: &[CommandPosition]) -> bool {
     // The names assigned (`name=` where a word starts), at most a few, found in one pass.
     const MOST: usize = 16;
     let mut assigned: Vec<(usize, &str)> = Vec::new();
@@ -264,7 +265,7 @@ fn runs_assigned_variable(text: &str, positions: &[usize]) -> bool {
     if assigned.is_empty() {
         return false;
     }
-    positions.iter().any(|&start| {
+    positions.iter().any(|&CommandPosition { at: start, .. }| {
         let rest = text
             .get(start..)
             .unwrap_or_default()

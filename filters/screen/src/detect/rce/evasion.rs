@@ -6,6 +6,8 @@ use super::chained::names_command;
 use super::command_line::PROSE_COMMAND_SET;
 use super::lex::{is_contraction, is_option, shell_word};
 use super::words::{COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET};
+use crate::detect::words::word_list;
+use crate::detect::wordset::WordSet;
 
 /// `$IFS`, `${IFS}`, brace expansion with a comma (`{cat,/etc/passwd}`), `$@`/`$9` splitting a
 /// command word (`ca$@t`), and a known command spelled with quotes or backslashes.
@@ -105,11 +107,37 @@ fn splice(word: &str) -> Option<Splice> {
     })
 }
 
+word_list! {
+    /// Functions that run a command line given as a string.
+    COMMAND_CALLS = "code-command-calls"
+}
+
+/// [`COMMAND_CALLS`] as a set.
+static COMMAND_CALL_SET: WordSet = WordSet::new(&COMMAND_CALLS);
+
+/// Whether `before` (the text before a quoted word) ends with a call of a function that runs
+/// a command line, and its `(` or a blank: `system 'id'`, `&system 'id'`, `CORE::system "id"`,
+/// `exec("whoami")`.
+fn after_command_call(before: &str) -> bool {
+    let before = before.trim_end_matches(|c: char| c.is_ascii_whitespace() || c == '(');
+    // (A function's name is short: no more than 32 bytes are read.)
+    let name = before
+        .bytes()
+        .rev()
+        .take(32)
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    before
+        .get(before.len() - name..)
+        .is_some_and(|name| COMMAND_CALL_SET.contains(name))
+}
+
 /// A command word in quotation marks (`word`, at `at` in `text`, naming `name`) is how prose
 /// quotes a word or a title ("Cat Scratch Fever", 'tee', "host" mode): a weak signal. It is a
 /// quoted command line when an option or an absolute path follows it (`'rm -rf x'`,
 /// `"cat" /etc/passwd`), or when it opens the value and names a command no prose writes
-/// (`'cscli' alerts list`; not `"Python" is fun` or `"ls"` in a sentence).
+/// (`'cscli' alerts list`; not `"Python" is fun` or `"ls"` in a sentence), or when a call
+/// that runs a command line takes such a name (`system 'id'`; not the system "host" mode).
 fn quoted_command_line(text: &str, at: usize, word: &str, name: &str) -> bool {
     let args = text
         .get(at + word.len()..)
@@ -122,10 +150,9 @@ fn quoted_command_line(text: &str, at: usize, word: &str, name: &str) -> bool {
     let opens_value = text.get(..at).is_some_and(|b| b.trim().is_empty());
     is_option(first)
         || path
-        || (opens_value
-            && COMMAND_SET.contains(name)
-            && !TOPIC_SET.contains(name)
-            && !PROSE_COMMAND_SET.contains(name))
+        || (COMMAND_SET.contains(name)
+            && (after_command_call(text.get(..at).unwrap_or_default())
+                || (opens_value && !TOPIC_SET.contains(name) && !PROSE_COMMAND_SET.contains(name))))
 }
 
 /// How far after a `{` its `}` is looked for.

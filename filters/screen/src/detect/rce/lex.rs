@@ -1,24 +1,108 @@
 //! The shell's reading of a value, shared by the command-injection rules: where a command may
-//! start (after a separator), where its word ends, the word as the shell runs it (quotes,
+//! start (after a separator), and how that place reads in context ([`Context`]: a line start
+//! or a separator as prose writes it, or one only a shell writes), where its word ends, the word as the shell runs it (quotes,
 //! backslashes and empty expansions removed), options, versions glued to names, and prose
 //! contractions that only look like quoted command names.
 
 use std::borrow::Cow;
 
-/// Offsets where a shell would expect a command: after `;`, `|`, `&`, a newline, `` ` ``,
-/// `$(`, `{`, `(`. The start of the value is not one: a plain word there is ordinary input.
-pub(super) fn command_positions(text: &str) -> Vec<usize> {
+/// The separator that opens a command position, as the shell's grammar reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Separator {
+    /// `;`.
+    Semicolon,
+    /// `|`.
+    Pipe,
+    /// `&`.
+    Ampersand,
+    /// A line break, `\n` or `\r`.
+    LineBreak,
+    /// A backtick, opening (or closing) a substitution.
+    Backtick,
+    /// `{`, of a group or a brace expansion.
+    Brace,
+    /// The `(` of `$(`.
+    Substitution,
+}
+
+/// How a command position reads in its context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Context {
+    /// A line starts here (a line break, then nothing but blanks or `(` before the word):
+    /// prose starts lines too.
+    LineStart,
+    /// A single `;`, `&` or `|` with a blank after it, as prose writes them between words.
+    ProseSeparator,
+    /// Only a shell writes this: `x;id`, `&&`, `||`, `$(`, a backtick, `\n; id`, `{`.
+    Shell,
+}
+
+/// A place where a shell would expect a command: `at`, right after its `separator`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CommandPosition {
+    /// Where the command (after blanks and what else [`is_command_lead`] accepts) may start.
+    pub(super) at: usize,
+    /// The separator right before `at`.
+    pub(super) separator: Separator,
+    /// Whether another `;`, `&` or `|` stands right before the separator (`&&`, `||`, `;;`).
+    doubled: bool,
+}
+
+impl CommandPosition {
+    /// How the position reads in `text` (read only for the positions [`distinct_starts`]
+    /// keeps: a line start reads the lead after it).
+    pub(super) fn context(&self, text: &str) -> Context {
+        let bytes = text.as_bytes();
+        match self.separator {
+            Separator::LineBreak => {
+                let plain = bytes
+                    .get(self.at..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| is_command_lead(b))
+                    .all(|&b| b.is_ascii_whitespace() || b == b'(');
+                if plain {
+                    Context::LineStart
+                } else {
+                    Context::Shell
+                }
+            }
+            Separator::Semicolon | Separator::Pipe | Separator::Ampersand
+                if !self.doubled && matches!(bytes.get(self.at), Some(b' ' | b'\t')) =>
+            {
+                Context::ProseSeparator
+            }
+            _ => Context::Shell,
+        }
+    }
+}
+
+/// The places where a shell would expect a command: after `;`, `|`, `&`, a line break, a
+/// backtick, `$(` or `{`. The start of the value is not one: a plain word there is ordinary
+/// input.
+pub(super) fn command_positions(text: &str) -> Vec<CommandPosition> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    for (i, b) in bytes.iter().enumerate() {
+    let mut previous: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
         let separator = match b {
-            b';' | b'|' | b'&' | b'\n' | b'\r' | b'`' | b'{' => true,
-            b'(' => i > 0 && bytes.get(i - 1) == Some(&b'$'),
-            _ => false,
+            b';' => Some(Separator::Semicolon),
+            b'|' => Some(Separator::Pipe),
+            b'&' => Some(Separator::Ampersand),
+            b'\n' | b'\r' => Some(Separator::LineBreak),
+            b'`' => Some(Separator::Backtick),
+            b'{' => Some(Separator::Brace),
+            b'(' if previous == Some(b'$') => Some(Separator::Substitution),
+            _ => None,
         };
-        if separator {
-            out.push(i + 1);
+        if let Some(separator) = separator {
+            out.push(CommandPosition {
+                at: i + 1,
+                separator,
+                doubled: matches!(previous, Some(b';' | b'&' | b'|')),
+            });
         }
+        previous = Some(b);
     }
     out
 }
@@ -35,22 +119,22 @@ pub(super) fn is_command_lead(b: u8) -> bool {
 /// over it, not one per position (a 64 KiB run was seconds of CPU).
 pub(super) fn distinct_starts<'a>(
     text: &'a str,
-    positions: &'a [usize],
+    positions: &'a [CommandPosition],
     lead: fn(u8) -> bool,
-) -> impl Iterator<Item = usize> + 'a {
+) -> impl Iterator<Item = CommandPosition> + 'a {
     let bytes = text.as_bytes();
     let mut reached: Option<usize> = None;
     positions.iter().filter_map(move |&p| {
-        if reached.is_some_and(|r| p <= r) {
+        if reached.is_some_and(|r| p.at <= r) {
             return None;
         }
         let skipped = bytes
-            .get(p..)
+            .get(p.at..)
             .unwrap_or_default()
             .iter()
             .take_while(|&&b| lead(b))
             .count();
-        reached = Some(p + skipped);
+        reached = Some(p.at + skipped);
         Some(p)
     })
 }

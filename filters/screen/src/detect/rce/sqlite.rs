@@ -1,5 +1,6 @@
 //! `rce-001`: SQLite shell dot commands where an injected line starts.
 
+use super::lex::{CommandPosition, Separator};
 use crate::detect::words::word_list;
 
 word_list! {
@@ -11,14 +12,14 @@ word_list! {
 /// `1;.\"shell whoami` (`.shell` and `.system` run a command; the others read or write
 /// the database's files). A line break written as `\n` counts, since it is one to SQLite's
 /// input. A sentence does not start with `.tables` after a `;`.
-pub(super) fn has_sqlite_dot_command(text: &str, positions: &[usize]) -> bool {
+pub(super) fn has_sqlite_dot_command(text: &str, positions: &[CommandPosition]) -> bool {
     // Where the last position's blanks ended: a position inside them reaches the same line
     // (a run of line breaks is read once, not once per break).
     let mut reached: Option<usize> = None;
     positions
         .iter()
-        .filter(|&&p| p > 0 && matches!(text.as_bytes().get(p - 1), Some(b';' | b'\n' | b'\r')))
-        .any(|&p| {
+        .filter(|p| matches!(p.separator, Separator::Semicolon | Separator::LineBreak))
+        .any(|&CommandPosition { at: p, .. }| {
             if reached.is_some_and(|r| p <= r) {
                 return false;
             }

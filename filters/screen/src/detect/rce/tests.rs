@@ -128,6 +128,9 @@ fn contractions_are_prose_not_quoted_command_names() {
         ("\"nmap -sV host\"", "rce-003"),
         ("x;trap 'rm -rf file.txt' SIGEXIT", "rce-003"),
         ("he typed \"cat\" /etc/passwd", "rce-003"),
+        // A call that runs a command line takes the quoted name.
+        ("@{[ &system 'id' ]}", "rce-003"),
+        ("@{[ CORE::system \"id\" ]}", "rce-003"),
         ("x; \"c'a't\" /etc/passwd", "rce-003"),
     ] {
         assert!(ids(v).contains(&id), "{v}: {:?}", ids(v));

@@ -29,7 +29,8 @@
 use super::chained::names_command;
 use super::command_line::PROSE_COMMAND_SET;
 use super::lex::{
-    command_arguments, is_command_lead, is_option, shell_word, without_version, word_end,
+    command_arguments, is_option, shell_word, without_version, word_end, CommandPosition, Context,
+    Separator,
 };
 use super::sentence;
 use super::words::{is_command, COMMAND_SET, TOPIC_SET, WRAPPER_SET};
@@ -77,14 +78,18 @@ word_list! {
 /// [`DOWNLOADERS`] as a set.
 static DOWNLOADER_SET: WordSet = WordSet::new(&DOWNLOADERS);
 
-/// Whether the command position `start` (where [`names_command`] found a command) is a weak
-/// one: a line start, or a prose-like separator before a name prose writes too.
-pub(super) fn is_weak_position(text: &str, start: usize) -> bool {
-    let rest = text.get(start..).unwrap_or_default();
-    is_line_start(text, start)
-        || (after_prose_separator(text, start)
-            && prose_writes(rest)
-            && !(text.as_bytes().get(start.wrapping_sub(1)) == Some(&b'|') && interprets(rest)))
+/// Whether the command position (where [`names_command`] found a command) is a weak one: a
+/// line start, or a prose-like separator before a name prose writes too, other than a pipe
+/// into a shell or interpreter.
+pub(super) fn is_weak_position(text: &str, position: &CommandPosition) -> bool {
+    let rest = text.get(position.at..).unwrap_or_default();
+    match position.context(text) {
+        Context::LineStart => true,
+        Context::ProseSeparator => {
+            prose_writes(rest) && !(position.separator == Separator::Pipe && interprets(rest))
+        }
+        Context::Shell => false,
+    }
 }
 
 word_list! {
@@ -100,19 +105,6 @@ static INTERPRETER_SET: WordSet = WordSet::new(&INTERPRETERS);
 fn interprets(rest: &str) -> bool {
     let rest = rest.trim_start_matches([' ', '\t']);
     INTERPRETER_SET.contains(rest.get(..word_end(rest)).unwrap_or_default())
-}
-
-/// Whether the byte before `start` is a single `;`, `&` or `|` (not `&&`, `||`, `;;`, `|&`)
-/// and a blank follows it, as prose writes them between words.
-fn after_prose_separator(text: &str, start: usize) -> bool {
-    let bytes = text.as_bytes();
-    let Some(&separator) = start.checked_sub(1).and_then(|i| bytes.get(i)) else {
-        return false;
-    };
-    let before = start.checked_sub(2).and_then(|i| bytes.get(i)).copied();
-    matches!(separator, b';' | b'&' | b'|')
-        && !matches!(before, Some(b';' | b'&' | b'|'))
-        && matches!(bytes.get(start), Some(b' ' | b'\t'))
 }
 
 /// Whether the command word at the start of `rest` is, as written, a known command's name
@@ -140,23 +132,7 @@ word_list! {
 /// [`PACKAGE_MANAGERS`] as a set.
 static PACKAGE_MANAGER_SET: WordSet = WordSet::new(&PACKAGE_MANAGERS);
 
-/// Whether the command position `start` is a line start only: the byte before it is a line
-/// break, and what a shell would skip before the command word holds no separator or
-/// redirection (`\n; id` and `\n| id` are command positions of their own).
-pub(super) fn is_line_start(text: &str, start: usize) -> bool {
-    let bytes = text.as_bytes();
-    if start == 0 || !matches!(bytes.get(start - 1), Some(b'\n' | b'\r')) {
-        return false;
-    }
-    bytes
-        .get(start..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|&&b| is_command_lead(b))
-        .all(|&b| b.is_ascii_whitespace() || b == b'(')
-}
-
-/// The anomaly score of the weakly placed commands at `starts` (positions
+/// The anomaly score of the weakly placed commands at `starts` (the offsets of positions
 /// [`is_weak_position`] accepted), ascending.
 pub(super) fn score(text: &str, starts: &[usize]) -> u32 {
     let Some(&first) = starts.first() else {
