@@ -633,13 +633,11 @@ impl Stage for AuditStage {
                 .ok()
                 .flatten(),
         };
-        let event = QueuedEvent::new(
-            build_event(&request, &end, &verdicts),
-            request.start_unix_nanos,
-        );
+        let start_unix_nanos = request.start_unix_nanos;
+        let event = build_event(request, end, &verdicts);
         self.counters.events.inc(host);
         if self.policy.local.enabled {
-            if let Err(e) = host.set_property(&[EVENT_PROPERTY], event.json.as_bytes()) {
+            if let Err(e) = host.set_property(&[EVENT_PROPERTY], event.to_json().as_bytes()) {
                 self.counters.internal_error.inc(host);
                 log(
                     host,
@@ -650,7 +648,10 @@ impl Stage for AuditStage {
         }
         if let Some(http) = &self.http {
             let pushed = match http.outbox.try_borrow_mut() {
-                Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, event).is_ok(),
+                Ok(mut outbox) => {
+                    let queued = QueuedEvent::new(event, start_unix_nanos, http.config.format);
+                    outbox.push(end_nanos / 1_000_000, queued).is_ok()
+                }
                 Err(_) => false,
             };
             if pushed {

@@ -358,6 +358,8 @@ impl Screener {
         if let Some(query) = query_of(path) {
             findings.extend(self.inspect_pairs(query, "query", rules));
         }
+        // `header:<name>`, written afresh for each header into one buffer.
+        let mut location = String::with_capacity(64);
         for (name, value) in headers.iter() {
             if !self.inspects_header(name) {
                 // Log4j logs any header an application chooses (`X-Api-Version`,
@@ -365,19 +367,20 @@ impl Screener {
                 if let Some(jndi_only) =
                     self.header_jndi.as_ref().filter(|_| !name.starts_with(':'))
                 {
-                    let location = format!("header:{}", name.to_ascii_lowercase());
+                    header_location(&mut location, name);
+                    let location = location.as_str();
                     let here: Vec<&Exclusion> = rules
                         .map(|r| {
                             r.exclusions
                                 .iter()
-                                .filter(|e| e.applies_at(&location))
+                                .filter(|e| e.applies_at(location))
                                 .collect()
                         })
                         .unwrap_or_default();
                     findings.extend(inspect_excluding(
                         value,
                         ValueKind::Text,
-                        &location,
+                        location,
                         jndi_only,
                         self.shortcuts,
                         &here,
@@ -398,20 +401,21 @@ impl Screener {
                     }
                 }
             } else {
-                let name = name.to_ascii_lowercase();
-                let location = format!("header:{name}");
-                let kind = if UPLOAD_NAME_HEADERS.contains(&name.as_str()) {
+                header_location(&mut location, name);
+                let location = location.as_str();
+                let name = location.strip_prefix("header:").unwrap_or_default();
+                let kind = if UPLOAD_NAME_HEADERS.contains(&name) {
                     ValueKind::FileName
                 } else {
                     ValueKind::Text
                 };
-                match crate::header_grammar::pieces(&name, value) {
+                match crate::header_grammar::pieces(name, value) {
                     Some(pieces) => {
                         for piece in pieces {
-                            findings.extend(self.inspect(&piece, kind, &location, rules));
+                            findings.extend(self.inspect(&piece, kind, location, rules));
                         }
                     }
-                    None => findings.extend(self.inspect(value, kind, &location, rules)),
+                    None => findings.extend(self.inspect(value, kind, location, rules)),
                 }
             }
         }
@@ -793,5 +797,14 @@ fn body_location(path: &str) -> String {
 
 #[cfg(test)]
 mod parsing_tests;
+
+/// Writes `header:<name>` (the name lowercase) into `into`, the location of a header's
+/// findings and exclusions.
+fn header_location(into: &mut String, name: &str) {
+    into.clear();
+    into.push_str("header:");
+    into.push_str(name);
+    into.make_ascii_lowercase();
+}
 #[cfg(test)]
 mod tests;

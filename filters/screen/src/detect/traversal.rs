@@ -29,12 +29,21 @@ word_list! {
 
 /// Directories of [`OS_FILES`] (ending in `/`) that are also asked for without the slash at the
 /// end of a value (`/sys/class`).
-fn directory_at_end(haystack: &str, file: &str) -> bool {
-    file.strip_suffix('/').is_some_and(|dir| {
-        haystack.ends_with(dir)
-            && haystack
-                .get(..haystack.len() - dir.len())
-                .is_some_and(|b| b.ends_with('/'))
+fn directory_at_end(haystack: &[u8], dir: &str) -> bool {
+    haystack.ends_with(dir.as_bytes())
+        && haystack
+            .get(..haystack.len() - dir.len())
+            .is_some_and(|b| b.ends_with(b"/"))
+}
+
+/// The [`OS_FILES`] that are directories (written with a trailing `/`), without it.
+fn os_directories() -> &'static [&'static str] {
+    static DIRECTORIES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    DIRECTORIES.get_or_init(|| {
+        OS_FILES
+            .iter()
+            .filter_map(|f| f.strip_suffix('/'))
+            .collect()
     })
 }
 
@@ -98,13 +107,16 @@ pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
 /// not an attack).
 fn os_file(v: &View) -> bool {
     let is_path = v.is_path();
-    let haystack = String::from_utf8_lossy(v.slashed());
+    // Bytes, not text: every name is ASCII, so no match runs through a byte that is not UTF-8.
+    let haystack = v.slashed();
     // Each name's occurrences as a search for that name alone finds them: left to right, each
     // starting after the previous one's end (`etc/issuetc/issue` holds one `etc/issue`).
     let mut searched_to = [0usize; OS_FILES.len()];
-    OS_FILES.iter().any(|f| directory_at_end(&haystack, f))
+    os_directories()
+        .iter()
+        .any(|dir| directory_at_end(haystack, dir))
         || os_files().is_some_and(|files| {
-            files.find_overlapping_iter(haystack.as_bytes()).any(|m| {
+            files.find_overlapping_iter(haystack).any(|m| {
                 let index = m.pattern().as_usize();
                 let file = OS_FILES.get(index).copied().unwrap_or_default();
                 let Some(end) = searched_to.get_mut(index).filter(|end| m.start() >= **end) else {
@@ -112,7 +124,7 @@ fn os_file(v: &View) -> bool {
                 };
                 *end = m.end();
                 let before = haystack.get(..m.start()).unwrap_or_default();
-                is_path || before.ends_with('/') || before.is_empty() && file.contains('/')
+                is_path || before.ends_with(b"/") || before.is_empty() && file.contains('/')
             })
         })
 }
