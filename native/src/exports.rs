@@ -467,3 +467,6 @@ pub extern "C" fn envoy_dynamic_module_on_http_filter_local_reply(
 ) -> dm::LocalReplyStatus {
     dm::LOCAL_REPLY_CONTINUE
 }
+
+#[cfg(test)]
+mod tests;
