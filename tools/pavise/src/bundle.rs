@@ -57,7 +57,8 @@ pub struct FilterEntry {
     pub policy: String,
     /// SHA-256 of the policy file, hex.
     pub policy_sha256: String,
-    /// SHA-256 of the `.wasm` the policy was tested with, hex.
+    /// SHA-256 of the `.wasm` the policy was tested with, hex (empty only in a bundle made from
+    /// a source directory to render for the native module, never written out).
     pub wasm_sha256: String,
 }
 
@@ -279,6 +280,12 @@ impl Bundle {
     /// Builds a bundle from a source directory, recording the digests of the `.wasm` files in
     /// `wasm_dir`.
     pub fn from_dir(dir: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::from_dir_pinning(dir, Some(wasm_dir))
+    }
+
+    /// [`Bundle::from_dir`], with the `.wasm` digests left empty when `wasm_dir` is `None`:
+    /// for rendering the native module, which loads no `.wasm` (such a bundle is never written).
+    fn from_dir_pinning(dir: &Path, wasm_dir: Option<&Path>) -> Result<Bundle, BundleError> {
         let manifest_path = dir.join(MANIFEST);
         let manifest_name = manifest_path.display().to_string();
         let text = std::fs::read(&manifest_path).map_err(io_err(&manifest_path))?;
@@ -297,6 +304,15 @@ impl Bundle {
     /// as for `pavise validate`), to render it without writing a bundle: named after the file,
     /// version [`POLICY_FILE_VERSION`], owner `local`.
     pub fn from_policy_file(path: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::from_policy_file_pinning(path, Some(wasm_dir))
+    }
+
+    /// [`Bundle::from_policy_file`], with the `.wasm` digests left empty when `wasm_dir` is
+    /// `None` (as [`Bundle::from_dir_pinning`]).
+    fn from_policy_file_pinning(
+        path: &Path,
+        wasm_dir: Option<&Path>,
+    ) -> Result<Bundle, BundleError> {
         let shown = path.display().to_string();
         let kind = PolicyKind::of_file(path).ok_or_else(|| {
             manifest_err(
@@ -327,12 +343,12 @@ impl Bundle {
     }
 
     /// Reads and checks each policy file (a combined one yields its members), records the
-    /// digests of their `.wasm` files in `wasm_dir`, and makes the bundle.
+    /// digests of their `.wasm` files in `wasm_dir` (none without one), and makes the bundle.
     fn assemble(
         (name, version, owner): (String, String, String),
         manifest_name: &str,
         files: Vec<(PolicyKind, PathBuf)>,
-        wasm_dir: &Path,
+        wasm_dir: Option<&Path>,
     ) -> Result<Bundle, BundleError> {
         check_identity(manifest_name, &name, &version, &owner)?;
         // Each filter's policy, from its own file or as a member of a combined policy.
@@ -370,14 +386,19 @@ impl Bundle {
                     ),
                 ));
             }
-            let wasm_path = wasm_dir.join(kind.wasm_file());
-            let wasm = std::fs::read(&wasm_path).map_err(io_err(&wasm_path))?;
+            let wasm_sha256 = match wasm_dir {
+                Some(dir) => {
+                    let wasm_path = dir.join(kind.wasm_file());
+                    sha256_hex(&std::fs::read(&wasm_path).map_err(io_err(&wasm_path))?)
+                }
+                None => String::new(),
+            };
             filters_out.insert(
                 name.clone(),
                 FilterEntry {
                     policy: format!("policies/{name}.json"),
                     policy_sha256: sha256_hex(&policy),
-                    wasm_sha256: sha256_hex(&wasm),
+                    wasm_sha256,
                 },
             );
             paths.insert(name.clone(), path);
@@ -505,11 +526,21 @@ impl Bundle {
     /// A bundle from a `.tar.gz` file, built from a source directory, or made of one policy
     /// file (`*.json`).
     pub fn load(path: &Path, wasm_dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::load_pinning(path, Some(wasm_dir))
+    }
+
+    /// [`Bundle::load`] for the native module: a source directory or policy file needs no
+    /// `.wasm` files (their digests stay empty); an archive keeps the digests it carries.
+    pub fn load_for_native(path: &Path) -> Result<Bundle, BundleError> {
+        Bundle::load_pinning(path, None)
+    }
+
+    fn load_pinning(path: &Path, wasm_dir: Option<&Path>) -> Result<Bundle, BundleError> {
         if path.is_dir() {
-            return Bundle::from_dir(path, wasm_dir);
+            return Bundle::from_dir_pinning(path, wasm_dir);
         }
         if path.extension().is_some_and(|e| e == "json") {
-            return Bundle::from_policy_file(path, wasm_dir);
+            return Bundle::from_policy_file_pinning(path, wasm_dir);
         }
         let bytes = read_limited(path)?;
         Bundle::from_tar_gz(&bytes, &path.display().to_string())

@@ -488,6 +488,18 @@ fn check_signature(bundle: &Path, key: &Path) -> Result<(), Failure> {
 /// Loads a bundle, checking its signature first when a key is given; without one, only after an
 /// explicit `--no-verify`.
 fn load(path: &Path, input: &Input) -> Result<Bundle, Failure> {
+    check_verified(path, input)?;
+    Ok(Bundle::load(path, &input.wasm_dir)?)
+}
+
+/// [`load`] for the native module: a source directory needs no `.wasm` files.
+fn load_for_native(path: &Path, input: &Input) -> Result<Bundle, Failure> {
+    check_verified(path, input)?;
+    Ok(Bundle::load_for_native(path)?)
+}
+
+/// Checks the bundle's signature with `--key`, or that `--no-verify` was chosen.
+fn check_verified(path: &Path, input: &Input) -> Result<(), Failure> {
     match &input.key {
         Some(key) => check_signature(path, key)?,
         None if input.no_verify => {}
@@ -499,7 +511,7 @@ fn load(path: &Path, input: &Input) -> Result<Bundle, Failure> {
             )))
         }
     }
-    Ok(Bundle::load(path, &input.wasm_dir)?)
+    Ok(())
 }
 
 /// Loads a bundle and the `.wasm` files it pins.
@@ -677,7 +689,7 @@ fn run_render(command: RenderCommand) -> Outcome {
                     std::fs::metadata(&native_module)
                         .map_err(|e| Failure::io(&native_module, e))?;
                     (
-                        load(&path, &input)?,
+                        load_for_native(&path, &input)?,
                         envoy::Modules::Native(as_envoy_sees(&native_module)?),
                     )
                 }

@@ -682,6 +682,45 @@ fn render_envoy_for_the_native_module() {
     assert!(err.contains("possible values: wasm, native"), "{err}");
 }
 
+/// The native module loads no `.wasm`: rendering it from a source directory or one policy file
+/// needs none, where the Wasm runtime refuses without the modules it pins.
+#[test]
+fn render_envoy_native_from_source_needs_no_wasm_files() {
+    let t = Tmp::new().with_source();
+    std::fs::write(t.path("libpavise_native.so"), b"stand-in").unwrap();
+    let no_wasm = t.s("no-wasm-here");
+    for source in [t.s("src"), t.s("src/auth.json")] {
+        let y = ok(&[
+            "render",
+            "envoy",
+            &source,
+            "--no-verify",
+            "--wasm-dir",
+            &no_wasm,
+            "--runtime",
+            "native",
+            "--native-module",
+            &t.s("libpavise_native.so"),
+        ]);
+        assert!(y.contains("filter_name: pavise.auth"), "{source}: {y}");
+        let err = fails(
+            &[
+                "render",
+                "envoy",
+                &source,
+                "--no-verify",
+                "--wasm-dir",
+                &no_wasm,
+            ],
+            3,
+        );
+        assert!(
+            err.contains("no-wasm-here/pavise_auth.wasm"),
+            "{source}: {err}"
+        );
+    }
+}
+
 #[test]
 fn render_istio_stats_prints_the_stats_tags_as_a_configmap() {
     let out = ok(&["render", "istio-stats", "--namespace", "payments"]);
