@@ -48,12 +48,7 @@ fn called_at(squeezed: &[u8], after_gap: &[bool], start: usize, end: usize) -> b
     let glued = |prefix: &[u8]| {
         rest.starts_with(prefix) && (end..end + prefix.len()).all(|i| i == end || !gap(i))
     };
-    if glued(b"?.(")
-        || glued(b"?.`")
-        || glued(b".call(")
-        || glued(b".apply(")
-        || glued(b".bind(")
-    {
+    if glued(b"?.(") || glued(b"?.`") || glued(b".call(") || glued(b".apply(") || glued(b".bind(") {
         return true;
     }
     // Grouped, then called: `(alert)(1)`, `(0,alert)(1)`, `((alert))(1)`.
