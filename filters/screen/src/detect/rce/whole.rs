@@ -1,11 +1,13 @@
 //! `rce-001` on a whole value: a command line as a form field would hold it, a known command
 //! and an option (`env --version`), one ended by a line break (`visudo\n`), a command behind a
-//! wrapper (`nohup ifconfig`), an alias, a Windows command with arguments of its own shape.
+//! wrapper (`nohup ifconfig`), an alias, a Windows command with arguments of its own shape,
+//! a command glued to a separator (`whoami;…`).
 
 use super::chained::{changes_directory, names_command};
 use super::cmd::{
     echo_writes_script, windows_arguments, windows_command, windows_shaped, WINDOWS_COMMAND_SET,
 };
+use super::command_line::PROSE_COMMAND_SET;
 use super::lex::{command_arguments, is_option, only_expansions, shell_word};
 use super::words::{is_command, COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET, WRAPPER_SET};
 
@@ -44,6 +46,9 @@ pub(super) fn starts_with_command_and_option(text: &str) -> bool {
     }
     if WRAPPER_SET.contains(first) && names_command(trimmed.get(first.len()..).unwrap_or_default())
     {
+        return true;
+    }
+    if command_glued_to_separator(trimmed) {
         return true;
     }
     if first == "alias" && names_command(trimmed) {
@@ -90,6 +95,23 @@ pub(super) fn starts_with_command_and_option(text: &str) -> bool {
             .nth(1)
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
     (option || path) && (COMMAND_SET.contains(word) || WORD_COMMAND_SET.contains(word))
+}
+
+/// A known command that prose does not write (not two letters, not a topic or word:
+/// `whoami`, `uname`, `ifconfig`) where the value starts, a separator glued to it
+/// (`whoami;…`, `uname|…`, ``ifconfig`…``, `whoami$(…)`): the command runs and another
+/// follows. Prose puts a blank after its `;`, and "AT&T" or "R&D" name no command.
+fn command_glued_to_separator(trimmed: &str) -> bool {
+    let name_end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(trimmed.len());
+    let name = trimmed.get(..name_end).unwrap_or_default();
+    let after = trimmed.get(name_end..).unwrap_or_default();
+    name.len() > 2
+        && (after.starts_with([';', '|', '&', '`']) || after.starts_with("$("))
+        && COMMAND_SET.contains(name)
+        && !TOPIC_SET.contains(name)
+        && !PROSE_COMMAND_SET.contains(name)
 }
 
 /// An option (`-m`, `--url`) among the command's arguments ([`command_arguments`]).
