@@ -2,7 +2,9 @@
 //! [`super::CALLS`] lists: JavaScript reaches the same call through grouping
 //! (`(alert)(1)`, `(0,alert)(1)`), optional chaining (`alert?.(1)`), the function methods
 //! (`prompt.call(null,1)`, `confirm.apply(…)`, `alert.bind()(1)`), a tagged template
-//! (`` alert`1` ``) or by passing the sink as a callback to a method (`[1].find(alert)`).
+//! (`` alert`1` ``), by passing the sink as a callback to a method (`[1].find(alert)`), or by
+//! assigning it to an event handler property or a name called next (`window.onerror=alert`,
+//! `a=alert;a(1)`).
 //!
 //! Read on the squeezed text (lowercase, JS escapes undone, comments and blanks removed), with
 //! for each byte whether blanks were removed before it: prose that only names a sink
@@ -58,10 +60,79 @@ fn called_at(squeezed: &[u8], after_gap: &[bool], start: usize, end: usize) -> b
     {
         return true;
     }
-    // Passed as a callback to a method: `[1].find(alert)`, `x.then(alert,…)`.
-    before == Some(b'(')
+    // Passed as a callback to a method: `[1].find(alert)`, `x.then(alert,…)`,
+    // `Array.from([1],alert)`.
+    if matches!(before, Some(b'(' | b','))
         && matches!(at(end), Some(b')' | b','))
-        && method_call_opens_at(squeezed, start - 1)
+        && enclosing_call(squeezed, start).is_some_and(|open| method_call_opens_at(squeezed, open))
+    {
+        return true;
+    }
+    // Assigned, then called: to an event handler property (`window.onerror=alert;throw 1`),
+    // or to a name called later (`a=alert;a(1)`).
+    before == Some(b'=')
+        && !gap(start)
+        && matches!(at(end), None | Some(b';' | b','))
+        && (handler_property_before(squeezed, start - 1)
+            || assigned_name_called(squeezed, start - 1, end))
+}
+
+/// The `(` of the call whose arguments hold `at`, within a short reach.
+fn enclosing_call(squeezed: &[u8], at: usize) -> Option<usize> {
+    const REACH: usize = 64;
+    let mut depth = 0usize;
+    let from = at.saturating_sub(REACH);
+    for i in (from..at).rev() {
+        match squeezed.get(i) {
+            Some(b')' | b']') => depth += 1,
+            Some(b'(') if depth == 0 => return Some(i),
+            Some(b'(' | b'[') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether the `=` at `eq` assigns an `on…` property of an object (`window.onerror=`,
+/// `x.onload=`).
+fn handler_property_before(squeezed: &[u8], eq: usize) -> bool {
+    let head = squeezed.get(..eq).unwrap_or_default();
+    let name_len = head
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let name = head.get(head.len() - name_len..).unwrap_or_default();
+    name.len() > 2
+        && name.starts_with(b"on")
+        && (head.len() - name_len)
+            .checked_sub(1)
+            .and_then(|p| head.get(p))
+            == Some(&b'.')
+}
+
+/// Whether the name the `=` at `eq` assigns is called after the sink's `end`:
+/// `a=alert;a(1)`.
+fn assigned_name_called(squeezed: &[u8], eq: usize, end: usize) -> bool {
+    let head = squeezed.get(..eq).unwrap_or_default();
+    let name_len = head
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+        .count();
+    let name = head.get(head.len() - name_len..).unwrap_or_default();
+    if name.is_empty() || name.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let tail = squeezed.get(end..).unwrap_or_default();
+    tail.windows(name.len() + 1).enumerate().any(|(i, w)| {
+        w.starts_with(name)
+            && matches!(w.last(), Some(b'(' | b'`'))
+            && !tail
+                .get(..i)
+                .and_then(|t| t.last())
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
+    })
 }
 
 /// Whether the `(` at `open` follows a method name: `.find(`, `].map(`.
@@ -104,6 +175,10 @@ mod tests {
             "x.then(prompt,1)",
             "\"-(confirm)(1)-\"",
             "window.alert?.(1)",
+            "Array.from([1],alert)",
+            "window.onerror=alert;throw 1",
+            "a=alert;a(1)",
+            "x=prompt,x`1`",
         ] {
             assert!(calls(v), "{v}");
         }
@@ -124,6 +199,12 @@ mod tests {
             "Set the alert type (email, sms)",
             "retrieval(1)",
             "(prompt)",
+            "(email, alert)",
+            "Notify by (sms, alert)",
+            "level=alert; see the log",
+            "mode=confirm",
+            "status=alert, code=4",
+            "onerror=alert",
         ] {
             assert!(!calls(v), "{v}");
         }
