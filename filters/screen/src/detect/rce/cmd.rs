@@ -318,7 +318,8 @@ mod tests {
             assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
         }
         for v in [
-            "; echo hello > notes.txt",
+            // (A value that opens with `; echo` is a command by `whole`'s reading.)
+            "we said; echo hello > notes.txt",
             "echo is a sound > noise",
             "say; echo \"a > b.php\" then",
             "echo \"x\"; y > z.php",

@@ -20,7 +20,6 @@
 //! | a command line's argument: among the command's first words, to the end of a clause of prose ([`command_arguments`]), an option (`-c`, `--url`), a path (`/etc/…`, `./x`, `../x`, `~/x`) or a variable (`$x`, `${x}`); on its line a redirection (`>`, `<`), a separator or substitution (`;`, `\|`, `&`, backtick, `$(`), or a wrapper running a second command (`sudo id`, `nohup ifconfig`); or the command word spelled as only a shell reads it (`/bin/id`, `c'a't`) | 3 |
 //! | the command's own shape: the command alone on its line (not a word prose writes alone: `cat`, `python`, `curl`), a number for a command that takes one (`sleep 5`, `kill 9`), or a URL for a downloader (`wget http://x/a.sh`) | 2 |
 //! | the command follows a value, not prose: before it only blanks or one word, and the separator (`127.0.0.1\nid`, `\nid`, `x; id`) | 1 |
-//! | the value opens with `;` and then the command (`; uname`, `; id #`) | 2 |
 //!
 //! Threshold: 5 at paranoia level 1, 4 at level 2. So one command word with prose after it
 //! (2, or 3 after one word) never blocks; a command with a command line's argument (5) always
@@ -46,10 +45,6 @@ pub(super) const COMMAND_LINE_ARGUMENT: u32 = 3;
 pub(super) const COMMAND_SHAPE: u32 = 2;
 /// Only blanks or one word before the line: the line was appended to a value.
 pub(super) const AFTER_A_VALUE: u32 = 1;
-/// The value opens with `;` and the command: an injection appended to an emptied value
-/// (`; uname`, `; id #`). Prose does not open with a `;`; a Markdown table row opens with
-/// `|`, and `&` opens a list's "& more", so neither counts.
-pub(super) const OPENS_WITH_SEMICOLON: u32 = 2;
 
 /// The score at which weakly placed commands are a finding, by paranoia level.
 pub(super) fn threshold(paranoia: u8) -> u32 {
@@ -160,12 +155,10 @@ pub(super) fn score(text: &str, starts: &[usize]) -> u32 {
         .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|'))
         .trim();
     let after_value = !before.contains(|c: char| c.is_whitespace());
-    let opens_with_semicolon = before.is_empty() && text.trim_start().starts_with(';');
     WEAK_POSITION
         + u32::from(argument) * COMMAND_LINE_ARGUMENT
         + u32::from(shape) * COMMAND_SHAPE
         + u32::from(after_value) * AFTER_A_VALUE
-        + u32::from(opens_with_semicolon) * OPENS_WITH_SEMICOLON
 }
 
 /// The line from `start` (blanks and a `(` skipped), to its end or [`LINE_REACH`] bytes.

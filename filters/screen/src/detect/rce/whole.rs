@@ -9,7 +9,9 @@ use super::cmd::{
 };
 use super::command_line::PROSE_COMMAND_SET;
 use super::lex::{command_arguments, is_option, only_expansions, shell_word};
-use super::words::{is_command, COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET, WRAPPER_SET};
+use super::words::{
+    is_command, COMMAND_SET, OPTION_COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET, WRAPPER_SET,
+};
 
 /// A whole value that is a command line: a known command, a blank, then an option
 /// (`env --version`, `nc -nlvp 555`). A value starting with a command name alone is ordinary
@@ -48,7 +50,7 @@ pub(super) fn starts_with_command_and_option(text: &str) -> bool {
     {
         return true;
     }
-    if command_glued_to_separator(trimmed) {
+    if command_glued_to_separator(trimmed) || semicolon_then_command(text) {
         return true;
     }
     if first == "alias" && names_command(trimmed) {
@@ -112,6 +114,25 @@ fn command_glued_to_separator(trimmed: &str) -> bool {
         && COMMAND_SET.contains(name)
         && !TOPIC_SET.contains(name)
         && !PROSE_COMMAND_SET.contains(name)
+}
+
+/// A value that opens with `;`, a blank and then a command, a word command or one that
+/// prose writes too (`; echo test`, `; mkdir /tmp/x`, `; date`): an injection appended to an
+/// emptied value. Prose does not open with a `;`; a CSV row with an empty first column
+/// (`;date;amount`) has no blank after it.
+fn semicolon_then_command(text: &str) -> bool {
+    let Some(rest) = text.trim_start().strip_prefix(';') else {
+        return false;
+    };
+    if !rest.starts_with([' ', '\t']) {
+        return false;
+    }
+    let rest = rest.trim_start_matches([' ', '\t']);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+        .unwrap_or(rest.len());
+    let word = rest.get(..end).unwrap_or_default();
+    is_command(word) || WORD_COMMAND_SET.contains(word) || OPTION_COMMAND_SET.contains(word)
 }
 
 /// An option (`-m`, `--url`) among the command's arguments ([`command_arguments`]).
