@@ -9,26 +9,61 @@
 //! leaves them), and the bytes valid UTF-8 with no control characters but tab and line breaks,
 //! at least three quarters of them printable ASCII. Random bytes pass that with a chance of
 //! about (95/256)^n for n decoded bytes: for 12 bytes, under one in a hundred thousand.
+//! Shorter values, down to [`MIN_SHORT_LEN`] characters (`| id` is `fCBpZA==`), count only
+//! with more proof ([`short_text`]): an encoder's digits or signs, every byte printable ASCII,
+//! some punctuation.
 
 use crate::decode::percent_decode;
 
-/// Shortest value read as base64: 16 characters, 12 bytes.
+/// Shortest value read as base64 of any text: 16 characters, 12 bytes.
 pub const MIN_LEN: usize = 16;
+
+/// Shortest value read as base64 of short text ([`short_text`]): 8 characters, 6 bytes
+/// (`| id`, `$(whoami)`, `;id;` are that short).
+pub const MIN_SHORT_LEN: usize = 8;
 
 /// The text `value` encodes, if it is clean base64 or base64url of text (percent-escapes,
 /// as a query string carries `=`, undone first).
 pub fn decoded_text(value: &[u8]) -> Option<String> {
-    if value.len() < MIN_LEN
+    if value.len() < MIN_SHORT_LEN
         || !value
             .iter()
             .all(|b| is_alphabet(*b) || matches!(b, b'=' | b'%'))
     {
         return None;
     }
-    if value.contains(&b'%') {
-        return text(&decode(&percent_decode(value, false))?);
+    let unescaped;
+    let encoded = if value.contains(&b'%') {
+        unescaped = percent_decode(value, false);
+        unescaped.as_slice()
+    } else {
+        value
+    };
+    if encoded.len() >= MIN_LEN {
+        text(&decode(encoded)?)
+    } else {
+        short_text(encoded, &decode(encoded)?)
     }
-    text(&decode(value)?)
+}
+
+/// A short value (under [`MIN_LEN`] characters) as text, held to more than [`text`]: a word
+/// of letters (`username`, `Customer`) may happen to decode to printable bytes, and random
+/// bytes do more often when there are few. So the encoding has what an encoder's output of
+/// text has and a word lacks (a digit, `+`, `/`, `-`, `_`, `=` padding, or capitals scattered
+/// among small letters, three at least), and every decoded
+/// byte is printable ASCII with some punctuation among them (an injection has syntax).
+fn short_text(encoded: &[u8], bytes: &[u8]) -> Option<String> {
+    let count = |f: fn(&u8) -> bool| encoded.iter().filter(|b| f(b)).count();
+    let encoder_made = encoded
+        .iter()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
+        || count(u8::is_ascii_uppercase) >= 3 && count(u8::is_ascii_lowercase) >= 2;
+    let printable = bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+    let syntax = bytes.iter().any(u8::is_ascii_punctuation);
+    if !(encoder_made && printable && syntax) {
+        return None;
+    }
+    String::from_utf8(bytes.to_vec()).ok()
 }
 
 /// The decoded header and claims of a JSON Web Token (`header.claims.signature`, base64url),
@@ -49,7 +84,7 @@ pub fn jwt_parts(value: &[u8]) -> Option<[String; 2]> {
 /// decodes the same), so a body otherwise plain must still be read value by value.
 pub fn has_candidate(body: &[u8]) -> bool {
     body.split(|b| !is_alphabet(*b))
-        .any(|run| run.len() >= MIN_LEN && decoded_text(run).is_some())
+        .any(|run| run.len() >= MIN_SHORT_LEN && decoded_text(run).is_some())
 }
 
 fn is_alphabet(b: u8) -> bool {
@@ -153,7 +188,7 @@ mod tests {
     fn not_text_or_not_clean() {
         for value in [
             // Too short, or not base64 at all.
-            &b"PHNjcmlwdD4="[..],
+            &b"fCBpZA"[..],
             b"curl up with a good book",
             // Ids, hashes and random keys: base64 alphabet, not text.
             b"9428e78841abcdef0123",
@@ -167,6 +202,36 @@ mod tests {
             b"JyBvciAx=PTEtLSA/Pj4=",
             b"JyBvciAxPTEtLSA/Pj4===",
             b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Ph",
+        ] {
+            assert_eq!(
+                decoded_text(value),
+                None,
+                "{}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+
+    #[test]
+    fn short_text_with_an_encoders_marks() {
+        for (value, text) in [
+            (&b"fCBpZA=="[..], "| id"),
+            (b"JCh3aG9hbWkp", "$(whoami)"),
+            (b"O2lkOw==", ";id;"),
+            (b"YWRtaW4nLS0=", "admin'--"),
+            (b"YHNsZWVwIDVg", "`sleep 5`"),
+        ] {
+            assert_eq!(decoded_text(value).as_deref(), Some(text));
+        }
+        // Words, ids, and short text with no syntax: not read.
+        for value in [
+            &b"username"[..],
+            b"Customer",
+            b"Password",
+            b"aGVsbG8=",
+            b"c2xlZXAgNQ==",
+            b"12345678",
+            b"2024-01-01",
         ] {
             assert_eq!(
                 decoded_text(value),

@@ -247,7 +247,7 @@ pub fn overflow_value(decoded: &[u8]) -> bool {
 /// (`=`, `!`, `^`, `|`, `&`, `<`, `>`), or quotes of two kinds (`"'`). Quoted punctuation
 /// (`"*"`, `"///`, `"}`) is left alone. Or a single word closed by a quote no other opens,
 /// then a `;` that ends the value (`` admin@juice-sh.op`; ``, `x';`): the string ended and
-/// the statement with it.
+/// the statement with it; or then a comment to the end ([`word_quoted_then_commented`]).
 pub fn quote_probe(decoded: &[u8]) -> bool {
     let v = trim(decoded);
     if !v.iter().any(|b| is_quote(*b)) {
@@ -269,6 +269,9 @@ pub fn quote_probe(decoded: &[u8]) -> bool {
             return true;
         }
     }
+    if word_quoted_then_commented(v) {
+        return true;
+    }
     // `word';` with nothing after but blanks or a comment marker.
     let Some(semi) = v.iter().rposition(|b| *b == b';') else {
         return false;
@@ -288,6 +291,38 @@ pub fn quote_probe(decoded: &[u8]) -> bool {
         && word
             .iter()
             .all(|&b| !is_blank(b) && !is_quote(b) && b != b';' && b != b'\\')
+}
+
+/// A single word closed by a quote (and maybe a `)`), then a comment that cuts off the rest
+/// of the query and nothing after it but blanks and the dashes, pluses and hashes injections
+/// pad it with: `admin'#`, `admin' #`, `admin' -- -`, `x')--+`. The login check's password
+/// test is commented out.
+fn word_quoted_then_commented(v: &[u8]) -> bool {
+    let Some(comment) = v
+        .windows(2)
+        .position(|w| w == b"--")
+        .into_iter()
+        .chain(v.iter().position(|b| *b == b'#'))
+        .min()
+    else {
+        return false;
+    };
+    let tail_ok = v
+        .get(comment..)
+        .unwrap_or_default()
+        .iter()
+        .all(|b| is_blank(*b) || matches!(b, b'#' | b'-' | b'+'));
+    let head = trim(v.get(..comment).unwrap_or_default());
+    let head = head.strip_suffix(b")").unwrap_or(head);
+    let Some((&quote, word)) = head.split_last() else {
+        return false;
+    };
+    tail_ok
+        && is_quote(quote)
+        && !word.is_empty()
+        && word
+            .iter()
+            .all(|&b| !is_blank(b) && !is_quote(b) && !matches!(b, b';' | b'\\'))
 }
 
 /// A connective left for the query to complete: the value is one word that ends in an

@@ -106,9 +106,44 @@ pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
 /// file; in a parameter only when it looks like a path (a bare "win.ini" in a search box is
 /// not an attack).
 fn os_file(v: &View) -> bool {
-    let is_path = v.is_path();
-    // Bytes, not text: every name is ASCII, so no match runs through a byte that is not UTF-8.
     let haystack = v.slashed();
+    os_file_in(haystack, v.is_path())
+        || without_self_segments(haystack)
+            .is_some_and(|resolved| os_file_in(&resolved, v.is_path()))
+}
+
+/// `slashed` with the segments a file system skips removed, if it has any: `.` segments and
+/// repeated slashes (`/etc/./passwd`, `/etc//passwd` name `/etc/passwd`). A `//` right after
+/// a `:` opens a URL's authority and stays.
+fn without_self_segments(slashed: &[u8]) -> Option<Vec<u8>> {
+    let skips = slashed.windows(3).any(|w| w == b"/./")
+        || slashed.ends_with(b"/.")
+        || slashed
+            .windows(3)
+            .any(|w| w.get(1..) == Some(b"//") && w.first() != Some(&b':'));
+    if !skips {
+        return None;
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(slashed.len());
+    let mut i = 0;
+    while let Some(&b) = slashed.get(i) {
+        let after_slash = out.last() == Some(&b'/');
+        let url_authority = out.len() >= 2 && out.ends_with(b":/");
+        if b == b'/' && after_slash && !url_authority {
+            i += 1;
+        } else if b == b'.' && after_slash && matches!(slashed.get(i + 1), None | Some(b'/')) {
+            i += 2;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// [`os_file`] on one spelling of the value.
+fn os_file_in(haystack: &[u8], is_path: bool) -> bool {
+    // Bytes, not text: every name is ASCII, so no match runs through a byte that is not UTF-8.
     // Each name's occurrences as a search for that name alone finds them: left to right, each
     // starting after the previous one's end (`etc/issuetc/issue` holds one `etc/issue`).
     let mut searched_to = [0usize; OS_FILES.len()];
@@ -514,5 +549,25 @@ mod tests {
         assert!(!ids("/.well-known/openid-configuration", true).contains(&"path-005"));
         assert!(!ids("/docs/v1.2/readme.md", true).contains(&"path-005"));
         assert!(!ids("x.git", false).contains(&"path-005"));
+    }
+
+    #[test]
+    fn os_files_behind_segments_the_file_system_skips() {
+        for v in [
+            "/etc/./passwd",
+            "/etc//shadow",
+            "/./etc/./././hosts",
+            "c:\\windows\\.\\win.ini",
+        ] {
+            assert!(ids(v, false).contains(&"path-003"), "{v}");
+        }
+        for v in [
+            "see https://example.com//etc.html",
+            "v1./etc",
+            "a ./ b",
+            "https://x.test/./",
+        ] {
+            assert!(!ids(v, false).contains(&"path-003"), "{v}");
+        }
     }
 }

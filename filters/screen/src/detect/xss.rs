@@ -15,6 +15,8 @@ use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
+mod js_call;
+
 word_list! {
     /// Tags that run script or load active content.
     TAGS = "xss-tags"
@@ -122,9 +124,13 @@ fn script_context(v: &View) -> bool {
     let tag_possible = !prechecks || lower.contains(&b'<') || lower.windows(2).any(|w| w == b":v");
     tag_possible && tags.is_some_and(|m| m.is_match(lower) || m.is_match(&join_letters(lower)))
         || squeezed_patterns.is_some_and(|m| {
-            m.find_overlapping_iter(&squeezed)
-                .any(|hit| !glued_to_identifier(&squeezed, &after_gap, hit.start()))
+            m.find_overlapping_iter(&squeezed).any(|hit| {
+                !glued_to_identifier(&squeezed, &after_gap, hit.start())
+                    && !prose_aside(&squeezed, &after_gap, hit.end())
+            })
         })
+        || (has(b'(') || has(b'`') || has(b'='))
+            && js_call::has_indirect_sink_call(&squeezed, &after_gap)
         || has(b'[') && has_jsfuck(&squeezed)
         || has(b'=') && has_event_handler(lower)
         || tag_possible && (has_prefixed_tag(lower, false) || has_import_tag(lower))
@@ -292,6 +298,29 @@ fn glued_to_identifier(squeezed: &[u8], after_gap: &[bool], start: usize) -> boo
         && (prev.is_ascii_alphanumeric() || matches!(prev, b'_' | b'$'))
         && !after_gap.get(start).copied().unwrap_or(true)
         && !(escape_ends(b"\\x", 2) || escape_ends(b"%u", 4) || escape_ends(b"%", 2))
+}
+
+/// Whether a matched `name(` ending at `end` of `squeezed` is a word before an aside in
+/// prose rather than a call: a blank before the `(` (`at the prompt (twice)`, `confirm (yes/no)`)
+/// and only words inside. A call spaced so (`alert (1)`, `alert ('x')`,
+/// `alert (document.cookie)`) passes a number, a string or an expression, which hold a digit,
+/// a quote or some other sign.
+fn prose_aside(squeezed: &[u8], after_gap: &[bool], end: usize) -> bool {
+    let Some(open) = end.checked_sub(1) else {
+        return false;
+    };
+    if squeezed.get(open) != Some(&b'(') || !after_gap.get(open).copied().unwrap_or(false) {
+        return false;
+    }
+    let inside = squeezed.get(end..).unwrap_or_default();
+    let Some(close) = inside.iter().position(|b| *b == b')') else {
+        return false;
+    };
+    let words = inside.get(..close).unwrap_or_default();
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'-' | b','))
 }
 
 /// `lower` with every blank run between two letters removed.

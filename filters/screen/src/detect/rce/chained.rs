@@ -183,8 +183,14 @@ fn command_with_arguments(name: &str, args: &str, behind_expansion: bool) -> boo
     if name == "echo" && echo_writes_script(args) {
         return true;
     }
+    // A command that is also a word or name, with an option or a shell variable after it
+    // (`;date --file x`, `;echo $PATH`, `;echo ${HOME}`; not a price, `echo $5`).
     if OPTION_COMMAND_SET.contains(name) {
-        return is_option(args.trim_start_matches([' ', '\t']));
+        let arg = args.trim_start_matches([' ', '\t']);
+        return is_option(arg)
+            || arg.strip_prefix('$').is_some_and(|r| {
+                r.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '{' | '_'))
+            });
     }
     WORD_COMMAND_SET.contains(name) && (behind_expansion || shell_like_arguments(args))
 }

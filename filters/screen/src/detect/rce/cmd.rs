@@ -150,7 +150,8 @@ word_list! {
 }
 
 /// An `echo` whose output a redirection (`>`, `>>`, outside quotes, before the command ends)
-/// sends to a script file ([`SCRIPT_EXTENSIONS`]), to `.htaccess` or to `authorized_keys`:
+/// sends to a script file ([`SCRIPT_EXTENSIONS`]), to `.htaccess`, to `authorized_keys` or
+/// into a writable or system directory ([`WRITABLE_DIRS`]):
 /// `echo "<?php system($_GET['c']); ?>" > c.php`. The quoted text is skipped whole, with the
 /// `;` and `|` a web shell holds. (At most [`ECHO_REACH`] bytes are read.)
 pub(super) fn echo_writes_script(args: &str) -> bool {
@@ -175,8 +176,14 @@ pub(super) fn echo_writes_script(args: &str) -> bool {
     false
 }
 
-/// Whether the target of a redirection (after its `>`) is a script file, `.htaccess` or
-/// `authorized_keys`.
+word_list! {
+    /// Directories an injected `echo` writes into (world-writable, the web root, the system's
+    /// configuration): `echo x > /tmp/x`. Lowercase, `/` for a backslash.
+    WRITABLE_DIRS = "path-writable-dirs"
+}
+
+/// Whether the target of a redirection (after its `>`) is a script file, `.htaccess`,
+/// `authorized_keys`, or a file in one of [`WRITABLE_DIRS`] (`> /tmp/x`, `>> /etc/hosts`).
 fn redirects_to_script(after: &[u8]) -> bool {
     let start = after
         .iter()
@@ -188,6 +195,23 @@ fn redirects_to_script(after: &[u8]) -> bool {
         .position(|&b| b.is_ascii_whitespace() || matches!(b, b';' | b'|' | b'&' | b'<' | b'>'))
         .unwrap_or(target.len());
     let target = target.get(..end).unwrap_or_default();
+    let path: Vec<u8> = target
+        .iter()
+        .filter(|b| !matches!(b, b'\'' | b'"'))
+        .map(|b| {
+            if *b == b'\\' {
+                b'/'
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    if WRITABLE_DIRS
+        .iter()
+        .any(|dir| path.starts_with(dir.as_bytes()) && path.len() > dir.len())
+    {
+        return true;
+    }
     let file = target
         .rsplit(|&b| matches!(b, b'/' | b'\\'))
         .next()
@@ -294,7 +318,8 @@ mod tests {
             assert!(ids(v).contains(&"rce-001"), "{v}: {:?}", ids(v));
         }
         for v in [
-            "; echo hello > notes.txt",
+            // (A value that opens with `; echo` is a command by `whole`'s reading.)
+            "we said; echo hello > notes.txt",
             "echo is a sound > noise",
             "say; echo \"a > b.php\" then",
             "echo \"x\"; y > z.php",

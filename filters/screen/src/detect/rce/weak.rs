@@ -197,7 +197,13 @@ fn command_line_argument(word: &str, args: &str) -> bool {
     let glued = args
         .strip_prefix(separators)
         .is_some_and(|after| !after.starts_with([' ', '\t']));
-    if glued || args.trim_end().strip_suffix(separators).is_some() {
+    // A `|` that ends the line after a blank is a Markdown table's cell border
+    // (`| id | name |`), not a pipe left open.
+    let ends_line = args
+        .trim_end()
+        .strip_suffix(separators)
+        .is_some_and(|before| !(args.trim_end().ends_with('|') && before.ends_with([' ', '\t'])));
+    if glued || ends_line {
         return true;
     }
     let name = shell_word(word);

@@ -1,13 +1,17 @@
 //! `rce-001` on a whole value: a command line as a form field would hold it, a known command
 //! and an option (`env --version`), one ended by a line break (`visudo\n`), a command behind a
-//! wrapper (`nohup ifconfig`), an alias, a Windows command with arguments of its own shape.
+//! wrapper (`nohup ifconfig`), an alias, a Windows command with arguments of its own shape,
+//! a command glued to a separator (`whoami;…`).
 
 use super::chained::{changes_directory, names_command};
 use super::cmd::{
     echo_writes_script, windows_arguments, windows_command, windows_shaped, WINDOWS_COMMAND_SET,
 };
+use super::command_line::PROSE_COMMAND_SET;
 use super::lex::{command_arguments, is_option, only_expansions, shell_word};
-use super::words::{is_command, COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET, WRAPPER_SET};
+use super::words::{
+    is_command, COMMAND_SET, OPTION_COMMAND_SET, TOPIC_SET, WORD_COMMAND_SET, WRAPPER_SET,
+};
 
 /// A whole value that is a command line: a known command, a blank, then an option
 /// (`env --version`, `nc -nlvp 555`). A value starting with a command name alone is ordinary
@@ -44,6 +48,9 @@ pub(super) fn starts_with_command_and_option(text: &str) -> bool {
     }
     if WRAPPER_SET.contains(first) && names_command(trimmed.get(first.len()..).unwrap_or_default())
     {
+        return true;
+    }
+    if command_glued_to_separator(trimmed) || semicolon_then_command(text) {
         return true;
     }
     if first == "alias" && names_command(trimmed) {
@@ -90,6 +97,42 @@ pub(super) fn starts_with_command_and_option(text: &str) -> bool {
             .nth(1)
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
     (option || path) && (COMMAND_SET.contains(word) || WORD_COMMAND_SET.contains(word))
+}
+
+/// A known command that prose does not write (not two letters, not a topic or word:
+/// `whoami`, `uname`, `ifconfig`) where the value starts, a separator glued to it
+/// (`whoami;…`, `uname|…`, ``ifconfig`…``, `whoami$(…)`): the command runs and another
+/// follows. Prose puts a blank after its `;`, and "AT&T" or "R&D" name no command.
+fn command_glued_to_separator(trimmed: &str) -> bool {
+    let name_end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(trimmed.len());
+    let name = trimmed.get(..name_end).unwrap_or_default();
+    let after = trimmed.get(name_end..).unwrap_or_default();
+    name.len() > 2
+        && (after.starts_with([';', '|', '&', '`']) || after.starts_with("$("))
+        && COMMAND_SET.contains(name)
+        && !TOPIC_SET.contains(name)
+        && !PROSE_COMMAND_SET.contains(name)
+}
+
+/// A value that opens with `;`, a blank and then a command, a word command or one that
+/// prose writes too (`; echo test`, `; mkdir /tmp/x`, `; date`): an injection appended to an
+/// emptied value. Prose does not open with a `;`; a CSV row with an empty first column
+/// (`;date;amount`) has no blank after it.
+fn semicolon_then_command(text: &str) -> bool {
+    let Some(rest) = text.trim_start().strip_prefix(';') else {
+        return false;
+    };
+    if !rest.starts_with([' ', '\t']) {
+        return false;
+    }
+    let rest = rest.trim_start_matches([' ', '\t']);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+        .unwrap_or(rest.len());
+    let word = rest.get(..end).unwrap_or_default();
+    is_command(word) || WORD_COMMAND_SET.contains(word) || OPTION_COMMAND_SET.contains(word)
 }
 
 /// An option (`-m`, `--url`) among the command's arguments ([`command_arguments`]).

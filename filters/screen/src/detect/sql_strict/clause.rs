@@ -435,6 +435,50 @@ pub(super) fn glued_statement(t: &[u8]) -> bool {
         .enumerate()
         .filter(|(_, b)| **b == b';')
         .any(|(i, _)| GLUED_STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
+        || statement_commented_out(t)
+}
+
+word_list! {
+    /// Statement keywords [`statement_commented_out`] looks for before a `;--`.
+    STATEMENTS = "sql-statements"
+}
+
+/// A statement keyword and a word after it, then a `;` glued to a name, number, quote or
+/// parenthesis and a comment (`--` or `#`; after a blank only where the value ends) that cuts
+/// off the rest of the query: `DROP sampletable;--`, `1; delete from t;#`, `… t; --`. Prose
+/// ends a clause with `;` and a blank, then goes on.
+fn statement_commented_out(t: &[u8]) -> bool {
+    t.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b';')
+        .any(|(i, _)| {
+            let glued = i
+                .checked_sub(1)
+                .and_then(|p| t.get(p))
+                .is_some_and(|b| is_ident(*b) || matches!(b, b'\'' | b'"' | b')' | b'`'));
+            // Glued to the `;`, or after a blank only as the value's end (prose writes
+            // "Friday; -- see you").
+            let comment = |r: &[u8]| r.starts_with(b"--") || r.starts_with(b"#");
+            let rest = t.get(i + 1..).unwrap_or_default();
+            let comment = comment(rest)
+                || rest.strip_prefix(b" ").is_some_and(|r| {
+                    comment(r) && r.iter().all(|b| matches!(b, b'-' | b'#' | b' '))
+                });
+            glued && comment && {
+                // The statement: its keyword before the `;`, in the same clause.
+                let clause_start = t
+                    .get(..i)
+                    .and_then(|h| h.iter().rposition(|b| *b == b';'))
+                    .map_or(0, |p| p + 1);
+                let clause = t.get(clause_start..i).unwrap_or_default();
+                STATEMENTS.iter().any(|w| {
+                    as_str(clause).match_indices(w).any(|(at, _)| {
+                        word_at(clause, at, w)
+                            && !ident_at(clause, skip_blank(clause, at + w.len())).is_empty()
+                    })
+                })
+            }
+        })
 }
 
 /// A value that is `exec`/`execute` and a procedure name, alone or with parameters (`@p`, a
