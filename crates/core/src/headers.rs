@@ -95,6 +95,18 @@ impl HeaderList {
             .unwrap_or_default()
     }
 
+    /// Every header's name and value as bytes, in order: for writing the list out, where the
+    /// name need not be text.
+    pub fn iter_bytes(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let names = self.names.as_bytes();
+        self.entries.iter().map(move |e| {
+            (
+                names.get(e.name.0..e.name.1).unwrap_or_default(),
+                self.value_of(e),
+            )
+        })
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.entries
             .iter()

@@ -4,6 +4,7 @@
 //!   [`pavise_core::host`]: every host call as a `Result`, headers as bytes, no panics.
 //! - [`header_map`]: header maps across the ABI, read into a [`pavise_core::headers::HeaderList`]
 //!   and written back in one pass.
+//! - [`property`]: Envoy properties across the ABI, their paths joined without allocating.
 //! - [`chain`]: [`chain::ChainRoot`], the root and stream contexts that run a chain of stages
 //!   ([`pavise_core::chain`]) as one Envoy filter; each Wasm crate under `wasm/` is one
 //!   `proxy_wasm::main!` over it.
@@ -12,6 +13,7 @@
 
 pub mod chain;
 pub mod header_map;
+pub mod property;
 pub mod wasm;
 
 pub use wasm::WasmHost;

@@ -4,13 +4,14 @@
 //! and its string variants panic on a header value that is not UTF-8; in a filter, a panic
 //! wedges the VM and fails every later request. [`WasmHost`] calls `proxy_wasm::hostcalls`
 //! directly, reads and writes whole header maps through [`crate::header_map`] (as bytes, one
-//! buffer each way), and hands every failure back as a [`HostError`].
+//! buffer each way) and properties through [`crate::property`], and hands every failure back
+//! as a [`HostError`].
 //!
 //! Verdicts travel as filter state (`pavise.verdict.<filter>`), so separate filters in one
 //! Envoy chain reach the audit filter; a module running several stages wraps this host in
 //! [`pavise_core::chain::InMemoryVerdicts`] instead.
 
-use crate::header_map;
+use crate::{header_map, property};
 use pavise_core::filter::Filter;
 use pavise_core::headers::{HeaderEdit, HeaderList};
 use pavise_core::host::{
@@ -114,13 +115,7 @@ impl Host for WasmHost {
     }
 
     fn property(&mut self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
-        match hostcalls::get_property(path.to_vec()) {
-            Ok(value) => Ok(value),
-            // Envoy answers NotFound for a property it does not have (e.g. no response code
-            // for a request that was reset): an absent value, not a failure.
-            Err(Status::NotFound) => Ok(None),
-            Err(status) => Err(HostError::call("get_property", status)),
-        }
+        property::get(path)
     }
 }
 
@@ -188,10 +183,7 @@ impl StreamHost for WasmHost {
     }
 
     fn set_property(&mut self, path: &[&str], value: &[u8]) -> Result<(), HostError> {
-        host(
-            "set_property",
-            hostcalls::set_property(path.to_vec(), Some(value)),
-        )
+        property::set(path, value)
     }
 
     fn publish_verdict(&mut self, verdict: &Verdict) -> Result<(), HostError> {

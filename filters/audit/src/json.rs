@@ -52,18 +52,45 @@ fn push_escape(out: &mut String, b: u8) {
     out.push_str(short);
 }
 
+/// Where the first byte of `bytes` that [`needs_escape`] is, if any. Eight bytes at a time
+/// (most values have none, and are passed in a few steps), then byte by byte.
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A byte below 0x20, or equal to `"` or `\`: each test sets the high bit of such a
+        // byte (and maybe of bytes after it, never before), so the chunk is either clean or
+        // searched byte by byte.
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+        if below_space | quote | backslash != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    bytes
+        .get(offset..)?
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|i| offset + i)
+}
+
 /// Appends `text` escaped for the inside of a JSON string (no quotes). Runs that need no
 /// escape are copied whole; most values (ids, hosts, paths) are one such run.
 pub fn escaped(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
     let mut run_start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if !needs_escape(b) {
-            continue;
-        }
-        // An escaped byte is ASCII, so `i` and `i + 1` are character boundaries.
-        out.push_str(text.get(run_start..i).unwrap_or_default());
-        push_escape(out, b);
-        run_start = i + 1;
+    while let Some(i) = bytes.get(run_start..).and_then(first_escape) {
+        let at = run_start + i;
+        // An escaped byte is ASCII, so `at` and `at + 1` are character boundaries.
+        out.push_str(text.get(run_start..at).unwrap_or_default());
+        push_escape(out, bytes.get(at).copied().unwrap_or_default());
+        run_start = at + 1;
     }
     out.push_str(text.get(run_start..).unwrap_or_default());
 }
@@ -167,7 +194,7 @@ impl Writer {
             return;
         }
         self.out.push_str("\\\"");
-        if text.bytes().any(needs_escape) {
+        if first_escape(text.as_bytes()).is_some() {
             let mut once = String::with_capacity(text.len() + 8);
             escaped(&mut once, text);
             escaped(&mut self.out, &once);
@@ -244,6 +271,27 @@ mod tests {
         let mut all: Vec<String> = AWKWARD.iter().map(|s| s.to_string()).collect();
         all.push((0u8..128).map(char::from).collect());
         all
+    }
+
+    /// The eight-at-a-time search finds what a byte-by-byte one finds, wherever the byte
+    /// stands and whatever stands around it (bytes just above and below each escaped one).
+    #[test]
+    fn the_word_search_finds_the_first_escape() {
+        let fillers = [b'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff];
+        for len in 0..20 {
+            for filler in fillers {
+                for at in 0..=len {
+                    for special in [0u8, 0x1f, b'"', b'\\', b'\n', filler] {
+                        let mut bytes = vec![filler; len];
+                        if at < len {
+                            bytes[at] = special;
+                        }
+                        let expected = bytes.iter().position(|&b| needs_escape(b));
+                        assert_eq!(first_escape(&bytes), expected, "{bytes:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
