@@ -48,12 +48,44 @@ pub fn jwt_parts(value: &[u8]) -> Option<[String; 2]> {
 /// inspected decoded ([`decoded_text`]; its `=` padding is optional, so the run without it
 /// decodes the same), so a body otherwise plain must still be read value by value.
 pub fn has_candidate(body: &[u8]) -> bool {
-    body.split(|b| !is_alphabet(*b))
-        .any(|run| run.len() >= MIN_LEN && decoded_text(run).is_some())
+    // A run of [`MIN_LEN`] (16) holds a whole aligned block of 8 bytes: only around blocks all
+    // of the alphabet (few in text: words are shorter) is a run looked for, from the block's
+    // start back and from its end on, and decoded if long enough. Each run is looked at once.
+    let mut searched_to = 0;
+    for (n, block) in body.chunks_exact(8).enumerate() {
+        let at = n * 8;
+        if at < searched_to || !block.iter().all(|b| is_alphabet(*b)) {
+            continue;
+        }
+        let before = body.get(..at).unwrap_or_default();
+        let start = at - before.iter().rev().take_while(|b| is_alphabet(**b)).count();
+        let after = body.get(at..).unwrap_or_default();
+        let end = at + after.iter().take_while(|b| is_alphabet(**b)).count();
+        searched_to = end;
+        if end - start >= MIN_LEN
+            && decoded_text(body.get(start..end).unwrap_or_default()).is_some()
+        {
+            return true;
+        }
+    }
+    false
 }
 
+/// The base64 and base64url alphabets, by byte.
+const ALPHABET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte: u8 = 0;
+    let mut rest: &mut [bool] = &mut table;
+    while let [slot, tail @ ..] = rest {
+        *slot = byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'-' | b'_');
+        byte = byte.wrapping_add(1);
+        rest = tail;
+    }
+    table
+};
+
 fn is_alphabet(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    ALPHABET.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 fn sextet(b: u8) -> Option<u32> {
@@ -218,5 +250,24 @@ mod tests {
         assert!(!has_candidate(
             br#"{"name":"Ada Lovelace","city":"London"}"#
         ));
+        assert!(has_candidate(b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg"));
+        assert!(!has_candidate(b"0123456789abcdef0123456789abcdef"));
+        // Every alignment of a run, alone and among words.
+        let run = b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg";
+        for pad in 0..9 {
+            let mut body = b"words, and ".repeat(pad);
+            body.extend_from_slice(run);
+            body.extend_from_slice(b" more words");
+            assert!(has_candidate(&body), "{pad}");
+        }
+        // The shortest run at every offset in a block.
+        let short = b"SGVsbG8gd29ybGQh";
+        assert!(decoded_text(short).is_some());
+        for pad in 0..9 {
+            let mut body = vec![b' '; pad];
+            body.extend_from_slice(short);
+            assert!(has_candidate(&body), "{pad}");
+            assert!(!has_candidate(&body[..body.len() - 1]), "{pad}");
+        }
     }
 }

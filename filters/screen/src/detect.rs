@@ -16,7 +16,6 @@ pub(crate) mod jndi;
 pub(crate) mod ldap;
 pub mod mail;
 mod more;
-pub mod plain;
 pub mod rce;
 pub(crate) mod rce_table;
 pub(crate) mod rfi;

@@ -4,25 +4,23 @@
 //! document.
 
 use super::{CRLF_HEADER, CRLF_NAME, CRLF_PATH};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: CRLF_HEADER,
-        anchors: &["\r", "\n", "http/"],
-        on_plain: false,
+        anchors: &[Pieces(&["\r", "\n", "http/"])],
         check: |v| header_or_status(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: CRLF_PATH,
-        anchors: &["\r", "\n"],
-        on_plain: false,
+        anchors: &[Pieces(&["\r", "\n"])],
         check: |v| v.is_path() && v.bytes().iter().any(|b| matches!(b, b'\r' | b'\n')),
     },
     RuleDef {
         rule: CRLF_NAME,
-        anchors: &["\r", "\n"],
-        on_plain: false,
+        anchors: &[Pieces(&["\r", "\n"])],
         check: |v| any_name(v.bytes(), v.lower()),
     },
 ];

@@ -6,33 +6,34 @@
 
 use super::more::has_word;
 use super::{DESER_GADGET, DESER_JAVA, DESER_PHP, DESER_YAML};
+use crate::engine::anchor::ByteClass;
+use crate::engine::Anchor::{Byte, Pieces};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: DESER_JAVA,
+        // The raw header's `AC` (also inside `C2 AC`, Latin-1's `¬` in UTF-8), or a word of the
+        // encoded ones.
         anchors: &[
-            "ro0ab", "kztaau", "cs7qaf", "aced0005", "\u{fffd}", "\u{ac}",
+            Pieces(&["ro0ab", "kztaau", "cs7qaf", "aced0005"]),
+            Byte(ByteClass::of(&[0xAC])),
         ],
-        on_plain: false,
         check: |v| java_stream(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: DESER_GADGET,
-        anchors: &[],
-        on_plain: false,
+        anchors: &[Pieces(GADGETS)],
         check: |v| gadget(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: DESER_PHP,
-        anchors: &[":\""],
-        on_plain: false,
+        anchors: &[Pieces(&[":\""])],
         check: |v| php_object(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: DESER_YAML,
-        anchors: &["!"],
-        on_plain: false,
+        anchors: &[Pieces(&["!"])],
         check: |v| yaml_tag(v.bytes(), v.lower()),
     },
 ];

@@ -7,13 +7,13 @@
 
 use super::more::unescape;
 use super::{JNDI_LOOKUP, JNDI_RUNTIME};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: JNDI_LOOKUP,
-        anchors: &["$"],
-        on_plain: false,
+        anchors: &[Pieces(&["$"])],
         check: |v| {
             let lower = v.lower();
             resolves_to_jndi(&unescape(lower))
@@ -21,8 +21,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
     },
     RuleDef {
         rule: JNDI_RUNTIME,
-        anchors: &["${"],
-        on_plain: false,
+        anchors: &[Pieces(&["${"])],
         check: |v| runtime_lookup(v.bytes(), v.lower()),
     },
 ];

@@ -4,13 +4,13 @@
 //! filters `(&)` and `(|)`.
 
 use super::{LDAP_FILTER, LDAP_FRAGMENT};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: LDAP_FILTER,
-        anchors: &[")", "(&", "(|"],
-        on_plain: false,
+        anchors: &[Pieces(&[")", "(&", "(|"])],
         check: |v| {
             let lower = v.lower();
             closed_then_clause(lower) || nested_operator(lower)
@@ -18,8 +18,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
     },
     RuleDef {
         rule: LDAP_FRAGMENT,
-        anchors: &["*", "(&", "(|"],
-        on_plain: false,
+        anchors: &[Pieces(&["*", "(&", "(|"])],
         check: |v| fragment(v.bytes(), v.lower()),
     },
 ];

@@ -25,12 +25,13 @@ use cmd::{
 use std::borrow::Cow;
 
 mod cmd;
+pub(crate) use cmd::WINDOWS_COMMANDS;
 mod line;
 mod sentence;
 
 /// Commands an injected payload runs that are not English words: matched at any command
 /// position.
-const COMMANDS: [&str; 261] = [
+pub(crate) const COMMANDS: [&str; 261] = [
     "whoami",
     "uname",
     "wget",
@@ -302,7 +303,7 @@ const TOPICS: [&str; 17] = [
 ];
 
 /// Families of tools named `<family>-<verb>` (`ansible-playbook`, `chef-client`).
-const COMMAND_FAMILIES: [&str; 2] = ["ansible", "chef"];
+pub(crate) const COMMAND_FAMILIES: [&str; 2] = ["ansible", "chef"];
 
 /// Commands that run the command that follows them (`nohup ifconfig`, `time whoami`).
 const WRAPPERS: [&str; 10] = [

@@ -4,13 +4,13 @@
 //! (`http://x/shell.txt?`), and at level 2 any URL to an IP address or an FTP URL.
 
 use super::{RFI_IP_SCRIPT, RFI_URL};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: RFI_IP_SCRIPT,
-        anchors: &["://"],
-        on_plain: false,
+        anchors: &[Pieces(&["://"])],
         check: |v| {
             let lower = v.lower();
             urls(lower).any(|u| (is_ip_host(u.host) && u.script) || u.chopped)
@@ -18,8 +18,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
     },
     RuleDef {
         rule: RFI_URL,
-        anchors: &["://"],
-        on_plain: false,
+        anchors: &[Pieces(&["://"])],
         check: |v| {
             let lower = v.lower();
             urls(lower).any(|u| is_ip_host(u.host) || u.scheme.starts_with("ftp"))

@@ -2,12 +2,12 @@
 //! virtual="/etc/passwd"-->`) in a value that a server with SSI on writes into a page it parses.
 
 use super::SSI_DIRECTIVE;
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[RuleDef {
     rule: SSI_DIRECTIVE,
-    anchors: &["<!--#"],
-    on_plain: false,
+    anchors: &[Pieces(&["<!--#"])],
     check: |v| directive(v.bytes(), v.lower()),
 }];
 

@@ -6,13 +6,13 @@
 
 use super::more::has_word;
 use super::{SSTI_ARITHMETIC, SSTI_DUNDER, SSTI_OBJECTS, SSTI_STATEMENT};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: SSTI_ARITHMETIC,
-        anchors: &["{", "<%"],
-        on_plain: false,
+        anchors: &[Pieces(&["{", "<%"])],
         check: |v| {
             let lower = v.lower();
             expressions(lower).any(is_arithmetic)
@@ -20,20 +20,17 @@ pub(crate) const TABLE: &[RuleDef] = &[
     },
     RuleDef {
         rule: SSTI_DUNDER,
-        anchors: &["__"],
-        on_plain: false,
+        anchors: &[Pieces(&["__"])],
         check: |v| dunder_chain(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: SSTI_OBJECTS,
-        anchors: &["{", "<%", "<#", "freemarker", "#set("],
-        on_plain: false,
+        anchors: &[Pieces(&["{", "<%", "<#", "freemarker", "#set("])],
         check: |v| engine_objects(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: SSTI_STATEMENT,
-        anchors: &["{", "<%"],
-        on_plain: false,
+        anchors: &[Pieces(&["{", "<%"])],
         check: |v| statement(v.bytes(), v.lower()),
     },
 ];

@@ -19,7 +19,6 @@ pub struct View<'a> {
     slashed: OnceCell<Vec<u8>>,
     sql: OnceCell<Vec<u8>>,
     js_lower: OnceCell<Vec<u8>>,
-    plain: OnceCell<bool>,
     sql_words: OnceCell<crate::detect::sql_strict::Present>,
     rce_level1: OnceCell<Vec<Rule>>,
     gates: [OnceCell<bool>; Gate::COUNT],
@@ -56,7 +55,6 @@ impl<'a> View<'a> {
             slashed: OnceCell::new(),
             sql: OnceCell::new(),
             js_lower: OnceCell::new(),
-            plain: OnceCell::new(),
             sql_words: OnceCell::new(),
             rce_level1: OnceCell::new(),
             gates: Default::default(),
@@ -142,19 +140,6 @@ impl<'a> View<'a> {
             let mut lower = crate::detect::xss::js_unescape(self.decoded);
             lower.make_ascii_lowercase();
             lower
-        })
-    }
-
-    /// Whether the decoded value is plain text ([`crate::detect::plain`]; a path may have its
-    /// slashes), on which no rule marked so can fire.
-    pub fn plain(&self) -> bool {
-        *self.plain.get_or_init(|| {
-            let set = if self.is_path() {
-                &crate::detect::plain::PlainSet::PATH
-            } else {
-                &crate::detect::plain::PlainSet::TEXT
-            };
-            set.holds(self.decoded)
         })
     }
 

@@ -5,12 +5,13 @@
 
 use super::super::more::{has_word, is_ident};
 use super::super::{JAVA_CLASS, JAVA_EXPRESSION, JAVA_RUNTIME};
+use crate::engine::Anchor::{Pieces, Squeezed};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: JAVA_RUNTIME,
-        anchors: &[
+        anchors: &[Pieces(&[
             "runtime",
             "processbuilder",
             "javax.script",
@@ -22,19 +23,23 @@ pub(crate) const TABLE: &[RuleDef] = &[
             "java.",
             "defineclass",
             "class.module",
-        ],
-        on_plain: false,
+        ])],
         check: |v| runtime_api(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: JAVA_EXPRESSION,
-        anchors: &["#", "@", "java.", "ognlcontext", "methodaccessor"],
-        on_plain: false,
+        // Each pattern of [`expression`] with blanks removed: `#`, `(`, `ognl`, or those with
+        // none of them.
+        anchors: &[
+            Pieces(&["#", "(", "ognl"]),
+            Squeezed("@java."),
+            Squeezed("xwork.methodaccessor"),
+        ],
         check: |v| expression(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: JAVA_CLASS,
-        anchors: &[
+        anchors: &[Pieces(&[
             "java",
             "jdk.",
             "sun.",
@@ -43,8 +48,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
             "ognl.",
             "bsh.",
             "weblogic.",
-        ],
-        on_plain: false,
+        ])],
         check: |v| qualified_class(v.bytes(), v.lower()),
     },
 ];

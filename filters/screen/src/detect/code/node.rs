@@ -5,12 +5,13 @@
 
 use super::super::more::{is_ident, unescape};
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: NODE_PROCESS,
-        anchors: &[
+        anchors: &[Pieces(&[
             "child_process",
             "process",
             "require",
@@ -25,26 +26,23 @@ pub(crate) const TABLE: &[RuleDef] = &[
             "module",
             "\\u",
             "$",
-        ],
-        on_plain: false,
+        ])],
         check: |v| process(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: NODE_PROTOTYPE,
-        anchors: &["__proto__", "prototype", "\\u"],
-        on_plain: false,
+        anchors: &[Pieces(&["__proto__", "prototype", "\\u"])],
         check: |v| prototype_pollution(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: NODE_LOOP,
-        anchors: &["while", "for", "\\u"],
-        on_plain: false,
+        // `for(;;)`, `while(`: a `(`, or the backslash of its escape.
+        anchors: &[Pieces(&["(", "\\"])],
         check: |v| endless_loop(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: NODE_FUNCTION,
-        anchors: &["function", "=>", "console", "\\u"],
-        on_plain: false,
+        anchors: &[Pieces(&["function", "=>", "console", "\\u"])],
         check: |v| function_literal(v.bytes(), v.lower()),
     },
 ];

@@ -7,55 +7,48 @@ use super::super::{
     PHP_CALL, PHP_DIRECTIVE, PHP_FUNCTION_NAME, PHP_LOOSE, PHP_OPEN_TAG, PHP_VARIABLE,
     PHP_VARIABLE_CALL, PHP_WRAPPER,
 };
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: PHP_OPEN_TAG,
-        anchors: &["<?", "php]"],
-        on_plain: false,
+        anchors: &[Pieces(&["<?", "php]"])],
         check: |v| open_tag(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_WRAPPER,
-        anchors: &["://", "data:", "ssh2."],
-        on_plain: false,
+        anchors: &[Pieces(&["://", "data:", "ssh2."])],
         check: |v| wrapper(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_VARIABLE,
-        anchors: &["$"],
-        on_plain: false,
+        anchors: &[Pieces(&["$"])],
         check: |v| superglobal(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_CALL,
-        anchors: &["("],
-        on_plain: false,
+        anchors: &[Pieces(&["("])],
         check: |v| dangerous_call(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_VARIABLE_CALL,
-        anchors: &["("],
-        on_plain: false,
+        anchors: &[Pieces(&["("])],
         check: |v| variable_call(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_DIRECTIVE,
-        anchors: &["="],
-        on_plain: false,
+        anchors: &[Pieces(&["="])],
         check: |v| directive(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_FUNCTION_NAME,
-        anchors: &["("],
-        on_plain: false,
+        anchors: &[Pieces(&["("])],
         check: |v| library_call(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PHP_LOOSE,
-        anchors: &["=", "$"],
-        on_plain: false,
+        anchors: &[Pieces(&["=", "$"])],
         check: |v| {
             let lower = v.lower();
             ini_directive(lower) || spaced_variable_call(lower)

@@ -4,19 +4,18 @@
 
 use super::super::more::{call_of, code_argument};
 use super::super::{PYTHON_CALL, PYTHON_IMPORT};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: PYTHON_CALL,
-        anchors: &["("],
-        on_plain: false,
+        anchors: &[Pieces(&["("])],
         check: |v| dangerous_call(v.bytes(), v.lower()),
     },
     RuleDef {
         rule: PYTHON_IMPORT,
-        anchors: &["import"],
-        on_plain: false,
+        anchors: &[Pieces(&["import"])],
         check: |v| import_statement(v.bytes(), v.lower()),
     },
 ];

@@ -2,11 +2,12 @@
 //! Ruby evaluates (`Process.spawn(`, `Kernel.exec(`, `IO.popen(`, `Open3.`, `%x(`, `instance_eval(`).
 
 use super::super::RUBY_CALL;
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[RuleDef {
     rule: RUBY_CALL,
-    anchors: &[
+    anchors: &[Pieces(&[
         "process.spawn",
         "kernel.",
         "io.popen",
@@ -20,8 +21,7 @@ pub(crate) const TABLE: &[RuleDef] = &[RuleDef {
         "public_send(",
         ".constantize",
         "erb.new",
-    ],
-    on_plain: false,
+    ])],
     check: |v| command_call(v.bytes(), v.lower()),
 }];
 

@@ -10,7 +10,7 @@ use crate::detect::wordset::WordSet;
 /// `schtasks /create`, `vssadmin`): no English word or name, so matched at any command
 /// position as [`super::COMMANDS`] are. (Those that are words, `net`, `dir`, `reg`, have
 /// [`windows_command`].)
-const WINDOWS_COMMANDS: [&str; 36] = [
+pub(crate) const WINDOWS_COMMANDS: [&str; 36] = [
     "ipconfig",
     "systeminfo",
     "tasklist",
