@@ -15,7 +15,7 @@ pub mod fingerprint;
 pub(crate) mod jndi;
 pub(crate) mod ldap;
 pub mod mail;
-mod more;
+pub(crate) mod more;
 pub mod rce;
 pub(crate) mod rce_table;
 pub(crate) mod rfi;

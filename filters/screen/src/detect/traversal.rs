@@ -49,7 +49,7 @@ pub const TABLE: &[RuleDef] = &[
         .anchored(&[Piece("..")]),
     RuleDef::always(TRAVERSAL_NUL, |v| v.bytes().contains(&0)).anchored(&[Piece("\0")]),
     // Overlong bytes as sent, or a `%` of their escapes.
-    RuleDef::always(TRAVERSAL_OVERLONG, |v| has_overlong(v.raw(), v.prechecks()))
+    RuleDef::always(TRAVERSAL_OVERLONG, has_overlong)
         .anchored(&[RawByte(ByteClass::of(b"%\xC0\xC1\xE0"))]),
     RuleDef::always(TRAVERSAL_OS_FILE, os_file).anchored(OS_FILE_ANCHORS),
     // A segment's leading `.`, in the path alone.
@@ -61,7 +61,7 @@ pub const TABLE: &[RuleDef] = &[
     // by decoding (or in the value as sent, which the rule decodes again), the lead byte of an
     // overlong or look-alike character.
     RuleDef::always(TRAVERSAL_ENCODED_DOT_DOT, |v| {
-        encoded::detect(v.raw(), v.bytes())
+        encoded::detect(v)
     })
     .anchored(&[
         Pieces(&["..", "0x2e", "0x2f", "0x5c"]),
@@ -70,7 +70,7 @@ pub const TABLE: &[RuleDef] = &[
     ]),
     // The name ends with one of the extensions.
     RuleDef::always(TRAVERSAL_SERVER_DATA, |v| {
-        server_data(v.bytes(), v.is_path())
+        server_data(v.lower(), v.is_path())
     })
     .anchored(&[Pieces(&SERVER_DATA)]),
     // Every redirection has its `>`.
@@ -242,8 +242,8 @@ fn writes_file(text: &[u8]) -> bool {
 }
 
 /// A log, dump or backup file asked for by name ([`detect_level2`]).
-fn server_data(decoded: &[u8], is_path: bool) -> bool {
-    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+fn server_data(lower: &str, is_path: bool) -> bool {
+    let text = lower;
     let name = if is_path {
         let path = text.split(['?', '#']).next().unwrap_or_default();
         path.rsplit('/').next().unwrap_or_default()
@@ -341,17 +341,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `%c0%ae`-style overlong UTF-8, percent-encoded at any depth, or raw.
-fn has_overlong(raw: &[u8], prechecks: bool) -> bool {
-    // Precheck: percent-decoding without `+` for space changes only `%` escapes, so a value
-    // without `%` decodes to itself and both decoded copies would be `raw` again. (Most
-    // values have no `%`: this saves two copies and two scans of each.)
-    if prechecks && !raw.contains(&b'%') {
-        return overlong_bytes(raw);
-    }
-    let once = crate::decode::percent_decode(raw, false);
-    let twice = crate::decode::percent_decode(&once, false);
-    [raw, &once, &twice].iter().any(|v| overlong_bytes(v))
+/// `%c0%ae`-style overlong UTF-8, percent-encoded at any depth, or raw: in the value as sent,
+/// or after one or two rounds of percent-decoding (a value without `%` decodes to itself).
+fn has_overlong(v: &View) -> bool {
+    overlong_bytes(v.raw()) || overlong_bytes(v.percent_once()) || overlong_bytes(v.percent_twice())
 }
 
 /// An overlong UTF-8 sequence in `v`: `C0`/`C1` or `E0 8x/9x` opening a sequence.
@@ -563,8 +556,7 @@ mod tests {
             (b"\xc0", false),
         ];
         for (raw, overlong) in cases {
-            assert_eq!(has_overlong(raw, true), overlong, "{raw:?}");
-            assert_eq!(has_overlong(raw, false), overlong, "{raw:?}");
+            assert_eq!(has_overlong(&View::of(raw)), overlong, "{raw:?}");
         }
     }
 

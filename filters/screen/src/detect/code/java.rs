@@ -35,7 +35,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
             Squeezed("@java."),
             Squeezed("xwork.methodaccessor"),
         ],
-        check: |v| expression(v.bytes(), v.lower()),
+        check: |v| expression(v.squeezed()),
     },
     RuleDef {
         rule: JAVA_CLASS,
@@ -109,8 +109,7 @@ fn runtime_api(_: &[u8], lower: &str) -> bool {
 
 /// OGNL and EL syntax with Java objects: `%{(#…`, `${(#…`, `#_memberAccess`, `#context[`,
 /// `@java.lang.…@`, `(#cmd=`, Spring's `T(java.…)` type operator.
-fn expression(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+fn expression(squeezed: &str) -> bool {
     [
         "%{(#",
         "${(#",

@@ -3,7 +3,7 @@
 //! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
 //! the endless loops of a denial of service through `eval`.
 
-use super::super::more::{is_ident, unescape};
+use super::super::more::is_ident;
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
 use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
@@ -27,23 +27,23 @@ pub(crate) const TABLE: &[RuleDef] = &[
             "\\u",
             "$",
         ])],
-        check: |v| process(v.bytes(), v.lower()),
+        check: |v| process(v.unescaped_squeezed(), v.lower()),
     },
     RuleDef {
         rule: NODE_PROTOTYPE,
         anchors: &[Pieces(&["__proto__", "prototype", "\\u"])],
-        check: |v| prototype_pollution(v.bytes(), v.lower()),
+        check: |v| prototype_pollution(v.unescaped()),
     },
     RuleDef {
         rule: NODE_LOOP,
         // `for(;;)`, `while(`: a `(`, or the backslash of its escape.
         anchors: &[Pieces(&["(", "\\"])],
-        check: |v| endless_loop(v.bytes(), v.lower()),
+        check: |v| endless_loop(v.unescaped_squeezed()),
     },
     RuleDef {
         rule: NODE_FUNCTION,
         anchors: &[Pieces(&["function", "=>", "console", "\\u"])],
-        check: |v| function_literal(v.bytes(), v.lower()),
+        check: |v| function_literal(v.unescaped_squeezed()),
     },
 ];
 
@@ -51,14 +51,10 @@ pub(crate) const TABLE: &[RuleDef] = &[
 /// `constructor.constructor(` and `constructor('…')()`, `require('fs')` and
 /// other core modules, node-serialize's `_$$ND_FUNC$$_` and `__js_function`,
 /// `eval(String.fromCharCode(`, `new Function(`.
-fn process(_: &[u8], lower: &str) -> bool {
+fn process(squeezed: &str, lower: &str) -> bool {
     if flight_reference(lower) {
         return true;
     }
-    let squeezed: String = unescape(lower)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
     [
         "child_process",
         "process.mainmodule",
@@ -111,8 +107,7 @@ fn flight_reference(lower: &str) -> bool {
 
 /// `__proto__` as a key or path segment (not inside a longer name), or `prototype` reached
 /// through `constructor` (`constructor.prototype`, `constructor[prototype]`).
-fn prototype_pollution(_: &[u8], lower: &str) -> bool {
-    let lower = &*unescape(lower);
+fn prototype_pollution(lower: &str) -> bool {
     let bytes = lower.as_bytes();
     lower.match_indices("__proto__").any(|(i, _)| {
         !bytes
@@ -131,11 +126,7 @@ fn prototype_pollution(_: &[u8], lower: &str) -> bool {
 }
 
 /// `while(true)`, `while(1)`, `while(!0)`, `while(!false)`, `for(;;)`: a loop that never ends.
-fn endless_loop(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = unescape(lower)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+fn endless_loop(squeezed: &str) -> bool {
     squeezed.contains("for(;;)")
         || squeezed.match_indices("while(").any(|(i, _)| {
             let cond = squeezed.get(i + 6..).unwrap_or_default();
@@ -174,11 +165,7 @@ fn endless_loop(_: &[u8], lower: &str) -> bool {
 /// A function literal with a body (`function() {`, `function x(a){`, `() => {`) or a console
 /// call (`console.info(1)`, `console["log"](1)`, `console.log.call(this,1)`), escapes undone.
 /// Code in a snippet field has them too: level 2.
-fn function_literal(_: &[u8], lower: &str) -> bool {
-    let squeezed: String = unescape(lower)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+fn function_literal(squeezed: &str) -> bool {
     let console = squeezed.match_indices("console").any(|(i, _)| {
         let rest = squeezed.get(i + 7..).unwrap_or_default();
         let rest = rest

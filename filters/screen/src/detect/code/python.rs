@@ -11,7 +11,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
     RuleDef {
         rule: PYTHON_CALL,
         anchors: &[Pieces(&["("])],
-        check: |v| dangerous_call(v.bytes(), v.lower()),
+        check: |v| dangerous_call(v.squeezed(), v.lower()),
     },
     RuleDef {
         rule: PYTHON_IMPORT,
@@ -24,7 +24,7 @@ pub(crate) const TABLE: &[RuleDef] = &[
 /// `subprocess.` with a function, `pty.spawn(`, `importlib.import_module(`,
 /// `commands.getoutput(`, `pickle.loads(`, `marshal.loads(`, `eval(compile(`, `exec(compile(`,
 /// `getattr(__builtins__`; and `eval(`/`exec(` given a string or code.
-fn dangerous_call(_: &[u8], lower: &str) -> bool {
+fn dangerous_call(squeezed: &str, lower: &str) -> bool {
     const CALLS: [&str; 21] = [
         "__import__",
         "os.system",
@@ -48,7 +48,6 @@ fn dangerous_call(_: &[u8], lower: &str) -> bool {
         "commands.getoutput",
         "pickle.loads",
     ];
-    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
     call_of(lower, &CALLS, false, |_| true)
         || [
             "eval(compile(",
