@@ -6,12 +6,14 @@
 //! function of the decoded value and its lowercase copy, with its anchors), and
 //! `filters/screen/cases/<category>.txt` their attacks and look-alikes.
 //!
-//! Every rule here either needs a byte plain text lacks (`(`, `{`, `$`, `/`, a line break) or
-//! a word [`super::plain`] lists as a trigger (`java`, `__proto__`, `ro0ab…`), so the plain
-//! shortcut never hides a match (a test checks each rule's attack cases against it).
+//! Every rule here has anchors ([`crate::engine::Anchor`]): a byte or piece each of its
+//! matches holds (`(`, `{`, `$`, `://`, `java.`, `__proto__`, `ro0ab…`), so that the engine
+//! runs it only where one stands (a test runs each rule's attack cases through its anchors).
 
 #[cfg(test)]
 use crate::engine::{RuleDef, View};
+use aho_corasick::AhoCorasick;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Whether `b` may be part of an identifier.
 pub(crate) fn is_ident(b: u8) -> bool {
@@ -43,40 +45,77 @@ pub(crate) fn skip_blanks(text: &str, i: usize) -> &str {
 /// Whether some `name` in `names` (a whole identifier, or with `glued` also the end of a
 /// longer one: `FOOcall_user_func`) is followed (blanks, line breaks and comments allowed
 /// between) by `(`; `arg` then judges what follows the `(`.
-pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> bool) -> bool {
+///
+/// The names are found by one automaton pass ([`names_matcher`]), not a search per name: each
+/// occurrence as a search for that name alone finds them (left to right, each after the
+/// previous one's end).
+pub(crate) fn call_of(
+    text: &str,
+    names: &'static [&'static str],
+    glued: bool,
+    arg: fn(&str) -> bool,
+) -> bool {
     let bytes = text.as_bytes();
-    names.iter().any(|name| {
-        let starts: Box<dyn Iterator<Item = usize>> = if glued {
-            Box::new(text.match_indices(name).map(|(i, _)| i))
-        } else {
-            Box::new(starts_of(text, name))
-        };
-        starts.into_iter().any(|i| {
-            let end = i + name.len();
-            if bytes.get(end).copied().is_some_and(is_ident) {
-                return false;
+    let is_call = |i: usize, end: usize| {
+        if !glued && i.checked_sub(1).and_then(|p| bytes.get(p)).copied().is_some_and(is_ident) {
+            return false;
+        }
+        if bytes.get(end).copied().is_some_and(is_ident) {
+            return false;
+        }
+        let mut rest = skip_blanks(text, end);
+        // `eval/**/(`, `exec #x\n(`, `exec //x\n(`: comments where a blank would be.
+        loop {
+            if let Some(after) = rest.strip_prefix("/*") {
+                rest = after
+                    .find("*/")
+                    .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+            } else if let Some(after) =
+                rest.strip_prefix("//").or_else(|| rest.strip_prefix('#'))
+            {
+                rest = after
+                    .find('\n')
+                    .map_or("", |e| after.get(e + 1..).unwrap_or(""));
+            } else {
+                break;
             }
-            let mut rest = skip_blanks(text, end);
-            // `eval/**/(`, `exec #x\n(`, `exec //x\n(`: comments where a blank would be.
-            loop {
-                if let Some(after) = rest.strip_prefix("/*") {
-                    rest = after
-                        .find("*/")
-                        .map_or("", |e| after.get(e + 2..).unwrap_or(""));
-                } else if let Some(after) =
-                    rest.strip_prefix("//").or_else(|| rest.strip_prefix('#'))
-                {
-                    rest = after
-                        .find('\n')
-                        .map_or("", |e| after.get(e + 1..).unwrap_or(""));
-                } else {
-                    break;
-                }
-                rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
-            }
-            rest.strip_prefix('(').is_some_and(arg)
-        })
-    })
+            rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        }
+        rest.strip_prefix('(').is_some_and(arg)
+    };
+    match names_matcher(names) {
+        Some(matcher) => {
+            let mut searched_to = vec![0usize; names.len()];
+            matcher.find_overlapping_iter(text).any(|m| {
+                let Some(end) = searched_to
+                    .get_mut(m.pattern().as_usize())
+                    .filter(|end| m.start() >= **end)
+                else {
+                    return false;
+                };
+                *end = m.end();
+                is_call(m.start(), m.end())
+            })
+        }
+        None => names
+            .iter()
+            .any(|name| text.match_indices(name).any(|(i, _)| is_call(i, i + name.len()))),
+    }
+}
+
+/// The automaton for a list of names, built the first time the list is looked for (a list is
+/// a constant: its place and length name it). `None` if it could not be built (a search per
+/// name then).
+fn names_matcher(names: &'static [&'static str]) -> Option<Arc<AhoCorasick>> {
+    static BUILT: Mutex<Vec<(usize, usize, Arc<AhoCorasick>)>> = Mutex::new(Vec::new());
+    let key = (names.as_ptr() as usize, names.len());
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, _, m)) = built.iter().find(|(p, l, _)| (*p, *l) == key) {
+        return Some(Arc::clone(m));
+    }
+    let matcher = Arc::new(AhoCorasick::new(names).ok()?);
+    built.push((key.0, key.1, Arc::clone(&matcher)));
+    Some(matcher)
 }
 
 /// `lower` with the escapes a language's parser undoes before a lookup or an evaluation:
