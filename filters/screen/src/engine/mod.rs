@@ -27,7 +27,7 @@ pub mod prefilter;
 pub mod rule;
 pub mod view;
 
-use crate::decode::decode_fully;
+use crate::decode::decoded;
 use crate::detect::{self, Category, Enabled, Finding, Rule, ValueKind, EXCERPT_CHARS};
 use crate::policy::Exclusion;
 pub use rule::RuleDef;
@@ -217,7 +217,7 @@ pub fn inspect_excluding(
     if raw.is_empty() {
         return Vec::new();
     }
-    let decoded = decode_fully(raw, kind == ValueKind::FormValue, true);
+    let decoded = decoded(raw, kind == ValueKind::FormValue, true);
     let view = View::with(raw, &decoded, kind, shortcuts).at_level(plan.enabled.paranoia);
     run(&view, plan, exclusions)
         .into_iter()
@@ -376,6 +376,11 @@ mod tests {
             let found = inspect(v.as_bytes(), ValueKind::Text, "q", Enabled::STRICT);
             assert!(!found.is_empty(), "{v}: a level-2 rule fires");
         }
+    }
+
+    #[test]
+    fn every_row_fits_the_prefilter_s_sets() {
+        assert!(rows().count() <= 64 * prefilter::ROW_WORDS);
     }
 
     #[test]

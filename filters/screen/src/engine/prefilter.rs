@@ -22,7 +22,7 @@ const LANE_BYTES: usize = 256;
 
 /// How many 64-row words a [`Rows`] holds: room for 256 rows. A row past them counts as present
 /// in every value (a unit test keeps the tables inside).
-const ROW_WORDS: usize = 4;
+pub const ROW_WORDS: usize = 4;
 
 /// A set of rows of the rule tables (by their place in [`super::TABLES`]' order).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -117,6 +117,9 @@ pub struct Prefilter {
     by_byte: Vec<Rows>,
     by_raw_byte: Vec<Rows>,
     by_path_byte: Vec<Rows>,
+    /// The bytes with rows in `by_byte` or `by_path_byte`, and in `by_raw_byte`.
+    anchor_bytes: ByteClass,
+    raw_anchor_bytes: ByteClass,
     any_raw: bool,
     /// The longer pieces, lowercase, matched in any ASCII case (an Aho-Corasick DFA, walked a
     /// byte at a time: a match state names every piece that ends there), and for each what it
@@ -135,6 +138,8 @@ impl Prefilter {
             by_byte: vec![Rows::default(); 256],
             by_raw_byte: vec![Rows::default(); 256],
             by_path_byte: vec![Rows::default(); 256],
+            anchor_bytes: ByteClass::default(),
+            raw_anchor_bytes: ByteClass::default(),
             any_raw: false,
             matcher: None,
             entries: Vec::new(),
@@ -153,6 +158,17 @@ impl Prefilter {
             }
         }
         p.longest = pieces.iter().map(String::len).max().unwrap_or(0);
+        let with_rows = |table: &[Rows]| {
+            let mut class = ByteClass::default();
+            for (b, rows) in table.iter().enumerate() {
+                if *rows != Rows::default() {
+                    class = class.or(&ByteClass::of(&[u8::try_from(b).unwrap_or(0)]));
+                }
+            }
+            class
+        };
+        p.anchor_bytes = with_rows(&p.by_byte).or(&with_rows(&p.by_path_byte));
+        p.raw_anchor_bytes = with_rows(&p.by_raw_byte);
         if !pieces.is_empty() {
             p.matcher = DFA::builder()
                 .ascii_case_insensitive(true)
@@ -306,7 +322,8 @@ impl Prefilter {
     /// The rows of the byte anchors in `bytes` (decoded) and `raw` (as it came).
     fn of_bytes(&self, bytes: &ByteClass, raw: &ByteClass, in_path: bool) -> Rows {
         let mut found = Rows::default();
-        for b in bytes.bytes_fast() {
+        // Only the bytes some row is anchored on (letters and digits seldom are).
+        for b in bytes.and(&self.anchor_bytes).bytes_fast() {
             if let Some(r) = self.by_byte.get(usize::from(b)) {
                 found.add(r);
             }
@@ -316,7 +333,7 @@ impl Prefilter {
                 }
             }
         }
-        for b in raw.bytes_fast() {
+        for b in raw.and(&self.raw_anchor_bytes).bytes_fast() {
             if let Some(r) = self.by_raw_byte.get(usize::from(b)) {
                 found.add(r);
             }
@@ -434,6 +451,18 @@ impl Prefilter {
 }
 
 impl ByteClass {
+    fn and(&self, other: &ByteClass) -> ByteClass {
+        let [a, b, c, d] = self.0;
+        let [e, f, g, h] = other.0;
+        ByteClass([a & e, b & f, c & g, d & h])
+    }
+
+    fn or(&self, other: &ByteClass) -> ByteClass {
+        let [a, b, c, d] = self.0;
+        let [e, f, g, h] = other.0;
+        ByteClass([a | e, b | f, c | g, d | h])
+    }
+
     /// The bytes in the class, found word by word (a value holds a few dozen distinct bytes).
     fn bytes_fast(&self) -> impl Iterator<Item = u8> + '_ {
         self.0.iter().enumerate().flat_map(|(w, &word)| {
