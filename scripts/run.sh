@@ -4,11 +4,12 @@
 # with every filter and its policy from $POLICIES (default policies/, the example bundle),
 # served from file-based dynamic config in .run/xds/ that `pavise render envoy --xds-dir`
 # writes. Audit events go to .run/audit.jsonl and .run/otlp.jsonl, logs to .run/; Ctrl-C stops
-# everything.
+# everything. RUNTIME=native (`make run RUNTIME=native`) runs the native module instead of the
+# .wasm filters (default RUNTIME=wasm); the same policies, decisions, metrics and events.
 # `scripts/run.sh reload` (`make reload`) re-renders .run/xds/ from $POLICIES: the running Envoy
 # picks the new filter configurations up without a restart (the listener and its connections
 # stay); a policy that fails validation is refused and nothing is written, so the old one keeps
-# serving.
+# serving. It renders for the runtime the running demo was started with (.run/runtime).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENVOY=${ENVOY:-.venv/bin/envoy}
@@ -19,11 +20,14 @@ XDS=.run/xds
 render() {
   # A policy directory carries no signature to check; a signed bundle would take --key.
   target/release/pavise render envoy "$POLICIES" --no-verify --xds-dir "$XDS" \
+    --runtime "$RUNTIME" \
     --listen "$LISTEN" --admin "$ADMIN" --upstream "127.0.0.1:$UPSTREAM" \
     --audit-log "$PWD/.run/audit.jsonl" --cluster "audit_sink=127.0.0.1:$AUDIT_SINK"
 }
 
 if [ "${1:-}" = reload ]; then
+  # The running Envoy's runtime: its listener accepts only that filter type.
+  RUNTIME=${RUNTIME:-$(cat .run/runtime 2>/dev/null || echo wasm)}
   if ! render; then
     echo "make reload: nothing changed; Envoy keeps serving the previous policies." >&2
     exit 1
@@ -39,8 +43,14 @@ for p in $LISTEN $ADMIN $UPSTREAM $AUDIT_SINK; do
   fi
 done
 
+RUNTIME=${RUNTIME:-wasm}
+case "$RUNTIME" in
+  wasm|native) ;;
+  *) echo "make run: RUNTIME=$RUNTIME; expected wasm or native" >&2; exit 2 ;;
+esac
 mkdir -p .run
 render
+echo "$RUNTIME" > .run/runtime
 pids=()
 stop() {
   trap - EXIT INT TERM
@@ -61,7 +71,7 @@ pids+=($!)
 envoy_pid=$!
 pids+=($envoy_pid)
 
-# Wait (at most 60 s) for Envoy to compile the filters and open its listener.
+# Wait (at most 60 s) for Envoy to load the filters and open its listener.
 for _ in $(seq 1 600); do
   if ! kill -0 "$envoy_pid" 2>/dev/null; then
     echo "make run: Envoy exited; the end of .run/envoy.log:" >&2
@@ -75,7 +85,7 @@ port_busy "$LISTEN" || { echo "make run: Envoy did not open 127.0.0.1:$LISTEN wi
 
 cat <<MSG
 
-Pavise is running: http://127.0.0.1:$LISTEN   (admin: http://127.0.0.1:$ADMIN, upstream: pavise-echo)
+Pavise is running ($RUNTIME filters): http://127.0.0.1:$LISTEN   (admin: http://127.0.0.1:$ADMIN, upstream: pavise-echo)
 Try:
   curl -i http://127.0.0.1:$LISTEN/api/orders
   curl -i -H 'x-api-key: demo-ci-key-8d1f0c5e7a2b4c69b3e1' http://127.0.0.1:$LISTEN/api/orders

@@ -1,10 +1,13 @@
 //! The Envoy configurations measured side by side: bare Envoy, each Pavise filter alone with its
-//! example policy, the Pavise chain, and Envoy's native equivalents in the same binary.
+//! example policy, the Pavise chain and the combined filter, each both as `.wasm` modules and
+//! from the native Pavise module, and Envoy's own filters for the same jobs in the same binary.
 //!
 //! Every config is the same listener, route and upstream; only the HTTP filters differ.
 
 use pavise_tests::demo::Filter;
-use pavise_tests::envoy::{bootstrap_yaml, wasm_filter_yaml, Bootstrap, FilterSpec};
+use pavise_tests::envoy::{
+    bootstrap_yaml, filter_yaml_at, wasm_filter_yaml, Bootstrap, FilterSpec, Modules, Runtime,
+};
 use pavise_tests::workspace_root;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -19,7 +22,11 @@ pub const DEMO_ORIGIN: &str = "https://app.example.com";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Baseline,
+    /// Pavise's `.wasm` filters.
     Pavise,
+    /// Pavise's native module (the same filters as an Envoy dynamic module).
+    PaviseNative,
+    /// Envoy's own filters (what "native" meant here before Pavise had a native module).
     Native,
 }
 
@@ -28,7 +35,16 @@ impl Family {
         match self {
             Family::Baseline => "baseline",
             Family::Pavise => "pavise",
+            Family::PaviseNative => "pavise-native",
             Family::Native => "native",
+        }
+    }
+
+    /// Which build of the Pavise filters a config of this family runs.
+    pub fn runtime(self) -> Runtime {
+        match self {
+            Family::PaviseNative => Runtime::Native,
+            _ => Runtime::Wasm,
         }
     }
 }
@@ -58,6 +74,64 @@ fn pavise_filter(name: &str) -> Option<String> {
         &FilterSpec::new(name, policy.trim_end()),
         INDENT,
     ))
+}
+
+/// The native module as `make build` leaves it (`$PAVISE_NATIVE_MODULE` for another build), if
+/// it is there.
+fn native_module() -> Option<String> {
+    let path = pavise_tests::native_module_file();
+    path.exists().then(|| path.display().to_string())
+}
+
+/// Pavise filter `name` with its example policy, served by the native module at `module`.
+fn pavise_native_filter(module: &str, name: &str) -> Option<String> {
+    let policy =
+        std::fs::read_to_string(workspace_root().join(format!("policies/{name}.example.json")))
+            .ok()?;
+    Some(filter_yaml_at(
+        &FilterSpec::new(name, policy.trim_end()),
+        INDENT,
+        &Modules::Native(module.to_string()),
+    ))
+}
+
+/// The configs of the native module at `module`: each filter alone, the chain of four and the
+/// combined filter (none without a module).
+fn pavise_native_configs(module: Option<String>) -> Vec<BenchConfig> {
+    let mut out = Vec::new();
+    let Some(module) = module else {
+        return out;
+    };
+    let mut chain = String::new();
+    for name in Filter::ALL.map(Filter::member) {
+        if let Some(f) = pavise_native_filter(&module, name) {
+            chain.push_str(&f);
+            out.push(BenchConfig {
+                name: format!("pavise-native-{name}"),
+                family: Family::PaviseNative,
+                filters: f,
+                vhost_extra: String::new(),
+            });
+        }
+    }
+    if out.is_empty() {
+        return out;
+    }
+    out.push(BenchConfig {
+        name: "pavise-native-chain".into(),
+        family: Family::PaviseNative,
+        filters: chain,
+        vhost_extra: String::new(),
+    });
+    if let Some(f) = pavise_native_filter(&module, "combined") {
+        out.push(BenchConfig {
+            name: "pavise-native-combined".into(),
+            family: Family::PaviseNative,
+            filters: f,
+            vhost_extra: String::new(),
+        });
+    }
+    out
 }
 
 fn native_api_key_auth() -> String {
@@ -111,12 +185,14 @@ fn native_body_size_limit() -> String {
 }
 
 impl BenchConfig {
-    /// Whether requests through this config are audited: the audit module (alone or in the
-    /// chain), or the combined module with an `audit` member in its policy.
+    /// Whether requests through this config are audited: the audit filter (alone or in the
+    /// chain, `.wasm` or native), or the combined filter with an `audit` member in its policy.
     pub fn audits(&self) -> bool {
+        let combined = self.filters.contains("pavise_combined.wasm")
+            || self.filters.contains("filter_name: pavise.combined\n");
         self.filters.contains("pavise_audit.wasm")
-            || (self.filters.contains("pavise_combined.wasm")
-                && self.filters.contains("\"audit\": {"))
+            || self.filters.contains("filter_name: pavise.audit\n")
+            || (combined && self.filters.contains("\"audit\": {"))
     }
 }
 
@@ -181,6 +257,7 @@ pub fn all_configs() -> Vec<BenchConfig> {
             vhost_extra: String::new(),
         });
     }
+    out.extend(pavise_native_configs(native_module()));
     out.extend([
         BenchConfig {
             name: "native-api_key_auth".into(),
@@ -280,6 +357,7 @@ pub fn probe_config(name: &str, ops: &str) -> BenchConfig {
 /// A complete bootstrap for `config`, listener and admin on ephemeral loopback ports.
 pub fn envoy_yaml(config: &BenchConfig, upstream: SocketAddr, audit_sink: SocketAddr) -> String {
     let mut b = Bootstrap::new(config.filters.clone(), upstream);
+    b.runtime = config.family.runtime();
     b.vhost_extra = config.vhost_extra.clone();
     b.clusters.push(("audit_sink".to_string(), audit_sink));
     bootstrap_yaml(&b)
@@ -315,6 +393,54 @@ mod tests {
         let audits = |name: &str| configs.iter().find(|c| c.name == name).unwrap().audits();
         assert!(audits("pavise-audit") && audits("pavise-chain") && audits("pavise-combined"));
         assert!(!audits("pavise-auth") && !audits("bare") && !audits("native-chain"));
+    }
+
+    /// The native module's configs, rendered for a module path: each filter by name,
+    /// the chain of four in order, the combined filter, and which of them audit.
+    #[test]
+    fn native_configs_name_each_filter_of_the_module() {
+        let module = std::path::Path::new("/opt/pavise/libpavise_native.so");
+        let configs = pavise_native_configs(Some(module.display().to_string()));
+        let names: Vec<&str> = configs.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "pavise-native-audit",
+                "pavise-native-cors",
+                "pavise-native-auth",
+                "pavise-native-screen",
+                "pavise-native-chain",
+                "pavise-native-combined"
+            ]
+        );
+        assert!(configs.iter().all(|c| c.family == Family::PaviseNative));
+        let chain = &configs[4];
+        let order: Vec<&str> = chain
+            .filters
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("filter_name: "))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "pavise.audit",
+                "pavise.cors",
+                "pavise.auth",
+                "pavise.screen"
+            ]
+        );
+        assert_eq!(
+            chain.filters.matches(&module.display().to_string()).count(),
+            4
+        );
+        let audits: Vec<bool> = configs.iter().map(BenchConfig::audits).collect();
+        assert_eq!(audits, [true, false, false, false, true, true]);
+        let yaml = envoy_yaml(
+            chain,
+            SocketAddr::from(([127, 0, 0, 1], 1)),
+            SocketAddr::from(([127, 0, 0, 1], 2)),
+        );
+        assert!(yaml.contains("dynamic_modules_strip_custom_stat_prefix: true"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `pavise-bench` (`make bench`): throughput and latency of Envoy with each Pavise filter, the
-//! Pavise chain and Envoy's native equivalents, against bare Envoy, measured in one run.
+//! Pavise chain and the combined filter (as `.wasm` modules and from the native module) and
+//! Envoy's own equivalents, against bare Envoy, measured in one run.
 //!
 //! Every config runs in its own Envoy (one worker), all started up front in front of the same
 //! upstream. Envoy is pinned to CPU 0, wrk and the upstream to CPU 1, so the worker has a core of
@@ -9,10 +10,11 @@
 //!
 //! Usage: `pavise-bench [--seconds N] [--rounds N] [--connections N] [--only a,b]
 //! [--workloads small_get,...] [--probe NAME=OPS ...] [--combined NAME=STAGE+STAGE ...]
-//! [--out DIR]` (`$PAVISE_WASM_DIR` measures modules from another build). `--probe` adds a
-//! config running the host-call probe (`bench/probe`) with the operations `OPS`, to price host
-//! calls beside the calibration filter. `--combined` adds the combined module with only the
-//! named stages of its example policy (e.g. `auth=auth`), to price each stage inside one module.
+//! [--out DIR]` (`$PAVISE_WASM_DIR` and `$PAVISE_NATIVE_MODULE` measure modules from another
+//! build). `--probe` adds a config running the host-call probe (`bench/probe`) with the
+//! operations `OPS`, to price host calls beside the calibration filter. `--combined` adds the
+//! combined module with only the named stages of its example policy (e.g. `auth=auth`), to
+//! price each stage inside one module.
 //! `--compare LABEL=DIR` also runs every Pavise config with the modules in `DIR` (say, a copy of
 //! the build before a change), named `<config>@LABEL`, so a change is measured in one run.
 
@@ -222,6 +224,15 @@ fn main() {
     pin(sink.pid(), load_cpu);
 
     let mut configs = all_configs();
+    if !configs
+        .iter()
+        .any(|c| c.family == configs::Family::PaviseNative)
+    {
+        println!(
+            "pavise-bench: no native module at {}: the pavise-native-* configs are left out (make build builds it)",
+            pavise_tests::native_module_file().display()
+        );
+    }
     if let Some(only) = &opts.only {
         configs.retain(|c| {
             c.name == "bare" || c.name == "calibration-trivial" || only.contains(&c.name)

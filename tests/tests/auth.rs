@@ -1,4 +1,5 @@
-//! End-to-end: the auth filter's `.wasm` in a real Envoy, in front of pavise-echo.
+//! End-to-end, in both runtimes: the auth filter (its `.wasm`, and the native module) in a real
+//! Envoy, in front of pavise-echo.
 //!
 //! One Envoy serves most assertions (each start compiles the module); the refusal tests start
 //! their own and expect it to exit.
@@ -12,7 +13,7 @@
 )]
 
 use pavise_tests::envoy::{
-    assert_refuses_to_start, upstream_header, upstream_saw, FilterSpec, Stack,
+    assert_refuses_to_start, upstream_header, upstream_saw, FilterSpec, Runtime, Stack,
 };
 use pavise_tests::http::{get, send, Response};
 use sha2::{Digest, Sha256};
@@ -69,9 +70,8 @@ fn assert_denied(r: &Response, status: u16, code: &str) {
     assert_eq!(id.len(), 36, "Envoy's UUID: {id}");
 }
 
-#[test]
-fn auth_filter_in_envoy() {
-    let stack = Stack::start(&[auth_filter()], &[("PAVISE_E2E_KEY", KEY_ENV)]);
+fn auth_filter_in_envoy(runtime: Runtime) {
+    let stack = Stack::start(runtime, &[auth_filter()], &[("PAVISE_E2E_KEY", KEY_ENV)]);
     let addr = stack.addr();
 
     // Missing key: 401, uniform JSON, challenges for both schemes.
@@ -273,9 +273,9 @@ fn auth_filter_in_envoy() {
     }
 }
 
-#[test]
-fn bad_policy_stops_envoy_with_the_json_path() {
+fn bad_policy_stops_envoy_with_the_json_path(runtime: Runtime) {
     assert_refuses_to_start(
+        runtime,
         &[FilterSpec::new(
             "auth",
             &policy().replacen(&digest(KEY_OPS), "not-a-digest", 1),
@@ -284,10 +284,16 @@ fn bad_policy_stops_envoy_with_the_json_path() {
     );
 }
 
-#[test]
-fn missing_key_variable_stops_envoy_with_the_json_path() {
+fn missing_key_variable_stops_envoy_with_the_json_path(runtime: Runtime) {
     assert_refuses_to_start(
+        runtime,
         &[auth_filter()],
         "$.keys[4].env: environment variable PAVISE_E2E_KEY is not set",
     );
 }
+
+pavise_tests::for_each_runtime!(
+    auth_filter_in_envoy,
+    bad_policy_stops_envoy_with_the_json_path,
+    missing_key_variable_stops_envoy_with_the_json_path
+);

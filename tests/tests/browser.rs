@@ -1,7 +1,7 @@
-//! A real browser against the CORS filter: headless Chromium loads a page from one loopback
-//! origin and calls Envoy's origin with `fetch`. Whether a call succeeds is the browser's own
-//! verdict on the filter's answers: a simple GET, a preflighted PUT with a custom header, a
-//! request with `credentials: 'include'`, and a header the policy does not allow.
+//! A real browser against the CORS filter, in both runtimes: headless Chromium loads a page from
+//! one loopback origin and calls Envoy's origin with `fetch`. Whether a call succeeds is the
+//! browser's own verdict on the filter's answers: a simple GET, a preflighted PUT with a custom
+//! header, a request with `credentials: 'include'`, and a header the policy does not allow.
 //!
 //! The page is served twice under two origins: `http://127.0.0.1:PORT` (allowed by the policy)
 //! and `http://localhost:PORT` (not allowed). Chromium comes from Debian's `chromium` package,
@@ -15,7 +15,7 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::envoy::{FilterSpec, Stack, TempDir};
+use pavise_tests::envoy::{FilterSpec, Runtime, Stack, TempDir};
 use pavise_tests::http::serve_on;
 use pavise_tests::process::spawn_logged;
 use serde_json::Value;
@@ -110,8 +110,7 @@ fn allowed(results: &Value, name: &str) -> bool {
     r["ok"] == true && r["status"] == 200 && r["reached_upstream"] == true
 }
 
-#[test]
-fn browser_obeys_the_cors_filter() {
+fn browser_obeys_the_cors_filter(runtime: Runtime) {
     assert!(
         std::path::Path::new(CHROMIUM).exists(),
         "{CHROMIUM} missing: `make test-deps` installs Debian's chromium"
@@ -126,7 +125,7 @@ fn browser_obeys_the_cors_filter() {
             "allow_headers": ["content-type", "x-custom"],
             "allow_credentials": true, "max_age": 0}}]}}"#
     );
-    let stack = Stack::start(&[FilterSpec::new("cors", &policy)], &[]);
+    let stack = Stack::start(runtime, &[FilterSpec::new("cors", &policy)], &[]);
     serve_page(listener, stack.addr());
 
     let good = browse(&format!("http://127.0.0.1:{page_port}/"));
@@ -166,3 +165,5 @@ fn browser_obeys_the_cors_filter() {
             >= 3
     );
 }
+
+pavise_tests::for_each_runtime!(browser_obeys_the_cors_filter);

@@ -1,6 +1,6 @@
-//! End-to-end: the CORS filter's `.wasm` in a real Envoy, in front of pavise-echo. What a
-//! browser does with these answers is in `tests/browser.rs`; here every header is checked on
-//! the wire.
+//! End-to-end, in both runtimes: the CORS filter in a real Envoy, in front of pavise-echo. What a
+//! browser does with these answers is in `tests/browser.rs`; here every header is checked on the
+//! wire.
 
 // Tests fail by panicking.
 #![allow(
@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::envoy::{assert_refuses_to_start, upstream_saw, FilterSpec, Stack};
+use pavise_tests::envoy::{assert_refuses_to_start, upstream_saw, FilterSpec, Runtime, Stack};
 use pavise_tests::http::{get, send, Response};
 
 const POLICY: &str = r#"{
@@ -51,9 +51,8 @@ fn assert_forbidden(r: &Response) {
     assert_eq!(r.header("access-control-allow-origin"), None);
 }
 
-#[test]
-fn cors_filter_in_envoy() {
-    let stack = Stack::start(&[FilterSpec::new("cors", POLICY)], &[]);
+fn cors_filter_in_envoy(runtime: Runtime) {
+    let stack = Stack::start(runtime, &[FilterSpec::new("cors", POLICY)], &[]);
     let addr = stack.addr();
 
     // An allowed preflight is answered by the filter: 204, never reaching the upstream.
@@ -223,9 +222,9 @@ fn cors_filter_in_envoy() {
     assert_eq!(lines.iter().filter(|l| l["decision"] == "deny").count(), 7);
 }
 
-#[test]
-fn contradictory_cors_policy_stops_envoy_with_the_json_path() {
+fn contradictory_cors_policy_stops_envoy_with_the_json_path(runtime: Runtime) {
     assert_refuses_to_start(
+        runtime,
         &[FilterSpec::new(
             "cors",
             r#"{"routes": [{"allow_origins": ["*"], "allow_credentials": true}]}"#,
@@ -233,3 +232,8 @@ fn contradictory_cors_policy_stops_envoy_with_the_json_path() {
         "$.routes[0].allow_origins[0]: '*' cannot be combined with \"allow_credentials\"",
     );
 }
+
+pavise_tests::for_each_runtime!(
+    cors_filter_in_envoy,
+    contradictory_cors_policy_stops_envoy_with_the_json_path
+);

@@ -1,5 +1,6 @@
-//! The shipped demo: `envoy/envoy.yaml` is current, and every `curl` example in the README gives
-//! the status the README says, against that same configuration.
+//! The shipped demo: `envoy/envoy.yaml`, `envoy/xds/` and their native variants in
+//! `envoy/native/` are current, and every `curl` example in the README gives the status the
+//! README says, against that same configuration, in both runtimes.
 
 // Tests fail by panicking.
 #![allow(
@@ -10,7 +11,7 @@
 )]
 
 use pavise_tests::demo::{demo_config, demo_xds, shipped_path, shipped_xds_dir, DemoPorts};
-use pavise_tests::envoy::{read_json_lines, Echo, Envoy};
+use pavise_tests::envoy::{read_json_lines, Echo, Envoy, Runtime};
 use pavise_tests::http::{send, Response};
 use pavise_tests::workspace_root;
 use std::time::Duration;
@@ -31,14 +32,25 @@ fn assert_current(path: &std::path::Path, expected: &str) {
 }
 
 #[test]
-fn shipped_config_is_current() {
-    assert_current(&shipped_path(), &demo_config(&DemoPorts::shipped()));
+fn shipped_configs_are_current() {
+    for runtime in Runtime::ALL {
+        assert_current(
+            &shipped_path(runtime),
+            &demo_config(&DemoPorts::shipped(runtime)),
+        );
+    }
 }
 
 #[test]
-fn shipped_xds_config_is_current() {
-    let (dir, as_seen) = shipped_xds_dir();
-    let files = demo_xds(&DemoPorts::shipped(), as_seen);
+fn shipped_xds_configs_are_current() {
+    for runtime in Runtime::ALL {
+        shipped_xds_config_is_current(runtime);
+    }
+}
+
+fn shipped_xds_config_is_current(runtime: Runtime) {
+    let (dir, as_seen) = shipped_xds_dir(runtime);
+    let files = demo_xds(&DemoPorts::shipped(runtime), &as_seen);
     assert_current(&dir.join("bootstrap.yaml"), &files.bootstrap);
     assert_current(&dir.join("lds.yaml"), &files.listeners);
     assert_current(&dir.join("cds.yaml"), &files.clusters);
@@ -138,8 +150,7 @@ fn readme_examples() -> Vec<CurlExample> {
         .collect()
 }
 
-#[test]
-fn readme_curl_examples_behave_as_documented() {
+fn readme_curl_examples_behave_as_documented(runtime: Runtime) {
     let examples = readme_examples();
     assert!(
         examples.len() >= 4,
@@ -152,10 +163,7 @@ fn readme_curl_examples_behave_as_documented() {
         listener: 0,
         admin: 0,
         upstream: echo.addr,
-        wasm_dir: workspace_root()
-            .join("target/wasm32-wasip1/release")
-            .display()
-            .to_string(),
+        modules: pavise_tests::built_modules(runtime),
         audit_log: audit_dir.0.join("audit.jsonl").display().to_string(),
         audit_sink: sink.addr,
     };
@@ -202,3 +210,5 @@ fn readme_curl_examples_behave_as_documented() {
         (lines == audited && shipped == audited).then_some(())
     });
 }
+
+pavise_tests::for_each_runtime!(readme_curl_examples_behave_as_documented);

@@ -1,5 +1,6 @@
 //! The metrics as Prometheus users see them, end to end: a Prometheus server (Debian's
-//! `prometheus` package, `make test-deps`) scrapes a real Envoy running the demo chain with the
+//! `prometheus` package, `make test-deps`) scrapes a real Envoy running the demo chain (in each
+//! runtime: the same series from the `.wasm` filters and the native module) with the
 //! config the CLI renders, and every series the shipped Grafana dashboard
 //! (`deploy/grafana/pavise.json`) and alert rules (`deploy/prometheus/pavise-alerts.yaml`) use
 //! is queried from its HTTP API, with the labels they select and group by. The rules pass
@@ -14,7 +15,7 @@
 )]
 
 use pavise_tests::demo::{demo_config, DemoPorts};
-use pavise_tests::envoy::{Echo, Envoy, Sink, TempDir};
+use pavise_tests::envoy::{Echo, Envoy, Runtime, Sink, TempDir};
 use pavise_tests::http::{get, send};
 use pavise_tests::process::{spawn_logged, wait_for, Child};
 use pavise_tests::{free_port, workspace_root};
@@ -297,8 +298,7 @@ fn shipped_alert_rules_pass_promtool() {
     assert!(text.contains("SUCCESS"), "{text}");
 }
 
-#[test]
-fn prometheus_finds_every_series_the_dashboard_and_the_rules_use() {
+fn prometheus_finds_every_series_the_dashboard_and_the_rules_use(runtime: Runtime) {
     let echo = Echo::start();
     let audit = TempDir::new("pavise-metrics-audit");
     let sink = Sink::start("127.0.0.1:0", &audit.0.join("otlp.jsonl"));
@@ -306,10 +306,7 @@ fn prometheus_finds_every_series_the_dashboard_and_the_rules_use() {
         listener: 0,
         admin: 0,
         upstream: echo.addr,
-        wasm_dir: workspace_root()
-            .join("target/wasm32-wasip1/release")
-            .display()
-            .to_string(),
+        modules: pavise_tests::built_modules(runtime),
         audit_log: audit.0.join("audit.jsonl").display().to_string(),
         audit_sink: sink.addr,
     };
@@ -408,9 +405,9 @@ fn prometheus_finds_every_series_the_dashboard_and_the_rules_use() {
 }
 
 /// The audit buffer's gauges follow the events held while the sink is down, and a policy
-/// reload takes the replaced policy's share out of them.
-#[test]
-fn audit_buffer_gauges_follow_the_buffer_across_a_reload() {
+/// reload takes the replaced policy's share out of them (in the native module, its events
+/// stay, held by the new policy).
+fn audit_buffer_gauges_follow_the_buffer_across_a_reload(runtime: Runtime) {
     use pavise::bundle::Bundle;
     use pavise::render::envoy::{bootstrap_for, bundle_filters, EnvoyOptions, XdsFiles};
     use pavise_tests::{policy_text, wasm_dir};
@@ -431,7 +428,7 @@ fn audit_buffer_gauges_follow_the_buffer_across_a_reload() {
         listener_port: free_port(),
         admin_port: 0,
         upstream: echo.addr,
-        wasm_dir: wasm_dir().display().to_string(),
+        modules: pavise_tests::built_modules(runtime),
         audit_log: None,
         clusters: vec![(
             "audit_sink".to_string(),
@@ -480,15 +477,31 @@ fn audit_buffer_gauges_follow_the_buffer_across_a_reload() {
             > reloads)
             .then_some(())
     });
+    // The replaced policy's events: the Wasm VM takes them with it (sent or counted lost as it
+    // goes), the native module hands them to the new policy, which holds them in its buffer.
+    let carried = match runtime {
+        Runtime::Wasm => 0,
+        Runtime::Native => 7,
+    };
     wait_for("the old policy's share to leave the gauges", LIMIT, || {
-        (envoy.counter("pavise_audit_buffer_events") == 0
-            && envoy.counter("pavise_audit_buffer_capacity_events") == 0)
-            .then_some(())
+        let capacity = envoy.counter("pavise_audit_buffer_capacity_events");
+        let held = envoy.counter("pavise_audit_buffer_events");
+        let settled = match runtime {
+            // The new VM adds its share with its first event.
+            Runtime::Wasm => held == 0 && capacity == 0,
+            Runtime::Native => held == carried && capacity == 500,
+        };
+        settled.then_some(())
     });
     assert_eq!(get(envoy.listener, "/api/orders", &[]).status, 200);
     wait_for("the new policy's share", LIMIT, || {
-        (envoy.counter("pavise_audit_buffer_events") == 1
+        (envoy.counter("pavise_audit_buffer_events") == carried + 1
             && envoy.counter("pavise_audit_buffer_capacity_events") == 500)
             .then_some(())
     });
 }
+
+pavise_tests::for_each_runtime!(
+    prometheus_finds_every_series_the_dashboard_and_the_rules_use,
+    audit_buffer_gauges_follow_the_buffer_across_a_reload
+);

@@ -1,6 +1,6 @@
-//! Live policy changes, end to end: Envoy serves from file-based dynamic config written by the
-//! CLI's renderer, each filter's policy delivered by extension config discovery (ECDS); a
-//! re-render changes its behaviour without a restart and without replacing the listener, the
+//! Live policy changes, end to end, in both runtimes: Envoy serves from file-based dynamic
+//! config written by the CLI's renderer, each filter's policy delivered by extension config
+//! discovery (ECDS); a re-render changes its behaviour without a restart and without replacing the listener, the
 //! next request on an open keep-alive connection already runs the new policy, a request in
 //! flight across the change completes, a policy that fails validation is refused by the CLI,
 //! and one written anyway is rejected by Envoy, which keeps serving the previous one.
@@ -15,10 +15,10 @@
 
 use pavise::bundle::{Bundle, BundleError};
 use pavise::render::envoy::{bootstrap_for, bundle_filters, EnvoyOptions, FilterSpec, XdsFiles};
-use pavise_tests::envoy::{Echo, Envoy, TempDir};
+use pavise_tests::envoy::{Echo, Envoy, Runtime, TempDir};
 use pavise_tests::http::{get, read_response};
 use pavise_tests::process::wait_for;
-use pavise_tests::{free_port, policy_text, wasm_dir, wasm_path};
+use pavise_tests::{built_modules, free_port, policy_text, wasm_dir};
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -52,9 +52,7 @@ fn status(envoy: &Envoy, path: &str) -> u16 {
     get(envoy.listener, path, &[]).status
 }
 
-#[test]
-fn policy_change_reloads_live_and_a_bad_one_is_refused() {
-    wasm_path("auth");
+fn policy_change_reloads_live_and_a_bad_one_is_refused(runtime: Runtime) {
     let echo = Echo::start();
     let src = TempDir::new("pavise-reload-src");
     let xds = TempDir::new("pavise-reload-xds");
@@ -70,7 +68,7 @@ fn policy_change_reloads_live_and_a_bad_one_is_refused() {
         listener_port: free_port(),
         admin_port: 0,
         upstream: echo.addr,
-        wasm_dir: wasm_dir().display().to_string(),
+        modules: built_modules(runtime),
         audit_log: None,
         clusters: Vec::new(),
     };
@@ -149,7 +147,7 @@ fn policy_change_reloads_live_and_a_bad_one_is_refused() {
     assert_eq!(std::fs::read(xds.0.join("lds.yaml")).unwrap(), lds_before);
 
     // Written anyway (bypassing the CLI): Envoy rejects the filter configuration because the
-    // filter refuses the policy at on_configure, and keeps serving the previous one.
+    // filter refuses the policy as it loads, and keeps serving the previous one.
     let rejected = envoy.counter(AUTH_REJECTED);
     let mut spec = FilterSpec::new("auth", &bad);
     spec.fail_open = false;
@@ -189,9 +187,7 @@ fn request_on(conn: &mut TcpStream, reader: &mut BufReader<TcpStream>, path: &st
     r.status
 }
 
-#[test]
-fn a_revoked_key_is_refused_on_an_open_connection() {
-    wasm_path("auth");
+fn a_revoked_key_is_refused_on_an_open_connection(runtime: Runtime) {
     let echo = Echo::start();
     let src = TempDir::new("pavise-revoke-src");
     let xds = TempDir::new("pavise-revoke-xds");
@@ -206,7 +202,7 @@ fn a_revoked_key_is_refused_on_an_open_connection() {
         listener_port: free_port(),
         admin_port: 0,
         upstream: echo.addr,
-        wasm_dir: wasm_dir().display().to_string(),
+        modules: built_modules(runtime),
         audit_log: None,
         clusters: Vec::new(),
     };
@@ -244,3 +240,8 @@ fn a_revoked_key_is_refused_on_an_open_connection() {
     );
     assert_eq!(envoy.counter(LISTENERS_MODIFIED), 0, "the listener stays");
 }
+
+pavise_tests::for_each_runtime!(
+    policy_change_reloads_live_and_a_bad_one_is_refused,
+    a_revoked_key_is_refused_on_an_open_connection
+);

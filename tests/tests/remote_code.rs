@@ -14,7 +14,7 @@
 use pavise::bundle::sha256_hex;
 use pavise::filters;
 use pavise::render::envoy::{
-    bootstrap_for, bootstrap_yaml_with, filter_spec, CodeUrl, EnvoyOptions,
+    bootstrap_for, bootstrap_yaml_with, filter_spec, CodeUrl, EnvoyOptions, Modules,
 };
 use pavise_tests::envoy::{Echo, Envoy};
 use pavise_tests::http::{get, serve};
@@ -56,7 +56,7 @@ fn config(url: &str, sha256: &str, upstream: SocketAddr) -> String {
             listener_port: 0,
             admin_port: 0,
             upstream,
-            wasm_dir: url.to_string(),
+            modules: Modules::Wasm(url.to_string()),
             audit_log: None,
             clusters: Vec::new(),
         },

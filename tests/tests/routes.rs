@@ -1,5 +1,5 @@
-//! End-to-end: routes hold however the path is written, with the filters alone. Envoy runs
-//! without its path options (`normalize_path`, `merge_slashes`,
+//! End-to-end, in both runtimes: routes hold however the path is written, with the filters alone.
+//! Envoy runs without its path options (`normalize_path`, `merge_slashes`,
 //! `path_with_escaped_slashes_action`), so every path below reaches the filters as sent.
 
 // Tests fail by panicking.
@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use pavise_tests::envoy::{upstream_saw, FilterSpec, Stack};
+use pavise_tests::envoy::{upstream_saw, FilterSpec, Runtime, Stack};
 use pavise_tests::http::{get, Response};
 use pavise_tests::policy_text;
 
@@ -55,9 +55,9 @@ fn assert_plain_paths_decide_as_before(stack: &Stack) {
     assert_eq!(seen["path"], "/api/a%2Fb", "forwarded as sent: {seen}");
 }
 
-#[test]
-fn auth_alone_refuses_every_spelling_of_a_protected_path() {
+fn auth_alone_refuses_every_spelling_of_a_protected_path(runtime: Runtime) {
     let stack = Stack::start_without_path_options(
+        runtime,
         &[FilterSpec::new("auth", &policy_text("auth.example.json"))],
         &[],
     );
@@ -79,14 +79,14 @@ fn auth_alone_refuses_every_spelling_of_a_protected_path() {
     );
 }
 
-#[test]
-fn strictest_applies_the_protected_routes_decision() {
+fn strictest_applies_the_protected_routes_decision(runtime: Runtime) {
     let policy = policy_text("auth.example.json").replacen(
         '{',
         r#"{"routing": {"ambiguous_paths": "strictest"},"#,
         1,
     );
-    let stack = Stack::start_without_path_options(&[FilterSpec::new("auth", &policy)], &[]);
+    let stack =
+        Stack::start_without_path_options(runtime, &[FilterSpec::new("auth", &policy)], &[]);
     let addr = stack.addr();
     let ci = [("x-api-key", KEY_CI)];
     for path in ["/admin;x/users", "/Admin/users", "/INTERNAL/x"] {
@@ -101,14 +101,14 @@ fn strictest_applies_the_protected_routes_decision() {
     }
 }
 
-#[test]
-fn case_insensitive_routes_hold_case_variants() {
+fn case_insensitive_routes_hold_case_variants(runtime: Runtime) {
     let policy = policy_text("auth.example.json").replacen(
         '{',
         r#"{"routing": {"case_insensitive": true},"#,
         1,
     );
-    let stack = Stack::start_without_path_options(&[FilterSpec::new("auth", &policy)], &[]);
+    let stack =
+        Stack::start_without_path_options(runtime, &[FilterSpec::new("auth", &policy)], &[]);
     let addr = stack.addr();
     let ci = [("x-api-key", KEY_CI)];
     assert_eq!(get(addr, "/Admin/users", &ci).status, 403);
@@ -118,9 +118,9 @@ fn case_insensitive_routes_hold_case_variants() {
 
 /// The example chain: cors, auth and screen each hold their routes; whichever stage first sees
 /// the ambiguity answers.
-#[test]
-fn the_example_chain_refuses_every_bypass() {
+fn the_example_chain_refuses_every_bypass(runtime: Runtime) {
     let stack = Stack::start_without_path_options(
+        runtime,
         &[
             FilterSpec::new("cors", &policy_text("cors.example.json")),
             FilterSpec::new("auth", &policy_text("auth.example.json")),
@@ -137,3 +137,10 @@ fn the_example_chain_refuses_every_bypass() {
     }
     assert_plain_paths_decide_as_before(&stack);
 }
+
+pavise_tests::for_each_runtime!(
+    auth_alone_refuses_every_spelling_of_a_protected_path,
+    strictest_applies_the_protected_routes_decision,
+    case_insensitive_routes_hold_case_variants,
+    the_example_chain_refuses_every_bypass
+);

@@ -1,7 +1,7 @@
-//! End-to-end: the screening filter's `.wasm` in a real Envoy, in front of pavise-echo: limits
-//! at the headers, streamed bodies, blocking in the body before the upstream sees anything,
-//! detect mode, a bad policy, and a sample of the shared corpora compared with the native
-//! decision.
+//! End-to-end, in both runtimes: the screening filter in a real Envoy, in front of pavise-echo:
+//! limits at the headers, streamed bodies, blocking in the body before the upstream sees
+//! anything, detect mode, a bad policy, and a sample of the shared corpora compared with the
+//! screening library's own decision.
 
 // Tests fail by panicking.
 #![allow(
@@ -14,8 +14,8 @@
 use pavise_core::headers::HeaderList;
 use pavise_screen::screen::{BodyDecision, BodyPlan, HeaderDecision, Screener};
 use pavise_tests::envoy::{
-    assert_refuses_to_start, bootstrap_yaml, filters_yaml, upstream_saw, Bootstrap, Echo, Envoy,
-    FilterSpec, Stack,
+    assert_refuses_to_start, bootstrap_on, bootstrap_yaml, upstream_saw, Echo, Envoy, FilterSpec,
+    Runtime, Stack,
 };
 use pavise_tests::http::{get, send, send_in_pieces, send_raw, Response};
 use std::net::SocketAddr;
@@ -64,9 +64,8 @@ fn send_chunked(addr: SocketAddr, path: &str, chunks: &[&[u8]], pause: Duration)
     send_in_pieces(addr, &refs, pause)
 }
 
-#[test]
-fn screening_in_envoy() {
-    let stack = Stack::start(&[FilterSpec::new("screen", POLICY)], &[]);
+fn screening_in_envoy(runtime: Runtime) {
+    let stack = Stack::start(runtime, &[FilterSpec::new("screen", POLICY)], &[]);
     let (addr, envoy) = (stack.addr(), &stack.envoy);
 
     // Clean requests pass, bodies included.
@@ -280,11 +279,10 @@ fn screening_in_envoy() {
     assert_eq!(blocked["reason"], "sqli");
 }
 
-#[test]
-fn a_streamed_body_over_the_limit_is_cut_off() {
+fn a_streamed_body_over_the_limit_is_cut_off(runtime: Runtime) {
     // Without body rules the body is only counted and streams through; past the limit: 413.
     let policy = r#"{"limits": {"max_body_bytes": 3000}, "detect": {"body": false}}"#;
-    let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
+    let stack = Stack::start(runtime, &[FilterSpec::new("screen", policy)], &[]);
     let addr = stack.addr();
     let filler = vec![b'a'; 1200];
     let r = send_chunked(
@@ -306,13 +304,9 @@ fn a_streamed_body_over_the_limit_is_cut_off() {
 
 /// A chunked body followed by trailers never ends in the body callback: it is inspected when
 /// the trailers arrive, and a malicious one is refused there.
-#[test]
-fn a_body_that_ends_with_trailers_is_still_inspected() {
+fn a_body_that_ends_with_trailers_is_still_inspected(runtime: Runtime) {
     let echo = Echo::start();
-    let mut b = Bootstrap::new(
-        filters_yaml(&[FilterSpec::new("screen", POLICY)]),
-        echo.addr,
-    );
+    let mut b = bootstrap_on(runtime, &[FilterSpec::new("screen", POLICY)], echo.addr);
     b.hcm_extra = "          http_protocol_options: { enable_trailers: true }\n".to_string();
     let envoy = Envoy::start(&bootstrap_yaml(&b), &[]);
     let addr = envoy.listener;
@@ -336,12 +330,11 @@ fn a_body_that_ends_with_trailers_is_still_inspected() {
 /// The policy's paranoia level and `*` for headers reach the filter in Envoy: level 1 lets
 /// the level-2 shapes through and leaves an unlisted header alone; level 2 with `*` refuses
 /// them, and still never inspects the API key header.
-#[test]
-fn paranoia_two_and_every_header_in_envoy() {
+fn paranoia_two_and_every_header_in_envoy(runtime: Runtime) {
     let level_two = ["/items?sort=id%20XOR%201", "/items?q=visudo"];
     let remote_ip = [("remote-ip", "<script>alert(1)</script>")];
 
-    let stack = Stack::start(&[FilterSpec::new("screen", "{}")], &[]);
+    let stack = Stack::start(runtime, &[FilterSpec::new("screen", "{}")], &[]);
     for path in level_two {
         upstream_saw(&get(stack.addr(), path, &[]));
     }
@@ -349,7 +342,7 @@ fn paranoia_two_and_every_header_in_envoy() {
     drop(stack);
 
     let strict = r#"{"detect": {"paranoia": 2, "headers": ["*"]}}"#;
-    let stack = Stack::start(&[FilterSpec::new("screen", strict)], &[]);
+    let stack = Stack::start(runtime, &[FilterSpec::new("screen", strict)], &[]);
     for path in level_two {
         assert_refused(&get(stack.addr(), path, &[]), 403, "request_blocked");
     }
@@ -375,11 +368,10 @@ fn multipart_body(boundary: &str, parts: &[(&str, Option<&str>, &str)]) -> Vec<u
     body.into_bytes()
 }
 
-#[test]
-fn multipart_base64_and_browser_headers_in_envoy() {
+fn multipart_base64_and_browser_headers_in_envoy(runtime: Runtime) {
     let policy = r#"{"detect": {"headers": ["*"]}, "mode": "detect",
       "routes": [{"match": {"path_prefix": "/strict/"}, "mode": "block"}]}"#;
-    let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
+    let stack = Stack::start(runtime, &[FilterSpec::new("screen", policy)], &[]);
     let addr = stack.addr();
     let boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
     let content_type = format!("multipart/form-data; boundary={boundary}");
@@ -487,9 +479,9 @@ fn multipart_base64_and_browser_headers_in_envoy() {
     }
 }
 
-#[test]
-fn bad_screen_policy_stops_envoy_with_the_json_path() {
+fn bad_screen_policy_stops_envoy_with_the_json_path(runtime: Runtime) {
     assert_refuses_to_start(
+        runtime,
         &[FilterSpec::new(
             "screen",
             r#"{"routes": [{"exclusions": [{"rule": "sqli-999"}]}]}"#,
@@ -498,15 +490,19 @@ fn bad_screen_policy_stops_envoy_with_the_json_path() {
     );
 }
 
-/// A sample of the shared corpora through Envoy: the `.wasm` decides as the native code does,
-/// under the example policy (paranoia level 1) and the strict example (level 2). The strict
-/// run also sends rows that only level 2 refuses natively, so its own rules are seen to run in
-/// the `.wasm`; it refuses all that the example refuses, and those.
-#[test]
-fn corpus_sample_decides_in_envoy_as_natively() {
+/// A sample of the shared corpora through Envoy: the filter (the `.wasm` or the native module)
+/// decides as the screening library does when called directly, under the example policy
+/// (paranoia level 1) and the strict example (level 2). The strict run also sends rows that
+/// only level 2 refuses in the library, so its own rules are seen to run in Envoy; it refuses
+/// all that the example refuses, and those.
+fn corpus_sample_decides_in_envoy_as_the_library_does(runtime: Runtime) {
     let example = policy_text("screen.example.json");
-    let level_one = corpus_sample_in_envoy(&example, &example);
-    let level_two = corpus_sample_in_envoy(&policy_text("screen.strict.example.json"), &example);
+    let level_one = corpus_sample_in_envoy(runtime, &example, &example);
+    let level_two = corpus_sample_in_envoy(
+        runtime,
+        &policy_text("screen.strict.example.json"),
+        &example,
+    );
     let not_at_two: Vec<_> = level_one.difference(&level_two).collect();
     assert!(
         not_at_two.is_empty(),
@@ -523,7 +519,7 @@ fn policy_text(file: &str) -> String {
     std::fs::read_to_string(pavise_tests::workspace_root().join("policies").join(file)).unwrap()
 }
 
-/// A corpus row's request, as the native screener sees it and as it is sent to Envoy.
+/// A corpus row's request, as the screening library sees it and as it is sent to Envoy.
 struct SampleRequest<'a> {
     uri: &'a str,
     headers: Vec<(&'a str, &'a [u8])>,
@@ -560,8 +556,9 @@ impl<'a> SampleRequest<'a> {
         Some(SampleRequest { uri, headers })
     }
 
-    /// The status the native screener answers with, or `None` when it lets the request on.
-    fn native(&self, screener: &Screener) -> Option<u16> {
+    /// The status the screening library answers with, called directly, or `None` when it lets
+    /// the request on.
+    fn in_library(&self, screener: &Screener) -> Option<u16> {
         let mut pairs = vec![
             (":method".to_string(), b"GET".to_vec()),
             (":path".to_string(), self.uri.as_bytes().to_vec()),
@@ -585,18 +582,45 @@ impl<'a> SampleRequest<'a> {
     }
 }
 
-/// Sends every 100th GET row without a body through Envoy under `policy`, and up to 40 rows
-/// more on which `policy` and `baseline` decide differently natively; checks each decision
-/// against the native code's, and returns the ids of the rows refused.
-fn corpus_sample_in_envoy(policy: &str, baseline: &str) -> std::collections::BTreeSet<String> {
+/// One sampled corpus row: what is sent, and what the library decided.
+struct SampledRow {
+    id: String,
+    uri: String,
+    headers: Vec<(String, Vec<u8>)>,
+    /// The library's status, `None` when it lets the request on.
+    expected: Option<u16>,
+}
+
+/// The library's decisions on every 100th GET row without a body under `policy`, and on up to
+/// 40 rows more on which `policy` and `baseline` decide differently. Computed once per test
+/// run and shared by both runtimes' tests (the library's part is most of the cost).
+fn sampled_rows(policy: &str, baseline: &str) -> std::sync::Arc<Vec<SampledRow>> {
+    type Cell = std::sync::Arc<std::sync::OnceLock<std::sync::Arc<Vec<SampledRow>>>>;
+    static SAMPLES: std::sync::Mutex<Vec<((String, String), Cell)>> =
+        std::sync::Mutex::new(Vec::new());
+    let key = (policy.to_string(), baseline.to_string());
+    let cell = {
+        let mut samples = SAMPLES.lock().unwrap_or_else(|e| e.into_inner());
+        match samples.iter().find(|(k, _)| *k == key) {
+            Some((_, cell)) => cell.clone(),
+            None => {
+                let cell = Cell::default();
+                samples.push((key, cell.clone()));
+                cell
+            }
+        }
+    };
+    cell.get_or_init(|| std::sync::Arc::new(sample_in_library(policy, baseline)))
+        .clone()
+}
+
+fn sample_in_library(policy: &str, baseline: &str) -> Vec<SampledRow> {
     let same_policy = policy == baseline;
     let screener = Screener::from_json(policy.as_bytes()).unwrap();
     let baseline = Screener::from_json(baseline.as_bytes()).unwrap();
-    let stack = Stack::start(&[FilterSpec::new("screen", policy)], &[]);
     let corpora = pavise_tests::shared_corpora();
-    let mut compared = 0;
     let mut differing = 0;
-    let mut blocked = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
     for file in ["libinjection.jsonl", "crs.jsonl"] {
         let path = corpora.join(file);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -614,39 +638,81 @@ fn corpus_sample_in_envoy(policy: &str, baseline: &str) -> std::collections::BTr
             if i % 100 != 0 && (same_policy || differing >= 40) {
                 continue;
             }
-            let native = request.native(&screener);
+            let expected = request.in_library(&screener);
             if i % 100 != 0 {
-                if native == request.native(&baseline) {
+                if expected == request.in_library(&baseline) {
                     continue;
                 }
                 differing += 1;
             }
-            let r = send(stack.addr(), "GET", request.uri, &request.headers, None);
-            if r.status == 400 {
-                continue; // Envoy refused the request line itself, before any filter.
-            }
-            match native {
-                Some(status) => {
-                    assert_eq!(
-                        r.status, status,
-                        "{}: native {status}, Envoy {}",
-                        row["id"], r.status
-                    );
-                    blocked.insert(row["id"].as_str().unwrap_or_default().to_string());
-                }
-                None => assert_eq!(
-                    r.status,
-                    200,
-                    "{}: native pass, Envoy {}: {}",
-                    row["id"],
-                    r.status,
-                    r.text()
-                ),
-            }
-            compared += 1;
+            rows.push(SampledRow {
+                id: row["id"].as_str().unwrap_or_default().to_string(),
+                uri: request.uri.to_string(),
+                headers: request
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_vec()))
+                    .collect(),
+                expected,
+            });
         }
+    }
+    rows
+}
+
+/// Sends the sampled rows ([`sampled_rows`]) through Envoy (the filter of `runtime`) under
+/// `policy`, checks each decision against the library's, and returns the ids of the rows
+/// refused.
+fn corpus_sample_in_envoy(
+    runtime: Runtime,
+    policy: &str,
+    baseline: &str,
+) -> std::collections::BTreeSet<String> {
+    let rows = sampled_rows(policy, baseline);
+    let stack = Stack::start(runtime, &[FilterSpec::new("screen", policy)], &[]);
+    let mut compared = 0;
+    let mut blocked = std::collections::BTreeSet::new();
+    for row in rows.iter() {
+        let headers: Vec<(&str, &[u8])> = row
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        let r = send(stack.addr(), "GET", &row.uri, &headers, None);
+        if r.status == 400 {
+            continue; // Envoy refused the request line itself, before any filter.
+        }
+        match row.expected {
+            Some(status) => {
+                assert_eq!(
+                    r.status, status,
+                    "{}: library {status}, Envoy {}",
+                    row.id, r.status
+                );
+                blocked.insert(row.id.clone());
+            }
+            None => assert_eq!(
+                r.status,
+                200,
+                "{}: library pass, Envoy {}: {}",
+                row.id,
+                r.status,
+                r.text()
+            ),
+        }
+        compared += 1;
     }
     assert!(compared >= 100, "only {compared} rows compared");
     assert!(blocked.len() >= 50, "only {} blocked", blocked.len());
     blocked
 }
+
+pavise_tests::for_each_runtime!(
+    screening_in_envoy,
+    a_streamed_body_over_the_limit_is_cut_off,
+    a_body_that_ends_with_trailers_is_still_inspected,
+    paranoia_two_and_every_header_in_envoy,
+    multipart_base64_and_browser_headers_in_envoy,
+    bad_screen_policy_stops_envoy_with_the_json_path,
+    corpus_sample_decides_in_envoy_as_the_library_does
+);

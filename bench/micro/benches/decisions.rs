@@ -97,16 +97,16 @@ fn audit(c: &mut Criterion) {
     g.bench_function("capture + build + serialise", |b| {
         b.iter(|| {
             let facts = RequestFacts::capture(black_box(&request), 1, &policy);
-            let event = build_event(&facts, &EndFacts::default(), &[]);
-            serde_json::to_string(&event).unwrap_or_default()
+            let event = build_event(facts, EndFacts::default(), &[]);
+            event.to_json()
         })
     });
     // What the HTTP sink does per batch on the worker thread: a full batch of the example
     // policy's size as the OTLP body.
     let facts = RequestFacts::capture(&request, 1, &policy);
-    let event = build_event(&facts, &EndFacts::default(), &[]);
+    let event = build_event(facts, EndFacts::default(), &[]);
     let batch: Vec<QueuedEvent> = (0..100)
-        .map(|i| QueuedEvent::new(event.clone(), i))
+        .map(|i| QueuedEvent::new(event.clone(), i, SinkFormat::Otlp))
         .collect();
     let resource = OtlpResource::default();
     g.bench_function("OTLP body for a batch of 100 events", |b| {

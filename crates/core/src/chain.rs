@@ -10,7 +10,8 @@
 //!   fatal (auditing must not change the decision);
 //! - a host call that fails inside a stage is counted by that stage and answered with a bare
 //!   500: fail closed;
-//! - the flows of the stages fold into one (answered beats holding beats going on).
+//! - the flows of the stages fold into one (answered beats holding beats going on);
+//! - each stage's decision time ([`DecisionTimer`]), one clock reading between two stages.
 //!
 //! The list is a type, `(Option<A>, (Option<B>, ()))`: a stage left out of a combined policy
 //! is `None`, and each stage keeps its own memo without boxing or dynamic dispatch.
@@ -18,7 +19,7 @@
 use crate::denial::Denial;
 use crate::headers::HeaderList;
 use crate::host::{
-    CalloutResponse, DecisionTimer, Host, HostError, LogLevel, RootHost, StreamHost,
+    CalloutResponse, DecisionTimer, Host, HostError, LogLevel, RootHost, Started, StreamHost,
 };
 use crate::stage::{BodyFlow, BodyStep, Flow, Phase, Stage, Step};
 use crate::verdict::Verdict;
@@ -43,6 +44,20 @@ pub trait Stages: 'static {
         headers: &HeaderList,
         end_of_stream: bool,
         memo: &mut Self::Memo,
+    ) -> Flow {
+        let started = DecisionTimer::start(host);
+        self.request_headers_from(host, headers, end_of_stream, memo, started)
+    }
+
+    /// [`Stages::request_headers`], the first stage's decision time counted from `started`;
+    /// each stage's time ends where the next one's starts.
+    fn request_headers_from(
+        &self,
+        host: &mut impl StreamHost,
+        headers: &HeaderList,
+        end_of_stream: bool,
+        memo: &mut Self::Memo,
+        started: Started,
     ) -> Flow;
 
     /// Runs the stages at a body chunk (`trailers`: at the trailers instead).
@@ -53,6 +68,20 @@ pub trait Stages: 'static {
         body_size: usize,
         end_of_stream: bool,
         trailers: bool,
+    ) -> BodyFlow {
+        let started = DecisionTimer::start(host);
+        self.request_body_from(host, memo, body_size, end_of_stream, trailers, started)
+    }
+
+    /// [`Stages::request_body`], timed as [`Stages::request_headers_from`] is.
+    fn request_body_from(
+        &self,
+        host: &mut impl StreamHost,
+        memo: &mut Self::Memo,
+        body_size: usize,
+        end_of_stream: bool,
+        trailers: bool,
+        started: Started,
     ) -> BodyFlow;
 
     fn response_headers(&self, host: &mut impl StreamHost, memo: &mut Self::Memo);
@@ -77,7 +106,22 @@ pub trait Stages: 'static {
 
     /// The chain is being dropped (a new policy, or the proxy's exit).
     fn unload(&self, host: &mut impl RootHost, root: &mut Self::Root);
+
+    /// The proxy drops the chain without waiting: every stage gives up what it holds.
+    fn abandon(&self, host: &mut impl RootHost, root: &mut Self::Root);
+
+    /// The chain is being replaced without waiting: what each stage still holds, by filter,
+    /// for the chain that replaces it ([`Stages::take_over`]).
+    fn hand_over(&self, host: &mut impl RootHost, root: &mut Self::Root, into: &mut Vec<Held>);
+
+    /// Each stage takes over what its namesake in the replaced chain handed over; what no stage
+    /// takes stays in `held`.
+    fn take_over(&self, host: &mut impl RootHost, root: &mut Self::Root, held: &mut Vec<Held>);
 }
+
+/// What one stage of a replaced chain still held, for the same stage of the chain that
+/// replaces it.
+pub type Held = (crate::filter::Filter, Box<dyn std::any::Any + Send>);
 
 impl Stages for () {
     type Memo = ();
@@ -87,23 +131,25 @@ impl Stages for () {
 
     fn summaries(&self, _into: &mut Vec<String>) {}
 
-    fn request_headers(
+    fn request_headers_from(
         &self,
         _host: &mut impl StreamHost,
         _headers: &HeaderList,
         _end_of_stream: bool,
         _memo: &mut (),
+        _started: Started,
     ) -> Flow {
         Flow::Continue
     }
 
-    fn request_body(
+    fn request_body_from(
         &self,
         _host: &mut impl StreamHost,
         _memo: &mut (),
         _body_size: usize,
         _end_of_stream: bool,
         _trailers: bool,
+        _started: Started,
     ) -> BodyFlow {
         BodyFlow::Continue
     }
@@ -135,6 +181,12 @@ impl Stages for () {
     }
 
     fn unload(&self, _host: &mut impl RootHost, _root: &mut ()) {}
+
+    fn abandon(&self, _host: &mut impl RootHost, _root: &mut ()) {}
+
+    fn hand_over(&self, _host: &mut impl RootHost, _root: &mut (), _into: &mut Vec<Held>) {}
+
+    fn take_over(&self, _host: &mut impl RootHost, _root: &mut (), _held: &mut Vec<Held>) {}
 }
 
 impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
@@ -155,18 +207,18 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
         self.1.summaries(into);
     }
 
-    fn request_headers(
+    fn request_headers_from(
         &self,
         host: &mut impl StreamHost,
         headers: &HeaderList,
         end_of_stream: bool,
         memo: &mut Self::Memo,
+        mut started: Started,
     ) -> Flow {
         let mut flow = Flow::Continue;
         if let Some(stage) = &self.0 {
-            let started = DecisionTimer::start(host);
             let step = stage.on_request_headers(host, headers, end_of_stream, &mut memo.0);
-            stage.timer().headers_done(host, started);
+            started = stage.timer().headers_done(host, started);
             flow = match step {
                 Ok(Step { flow, verdict }) => {
                     hand_over(host, verdict.as_ref());
@@ -178,37 +230,41 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
         match flow {
             Flow::Answered => Flow::Answered,
             Flow::HoldForBody => {
-                match self
-                    .1
-                    .request_headers(host, headers, end_of_stream, &mut memo.1)
-                {
+                match self.1.request_headers_from(
+                    host,
+                    headers,
+                    end_of_stream,
+                    &mut memo.1,
+                    started,
+                ) {
                     Flow::Answered => Flow::Answered,
                     Flow::Continue | Flow::HoldForBody => Flow::HoldForBody,
                 }
             }
-            Flow::Continue => self
-                .1
-                .request_headers(host, headers, end_of_stream, &mut memo.1),
+            Flow::Continue => {
+                self.1
+                    .request_headers_from(host, headers, end_of_stream, &mut memo.1, started)
+            }
         }
     }
 
-    fn request_body(
+    fn request_body_from(
         &self,
         host: &mut impl StreamHost,
         memo: &mut Self::Memo,
         body_size: usize,
         end_of_stream: bool,
         trailers: bool,
+        mut started: Started,
     ) -> BodyFlow {
         let mut flow = BodyFlow::Continue;
         if let Some(stage) = &self.0 {
-            let started = DecisionTimer::start(host);
             let step: Result<BodyStep, HostError> = if trailers {
                 stage.on_request_trailers(host, &mut memo.0)
             } else {
                 stage.on_request_body(host, &mut memo.0, body_size, end_of_stream)
             };
-            stage.timer().body_done(host, started);
+            started = stage.timer().body_done(host, started);
             flow = match step {
                 Ok((flow, verdict)) => {
                     hand_over(host, verdict.as_ref());
@@ -223,18 +279,26 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
         match flow {
             BodyFlow::Answered => BodyFlow::Answered,
             BodyFlow::Buffer => {
-                match self
-                    .1
-                    .request_body(host, &mut memo.1, body_size, end_of_stream, trailers)
-                {
+                match self.1.request_body_from(
+                    host,
+                    &mut memo.1,
+                    body_size,
+                    end_of_stream,
+                    trailers,
+                    started,
+                ) {
                     BodyFlow::Answered => BodyFlow::Answered,
                     BodyFlow::Continue | BodyFlow::Buffer => BodyFlow::Buffer,
                 }
             }
-            BodyFlow::Continue => {
-                self.1
-                    .request_body(host, &mut memo.1, body_size, end_of_stream, trailers)
-            }
+            BodyFlow::Continue => self.1.request_body_from(
+                host,
+                &mut memo.1,
+                body_size,
+                end_of_stream,
+                trailers,
+                started,
+            ),
         }
     }
 
@@ -294,6 +358,34 @@ impl<S: Stage, Rest: Stages> Stages for (Option<S>, Rest) {
             stage.on_unload(host, &mut root.0);
         }
         self.1.unload(host, &mut root.1);
+    }
+
+    fn abandon(&self, host: &mut impl RootHost, root: &mut Self::Root) {
+        if let Some(stage) = &self.0 {
+            stage.on_abandon(host, &mut root.0);
+        }
+        self.1.abandon(host, &mut root.1);
+    }
+
+    fn hand_over(&self, host: &mut impl RootHost, root: &mut Self::Root, into: &mut Vec<Held>) {
+        if let Some(held) = self
+            .0
+            .as_ref()
+            .and_then(|stage| stage.on_hand_over(host, &mut root.0))
+        {
+            into.push((S::FILTER, held));
+        }
+        self.1.hand_over(host, &mut root.1, into);
+    }
+
+    fn take_over(&self, host: &mut impl RootHost, root: &mut Self::Root, held: &mut Vec<Held>) {
+        if let Some(stage) = &self.0 {
+            while let Some(at) = held.iter().position(|(f, _)| *f == S::FILTER) {
+                let (_, h) = held.swap_remove(at);
+                stage.on_take_over(host, &mut root.0, h);
+            }
+        }
+        self.1.take_over(host, &mut root.1, held);
     }
 }
 

@@ -4,9 +4,26 @@
 //! value that is not UTF-8. Names are compared ASCII-case-insensitively although Envoy already
 //! lowercases them, so the pure code is correct for any host.
 
+use std::borrow::Cow;
+
 /// The request headers, in the order the proxy gave them; repeated names appear repeatedly.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HeaderList(Vec<(String, Vec<u8>)>);
+///
+/// Every name is kept in one string and every value in one byte buffer, each header a pair of
+/// ranges into them: a request's headers are read into the list with three allocations, not two
+/// per header. Equality is by the headers in order, not by how they are laid out.
+#[derive(Clone, Default)]
+pub struct HeaderList {
+    names: String,
+    values: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+/// One header: where its name is in `names` and its value in `values`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    name: (usize, usize),
+    value: (usize, usize),
+}
 
 /// What a lookup of a header that must appear at most once found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,21 +36,69 @@ pub enum SingleHeader<'a> {
 
 impl HeaderList {
     pub fn new(pairs: Vec<(String, Vec<u8>)>) -> Self {
-        HeaderList(pairs)
+        Self::from_pairs(&pairs)
+    }
+
+    /// An empty list with room for `headers` headers of `bytes` bytes of names and values.
+    pub fn with_capacity(headers: usize, bytes: usize) -> Self {
+        HeaderList {
+            names: String::with_capacity(bytes / 4),
+            values: Vec::with_capacity(bytes),
+            entries: Vec::with_capacity(headers),
+        }
     }
 
     /// Builds a list from string pairs; convenient in tests and tools.
     pub fn from_pairs<N: AsRef<str>, V: AsRef<[u8]>>(pairs: &[(N, V)]) -> Self {
-        HeaderList(
-            pairs
-                .iter()
-                .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_vec()))
-                .collect(),
-        )
+        let bytes = pairs
+            .iter()
+            .map(|(n, v)| n.as_ref().len() + v.as_ref().len())
+            .sum();
+        let mut list = HeaderList::with_capacity(pairs.len(), bytes);
+        for (name, value) in pairs {
+            list.push(name.as_ref(), value.as_ref());
+        }
+        list
+    }
+
+    /// Adds a header at the end.
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        let name_start = self.names.len();
+        self.names.push_str(name);
+        let value_start = self.values.len();
+        self.values.extend_from_slice(value);
+        self.entries.push(Entry {
+            name: (name_start, self.names.len()),
+            value: (value_start, self.values.len()),
+        });
+    }
+
+    fn name_of(&self, entry: &Entry) -> &str {
+        self.names
+            .get(entry.name.0..entry.name.1)
+            .unwrap_or_default()
+    }
+
+    /// Whether `entry` is named `name` (ASCII case ignored). Lookups run this on every header
+    /// for every name a stage asks for: most names differ in length, which is checked first.
+    fn is_named(names: &str, entry: &Entry, name: &str) -> bool {
+        entry.name.1 - entry.name.0 == name.len()
+            && names
+                .as_bytes()
+                .get(entry.name.0..entry.name.1)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+    }
+
+    fn value_of(&self, entry: &Entry) -> &[u8] {
+        self.values
+            .get(entry.value.0..entry.value.1)
+            .unwrap_or_default()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+        self.entries
+            .iter()
+            .map(|e| (self.name_of(e), self.value_of(e)))
     }
 
     /// Every value of `name`, in order.
@@ -41,10 +106,10 @@ impl HeaderList {
         &'a self,
         name: &'n str,
     ) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
-        self.0
+        self.entries
             .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .filter(move |e| Self::is_named(&self.names, e, name))
+            .map(|e| self.value_of(e))
     }
 
     /// The first value of `name`.
@@ -72,36 +137,62 @@ impl HeaderList {
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     /// Applies `edits` in order, as the proxy would one by one: `Remove` drops every value of
     /// the name; `Set` puts its value where the name first appeared (or at the end) and drops
     /// the other values. Lets a filter write a whole map back in one host call instead of one
     /// call per edit.
-    pub fn apply(&mut self, edits: &[HeaderEdit]) {
+    pub fn apply(&mut self, edits: &[HeaderEdit<'_>]) {
+        // Room for every edit up front: growing three buffers edit by edit costs more than
+        // the edits.
+        let added: usize = edits
+            .iter()
+            .map(|e| match e {
+                HeaderEdit::Remove(_) => 0,
+                HeaderEdit::Set(name, value) => name.len() + value.len(),
+            })
+            .sum();
+        self.entries.reserve(edits.len());
+        self.values.reserve(added);
+        self.names.reserve(added.min(256));
         for edit in edits {
             match edit {
-                HeaderEdit::Remove(name) => self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name)),
+                HeaderEdit::Remove(name) => {
+                    let names = &self.names;
+                    self.entries.retain(|e| !Self::is_named(names, e, name));
+                }
                 HeaderEdit::Set(name, value) => {
+                    // A replaced value stays in the buffer unreferenced: edits are few and
+                    // the list lives for one request.
+                    let value_start = self.values.len();
+                    self.values.extend_from_slice(value.as_bytes());
+                    let new_value = (value_start, self.values.len());
+                    let names = &self.names;
                     let mut placed = false;
-                    self.0.retain_mut(|(n, v)| {
-                        if !n.eq_ignore_ascii_case(name) {
+                    self.entries.retain_mut(|e| {
+                        if !Self::is_named(names, e, name) {
                             return true;
                         }
                         if placed {
                             return false;
                         }
                         placed = true;
-                        *v = value.as_bytes().to_vec();
+                        e.value = new_value;
                         true
                     });
                     if !placed {
-                        self.0.push((name.clone(), value.as_bytes().to_vec()));
+                        let name_start = self.names.len();
+                        self.names.push_str(name.as_ref());
+                        self.entries.push(Entry {
+                            name: (name_start, self.names.len()),
+                            value: new_value,
+                        });
                     }
                 }
             }
@@ -109,13 +200,34 @@ impl HeaderList {
     }
 }
 
-/// A change to make to a header map (request or response) before the message moves on.
+impl PartialEq for HeaderList {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for HeaderList {}
+
+impl std::fmt::Debug for HeaderList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(v).into_owned())),
+            )
+            .finish()
+    }
+}
+
+/// A change to make to a header map (request or response) before the message moves on. Names
+/// and values are borrowed where they can be (constants, the policy's own values): edits are
+/// made on every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderEdit {
+pub enum HeaderEdit<'a> {
     /// Remove every value of the header.
-    Remove(String),
+    Remove(Cow<'a, str>),
     /// Replace every value of the header with this one.
-    Set(String, String),
+    Set(Cow<'a, str>, Cow<'a, str>),
 }
 
 /// An HTTP token (RFC 9110): method and header names, media type parts.
@@ -220,6 +332,16 @@ mod tests {
                 ("user-agent", "curl"),
             ])
         );
+    }
+
+    #[test]
+    fn equality_is_by_headers_not_layout() {
+        let mut edited = HeaderList::from_pairs(&[("a", "1"), ("b", "old")]);
+        edited.apply(&[HeaderEdit::Set("b".into(), "2".into())]);
+        assert_eq!(edited, HeaderList::from_pairs(&[("a", "1"), ("b", "2")]));
+        assert_ne!(edited, HeaderList::from_pairs(&[("b", "2"), ("a", "1")]));
+        assert_ne!(edited, HeaderList::from_pairs(&[("a", "1")]));
+        assert_eq!(HeaderList::default(), HeaderList::with_capacity(4, 64));
     }
 
     #[test]

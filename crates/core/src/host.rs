@@ -345,17 +345,22 @@ impl DecisionTimer {
         Started(host.now_unix_nanos().ok())
     }
 
-    pub fn headers_done(&self, host: &mut impl Host, started: Started) {
-        Self::record(&self.headers, host, started);
+    /// Records the time since `started` at the headers; the reading it ends on, which the next
+    /// stage's time starts from (one clock call per stage, not two).
+    pub fn headers_done(&self, host: &mut impl Host, started: Started) -> Started {
+        Self::record(&self.headers, host, started)
     }
 
-    pub fn body_done(&self, host: &mut impl Host, started: Started) {
-        Self::record(&self.body, host, started);
+    /// [`DecisionTimer::headers_done`] for a call with request body.
+    pub fn body_done(&self, host: &mut impl Host, started: Started) -> Started {
+        Self::record(&self.body, host, started)
     }
 
-    fn record(histogram: &Metric, host: &mut impl Host, started: Started) {
-        if let (Some(start), Ok(end)) = (started.0, host.now_unix_nanos()) {
+    fn record(histogram: &Metric, host: &mut impl Host, started: Started) -> Started {
+        let end = host.now_unix_nanos().ok();
+        if let (Some(start), Some(end)) = (started.0, end) {
             histogram.record(host, end.saturating_sub(start) / 1_000);
         }
+        Started(end)
     }
 }

@@ -19,6 +19,15 @@ pub const LABELS: &[&str] = &[
 /// output).
 pub const WASM_NAMESPACE: &str = "wasmcustom";
 
+/// The stat namespace Envoy files a dynamic module's metrics under (the default
+/// `metrics_namespace` of its `dynamic_module_config`): the native module's stat names are the
+/// Wasm filters' under this prefix, and the rendered configs have Envoy strip it from the
+/// Prometheus output as it strips [`WASM_NAMESPACE`], so both give the same series.
+pub const NATIVE_NAMESPACE: &str = "dynamicmodulescustom";
+
+/// Every namespace a Pavise stat name may start with, one per runtime.
+pub const NAMESPACES: [&str; 2] = [WASM_NAMESPACE, NATIVE_NAMESPACE];
+
 /// The histogram of each stage's decision time, in microseconds, labelled `filter` and `phase`.
 pub const DECISION_DURATION: &str = "pavise_decision_duration_microseconds";
 
@@ -81,6 +90,7 @@ pub fn stat_name(family: &str, labels: &[(&str, &str)]) -> String {
 /// Each rule walks the `.name.value` pairs from the family on, two segments at a time, so a
 /// label is found only in a name position: a CORS route named `reason` is a value and never
 /// taken for the `reason` label. (Envoy's regexes are ECMAScript: lazy `*?` and `(?:…)`.)
+/// A rule matches under either of [`NAMESPACES`], so one `stats_config` serves both runtimes.
 pub fn tag_specifiers() -> Vec<(&'static str, String)> {
     LABELS
         .iter()
@@ -88,7 +98,7 @@ pub fn tag_specifiers() -> Vec<(&'static str, String)> {
             (
                 *label,
                 format!(
-                    r"^{WASM_NAMESPACE}\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
+                    r"^(?:{WASM_NAMESPACE}|{NATIVE_NAMESPACE})\.pavise_[a-z0-9_]+(?:\.[a-z0-9_]+\.[a-z0-9_-]+)*?(\.{label}\.([a-z0-9_-]+))(?:\.|$)"
                 ),
             )
         })
@@ -101,7 +111,12 @@ mod tests {
 
     /// What Envoy's tag extraction makes of `name`: the Prometheus family and its labels.
     pub(crate) fn extract(name: &str) -> (String, Vec<(String, String)>) {
-        let full = format!("{WASM_NAMESPACE}.{name}");
+        extract_in(WASM_NAMESPACE, name)
+    }
+
+    /// [`extract`] for a stat filed under `namespace`.
+    fn extract_in(namespace: &str, name: &str) -> (String, Vec<(String, String)>) {
+        let full = format!("{namespace}.{name}");
         let mut removed = vec![false; full.len()];
         let mut labels = Vec::new();
         for (tag, re) in tag_specifiers() {
@@ -121,7 +136,7 @@ mod tests {
             .map(|(c, _)| c)
             .collect();
         let family = family
-            .strip_prefix(&format!("{WASM_NAMESPACE}."))
+            .strip_prefix(&format!("{namespace}."))
             .unwrap()
             .to_string();
         labels.sort();
@@ -147,6 +162,32 @@ mod tests {
                 ("reason".to_string(), "out-of-scope".to_string())
             ]
         );
+    }
+
+    /// The native module's stats carry the same names under Envoy's dynamic-module namespace:
+    /// the same rules give the same family and labels.
+    #[test]
+    fn native_stat_names_give_the_same_labels() {
+        let name = stat_name(
+            "pavise_screen_findings_total",
+            &[
+                ("category", "sqli"),
+                ("rule", "sqli-001"),
+                ("mode", "block"),
+            ],
+        );
+        assert_eq!(extract_in(NATIVE_NAMESPACE, &name), extract(&name));
+        assert_eq!(
+            extract_in(NATIVE_NAMESPACE, &name).0,
+            "pavise_screen_findings_total"
+        );
+        assert_eq!(extract_in(NATIVE_NAMESPACE, &name).1.len(), 3);
+        // Nothing else is taken for a Pavise stat.
+        let other = tag_specifiers()
+            .into_iter()
+            .map(|(_, re)| regex::Regex::new(&re).unwrap())
+            .any(|re| re.is_match("dynamicmodulescustom.other_requests_total.decision.denied"));
+        assert!(!other);
     }
 
     #[test]

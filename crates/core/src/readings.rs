@@ -72,7 +72,7 @@ impl PathReadings {
         let canonical = normalize_path(raw);
         let path = path_only(raw);
         let fold = !case_insensitive && path.bytes().any(|b| b.is_ascii_uppercase());
-        if !fold && !path.contains(['%', '\\', ';']) {
+        if !fold && !path.bytes().any(|b| matches!(b, b'%' | b'\\' | b';')) {
             return PathReadings {
                 canonical,
                 others: Vec::new(),

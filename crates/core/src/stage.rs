@@ -175,6 +175,31 @@ pub trait Stage: Sized + 'static {
     fn on_done(&self, _host: &mut impl RootHost, _root: &mut Self::Root) -> bool {
         true
     }
+
+    /// The proxy removes the policy without waiting for the stage (Envoy's dynamic modules
+    /// never delay it, unlike [`Stage::on_done`]): give up whatever the stage still holds,
+    /// counted and logged, before [`Stage::on_unload`].
+    fn on_abandon(&self, _host: &mut impl RootHost, _root: &mut Self::Root) {}
+
+    /// The policy is being replaced without waiting for the stage (Envoy's dynamic modules):
+    /// take out what the stage still holds, for the same stage of the policy that replaces it
+    /// ([`Stage::on_take_over`]). `None`: nothing held.
+    fn on_hand_over(
+        &self,
+        _host: &mut impl RootHost,
+        _root: &mut Self::Root,
+    ) -> Option<Box<dyn std::any::Any + Send>> {
+        None
+    }
+
+    /// Takes over what the stage of the replaced policy handed over ([`Stage::on_hand_over`]).
+    fn on_take_over(
+        &self,
+        _host: &mut impl RootHost,
+        _root: &mut Self::Root,
+        _held: Box<dyn std::any::Any + Send>,
+    ) {
+    }
 }
 
 /// A phase a stage may implement, named by the proxy-wasm callback that delivers it.

@@ -3,12 +3,14 @@
 //! The SDK's trait helpers (`get_http_request_header` and friends) `unwrap()` every host call,
 //! and its string variants panic on a header value that is not UTF-8; in a filter, a panic
 //! wedges the VM and fails every later request. [`WasmHost`] calls `proxy_wasm::hostcalls`
-//! directly, reads headers as bytes, and hands every failure back as a [`HostError`].
+//! directly, reads and writes whole header maps through [`crate::header_map`] (as bytes, one
+//! buffer each way), and hands every failure back as a [`HostError`].
 //!
 //! Verdicts travel as filter state (`pavise.verdict.<filter>`), so separate filters in one
 //! Envoy chain reach the audit filter; a module running several stages wraps this host in
 //! [`pavise_core::chain::InMemoryVerdicts`] instead.
 
+use crate::header_map;
 use pavise_core::filter::Filter;
 use pavise_core::headers::{HeaderEdit, HeaderList};
 use pavise_core::host::{
@@ -17,6 +19,11 @@ use pavise_core::host::{
 use pavise_core::verdict::{verdict_property, Verdict};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, MapType, MetricType, Status};
+
+#[link(wasm_import_module = "env")]
+extern "C" {
+    fn proxy_get_current_time_nanoseconds(return_time: *mut u64) -> Status;
+}
 
 /// The proxy-wasm host: every call goes to the proxy that loaded the module. It holds nothing;
 /// which context a call belongs to is the SDK's (the one being called back).
@@ -69,9 +76,7 @@ impl WasmHost {
 
     /// The answer to the callout being handled: its status and headers.
     pub fn callout_response(&mut self) -> pavise_core::host::CalloutResponse {
-        let headers = hostcalls::get_map_bytes(MapType::HttpCallResponseHeaders)
-            .map(HeaderList::new)
-            .unwrap_or_default();
+        let headers = header_map::get(MapType::HttpCallResponseHeaders).unwrap_or_default();
         pavise_core::host::CalloutResponse {
             status: headers.get_str(":status").and_then(|s| s.parse().ok()),
             headers,
@@ -84,11 +89,17 @@ impl Host for WasmHost {
         host("log", hostcalls::log(level(l), message))
     }
 
+    /// The raw ABI call: the SDK's `get_current_time` builds a `SystemTime` that would only be
+    /// turned back into nanoseconds (through 128-bit arithmetic), several times a request.
     fn now_unix_nanos(&mut self) -> Result<u64, HostError> {
-        let now = host("get_current_time", hostcalls::get_current_time())?;
-        Ok(now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)))
+        let mut nanos: u64 = 0;
+        // SAFETY: the host writes one u64 into the local.
+        let status = unsafe { proxy_get_current_time_nanoseconds(&mut nanos) };
+        if status == Status::Ok {
+            Ok(nanos)
+        } else {
+            Err(HostError::call("get_current_time_nanoseconds", status))
+        }
     }
 
     fn add_to_metric(&mut self, metric: MetricId, delta: i64) -> Result<(), HostError> {
@@ -126,11 +137,7 @@ impl ConfigHost for WasmHost {
 
 impl StreamHost for WasmHost {
     fn request_headers(&mut self) -> Result<HeaderList, HostError> {
-        host(
-            "get_map_bytes(HttpRequestHeaders)",
-            hostcalls::get_map_bytes(MapType::HttpRequestHeaders),
-        )
-        .map(HeaderList::new)
+        header_map::get(MapType::HttpRequestHeaders)
     }
 
     fn edit_request_headers(&mut self, edits: &[HeaderEdit]) -> Result<(), HostError> {
@@ -138,11 +145,7 @@ impl StreamHost for WasmHost {
     }
 
     fn response_headers(&mut self) -> Result<HeaderList, HostError> {
-        host(
-            "get_map_bytes(HttpResponseHeaders)",
-            hostcalls::get_map_bytes(MapType::HttpResponseHeaders),
-        )
-        .map(HeaderList::new)
+        header_map::get(MapType::HttpResponseHeaders)
     }
 
     /// Two or more edits are applied to the copy and written back in one call: every host
@@ -157,10 +160,7 @@ impl StreamHost for WasmHost {
             return self.edit(MapType::HttpResponseHeaders, edits);
         }
         current.apply(edits);
-        host(
-            "set_map_bytes(HttpResponseHeaders)",
-            hostcalls::set_map_bytes(MapType::HttpResponseHeaders, current.iter().collect()),
-        )
+        header_map::set(MapType::HttpResponseHeaders, &current)
     }
 
     fn send_response(

@@ -5,6 +5,8 @@
 //! ends, reads the other filters' verdicts, and [`build_event`] turns them into an event.
 //! Everything that reaches an event passes through [`crate::redact`] first.
 
+use crate::both;
+use crate::json::Writer;
 use crate::policy::AuditPolicy;
 use crate::redact::{mask_text, redact_path};
 use pavise_core::event::MAX_LOGGED_CHARS;
@@ -77,6 +79,94 @@ pub struct Decision {
     pub filter: String,
     pub reason: Option<String>,
     pub rule_id: Option<String>,
+}
+
+impl AuditEvent {
+    /// The event as JSON, byte for byte what `serde_json` writes for it (a test holds the two
+    /// together), written straight into one buffer: this runs for every audited request.
+    pub fn to_json(&self) -> String {
+        let mut w = Writer::plain(self.capacity());
+        self.write(&mut w);
+        w.finish()
+    }
+
+    /// [`AuditEvent::to_json`] escaped as the inside of a JSON string, as an OTLP record's
+    /// body carries it, written in one pass.
+    pub fn to_embedded_json(&self) -> String {
+        let mut w = Writer::embedded(self.capacity() + 96);
+        self.write(&mut w);
+        w.finish()
+    }
+
+    fn capacity(&self) -> usize {
+        360 + self.path.len() + self.host.len() + self.user_agent.as_ref().map_or(0, String::len)
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.raw(both!("{\"schema_version\":"));
+        w.string(self.schema_version);
+        w.raw(both!(",\"timestamp\":"));
+        w.string(&self.timestamp);
+        w.raw(both!(",\"request_id\":"));
+        w.string_or_null(self.request_id.as_deref());
+        w.raw(both!(",\"trace_id\":"));
+        w.string_or_null(self.trace_id.as_deref());
+        if let Some(span_id) = &self.span_id {
+            w.raw(both!(",\"span_id\":"));
+            w.string(span_id);
+        }
+        w.raw(both!(",\"client_id\":"));
+        w.string_or_null(self.client_id.as_deref());
+        w.raw(both!(",\"source_address\":"));
+        w.string_or_null(self.source_address.as_deref());
+        w.raw(both!(",\"method\":"));
+        w.string(&self.method);
+        w.raw(both!(",\"host\":"));
+        w.string(&self.host);
+        w.raw(both!(",\"path\":"));
+        w.string(&self.path);
+        w.raw(both!(",\"status\":"));
+        w.uint(u64::from(self.status));
+        w.raw(match self.outcome {
+            EventOutcome::Allowed => both!(",\"outcome\":\"allowed\",\"decided_by\":"),
+            EventOutcome::Denied => both!(",\"outcome\":\"denied\",\"decided_by\":"),
+        });
+        match &self.decided_by {
+            Some(decision) => decision.write(w),
+            None => w.raw(both!("null")),
+        }
+        if !self.flagged_by.is_empty() {
+            w.raw(both!(",\"flagged_by\":["));
+            for (i, decision) in self.flagged_by.iter().enumerate() {
+                if i > 0 {
+                    w.raw(both!(","));
+                }
+                decision.write(w);
+            }
+            w.raw(both!("]"));
+        }
+        w.raw(both!(",\"duration_ms\":"));
+        w.float_or_null(self.duration_ms);
+        w.raw(both!(",\"request_bytes\":"));
+        w.uint_or_null(self.request_bytes);
+        w.raw(both!(",\"response_bytes\":"));
+        w.uint_or_null(self.response_bytes);
+        w.raw(both!(",\"user_agent\":"));
+        w.string_or_null(self.user_agent.as_deref());
+        w.raw(both!("}"));
+    }
+}
+
+impl Decision {
+    fn write(&self, w: &mut Writer) {
+        w.raw(both!("{\"filter\":"));
+        w.string(&self.filter);
+        w.raw(both!(",\"reason\":"));
+        w.string_or_null(self.reason.as_deref());
+        w.raw(both!(",\"rule_id\":"));
+        w.string_or_null(self.rule_id.as_deref());
+        w.raw(both!("}"));
+    }
 }
 
 impl From<&Verdict> for Decision {
@@ -174,20 +264,21 @@ pub fn trace_context(traceparent: &[u8]) -> Option<(String, String)> {
     valid.then(|| (trace.to_string(), span.to_string()))
 }
 
-/// The event for a request, from its facts and the verdicts the filters published.
-pub fn build_event(request: &RequestFacts, end: &EndFacts, verdicts: &[Verdict]) -> AuditEvent {
+/// The event for a request, from its facts and the verdicts the filters published. The facts
+/// are moved into the event, not copied.
+pub fn build_event(request: RequestFacts, end: EndFacts, verdicts: &[Verdict]) -> AuditEvent {
     let denied = verdicts.iter().find(|v| v.outcome == Outcome::Denied);
     AuditEvent {
         schema_version: SCHEMA_VERSION,
         timestamp: rfc3339_millis(request.start_unix_nanos),
-        request_id: request.request_id.clone(),
-        trace_id: request.trace_id.clone(),
-        span_id: request.span_id.clone(),
+        request_id: request.request_id,
+        trace_id: request.trace_id,
+        span_id: request.span_id,
         client_id: verdicts.iter().find_map(|v| v.client_id.clone()),
-        source_address: end.source_address.clone(),
-        method: request.method.clone(),
-        host: request.host.clone(),
-        path: request.path.clone(),
+        source_address: end.source_address,
+        method: request.method,
+        host: request.host,
+        path: request.path,
         status: end.status,
         outcome: if denied.is_some() {
             EventOutcome::Denied
@@ -203,7 +294,7 @@ pub fn build_event(request: &RequestFacts, end: &EndFacts, verdicts: &[Verdict])
         duration_ms: end.duration_ms,
         request_bytes: end.request_bytes,
         response_bytes: end.response_bytes,
-        user_agent: request.user_agent.clone(),
+        user_agent: request.user_agent,
     }
 }
 

@@ -13,6 +13,7 @@
 //! filter and the native module run.
 
 pub mod event;
+pub mod json;
 pub mod outbox;
 pub mod policy;
 pub mod redact;

@@ -238,6 +238,27 @@ impl<T> Outbox<T> {
         n
     }
 
+    /// Takes every event still held out (the batch in flight first, then those waiting: oldest
+    /// first), with the time each was pushed, for another outbox to send ([`Outbox::take_over`]):
+    /// neither sent nor lost here.
+    pub fn hand_over(&mut self) -> Vec<(u64, T)> {
+        let mut held = self.in_flight.take().unwrap_or_default();
+        held.extend(self.waiting.drain(..));
+        held
+    }
+
+    /// Takes over events another outbox handed over, ahead of its own (they are older); those
+    /// that do not fit are dropped and counted. Returns how many it kept.
+    pub fn take_over(&mut self, held: Vec<(u64, T)>) -> usize {
+        let room = self.limits.buffer_max_events.saturating_sub(self.held());
+        let kept = held.len().min(room);
+        self.totals.dropped += (held.len() - kept) as u64;
+        for event in held.into_iter().take(kept).rev() {
+            self.waiting.push_front(event);
+        }
+        kept
+    }
+
     /// Buffers an event, or refuses it (counted as dropped) when full.
     pub fn push(&mut self, now_ms: u64, event: T) -> Result<(), Full> {
         if self.is_full() {
@@ -325,6 +346,26 @@ mod tests {
 
     fn events<'a>(batch: &Batch<'a, String>) -> Vec<&'a str> {
         batch.events().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn held_events_move_to_another_outbox_in_order_and_only_as_many_as_fit() {
+        let mut old = outbox();
+        for (i, e) in ["a", "b", "c", "d"].into_iter().enumerate() {
+            old.push(i as u64, e.into()).unwrap();
+        }
+        let batch = old.next_batch_now().map(|b| events(&b)).unwrap();
+        assert_eq!(batch, ["a", "b", "c"]);
+        let held = old.hand_over();
+        assert_eq!(old.held(), 0);
+        assert_eq!(old.totals(), Totals::default(), "neither sent nor lost");
+        let mut new = outbox();
+        new.push(10, "e".into()).unwrap();
+        new.push(11, "f".into()).unwrap();
+        assert_eq!(new.take_over(held), 3);
+        assert_eq!(new.totals().dropped, 1);
+        let first = new.next_batch_now().map(|b| events(&b)).unwrap();
+        assert_eq!(first, ["a", "b", "c"]);
     }
 
     #[test]

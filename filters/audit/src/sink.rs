@@ -5,22 +5,24 @@
 //! In OTLP each event becomes one log record whose body is the event's JSON text (lossless, and
 //! what the local sink writes), with the fields a collector routes on as attributes.
 //!
-//! An event is serialized once, when it is made ([`QueuedEvent::new`]): the local sink, the
-//! OTLP record body and the JSON array all use that text, and a batch is written straight from
-//! borrowed fields, with no intermediate JSON tree. Rendering runs on the proxy's worker thread,
-//! once for every event a busy proxy audits.
+//! An event is serialized once for the HTTP sink, when it is queued ([`QueuedEvent::new`]), in
+//! the form the batch carries it: as it is in a JSON array, already escaped as a string for an
+//! OTLP record's body ([`crate::json`] writes either in one pass). A batch is written straight
+//! into one buffer from the queued fields, with no intermediate JSON tree. Rendering runs on
+//! the proxy's worker thread, once for every event a busy proxy audits.
 
 use crate::event::{AuditEvent, EventOutcome, SCHEMA_VERSION};
+use crate::json;
 use crate::policy::SinkFormat;
-use serde::Serialize;
 
-/// An event as the sinks need it: its JSON text, serialized once (the local sink writes it, and
-/// it is an OTLP record's body), and the fields OTLP lifts into attributes, which a collector
-/// filters and routes on without parsing the body.
+/// An event as the sinks need it: its JSON text, serialized once in the form its sink sends
+/// ([`QueuedEvent::new`]), and the fields OTLP lifts into attributes, which a collector filters
+/// and routes on without parsing the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedEvent {
-    /// The event as JSON, as the local sink writes it.
-    pub json: String,
+    /// The event's JSON text: as it is for a JSON array, escaped as the inside of a JSON string
+    /// for OTLP (the record's string body).
+    body: String,
     denied: bool,
     method: String,
     status: u16,
@@ -38,16 +40,21 @@ pub struct QueuedEvent {
 }
 
 impl QueuedEvent {
-    pub fn new(event: AuditEvent, unix_nanos: u64) -> QueuedEvent {
-        // Serializing a struct of strings and numbers cannot fail.
-        let json = serde_json::to_string(&event).unwrap_or_default();
-        let route = pavise_core::path::path_only(&event.path).to_string();
+    /// Serializes `event` for a sink sending `format`, and keeps the fields OTLP needs, moved
+    /// out of it.
+    pub fn new(event: AuditEvent, unix_nanos: u64, format: SinkFormat) -> QueuedEvent {
+        let body = match format {
+            SinkFormat::JsonArray => event.to_json(),
+            SinkFormat::Otlp => event.to_embedded_json(),
+        };
+        let mut route = event.path;
+        route.truncate(pavise_core::path::path_only(&route).len());
         let (decided_by, reason, rule_id) = match event.decided_by {
             Some(d) => (Some(d.filter), d.reason, d.rule_id),
             None => (None, None, None),
         };
         QueuedEvent {
-            json,
+            body,
             denied: event.outcome == EventOutcome::Denied,
             method: event.method,
             status: event.status,
@@ -103,103 +110,69 @@ fn json_array<'a>(batch: impl ExactSizeIterator<Item = &'a QueuedEvent>) -> Stri
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&q.json);
+        out.push_str(&q.body);
     }
     out.push(']');
     out
 }
 
-// The OTLP/HTTP JSON shape, field names as the protobuf JSON mapping spells them.
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ExportLogs<'a> {
-    resource_logs: [ResourceLogs<'a>; 1],
+/// Appends one OTLP attribute with a string value: `{"key":…,"value":{"stringValue":…}}`.
+/// `key` is one of this module's constants, which need no escaping.
+fn string_attribute(out: &mut String, key: &str, value: &str) {
+    out.push_str("{\"key\":\"");
+    out.push_str(key);
+    out.push_str("\",\"value\":{\"stringValue\":");
+    json::string(out, value);
+    out.push_str("}}");
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceLogs<'a> {
-    resource: Resource<'a>,
-    scope_logs: [ScopeLogs<'a>; 1],
-}
-
-#[derive(Serialize)]
-struct Resource<'a> {
-    attributes: Vec<Attribute<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ScopeLogs<'a> {
-    scope: Scope,
-    log_records: Vec<LogRecord<'a>>,
-}
-
-#[derive(Serialize)]
-struct Scope {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LogRecord<'a> {
-    time_unix_nano: String,
-    observed_time_unix_nano: &'a str,
-    severity_number: u8,
-    severity_text: &'static str,
-    body: AnyValue<'a>,
-    attributes: Vec<Attribute<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    span_id: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Attribute<'a> {
-    key: &'static str,
-    value: AnyValue<'a>,
-}
-
-/// OTLP's `AnyValue`: `{"stringValue": …}` or `{"intValue": "…"}` (64-bit integers are strings
-/// in the protobuf JSON mapping).
-#[derive(Serialize)]
-enum AnyValue<'a> {
-    #[serde(rename = "stringValue")]
-    String(&'a str),
-    #[serde(rename = "intValue")]
-    Int(String),
-}
-
-fn string_attribute<'a>(key: &'static str, value: &'a str) -> Attribute<'a> {
-    Attribute {
-        key,
-        value: AnyValue::String(value),
-    }
-}
-
+/// An `ExportLogsServiceRequest` in the protobuf JSON mapping (camelCase field names, 64-bit
+/// integers as strings, OTLP's `AnyValue` as `{"stringValue": …}` or `{"intValue": "…"}`),
+/// field by field in the order the tests' serde model of it writes them.
 fn otlp<'a>(
     batch: impl ExactSizeIterator<Item = &'a QueuedEvent>,
     now_unix_nanos: u64,
     resource: &'a OtlpResource,
 ) -> String {
-    let observed = now_unix_nanos.to_string();
-    let mut records = Vec::with_capacity(batch.len());
-    for q in batch {
-        let mut attributes = vec![
-            string_attribute(
-                "pavise.decision",
-                if q.denied { "denied" } else { "allowed" },
-            ),
-            string_attribute("http.request.method", &q.method),
-            Attribute {
-                key: "http.response.status_code",
-                value: AnyValue::Int(q.status.to_string()),
-            },
-            string_attribute("url.path", &q.route),
-        ];
+    let mut observed = itoa::Buffer::new();
+    let observed = observed.format(now_unix_nanos);
+    let mut out = String::with_capacity(256 + batch.len() * 1024);
+    out.push_str("{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":");
+    json::string(&mut out, &resource.service_name);
+    out.push_str("}}");
+    if let Some(id) = &resource.service_instance_id {
+        out.push_str(",{\"key\":\"service.instance.id\",\"value\":{\"stringValue\":");
+        json::string(&mut out, id);
+        out.push_str("}}");
+    }
+    out.push_str("]},\"scopeLogs\":[{\"scope\":{\"name\":\"pavise.audit\",\"version\":");
+    json::string(&mut out, SCHEMA_VERSION);
+    out.push_str("},\"logRecords\":[");
+    for (i, q) in batch.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"timeUnixNano\":\"");
+        json::uint(&mut out, q.unix_nanos);
+        out.push_str("\",\"observedTimeUnixNano\":\"");
+        out.push_str(observed);
+        // OTLP severity numbers: 9 INFO, 13 WARN.
+        out.push_str(if q.denied {
+            "\",\"severityNumber\":13,\"severityText\":\"WARN\",\"body\":{\"stringValue\":\""
+        } else {
+            "\",\"severityNumber\":9,\"severityText\":\"INFO\",\"body\":{\"stringValue\":\""
+        });
+        out.push_str(&q.body);
+        out.push_str(if q.denied {
+            "\"},\"attributes\":[{\"key\":\"pavise.decision\",\"value\":{\"stringValue\":\"denied\"}},"
+        } else {
+            "\"},\"attributes\":[{\"key\":\"pavise.decision\",\"value\":{\"stringValue\":\"allowed\"}},"
+        });
+        string_attribute(&mut out, "http.request.method", &q.method);
+        out.push_str(",{\"key\":\"http.response.status_code\",\"value\":{\"intValue\":\"");
+        json::uint(&mut out, u64::from(q.status));
+        out.push_str("\"}},");
+        string_attribute(&mut out, "url.path", &q.route);
         let optional = [
             ("pavise.request_id", &q.request_id),
             ("pavise.client_id", &q.client_id),
@@ -209,42 +182,24 @@ fn otlp<'a>(
         ];
         for (key, value) in optional {
             if let Some(v) = value {
-                attributes.push(string_attribute(key, v));
+                out.push(',');
+                string_attribute(&mut out, key, v);
             }
         }
-        records.push(LogRecord {
-            time_unix_nano: q.unix_nanos.to_string(),
-            observed_time_unix_nano: &observed,
-            // OTLP severity numbers: 9 INFO, 13 WARN.
-            severity_number: if q.denied { 13 } else { 9 },
-            severity_text: if q.denied { "WARN" } else { "INFO" },
-            body: AnyValue::String(&q.json),
-            attributes,
-            trace_id: q.trace_id.as_deref(),
+        out.push(']');
+        if let Some(trace_id) = &q.trace_id {
+            out.push_str(",\"traceId\":");
+            json::string(&mut out, trace_id);
             // A span id only means something with its trace id.
-            span_id: q.trace_id.as_ref().and(q.span_id.as_deref()),
-        });
+            if let Some(span_id) = &q.span_id {
+                out.push_str(",\"spanId\":");
+                json::string(&mut out, span_id);
+            }
+        }
+        out.push('}');
     }
-    let mut resource_attributes = vec![string_attribute("service.name", &resource.service_name)];
-    if let Some(id) = &resource.service_instance_id {
-        resource_attributes.push(string_attribute("service.instance.id", id));
-    }
-    let export = ExportLogs {
-        resource_logs: [ResourceLogs {
-            resource: Resource {
-                attributes: resource_attributes,
-            },
-            scope_logs: [ScopeLogs {
-                scope: Scope {
-                    name: "pavise.audit",
-                    version: SCHEMA_VERSION,
-                },
-                log_records: records,
-            }],
-        }],
-    };
-    // Serializing plain structs of strings and numbers cannot fail.
-    serde_json::to_string(&export).unwrap_or_default()
+    out.push_str("]}]}]}");
+    out
 }
 
 #[cfg(test)]
@@ -253,7 +208,162 @@ mod tests {
     use crate::event::Decision;
     use serde_json::{json, Value};
 
+    /// The OTLP body as serde writes it from a model of the protobuf JSON mapping: what the
+    /// hand-written [`otlp`] must match byte for byte.
+    mod reference {
+        use super::super::*;
+        use serde::Serialize;
+
+        // The OTLP/HTTP JSON shape, field names as the protobuf JSON mapping spells them.
+
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ExportLogs<'a> {
+            resource_logs: [ResourceLogs<'a>; 1],
+        }
+
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ResourceLogs<'a> {
+            resource: Resource<'a>,
+            scope_logs: [ScopeLogs<'a>; 1],
+        }
+
+        #[derive(Serialize)]
+        struct Resource<'a> {
+            attributes: Vec<Attribute<'a>>,
+        }
+
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ScopeLogs<'a> {
+            scope: Scope,
+            log_records: Vec<LogRecord<'a>>,
+        }
+
+        #[derive(Serialize)]
+        struct Scope {
+            name: &'static str,
+            version: &'static str,
+        }
+
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct LogRecord<'a> {
+            time_unix_nano: String,
+            observed_time_unix_nano: &'a str,
+            severity_number: u8,
+            severity_text: &'static str,
+            body: AnyValue<'a>,
+            attributes: Vec<Attribute<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            trace_id: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            span_id: Option<&'a str>,
+        }
+
+        #[derive(Serialize)]
+        struct Attribute<'a> {
+            key: &'static str,
+            value: AnyValue<'a>,
+        }
+
+        /// OTLP's `AnyValue`: `{"stringValue": …}` or `{"intValue": "…"}` (64-bit integers are strings
+        /// in the protobuf JSON mapping).
+        #[derive(Serialize)]
+        enum AnyValue<'a> {
+            #[serde(rename = "stringValue")]
+            String(&'a str),
+            #[serde(rename = "intValue")]
+            Int(String),
+        }
+
+        fn string_attribute<'a>(key: &'static str, value: &'a str) -> Attribute<'a> {
+            Attribute {
+                key,
+                value: AnyValue::String(value),
+            }
+        }
+
+        pub fn reference_otlp<'a>(
+            batch: impl ExactSizeIterator<Item = &'a QueuedEvent>,
+            now_unix_nanos: u64,
+            resource: &'a OtlpResource,
+        ) -> String {
+            let observed = now_unix_nanos.to_string();
+            let batch: Vec<&QueuedEvent> = batch.collect();
+            // The event text as it is: the queued body is already escaped.
+            let plains: Vec<String> = batch
+                .iter()
+                .map(|q| serde_json::from_str(&format!("\"{}\"", q.body)).unwrap())
+                .collect();
+            let mut records = Vec::with_capacity(batch.len());
+            for (q, plain) in batch.into_iter().zip(&plains) {
+                let mut attributes = vec![
+                    string_attribute(
+                        "pavise.decision",
+                        if q.denied { "denied" } else { "allowed" },
+                    ),
+                    string_attribute("http.request.method", &q.method),
+                    Attribute {
+                        key: "http.response.status_code",
+                        value: AnyValue::Int(q.status.to_string()),
+                    },
+                    string_attribute("url.path", &q.route),
+                ];
+                let optional = [
+                    ("pavise.request_id", &q.request_id),
+                    ("pavise.client_id", &q.client_id),
+                    ("pavise.decided_by", &q.decided_by),
+                    ("pavise.reason", &q.reason),
+                    ("pavise.rule_id", &q.rule_id),
+                ];
+                for (key, value) in optional {
+                    if let Some(v) = value {
+                        attributes.push(string_attribute(key, v));
+                    }
+                }
+                records.push(LogRecord {
+                    time_unix_nano: q.unix_nanos.to_string(),
+                    observed_time_unix_nano: &observed,
+                    // OTLP severity numbers: 9 INFO, 13 WARN.
+                    severity_number: if q.denied { 13 } else { 9 },
+                    severity_text: if q.denied { "WARN" } else { "INFO" },
+                    body: AnyValue::String(plain),
+                    attributes,
+                    trace_id: q.trace_id.as_deref(),
+                    // A span id only means something with its trace id.
+                    span_id: q.trace_id.as_ref().and(q.span_id.as_deref()),
+                });
+            }
+            let mut resource_attributes =
+                vec![string_attribute("service.name", &resource.service_name)];
+            if let Some(id) = &resource.service_instance_id {
+                resource_attributes.push(string_attribute("service.instance.id", id));
+            }
+            let export = ExportLogs {
+                resource_logs: [ResourceLogs {
+                    resource: Resource {
+                        attributes: resource_attributes,
+                    },
+                    scope_logs: [ScopeLogs {
+                        scope: Scope {
+                            name: "pavise.audit",
+                            version: SCHEMA_VERSION,
+                        },
+                        log_records: records,
+                    }],
+                }],
+            };
+            serde_json::to_string(&export).unwrap()
+        }
+    }
+
     fn queued(id: &str, denied: bool) -> QueuedEvent {
+        queued_as(id, denied, SinkFormat::Otlp)
+    }
+
+    fn queued_as(id: &str, denied: bool, format: SinkFormat) -> QueuedEvent {
         let event = AuditEvent {
             schema_version: SCHEMA_VERSION,
             timestamp: "2026-11-23T08:00:00.000Z".into(),
@@ -282,7 +392,7 @@ mod tests {
             response_bytes: None,
             user_agent: None,
         };
-        QueuedEvent::new(event, 1_795_420_800_000_000_000)
+        QueuedEvent::new(event, 1_795_420_800_000_000_000, format)
     }
 
     #[test]
@@ -312,6 +422,45 @@ mod tests {
         assert!(
             attrs.contains(&json!({"key": "pavise.decided_by", "value": {"stringValue": "auth"}}))
         );
+    }
+
+    /// The hand-written body is the serde model's, byte for byte: with and without each
+    /// optional part, text that needs escaping, an empty batch.
+    #[test]
+    fn otlp_body_is_the_serde_models_byte_for_byte() {
+        let mut awkward = queued("r\"3\\ é\n", true);
+        awkward.method = "GE\tT".into();
+        awkward.route = "/ünï/\u{1}".into();
+        awkward.client_id = Some("c\"i".into());
+        let mut bare = queued("r4", false);
+        bare.request_id = None;
+        bare.client_id = None;
+        bare.trace_id = None;
+        let mut no_span = queued("r5", false);
+        no_span.span_id = None;
+        let events = [
+            queued("r1", false),
+            queued("r2", true),
+            awkward,
+            bare,
+            no_span,
+        ];
+        let resources = [
+            OtlpResource::default(),
+            OtlpResource {
+                service_name: "edge \"gw\"".into(),
+                service_instance_id: Some("pod-7".into()),
+            },
+        ];
+        for resource in &resources {
+            for n in 0..=events.len() {
+                let batch = || events.iter().take(n);
+                assert_eq!(
+                    otlp(batch(), 1_795_420_801_000_000_000, resource),
+                    reference::reference_otlp(batch(), 1_795_420_801_000_000_000, resource)
+                );
+            }
+        }
     }
 
     /// The body deserializes as the collector's own type, with the values intact.
@@ -353,7 +502,7 @@ mod tests {
     fn json_array() {
         let body = render_batch(
             SinkFormat::JsonArray,
-            [queued("r1", false)].iter(),
+            [queued_as("r1", false, SinkFormat::JsonArray)].iter(),
             0,
             &OtlpResource::default(),
         );
@@ -363,7 +512,11 @@ mod tests {
         assert_eq!(v.as_array().unwrap().len(), 1);
         let two = render_batch(
             SinkFormat::JsonArray,
-            [queued("r1", false), queued("r2", true)].iter(),
+            [
+                queued_as("r1", false, SinkFormat::JsonArray),
+                queued_as("r2", true, SinkFormat::JsonArray),
+            ]
+            .iter(),
             0,
             &OtlpResource::default(),
         );

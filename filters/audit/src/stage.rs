@@ -508,6 +508,92 @@ impl Stage for AuditStage {
         }
     }
 
+    /// Envoy's dynamic modules remove a configuration without waiting: what the HTTP sink
+    /// still holds is given up, counted as lost and logged.
+    fn on_abandon(&self, host: &mut impl RootHost, _root: &mut SinkFlusher) {
+        let Some(http) = &self.http else { return };
+        let lost = match http.outbox.try_borrow_mut() {
+            Ok(mut outbox) => outbox.abandon(),
+            Err(_) => 0,
+        };
+        self.count_sink(host);
+        if lost > 0 {
+            log(
+                host,
+                LogLevel::Error,
+                &format!(
+                    "{FILTER_NAME}: {lost} audit events could not be sent to cluster '{}' \
+                     before the configuration was removed and are lost (see \
+                     pavise_audit_sink_lost_total)",
+                    http.config.cluster
+                ),
+            );
+        }
+    }
+
+    /// Envoy's dynamic modules replace a configuration without waiting: what the HTTP sink
+    /// still holds goes to the audit stage of the configuration that replaces this one.
+    fn on_hand_over(
+        &self,
+        host: &mut impl RootHost,
+        _root: &mut SinkFlusher,
+    ) -> Option<Box<dyn std::any::Any + Send>> {
+        let http = self.http.as_ref()?;
+        let held = http.outbox.try_borrow_mut().ok()?.hand_over();
+        self.count_sink(host);
+        if held.is_empty() {
+            return None;
+        }
+        log(
+            host,
+            LogLevel::Info,
+            &format!(
+                "{FILTER_NAME}: the policy is being replaced with {} audit events buffered; \
+                 handing them to the new policy's sink",
+                held.len()
+            ),
+        );
+        Some(Box::new(held))
+    }
+
+    /// Takes over the events the replaced configuration's audit stage still held: they go out
+    /// with this policy's HTTP sink, or, without one, are counted as lost.
+    fn on_take_over(
+        &self,
+        host: &mut impl RootHost,
+        _root: &mut SinkFlusher,
+        held: Box<dyn std::any::Any + Send>,
+    ) {
+        let Ok(held) = held.downcast::<Vec<(u64, QueuedEvent)>>() else {
+            return;
+        };
+        let count = held.len();
+        let kept = match &self.http {
+            Some(http) => match http.outbox.try_borrow_mut() {
+                Ok(mut outbox) => outbox.take_over(*held),
+                Err(_) => 0,
+            },
+            None => 0,
+        };
+        self.count_sink(host);
+        if kept < count && self.http.is_none() {
+            self.counters.lost.add(host, (count - kept) as u64);
+        }
+        log(
+            host,
+            if kept == count {
+                LogLevel::Info
+            } else {
+                LogLevel::Error
+            },
+            &format!(
+                "{FILTER_NAME}: took over {kept} of {count} audit events buffered by the replaced \
+                 policy (the rest are counted in pavise_audit_sink_dropped_total, or \
+                 pavise_audit_sink_lost_total without an HTTP sink)"
+            ),
+        );
+    }
+
     /// Builds and ships the event when the stream ends, from every stage's verdict.
     fn on_log(&self, host: &mut impl StreamHost, memo: &mut AuditMemo) {
         let Some(request) = memo.request.take() else {
@@ -547,13 +633,11 @@ impl Stage for AuditStage {
                 .ok()
                 .flatten(),
         };
-        let event = QueuedEvent::new(
-            build_event(&request, &end, &verdicts),
-            request.start_unix_nanos,
-        );
+        let start_unix_nanos = request.start_unix_nanos;
+        let event = build_event(request, end, &verdicts);
         self.counters.events.inc(host);
         if self.policy.local.enabled {
-            if let Err(e) = host.set_property(&[EVENT_PROPERTY], event.json.as_bytes()) {
+            if let Err(e) = host.set_property(&[EVENT_PROPERTY], event.to_json().as_bytes()) {
                 self.counters.internal_error.inc(host);
                 log(
                     host,
@@ -564,7 +648,10 @@ impl Stage for AuditStage {
         }
         if let Some(http) = &self.http {
             let pushed = match http.outbox.try_borrow_mut() {
-                Ok(mut outbox) => outbox.push(end_nanos / 1_000_000, event).is_ok(),
+                Ok(mut outbox) => {
+                    let queued = QueuedEvent::new(event, start_unix_nanos, http.config.format);
+                    outbox.push(end_nanos / 1_000_000, queued).is_ok()
+                }
                 Err(_) => false,
             };
             if pushed {

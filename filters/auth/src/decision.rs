@@ -114,13 +114,13 @@ impl DenyReason {
 
 /// The request may proceed, after these edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Allowed {
+pub struct Allowed<'a> {
     /// The authenticated client; `None` on a public route.
     pub client: Option<String>,
     /// Id of the key that matched; `None` on a public route.
     pub key_id: Option<String>,
     /// Strip credentials and spoofed identity, then set the identity header.
-    pub edits: Vec<HeaderEdit>,
+    pub edits: Vec<HeaderEdit<'a>>,
 }
 
 /// The request is refused.
@@ -134,8 +134,8 @@ pub struct Refused {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthDecision {
-    Allow(Allowed),
+pub enum AuthDecision<'a> {
+    Allow(Allowed<'a>),
     Deny(Refused),
 }
 
@@ -167,7 +167,7 @@ impl Authenticator {
     /// The request is decided on every reading of its path ([`PathReadings`]). When the
     /// readings disagree, the path is ambiguous: refused with 400, or (`strictest`) refused if
     /// any reading is refused.
-    pub fn decide(&self, headers: &HeaderList, now: i64) -> AuthDecision {
+    pub fn decide(&self, headers: &HeaderList, now: i64) -> AuthDecision<'_> {
         let raw_path = headers
             .get(":path")
             .map(String::from_utf8_lossy)
@@ -212,7 +212,7 @@ impl Authenticator {
         now: i64,
         raw_path: &str,
         path: &str,
-    ) -> AuthDecision {
+    ) -> AuthDecision<'_> {
         let host = headers
             .get_str(":authority")
             .or_else(|| headers.get_str("host"))
@@ -293,34 +293,34 @@ impl Authenticator {
 
     /// Strip every credential this policy reads and any identity the client claimed; then, if
     /// authenticated, set the identity header.
-    fn upstream_edits(
-        &self,
+    fn upstream_edits<'a>(
+        &'a self,
         headers: &HeaderList,
         raw_path: &str,
-        client: Option<&str>,
-    ) -> Vec<HeaderEdit> {
+        client: Option<&'a str>,
+    ) -> Vec<HeaderEdit<'a>> {
         let sources = &self.policy.credentials;
-        let mut edits = Vec::new();
+        let mut edits = Vec::with_capacity(2);
         if headers.contains(&sources.header) {
-            edits.push(HeaderEdit::Remove(sources.header.clone()));
+            edits.push(HeaderEdit::Remove(sources.header.as_str().into()));
         }
         if carries_bearer(sources, headers) {
-            edits.push(HeaderEdit::Remove("authorization".to_string()));
+            edits.push(HeaderEdit::Remove("authorization".into()));
         }
         if let Some(param) = &sources.query_param {
             if carries_query_key(sources, headers) {
                 edits.push(HeaderEdit::Set(
-                    ":path".to_string(),
-                    remove_query_param(raw_path, param),
+                    ":path".into(),
+                    remove_query_param(raw_path, param).into(),
                 ));
             }
         }
         let identity = &self.policy.identity_header;
         match client {
-            Some(c) => edits.push(HeaderEdit::Set(identity.clone(), c.to_string())),
+            Some(c) => edits.push(HeaderEdit::Set(identity.as_str().into(), c.into())),
             None => {
                 if headers.contains(identity) {
-                    edits.push(HeaderEdit::Remove(identity.clone()));
+                    edits.push(HeaderEdit::Remove(identity.as_str().into()));
                 }
             }
         }

@@ -14,6 +14,7 @@ use pavise_core::denial::Denial;
 use pavise_core::headers::{trim_ows, HeaderEdit, HeaderList, SingleHeader};
 use pavise_core::readings::{ambiguous_path_denial, AmbiguousPaths, PathReadings};
 use pavise_core::route::first_match_with;
+use std::borrow::Cow;
 
 /// Why a cross-origin request is not allowed. Each has its counters
 /// (`pavise_cors_requests_total{decision="denied"|"reported",reason}`).
@@ -267,6 +268,16 @@ impl CorsEngine {
     /// Whether the origin is the request's own: the browser sends `Origin` on same-origin
     /// `POST`s too, and those are not CORS.
     fn is_same_origin(&self, origin: &Origin, headers: &HeaderList, authority: &str) -> bool {
+        // The request's own host is where its authority starts (lowercase, an IPv6 literal in
+        // brackets): an origin whose host is not there is another origin, known without
+        // building and parsing the request's own, as most cross-origin requests are.
+        let own_host_may_match = authority
+            .as_bytes()
+            .get(..origin.host.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(origin.host.as_bytes()));
+        if !own_host_may_match {
+            return false;
+        }
         let forwarded = self
             .trust_forwarded_proto
             .then(|| headers.get_str("x-forwarded-proto"))
@@ -278,13 +289,17 @@ impl CorsEngine {
     }
 
     /// The response header edits for `plan`, given the headers the upstream sent.
-    pub fn response_edits(&self, plan: &ResponsePlan, upstream: &HeaderList) -> Vec<HeaderEdit> {
-        let mut edits = Vec::new();
+    pub fn response_edits<'a>(
+        &'a self,
+        plan: &'a ResponsePlan,
+        upstream: &HeaderList,
+    ) -> Vec<HeaderEdit<'a>> {
+        let mut edits = Vec::with_capacity(8);
         let route = plan.route.and_then(|i| self.routes.get(i));
         if plan.strip_cors || plan.allow_origin.is_some() {
             for name in CORS_RESPONSE_HEADERS {
                 if upstream.contains(name) {
-                    edits.push(HeaderEdit::Remove(name.to_string()));
+                    edits.push(HeaderEdit::Remove(name.into()));
                 }
             }
         }
@@ -300,8 +315,8 @@ impl CorsEngine {
         // A response on a route that answers per origin varies by origin even when this
         // request had none: a shared cache must not hand it to another origin.
         if route.is_some_and(|r| !r.any_origin || r.credentials) {
-            if let Some(vary) = merged_vary(upstream, "origin") {
-                edits.push(set("vary", &vary));
+            if let Some(vary) = merged_vary(upstream, "Origin") {
+                edits.push(set("vary", vary));
             }
         }
         let security = match route {
@@ -319,8 +334,8 @@ impl CorsEngine {
     }
 }
 
-fn set(name: &str, value: &str) -> HeaderEdit {
-    HeaderEdit::Set(name.to_string(), value.to_string())
+fn set<'a>(name: &'a str, value: impl Into<Cow<'a, str>>) -> HeaderEdit<'a> {
+    HeaderEdit::Set(name.into(), value.into())
 }
 
 fn plan_for(route: Option<usize>) -> ResponsePlan {
@@ -337,10 +352,15 @@ fn is_preflight(headers: &HeaderList) -> bool {
     headers.get(":method") == Some(b"OPTIONS") && headers.contains("access-control-request-method")
 }
 
-/// The `Vary` value with `token` added, or `None` when it is already there (or `*`).
-fn merged_vary(upstream: &HeaderList, token: &str) -> Option<String> {
-    let existing: Vec<String> = upstream
-        .get_all("vary")
+/// The `Vary` value with `token` (as it is to be written, e.g. `Origin`) added, or `None` when
+/// it is already there (any case) or the value is `*`.
+fn merged_vary(upstream: &HeaderList, token: &'static str) -> Option<Cow<'static, str>> {
+    let mut values = upstream.get_all("vary").peekable();
+    if values.peek().is_none() {
+        // Most upstreams send no `Vary`.
+        return Some(token.into());
+    }
+    let existing: Vec<String> = values
         .flat_map(|v| {
             String::from_utf8_lossy(v)
                 .split(',')
@@ -356,21 +376,8 @@ fn merged_vary(upstream: &HeaderList, token: &str) -> Option<String> {
         return None;
     }
     let mut all = existing;
-    all.push(capitalised(token));
-    Some(all.join(", "))
-}
-
-fn capitalised(token: &str) -> String {
-    token
-        .split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |c| {
-                c.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join("-")
+    all.push(token.to_string());
+    Some(all.join(", ").into())
 }
 
 impl CompiledRoute {

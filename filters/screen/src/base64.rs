@@ -291,8 +291,16 @@ mod tests {
             out
         };
         let pieces: [&[u8]; 10] = [
-            b"a", b"Z", b" ", b"\n", b"\x01", b"\x7f", "\u{e9}".as_bytes(), "\u{6771}".as_bytes(),
-            b"\xff", b"\x80",
+            b"a",
+            b"Z",
+            b" ",
+            b"\n",
+            b"\x01",
+            b"\x7f",
+            "\u{e9}".as_bytes(),
+            "\u{6771}".as_bytes(),
+            b"\xff",
+            b"\x80",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         for _ in 0..50_000 {

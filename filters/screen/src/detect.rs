@@ -14,6 +14,7 @@ pub(crate) mod deser;
 pub mod fingerprint;
 pub(crate) mod jndi;
 pub(crate) mod ldap;
+pub mod libinjection;
 pub mod mail;
 pub(crate) mod more;
 pub mod rce;
@@ -72,7 +73,8 @@ pub enum Category {
     Ruby,
     /// Serialised objects: Java, PHP, language-specific YAML tags.
     Deser,
-    /// Remote file inclusion: a URL to an IP address, an FTP URL as a value.
+    /// Remote file inclusion and server-side request forgery: a URL an application is led
+    /// to fetch or include.
     Rfi,
 }
 
@@ -153,26 +155,30 @@ rules! {
     SQLI_NUMERIC_TEST = "sqli-003", Sqli, 1, "a boolean test of two numbers after AND/OR";
     SQLI_QUOTE_BREAKOUT = "sqli-004", Sqli, 1, "a quote closed, then a SQL clause, then a comment or statement end";
     SQLI_FUNCTION = "sqli-005", Sqli, 1, "a SQL function call";
-    SQLI_STATEMENT = "sqli-006", Sqli, 1, "a stacked or injected SQL statement";
+    SQLI_STATEMENT = "sqli-006", Sqli, 1, "a stacked or injected SQL statement, or a statement keyword glued to ;";
     SQLI_BOOLEAN_CLAUSE = "sqli-007", Sqli, 1, "a boolean clause where an injected value starts";
     SQLI_ALIAS_FROM = "sqli-008", Sqli, 1, "a column alias before FROM after an expression";
     SQLI_NOSQL_OPERATOR = "sqli-009", Sqli, 1, "a NoSQL (MongoDB) query operator as a key or name";
     SQLI_FRAGMENT_CALL = "sqli-010", Sqli, 2, "a SQL function name before ( with junk between, or a call left open or given a literal";
-    SQLI_OPERATOR = "sqli-011", Sqli, 2, "SQL operator words and bare operator probes";
+    SQLI_OPERATOR = "sqli-011", Sqli, 2, "SQL operator words, null compared, a value that is only an operator or opens with a connective and a number";
     SQLI_TAUTOLOGY = "sqli-012", Sqli, 2, "an always-true comparison of two literals";
-    SQLI_CLAUSE = "sqli-013", Sqli, 2, "a SQL clause fragment: ordering, grouping, conditions, selects, unions, subqueries, procedure calls";
-    SQLI_QUOTE_OPERATOR = "sqli-014", Sqli, 2, "a quote closed, then an operator, a name and a comment, or an escaped quote before a connective";
+    SQLI_CLAUSE = "sqli-013", Sqli, 2, "a SQL clause fragment: ordering, grouping, when-then, select lists, unions, backticked names, exists, limit, procedure calls";
+    SQLI_QUOTE_OPERATOR = "sqli-014", Sqli, 2, "a quote closed, then an operator, a name and any comment, a name or number closed by a quote then a comment, or an escaped quote before a connective";
     SQLI_JSON_OPERATOR = "sqli-015", Sqli, 1, "a JSON document as a SQL string compared with a JSON operator";
-    SQLI_OBFUSCATION = "sqli-016", Sqli, 2, "SQL obfuscation: comments inside words, hex literals, glued connectives, string types, phrases joined by +";
+    SQLI_OBFUSCATION = "sqli-016", Sqli, 2, "SQL obfuscation: a statement ended and commented out, executable comments, hex literals, a number glued to a call or name, glued connectives, string types";
     SQLI_CATALOG = "sqli-017", Sqli, 2, "a catalog object, server variable or package level 1 does not list";
     SQLI_CAST = "sqli-018", Sqli, 2, "a PostgreSQL cast of a name, call or literal to a type, the error-based probe";
     SQLI_OVERFLOW = "sqli-019", Sqli, 2, "a whole value just past an integer's range or a float parsers choke on";
-    SQLI_QUOTE_PROBE = "sqli-020", Sqli, 2, "a quote probe: only quotes and SQL punctuation, or a word closed by a quote and ;";
+    SQLI_QUOTE_PROBE = "sqli-020", Sqli, 1, "a quote probe: only quotes and SQL punctuation, or a word closed by a quote and ;";
     SQLI_DANGLING_CONNECTIVE = "sqli-021", Sqli, 2, "a boolean connective left dangling after one identifier or number, or a connective, a number and a comment";
     SQLI_QUOTED_TEST = "sqli-022", Sqli, 2, "a boolean test at a quote, or a true string comparison the query closes";
-    SQLI_LIKE = "sqli-023", Sqli, 2, "LIKE, RLIKE, GLOB, REGEXP or SOUNDS LIKE as a tautology of equal literals, or SOUNDS LIKE after a quote before a comment";
-    SQLI_BARE_CALL = "sqli-024", Sqli, 2, "a value that is only a SQL function name and an open (";
+    SQLI_LIKE = "sqli-023", Sqli, 1, "LIKE, RLIKE, GLOB, REGEXP or SOUNDS LIKE as a tautology of equal literals, or SOUNDS LIKE after a quote before a comment";
+    SQLI_BARE_CALL = "sqli-024", Sqli, 1, "a value that is only a SQL function name and an open (";
     SQLI_NOSQL_MORE = "sqli-025", Sqli, 2, "a MongoDB operator sqli-009 does not list";
+    SQLI_QUOTE_STATEMENT = "sqli-026", Sqli, 1, "a quote closed and SQL begun: a statement keyword after it, an operator, a name and a comment, an e-mail login cut off, an escaped quote before a connective";
+    SQLI_QUERY_FRAGMENT = "sqli-027", Sqli, 1, "a query fragment prose does not write: an open subquery, a select star, select (case, from t where c =, having c =, `db`.`table`";
+    SQLI_COMPARISON_PROBE = "sqli-028", Sqli, 1, "a comparison probe: a whole value that is a true comparison of literals, ) like (, LIKE and a quote left open";
+    SQLI_COMMENT_BLANK = "sqli-029", Sqli, 1, "SQL with comments for blanks (DR/**/OP, 1,/**/2), or level 1's attack phrases joined by +";
     XSS_LIBINJECTION = "xss-001", Xss, 1, "XSS (libinjection HTML5 tokenizer)";
     XSS_SCRIPT_CONTEXT = "xss-002", Xss, 1, "script-capable markup: event handlers, javascript: URLs, script-capable tags";
     XSS_COMMENT_BREAKOUT = "xss-003", Xss, 2, "markup breakouts prose also has: a value that starts by closing a comment, a tag behind a spaced namespace prefix";
@@ -181,7 +187,7 @@ rules! {
     XSS_JSFUCK_ATOM = "xss-006", Xss, 2, "JSFuck atoms: an empty array negated or made a number twice";
     XSS_ENTITY_DECLARATION = "xss-007", Xss, 2, "an XML external entity declaration";
     XSS_FILTER_BREAKOUT = "xss-008", Xss, 2, "a quote, then in or an operator, then a dotted name or DOM property assigned";
-    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & $( or a backtick, or starting a line with a command line's arguments (anomaly score)";
+    RCE_CHAINED_COMMAND = "rce-001", Rce, 1, "a shell command chained after ; | & $( or a backtick; after a line break, or a name prose writes after a prose-like separator, only with a command line's arguments (anomaly score)";
     RCE_SUBSTITUTION = "rce-002", Rce, 1, "shell command substitution";
     RCE_SHELL_EVASION = "rce-003", Rce, 1, "shell evasions: $IFS, brace expansion, quoted or escaped command names";
     RCE_SHELL_INVOCATION = "rce-004", Rce, 1, "an interpreter or network tool invoked directly";
@@ -199,9 +205,10 @@ rules! {
     TRAVERSAL_ENCODED_DOT_DOT = "path-008", Traversal, 1, ".. joined to a separator, one of them in a form only lenient decoders read";
     TRAVERSAL_UNC = "path-009", Traversal, 1, "a Windows UNC path where a value starts (\\\\host\\c$\\…, \\\\?\\C:\\, \\\\.\\pipe)";
     TRAVERSAL_FILE_URL = "path-010", Traversal, 1, "a file: URL (file:///etc/./passwd, file://localhost/c:/)";
-    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:), an HTTP status or request line, or a blank line and a document";
-    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path";
+    CRLF_HEADER = "crlf-001", Crlf, 1, "a line break then a response header (Set-Cookie:, Content-Length:, Refresh:, Location: and a URL), an HTTP status or request line, or a blank line and a document";
+    CRLF_PATH = "crlf-002", Crlf, 1, "a line break in the URL path or in a parameter's name";
     CRLF_NAME = "crlf-003", Crlf, 2, "a line break then any name and : or = (a header or parameter on a line of its own)";
+    CRLF_HEADER_VALUE = "crlf-004", Crlf, 1, "a line break a request header's value encodes, then a header line (X-Api: a%0dInjected: b)";
     SSTI_ARITHMETIC = "ssti-001", Ssti, 1, "a template expression of arithmetic on numbers, the probe ({{7*7}}, ${7*7}, #{7*7}, <%= 7*7 %>)";
     SSTI_DUNDER = "ssti-002", Ssti, 1, "Python's object graph walked to the interpreter (''.__class__.__mro__, __globals__, __subclasses__)";
     SSTI_OBJECTS = "ssti-003", Ssti, 1, "a template expression reaching the engine's or runtime's objects ({{config}}, {{self}}, ${T(…)}, #{runtime.exec(…)})";
@@ -211,17 +218,21 @@ rules! {
     SSI_DIRECTIVE = "ssi-001", Ssi, 1, "a server-side include directive (<!--#exec cmd=, <!--#include virtual=)";
     LDAP_FILTER = "ldap-001", Ldap, 1, "an LDAP filter closed and a clause of its own opened (*)(uid=*, x)(|(cn=, )!(sn=, (&(objectClass=)";
     LDAP_FRAGMENT = "ldap-002", Ldap, 2, "an LDAP filter fragment: a value that starts with *) or *(, ends with *), or holds (&) or (|)";
-    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code) or [php] tags";
+    PHP_OPEN_TAG = "php-001", Php, 1, "a PHP open tag (<?php, <?=, <? code, <? ending the value) or [php] tags";
     PHP_WRAPPER = "php-002", Php, 1, "a PHP stream wrapper (php://filter, phar://, expect://) or a value that is a text data: URL";
-    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'})";
-    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code (shell_exec(, base64_decode(, system('id'), eval($x))";
-    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or a string ($a(1), $__['o'](5), (system)('id'), \"sys\".\"tem\"('id'))";
-    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…)";
+    PHP_VARIABLE = "php-003", Php, 1, "a PHP superglobal ($_GET[, $_SERVER) or a variable variable (${'a'}, $ {NAME})";
+    PHP_CALL = "php-004", Php, 1, "a call of a PHP function that runs commands or code, reads files or the server's settings (shell_exec(, base64_decode(, print_r(, system('id'), system(whoami), exec/**/())";
+    PHP_VARIABLE_CALL = "php-005", Php, 1, "a PHP call through a variable or an expression spelling a command function ($a(1), $__['o'](5), $x /*c*/ (1), (system)('id'), [system][0](ls), \"sys\".\"tem\"('id'))";
+    PHP_DIRECTIVE = "php-006", Php, 1, "a PHP configuration directive assigned (allow_url_include=1, opcache.jit=…, memory_limit = 512M)";
     PHP_FUNCTION_NAME = "php-007", Php, 2, "a call of a PHP library function by its prefix or name, or of a command function with any argument (array_diff (, is_array(), intval(foo), exec (blah))";
-    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, memory_limit = 512M), or a call through a variable with blanks before its ( ($x (1))";
+    PHP_LOOSE = "php-008", Php, 2, "a php.ini directive forms also name assigned (engine=true, precision=…), or a call through a variable with blanks before its ( ($x (a))";
+    PHP_UPLOAD = "php-009", Php, 1, "an uploaded file named with an extension PHP runs (shell.php, a.phtml, x.php5.., photo. php)";
+    PHP_SESSION_UPLOAD = "php-010", Php, 1, "an uploaded file named as a PHP session file (sess_ and a session id)";
     JAVA_RUNTIME = "java-001", Java, 1, "Java's command and code-loading APIs (java.lang.Runtime, ProcessBuilder, getRuntime(, Class.forName(, javax.script, class.module.classLoader)";
     JAVA_EXPRESSION = "java-002", Java, 1, "OGNL or EL with Java objects (%{(#…, #_memberAccess, @java.lang.X@, T(java.…))";
     JAVA_CLASS = "java-003", Java, 2, "a JDK or gadget-library class by its full name (java.io.…, com.opensymphony.…, org.apache.commons.…)";
+    JAVA_EXPLOIT_CLASS = "java-004", Java, 1, "a JDK or gadget-library class exploits reach for, by its full name, outside a stack trace (java.io.BufferedReader, java.lang.Runtime, com.sun.org.apache…, org.apache.commons…)";
+    JAVA_UPLOAD = "java-005", Java, 1, "an uploaded file named with a JSP extension (shell.jsp, a.jspx..)";
     PYTHON_CALL = "python-001", Python, 1, "a Python call that runs commands or code (__import__(, os.system(, subprocess.…(, eval(compile()";
     PYTHON_IMPORT = "python-002", Python, 2, "a Python import of a command module followed by more code (import os;, from subprocess import)";
     NODE_PROCESS = "node-001", Node, 1, "Node.js process access (child_process, process.mainModule, constructor.constructor(, _$$ND_FUNC$$_)";
@@ -234,7 +245,10 @@ rules! {
     DESER_PHP = "deser-003", Deser, 1, "a PHP serialised object (O:8:\"stdClass\":0:{})";
     DESER_YAML = "deser-004", Deser, 1, "a YAML tag constructing a language's object (!!python/object, !!javax.script.X, !ruby/object)";
     RFI_IP_SCRIPT = "rfi-001", Rfi, 1, "a URL to an IP address and a script or text file, or a URL to a file cut off with ? (http://1.2.3.4/x.php)";
-    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, or an FTP URL";
+    RFI_URL = "rfi-002", Rfi, 2, "a URL to an IP address, an FTP or LDAP URL, a URL value ending with ?, a URL as a path segment, user information naming a host (http://a.example@b.example)";
+    RFI_FETCH_SCHEME = "rfi-003", Rfi, 1, "a URL of a scheme only a server fetches (gopher://, dict://, tftp://, jar:http:, url:file:, local_file:)";
+    RFI_HIDDEN_HOST = "rfi-004", Rfi, 1, "a URL whose user information hides the host behind an encoded separator (http://example.com%2f@evil.com/)";
+    RFI_PATH_PARAMETER = "rfi-005", Rfi, 1, "a URL given to a parameter named for a local directory or include path (mosConfig_absolute_path=http://x, _CONF[path]=http://x)";
 }
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<Rule> {
@@ -262,9 +276,23 @@ pub enum ValueKind {
     Path,
     /// A query parameter or form field value (raw, still encoded; `+` is a space).
     FormValue,
+    /// A query parameter's, form field's or cookie's name, encoded as a value is: a name
+    /// holds no line break or code an application means to receive.
+    FormName,
     /// A header value or a JSON string or plain text (not URL-encoded on the wire, but
     /// applications may decode it anyway).
     Text,
+    /// The name of an uploaded file, as a multipart part's `filename` or an upload header
+    /// (`X-Filename`) gives it: decoded as text, and read by the rules on what a server would
+    /// run if it stored the file under that name.
+    FileName,
+}
+
+impl ValueKind {
+    /// Whether the value is form-encoded (`+` is a space).
+    pub fn form_encoded(self) -> bool {
+        matches!(self, ValueKind::FormValue | ValueKind::FormName)
+    }
 }
 
 /// Which categories to look for, and how hard.

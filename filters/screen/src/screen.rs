@@ -358,6 +358,8 @@ impl Screener {
         if let Some(query) = query_of(path) {
             findings.extend(self.inspect_pairs(query, "query", rules));
         }
+        // `header:<name>`, written afresh for each header into one buffer.
+        let mut location = String::with_capacity(64);
         for (name, value) in headers.iter() {
             if !self.inspects_header(name) {
                 // Log4j logs any header an application chooses (`X-Api-Version`,
@@ -365,19 +367,20 @@ impl Screener {
                 if let Some(jndi_only) =
                     self.header_jndi.as_ref().filter(|_| !name.starts_with(':'))
                 {
-                    let location = format!("header:{}", name.to_ascii_lowercase());
+                    header_location(&mut location, name);
+                    let location = location.as_str();
                     let here: Vec<&Exclusion> = rules
                         .map(|r| {
                             r.exclusions
                                 .iter()
-                                .filter(|e| e.applies_at(&location))
+                                .filter(|e| e.applies_at(location))
                                 .collect()
                         })
                         .unwrap_or_default();
                     findings.extend(inspect_excluding(
                         value,
                         ValueKind::Text,
-                        &location,
+                        location,
                         jndi_only,
                         self.shortcuts,
                         &here,
@@ -393,30 +396,26 @@ impl Screener {
                     let v = name_value.next().unwrap_or(part);
                     // Cookie names carry payloads too (`<script>=1`).
                     let name = if v.len() < part.len() { name } else { &[] };
-                    for text in [v, name] {
-                        findings.extend(self.inspect(
-                            text,
-                            ValueKind::FormValue,
-                            "header:cookie",
-                            rules,
-                        ));
+                    for (text, kind) in [(v, ValueKind::FormValue), (name, ValueKind::FormName)] {
+                        findings.extend(self.inspect(text, kind, "header:cookie", rules));
                     }
                 }
             } else {
-                let name = name.to_ascii_lowercase();
-                let location = format!("header:{name}");
-                match crate::header_grammar::pieces(&name, value) {
+                header_location(&mut location, name);
+                let location = location.as_str();
+                let name = location.strip_prefix("header:").unwrap_or_default();
+                let kind = if UPLOAD_NAME_HEADERS.contains(&name) {
+                    ValueKind::FileName
+                } else {
+                    ValueKind::Text
+                };
+                match crate::header_grammar::pieces(name, value) {
                     Some(pieces) => {
                         for piece in pieces {
-                            findings.extend(self.inspect(
-                                &piece,
-                                ValueKind::Text,
-                                &location,
-                                rules,
-                            ));
+                            findings.extend(self.inspect(&piece, kind, location, rules));
                         }
                     }
-                    None => findings.extend(self.inspect(value, ValueKind::Text, &location, rules)),
+                    None => findings.extend(self.inspect(value, kind, location, rules)),
                 }
             }
         }
@@ -642,8 +641,12 @@ impl Screener {
                     .unwrap_or(part.value),
             };
             let filename = part.filename.as_deref().unwrap_or_default();
-            for text in [value, &part.name, filename] {
-                out.extend(self.inspect(text, ValueKind::Text, &location, route));
+            for (text, kind) in [
+                (value, ValueKind::Text),
+                (&part.name, ValueKind::Text),
+                (filename, ValueKind::FileName),
+            ] {
+                out.extend(self.inspect(text, kind, &location, route));
             }
         }
         out
@@ -653,6 +656,8 @@ impl Screener {
     fn inspect_pairs(&self, text: &str, prefix: &str, route: Option<&ScreenRoute>) -> Vec<Finding> {
         let mut out = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
+            // A pair without `=` is read as a value: content a client encoded whole
+            // (`curl --data-urlencode @file`), as much as a name without one.
             let (name, value) = pair.split_once('=').unwrap_or(("", pair));
             let decoded_name =
                 String::from_utf8_lossy(&pavise_core::path::form_decode(name)).into_owned();
@@ -663,7 +668,7 @@ impl Screener {
             out.extend(self.inspect(value.as_bytes(), ValueKind::FormValue, &location, route));
             // Parameter names carry payloads too.
             if !name.is_empty() {
-                out.extend(self.inspect(name.as_bytes(), ValueKind::FormValue, &location, route));
+                out.extend(self.inspect(name.as_bytes(), ValueKind::FormName, &location, route));
             }
         }
         out
@@ -680,6 +685,9 @@ fn restriction(
     let exclusions = route.map_or(0, |r| r.exclusions.len());
     (mode == Mode::Block, std::cmp::Reverse(exclusions))
 }
+
+/// The request headers AJAX uploaders send a file's name in, as the server will store it.
+const UPLOAD_NAME_HEADERS: [&str; 4] = ["x-filename", "x_filename", "x.filename", "x-file-name"];
 
 /// The request's `Content-Length`, if valid.
 pub fn content_length(headers: &HeaderList) -> Option<u64> {
@@ -770,5 +778,14 @@ fn body_location(path: &str) -> String {
 
 #[cfg(test)]
 mod parsing_tests;
+
+/// Writes `header:<name>` (the name lowercase) into `into`, the location of a header's
+/// findings and exclusions.
+fn header_location(into: &mut String, name: &str) {
+    into.clear();
+    into.push_str("header:");
+    into.push_str(name);
+    into.make_ascii_lowercase();
+}
 #[cfg(test)]
 mod tests;

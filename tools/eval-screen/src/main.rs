@@ -4,7 +4,7 @@
 //! requests wrongly flagged.
 //!
 //! Usage: `pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers]
-//! [--half even|odd] [--misses CATEGORY] [--check-shortcut] [--payloads CATEGORY=LIST ...]
+//! [--half even|odd] [--misses CATEGORY] [--decisions] [--check-shortcut] [--payloads CATEGORY=LIST ...]
 //! [CORPUS.jsonl ...]`
 //! (default policy `policies/screen.example.json`, evaluated at its own `detect.paranoia` and
 //! `detect.headers` unless `--paranoia` or `--all-headers` (`["*"]`) sets others; default corpora `../shared/corpora/*.jsonl`
@@ -23,6 +23,10 @@
 //! per line as in the public word lists (PayloadsAllTheThings' Intruder files): each non-empty
 //! line, once, is sent as `GET /search?q=<the line, percent-encoded>` so that the decoded
 //! parameter is the line itself, with the list's file name as its source.
+//!
+//! `--decisions` prints, instead of the report, one line per judged row and per CRS rule-scoped
+//! benign row (id, source, category, kind, the rule or limit that refused it or `-`, where, and
+//! the payload cut short): two runs diffed show every decision a change moved.
 //!
 //! `--check-shortcut` reports nothing of that: it screens every row of the corpora (judged or
 //! not) twice, with the shortcuts (the plain shortcut and the detectors' prechecks) on and off
@@ -339,6 +343,7 @@ fn main() {
     let mut half: Option<u64> = None;
     let mut misses: Option<String> = None;
     let mut check_shortcut = false;
+    let mut decisions = false;
     let mut paranoia: Option<u64> = None;
     let mut all_headers = false;
     while let Some(a) = args.next() {
@@ -358,6 +363,7 @@ fn main() {
                 None => fail("--misses needs a category (sqli, xss, rce, traversal, benign)"),
             },
             "--check-shortcut" => check_shortcut = true,
+            "--decisions" => decisions = true,
             "--paranoia" => match args.next().and_then(|l| l.parse().ok()) {
                 Some(level) => paranoia = Some(level),
                 None => fail("--paranoia needs a level (1 or 2)"),
@@ -368,7 +374,7 @@ fn main() {
                 None => fail("--payloads needs CATEGORY=LIST"),
             },
             "-h" | "--help" => {
-                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers] [--half even|odd] [--misses CATEGORY] [--check-shortcut] [--payloads CATEGORY=LIST ...] [CORPUS.jsonl ...]");
+                println!("usage: pavise-eval-screen [--json] [--policy FILE] [--paranoia LEVEL] [--all-headers] [--half even|odd] [--misses CATEGORY] [--decisions] [--check-shortcut] [--payloads CATEGORY=LIST ...] [CORPUS.jsonl ...]");
                 return;
             }
             other if other.starts_with('-') => fail(&format!("unknown option {other}")),
@@ -415,6 +421,10 @@ fn main() {
             .as_ref()
             .filter(|_| row.source == report::CHROMIUM)
             .map(|s| evaluate(s, &row));
+        if decisions {
+            print_decision(&screener, &row, &key, &outcome);
+            continue;
+        }
         if let Some(wanted) = &misses {
             print_miss(&screener, &row, &key, &outcome, wanted);
             if let Some(o) = &every {
@@ -432,7 +442,7 @@ fn main() {
             count(all_headers.get_or_insert_with(Tally::default), &row, o);
         }
     }
-    if misses.is_some() {
+    if misses.is_some() || decisions {
         return;
     }
     let report = Report {
@@ -575,6 +585,30 @@ fn print_miss(screener: &Screener, row: &Row, key: &Key, outcome: &Outcome, want
     println!(
         "{}\t{rule}\t{fired}\t{place}\t{}",
         row.id,
+        cut(&payload, 160)
+    );
+}
+
+/// `--decisions`: one line for a judged row (or a CRS benign row that only says one rule
+/// must not fire, its kind saying so), whatever its outcome.
+fn print_decision(screener: &Screener, row: &Row, key: &Key, outcome: &Outcome) {
+    if key.0.contains("not judged") {
+        return;
+    }
+    let outcome = match outcome {
+        Outcome::Flagged(r) | Outcome::Limited(r) => *r,
+        Outcome::Passed => "-",
+    };
+    let (mut place, payload) = payload_place(row);
+    if let Some(f) = finding(screener, row) {
+        place = f.location;
+    }
+    println!(
+        "{}\t{}\t{}\t{}\t{outcome}\t{place}\t{}",
+        row.id,
+        key.0,
+        key.1,
+        key.2,
         cut(&payload, 160)
     );
 }

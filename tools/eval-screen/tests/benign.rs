@@ -162,7 +162,6 @@ fn generated_rate_under(paranoia: &str, limit: f64) {
 }
 
 #[test]
-#[ignore = "not met yet (0.24%: fortune prose, rce-005, sqli-004, sqli-001); the target issue 15 sets"]
 fn under_a_tenth_of_a_percent_of_the_generated_set_is_flagged_at_level_1() {
     generated_rate_under("1", 0.001);
 }

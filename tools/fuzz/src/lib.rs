@@ -8,6 +8,7 @@
 //! `pavise-fuzz --seed N` replays it.
 
 pub mod growth;
+pub mod native;
 
 use pavise_core::headers::HeaderList;
 use pavise_screen::detect::{inspect, Enabled, ValueKind};
@@ -110,7 +111,7 @@ pub type Parser = fn(&[u8], &[Screener]);
 
 /// Every function that parses request data, by name: what [`fuzz_one`] runs, and what the
 /// cost-growth sweep ([`growth`]) times one by one.
-pub const PARSERS: [(&str, Parser); 19] = [
+pub const PARSERS: [(&str, Parser); 20] = [
     ("inspect, level 1", |d, _| inspect_all(d, Enabled::ALL)),
     ("inspect, level 2", |d, _| inspect_all(d, Enabled::STRICT)),
     ("JSON body", |d, s| body(d, s, BodyKind::Json)),
@@ -167,6 +168,7 @@ pub const PARSERS: [(&str, Parser); 19] = [
     ("screen policy", |d, _| {
         let _ = pavise_screen::policy::parse(d);
     }),
+    ("native module stream", |d, _| native::stream(d)),
 ];
 
 fn inspect_all(data: &[u8], enabled: Enabled) {
@@ -182,7 +184,7 @@ fn body(data: &[u8], screeners: &[Screener], kind: BodyKind) {
 }
 
 /// A request whose path and headers are all `data`.
-fn hostile_headers(data: &[u8]) -> HeaderList {
+pub(crate) fn hostile_headers(data: &[u8]) -> HeaderList {
     HeaderList::new(vec![
         (":method".into(), b"POST".to_vec()),
         (":path".into(), data.to_vec()),

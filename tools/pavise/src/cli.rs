@@ -28,6 +28,9 @@ pub const EXIT_IO: u8 = 3;
 /// Where `make build` leaves the filters, relative to the repository root.
 pub const DEFAULT_WASM_DIR: &str = "target/wasm32-wasip1/release";
 
+/// Where `make build` leaves the native module, relative to the repository root.
+pub const DEFAULT_NATIVE_MODULE: &str = "target/native/libpavise_native.so";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "pavise",
@@ -150,13 +153,22 @@ enum BundleCommand {
 #[derive(Subcommand, Debug)]
 enum RenderCommand {
     /// A complete Envoy config: filters in chain order, policies inlined, failure policy per
-    /// filter, each .wasm checked against the bundle's digest.
+    /// filter, each .wasm checked against the bundle's digest (or, with --runtime native, every
+    /// filter served by the native module).
     Envoy {
         /// A bundle (.tar.gz), a bundle source directory, or one policy file (<filter>.json or
         /// combined.json).
         bundle: PathBuf,
         #[command(flatten)]
         input: Input,
+        /// Which build of the filters Envoy runs: `wasm`, the proxy-wasm modules (what Istio
+        /// and other proxy-wasm hosts run), or `native`, the Envoy dynamic module (an Envoy you
+        /// run yourself: near-native speed). Same policies, decisions, metrics and events.
+        #[arg(long, value_enum, default_value_t = envoy::Runtime::Wasm)]
+        runtime: envoy::Runtime,
+        /// With --runtime native: the native module (libpavise_native.so) as Envoy will load it.
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_NATIVE_MODULE)]
+        native_module: PathBuf,
         /// Listener port on 127.0.0.1.
         #[arg(long, default_value_t = 8080)]
         listen: u16,
@@ -167,7 +179,8 @@ enum RenderCommand {
         #[arg(long, default_value = "127.0.0.1:8081")]
         upstream: SocketAddr,
         /// Have Envoy fetch the modules from <URL>/pavise_<filter>.wasm (http or https) and
-        /// check each against the bundle's sha256 itself, instead of reading local files.
+        /// check each against the bundle's sha256 itself, instead of reading local files
+        /// (--runtime wasm only).
         #[arg(long, value_name = "URL")]
         wasm_url: Option<String>,
         /// Write file-based dynamic config (bootstrap.yaml, lds.yaml, cds.yaml and an
@@ -621,6 +634,8 @@ fn run_render(command: RenderCommand) -> Outcome {
         RenderCommand::Envoy {
             bundle: path,
             input,
+            runtime,
+            native_module,
             listen,
             admin,
             upstream,
@@ -640,28 +655,48 @@ fn run_render(command: RenderCommand) -> Outcome {
                 ),
                 None => None,
             };
-            // Remote modules are checked by Envoy; local ones here, before rendering.
-            let b = match code {
-                Some(_) => load(&path, &input)?,
-                None => load_with_modules(&path, &input)?.0,
+            if runtime == envoy::Runtime::Native && code.is_some() {
+                return Err(Failure::usage(
+                    "--wasm-url: the native module is a local file; use it with --runtime wasm",
+                ));
+            }
+            // A running Envoy may have another working directory than this command.
+            let as_envoy_sees = |p: &Path| -> Result<String, Failure> {
+                Ok(match &xds_dir {
+                    Some(_) => std::path::absolute(p)
+                        .map_err(|e| Failure::io(p, e))?
+                        .display()
+                        .to_string(),
+                    None => p.display().to_string(),
+                })
+            };
+            // Remote modules are checked by Envoy; local ones here, before rendering. The
+            // native module is not pinned by the bundle: it must be there to be loaded.
+            let (b, modules) = match (runtime, &code) {
+                (envoy::Runtime::Native, _) => {
+                    std::fs::metadata(&native_module)
+                        .map_err(|e| Failure::io(&native_module, e))?;
+                    (
+                        load(&path, &input)?,
+                        envoy::Modules::Native(as_envoy_sees(&native_module)?),
+                    )
+                }
+                (envoy::Runtime::Wasm, Some(c)) => {
+                    (load(&path, &input)?, envoy::Modules::Wasm(c.base.clone()))
+                }
+                (envoy::Runtime::Wasm, None) => (
+                    load_with_modules(&path, &input)?.0,
+                    envoy::Modules::Wasm(as_envoy_sees(&input.wasm_dir)?),
+                ),
             };
             let specs = envoy::bundle_filters(&b);
-            let wasm_dir = match (&code, &xds_dir) {
-                (Some(c), _) => c.base.clone(),
-                // A running Envoy may have another working directory than this command.
-                (None, Some(_)) => std::path::absolute(&input.wasm_dir)
-                    .map_err(|e| Failure::io(&input.wasm_dir, e))?
-                    .display()
-                    .to_string(),
-                (None, None) => input.wasm_dir.display().to_string(),
-            };
             let boot = envoy::bootstrap_for(
                 &specs,
                 &envoy::EnvoyOptions {
                     listener_port: listen,
                     admin_port: admin,
                     upstream,
-                    wasm_dir,
+                    modules,
                     audit_log,
                     clusters,
                 },

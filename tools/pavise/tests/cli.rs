@@ -581,6 +581,107 @@ fn render_envoy_pins_inlines_and_fails_closed() {
     assert!(boot.contains("stats_tags:"), "{boot}");
 }
 
+/// `--runtime native`: every filter a `filter_name` of the one native module, the same policy
+/// as its configuration, no Wasm settings, and the runtime flag that strips the dynamic-module
+/// namespace from the Prometheus names; in the xDS shape too.
+#[test]
+fn render_envoy_for_the_native_module() {
+    let t = Tmp::new().with_source();
+    let bundle = build(&t);
+    std::fs::write(t.path("libpavise_native.so"), b"stand-in").unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "render",
+            "envoy",
+            &bundle,
+            "--no-verify",
+            "--wasm-dir",
+            &t.s("wasm"),
+            "--runtime",
+            "native",
+            "--native-module",
+            &t.s("libpavise_native.so"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        ok(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let y = run(&[]);
+    let v: serde_yaml::Value = serde_yaml::from_str(&y).unwrap();
+    let hcm =
+        &v["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"];
+    let auth = &hcm["http_filters"][0];
+    assert_eq!(auth["name"].as_str(), Some("pavise.auth"), "{y}");
+    let typed = &auth["typed_config"];
+    assert_eq!(
+        typed["@type"].as_str(),
+        Some("type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter")
+    );
+    assert_eq!(typed["filter_name"].as_str(), Some("pavise.auth"));
+    assert_eq!(
+        typed["dynamic_module_config"]["module"]["local"]["filename"].as_str(),
+        Some(t.s("libpavise_native.so").as_str())
+    );
+    let policy: serde_json::Value =
+        serde_json::from_str(typed["filter_config"]["value"].as_str().unwrap()).unwrap();
+    let source: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path("src/auth.json")).unwrap()).unwrap();
+    assert_eq!(policy, source, "the policy is the configuration, unchanged");
+    assert!(
+        !y.contains("vm_config") && !y.contains("host_env_keys"),
+        "{y}"
+    );
+    assert_eq!(
+        v["layered_runtime"]["layers"][0]["static_layer"]
+            ["envoy.reloadable_features.dynamic_modules_strip_custom_stat_prefix"]
+            .as_bool(),
+        Some(true),
+        "{y}"
+    );
+
+    // The xDS shape: the listener accepts the native type, the ECDS resource carries it, the
+    // module path is absolute for a running Envoy elsewhere.
+    run(&["--xds-dir", &t.s("xds")]);
+    let lds = std::fs::read_to_string(t.path("xds/lds.yaml")).unwrap();
+    assert!(
+        lds.contains("type_urls: [type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter]"),
+        "{lds}"
+    );
+    let ecds = std::fs::read_to_string(t.path("xds/ecds-auth.yaml")).unwrap();
+    let e: serde_yaml::Value = serde_yaml::from_str(&ecds).unwrap();
+    assert_eq!(
+        e["resources"][0]["typed_config"]["filter_name"].as_str(),
+        Some("pavise.auth"),
+        "{ecds}"
+    );
+    let boot = std::fs::read_to_string(t.path("xds/bootstrap.yaml")).unwrap();
+    assert!(
+        boot.contains("dynamic_modules_strip_custom_stat_prefix: true"),
+        "{boot}"
+    );
+
+    // A missing module is an I/O error; remote code is for Wasm only.
+    let mut missing = args(&[]);
+    let at = missing.iter().position(|a| a == "--native-module").unwrap();
+    missing[at + 1] = t.s("nowhere/libpavise_native.so");
+    let err = fails(&missing.iter().map(String::as_str).collect::<Vec<_>>(), 3);
+    assert!(err.contains("nowhere/libpavise_native.so"), "{err}");
+    let remote = args(&["--wasm-url", "http://10.0.0.5/wasm"]);
+    let err = fails(&remote.iter().map(String::as_str).collect::<Vec<_>>(), 2);
+    assert!(err.contains("--runtime wasm"), "{err}");
+    let mut bad = args(&[]);
+    let at = bad.iter().position(|a| a == "--runtime").unwrap();
+    bad[at + 1] = "lua".to_string();
+    let err = fails(&bad.iter().map(String::as_str).collect::<Vec<_>>(), 2);
+    assert!(err.contains("possible values: wasm, native"), "{err}");
+}
+
 #[test]
 fn render_istio_stats_prints_the_stats_tags_as_a_configmap() {
     let out = ok(&["render", "istio-stats", "--namespace", "payments"]);

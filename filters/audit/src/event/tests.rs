@@ -47,7 +47,7 @@ fn verdict(filter: &str, outcome: Outcome, reason: &str) -> Verdict {
 fn allowed_event_has_every_field() {
     let mut auth = verdict("auth", Outcome::Allowed, "");
     auth.client_id = Some("ci".into());
-    let e = build_event(&facts("/orders?id=7&token=SECRET-4"), &end(), &[auth]);
+    let e = build_event(facts("/orders?id=7&token=SECRET-4"), end(), &[auth]);
     let json: serde_json::Value = serde_json::to_value(&e).unwrap();
     assert_eq!(json["schema_version"], "1");
     assert_eq!(json["timestamp"], "2026-11-23T08:00:00.123Z");
@@ -71,7 +71,7 @@ fn allowed_event_has_every_field() {
 
 #[test]
 fn no_secret_reaches_an_event() {
-    let e = build_event(&facts("/x?api_key=SECRET-5&password=SECRET-6"), &end(), &[]);
+    let e = build_event(facts("/x?api_key=SECRET-5&password=SECRET-6"), end(), &[]);
     let text = serde_json::to_string(&e).unwrap();
     for secret in ["SECRET", "jane@example.com"] {
         assert!(!text.contains(secret), "{text}");
@@ -81,8 +81,8 @@ fn no_secret_reaches_an_event() {
 #[test]
 fn denial_names_the_deciding_filter() {
     let e = build_event(
-        &facts("/x"),
-        &EndFacts {
+        facts("/x"),
+        EndFacts {
             status: 403,
             ..end()
         },
@@ -106,7 +106,7 @@ fn denial_names_the_deciding_filter() {
 fn rule_ids_are_carried() {
     let mut v = verdict("screen", Outcome::Denied, "sqli");
     v.rule_id = Some("sqli-001".into());
-    let e = build_event(&facts("/x"), &end(), &[v]);
+    let e = build_event(facts("/x"), end(), &[v]);
     assert_eq!(e.decided_by.unwrap().rule_id.as_deref(), Some("sqli-001"));
 }
 
@@ -136,7 +136,7 @@ fn missing_headers_do_not_fail() {
     let f = RequestFacts::capture(&HeaderList::default(), 0, &policy("{}"));
     assert_eq!(f.path, "/");
     assert_eq!(f.request_id, None);
-    let e = build_event(&f, &EndFacts::default(), &[]);
+    let e = build_event(f, EndFacts::default(), &[]);
     assert_eq!(e.status, 0);
 }
 
@@ -221,8 +221,8 @@ fn uninformative_verdicts_change_nothing() {
             .collect();
         let published: Vec<Verdict> = all.iter().filter(|v| v.informs_audit()).cloned().collect();
         assert_eq!(
-            build_event(&request, &end(), &all),
-            build_event(&request, &end(), &published),
+            build_event(request.clone(), end(), &all),
+            build_event(request.clone(), end(), &published),
             "{all:?}"
         );
         for p in &policies {
@@ -278,4 +278,70 @@ fn span_id_needs_a_valid_traceparent() {
     let no_trace =
         RequestFacts::capture(&HeaderList::from_pairs(&[(":path", "/")]), 0, &policy("{}"));
     assert_eq!((no_trace.trace_id, no_trace.span_id), (None, None));
+}
+
+/// The hand-written JSON is what serde_json writes for the same event, byte for byte: every
+/// optional field present and absent, text that needs escaping, findings and a refusal.
+#[test]
+fn to_json_is_serde_json_byte_for_byte() {
+    let awkward = "q\"uo\\te \u{1} tab\t nl\n é 日本 🦀 </script>";
+    let decision = |filter: &str, reason: Option<&str>, rule: Option<&str>| Decision {
+        filter: filter.into(),
+        reason: reason.map(Into::into),
+        rule_id: rule.map(Into::into),
+    };
+    let mut events = Vec::new();
+    for variant in 0..8u32 {
+        let some = |bit: u32, text: &str| (variant & (1 << bit) != 0).then(|| text.to_string());
+        events.push(AuditEvent {
+            schema_version: SCHEMA_VERSION,
+            timestamp: rfc3339_millis(1_795_420_800_123_000_000 + u64::from(variant)),
+            request_id: some(0, "5f1c2a3b-0000-4000-8000-000000000001"),
+            trace_id: some(1, "4bf92f3577b34da6a3ce929d0e0e4736"),
+            span_id: some(2, "00f067aa0ba902b7"),
+            client_id: some(0, awkward),
+            source_address: some(1, "[::1]:5555"),
+            method: if variant % 2 == 0 { "GET" } else { awkward }.into(),
+            host: "api.example.com".into(),
+            path: format!("/orders?id={variant}&q={awkward}"),
+            status: [0, 200, 401, 503][(variant % 4) as usize],
+            outcome: if variant & 1 == 0 {
+                EventOutcome::Allowed
+            } else {
+                EventOutcome::Denied
+            },
+            decided_by: (variant & 1 == 1).then(|| decision("auth", Some("missing"), None)),
+            flagged_by: match variant % 3 {
+                0 => vec![],
+                1 => vec![decision("screen", Some("sqli"), Some("sqli-001"))],
+                _ => vec![
+                    decision("cors", Some(awkward), None),
+                    decision("screen", None, Some("xss-002")),
+                ],
+            },
+            duration_ms: [
+                None,
+                Some(0.0),
+                Some(1.5),
+                Some(0.000_123),
+                Some(12_345.678_9),
+            ][(variant % 5) as usize],
+            request_bytes: (variant & 2 != 0).then_some(120),
+            response_bytes: (variant & 4 != 0).then_some(u64::MAX),
+            user_agent: some(2, awkward),
+        });
+    }
+    events.push(build_event(facts("/orders?token=SECRET"), end(), &[]));
+    events.push(build_event(
+        RequestFacts::capture(&HeaderList::default(), 0, &policy("{}")),
+        EndFacts::default(),
+        &[],
+    ));
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(event.to_json(), json);
+        // And escaped, as an OTLP body carries it: serde_json's string of the text, unquoted.
+        let quoted = serde_json::to_string(&json).unwrap();
+        assert_eq!(event.to_embedded_json(), quoted[1..quoted.len() - 1]);
+    }
 }

@@ -179,3 +179,45 @@ fn implements_the_headers_the_end_and_the_root_phases() {
         ]
     );
 }
+
+#[test]
+fn a_replaced_policy_hands_its_held_events_to_the_new_one() {
+    let (mut host, old) = setup("/orders");
+    let mut old_root = Default::default();
+    request(&mut host, &old, Some(denied()));
+    request(&mut host, &old, Some(denied()));
+    let (_, new) = setup("/orders");
+    let mut new_root = Default::default();
+    let mut held = Vec::new();
+    old.hand_over(&mut host, &mut old_root, &mut held);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].0, Filter::Audit);
+    new.take_over(&mut host, &mut new_root, &mut held);
+    assert!(held.is_empty(), "the audit stage took its own");
+    // The new policy sends them; the old one has nothing left to lose.
+    old.abandon(&mut host, &mut old_root);
+    assert_eq!(host.metric("pavise_audit_sink_lost_total"), Some(0));
+    new.start(&mut host, &mut new_root).unwrap();
+    host.now_nanos += 2_000_000_000;
+    new.tick(&mut host, &mut new_root);
+    assert_eq!(host.callouts.len(), 1);
+    let body = String::from_utf8_lossy(&host.callouts[0].body).into_owned();
+    assert_eq!(body.matches("/orders").count(), 2, "{body}");
+    assert!(host
+        .logs
+        .iter()
+        .any(|(_, l)| l.contains("took over 2 of 2")));
+}
+
+#[test]
+fn events_abandoned_without_a_successor_are_counted_lost() {
+    let (mut host, chain) = setup("/orders");
+    let mut root = Default::default();
+    request(&mut host, &chain, Some(denied()));
+    chain.abandon(&mut host, &mut root);
+    assert_eq!(host.metric("pavise_audit_sink_lost_total"), Some(1));
+    assert!(host
+        .logs
+        .iter()
+        .any(|(_, l)| l.contains("before the configuration was removed")));
+}

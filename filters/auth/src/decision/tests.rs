@@ -45,11 +45,14 @@ fn policy_json() -> String {
     )
 }
 
-fn auth() -> Authenticator {
-    Authenticator::from_json(policy_json().as_bytes(), |name| {
-        (name == "PAVISE_TEST_KEY").then(|| KEY_ENV.to_string())
-    })
-    .unwrap()
+/// The test policy's authenticator, for the whole test (a decision borrows from it).
+fn auth() -> &'static Authenticator {
+    Box::leak(Box::new(
+        Authenticator::from_json(policy_json().as_bytes(), |name| {
+            (name == "PAVISE_TEST_KEY").then(|| KEY_ENV.to_string())
+        })
+        .unwrap(),
+    ))
 }
 
 fn req(method: &str, path: &str, extra: &[(&str, &str)]) -> HeaderList {
@@ -62,7 +65,7 @@ fn req(method: &str, path: &str, extra: &[(&str, &str)]) -> HeaderList {
     HeaderList::from_pairs(&pairs)
 }
 
-fn decide(method: &str, path: &str, extra: &[(&str, &str)]) -> AuthDecision {
+fn decide(method: &str, path: &str, extra: &[(&str, &str)]) -> AuthDecision<'static> {
     auth().decide(&req(method, path, extra), NOW)
 }
 
@@ -73,7 +76,7 @@ fn reason(d: &AuthDecision) -> Option<DenyReason> {
     }
 }
 
-fn allowed(d: &AuthDecision) -> &Allowed {
+fn allowed<'a>(d: &'a AuthDecision<'_>) -> &'a Allowed<'a> {
     match d {
         AuthDecision::Allow(a) => a,
         AuthDecision::Deny(r) => panic!("denied: {r:?}"),

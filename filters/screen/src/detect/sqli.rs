@@ -3,38 +3,41 @@
 //! grammar rules are in [`super::sql`] (level 1), [`super::sql_strict`] and
 //! [`super::sql_probe`] (level 2).
 
+mod breakout;
+
 use super::anchor;
+use super::libinjection;
 use super::sql::{self, SqlClause};
 use super::sql_probe;
 use super::sql_strict;
 use super::words::word_list;
 use super::{
     fingerprint, sqli_input, SQLI_ALIAS_FROM, SQLI_BARE_CALL, SQLI_BOOLEAN_CLAUSE, SQLI_CAST,
-    SQLI_CATALOG, SQLI_CLAUSE, SQLI_DANGLING_CONNECTIVE, SQLI_FRAGMENT_CALL, SQLI_FUNCTION,
-    SQLI_JSON_OPERATOR, SQLI_KEYWORD, SQLI_LIBINJECTION, SQLI_LIKE, SQLI_NOSQL_MORE,
-    SQLI_NOSQL_OPERATOR, SQLI_NUMERIC_TEST, SQLI_OBFUSCATION, SQLI_OPERATOR, SQLI_OVERFLOW,
-    SQLI_QUOTED_TEST, SQLI_QUOTE_BREAKOUT, SQLI_QUOTE_OPERATOR, SQLI_QUOTE_PROBE, SQLI_STATEMENT,
-    SQLI_TAUTOLOGY,
+    SQLI_CATALOG, SQLI_CLAUSE, SQLI_COMMENT_BLANK, SQLI_COMPARISON_PROBE, SQLI_DANGLING_CONNECTIVE,
+    SQLI_FRAGMENT_CALL, SQLI_FUNCTION, SQLI_JSON_OPERATOR, SQLI_KEYWORD, SQLI_LIBINJECTION,
+    SQLI_LIKE, SQLI_NOSQL_MORE, SQLI_NOSQL_OPERATOR, SQLI_NUMERIC_TEST, SQLI_OBFUSCATION,
+    SQLI_OPERATOR, SQLI_OVERFLOW, SQLI_QUERY_FRAGMENT, SQLI_QUOTED_TEST, SQLI_QUOTE_BREAKOUT,
+    SQLI_QUOTE_OPERATOR, SQLI_QUOTE_PROBE, SQLI_QUOTE_STATEMENT, SQLI_STATEMENT, SQLI_TAUTOLOGY,
 };
 use crate::engine::anchor::{guard, ByteClass, OUTSIDE_PLAIN_ASCII};
 use crate::engine::Anchor::{
-    self, Byte, PhrasePieces, Piece, Pieces, Squeezed, Where, WhereAny, Words,
+    self, Byte, PhrasePieces, Piece, Pieces, Squeezed, Where, WhereAny, Word, Words,
 };
 use crate::engine::{RuleDef, View};
 
-/// The SQL injection rules, in the order they name a finding. The level-1 rules need a byte
-/// or word of [`LEVEL1_ANCHORS`] (without a quote, an operator or a trigger word libinjection
-/// finds nothing; each other rule needs such a byte or word); the level-2 ones may match more
-/// text (`XOR`, `order by 1`, `4294967296`), each with anchors its precheck argues. Rules that
-/// share a precheck (in [`sql`], [`sql_strict`], [`sql_probe`]) read it from the value's
-/// [`View`], made once. `sqli-016` has two rows: its obfuscations, and after `sqli-017` the
-/// attack-only phrases joined by `+`.
+/// The SQL injection rules, in the order they name a finding (the engine runs level 1's before
+/// level 2's). The level-1 rules need a byte or word of [`LEVEL1_ANCHORS`] (without a quote, an
+/// operator or a trigger word libinjection finds nothing; each other rule needs such a byte or
+/// word) or one of their own (each argued beside it); the level-2 ones may match more text
+/// (`XOR`, `order by 1`, `4294967296`), each with anchors its precheck argues. Rules that share
+/// a precheck (in [`sql`], [`sql_strict`], [`sql_probe`]) read it from the value's [`View`],
+/// made once. `sqli-006` and `sqli-029` have two rows each.
 pub const TABLE: &[RuleDef] = &[
     RuleDef::always(SQLI_LIBINJECTION, |v| libinjection_sqli(v.bytes())).anchored(LEVEL1_ANCHORS),
     // Its precheck: each phrase's longest piece.
     RuleDef::always(SQLI_KEYWORD, sqli_keyword_in).anchored(&[PhrasePieces(&SQLI_PHRASES)]),
     RuleDef::always(SQLI_NUMERIC_TEST, numeric_test_in).anchored(LEVEL1_ANCHORS),
-    RuleDef::always(SQLI_QUOTE_BREAKOUT, quote_breakout_in).anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_QUOTE_BREAKOUT, breakout::quote_breakout_in).anchored(LEVEL1_ANCHORS),
     RuleDef::always(SQLI_NOSQL_OPERATOR, |v| {
         sql::clause_rule(v, SqlClause::NosqlOperator)
     })
@@ -47,6 +50,8 @@ pub const TABLE: &[RuleDef] = &[
         sql::clause_rule(v, SqlClause::Statement)
     })
     .anchored(LEVEL1_ANCHORS),
+    // Every statement glued to a `;` has its `;`.
+    RuleDef::always(SQLI_STATEMENT, sql_strict::glued_statement_rule).anchored(&[Piece(";")]),
     RuleDef::always(SQLI_BOOLEAN_CLAUSE, |v| {
         sql::clause_rule(v, SqlClause::BooleanClause)
     })
@@ -59,6 +64,35 @@ pub const TABLE: &[RuleDef] = &[
         sql::clause_rule(v, SqlClause::JsonCompared)
     })
     .anchored(LEVEL1_ANCHORS),
+    // Every quote breakout has its quote.
+    RuleDef::always(SQLI_QUOTE_STATEMENT, sql_strict::quote_statement_rule).anchored(QUOTES),
+    // An open subquery and `select (case` have a `(`, a star select its `*`, `from t where c =`
+    // and `having c =` a comparison's `=`, `<`, `>` or `!=`, a qualified name its backticks (in
+    // the normalized copy, whose bytes stand in the value).
+    RuleDef::always(SQLI_QUERY_FRAGMENT, sql_strict::query_fragment_rule)
+        .anchored(&[Byte(ByteClass::of(b"(*=<>!`"))]),
+    // A comparison has its operator (`=`, `<`, `>`, `!=`), `like` between parentheses its `)`,
+    // `like '` its quote; a whole value compared with `like` alone is SQL to the level-1 rules
+    // by the word (`1 like 1`), with `regexp` only where a quote or operator makes it so.
+    RuleDef::always(SQLI_COMPARISON_PROBE, sql_strict::comparison_probe_rule)
+        .anchored(&[Byte(ByteClass::of(b"=<>!()'\"`")), Word("like")]),
+    // A comment has its `/*`.
+    RuleDef::always(SQLI_COMMENT_BLANK, sql_strict::comment_blank_rule).anchored(&[Piece("/*")]),
+    // Every phrase joined by `+` has its `+`.
+    RuleDef::always(SQLI_COMMENT_BLANK, sql_strict::plus_joined_rule).anchored(&[Piece("+")]),
+    // A quote, in every branch.
+    RuleDef::always(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes())).anchored(QUOTES),
+    // Its operator, a whole word of the normalized copy, so of the value (`sounds like` holds
+    // `like`).
+    RuleDef::always(SQLI_LIKE, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::LikeTautology)
+    })
+    .anchored(&[Words(&["like", "rlike", "glob", "regexp"])]),
+    // A bare call ends in its `(`.
+    RuleDef::always(SQLI_BARE_CALL, |v| {
+        sql_probe::probe_rule(v, sql_probe::Probe::BareCall)
+    })
+    .anchored(&[Piece("(")]),
     RuleDef::always(SQLI_FRAGMENT_CALL, sql_strict::open_call_rule).anchored(STRICT_ANCHORS),
     RuleDef::always(SQLI_OPERATOR, sql_strict::operator_rule).anchored(STRICT_ANCHORS),
     RuleDef::always(SQLI_TAUTOLOGY, sql_strict::tautology_rule).anchored(STRICT_ANCHORS),
@@ -66,8 +100,6 @@ pub const TABLE: &[RuleDef] = &[
     RuleDef::always(SQLI_QUOTE_OPERATOR, sql_strict::quote_operator_rule).anchored(STRICT_ANCHORS),
     RuleDef::always(SQLI_OBFUSCATION, sql_strict::obfuscation_rule).anchored(STRICT_ANCHORS),
     RuleDef::always(SQLI_CATALOG, sql_strict::catalog_rule).anchored(STRICT_ANCHORS),
-    // Every phrase joined by `+` has its `+`.
-    RuleDef::always(SQLI_OBFUSCATION, sql_strict::plus_joined_rule).anchored(&[Piece("+")]),
     RuleDef::always(SQLI_OVERFLOW, |v| sql_probe::overflow_value(v.bytes())).anchored(&[
         Pieces(&[
             "2147483648",
@@ -85,8 +117,6 @@ pub const TABLE: &[RuleDef] = &[
             exponent,
         ),
     ]),
-    // A quote, in every branch.
-    RuleDef::always(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes())).anchored(QUOTES),
     // `::`, which normalizing neither makes nor splits.
     RuleDef::always(SQLI_CAST, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::Cast)
@@ -104,16 +134,6 @@ pub const TABLE: &[RuleDef] = &[
         sql_probe::probe_rule(v, sql_probe::Probe::QuotedTest)
     })
     .anchored(QUOTES),
-    // `rlike` and `sounds like` hold `like`.
-    RuleDef::always(SQLI_LIKE, |v| {
-        sql_probe::probe_rule(v, sql_probe::Probe::LikeTautology)
-    })
-    .anchored(&[Pieces(&["like", "glob", "regexp"])]),
-    // The value ends with `(`.
-    RuleDef::always(SQLI_BARE_CALL, |v| {
-        sql_probe::probe_rule(v, sql_probe::Probe::BareCall)
-    })
-    .anchored(&[Piece("(")]),
     RuleDef::always(SQLI_NOSQL_MORE, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::NosqlOperator)
     })
@@ -241,18 +261,12 @@ fn exponent(text: &[u8], _start: usize, end: usize) -> bool {
     after.first().is_some_and(u8::is_ascii_digit)
 }
 
-/// libinjection's verdict, with the fingerprints prose also produces looked at again
-/// ([`fingerprint::confirmed`]).
-///
-/// `SqliState::detect` is the verdict `libinjectionrs::detect_sqli` returns; that wrapper then
-/// tokenizes the value once more (same flags) only to hand back the fingerprint, which the
-/// state already holds from the pass that decided: folding and fingerprinting read the input
-/// and the flags, never the counters a pass leaves behind, so the stored one is the same.
-/// Reading it saves a whole tokenizer pass per value.
+/// libinjection's verdict (the verdict `libinjectionrs::detect_sqli` returns, with the
+/// reading that reached it: [`libinjection::matched`]), looked at again where prose also
+/// matches ([`fingerprint::confirmed`]).
 pub(crate) fn libinjection_sqli(decoded: &[u8]) -> bool {
     let input = sqli_input::for_tokenizer(decoded);
-    let mut state = libinjectionrs::SqliState::new(&input, libinjectionrs::SqliFlags::FLAG_NONE);
-    state.detect() && fingerprint::confirmed(&input, &state.fingerprint_string())
+    libinjection::matched(&input).is_some_and(|m| fingerprint::confirmed(&input, &m))
 }
 
 word_list! {
@@ -286,9 +300,11 @@ pub(crate) fn sqli_keyword_in(value: &View) -> bool {
     sqli_phrase(value.lower())
 }
 
-/// Calls in [`SQLI_PHRASES`] whose names are English words too ("Sleep (8 hours) is
-/// important", "Char (the fish) recipe", "Database (MySQL 8) notes"): see [`word_call`].
-const WORD_CALLS: [&str; 5] = ["char(", "ascii(", "database(", "sleep(", "benchmark("];
+word_list! {
+    /// Calls in [`SQLI_PHRASES`] whose names are English words too ("Sleep (8 hours) is
+    /// important", "Char (the fish) recipe", "Database (MySQL 8) notes"): see [`word_call`].
+    WORD_CALLS = "sql-word-calls"
+}
 
 /// `name` called in `spaced` (lowercase, comments and blank runs one blank): the `(` glued to
 /// the name (`sleep(5)`, `sleep/**/(5)` once the comment is dropped reads `sleep (5)`), or
@@ -371,74 +387,6 @@ fn sqli_phrase(lower: &str) -> bool {
                 && (p.ends_with('(') || p.ends_with('_') || !word(after))
         })
     })
-}
-
-/// [`quote_breakout_in`] on a value of its own.
-#[cfg(test)]
-fn quote_breakout(decoded: &[u8]) -> bool {
-    quote_breakout_in(&View::of(decoded))
-}
-
-/// `x' or email notnull--`, `admin' and email ilike email;`: a quote, right after it a SQL
-/// connective or operator word, and then a comment (`--`, `#`, `/*`) or `;` that ends the
-/// injected clause. English ("O'Reilly and sons") has no such word right after the quote,
-/// nor a terminator. A quotation in prose (`"heat" or …`, `"and I'm told …`) may be followed
-/// by such a word and, sentences later, by a `;` or `--`: the clause an injection completes is
-/// one short phrase, so the first terminator after the word must come within
-/// [`BREAKOUT_CLAUSE_LEN`] bytes, with no sentence end (`.`, `?` or `!` before a blank) between.
-fn quote_breakout_in(value: &View) -> bool {
-    let decoded = value.bytes();
-    const WORDS: [&str; 17] = [
-        "or", "and", "xor", "collate", "like", "ilike", "glob", "regexp", "rlike", "notnull",
-        "isnull", "is", "not", "having", "union", "order", "group",
-    ];
-    // Every match starts at a quote: without one there is nothing to lowercase or search.
-    if !decoded.iter().any(|b| matches!(b, b'\'' | b'"')) {
-        return false;
-    }
-    let lower = value.lower();
-    // Where the last comment or statement end starts: one after the word is one at or after
-    // that word's end (found once, not searched for again after every quote).
-    let Some(last_end) = ["--", "#", "/*", ";"]
-        .iter()
-        .filter_map(|t| lower.rfind(t))
-        .max()
-    else {
-        return false;
-    };
-    lower.match_indices(['\'', '"']).any(|(i, _)| {
-        let rest = lower.get(i + 1..).unwrap_or_default();
-        let after = rest.trim_start_matches([' ', '\t', '(', '`']);
-        let word_len = after.len()
-            - after
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .len();
-        let word = after.get(..word_len).unwrap_or_default();
-        let word_end = lower.len() - after.len() + word_len;
-        WORDS.contains(&word) && last_end >= word_end && clause_ends_soon(lower, word_end)
-    })
-}
-
-/// The longest clause (bytes between the SQL word after the quote and the comment or `;`)
-/// [`quote_breakout_in`] takes for an injection.
-const BREAKOUT_CLAUSE_LEN: usize = 120;
-
-/// Whether a comment or `;` follows `from` in `lower` within [`BREAKOUT_CLAUSE_LEN`] bytes,
-/// with no sentence end before it.
-fn clause_ends_soon(lower: &str, from: usize) -> bool {
-    let rest = lower.get(from..).unwrap_or_default();
-    let Some(end) = ["--", "#", "/*", ";"]
-        .iter()
-        .filter_map(|t| rest.find(t))
-        .min()
-    else {
-        return false;
-    };
-    let clause = rest.get(..end).unwrap_or_default().as_bytes();
-    end <= BREAKOUT_CLAUSE_LEN
-        && !clause
-            .windows(2)
-            .any(|w| matches!(w, [b'.' | b'?' | b'!', b' ' | b'\t' | b'\n' | b'\r']))
 }
 
 /// [`numeric_test_in`] on a value of its own.
@@ -548,28 +496,6 @@ mod tests {
         assert!(sqli_keyword(b"x' or sqlite_compileoption_used (id)--"));
         assert!(sqli_keyword(b", FIND_IN_SET('22', Category )"));
         assert!(numeric_test(b"pay=AND 2771=1709)"));
-        assert!(quote_breakout(b"z'or email notnull--"));
-        assert!(quote_breakout(
-            b"admin@juice-sh.op' and email ilike email--"
-        ));
-        assert!(!quote_breakout(b"O'Reilly and sons; since 1978"));
-        assert!(!quote_breakout(b"select 'and'"));
-        assert!(quote_breakout(b"x' or username like '%a%'#"));
-        assert!(quote_breakout(b"1' union select a, b from users-- -"));
-        assert!(quote_breakout(b"x\" or 1=1;"));
-        // Quotations in prose: a connective after the quote, a `;` or `--` sentences later.
-        assert!(!quote_breakout(
-            b"From Latin \"calor\", meaning \"heat\" (as in English \"calorie\" or \"caloric\"). \
-              Hence the state; a place where it is hot"
-        ));
-        assert!(!quote_breakout(
-            b"\"You are old,\" said the youth, \"and I'm told by my peers\n\
-              That your hair has become very white.\n  And yet you incessantly stand on your head --\n"
-        ));
-        assert!(!quote_breakout(
-            b"\"Up to a point, Lord Copper\" and the rest of it was said in a tone of voice that \
-              implied agreement with anything at all, whatever the question might have been; he left"
-        ));
         assert!(numeric_test(b"OR (7319=8742)"));
         assert!(numeric_test(b"x || 3 <> 4"));
         assert!(!numeric_test(b"black and 2 white"));
@@ -589,26 +515,6 @@ mod tests {
         }
         for v in ["xp_points=300", "gain xp_boost now", "level_xp_total"] {
             assert!(!sqli_keyword(v.as_bytes()), "{v}");
-        }
-    }
-
-    #[test]
-    fn libinjection_verdict_and_fingerprint_as_detect_sqli() {
-        for v in [
-            "1' OR '1'='1",
-            "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).",
-            "CHRISTMAS STOCKING \"NOT\" STUFFER",
-            "1 and 1=1",
-            "1--",
-            "1,1--",
-            "https://shop.example.com/p/12/item-12?ref=home",
-            "1#x\nAND 9227=9227",
-        ] {
-            let r = libinjectionrs::detect_sqli(v.as_bytes());
-            let expected = r.is_injection()
-                && r.fingerprint
-                    .is_none_or(|f| fingerprint::confirmed(v.as_bytes(), f.as_str()));
-            assert_eq!(libinjection_sqli(v.as_bytes()), expected, "{v}");
         }
     }
 

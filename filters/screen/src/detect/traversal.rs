@@ -31,12 +31,21 @@ word_list! {
 
 /// Directories of [`OS_FILES`] (ending in `/`) that are also asked for without the slash at the
 /// end of a value (`/sys/class`).
-fn directory_at_end(haystack: &str, file: &str) -> bool {
-    file.strip_suffix('/').is_some_and(|dir| {
-        haystack.ends_with(dir)
-            && haystack
-                .get(..haystack.len() - dir.len())
-                .is_some_and(|b| b.ends_with('/'))
+fn directory_at_end(haystack: &[u8], dir: &str) -> bool {
+    haystack.ends_with(dir.as_bytes())
+        && haystack
+            .get(..haystack.len() - dir.len())
+            .is_some_and(|b| b.ends_with(b"/"))
+}
+
+/// The [`OS_FILES`] that are directories (written with a trailing `/`), without it.
+fn os_directories() -> &'static [&'static str] {
+    static DIRECTORIES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    DIRECTORIES.get_or_init(|| {
+        OS_FILES
+            .iter()
+            .filter_map(|f| f.strip_suffix('/'))
+            .collect()
     })
 }
 
@@ -60,10 +69,7 @@ pub const TABLE: &[RuleDef] = &[
     // Two dots, or a lenient form of a dot or separator ([`encoded`]): a hex literal, a `%` left
     // by decoding (or in the value as sent, which the rule decodes again), the lead byte of an
     // overlong or look-alike character.
-    RuleDef::always(TRAVERSAL_ENCODED_DOT_DOT, |v| {
-        encoded::detect(v)
-    })
-    .anchored(&[
+    RuleDef::always(TRAVERSAL_ENCODED_DOT_DOT, encoded::detect).anchored(&[
         Pieces(&["..", "0x2e", "0x2f", "0x5c"]),
         Byte(LENIENT_FORMS),
         RawByte(ByteClass::of(b"%")),
@@ -160,13 +166,16 @@ pub fn detect_level2(decoded: &[u8], is_path: bool) -> Vec<Rule> {
 /// not an attack).
 fn os_file(v: &View) -> bool {
     let is_path = v.is_path();
-    let haystack = String::from_utf8_lossy(v.slashed());
+    // Bytes, not text: every name is ASCII, so no match runs through a byte that is not UTF-8.
+    let haystack = v.slashed();
     // Each name's occurrences as a search for that name alone finds them: left to right, each
     // starting after the previous one's end (`etc/issuetc/issue` holds one `etc/issue`).
     let mut searched_to = [0usize; OS_FILES.len()];
-    OS_FILES.iter().any(|f| directory_at_end(&haystack, f))
+    os_directories()
+        .iter()
+        .any(|dir| directory_at_end(haystack, dir))
         || os_files().is_some_and(|files| {
-            files.find_overlapping_iter(haystack.as_bytes()).any(|m| {
+            files.find_overlapping_iter(haystack).any(|m| {
                 let index = m.pattern().as_usize();
                 let file = OS_FILES.get(index).copied().unwrap_or_default();
                 let Some(end) = searched_to.get_mut(index).filter(|end| m.start() >= **end) else {
@@ -174,35 +183,29 @@ fn os_file(v: &View) -> bool {
                 };
                 *end = m.end();
                 let before = haystack.get(..m.start()).unwrap_or_default();
-                is_path || before.ends_with('/') || before.is_empty() && file.contains('/')
+                is_path || before.ends_with(b"/") || before.is_empty() && file.contains('/')
             })
         })
 }
 
-/// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
-/// and editor leftovers (`error.log`, `backup.sql.zip`, `index.php.bak`).
-const SERVER_DATA: [&str; 9] = [
-    ".log", ".sql", ".bak", ".old", ".swp", ".dump", ".sqlite", ".mdb", ".backup",
-];
+word_list! {
+    /// Extensions of files a server keeps beside what it serves: logs, database dumps, backups
+    /// and editor leftovers (`error.log`, `backup.sql.zip`, `index.php.bak`).
+    SERVER_DATA = "path-server-data"
+}
 
-/// Archives a dump is shipped in (`.sql.gz`).
-const ARCHIVES: [&str; 6] = [".zip", ".gz", ".tgz", ".bz2", ".7z", ".tar"];
+word_list! {
+    /// Archives a dump is shipped in (`.sql.gz`).
+    ARCHIVES = "path-archives"
+}
 
-/// Directories a command injected into a shell writes its file to: the world-writable ones
-/// (`/tmp/`, `/var/tmp/`, `/dev/shm/`, Windows' temp), the web root (a script dropped there is
-/// served) and the system's configuration and administrator's home. Matched with `\` read as
-/// `/`, lowercase.
-const WRITABLE_DIRS: [&str; 9] = [
-    "/tmp/",
-    "/var/tmp/",
-    "/dev/shm/",
-    "/var/www/",
-    "/etc/",
-    "/root/",
-    "c:/windows/temp/",
-    "%temp%/",
-    "%tmp%/",
-];
+word_list! {
+    /// Directories a command injected into a shell writes its file to: the world-writable ones
+    /// (`/tmp/`, `/var/tmp/`, `/dev/shm/`, Windows' temp), the web root (a script dropped there is
+    /// served) and the system's configuration and administrator's home. Matched with `\` read as
+    /// `/`, lowercase.
+    WRITABLE_DIRS = "path-writable-dirs"
+}
 
 /// Shell output redirection into a file in one of [`WRITABLE_DIRS`]: `>` or `>>` (after
 /// `2`, `&` or anything), blanks, the directory, and a file name in it (`>/tmp/curl`,

@@ -17,79 +17,20 @@ use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
-/// Tags that run script or load active content.
-const TAGS: [&[u8]; 22] = [
-    b"<script",
-    b"</script",
-    b"<iframe",
-    b"<frame",
-    b"<svg",
-    b"<object",
-    b"<embed",
-    b"<applet",
-    b"<meta",
-    b"<base",
-    b"<link",
-    b"<style",
-    b"<math",
-    b"<isindex",
-    b"<form",
-    b"<dialog",
-    b"<input",
-    b"<body",
-    b"<details",
-    b"<marquee",
-    b"<noscript",
-    b":vmlframe",
-];
+word_list! {
+    /// Tags that run script or load active content.
+    TAGS = "xss-tags"
+}
 
-/// URL schemes and CSS constructs that run script.
-const ACTIVE: [&[u8]; 11] = [
-    b"javascript:",
-    b"vbscript:",
-    b"livescript:",
-    b"data:text/html",
-    b"data:image/svg+xml",
-    b"expression(",
-    b"-moz-binding",
-    b"behavior:url(",
-    b"@import",
-    // A CSS `url(` whose scheme is cut off or split (`url(javascript`).
-    b"url(javascript",
-    // UTF-7 `<`, for the browsers that sniffed it.
-    b"+adw-",
-];
+word_list! {
+    /// URL schemes and CSS constructs that run script.
+    ACTIVE = "xss-active-schemes"
+}
 
-/// Script sinks and calls typical of payloads.
-const CALLS: [&[u8]; 27] = [
-    b"alert(",
-    b"prompt(",
-    b"confirm(",
-    b"eval(",
-    b"document.cookie",
-    b"document.domain",
-    b"document.write",
-    b"window.location",
-    b"fromcharcode(",
-    b"settimeout(",
-    b"top[",
-    b".innerhtml",
-    b"document[",
-    b"window[",
-    b"self[",
-    b"(document)",
-    b"document.body",
-    b"document.queryselector",
-    b"createelement(",
-    b".getscript(",
-    b"setinterval(",
-    b"newfunction(",
-    b"atob(",
-    b"btoa(",
-    b".call`",
-    b"${alert",
-    b"${eval",
-];
+word_list! {
+    /// Script sinks and calls typical of payloads.
+    CALLS = "xss-calls"
+}
 
 word_list! {
     /// DOM event handler attribute names (without `on`).
@@ -256,7 +197,7 @@ fn has_prefixed_tag(lower: &[u8], blanks: bool) -> bool {
             .get(rest.iter().take_while(|c| c.is_ascii_whitespace()).count()..)
             .unwrap_or_default();
         TAGS.iter().any(|tag| {
-            tag.strip_prefix(b"<").is_some_and(|name| {
+            tag.as_bytes().strip_prefix(b"<").is_some_and(|name| {
                 rest.starts_with(name)
                     && !rest
                         .get(name.len())
@@ -499,11 +440,11 @@ mod tests {
         use crate::engine::anchor::OUTSIDE_PLAIN_TEXT;
         use crate::engine::Anchor;
         for p in TAGS.iter().chain(ACTIVE.iter()).chain(CALLS.iter()) {
-            let has_byte = p.iter().any(|b| OUTSIDE_PLAIN_TEXT.contains(*b));
+            let has_byte = p.bytes().any(|b| OUTSIDE_PLAIN_TEXT.contains(b));
             let squeezed = SCRIPT_CONTEXT_ANCHORS
                 .iter()
-                .any(|a| matches!(a, Anchor::Squeezed(s) if s.as_bytes() == *p));
-            assert!(has_byte || squeezed, "{}", String::from_utf8_lossy(p));
+                .any(|a| matches!(a, Anchor::Squeezed(s) if s == p));
+            assert!(has_byte || squeezed, "{p}");
         }
     }
 

@@ -19,6 +19,7 @@
 //! [`super::xss`] does). Each needs a byte plain text lacks (`<`, `=`, `!`, a quote), so the
 //! plain shortcut ([`super::plain`]) never hides a match.
 
+use super::words::word_list;
 #[cfg(test)]
 use super::Rule;
 
@@ -32,29 +33,19 @@ pub fn detect(decoded: &[u8], prechecks: bool) -> Vec<Rule> {
         .collect()
 }
 
-/// Attributes that make markup load a URL, send a form elsewhere or restyle the page: injected,
-/// they link, load, submit to or overlay what the attacker chooses.
-const URL_ATTRIBUTES: [&[u8]; 13] = [
-    b"href",
-    b"xlink:href",
-    b"src",
-    b"srcset",
-    b"srcdoc",
-    b"lowsrc",
-    b"dynsrc",
-    b"action",
-    b"formaction",
-    b"background",
-    b"poster",
-    b"codebase",
-    b"style",
-];
+word_list! {
+    /// Attributes that make markup load a URL, send a form elsewhere or restyle the page: injected,
+    /// they link, load, submit to or overlay what the attacker chooses.
+    URL_ATTRIBUTES = "xss-url-attributes"
+}
 
-/// The [`URL_ATTRIBUTES`] that act on whatever element they are injected into: `formaction` on
-/// the button or input whose value the input was echoed into, `style` on any element. An
-/// injected `href` or `src` acts only on the elements that take one, which mostly have their
-/// own already (the parser keeps the first of two).
-const ANY_ELEMENT_ATTRIBUTES: [&[u8]; 2] = [b"formaction", b"style"];
+word_list! {
+    /// The [`URL_ATTRIBUTES`] that act on whatever element they are injected into: `formaction` on
+    /// the button or input whose value the input was echoed into, `style` on any element. An
+    /// injected `href` or `src` acts only on the elements that take one, which mostly have their
+    /// own already (the parser keeps the first of two).
+    ANY_ELEMENT_ATTRIBUTES = "xss-any-element-attributes"
+}
 
 fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c')
@@ -68,9 +59,9 @@ fn skip_blanks(text: &[u8]) -> &[u8] {
 
 /// What follows one of `names` at the start of `rest` as a whole attribute name and its `=`
 /// (blanks around the `=` allowed).
-fn attribute_value<'a>(rest: &'a [u8], names: &[&[u8]]) -> Option<&'a [u8]> {
+fn attribute_value<'a>(rest: &'a [u8], names: &[&str]) -> Option<&'a [u8]> {
     names.iter().find_map(|name| {
-        rest.strip_prefix(*name)
+        rest.strip_prefix(name.as_bytes())
             .map(skip_blanks)
             .and_then(|after| after.strip_prefix(b"="))
             .map(skip_blanks)
@@ -134,20 +125,10 @@ fn dangling_tag(lower: &[u8]) -> bool {
     })
 }
 
-/// Media types a `data:` URL runs as a document or script in.
-const ACTIVE_MEDIA_TYPES: [&[u8]; 11] = [
-    b"text/html",
-    b"application/xhtml+xml",
-    b"text/xml",
-    b"application/xml",
-    b"image/svg+xml",
-    b"text/javascript",
-    b"application/javascript",
-    b"application/x-javascript",
-    b"text/ecmascript",
-    b"application/ecmascript",
-    b"text/vbscript",
-];
+word_list! {
+    /// Media types a `data:` URL runs as a document or script in.
+    ACTIVE_MEDIA_TYPES = "xss-active-media-types"
+}
 
 /// `xss-005`: a `data:` URL (where a word starts) read as RFC 2397 writes it, with the blanks a
 /// browser skips: an optional `type/subtype`, `;` parameters, a `,`, then data. Flagged when
@@ -206,7 +187,9 @@ pub fn has_markup_data_uri(lower: &[u8]) -> bool {
         let params = skip_blanks(lower.get(params_start..comma).unwrap_or_default());
         lower.get(comma) == Some(&b',')
             && (params.is_empty() || params.first() == Some(&b';'))
-            && (ACTIVE_MEDIA_TYPES.contains(&media_type)
+            && (ACTIVE_MEDIA_TYPES
+                .iter()
+                .any(|t| t.as_bytes() == media_type)
                 || data_has_tag.get(comma + 1).copied().unwrap_or(false))
     })
 }
@@ -293,8 +276,10 @@ pub fn has_external_entity(lower: &[u8]) -> bool {
     })
 }
 
-/// DOM properties whose assignment runs or redirects script without a dot before them.
-const SCRIPT_PROPERTIES: [&[u8]; 4] = [b"location", b"name", b"onerror", b"valueof"];
+word_list! {
+    /// DOM properties whose assignment runs or redirects script without a dot before them.
+    SCRIPT_PROPERTIES = "xss-script-properties"
+}
 
 /// Operators that may follow a quote which ends a JavaScript string in a breakout. Not `&`,
 /// `?` and `;`: they separate URL parameters and cookies, whose names may be dotted
@@ -357,7 +342,7 @@ fn assigned_name(text: &[u8]) -> bool {
         dotted = true;
     }
     let rest = skip_blanks(text.get(len..).unwrap_or_default());
-    (dotted || SCRIPT_PROPERTIES.contains(&first))
+    (dotted || SCRIPT_PROPERTIES.iter().any(|p| p.as_bytes() == first))
         && rest.first() == Some(&b'=')
         && !matches!(rest.get(1), Some(b'=' | b'>'))
 }

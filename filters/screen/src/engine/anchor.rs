@@ -36,6 +36,8 @@ pub enum Anchor {
     RawByte(ByteClass),
     /// A piece of the URL path (a rule that runs on the path alone).
     InPath(&'static str),
+    /// A piece of an uploaded file's name (a rule that reads file names alone).
+    InFileName(&'static str),
     /// Every anchor of a group that several rules share.
     Group(&'static [Anchor]),
 }
@@ -252,13 +254,14 @@ pub mod guard {
 #[cfg(test)]
 pub mod naive {
     use super::{guard, longest_piece, Anchor};
+    use crate::detect::ValueKind;
     use crate::engine::View;
 
     /// Whether one of `anchors` stands in the value of `view`.
     pub fn holds_any(anchors: &[Anchor], view: &View) -> bool {
         anchors
             .iter()
-            .any(|a| holds(a, view.bytes(), view.raw(), view.is_path()))
+            .any(|a| holds(a, view.bytes(), view.raw(), view.kind()))
     }
 
     /// The places of `piece` in `text`, in any ASCII case.
@@ -274,8 +277,8 @@ pub mod naive {
             .map(move |i| (i, i + p.len()))
     }
 
-    /// Whether `anchor` stands in `text` (`raw` before decoding; `in_path`: the URL path).
-    pub fn holds(anchor: &Anchor, text: &[u8], raw: &[u8], in_path: bool) -> bool {
+    /// Whether `anchor` stands in `text` (`raw` before decoding), a value of `kind`.
+    pub fn holds(anchor: &Anchor, text: &[u8], raw: &[u8], kind: ValueKind) -> bool {
         let has = |p: &str| p.is_empty() || places(text, p).next().is_some();
         let where_ = |p: &str, g: super::Guard| places(text, p).any(|(s, e)| g(text, s, e));
         match *anchor {
@@ -297,8 +300,9 @@ pub mod naive {
             }
             Anchor::Byte(class) => text.iter().any(|b| class.contains(*b)),
             Anchor::RawByte(class) => raw.iter().any(|b| class.contains(*b)),
-            Anchor::InPath(p) => in_path && has(p),
-            Anchor::Group(group) => group.iter().any(|a| holds(a, text, raw, in_path)),
+            Anchor::InPath(p) => kind == ValueKind::Path && has(p),
+            Anchor::InFileName(p) => kind == ValueKind::FileName && has(p),
+            Anchor::Group(group) => group.iter().any(|a| holds(a, text, raw, kind)),
         }
     }
 }

@@ -331,7 +331,13 @@ impl Rng {
     }
 }
 
-const KINDS: [ValueKind; 3] = [ValueKind::Text, ValueKind::FormValue, ValueKind::Path];
+const KINDS: [ValueKind; 5] = [
+    ValueKind::Text,
+    ValueKind::FormValue,
+    ValueKind::FormName,
+    ValueKind::Path,
+    ValueKind::FileName,
+];
 
 #[test]
 fn the_prefilter_finds_what_the_anchors_say() {
@@ -339,15 +345,10 @@ fn the_prefilter_finds_what_the_anchors_say() {
     let mut rng = Rng(0x5eed_0fa4_c401_2500);
     for _ in 0..20_000 {
         let raw = rng.value();
-        let kind = KINDS[rng.below(3)];
-        let decoded = decode_fully(raw.as_bytes(), kind == ValueKind::FormValue, true);
+        let kind = KINDS[rng.below(KINDS.len())];
+        let decoded = decode_fully(raw.as_bytes(), kind.form_encoded(), true);
         let view = View::with(raw.as_bytes(), &decoded, kind, true);
-        let present = prefilter().present(
-            &decoded,
-            raw.as_bytes(),
-            kind == ValueKind::Path,
-            &every_row(),
-        );
+        let present = prefilter().present(&decoded, raw.as_bytes(), kind, &every_row());
         for (row, def) in defs.iter().enumerate() {
             let expected = def.anchors.is_empty() || naive::holds_any(def.anchors, &view);
             assert_eq!(

@@ -217,8 +217,10 @@ pub fn inspect_excluding(
     if raw.is_empty() {
         return Vec::new();
     }
-    let decoded = decoded(raw, kind == ValueKind::FormValue, true);
-    let view = View::with(raw, &decoded, kind, shortcuts).at_level(plan.enabled.paranoia);
+    let decoded = decoded(raw, kind.form_encoded(), true);
+    let view = View::with(raw, &decoded, kind, shortcuts)
+        .at_level(plan.enabled.paranoia)
+        .located(location);
     run(&view, plan, exclusions)
         .into_iter()
         .map(|rule| Finding {
@@ -251,7 +253,7 @@ pub fn run(view: &View, plan: &Plan, exclusions: &[&Exclusion]) -> Vec<Rule> {
             && !present
                 .get_or_init(|| {
                     plan.prefilter
-                        .present(view.bytes(), view.raw(), view.is_path(), &plan.rows)
+                        .present(view.bytes(), view.raw(), view.kind(), &plan.rows)
                 })
                 .contains(step.row);
         if !skipped && (def.check)(view) {
@@ -288,7 +290,7 @@ mod tests {
         let present = prefilter().present(
             text.as_bytes(),
             text.as_bytes(),
-            false,
+            ValueKind::Text,
             &Plan::new(Enabled::STRICT).rows,
         );
         rows()
@@ -338,7 +340,7 @@ mod tests {
             "-moz - binding",
             "Window . location",
             "INFORMATION_SCHEMA",
-            "or name is admin",
+            "or name is null",
             "born 1990 as X from here",
             "nohup ifconfig",
         ] {
@@ -358,7 +360,7 @@ mod tests {
             "load data infile x",
             "x SET @v 1",
             "born 1990 as X from here",
-            "or name is admin",
+            "or name is null",
             "nohup ifconfig",
             "IF 2 EQU 2 echo x",
             "if cmdextversion 1 goto x",

@@ -10,6 +10,7 @@
 
 use super::anchor::{longest_piece, Anchor, ByteClass, Guard};
 use super::rule::RuleDef;
+use crate::detect::ValueKind;
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
@@ -73,6 +74,8 @@ enum Confirm {
     Squeezed(&'static [u8], &'static [u8]),
     /// Only in the URL path.
     InPath,
+    /// Only in an uploaded file's name.
+    InFileName,
 }
 
 impl Confirm {
@@ -80,7 +83,9 @@ impl Confirm {
     /// compiled twice only costs a second call).
     fn same(&self, other: &Confirm) -> bool {
         match (self, other) {
-            (Confirm::Found, Confirm::Found) | (Confirm::InPath, Confirm::InPath) => true,
+            (Confirm::Found, Confirm::Found)
+            | (Confirm::InPath, Confirm::InPath)
+            | (Confirm::InFileName, Confirm::InFileName) => true,
             (Confirm::Guard(a), Confirm::Guard(b)) => std::ptr::fn_addr_eq(*a, *b),
             (Confirm::Squeezed(a, b), Confirm::Squeezed(c, d)) => a == c && b == d,
             _ => false,
@@ -278,6 +283,7 @@ impl Prefilter {
                 }
             }
             Anchor::InPath(p) => piece(self, p, Confirm::InPath),
+            Anchor::InFileName(p) => piece(self, p, Confirm::InFileName),
             Anchor::Group(group) => {
                 for a in group {
                     self.add(*a, rows, pieces);
@@ -287,9 +293,9 @@ impl Prefilter {
     }
 
     /// The rows of `wanted` with an anchor in `value` (decoded), `raw` (as it came) being the
-    /// same value before decoding; `in_path`: the value is the URL path. (Rows without anchors,
-    /// and some not wanted, may be in it too.)
-    pub fn present(&self, value: &[u8], raw: &[u8], in_path: bool, wanted: &Rows) -> Rows {
+    /// same value before decoding, a value of `kind`. (Rows without anchors, and some not
+    /// wanted, may be in it too.)
+    pub fn present(&self, value: &[u8], raw: &[u8], kind: ValueKind, wanted: &Rows) -> Rows {
         let mut found = self.always;
         let bytes = ByteClass::in_text(value);
         let raw_bytes = if !self.any_raw {
@@ -299,18 +305,18 @@ impl Prefilter {
         } else {
             ByteClass::in_text(raw)
         };
-        found.add(&self.of_bytes(&bytes, &raw_bytes, in_path));
-        self.pieces_in(value, in_path, &mut found, wanted, false);
+        found.add(&self.of_bytes(&bytes, &raw_bytes, kind == ValueKind::Path));
+        self.pieces_in(value, kind, &mut found, wanted, false);
         found
     }
 
     /// Whether a row of `wanted` has a piece (or a word, a squeezed phrase) in `text`, not the
-    /// URL path: the values of a whole body, each in place between bytes that end it (where
+    /// URL path nor a file's name: the values of a whole body, each in place between bytes that end it (where
     /// what stands between two can add a piece but never hide one), whose bytes
     /// [`Prefilter::any_byte_in`] looks at.
     pub fn any_piece_in(&self, text: &[u8], wanted: &Rows) -> bool {
         let mut found = Rows::default();
-        self.pieces_in(text, false, &mut found, wanted, true)
+        self.pieces_in(text, ValueKind::Text, &mut found, wanted, true)
     }
 
     /// Whether a row of `wanted` runs on every value or has a byte anchor among `bytes` (of
@@ -346,7 +352,7 @@ impl Prefilter {
     fn pieces_in(
         &self,
         text: &[u8],
-        in_path: bool,
+        kind: ValueKind,
         found: &mut Rows,
         wanted: &Rows,
         stop: bool,
@@ -364,7 +370,8 @@ impl Prefilter {
                         squeezed_ends_with(text, start, before)
                             && squeezed_starts_with(text, end, after)
                     }
-                    Confirm::InPath => in_path,
+                    Confirm::InPath => kind == ValueKind::Path,
+                    Confirm::InFileName => kind == ValueKind::FileName,
                 };
                 if holds {
                     found.add(&e.rows);
@@ -536,11 +543,11 @@ mod tests {
         let p = Prefilter::new(rows.iter().enumerate());
         assert!(p.builds());
         let all = Rows([u64::MAX; ROW_WORDS]);
-        let may = |v: &[u8], raw: &[u8], in_path: bool| -> Vec<usize> {
-            let present = p.present(v, raw, in_path, &all);
+        let may = |v: &[u8], raw: &[u8], kind: ValueKind| -> Vec<usize> {
+            let present = p.present(v, raw, kind, &all);
             (0..rows.len()).filter(|i| present.contains(*i)).collect()
         };
-        let text = |v: &str| may(v.as_bytes(), v.as_bytes(), false);
+        let text = |v: &str| may(v.as_bytes(), v.as_bytes(), ValueKind::Text);
         assert_eq!(text("plain"), [2]);
         assert_eq!(text("a <b"), [0, 2]);
         assert_eq!(text("x"), [0, 2]);
@@ -554,8 +561,8 @@ mod tests {
         assert_eq!(text("docu ment . Cookie"), [2, 5]);
         assert_eq!(text("document. cake"), [2]);
         assert_eq!(text("v1.2"), [2]);
-        assert_eq!(may(b"/v1.2", b"/v1.2", true), [2, 6]);
-        assert_eq!(may(b"a b", b"a%20b", false), [2, 7]);
+        assert_eq!(may(b"/v1.2", b"/v1.2", ValueKind::Path), [2, 6]);
+        assert_eq!(may(b"a b", b"a%20b", ValueKind::Text), [2, 7]);
         assert_eq!(text("all SELECT"), [2, 8]);
     }
 
@@ -576,7 +583,7 @@ mod tests {
         assert!(p.any_piece_in(b"x union y", &second));
         assert!(!p.any_piece_in(b"x union y", &first));
         assert!(!p
-            .present(b"x union y", b"x union y", false, &first)
+            .present(b"x union y", b"x union y", ValueKind::Text, &first)
             .contains(1));
     }
 }

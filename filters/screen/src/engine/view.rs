@@ -17,6 +17,7 @@ pub struct View<'a> {
     raw: &'a [u8],
     decoded: &'a [u8],
     kind: ValueKind,
+    location: &'a str,
     shortcuts: bool,
     paranoia: u8,
     lower: OnceCell<String>,
@@ -60,6 +61,7 @@ impl<'a> View<'a> {
             raw,
             decoded,
             kind,
+            location: "",
             shortcuts,
             paranoia: 1,
             lower: OnceCell::new(),
@@ -91,6 +93,40 @@ impl<'a> View<'a> {
     /// The same view under a policy of paranoia level `paranoia`.
     pub fn at_level(self, paranoia: u8) -> Self {
         View { paranoia, ..self }
+    }
+
+    /// The same view of a value found at `location` (`query:page`, `header:x-api`, `body:a.b`,
+    /// with ` (base64)` after one inspected decoded).
+    pub fn located(self, location: &'a str) -> Self {
+        View { location, ..self }
+    }
+
+    /// Where the value was found ([`View::located`]; empty where no one said).
+    pub fn location(&self) -> &'a str {
+        self.location
+    }
+
+    /// Whether the value is a request header's own (a cookie's too), not a decoding of it.
+    pub fn in_header(&self) -> bool {
+        self.location.starts_with("header:") && !self.location.ends_with(')')
+    }
+
+    /// The name of the parameter or field whose value this is (`page` of `query:page`, `b` of
+    /// `body:a.b`, `pwd` of `body:login@pwd`); `None` for a name, a header, the path or the
+    /// body as a whole.
+    pub fn parameter(&self) -> Option<&'a str> {
+        if !matches!(self.kind, ValueKind::FormValue | ValueKind::Text) {
+            return None;
+        }
+        let located = self
+            .location
+            .strip_suffix(" (base64)")
+            .or_else(|| self.location.strip_suffix(" (jwt)"))
+            .unwrap_or(self.location);
+        let name = located
+            .strip_prefix("query:")
+            .or_else(|| located.strip_prefix("body:"))?;
+        Some(name.rsplit(['.', '@']).next().unwrap_or(name))
     }
 
     /// The policy's paranoia level: a rule scored as an anomaly sum (`rce-001`'s line starts)

@@ -9,6 +9,13 @@
 //! without replacing the listener. Both carry the `stats_config` of Pavise's metric labels
 //! ([`super::stats`]).
 //!
+//! Two runtimes ([`Runtime`], [`Modules`]): the proxy-wasm filters, one `.wasm` per filter in
+//! Envoy's V8, and the native Envoy dynamic module, one shared library (`libpavise_native.so`)
+//! loaded into Envoy's process that serves every filter by its `filter_name`. Both take the same
+//! policy JSON as their configuration, sit in the same places in the chain and report the same
+//! metrics and audit events; only the `typed_config` of each filter and a few bootstrap lines
+//! differ.
+//!
 //! Code pinning: Envoy checks a `sha256` only for `vm_config.code.remote` (fetched over HTTP);
 //! a `local` filename has no digest field. With a directory of `.wasm` files, `pavise render`
 //! therefore checks each file's SHA-256 against the bundle manifest before writing the config,
@@ -159,15 +166,100 @@ impl CodeUrl {
     }
 }
 
+/// Which build of the Pavise filters a config runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Runtime {
+    /// The proxy-wasm modules (`pavise_<filter>.wasm`) in Envoy's V8: what Istio and every
+    /// other proxy-wasm host runs.
+    #[default]
+    Wasm,
+    /// The native Envoy dynamic module (`libpavise_native.so`) in Envoy's own process: for an
+    /// Envoy you run yourself.
+    Native,
+}
+
+impl Runtime {
+    /// Both, Wasm first.
+    pub const ALL: [Runtime; 2] = [Runtime::Wasm, Runtime::Native];
+
+    /// `wasm` or `native`, as `--runtime` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Wasm => "wasm",
+            Runtime::Native => "native",
+        }
+    }
+
+    /// The filter state key the audit filter publishes each event under, for the local sink's
+    /// access log: Envoy files a proxy-wasm property under `wasm.`, while a dynamic module
+    /// names its filter state key itself.
+    pub fn audit_event_key(self) -> &'static str {
+        match self {
+            Runtime::Wasm => "wasm.pavise.audit.event",
+            Runtime::Native => NATIVE_AUDIT_EVENT_KEY,
+        }
+    }
+}
+
+impl std::fmt::Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The filter state key of the native module's audit event.
+pub const NATIVE_AUDIT_EVENT_KEY: &str = "pavise.audit.event";
+
+/// The Pavise code a config loads, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modules {
+    /// `pavise_<filter>.wasm` in this directory (as Envoy sees it), or under this `http(s)://`
+    /// base URL ([`CodeUrl`]).
+    Wasm(String),
+    /// The native dynamic module at this path (as Envoy sees it), the `libpavise_native.so`
+    /// that `make build` builds. Envoy loads it once, however many filters name it.
+    Native(String),
+}
+
+impl Modules {
+    pub fn runtime(&self) -> Runtime {
+        match self {
+            Modules::Wasm(_) => Runtime::Wasm,
+            Modules::Native(_) => Runtime::Native,
+        }
+    }
+
+    /// The filter configuration's type, for an ECDS entry's `type_urls`.
+    fn type_url(&self) -> &'static str {
+        match self {
+            Modules::Wasm(_) => WASM_FILTER_TYPE,
+            Modules::Native(_) => NATIVE_FILTER_TYPE,
+        }
+    }
+
+    /// The `typed_config` of `spec`'s filter, its key indented by `indent`.
+    fn typed_config_yaml(&self, spec: &FilterSpec, indent: &str) -> String {
+        match self {
+            Modules::Wasm(dir) => wasm_typed_config_yaml(spec, indent, dir),
+            Modules::Native(path) => native_typed_config_yaml(spec, indent, path),
+        }
+    }
+}
+
+/// The `http_filters` entry for one Pavise filter of `modules`, indented by `indent`.
+pub fn filter_yaml_at(spec: &FilterSpec, indent: &str, modules: &Modules) -> String {
+    format!(
+        "{indent}- name: pavise.{name}\n{}",
+        modules.typed_config_yaml(spec, &format!("{indent}  ")),
+        name = spec.name
+    )
+}
+
 /// The `http_filters` entry for one Pavise filter whose `.wasm` is in `wasm_dir`: a directory,
 /// or an `http(s)://` base URL ([`CodeUrl`]; then `spec.wasm_sha256` is required and Envoy
 /// checks it).
 pub fn wasm_filter_yaml_at(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> String {
-    format!(
-        "{indent}- name: pavise.{name}\n{}",
-        wasm_typed_config_yaml(spec, &format!("{indent}  "), wasm_dir),
-        name = spec.name
-    )
+    filter_yaml_at(spec, indent, &Modules::Wasm(wasm_dir.to_string()))
 }
 
 /// The filter's `typed_config` (the Wasm filter with its policy and code), its key indented by
@@ -232,6 +324,37 @@ fn wasm_typed_config_yaml(spec: &FilterSpec, indent: &str, wasm_dir: &str) -> St
 /// The type of the Wasm HTTP filter's configuration.
 const WASM_FILTER_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm";
 
+/// The type of the dynamic module HTTP filter's configuration.
+const NATIVE_FILTER_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter";
+
+/// The native filter's `typed_config`, its key indented by `indent`: the module by file path
+/// (Envoy `dlopen`s it; no `ENVOY_DYNAMIC_MODULES_SEARCH_PATH` needed), kept loaded across
+/// configuration updates (`do_not_close`), the filter by name (`pavise.<name>`), and the policy
+/// as the filter configuration, the same text the Wasm filter takes. There is no `fail_open`:
+/// nothing in the module can fail as a VM does, and a hook that fails refuses the request.
+/// The policy's `env` key references are read from Envoy's own environment.
+fn native_typed_config_yaml(spec: &FilterSpec, indent: &str, module: &str) -> String {
+    format!(
+        r#"{indent}typed_config:
+{indent}  "@type": {NATIVE_FILTER_TYPE}
+{indent}  dynamic_module_config:
+{indent}    module:
+{indent}      local:
+{indent}        filename: {file}
+{indent}    do_not_close: true
+{indent}  filter_name: pavise.{name}
+{indent}  filter_config:
+{indent}    "@type": type.googleapis.com/google.protobuf.StringValue
+{indent}    value: |
+{policy}
+"#,
+        file = yaml_string(module),
+        name = spec.name,
+        policy = block_scalar(&spec.policy, &format!("{indent}      ")),
+    )
+}
+
 /// The indentation [`Bootstrap::http_filters`] entries are rendered at.
 pub const HTTP_FILTER_INDENT: &str = "          ";
 
@@ -256,6 +379,9 @@ pub struct Bootstrap {
     /// The Pavise filters of `http_filters`, for the xDS shape ([`XdsFiles`]), which delivers
     /// their configurations by extension config discovery instead of inlining them.
     pub discovered: Vec<DiscoveredFilter>,
+    /// Which build of the filters `http_filters` runs (the native one needs a runtime flag
+    /// for its metric names, [`admin_yaml`]).
+    pub runtime: Runtime,
 }
 
 /// One Pavise filter's configuration as its own resource: in the xDS shape the listener only
@@ -267,15 +393,18 @@ pub struct Bootstrap {
 pub struct DiscoveredFilter {
     /// The filter's short name (`auth`); the resource is `pavise.<name>`.
     pub name: String,
-    /// The Wasm `typed_config`, its key indented by four spaces.
+    /// The `typed_config` (Wasm or native), its key indented by four spaces.
     pub typed_config: String,
+    /// The type of `typed_config`, which the listener's entry accepts.
+    pub type_url: &'static str,
 }
 
 impl DiscoveredFilter {
-    pub fn new(spec: &FilterSpec, wasm_dir: &str) -> DiscoveredFilter {
+    pub fn new(spec: &FilterSpec, modules: &Modules) -> DiscoveredFilter {
         DiscoveredFilter {
             name: spec.name.clone(),
-            typed_config: wasm_typed_config_yaml(spec, "    ", wasm_dir),
+            typed_config: modules.typed_config_yaml(spec, "    "),
+            type_url: modules.type_url(),
         }
     }
 
@@ -289,8 +418,9 @@ impl DiscoveredFilter {
     fn entry_yaml(&self, dir: &Path) -> String {
         let i = HTTP_FILTER_INDENT;
         format!(
-            "{i}- name: pavise.{name}\n{i}  config_discovery:\n{i}    config_source:\n{i}      resource_api_version: V3\n{i}      path_config_source:\n{i}        path: {path}\n{i}        watched_directory: {{ path: {dir} }}\n{i}    type_urls: [{WASM_FILTER_TYPE}]\n",
+            "{i}- name: pavise.{name}\n{i}  config_discovery:\n{i}    config_source:\n{i}      resource_api_version: V3\n{i}      path_config_source:\n{i}        path: {path}\n{i}        watched_directory: {{ path: {dir} }}\n{i}    type_urls: [{type_url}]\n",
             name = self.name,
+            type_url = self.type_url,
             path = yaml_string(&dir.join(self.file_name()).display().to_string()),
             dir = yaml_string(&dir.display().to_string()),
         )
@@ -320,14 +450,15 @@ impl Bootstrap {
             upstream,
             clusters: Vec::new(),
             discovered: Vec::new(),
+            runtime: Runtime::Wasm,
         }
     }
 }
 
 /// The audit filter's local sink: a file access log that writes each event the filter
-/// published as filter state, one JSON object per line, and nothing for requests without one
-/// (sampled out or out of scope). For [`Bootstrap::hcm_extra`].
-pub fn audit_access_log_yaml(path: &str) -> String {
+/// published as filter state (under `runtime`'s key), one JSON object per line, and nothing for
+/// requests without one (sampled out or out of scope). For [`Bootstrap::hcm_extra`].
+pub fn audit_access_log_yaml(path: &str, runtime: Runtime) -> String {
     format!(
         r#"          access_log:
           - name: pavise.audit.local
@@ -336,15 +467,16 @@ pub fn audit_access_log_yaml(path: &str) -> String {
                 name: envoy.access_loggers.extension_filters.cel
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                  expression: "'wasm.pavise.audit.event' in filter_state"
+                  expression: "'{key}' in filter_state"
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
               path: {path}
               log_format:
                 text_format_source:
-                  inline_string: "%FILTER_STATE(wasm.pavise.audit.event:PLAIN)%\n"
+                  inline_string: "%FILTER_STATE({key}:PLAIN)%\n"
 "#,
-        path = yaml_string(path)
+        path = yaml_string(path),
+        key = runtime.audit_event_key(),
     )
 }
 
@@ -427,13 +559,35 @@ pub fn static_cluster_yaml(name: &str, addr: SocketAddr, type_url: Option<&str>)
     )
 }
 
+/// Admin on loopback, the `stats_config`, and for the native runtime the runtime layer its
+/// metric names need.
 fn admin_yaml(b: &Bootstrap) -> String {
     format!(
-        "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n{}",
+        "admin:\n  address:\n    socket_address: {{ address: 127.0.0.1, port_value: {} }}\n{}{}",
         b.admin_port,
-        super::stats::envoy_yaml()
+        super::stats::envoy_yaml(),
+        match b.runtime {
+            Runtime::Wasm => "",
+            Runtime::Native => NATIVE_RUNTIME_LAYERS,
+        }
     )
 }
+
+/// Envoy 1.40 prefixes a dynamic module's metrics in its Prometheus output with `envoy_` and
+/// the namespace (`envoy_dynamicmodulescustom_pavise_…`) unless this runtime flag registers
+/// the namespace to be stripped, as `wasmcustom` always is: with it, both runtimes give the
+/// same `pavise_*` series. The admin layer keeps `/runtime_modify` working, as without a
+/// `layered_runtime`.
+const NATIVE_RUNTIME_LAYERS: &str =
+    "# The native module's metrics as the same pavise_* Prometheus series as the Wasm filters'.
+layered_runtime:
+  layers:
+  - name: pavise
+    static_layer:
+      envoy.reloadable_features.dynamic_modules_strip_custom_stat_prefix: true
+  - name: admin
+    admin_layer: {}
+";
 
 /// A static Envoy bootstrap: the listener and the upstream cluster, admin on loopback.
 pub fn bootstrap_yaml(b: &Bootstrap) -> String {
@@ -587,9 +741,9 @@ pub struct EnvoyOptions {
     pub listener_port: u16,
     pub admin_port: u16,
     pub upstream: SocketAddr,
-    /// Directory of the `.wasm` files as Envoy will see it (relative to its working directory,
-    /// or absolute), or an `http(s)://` base URL Envoy fetches them from ([`CodeUrl`]).
-    pub wasm_dir: String,
+    /// The filters' code as Envoy will see it (paths relative to its working directory, or
+    /// absolute): the `.wasm` directory or URL, or the native module.
+    pub modules: Modules,
     /// The audit filter's events file (its local sink), when the chain has the audit filter.
     pub audit_log: Option<String>,
     /// Clusters the policies name (e.g. the audit filter's HTTP sink), by name.
@@ -599,29 +753,31 @@ pub struct EnvoyOptions {
 /// The bootstrap pieces for `filters` (in chain order) with `opts`.
 pub fn bootstrap_for(filters: &[FilterSpec], opts: &EnvoyOptions) -> Bootstrap {
     let has_audit = filters.iter().any(|f| f.name == "audit");
+    let runtime = opts.modules.runtime();
     Bootstrap {
         listener_port: opts.listener_port,
         admin_port: opts.admin_port,
-        http_filters: http_filters(filters, &opts.wasm_dir),
+        http_filters: http_filters(filters, &opts.modules),
         vhost_extra: String::new(),
         hcm_extra: match (&opts.audit_log, has_audit) {
-            (Some(path), true) => audit_access_log_yaml(path),
+            (Some(path), true) => audit_access_log_yaml(path, runtime),
             _ => String::new(),
         },
         upstream: opts.upstream,
         clusters: opts.clusters.clone(),
         discovered: filters
             .iter()
-            .map(|f| DiscoveredFilter::new(f, &opts.wasm_dir))
+            .map(|f| DiscoveredFilter::new(f, &opts.modules))
             .collect(),
+        runtime,
     }
 }
 
-/// `http_filters` entries for `filters`, whose modules are in `wasm_dir`.
-pub fn http_filters(filters: &[FilterSpec], wasm_dir: &str) -> String {
+/// `http_filters` entries for `filters`, from `modules`.
+pub fn http_filters(filters: &[FilterSpec], modules: &Modules) -> String {
     filters
         .iter()
-        .map(|f| wasm_filter_yaml_at(f, HTTP_FILTER_INDENT, wasm_dir))
+        .map(|f| filter_yaml_at(f, HTTP_FILTER_INDENT, modules))
         .collect()
 }
 
@@ -643,6 +799,7 @@ mod tests {
             upstream: SocketAddr::from(([127, 0, 0, 1], 8081)),
             clusters: Vec::new(),
             discovered: Vec::new(),
+            runtime: Runtime::Wasm,
         }
     }
 
@@ -661,6 +818,93 @@ mod tests {
         let y = wasm_filter_yaml_at(&open, "", "w");
         assert!(y.contains("fail_open: true"), "{y}");
         assert!(y.contains(&format!("# sha256: {}", "ab".repeat(32))), "{y}");
+    }
+
+    #[test]
+    fn native_entry_names_the_filter_in_the_module_with_the_policy() {
+        let spec = FilterSpec::new("screen", "{\n  \"mode\": \"block\"\n}").with_env("X");
+        let modules = Modules::Native("/opt/pavise/libpavise_native.so".into());
+        let y = filter_yaml_at(&spec, "", &modules);
+        assert!(
+            y.starts_with("- name: pavise.screen\n  typed_config:\n"),
+            "{y}"
+        );
+        assert!(y.contains("  filter_name: pavise.screen\n"), "{y}");
+        assert!(
+            y.contains("filename: \"/opt/pavise/libpavise_native.so\"\n      do_not_close: true\n"),
+            "{y}"
+        );
+        assert!(
+            y.contains("      value: |\n        {\n          \"mode\": \"block\"\n        }\n"),
+            "{y}"
+        );
+        // No Wasm settings: the module reads its environment as Envoy's process.
+        assert!(!y.contains("vm_config") && !y.contains("fail_open"), "{y}");
+        // The combined filter is one filter name of the same module.
+        let y = filter_yaml_at(&FilterSpec::new("combined", "{}"), "", &modules);
+        assert!(y.contains("filter_name: pavise.combined\n"), "{y}");
+    }
+
+    #[test]
+    fn native_configs_keep_one_shape_with_their_own_type_and_keys() {
+        let opts = |modules: Modules| EnvoyOptions {
+            listener_port: 8080,
+            admin_port: 9901,
+            upstream: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            modules,
+            audit_log: Some("/tmp/a.jsonl".into()),
+            clusters: vec![(
+                "audit_sink".into(),
+                SocketAddr::from(([127, 0, 0, 1], 4318)),
+            )],
+        };
+        let filters = [
+            FilterSpec::new("audit", "{}"),
+            FilterSpec::new("auth", "{}"),
+        ];
+        let wasm = bootstrap_for(&filters, &opts(Modules::Wasm("w".into())));
+        let native = bootstrap_for(
+            &filters,
+            &opts(Modules::Native("n/libpavise_native.so".into())),
+        );
+        assert_eq!(native.runtime, Runtime::Native);
+        let (w, n) = (bootstrap_yaml(&wasm), bootstrap_yaml(&native));
+        assert!(
+            !w.contains("layered_runtime") && n.contains("layered_runtime:"),
+            "{n}"
+        );
+        assert!(
+            w.contains("'wasm.pavise.audit.event' in filter_state"),
+            "{w}"
+        );
+        assert!(
+            n.contains(&format!("'{NATIVE_AUDIT_EVENT_KEY}' in filter_state"))
+                && n.contains(&format!("%FILTER_STATE({NATIVE_AUDIT_EVENT_KEY}:PLAIN)%")),
+            "{n}"
+        );
+        // Everything but the filters, the audit key and the runtime layer is the same text.
+        assert_eq!(
+            w.split("http_filters:")
+                .last()
+                .map(|t| t.split("- name: envoy.filters.http.router").last()),
+            n.split("http_filters:")
+                .last()
+                .map(|t| t.split("- name: envoy.filters.http.router").last()),
+        );
+        assert!(n.contains("name: \"audit_sink\""), "{n}");
+        let x = XdsFiles::new(&native, Path::new("/run/xds"), "v1");
+        assert!(x
+            .listeners
+            .contains(&format!("type_urls: [{NATIVE_FILTER_TYPE}]")));
+        assert!(!x.listeners.contains(WASM_FILTER_TYPE));
+        assert!(x
+            .bootstrap
+            .contains("dynamic_modules_strip_custom_stat_prefix: true"));
+        assert_eq!(x.filters.len(), 2);
+        assert!(x
+            .filters
+            .iter()
+            .all(|(_, t)| t.contains("filter_name: pavise.")));
     }
 
     #[test]

@@ -2,20 +2,27 @@
 //! `.label.value` pairs in the filters' stat names become Prometheus labels
 //! (`pavise_core::metrics`), and microsecond buckets for the decision-time histogram. Rendered
 //! into every Envoy bootstrap the CLI writes ([`envoy_yaml`]), and for Istio as a ConfigMap its
-//! sidecars merge into their bootstrap ([`istio_configmap`]).
+//! sidecars merge into their bootstrap ([`istio_configmap`]). The rules and buckets cover the
+//! stat names of both runtimes (the Wasm filters' `wasmcustom.` and the native module's
+//! `dynamicmodulescustom.` namespace, [`NAMESPACES`]).
 
 use pavise_core::metrics::{
-    tag_specifiers, DECISION_DURATION, DECISION_DURATION_BUCKETS, WASM_NAMESPACE,
+    tag_specifiers, DECISION_DURATION, DECISION_DURATION_BUCKETS, NAMESPACES, WASM_NAMESPACE,
 };
 use serde_json::{json, Value};
 
-/// The stat name prefix every Pavise metric has in Envoy (before tag extraction).
+/// The stat name prefix every Pavise metric of the Wasm filters has in Envoy (before tag
+/// extraction).
 pub fn stat_prefix() -> String {
     format!("{WASM_NAMESPACE}.pavise_")
 }
 
-fn histogram_prefix() -> String {
-    format!("{WASM_NAMESPACE}.{DECISION_DURATION}")
+/// The decision-time histogram's stat name under each runtime's namespace.
+fn histogram_prefixes() -> Vec<String> {
+    NAMESPACES
+        .iter()
+        .map(|ns| format!("{ns}.{DECISION_DURATION}"))
+        .collect()
 }
 
 /// `stats_config` as a top-level bootstrap block (YAML).
@@ -35,11 +42,19 @@ pub fn envoy_yaml() -> String {
         .iter()
         .map(u32::to_string)
         .collect();
+    let buckets = buckets.join(", ");
+    let settings: String = histogram_prefixes()
+        .iter()
+        .map(|prefix| {
+            format!(
+                "  - match: {{ prefix: {} }}\n    buckets: [{buckets}]\n",
+                yaml_string(prefix)
+            )
+        })
+        .collect();
     format!(
         "# Pavise metrics: labels from the stat names, microsecond buckets for decision times.\n\
-         stats_config:\n  stats_tags:\n{tags}  histogram_bucket_settings:\n  - match: {{ prefix: {prefix} }}\n    buckets: [{buckets}]\n",
-        prefix = yaml_string(&histogram_prefix()),
-        buckets = buckets.join(", "),
+         stats_config:\n  stats_tags:\n{tags}  histogram_bucket_settings:\n{settings}",
     )
 }
 
@@ -51,10 +66,10 @@ pub fn json() -> Value {
         .collect();
     json!({
         "stats_tags": tags,
-        "histogram_bucket_settings": [{
-            "match": {"prefix": histogram_prefix()},
-            "buckets": DECISION_DURATION_BUCKETS,
-        }],
+        "histogram_bucket_settings": histogram_prefixes()
+            .into_iter()
+            .map(|prefix| json!({"match": {"prefix": prefix}, "buckets": DECISION_DURATION_BUCKETS}))
+            .collect::<Vec<Value>>(),
     })
 }
 
@@ -95,6 +110,13 @@ mod tests {
             );
         }
         assert!(yaml.contains("prefix: \"wasmcustom.pavise_decision_duration_microseconds\""));
+        assert!(
+            yaml.contains("prefix: \"dynamicmodulescustom.pavise_decision_duration_microseconds\"")
+        );
+        assert_eq!(
+            value["histogram_bucket_settings"].as_array().map(Vec::len),
+            Some(2)
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
 //! the endless loops of a denial of service through `eval`.
 
-use super::super::more::is_ident;
+use super::super::more::{is_ident, run_len, up_to};
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
 use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
@@ -91,7 +91,7 @@ fn process(squeezed: &str, lower: &str) -> bool {
 fn flight_reference(lower: &str) -> bool {
     lower.match_indices('$').any(|(i, _)| {
         let rest = lower.get(i + 1..).unwrap_or_default();
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let digits = run_len(rest, |c| c.is_ascii_digit());
         let path = rest.get(digits..).unwrap_or_default();
         let path = path
             .split(['"', '\'', ',', '}', ' '])
@@ -130,10 +130,7 @@ fn endless_loop(squeezed: &str) -> bool {
     squeezed.contains("for(;;)")
         || squeezed.match_indices("while(").any(|(i, _)| {
             let cond = squeezed.get(i + 6..).unwrap_or_default();
-            let cond = cond
-                .find(')')
-                .and_then(|e| cond.get(..e))
-                .unwrap_or_default();
+            let cond = up_to(cond, ")").unwrap_or_default();
             let cond = cond.trim_start_matches('(');
             let bare = cond.trim_start_matches('!');
             let negations = cond.len() - bare.len();
@@ -173,9 +170,7 @@ fn function_literal(squeezed: &str) -> bool {
             .or_else(|| rest.strip_prefix("[\""))
             .or_else(|| rest.strip_prefix("['"));
         rest.is_some_and(|r| {
-            let method = r.len()
-                - r.trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                    .len();
+            let method = run_len(r, |c| c.is_ascii_alphabetic());
             let after = r
                 .get(method..)
                 .unwrap_or_default()
@@ -196,80 +191,4 @@ fn function_literal(squeezed: &str) -> bool {
                     .is_some_and(|e| !rest.get(1..e).unwrap_or_default().contains('('))
         })
         || squeezed.contains(")=>{")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::more::cases::{attacks, benign};
-    use super::*;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("require('child_process').exec('id')", "node-001"),
-                ("#{require.main.constructor._load('fs')}", "node-001"),
-                ("process.mainModule.require('child_process')", "node-001"),
-                (
-                    "this.constructor.constructor('return process')()",
-                    "node-001",
-                ),
-                ("_$$ND_FUNC$$_", "node-001"),
-                ("__js_function", "node-001"),
-                ("eval(String.fromCharCode(97))", "node-001"),
-                ("{\"__proto__\":{\"admin\":true}}", "node-002"),
-                ("__proto__[test]", "node-002"),
-                ("__proto__.test", "node-002"),
-                ("constructor.prototype.test", "node-002"),
-                ("constructor[prototype][x]", "node-002"),
-                ("while(true);", "node-003"),
-                ("while(!false)", "node-003"),
-                ("while(!-0);", "node-003"),
-                ("for(;;){}", "node-003"),
-                ("function() {", "node-004"),
-                ("console.info(1)", "node-004"),
-                ("c\\u006fnsole.info(1)", "node-004"),
-                ("console[\"info\"](1)", "node-004"),
-                ("console.info.call(this,1)", "node-004"),
-                ("{\"get\":\"$3:constructor:constructor\"}", "node-001"),
-                ("{\"0\":\"$7:Module:prototype\"}", "node-001"),
-                ("process[\"env\"]", "node-001"),
-                ("this.constructor.constructor", "node-001"),
-                ("module.exports=", "node-001"),
-                ("_$$\\u004e\\u0044_FUNC$$_\\u0066unction()", "node-001"),
-                ("__\\u0070\\u0072oto__.foo=bar", "node-002"),
-                ("while(Infinity);", "node-003"),
-                ("while(-1);", "node-003"),
-                ("while(new Date);", "node-003"),
-                ("while(!!'');", "node-003"),
-                ("while((true)))", "node-003"),
-                ("while(!NaN)", "node-003"),
-            ],
-        );
-        benign(
-            TABLE,
-            1,
-            &[
-                "The process (mainly) works",
-                "We require (child) process approval",
-                "function: the role it plays",
-                "a prototype of the constructor kit",
-                "while (true love waits)",
-                "for (;) x",
-                "my__proto__x",
-                "while (the cat sleeps)",
-                "while(0) {}",
-            ],
-        );
-        benign(
-            TABLE,
-            2,
-            &[
-                "The function (f) is smooth",
-                "while (true love waits)",
-                "the console (a PS5) is $499",
-            ],
-        );
-    }
 }

@@ -8,16 +8,10 @@ use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef {
-        rule: PYTHON_CALL,
-        anchors: &[Pieces(&["("])],
-        check: |v| dangerous_call(v.squeezed(), v.lower()),
-    },
-    RuleDef {
-        rule: PYTHON_IMPORT,
-        anchors: &[Pieces(&["import"])],
-        check: |v| import_statement(v.bytes(), v.lower()),
-    },
+    RuleDef::always(PYTHON_CALL, |v| dangerous_call(v.squeezed(), v.lower()))
+        .anchored(&[Pieces(&["("])]),
+    RuleDef::always(PYTHON_IMPORT, |v| import_statement(v.lower()))
+        .anchored(&[Pieces(&["import"])]),
 ];
 
 /// Calls only code makes: `__import__(`, `os.system(`, `os.popen(`, `os.exec…(`, `os.spawn…(`,
@@ -68,7 +62,7 @@ fn dangerous_call(squeezed: &str, lower: &str) -> bool {
 
 /// `import os`, `from subprocess import`, `import pty`, … followed by `;` or a line break and
 /// more code: an injected statement. Python in a code-review field has it too: level 2.
-fn import_statement(_: &[u8], lower: &str) -> bool {
+fn import_statement(lower: &str) -> bool {
     const MODULES: [&str; 8] = [
         "os",
         "subprocess",
@@ -94,46 +88,4 @@ fn import_statement(_: &[u8], lower: &str) -> bool {
         };
         stated("import ") || stated("from ")
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::more::cases::{attacks, benign};
-    use super::*;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("__import__('os').system('id')", "python-001"),
-                ("os.system('id')", "python-001"),
-                ("os.popen(\"id\").read()", "python-001"),
-                ("subprocess.check_output(['id'])", "python-001"),
-                ("eval(compile('x','',\"exec\"))", "python-001"),
-                ("exec('import os')", "python-001"),
-                ("pickle.loads(b)", "python-001"),
-                ("import os;os.system('id')", "python-001"),
-                ("import os; print(1)", "python-002"),
-                ("from subprocess import call", "python-002"),
-            ],
-        );
-        benign(
-            TABLE,
-            1,
-            &[
-                "We import goods from Spain (mostly)",
-                "The os (operating system) matters",
-                "Please evaluate (eval) the draft",
-                "the subprocess (a child) ended",
-                "exec (short for executive) meeting",
-                "import os",
-            ],
-        );
-        benign(
-            TABLE,
-            2,
-            &["We import goods from Spain", "import osmium; it is rare"],
-        );
-    }
 }

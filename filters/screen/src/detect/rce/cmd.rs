@@ -4,92 +4,34 @@
 //! is redirected into a script file (a web shell written to disk). The command-position
 //! machinery of [`super`] asks them once it has a command's name and its arguments.
 
+use crate::detect::words::word_list;
 use crate::detect::wordset::WordSet;
 
-/// Windows programs an intruder runs to look around and to stay (`ipconfig`, `tasklist`,
-/// `schtasks /create`, `vssadmin`): no English word or name, so matched at any command
-/// position as [`super::COMMANDS`] are. (Those that are words, `net`, `dir`, `reg`, have
-/// [`windows_command`].)
-pub(crate) const WINDOWS_COMMANDS: [&str; 36] = [
-    "ipconfig",
-    "systeminfo",
-    "tasklist",
-    "taskkill",
-    "netsh",
-    "nltest",
-    "dsquery",
-    "schtasks",
-    "wevtutil",
-    "vssadmin",
-    "bcdedit",
-    "icacls",
-    "cacls",
-    "qwinsta",
-    "quser",
-    "fsutil",
-    "cscript",
-    "wscript",
-    "mshta",
-    "regsvr32",
-    "nbtstat",
-    "tracert",
-    "getmac",
-    "klist",
-    "cmdkey",
-    "takeown",
-    "diskpart",
-    "msiexec",
-    "findstr",
-    "xcopy",
-    "robocopy",
-    "driverquery",
-    "net1",
-    "cmstp",
-    "forfiles",
-    "wbadmin",
-];
+word_list! {
+    /// Windows programs an intruder runs to look around and to stay (`ipconfig`, `tasklist`,
+    /// `schtasks /create`, `vssadmin`): no English word or name, so matched at any command
+    /// position as [`super::words::COMMANDS`] are. (Those that are words, `net`, `dir`, `reg`, have
+    /// [`windows_command`].)
+    WINDOWS_COMMANDS = "windows-commands"
+}
 
 /// [`WINDOWS_COMMANDS`] as a set.
 pub(super) static WINDOWS_COMMAND_SET: WordSet = WordSet::new(&WINDOWS_COMMANDS);
 
-/// `net`'s subcommands that list or change accounts, groups, shares, sessions and services.
-const NET_SUBCOMMANDS: [&str; 13] = [
-    "user",
-    "users",
-    "localgroup",
-    "group",
-    "view",
-    "share",
-    "use",
-    "start",
-    "stop",
-    "session",
-    "sessions",
-    "accounts",
-    "config",
-];
+word_list! {
+    /// `net`'s subcommands that list or change accounts, groups, shares, sessions and services.
+    NET_SUBCOMMANDS = "windows-net-subcommands"
+}
 
-/// `reg`'s subcommands (each names a registry key next).
-const REG_SUBCOMMANDS: [&str; 11] = [
-    "query", "add", "delete", "export", "import", "save", "load", "unload", "copy", "compare",
-    "restore",
-];
+word_list! {
+    /// `reg`'s subcommands (each names a registry key next).
+    REG_SUBCOMMANDS = "windows-reg-subcommands"
+}
 
-/// `sc`'s subcommands that list, create or change services.
-const SC_SUBCOMMANDS: [&str; 12] = [
-    "query",
-    "queryex",
-    "qc",
-    "create",
-    "config",
-    "start",
-    "stop",
-    "delete",
-    "description",
-    "failure",
-    "sdshow",
-    "sdset",
-];
+word_list! {
+    /// `sc`'s subcommands that list, create or change services.
+    SC_SUBCOMMANDS = "windows-sc-subcommands"
+}
 
 /// cmd.exe commands that are English words too, with the arguments that make them a command
 /// (`None`: `name` is none of them). `net` and `sc` need a subcommand of theirs (`net user`,
@@ -201,12 +143,11 @@ pub(super) fn windows_shaped(word: &[u8]) -> bool {
 /// How far an `echo`'s arguments are read for a redirection: a web shell is a line of code.
 const ECHO_REACH: usize = 512;
 
-/// Files an `echo` writes to have them run or trusted later: server pages and scripts
-/// (`.php`, `.jsp`, `.aspx`, `.sh`, `.ps1`, `.bat`), by extension.
-const SCRIPT_EXTENSIONS: [&str; 24] = [
-    "php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht", "jsp", "jspx", "asp", "aspx",
-    "ashx", "asmx", "cgi", "pl", "py", "rb", "sh", "ps1", "bat", "cmd", "vbs", "hta",
-];
+word_list! {
+    /// Files an `echo` writes to have them run or trusted later: server pages and scripts
+    /// (`.php`, `.jsp`, `.aspx`, `.sh`, `.ps1`, `.bat`), by extension.
+    SCRIPT_EXTENSIONS = "script-extensions"
+}
 
 /// An `echo` whose output a redirection (`>`, `>>`, outside quotes, before the command ends)
 /// sends to a script file ([`SCRIPT_EXTENSIONS`]), to `.htaccess` or to `authorized_keys`:

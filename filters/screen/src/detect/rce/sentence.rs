@@ -5,75 +5,33 @@
 //! arguments: `sed -n 1p /etc/passwd`, `sed 's/a/b/' x`, `chef report nodes`, `terraform
 //! destroy -auto-approve`; not "sed de aventura", "Chef de partie", "Lynx are shy".
 
-use super::is_option;
+use super::lex::is_option;
+use crate::detect::words::word_list;
 use crate::detect::wordset::WordSet;
 
-/// Command names that begin sentences (in English, Spanish, French, German, Portuguese,
-/// Italian, Latin filler text) or are given names.
-const SENTENCE_COMMANDS: [&str; 13] = [
-    "sed",
-    "chef",
-    "lynx",
-    "gawk",
-    "shred",
-    "vagrant",
-    "terraform",
-    "yash",
-    "nikto",
-    "irb",
-    "unshare",
-    "byobu",
-    "whereis",
-];
+word_list! {
+    /// Command names that begin sentences (in English, Spanish, French, German, Portuguese,
+    /// Italian, Latin filler text) or are given names.
+    SENTENCE_COMMANDS = "shell-sentence-commands"
+}
 
 static SENTENCE_COMMAND_SET: WordSet = WordSet::new(&SENTENCE_COMMANDS);
 
-/// `chef`'s subcommands (Chef Workstation).
-static CHEF_SUBCOMMANDS: WordSet = WordSet::new(&[
-    "generate",
-    "exec",
-    "install",
-    "push",
-    "export",
-    "report",
-    "shell-init",
-    "update",
-    "verify",
-    "diff",
-    "env",
-    "undelete",
-    "describe-cookbook",
-    "clean-policy-revisions",
-    "delete-policy",
-    "delete-policy-group",
-    "show-policy",
-    "provision",
-    "capture",
-]);
+word_list! {
+    /// `chef`'s subcommands (Chef Workstation).
+    CHEF_SUBCOMMAND_LIST = "chef-subcommands"
+}
 
-/// Subcommands of `vagrant` and `terraform` that act on machines or state.
-static MACHINE_SUBCOMMANDS: WordSet = WordSet::new(&[
-    "up",
-    "ssh",
-    "halt",
-    "destroy",
-    "provision",
-    "init",
-    "reload",
-    "suspend",
-    "resume",
-    "status",
-    "apply",
-    "plan",
-    "import",
-    "output",
-    "console",
-    "state",
-    "taint",
-    "refresh",
-    "validate",
-    "workspace",
-]);
+/// [`CHEF_SUBCOMMAND_LIST`] as a set.
+static CHEF_SUBCOMMANDS: WordSet = WordSet::new(&CHEF_SUBCOMMAND_LIST);
+
+word_list! {
+    /// Subcommands of `vagrant` and `terraform` that act on machines or state.
+    MACHINE_SUBCOMMAND_LIST = "machine-subcommands"
+}
+
+/// [`MACHINE_SUBCOMMAND_LIST`] as a set.
+static MACHINE_SUBCOMMANDS: WordSet = WordSet::new(&MACHINE_SUBCOMMAND_LIST);
 
 /// Whether `name` begins sentences too, so that it needs [`has_argument_shape`].
 pub(super) fn begins_sentences(name: &str) -> bool {

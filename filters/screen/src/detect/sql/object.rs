@@ -6,88 +6,60 @@
 //! exists t`, `create table t (id int)`, `alter table t add c int`, `create user x identified
 //! by 'p'`.
 
+use crate::detect::words::word_list;
+
 /// The statement openings, each with the words SQL puts after the object's name.
 const OBJECT_STATEMENTS: [(&str, &[&str]); 16] = [
-    ("drop table", DROP),
-    ("drop database", DROP),
-    ("drop procedure", DROP),
-    ("drop function", DROP),
-    ("drop view", DROP),
-    ("drop user", DROP),
-    ("truncate table", TRUNCATE),
-    ("create table", CREATE_TABLE),
-    ("create database", DATABASE),
-    ("alter database", DATABASE),
-    ("create procedure", ROUTINE),
-    ("create function", ROUTINE),
-    ("create trigger", TRIGGER),
-    ("create user", USER),
-    ("alter user", USER),
-    ("alter table", ALTER_TABLE),
+    ("drop table", &DROP),
+    ("drop database", &DROP),
+    ("drop procedure", &DROP),
+    ("drop function", &DROP),
+    ("drop view", &DROP),
+    ("drop user", &DROP),
+    ("truncate table", &TRUNCATE),
+    ("create table", &CREATE_TABLE),
+    ("create database", &DATABASE),
+    ("alter database", &DATABASE),
+    ("create procedure", &ROUTINE),
+    ("create function", &ROUTINE),
+    ("create trigger", &TRIGGER),
+    ("create user", &USER),
+    ("alter user", &USER),
+    ("alter table", &ALTER_TABLE),
 ];
 
-const DROP: &[&str] = &["cascade", "restrict", "purge", "on"];
-const TRUNCATE: &[&str] = &[
-    "cascade",
-    "restart",
-    "continue",
-    "reuse",
-    "drop",
-    "immediate",
-];
-const CREATE_TABLE: &[&str] = &["as", "like", "select", "engine", "on", "partition"];
-const DATABASE: &[&str] = &[
-    "character",
-    "charset",
-    "default",
-    "collate",
-    "owner",
-    "set",
-    "modify",
-    "encoding",
-    "template",
-    "rename",
-];
-const ROUTINE: &[&str] = &[
-    "as",
-    "returns",
-    "return",
-    "begin",
-    "language",
-    "deterministic",
-    "sql",
-    "with",
-    "is",
-];
-const TRIGGER: &[&str] = &["before", "after", "instead", "on"];
-const USER: &[&str] = &[
-    "identified",
-    "password",
-    "account",
-    "require",
-    "default",
-    "nologin",
-    "superuser",
-    "createdb",
-];
-const ALTER_TABLE: &[&str] = &[
-    "add",
-    "drop",
-    "modify",
-    "alter",
-    "rename",
-    "change",
-    "column",
-    "engine",
-    "owner",
-    "attach",
-    "detach",
-    "enable",
-    "disable",
-    "nocheck",
-    "convert",
-    "auto_increment",
-];
+word_list! {
+    /// Words after the object's name: `drop table t cascade`.
+    DROP = "sql-after-drop"
+}
+word_list! {
+    /// Words after the object's name: `truncate table t restart`.
+    TRUNCATE = "sql-after-truncate"
+}
+word_list! {
+    /// Words after the object's name: `create table t as select`.
+    CREATE_TABLE = "sql-after-create-table"
+}
+word_list! {
+    /// Words after the object's name: `create database d character set`.
+    DATABASE = "sql-after-database"
+}
+word_list! {
+    /// Words after the object's name: `create function f returns`.
+    ROUTINE = "sql-after-routine"
+}
+word_list! {
+    /// Words after the object's name: `create trigger t before`.
+    TRIGGER = "sql-after-trigger"
+}
+word_list! {
+    /// Words after the object's name: `create user u identified`.
+    USER = "sql-after-user"
+}
+word_list! {
+    /// Words after the object's name: `alter table t add`.
+    ALTER_TABLE = "sql-after-alter-table"
+}
 
 /// The openings, for the caller's precheck (one of their words stands in every value that
 /// has one).

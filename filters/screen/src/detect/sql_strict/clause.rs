@@ -1,22 +1,56 @@
-//! `sqli-013`: SQL clause fragments (`order by 1`, `having 1=`, `select a,b from t`,
-//! `union all`), and the keyword presence several rules read ([`Present`]).
+//! SQL clause fragments: `sqli-027` (level 1: an open subquery, a select star, `having 1=`)
+//! and `sqli-013` (level 2: `order by 1`, `select a,b from t`, `union all`), and the keyword
+//! presence several rules read ([`Present`]).
 
 use super::*;
 
-/// Clause fragments: `order by`/`group by` with a column (a number or a name) the value ends
-/// with or follows with `,`, `asc`, `desc`, `limit`, `)`, `;` or a comment ("order by 5pm for
-/// delivery" goes on in English); `having` with a comparison;
-/// `when <literal> then`; `select (case`; `from t where c =`; a value that is `execute` and a
-/// procedure name; an open subquery `(select` (ending there or going on with SQL);
-/// `` `db`.`table` ``.
+/// `sqli-027`: query fragments no prose writes: an open subquery ([`open_subquery`]), a select
+/// star ([`star_from`]), `select (case` ([`select_case`]), `from t where c =`
+/// ([`from_where`]), `having` and a comparison ([`having_comparison`]), `` `db`.`table` ``
+/// ([`qualified_backtick_name`]).
+pub(super) fn query_fragment(t: &[u8], kw: &Present) -> bool {
+    open_subquery(t)
+        || star_from(t)
+        || select_case(t, kw)
+        || from_where(t, kw)
+        || having_comparison(t, kw)
+        || qualified_backtick_name(t)
+}
+
+/// `sqli-013`: clause fragments prose writes now and then: `order by`/`group by` and a column
+/// ([`order_by`]), `when <literal> then`, a value that is `execute` and a procedure name, a
+/// select list then `from`, `union all`, a backticked name in SQL, `and exists`, `create or
+/// replace`, `limit 0,1`, `load data local infile`, `waitfor time`.
 pub(super) fn clause(t: &[u8], kw: &Present) -> bool {
-    let words = |w: &'static str| {
-        occurrences(t, w, kw)
-            .filter(move |i| word_at(t, *i, w))
-            .map(move |i| i + w.len())
-    };
-    let order_by = ["order by", "group by"].iter().any(|p| {
-        words(p).any(|end| {
+    order_by(t, kw)
+        || when_then(t, kw)
+        || execute_name(t)
+        || select_list_from(t, kw)
+        || union_fragment(t, kw)
+        || backtick_name_in_sql(t, kw)
+        || connective_exists(t, kw)
+        || create_or_replace(t, kw)
+        || limit_clause(t, kw)
+        || server_statement(t, kw)
+}
+
+/// The ends of each whole-word `w` in `t`.
+fn word_ends<'a>(t: &'a [u8], w: &'static str, kw: &Present) -> impl Iterator<Item = usize> + 'a {
+    occurrences(t, w, kw)
+        .filter(move |i| word_at(t, *i, w))
+        .map(move |i| i + w.len())
+}
+
+/// A comparison operator at `at`.
+fn comparison(t: &[u8], at: usize) -> bool {
+    matches!(t.get(at), Some(b'=' | b'<' | b'>')) || t.get(at..at + 2) == Some(b"!=")
+}
+
+/// `order by`/`group by` with a column (a number or a name) the value ends with or follows
+/// with `,`, `asc`, `desc`, `limit`, `)`, `;` or a comment.
+pub(super) fn order_by(t: &[u8], kw: &Present) -> bool {
+    ["order by", "group by"].iter().any(|p| {
+        word_ends(t, p, kw).any(|end| {
             let at = skip_blank(t, end);
             match t.get(at) {
                 None => true,
@@ -33,64 +67,53 @@ pub(super) fn clause(t: &[u8], kw: &Present) -> bool {
                 _ => false,
             }
         })
-    });
-    if order_by {
-        return true;
-    }
-    let comparison = |at: usize| {
-        matches!(t.get(at), Some(b'=' | b'<' | b'>')) || t.get(at..at + 2) == Some(b"!=")
-    };
-    let having = words("having").any(|end| {
+    })
+}
+
+/// `having` with a comparison.
+pub(super) fn having_comparison(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "having", kw).any(|end| {
         let at = skip_blank(t, end);
         let at = if t.get(at) == Some(&b'(') { at + 1 } else { at };
-        operand_end(t, at).is_some_and(|e| comparison(skip_blank(t, e)))
-    });
-    if having {
-        return true;
-    }
-    let when_then = words("when").any(|end| {
+        operand_end(t, at).is_some_and(|e| comparison(t, skip_blank(t, e)))
+    })
+}
+
+/// `when <literal> then`.
+pub(super) fn when_then(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "when", kw).any(|end| {
         let at = skip_blank(t, end);
         literal_after(t, at).is_some_and(|lit| word_at(t, skip_blank(t, at + lit.len()), "then"))
-    });
-    if when_then {
-        return true;
-    }
-    let select_case = words("select").any(|end| {
+    })
+}
+
+/// `select (case`, or `select (` at the end.
+pub(super) fn select_case(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "select", kw).any(|end| {
         let at = skip_blank(t, end);
-        let at = if t.get(at) == Some(&b'(') {
-            skip_blank(t, at + 1)
-        } else {
+        if t.get(at) != Some(&b'(') {
             return false;
-        };
+        }
+        let at = skip_blank(t, at + 1);
         word_at(t, at, "case") || t.get(at).is_none()
-    });
-    if select_case {
-        return true;
-    }
-    let from_where = words("from").any(|end| {
+    })
+}
+
+/// `from t where c =`.
+pub(super) fn from_where(t: &[u8], kw: &Present) -> bool {
+    word_ends(t, "from", kw).any(|end| {
         let at = skip_blank(t, end);
         let table = table_name_len(t, at);
         let at = skip_blank(t, at + table);
         table > 0
             && word_at(t, at, "where")
-            && operand_end(t, skip_blank(t, at + 5)).is_some_and(|e| comparison(skip_blank(t, e)))
-    });
-    if from_where
-        || execute_name(t)
-        || open_subquery(t)
-        || glued_statement(t)
-        || select_list_from(t, kw)
-        || union_fragment(t, kw)
-        || star_from(t)
-        || backtick_name_in_sql(t, kw)
-        || connective_exists(t, kw)
-        || create_or_replace(t, kw)
-        || limit_clause(t, kw)
-        || server_statement(t, kw)
-    {
-        return true;
-    }
-    // `` `db`.`table` ``: MySQL's quoted, qualified name.
+            && operand_end(t, skip_blank(t, at + 5))
+                .is_some_and(|e| comparison(t, skip_blank(t, e)))
+    })
+}
+
+/// `` `db`.`table` ``: MySQL's quoted, qualified name.
+pub(super) fn qualified_backtick_name(t: &[u8]) -> bool {
     t.windows(3).any(|w| w == b"`.`")
 }
 
@@ -134,19 +157,25 @@ pub(super) fn select_list_from(t: &[u8], kw: &Present) -> bool {
         if !(star || names > 1) || !word_at(t, at, "from") {
             return false;
         }
-        let at = skip_blank(t, at + 4);
-        let table = table_name_len(t, at);
-        let next = skip_blank(t, at + table);
-        let rest = t.get(next..).unwrap_or_default();
-        table > 0
-            && (rest.is_empty()
-                || [&b")"[..], b";", b"--", b"#"]
-                    .iter()
-                    .any(|p| rest.starts_with(p))
-                || ["where", "limit", "order", "group", "union", "join", "into"]
-                    .iter()
-                    .any(|w| word_at(t, next, w)))
+        table_then_query(t, skip_blank(t, at + 4))
     })
+}
+
+/// A table name at `at`, then the end of the value or what follows a table in a query
+/// (`where`, `limit`, `order`, `group`, `union`, `join`, `into`, `)`, `;`, a comment): "from
+/// the menu" goes on with a word.
+fn table_then_query(t: &[u8], at: usize) -> bool {
+    let table = table_name_len(t, at);
+    let next = skip_blank(t, at + table);
+    let rest = t.get(next..).unwrap_or_default();
+    table > 0
+        && (rest.is_empty()
+            || [&b")"[..], b";", b"--", b"#"]
+                .iter()
+                .any(|p| rest.starts_with(p))
+            || ["where", "limit", "order", "group", "union", "join", "into"]
+                .iter()
+                .any(|w| word_at(t, next, w)))
 }
 
 /// `union all`, `union (`, `union distinct (select`: `union` then `all`, `distinct` or `(`,
@@ -285,8 +314,9 @@ pub(super) fn create_or_replace(t: &[u8], kw: &Present) -> bool {
     })
 }
 
-/// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(`, `,` or `select`, not
-/// a product of numbers: "2 * from") then `from`.
+/// `' * from`, `(* from`, `, * from`: a select star (after a quote, `(` or `,`, not a product
+/// of numbers: "2 * from") then `from`; or `select * from` and a table that the end of the
+/// value or a query's clause follows ("Select * from the menu, then" goes on in English).
 pub(super) fn star_from(t: &[u8]) -> bool {
     t.iter()
         .enumerate()
@@ -294,14 +324,12 @@ pub(super) fn star_from(t: &[u8]) -> bool {
         .any(|(i, _)| {
             let before = t.get(..i).unwrap_or_default();
             let before = before.strip_suffix(b" ").unwrap_or(before);
-            let star = matches!(before.last(), Some(b'\'' | b'"' | b'`' | b'(' | b','))
-                || before.ends_with(b"select")
-                    && !before
-                        .get(..before.len() - 6)
-                        .and_then(|b| b.last())
-                        .copied()
-                        .is_some_and(is_ident);
-            star && word_at(t, skip_blank(t, i + 1), "from")
+            let from = skip_blank(t, i + 1);
+            if !word_at(t, from, "from") {
+                return false;
+            }
+            matches!(before.last(), Some(b'\'' | b'"' | b'`' | b'(' | b','))
+                || ends_with_word(before, "select") && table_then_query(t, skip_blank(t, from + 4))
         })
 }
 
@@ -394,18 +422,19 @@ pub(super) fn occurrences<'a>(
         .flatten()
 }
 
+word_list! {
+    /// Statement keywords [`glued_statement`] looks for right after a `;`.
+    GLUED_STATEMENTS = "sql-glued-statements"
+}
+
 /// `;drop`, `x;select`: a statement keyword glued to a `;` (prose puts a blank after it:
-/// "BASE; SET SWAROVSKI", "lunch; select a gift"), where level 1 wants the `;` to end a
-/// string or number.
+/// "BASE; SET SWAROVSKI", "lunch; select a gift"); `sqli-006`'s other row wants the `;` to
+/// end a string or number.
 pub(super) fn glued_statement(t: &[u8]) -> bool {
-    const STATEMENTS: [&str; 15] = [
-        "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "exec",
-        "execute", "declare", "shutdown", "waitfor", "grant", "revoke",
-    ];
     t.iter()
         .enumerate()
         .filter(|(_, b)| **b == b';')
-        .any(|(i, _)| STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
+        .any(|(i, _)| GLUED_STATEMENTS.iter().any(|w| word_at(t, i + 1, w)))
 }
 
 /// A value that is `exec`/`execute` and a procedure name, alone or with parameters (`@p`, a

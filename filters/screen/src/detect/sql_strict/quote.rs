@@ -1,16 +1,42 @@
-//! `sqli-014`: a quote closed, then an operator, a name and a comment (`x'|email--`), and the
-//! other quote breakouts of level 2.
+//! Quote breakouts: `sqli-026` (level 1) and `sqli-014` (level 2, the forms prose and code
+//! also write now and then).
 
 use super::*;
 
+/// `sqli-026`: a value's string closed and SQL begun, in forms no prose writes: a quote and a
+/// statement keyword ([`quote_then_keyword`]), a login cut off ([`login_closed`]), an operator,
+/// a name and a comment that comments out the rest (`x'|email--`, [`quote_operator_name`]),
+/// an escaped quote before a connective and its operand (`\'or'1`,
+/// [`escaped_quote_connective`]).
+pub(super) fn quote_statement(t: &[u8]) -> bool {
+    quote_then_keyword(t)
+        || login_closed(t)
+        || quote_operator_name(t, comment_to_end)
+        || escaped_quote_connective(t, true)
+}
+
+/// `sqli-014`: what [`quote_statement`] takes only in a stricter form, and a name closed by a
+/// quote and commented out (`admin'#`): code and prose write them too (`'x' | basenc
+/// --base2`, `"I'm not stupid"\n-- author`).
+pub(super) fn quote_operator(t: &[u8]) -> bool {
+    quote_operator_name(t, |rest| rest.starts_with(b"--"))
+        || name_closed_commented(t)
+        || escaped_quote_connective(t, false)
+}
+
+/// `--` that comments out the rest of the query as MySQL reads it: a blank or the end after it
+/// (`--base2lsbf` is an option).
+fn comment_to_end(rest: &[u8]) -> bool {
+    rest.starts_with(b"--") && rest.get(2).is_none_or(|b| *b == b' ')
+}
+
 /// A quote, then an operator (`|`, `+`, `<`, `=`, `%`, `mod`, `div` …), a name and a comment or
 /// `;` (`x'|email--`, `x' mod id--`), or `>`, `&`, `-`, `!`, `~`, `/` and a name before a
-/// comment only (`x'>email--`; `">Note;` and `"/app;jsessionid` are markup and URLs): the value's string closed and an expression injected; or
-/// an escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a connective,
-/// maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`).
-pub(super) fn quote_operator(t: &[u8]) -> bool {
-    let after_quote = t
-        .iter()
+/// comment only (`x'>email--`; `">Note;` and `"/app;jsessionid` are markup and URLs): the
+/// value's string closed and an expression injected. `dashes` says whether the rest starts
+/// with a `--` comment.
+pub(super) fn quote_operator_name(t: &[u8], dashes: fn(&[u8]) -> bool) -> bool {
+    t.iter()
         .enumerate()
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
         .any(|(i, _)| {
@@ -32,7 +58,7 @@ pub(super) fn quote_operator(t: &[u8]) -> bool {
                         .get(skip_blank(t, name_at + name.len())..)
                         .unwrap_or_default();
                     return name.first().is_some_and(u8::is_ascii_alphabetic)
-                        && (rest.starts_with(b"--") || op != b'/' && rest.starts_with(b"#"));
+                        && (dashes(rest) || op != b'/' && rest.starts_with(b"#"));
                 }
                 _ => return false,
             };
@@ -43,15 +69,19 @@ pub(super) fn quote_operator(t: &[u8]) -> bool {
             // comment only.
             match name.first() {
                 Some(b) if b.is_ascii_alphabetic() => {
-                    [&b"--"[..], b"#", b";"].iter().any(|e| rest.starts_with(e))
+                    dashes(rest) || rest.starts_with(b"#") || rest.starts_with(b";")
                 }
-                Some(b) if b.is_ascii_digit() => rest.starts_with(b"--") || rest.starts_with(b"#"),
+                Some(b) if b.is_ascii_digit() => dashes(rest) || rest.starts_with(b"#"),
                 _ => false,
             }
-        });
-    if after_quote || quote_then_keyword(t) || login_closed(t) || name_closed_commented(t) {
-        return true;
-    }
+        })
+}
+
+/// An escaped quote (`\'`, `\"`, the backslash that was to neutralize it) before a
+/// connective, maybe after a literal (`\'and`, `\"or"1`, `\"1 or 1-`). With `operand`, the
+/// connective ends the value or a quote, number, `(` or `-` follows it (an escaped quotation
+/// in JSON text goes on with words: `\"yes and no\"`).
+pub(super) fn escaped_quote_connective(t: &[u8], operand: bool) -> bool {
     t.windows(2)
         .enumerate()
         .filter(|(_, w)| matches!(w, [b'\\', b'\'' | b'"']))
@@ -65,10 +95,20 @@ pub(super) fn quote_operator(t: &[u8]) -> bool {
             }
             let at = skip_blank(t, at);
             ["or", "and", "xor"].iter().any(|c| {
-                t.get(at..at + c.len()) == Some(c.as_bytes())
-                    && !t.get(at + c.len()).copied().is_some_and(is_ident)
+                let end = at + c.len();
+                t.get(at..end) == Some(c.as_bytes())
+                    && !t.get(end).copied().is_some_and(is_ident)
+                    && (!operand
+                        || t.get(skip_blank(t, end)).is_none_or(|b| {
+                            b.is_ascii_digit() || matches!(b, b'\'' | b'"' | b'`' | b'(' | b'-')
+                        }))
             })
         })
+}
+
+word_list! {
+    /// Statement keywords [`quote_then_keyword`] looks for right after a quote.
+    QUOTE_STATEMENTS = "sql-quote-statements"
 }
 
 /// `' union/`, `' alter(`: a quote, then a statement keyword that the value ends with or
@@ -77,15 +117,11 @@ pub(super) fn quote_operator(t: &[u8]) -> bool {
 /// closes and then the keyword, whatever follows: the string the value was to be closed at
 /// once and a statement begun (a quoted title, `'Union Jack' flag`, closes its quote).
 pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
-    const KEYWORDS: [&str; 10] = [
-        "union", "select", "alter", "drop", "truncate", "create", "insert", "delete", "update",
-        "declare",
-    ];
     let first = skip_blank(t, 0);
     if let Some(&q) = t.get(first).filter(|q| matches!(q, b'\'' | b'"')) {
         let at = skip_blank(t, first + 1);
         let unmatched = t.iter().filter(|b| **b == q).count() == 1;
-        if unmatched && KEYWORDS.iter().any(|w| word_at(t, at, w)) {
+        if unmatched && QUOTE_STATEMENTS.iter().any(|w| word_at(t, at, w)) {
             return true;
         }
     }
@@ -94,7 +130,7 @@ pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
         .filter(|(_, b)| matches!(b, b'\'' | b'"' | b'`'))
         .any(|(i, _)| {
             let at = skip_blank(t, i + 1);
-            KEYWORDS.iter().any(|w| {
+            QUOTE_STATEMENTS.iter().any(|w| {
                 word_at(t, at, w)
                     && match t.get(at + w.len()) {
                         None => true,
@@ -109,24 +145,32 @@ pub(super) fn quote_then_keyword(t: &[u8]) -> bool {
 /// `admin'#`, `1' -- x`, `admin"--`: a name or number closed by a quote glued to it, then a
 /// comment that ends the value (`#`) or runs to its end (`--` and a blank or nothing): the
 /// rest of the query cut off. (`FOO BAR'# BLAH` goes on after `#`, `SOAP 1 '#` opens its quote,
-/// `foo'--'bar'` goes on after `--`.)
+/// `foo'--'bar'` goes on after `--`, and a quote the value opened before closes a quotation.)
 pub(super) fn name_closed_commented(t: &[u8]) -> bool {
-    t.iter()
-        .enumerate()
-        .filter(|(_, b)| matches!(b, b'\'' | b'"'))
-        .any(|(i, _)| {
-            let name = ident_before(t, i);
-            // A word the same quote opened is quoted, not closed: `she said "hi" -- and left`.
-            if name.is_empty() || t.get((i - name.len()).wrapping_sub(1)) == t.get(i) {
-                return false;
-            }
-            let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
-            rest.strip_prefix(b"#")
-                .is_some_and(|r| r.iter().all(|b| *b == b' '))
-                || rest
-                    .strip_prefix(b"--")
-                    .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
-        })
+    // How many of each quote the value has before the one looked at: counted as the scan goes
+    // (once per value, not once per quote).
+    let (mut singles, mut doubles) = (0usize, 0usize);
+    t.iter().enumerate().any(|(i, b)| {
+        let before = match b {
+            b'\'' => &mut singles,
+            b'"' => &mut doubles,
+            _ => return false,
+        };
+        // A quote that closes one the value opened ends a quotation, not the query's string:
+        // `she said "hi" -- and left`, `"Ahead warp factor 1"\n-- Captain Kirk`.
+        let opened = *before % 2 == 1;
+        *before += 1;
+        let name = ident_before(t, i);
+        if name.is_empty() || opened {
+            return false;
+        }
+        let rest = t.get(skip_blank(t, i + 1)..).unwrap_or_default();
+        rest.strip_prefix(b"#")
+            .is_some_and(|r| r.iter().all(|b| *b == b' '))
+            || rest
+                .strip_prefix(b"--")
+                .is_some_and(|r| r.first().is_none_or(|b| *b == b' '))
+    })
 }
 
 /// `admin@juice-sh.op';`, `a@b.com"--`: a login name (an e-mail address) closed by a quote

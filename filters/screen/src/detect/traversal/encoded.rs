@@ -73,7 +73,24 @@ pub(super) fn detect(v: &View) -> bool {
 }
 
 /// Whether `text` holds `..` joined to a separator, one of them in a form of the module's list.
+///
+/// Every form of the list has a `%`, a byte outside ASCII, or is a `0x` literal: a value with
+/// none of them (nearly every header value) is passed in one quick look instead of a
+/// token-by-token reading.
 fn has_encoded_dot_dot(text: &[u8]) -> bool {
+    may_hold_a_form(text) && scan_for_encoded_dot_dot(text)
+}
+
+/// Whether `text` has a byte that can start a form of the list: `%`, a byte outside ASCII, or
+/// the `0` of `0x`.
+fn may_hold_a_form(text: &[u8]) -> bool {
+    text.iter().enumerate().any(|(i, &b)| {
+        b == b'%' || b >= 0x80 || (b == b'0' && matches!(text.get(i + 1), Some(b'x' | b'X')))
+    })
+}
+
+/// [`has_encoded_dot_dot`] without the quick look.
+fn scan_for_encoded_dot_dot(text: &[u8]) -> bool {
     // The dots read since the last other token, and whether one was in a lenient form.
     let mut dots = 0usize;
     let mut dots_lenient = false;
@@ -327,6 +344,54 @@ mod tests {
         "%f0%80%80%ae.",
         "%25c0%25ee%25c0%25ee",
     ];
+
+    /// The quick look passes over no value the token-by-token reading flags: every form of
+    /// the list, in values built from them, dots, separators and ordinary text, and in random
+    /// byte strings.
+    #[test]
+    fn the_quick_look_misses_nothing_the_reading_flags() {
+        let mut pieces: Vec<String> = SEPARATORS
+            .iter()
+            .chain(DOTS.iter())
+            .map(|s| s.to_string())
+            .collect();
+        pieces.extend(
+            [
+                ".", "/", "\\", "a", "0", "x", "%", "%2e", "%2f", "\u{ff0e}", "\u{2215}", "\u{c0}",
+            ]
+            .map(String::from),
+        );
+        let mut values = vec![String::new()];
+        for _ in 0..3 {
+            values = values
+                .iter()
+                .flat_map(|v| pieces.iter().map(move |p| format!("{v}{p}")))
+                .collect();
+            for v in &values {
+                let text = v.as_bytes();
+                let decoded = decode_fully(text, true, true);
+                for t in [text, &decoded[..]] {
+                    assert_eq!(has_encoded_dot_dot(t), scan_for_encoded_dot_dot(t), "{v:?}");
+                }
+            }
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..2000usize {
+            let bytes: Vec<u8> = (0..len % 40)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b"./\\0xX%2efc18a"[(x % 14) as usize] ^ if x % 97 == 0 { 0x80 } else { 0 }
+                })
+                .collect();
+            assert_eq!(
+                has_encoded_dot_dot(&bytes),
+                scan_for_encoded_dot_dot(&bytes),
+                "{bytes:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_separator_with_every_dot_form_either_side() {

@@ -56,38 +56,3 @@ pub(super) fn file_url(lower: &str) -> bool {
                 .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'%')
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::more::cases::{attacks, benign};
-    use super::super::TABLE;
-
-    #[test]
-    fn cases() {
-        attacks(
-            TABLE,
-            &[
-                ("\\\\10.0.0.1\\c$\\windows\\win.ini", "path-009"),
-                ("\\\\attacker.example\\share\\x.dll", "path-009"),
-                ("\\\\?\\C:\\Windows\\system32", "path-009"),
-                ("\\\\.\\pipe\\x", "path-009"),
-                ("file:///etc/./passwd", "path-010"),
-                ("file://localhost/c:/windows/win.ini", "path-010"),
-                ("file:/etc/passwd", "path-010"),
-                ("/get/file:///usr/src/blog/app", "path-010"),
-            ],
-        );
-        benign(
-            TABLE,
-            2,
-            &[
-                "C:\\Users\\public",
-                "regex \"\\\\d+\"",
-                "file: report.pdf",
-                "profile:/home",
-                "see the file://-scheme docs",
-                "a\\\\b",
-            ],
-        );
-    }
-}
