@@ -31,7 +31,6 @@ use crate::decode::decoded;
 use crate::detect::{self, Category, Enabled, Finding, Rule, ValueKind, EXCERPT_CHARS};
 use crate::policy::Exclusion;
 pub use rule::RuleDef;
-use std::cell::OnceCell;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 pub use view::View;
 
@@ -235,28 +234,28 @@ pub fn inspect_excluding(
 /// The first rule per category of `plan` that matches `view`, without the rules `exclusions`
 /// cover.
 pub fn run(view: &View, plan: &Plan, exclusions: &[&Exclusion]) -> Vec<Rule> {
-    let present = OnceCell::new();
+    // The rows with an anchor in the value: looked up in one bit test per row, before the
+    // row's definition is read (most rows of most values have none).
+    let present = view.prechecks().then(|| {
+        plan.prefilter
+            .present(view.bytes(), view.raw(), view.kind(), &plan.rows)
+    });
     let mut found: Vec<Rule> = Vec::new();
     // The category of the finding made last: the rest of its rows are passed over.
     let mut done: Option<usize> = None;
     for step in plan.steps.iter().filter_map(|i| steps().get(*i)) {
+        if present.as_ref().is_some_and(|p| !p.contains(step.row)) || done == Some(step.table) {
+            continue;
+        }
         let def = step.def;
         let rule = def.rule;
-        if done == Some(step.table)
-            || exclusions
-                .iter()
-                .any(|e| e.covers_rule(rule.id, rule.category))
+        if exclusions
+            .iter()
+            .any(|e| e.covers_rule(rule.id, rule.category))
         {
             continue;
         }
-        let skipped = view.prechecks()
-            && !present
-                .get_or_init(|| {
-                    plan.prefilter
-                        .present(view.bytes(), view.raw(), view.kind(), &plan.rows)
-                })
-                .contains(step.row);
-        if !skipped && (def.check)(view) {
+        if (def.check)(view) {
             found.push(rule);
             done = Some(step.table);
         }
