@@ -381,7 +381,11 @@ mod tests {
 
     #[test]
     fn every_row_fits_the_prefilter_s_sets() {
-        assert!(rows().count() <= 64 * prefilter::ROW_WORDS);
+        let rows = rows().count();
+        assert!(
+            rows <= 64 * prefilter::ROW_WORDS,
+            "{rows} rows: prefilter::ROW_WORDS must grow"
+        );
     }
 
     #[test]
