@@ -6,7 +6,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use pavise_auth::decision::Authenticator;
 use pavise_core::headers::HeaderList;
-use pavise_microbench::{example_policy, typical_request};
+use pavise_microbench::{bodies, example_policy, typical_request};
 use std::hint::black_box;
 
 const NOW: i64 = 1_800_000_000;
@@ -138,73 +138,47 @@ fn screen_with(c: &mut Criterion, group: &str, policy: &[u8]) {
     g.bench_function("headers: GET with a query", |b| {
         b.iter(|| s.screen_headers(black_box(&get), false))
     });
-    let json = json_body(16 * 1024);
-    g.throughput(Throughput::Bytes(json.len() as u64));
-    g.bench_function("body: 16 KiB JSON", |b| {
-        b.iter(|| s.screen_body(BodyKind::Json, black_box(&json), true, None, Mode::Block))
-    });
-    // Values with `/`, `'` and `(` (URLs, apostrophes, asides): not plain, so every value is
-    // parsed out and goes through the detectors, as most real documents do.
-    let rich = rich_json_body(16 * 1024);
-    let verdict = s.screen_body(BodyKind::Json, &rich, true, None, Mode::Block);
-    if !matches!(&verdict, BodyDecision::Pass { findings } if findings.is_empty()) {
-        panic!("{group}: the not-plain JSON is benign, but: {verdict:?}");
+    let size = 16 * 1024;
+    for (name, kind, body) in [
+        // Plain records: no value holds a byte or word any rule looks for.
+        (
+            "body: 16 KiB JSON",
+            BodyKind::Json,
+            bodies::plain_json(size),
+        ),
+        // Values with `/`, `'` and `(` (URLs, apostrophes, asides): every value is parsed out
+        // and goes through the rules its anchors call, as most real documents do.
+        (
+            "body: 16 KiB JSON, not plain",
+            BodyKind::Json,
+            bodies::rich_json(size),
+        ),
+        // What Faker makes: names with accents, addresses, e-mail addresses, phone numbers,
+        // URLs, multi-line free text.
+        (
+            "body: 16 KiB JSON, Faker-like",
+            BodyKind::Json,
+            bodies::faker_json(size),
+        ),
+        // HTML as a CMS posts it, in a JSON string.
+        (
+            "body: 16 KiB JSON with markup",
+            BodyKind::Json,
+            bodies::markup_json(size),
+        ),
+        ("body: 16 KiB form", BodyKind::Form, bodies::form(size)),
+    ] {
+        // Each body is benign: a finding would time a refusal, not the screening.
+        let verdict = s.screen_body(kind, &body, true, None, Mode::Block);
+        if !matches!(&verdict, BodyDecision::Pass { findings } if findings.is_empty()) {
+            panic!("{group}: {name} is benign, but: {verdict:?}");
+        }
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| s.screen_body(kind, black_box(&body), true, None, Mode::Block))
+        });
     }
-    g.throughput(Throughput::Bytes(rich.len() as u64));
-    g.bench_function("body: 16 KiB JSON, not plain", |b| {
-        b.iter(|| s.screen_body(BodyKind::Json, black_box(&rich), true, None, Mode::Block))
-    });
-    let form = form_body(16 * 1024);
-    g.throughput(Throughput::Bytes(form.len() as u64));
-    g.bench_function("body: 16 KiB form", |b| {
-        b.iter(|| s.screen_body(BodyKind::Form, black_box(&form), true, None, Mode::Block))
-    });
     g.finish();
-}
-
-/// A realistic JSON document of about `size` bytes: records of short strings and numbers.
-fn json_body(size: usize) -> Vec<u8> {
-    let mut out = String::from("{\"items\": [");
-    let mut i = 0;
-    while out.len() < size - 100 {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"id": {i}, "name": "Item number {i}", "description": "A sturdy, well-made thing for everyday use", "price": 19.99, "tags": ["home", "kitchen"]}}"#
-        ));
-        i += 1;
-    }
-    out.push_str("]}");
-    out.into_bytes()
-}
-
-/// A JSON document of about `size` bytes whose strings are not plain: URLs, apostrophes,
-/// parentheses, as product listings and comments have them; nothing in it is an attack.
-fn rich_json_body(size: usize) -> Vec<u8> {
-    let mut out = String::from("{\"items\": [");
-    let mut i = 0;
-    while out.len() < size - 300 {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"id": {i}, "name": "Item {i} (2-pack)", "url": "https://shop.example.com/p/{i}/item-{i}?ref=home", "review": "It's sturdy and doesn't wobble; we've used it daily (and it's still fine).", "price": 19.99, "tags": ["home", "kitchen/dining"]}}"#
-        ));
-        i += 1;
-    }
-    out.push_str("]}");
-    out.into_bytes()
-}
-
-fn form_body(size: usize) -> Vec<u8> {
-    let mut out = String::new();
-    let mut i = 0;
-    while out.len() < size - 60 {
-        out.push_str(&format!("field{i}=some+ordinary+text+value+{i}&"));
-        i += 1;
-    }
-    out.into_bytes()
 }
 
 fn core(c: &mut Criterion) {

@@ -39,6 +39,9 @@ pub fn decoded_text(value: &[u8]) -> Option<String> {
     } else {
         value
     };
+    if !starts_as_text(encoded) {
+        return None;
+    }
     if encoded.len() >= MIN_LEN {
         text(&decode(encoded)?)
     } else {
@@ -66,6 +69,36 @@ fn short_text(encoded: &[u8], bytes: &[u8]) -> Option<String> {
     String::from_utf8(bytes.to_vec()).ok()
 }
 
+/// Whether the first bytes `value` encodes may start text: no control byte but tab and line
+/// breaks, no byte that is not UTF-8 (an unfinished character at the end aside). Most runs of
+/// base64 letters in a body are words and `+` (a form's blanks), which fail here, without
+/// decoding the whole run.
+fn starts_as_text(value: &[u8]) -> bool {
+    let mut first = [0u8; 12];
+    let mut len = 0;
+    for (chunk, out) in value.chunks_exact(4).zip(first.chunks_exact_mut(3)).take(4) {
+        let Some(acc) = chunk
+            .iter()
+            .enumerate()
+            .try_fold(0u32, |acc, (i, &b)| Some(acc | sextet(b)? << (18 - 6 * i)))
+        else {
+            // Not the alphabet (padding, `%`): the whole decoding decides.
+            break;
+        };
+        out.copy_from_slice(acc.to_be_bytes().get(1..).unwrap_or_default());
+        len += 3;
+    }
+    let first = first.get(..len).unwrap_or_default();
+    let control = first
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f);
+    let utf8 = match std::str::from_utf8(first) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    !control && utf8
+}
+
 /// The decoded header and claims of a JSON Web Token (`header.claims.signature`, base64url),
 /// if `value` is one: both JSON objects.
 pub fn jwt_parts(value: &[u8]) -> Option<[String; 2]> {
@@ -83,12 +116,47 @@ pub fn jwt_parts(value: &[u8]) -> Option<[String; 2]> {
 /// inspected decoded ([`decoded_text`]; its `=` padding is optional, so the run without it
 /// decodes the same), so a body otherwise plain must still be read value by value.
 pub fn has_candidate(body: &[u8]) -> bool {
-    body.split(|b| !is_alphabet(*b))
-        .any(|run| run.len() >= MIN_SHORT_LEN && decoded_text(run).is_some())
+    // A run of [`MIN_SHORT_LEN`] (8) holds a whole aligned block of [`BLOCK`] bytes (a run of
+    // 2 * BLOCK - 1 always does): only around blocks all of the alphabet is a run looked for,
+    // from the block's start back and from its end on, and decoded if long enough. Each run is
+    // looked at once.
+    const BLOCK: usize = 4;
+    const _: () = assert!(MIN_SHORT_LEN >= 2 * BLOCK - 1);
+    let mut searched_to = 0;
+    for (n, block) in body.chunks_exact(BLOCK).enumerate() {
+        let at = n * BLOCK;
+        if at < searched_to || !block.iter().all(|b| is_alphabet(*b)) {
+            continue;
+        }
+        let before = body.get(..at).unwrap_or_default();
+        let start = at - before.iter().rev().take_while(|b| is_alphabet(**b)).count();
+        let after = body.get(at..).unwrap_or_default();
+        let end = at + after.iter().take_while(|b| is_alphabet(**b)).count();
+        searched_to = end;
+        if end - start >= MIN_SHORT_LEN
+            && decoded_text(body.get(start..end).unwrap_or_default()).is_some()
+        {
+            return true;
+        }
+    }
+    false
 }
 
+/// The base64 and base64url alphabets, by byte.
+const ALPHABET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte: u8 = 0;
+    let mut rest: &mut [bool] = &mut table;
+    while let [slot, tail @ ..] = rest {
+        *slot = byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'-' | b'_');
+        byte = byte.wrapping_add(1);
+        rest = tail;
+    }
+    table
+};
+
 fn is_alphabet(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    ALPHABET.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 fn sextet(b: u8) -> Option<u32> {
@@ -275,6 +343,89 @@ mod tests {
         assert_eq!(jwt_parts(b"www.example.com"), None);
     }
 
+    /// [`decoded_text`] without its look at the first bytes: the same answers.
+    #[test]
+    fn the_first_bytes_decide_nothing_the_whole_would_not() {
+        const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let encode = |bytes: &[u8]| -> Vec<u8> {
+            let mut out = Vec::new();
+            for chunk in bytes.chunks(3) {
+                let mut acc = 0u32;
+                for (i, b) in chunk.iter().enumerate() {
+                    acc |= u32::from(*b) << (16 - 8 * i);
+                }
+                for i in 0..=chunk.len() {
+                    out.push(ALPHA[(acc >> (18 - 6 * i) & 63) as usize]);
+                }
+            }
+            out
+        };
+        let pieces: [&[u8]; 10] = [
+            b"a",
+            b"Z",
+            b" ",
+            b"\n",
+            b"\x01",
+            b"\x7f",
+            "\u{e9}".as_bytes(),
+            "\u{6771}".as_bytes(),
+            b"\xff",
+            b"\x80",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..50_000 {
+            let mut bytes = Vec::new();
+            while bytes.len() < 12 + (seed % 30) as usize {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.extend_from_slice(pieces[(seed % 10) as usize]);
+            }
+            let encoded = encode(&bytes);
+            let whole = decode(&encoded).and_then(|d| text(&d));
+            assert_eq!(decoded_text(&encoded), whole, "{bytes:?}");
+        }
+    }
+
+    /// The block walk finds what splitting the body into runs of the alphabet finds.
+    #[test]
+    fn candidates_as_every_run_would_find_them() {
+        let naive = |body: &[u8]| {
+            body.split(|b| !is_alphabet(*b))
+                .any(|run| run.len() >= MIN_SHORT_LEN && decoded_text(run).is_some())
+        };
+        let pieces: [&[u8]; 8] = [
+            b"fCBpZA==",
+            b"JChpZCk",
+            b"SGVsbG8gd29ybGQh",
+            b"words",
+            b" ",
+            b"\",\"",
+            b"customer",
+            b"YWRtaW4nLS0",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut body = Vec::new();
+            for _ in 0..6 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let piece = pieces[(seed % pieces.len() as u64) as usize];
+                body.extend_from_slice(piece);
+                if seed & 0x100 != 0 {
+                    body.push(b' ');
+                }
+            }
+            assert_eq!(
+                has_candidate(&body),
+                naive(&body),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+
     #[test]
     fn candidates_in_a_body() {
         assert!(has_candidate(
@@ -283,5 +434,25 @@ mod tests {
         assert!(!has_candidate(
             br#"{"name":"Ada Lovelace","city":"London"}"#
         ));
+        assert!(has_candidate(b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg"));
+        assert!(!has_candidate(b"0123456789abcdef0123456789abcdef"));
+        assert!(!has_candidate(b"field1=some+ordinary+text+value+1&"));
+        // Every alignment of a run, alone and among words.
+        let run = b"PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg";
+        for pad in 0..9 {
+            let mut body = b"words, and ".repeat(pad);
+            body.extend_from_slice(run);
+            body.extend_from_slice(b" more words");
+            assert!(has_candidate(&body), "{pad}");
+        }
+        // The shortest run at every offset in a block.
+        let short = b"SGVsbG8gd29ybGQh";
+        assert!(decoded_text(short).is_some());
+        for pad in 0..9 {
+            let mut body = vec![b' '; pad];
+            body.extend_from_slice(short);
+            assert!(has_candidate(&body), "{pad}");
+            assert!(!has_candidate(&body[..body.len() - 1]), "{pad}");
+        }
     }
 }

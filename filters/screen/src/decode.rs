@@ -183,14 +183,27 @@ pub fn fold_fullwidth(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// [`decode_fully`], borrowing `input` where there is nothing to decode (most values: no
+/// escape, entity, `+` or non-ASCII byte).
+pub fn decoded(input: &[u8], plus_is_space: bool, html: bool) -> std::borrow::Cow<'_, [u8]> {
+    if may_decode(input) {
+        std::borrow::Cow::Owned(decode_fully(input, plus_is_space, html))
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    }
+}
+
+fn may_decode(input: &[u8]) -> bool {
+    input
+        .iter()
+        .any(|b| matches!(b, b'%' | b'&' | b'+') || *b >= 0x80)
+}
+
 /// Every decoding applied until nothing changes (at most [`MAX_ROUNDS`] rounds): percent,
 /// overlong UTF-8 and, with `html`, character references.
 pub fn decode_fully(input: &[u8], plus_is_space: bool, html: bool) -> Vec<u8> {
     // Most values hold nothing to decode: no escape, entity, `+` or non-ASCII byte.
-    if !input
-        .iter()
-        .any(|b| matches!(b, b'%' | b'&' | b'+') || *b >= 0x80)
-    {
+    if !may_decode(input) {
         return input.to_vec();
     }
     let mut current = input.to_vec();

@@ -3,7 +3,8 @@
 //! inspects a body (form fields, JSON string values and keys, XML values, multipart parts, or
 //! text). Plain types in, a decision out; the filter only moves bytes.
 
-use crate::detect::{inspect_excluding, plain, Category, Enabled, Finding, ValueKind};
+use crate::detect::{inspect_excluding, Category, Enabled, Finding, ValueKind};
+use crate::engine::body::Format;
 use crate::engine::Plan;
 use crate::multipart::Boundary;
 use crate::policy::{Exclusion, Mode, MultipartFiles, PastInspection, ScreenPolicy, ScreenRoute};
@@ -178,7 +179,6 @@ pub enum BodyDecision {
 #[derive(Debug)]
 pub struct Screener {
     policy: ScreenPolicy,
-    enabled: Enabled,
     /// The rule rows this policy runs, in order.
     plan: Plan,
     /// The JNDI rows alone, for the headers `detect.headers` leaves out (`None` when the policy
@@ -188,8 +188,9 @@ pub struct Screener {
     headers: Vec<String>,
     /// `detect.headers` has `*`.
     all_headers: bool,
-    /// Whether plain values and bodies skip the detectors ([`plain`]) and detectors skip work
-    /// their prechecks rule out ([`crate::detect::inspect_with`]); always on except where
+    /// Whether rules are skipped where none of their anchors stands in a value, plain bodies
+    /// ([`Plan::plain_body`]) are not read value by value, and detectors skip work their
+    /// prechecks rule out ([`crate::detect::inspect_with`]); always on except where
     /// [`Screener::without_shortcuts`] turned them off.
     shortcuts: bool,
 }
@@ -201,7 +202,6 @@ impl Screener {
 
     pub fn new(policy: ScreenPolicy) -> Screener {
         Screener {
-            enabled: policy.detect.enabled(),
             plan: Plan::new(policy.detect.enabled()),
             header_jndi: policy
                 .detect
@@ -578,37 +578,37 @@ impl Screener {
         }
     }
 
-    /// The decision for a body that is plain as a whole ([`plain::PlainSet`] with the format's
-    /// structural bytes), or `None` if it must be inspected value by value.
+    /// The decision for a body that is plain to the policy as a whole ([`Plan::plain_body`]:
+    /// none of its values holds an anchor of a rule the policy runs), or `None` if it must be
+    /// inspected value by value.
     fn plain_body(&self, kind: BodyKind, body: &[u8], complete: bool) -> Option<BodyDecision> {
-        // Level-2 rules flag some plain values (`visudo`, `error.log`): at level 2 a body is
-        // read value by value, each value still with its own plain shortcut.
-        if !self.shortcuts || self.enabled.paranoia >= 2 {
+        if !self.shortcuts {
             return None;
         }
-        let plain = match kind {
-            BodyKind::Json => &plain::PlainSet::JSON,
-            BodyKind::Form => &plain::PlainSet::FORM,
+        let format = match kind {
+            BodyKind::Json if complete => Format::Json,
+            // Cut at the limit, JSON is inspected as one text.
+            BodyKind::Json | BodyKind::Text => Format::Text,
+            BodyKind::Form => Format::Form,
             // Every document has `/` (closing tags) and `=` (attributes), bytes a value such as
             // `/etc/passwd` or `x onload=y` needs to be flagged, and the reader decodes
-            // entities (`&lt;`): no byte class makes a document plain, so no shortcut.
+            // entities (`&lt;`): no shortcut.
             BodyKind::Xml => return None,
             // Part headers have `"` and `;`: never plain.
             BodyKind::Multipart(_) => return None,
-            BodyKind::Text => &plain::PlainSet::TEXT,
         };
+        let shape = self.plan.plain_body(body, format)?;
         // A run of base64 characters may be a value that decodes to text, which is inspected
         // decoded: such a body is read value by value.
-        if !plain.holds(body) || crate::base64::has_candidate(body) {
+        if crate::base64::has_candidate(body) {
             return None;
         }
-        if kind == BodyKind::Json && complete {
+        if format == Format::Json {
             let l = &self.policy.limits;
-            let (depth, keys) = json_shape(body);
-            if l.json_max_depth.is_some_and(|d| depth > d) {
+            if l.json_max_depth.is_some_and(|d| shape.depth > d) {
                 return Some(BodyDecision::Refuse(Refusal::Limit(Limit::JsonDepth)));
             }
-            if l.json_max_keys.is_some_and(|k| keys > k) {
+            if l.json_max_keys.is_some_and(|k| shape.keys > k) {
                 return Some(BodyDecision::Refuse(Refusal::Limit(Limit::JsonKeys)));
             }
         }
@@ -673,25 +673,6 @@ impl Screener {
         }
         out
     }
-}
-
-/// Nesting depth and object key count of JSON text without backslashes (so a `"` always
-/// opens or closes a string), in one pass.
-fn json_shape(body: &[u8]) -> (usize, usize) {
-    let (mut depth, mut max_depth, mut keys, mut in_string) = (0usize, 0usize, 0usize, false);
-    for &b in body {
-        match (in_string, b) {
-            (_, b'"') => in_string = !in_string,
-            (false, b'{' | b'[') => {
-                depth += 1;
-                max_depth = max_depth.max(depth);
-            }
-            (false, b'}' | b']') => depth = depth.saturating_sub(1),
-            (false, b':') => keys += 1,
-            _ => {}
-        }
-    }
-    (max_depth, keys)
 }
 
 /// How restrictive a route is (`None`: no route, the policy's own settings): `block` over

@@ -33,10 +33,7 @@ pub fn stream(data: &[u8]) {
         };
         let mut headers = hostile_headers(data);
         headers.apply(&[
-            pavise_core::headers::HeaderEdit::Set(
-                "x-api-key".into(),
-                String::from_utf8_lossy(KEY).into(),
-            ),
+            pavise_core::headers::HeaderEdit::Set("x-api-key".into(), String::from_utf8_lossy(KEY)),
             pavise_core::headers::HeaderEdit::Set("content-type".into(), "application/json".into()),
         ]);
         let mut host = FakeHost {

@@ -6,22 +6,23 @@
 use super::more::run_len;
 use super::{CRLF_HEADER, CRLF_HEADER_VALUE, CRLF_NAME, CRLF_PATH};
 use crate::detect::ValueKind;
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(CRLF_HEADER, |v| header_or_status(v.lower()))
-        .anchored(&["\r", "\n", "http/"]),
-    RuleDef::not_plain(CRLF_PATH, |v| {
+    RuleDef::always(CRLF_HEADER, |v| header_or_status(v.lower()))
+        .anchored(&[Pieces(&["\r", "\n", "http/"])]),
+    RuleDef::always(CRLF_PATH, |v| {
         let breaks = |b: &[u8]| b.iter().any(|b| matches!(b, b'\r' | b'\n'));
         // A name's line break must be encoded: a raw one is the body's own framing.
         (v.is_path() || (v.kind() == ValueKind::FormName && !breaks(v.raw()))) && breaks(v.bytes())
     })
-    .anchored(&["\r", "\n"]),
-    RuleDef::not_plain(CRLF_HEADER_VALUE, |v| {
+    .anchored(&[Pieces(&["\r", "\n"])]),
+    RuleDef::always(CRLF_HEADER_VALUE, |v| {
         v.in_header() && header_value(v.raw(), v.lower())
     })
-    .anchored(&["\r", "\n"]),
-    RuleDef::not_plain(CRLF_NAME, |v| any_name(v.lower())).anchored(&["\r", "\n"]),
+    .anchored(&[Pieces(&["\r", "\n"])]),
+    RuleDef::always(CRLF_NAME, |v| any_name(v.lower())).anchored(&[Pieces(&["\r", "\n"])]),
 ];
 
 /// Header names an injection sets and prose does not start a line with.

@@ -6,15 +6,20 @@
 
 use super::more::{has_word, run_len};
 use super::{DESER_GADGET, DESER_JAVA, DESER_PHP, DESER_YAML};
+use crate::engine::anchor::ByteClass;
+use crate::engine::Anchor::{Byte, Pieces};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(DESER_JAVA, |v| java_stream(v.bytes(), v.lower())).anchored(&[
-        "ro0ab", "kztaau", "cs7qaf", "aced0005", "\u{fffd}", "\u{ac}",
+    // The raw header's `AC` (also inside `C2 AC`, Latin-1's `¬` in UTF-8), or a word of the
+    // encoded ones.
+    RuleDef::always(DESER_JAVA, |v| java_stream(v.bytes(), v.lower())).anchored(&[
+        Pieces(&["ro0ab", "kztaau", "cs7qaf", "aced0005"]),
+        Byte(ByteClass::of(&[0xAC])),
     ]),
-    RuleDef::not_plain(DESER_GADGET, |v| gadget(v.lower())),
-    RuleDef::not_plain(DESER_PHP, |v| php_object(v.bytes())).anchored(&[":\""]),
-    RuleDef::not_plain(DESER_YAML, |v| yaml_tag(v.lower())).anchored(&["!"]),
+    RuleDef::always(DESER_GADGET, |v| gadget(v.lower())).anchored(&[Pieces(GADGETS)]),
+    RuleDef::always(DESER_PHP, |v| php_object(v.bytes())).anchored(&[Pieces(&[":\""])]),
+    RuleDef::always(DESER_YAML, |v| yaml_tag(v.lower())).anchored(&[Pieces(&["!"])]),
 ];
 
 /// Java's serialisation stream header `AC ED 00 05`: raw, read as Latin-1 text (`¬í` then NUL

@@ -7,15 +7,16 @@
 
 use super::more::{squeeze, unescape};
 use super::{JNDI_LOOKUP, JNDI_RUNTIME};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(JNDI_LOOKUP, |v| {
+    RuleDef::always(JNDI_LOOKUP, |v| {
         let lower = v.lower();
         resolves_to_jndi(&unescape(lower))
     })
-    .anchored(&["$"]),
-    RuleDef::not_plain(JNDI_RUNTIME, |v| runtime_lookup(v.lower())).anchored(&["${"]),
+    .anchored(&[Pieces(&["$"])]),
+    RuleDef::always(JNDI_RUNTIME, |v| runtime_lookup(v.lower())).anchored(&[Pieces(&["${"])]),
 ];
 
 /// Deepest nesting of lookups resolved; deeper ones are read as written. Real obfuscations

@@ -5,15 +5,16 @@
 
 use super::more::run_len;
 use super::{LDAP_FILTER, LDAP_FRAGMENT};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(LDAP_FILTER, |v| {
+    RuleDef::always(LDAP_FILTER, |v| {
         let lower = v.lower();
         closed_then_clause(lower) || nested_operator(lower)
     })
-    .anchored(&[")", "(&", "(|"]),
-    RuleDef::not_plain(LDAP_FRAGMENT, |v| fragment(v.lower())).anchored(&["*", "(&", "(|"]),
+    .anchored(&[Pieces(&[")", "(&", "(|"])]),
+    RuleDef::always(LDAP_FRAGMENT, |v| fragment(v.lower())).anchored(&[Pieces(&["*", "(&", "(|"])]),
 ];
 
 /// An attribute assertion's start: an attribute name (letters, digits, `-`, `.`, `;`), maybe

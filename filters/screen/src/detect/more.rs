@@ -7,10 +7,13 @@
 //! pure function of the value as the engine views it, with its anchors), and
 //! `filters/screen/cases/<category>.txt` their attacks and look-alikes.
 //!
-//! Every rule here either needs a byte plain text lacks (`(`, `{`, `$`, `/`, a line break) or
-//! a word [`super::plain`] lists as a trigger (`java`, `__proto__`, `ro0ab…`), or is marked to
-//! run on plain text too (an uploaded file's name), so the plain shortcut never hides a match
-//! (the case test runs every attack with the shortcuts on and off).
+//! Every rule here has anchors ([`crate::engine::Anchor`]): a byte or piece each of its
+//! matches holds (`(`, `{`, `$`, `://`, `java.`, `__proto__`, `ro0ab…`, an uploaded file's
+//! extension), so that the engine runs it only where one stands (the case test runs every
+//! attack with the shortcuts on and off).
+
+use aho_corasick::AhoCorasick;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Whether `b` may be part of an identifier.
 pub(crate) fn is_ident(b: u8) -> bool {
@@ -142,30 +145,69 @@ pub(crate) fn calls<'a>(
     name: &'a str,
     glued: bool,
 ) -> impl Iterator<Item = Call<'a>> {
+    text.match_indices(name)
+        .filter_map(move |(i, _)| call_at(text, i, i + name.len(), glued))
+}
+
+/// The call of the name at `start..end` of `text`, if it is one (see [`calls`]).
+fn call_at(text: &str, start: usize, end: usize, glued: bool) -> Option<Call<'_>> {
     let bytes = text.as_bytes();
-    text.match_indices(name).filter_map(move |(i, _)| {
-        let before = i.checked_sub(1).and_then(|p| bytes.get(p)).copied();
-        let end = i + name.len();
-        if (!glued && before.is_some_and(is_ident)) || bytes.get(end).copied().is_some_and(is_ident)
-        {
-            return None;
-        }
-        let after = text.get(end..)?;
-        let rest = skip_trivia(after);
-        let args = rest.strip_prefix('(')?;
-        Some(Call {
-            gap: after.get(..after.len() - rest.len())?,
-            args,
-        })
+    let before = start.checked_sub(1).and_then(|p| bytes.get(p)).copied();
+    if (!glued && before.is_some_and(is_ident)) || bytes.get(end).copied().is_some_and(is_ident) {
+        return None;
+    }
+    let after = text.get(end..)?;
+    let rest = skip_trivia(after);
+    let args = rest.strip_prefix('(')?;
+    Some(Call {
+        gap: after.get(..after.len() - rest.len())?,
+        args,
     })
 }
 
 /// Whether some `name` in `names` (see [`calls`]) is called; `arg` judges what follows the
 /// `(`.
-pub(crate) fn call_of(text: &str, names: &[&str], glued: bool, arg: fn(&str) -> bool) -> bool {
-    names
-        .iter()
-        .any(|name| calls(text, name, glued).any(|c| arg(c.args)))
+///
+/// The names are found by one automaton pass ([`names_matcher`]), not a search per name: each
+/// name's occurrences as a search for that name alone finds them (left to right, each after
+/// the previous one's end).
+pub(crate) fn call_of(
+    text: &str,
+    names: &'static [&'static str],
+    glued: bool,
+    arg: fn(&str) -> bool,
+) -> bool {
+    let Some(matcher) = names_matcher(names) else {
+        return names
+            .iter()
+            .any(|name| calls(text, name, glued).any(|c| arg(c.args)));
+    };
+    let mut searched_to = vec![0usize; names.len()];
+    matcher.find_overlapping_iter(text).any(|m| {
+        let Some(end) = searched_to
+            .get_mut(m.pattern().as_usize())
+            .filter(|end| m.start() >= **end)
+        else {
+            return false;
+        };
+        *end = m.end();
+        call_at(text, m.start(), m.end(), glued).is_some_and(|c| arg(c.args))
+    })
+}
+
+/// The automaton for a list of names, built the first time the list is looked for (a list is
+/// a constant: its place and length name it). `None` if it could not be built (a search per
+/// name then).
+fn names_matcher(names: &'static [&'static str]) -> Option<Arc<AhoCorasick>> {
+    static BUILT: Mutex<Vec<(usize, usize, Arc<AhoCorasick>)>> = Mutex::new(Vec::new());
+    let key = (names.as_ptr() as usize, names.len());
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, _, m)) = built.iter().find(|(p, l, _)| (*p, *l) == key) {
+        return Some(Arc::clone(m));
+    }
+    let matcher = Arc::new(AhoCorasick::new(names).ok()?);
+    built.push((key.0, key.1, Arc::clone(&matcher)));
+    Some(matcher)
 }
 
 /// The extension of an uploaded file's name as a server stores it: lowercase, after the last
@@ -242,4 +284,40 @@ pub(crate) fn code_argument(after_paren: &str) -> bool {
         || arg
             .find(['(', ')', ' ', ','])
             .is_some_and(|p| arg.as_bytes().get(p) == Some(&b'('))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The automaton finds the calls a search per name finds, on texts of names glued,
+    /// overlapping and repeated, with what may stand before a `(`.
+    #[test]
+    fn call_of_finds_what_a_search_per_name_finds() {
+        const NAMES: &[&str] = &[
+            "exec", "execute", "system", "sys", "tem", "eval", "al", "xx",
+        ];
+        const PIECES: &[&str] = &[
+            "exec", "execute", "system", "sys", "tem", "eval", "al", "x", "_", " ", "(", ")",
+            "/*c*/", "#c\n", "'", ".",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..1 + seed % 9 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            for glued in [false, true] {
+                for arg in [(|_| true) as fn(&str) -> bool, |a| a.starts_with('\'')] {
+                    let per_name = NAMES
+                        .iter()
+                        .any(|name| calls(&text, name, glued).any(|c| arg(c.args)));
+                    assert_eq!(call_of(&text, NAMES, glued, arg), per_name, "{text:?}");
+                }
+            }
+        }
+    }
 }

@@ -37,8 +37,10 @@ mod whole;
 mod windows;
 mod words;
 
+pub(crate) use cmd::WINDOWS_COMMANDS;
 pub(crate) use command_line::starts_with_command_name;
 pub(crate) use expansion::shell_expansion;
+pub(crate) use words::{COMMANDS, COMMAND_FAMILIES};
 
 /// The command-injection rules that match a decoded value, at paranoia level 1.
 pub fn detect(decoded: &[u8]) -> Vec<Rule> {

@@ -9,20 +9,32 @@
 //! host.
 
 use super::{RFI_FETCH_SCHEME, RFI_HIDDEN_HOST, RFI_IP_SCRIPT, RFI_PATH_PARAMETER, RFI_URL};
+use crate::engine::Anchor::{InPath, Pieces};
 use crate::engine::{RuleDef, View};
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(RFI_IP_SCRIPT, |v| {
+    RuleDef::always(RFI_IP_SCRIPT, |v| {
         urls(v.lower()).any(|u| (is_ip_host(u.host) && u.script) || u.chopped)
     })
-    .anchored(&["://"]),
-    RuleDef::not_plain(RFI_FETCH_SCHEME, |v| fetch_scheme(v.lower())).anchored(&[":"]),
-    RuleDef::not_plain(RFI_HIDDEN_HOST, |v| {
+    .anchored(&[Pieces(&["://"])]),
+    // Each scheme [`fetch_scheme`] looks for, or the wrapper before one.
+    RuleDef::always(RFI_FETCH_SCHEME, |v| fetch_scheme(v.lower())).anchored(&[Pieces(&[
+        "gopher://",
+        "dict://",
+        "tftp://",
+        "netdoc:",
+        "local_file:",
+        "jar:",
+        "url:",
+    ])]),
+    // A URL's `://`, in the value as it came or decoded (decoding keeps a literal `://`).
+    RuleDef::always(RFI_HIDDEN_HOST, |v| {
         hidden_host(v.raw()) || hidden_host(v.bytes())
     })
-    .anchored(&["@"]),
-    RuleDef::not_plain(RFI_PATH_PARAMETER, path_parameter).anchored(&["://"]),
-    RuleDef::not_plain(RFI_URL, |v| {
+    .anchored(&[Pieces(&["://"])]),
+    RuleDef::always(RFI_PATH_PARAMETER, path_parameter).anchored(&[Pieces(&["://"])]),
+    // Every scheme of [`SCHEMES`] ends with `://`.
+    RuleDef::always(RFI_URL, |v| {
         let lower = v.lower();
         urls(lower).any(|u| {
             is_ip_host(u.host)
@@ -33,10 +45,10 @@ pub(crate) const TABLE: &[RuleDef] = &[
                     .is_some_and(|(user, _)| user.contains('.'))
         }) || ends_with_question(lower)
     })
-    .anchored(&["://"]),
+    .anchored(&[Pieces(&["://"])]),
     // A path with its slashes merged (`/get/https:/example.com/`, as Envoy hands it on) is
     // plain text.
-    RuleDef::always(RFI_URL, |v| v.is_path() && url_segment(v.lower())).anchored(&[":/"]),
+    RuleDef::always(RFI_URL, |v| v.is_path() && url_segment(v.lower())).anchored(&[InPath(":/")]),
 ];
 
 /// The schemes whose URLs the rules read.

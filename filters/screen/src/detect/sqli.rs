@@ -19,85 +19,247 @@ use super::{
     SQLI_OPERATOR, SQLI_OVERFLOW, SQLI_QUERY_FRAGMENT, SQLI_QUOTED_TEST, SQLI_QUOTE_BREAKOUT,
     SQLI_QUOTE_OPERATOR, SQLI_QUOTE_PROBE, SQLI_QUOTE_STATEMENT, SQLI_STATEMENT, SQLI_TAUTOLOGY,
 };
+use crate::engine::anchor::{guard, ByteClass, OUTSIDE_PLAIN_ASCII};
+use crate::engine::Anchor::{
+    self, Byte, PhrasePieces, Piece, Pieces, Squeezed, Where, WhereAny, Word, Words,
+};
 use crate::engine::{RuleDef, View};
 
 /// The SQL injection rules, in the order they name a finding (the engine runs level 1's before
-/// level 2's). No level-1 rule matches plain text (without a quote, an operator or a trigger
-/// word libinjection finds nothing; each other rule needs such a byte or word, `sqli-023` the
-/// trigger word `like` or a quote, its other words read only where the value is not plain); the
-/// level-2 ones may (`XOR`, `order by 1`, `4294967296`). Rules that share a precheck (in
-/// [`sql`], [`sql_strict`], [`sql_probe`]) read it from the value's [`View`], made once.
-/// `sqli-006` and `sqli-029` have two rows each.
+/// level 2's). The level-1 rules need a byte or word of [`LEVEL1_ANCHORS`] (without a quote, an
+/// operator or a trigger word libinjection finds nothing; each other rule needs such a byte or
+/// word) or one of their own (each argued beside it); the level-2 ones may match more text
+/// (`XOR`, `order by 1`, `4294967296`), each with anchors its precheck argues. Rules that share
+/// a precheck (in [`sql`], [`sql_strict`], [`sql_probe`]) read it from the value's [`View`],
+/// made once. `sqli-006` and `sqli-029` have two rows each.
 pub const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(SQLI_LIBINJECTION, |v| libinjection_sqli(v.bytes())),
-    RuleDef::not_plain(SQLI_KEYWORD, sqli_keyword_in),
-    RuleDef::not_plain(SQLI_NUMERIC_TEST, numeric_test_in),
-    RuleDef::not_plain(SQLI_QUOTE_BREAKOUT, breakout::quote_breakout_in),
-    RuleDef::not_plain(SQLI_NOSQL_OPERATOR, |v| {
+    RuleDef::always(SQLI_LIBINJECTION, |v| libinjection_sqli(v.bytes())).anchored(LEVEL1_ANCHORS),
+    // Its precheck: each phrase's longest piece.
+    RuleDef::always(SQLI_KEYWORD, sqli_keyword_in).anchored(&[PhrasePieces(&SQLI_PHRASES)]),
+    RuleDef::always(SQLI_NUMERIC_TEST, numeric_test_in).anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_QUOTE_BREAKOUT, breakout::quote_breakout_in).anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_NOSQL_OPERATOR, |v| {
         sql::clause_rule(v, SqlClause::NosqlOperator)
-    }),
-    RuleDef::not_plain(SQLI_FUNCTION, |v| {
+    })
+    .anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_FUNCTION, |v| {
         sql::clause_rule(v, SqlClause::FunctionCall)
-    }),
-    RuleDef::not_plain(SQLI_STATEMENT, |v| {
+    })
+    .anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_STATEMENT, |v| {
         sql::clause_rule(v, SqlClause::Statement)
-    }),
+    })
+    .anchored(LEVEL1_ANCHORS),
     // Every statement glued to a `;` has its `;`.
-    RuleDef::not_plain(SQLI_STATEMENT, sql_strict::glued_statement_rule).anchored(&[";"]),
-    RuleDef::not_plain(SQLI_BOOLEAN_CLAUSE, |v| {
+    RuleDef::always(SQLI_STATEMENT, sql_strict::glued_statement_rule).anchored(&[Piece(";")]),
+    RuleDef::always(SQLI_BOOLEAN_CLAUSE, |v| {
         sql::clause_rule(v, SqlClause::BooleanClause)
-    }),
-    RuleDef::not_plain(SQLI_ALIAS_FROM, |v| {
+    })
+    .anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_ALIAS_FROM, |v| {
         sql::clause_rule(v, SqlClause::AliasFrom)
-    }),
-    RuleDef::not_plain(SQLI_JSON_OPERATOR, |v| {
+    })
+    .anchored(LEVEL1_ANCHORS),
+    RuleDef::always(SQLI_JSON_OPERATOR, |v| {
         sql::clause_rule(v, SqlClause::JsonCompared)
-    }),
+    })
+    .anchored(LEVEL1_ANCHORS),
     // Every quote breakout has its quote.
-    RuleDef::not_plain(SQLI_QUOTE_STATEMENT, sql_strict::quote_statement_rule)
-        .anchored(&["'", "\"", "`"]),
-    // A subquery and a star select have `select` or `from`, the others `having` or `` `.` ``.
-    RuleDef::not_plain(SQLI_QUERY_FRAGMENT, sql_strict::query_fragment_rule)
-        .anchored(&["select", "from", "having", "`.`"]),
-    // A comparison has its operator; `like` between parentheses or before a quote its `like`.
-    RuleDef::not_plain(SQLI_COMPARISON_PROBE, sql_strict::comparison_probe_rule)
-        .anchored(&["=", "<", ">", "like", "regexp"]),
+    RuleDef::always(SQLI_QUOTE_STATEMENT, sql_strict::quote_statement_rule).anchored(QUOTES),
+    // An open subquery and `select (case` have a `(`, a star select its `*`, `from t where c =`
+    // and `having c =` a comparison's `=`, `<`, `>` or `!=`, a qualified name its backticks (in
+    // the normalized copy, whose bytes stand in the value).
+    RuleDef::always(SQLI_QUERY_FRAGMENT, sql_strict::query_fragment_rule)
+        .anchored(&[Byte(ByteClass::of(b"(*=<>!`"))]),
+    // A comparison has its operator (`=`, `<`, `>`, `!=`), `like` between parentheses its `)`,
+    // `like '` its quote; a whole value compared with `like` alone is SQL to the level-1 rules
+    // by the word (`1 like 1`), with `regexp` only where a quote or operator makes it so.
+    RuleDef::always(SQLI_COMPARISON_PROBE, sql_strict::comparison_probe_rule)
+        .anchored(&[Byte(ByteClass::of(b"=<>!()'\"`")), Word("like")]),
     // A comment has its `/*`.
-    RuleDef::not_plain(SQLI_COMMENT_BLANK, sql_strict::comment_blank_rule).anchored(&["/*"]),
+    RuleDef::always(SQLI_COMMENT_BLANK, sql_strict::comment_blank_rule).anchored(&[Piece("/*")]),
     // Every phrase joined by `+` has its `+`.
-    RuleDef::not_plain(SQLI_COMMENT_BLANK, sql_strict::plus_joined_rule).anchored(&["+"]),
-    // Every probe has a quote.
-    RuleDef::not_plain(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes()))
-        .anchored(&["'", "\"", "`"]),
-    RuleDef::not_plain(SQLI_LIKE, |v| {
+    RuleDef::always(SQLI_COMMENT_BLANK, sql_strict::plus_joined_rule).anchored(&[Piece("+")]),
+    // A quote, in every branch.
+    RuleDef::always(SQLI_QUOTE_PROBE, |v| sql_probe::quote_probe(v.bytes())).anchored(QUOTES),
+    // Its operator, a whole word of the normalized copy, so of the value (`sounds like` holds
+    // `like`).
+    RuleDef::always(SQLI_LIKE, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::LikeTautology)
-    }),
+    })
+    .anchored(&[Words(&["like", "rlike", "glob", "regexp"])]),
     // A bare call ends in its `(`.
-    RuleDef::not_plain(SQLI_BARE_CALL, |v| {
+    RuleDef::always(SQLI_BARE_CALL, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::BareCall)
     })
-    .anchored(&["("]),
-    RuleDef::always(SQLI_FRAGMENT_CALL, sql_strict::open_call_rule),
-    RuleDef::always(SQLI_OPERATOR, sql_strict::operator_rule),
-    RuleDef::always(SQLI_TAUTOLOGY, sql_strict::tautology_rule),
-    RuleDef::always(SQLI_CLAUSE, sql_strict::clause_rule),
-    RuleDef::always(SQLI_QUOTE_OPERATOR, sql_strict::quote_operator_rule),
-    RuleDef::always(SQLI_OBFUSCATION, sql_strict::obfuscation_rule),
-    RuleDef::always(SQLI_CATALOG, sql_strict::catalog_rule),
-    RuleDef::always(SQLI_OVERFLOW, |v| sql_probe::overflow_value(v.bytes())),
+    .anchored(&[Piece("(")]),
+    RuleDef::always(SQLI_FRAGMENT_CALL, sql_strict::open_call_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_OPERATOR, sql_strict::operator_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_TAUTOLOGY, sql_strict::tautology_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_CLAUSE, sql_strict::clause_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_QUOTE_OPERATOR, sql_strict::quote_operator_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_OBFUSCATION, sql_strict::obfuscation_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_CATALOG, sql_strict::catalog_rule).anchored(STRICT_ANCHORS),
+    RuleDef::always(SQLI_OVERFLOW, |v| sql_probe::overflow_value(v.bytes())).anchored(&[
+        Pieces(&[
+            "2147483648",
+            "2147483649",
+            "4294967296",
+            "9223372036854775808",
+            "9223372036854775809",
+            "18446744073709551616",
+            "340282366920938463463374607431768211456",
+        ]),
+        WhereAny(
+            &[
+                "0e", "1e", "2e", "3e", "4e", "5e", "6e", "7e", "8e", "9e", ".e",
+            ],
+            exponent,
+        ),
+    ]),
+    // `::`, which normalizing neither makes nor splits.
     RuleDef::always(SQLI_CAST, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::Cast)
-    }),
+    })
+    .anchored(&[Piece("::")]),
+    // A connective at the value's end (or before a comment there), or a number and a comment.
     RuleDef::always(SQLI_DANGLING_CONNECTIVE, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::DanglingConnective)
-    }),
+    })
+    .anchored(&[
+        WhereAny(&["or", "and", "xor"], guard::at_value_end),
+        Pieces(&["&&", "||", "#", "--", "/*", "*/"]),
+    ]),
     RuleDef::always(SQLI_QUOTED_TEST, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::QuotedTest)
-    }),
+    })
+    .anchored(QUOTES),
     RuleDef::always(SQLI_NOSQL_MORE, |v| {
         sql_probe::probe_rule(v, sql_probe::Probe::NosqlOperator)
-    }),
+    })
+    .anchored(&[Piece("$")]),
 ];
+
+/// What the level-1 rules but `sqli-002` need, one of: an ASCII byte plain text lacks (a
+/// quote, an operator, a bracket; to libinjection's tokenizer a byte outside ASCII is a
+/// letter, and no keyword has one), a comment (`--`), `..` or a server variable's `@@`, an option after
+/// a blank (` -1` reads as SQL's minus to libinjection), a variable set (`set @x`, blanks
+/// between), SQL that fingerprints without quotes or operators (and the catalog objects and
+/// procedures `sqli-002` names, the prefixes of SQL Server's extended procedures, SQLite's
+/// catalog and PostgreSQL's JSON functions), a connective opening a value before more
+/// (`or name is x`, `sqli-007`), an alias after a number (`1 as x from`, `sqli-008`).
+pub(crate) const LEVEL1_ANCHORS: &[Anchor] = &[
+    Byte(OUTSIDE_PLAIN_ASCII),
+    Pieces(&["--", "..", "@@", "xp_", "sqlite_", "jsonb_"]),
+    Where("-", guard::option_after_blank),
+    Squeezed("set@"),
+    Words(&[
+        "union",
+        "select",
+        "limit",
+        "insert",
+        "update",
+        "delete",
+        "drop",
+        "exec",
+        "execute",
+        "sleep",
+        "benchmark",
+        "waitfor",
+        "having",
+        "declare",
+        "procedure",
+        "shutdown",
+        "truncate",
+        "alter",
+        "create",
+        "information_schema",
+        "xp_cmdshell",
+        "sysobjects",
+        "dbms_pipe",
+        "extractvalue",
+        "updatexml",
+        "load_file",
+        "outfile",
+        "dumpfile",
+        "pg_sleep",
+        "order",
+        "group",
+        "case",
+        "between",
+        "sounds",
+        "like",
+        "json",
+        "jsonb",
+        "infile",
+        "schema_name",
+        "tempdb",
+        "northwind",
+        "mysql",
+        "pg_catalog",
+        "pg_shadow",
+        "sysdatabases",
+        "msysobjects",
+        "openrowset",
+        "opendatasource",
+        "msdasql",
+        "sqloledb",
+        "sp_executesql",
+        "sp_password",
+        "sp_oacreate",
+        "sp_makewebtask",
+    ]),
+    WhereAny(&["or", "and", "xor"], guard::word_opening_value),
+    Where("as", guard::word_after_number),
+];
+
+/// What [`sql_strict`]'s rules need ([`sql_strict`]'s precheck), one of: a byte of a symbol
+/// (a call's `(`, an operator, a quote, a comment's `/`, `;`, `+`), a word (`xor`, `order`,
+/// `union`, `null`, the catalog objects), a value opened by a connective, or `not` beside a
+/// number (`1 is not 2`).
+const STRICT_ANCHORS: &[Anchor] = &[
+    Byte(ByteClass::of(b"()=<>!&|'\"`\\/*;+")),
+    Pieces(&[
+        "xor",
+        "regexp",
+        "rlike",
+        "null",
+        "order",
+        "group",
+        "having",
+        "when",
+        "exec",
+        "0x",
+        "varchar",
+        "varbinary",
+        "@@",
+        "select",
+        ".e.",
+        "union",
+        "exists",
+        "replace",
+        "limit",
+        "infile",
+        "waitfor",
+    ]),
+    Pieces(&sql_strict::CATALOG),
+    WhereAny(&["or", "xor", "and"], guard::at_value_start),
+    Where("not", guard::with_a_digit),
+];
+
+/// A quote of any kind.
+const QUOTES: &[Anchor] = &[Byte(ByteClass::of(b"'\"`"))];
+
+/// After a digit or `.` and an `e`, an exponent's digits, maybe signed (`1e309`,
+/// `2.2250738585072011e-308`): a float [`sql_probe::overflow_value`] looks at.
+fn exponent(text: &[u8], _start: usize, end: usize) -> bool {
+    let after = text.get(end..).unwrap_or_default();
+    let after = after
+        .strip_prefix(b"-")
+        .or_else(|| after.strip_prefix(b"+"))
+        .unwrap_or(after);
+    after.first().is_some_and(u8::is_ascii_digit)
+}
 
 /// libinjection's verdict (the verdict `libinjectionrs::detect_sqli` returns, with the
 /// reading that reached it: [`libinjection::matched`]), looked at again where prose also

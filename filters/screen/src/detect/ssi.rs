@@ -2,10 +2,11 @@
 //! virtual="/etc/passwd"-->`) in a value that a server with SSI on writes into a page it parses.
 
 use super::SSI_DIRECTIVE;
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] =
-    &[RuleDef::not_plain(SSI_DIRECTIVE, |v| directive(v.lower())).anchored(&["<!--#"])];
+    &[RuleDef::always(SSI_DIRECTIVE, |v| directive(v.lower())).anchored(&[Pieces(&["<!--#"])])];
 
 /// `<!--#` then, maybe after blanks, an SSI element name.
 fn directive(lower: &str) -> bool {

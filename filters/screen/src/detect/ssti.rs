@@ -6,23 +6,24 @@
 
 use super::more::{has_word, run_len, up_to};
 use super::{SSTI_ARITHMETIC, SSTI_DUNDER, SSTI_OBJECTS, SSTI_STATEMENT};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(SSTI_ARITHMETIC, |v| {
+    RuleDef::always(SSTI_ARITHMETIC, |v| {
         let lower = v.lower();
         expressions(lower).any(is_arithmetic)
     })
-    .anchored(&["{", "<%"]),
-    RuleDef::not_plain(SSTI_DUNDER, |v| dunder_chain(v.lower())).anchored(&["__"]),
-    RuleDef::not_plain(SSTI_OBJECTS, |v| engine_objects(v.lower())).anchored(&[
+    .anchored(&[Pieces(&["{", "<%"])]),
+    RuleDef::always(SSTI_DUNDER, |v| dunder_chain(v.lower())).anchored(&[Pieces(&["__"])]),
+    RuleDef::always(SSTI_OBJECTS, |v| engine_objects(v.lower())).anchored(&[Pieces(&[
         "{",
         "<%",
         "<#",
         "freemarker",
         "#set(",
-    ]),
-    RuleDef::not_plain(SSTI_STATEMENT, |v| statement(v.lower())).anchored(&["{", "<%"]),
+    ])]),
+    RuleDef::always(SSTI_STATEMENT, |v| statement(v.lower())).anchored(&[Pieces(&["{", "<%"])]),
 ];
 
 /// Each template expression's body: after `{{`, `${`, `#{`, `*{`, `@{`, `<%=`, `<%` up to the

@@ -17,6 +17,8 @@ use super::{
 };
 #[cfg(test)]
 use crate::detect::ValueKind;
+use crate::engine::anchor::{guard, ByteClass};
+use crate::engine::Anchor::{self, Byte, InPath, Piece, Pieces, RawByte, WhereAny};
 use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
@@ -50,27 +52,84 @@ fn os_directories() -> &'static [&'static str] {
 /// The traversal rules, in the order they name a finding: a `..` segment, NUL, an overlong
 /// encoding, an OS file, a hidden path segment, then `..` in a lenient decoder's form (last:
 /// where another rule fires too, that one names the finding); at level 2 server data by name
-/// and output written into a system directory. Plain text can hold none of the level-1 ones
-/// but an OS file (`etc/passwd` in a path) and hidden segments; they all run on it.
+/// and output written into a system directory.
 pub const TABLE: &[RuleDef] = &[
-    RuleDef::always(TRAVERSAL_DOT_DOT, |v| has_dot_dot_segment(v.slashed())),
-    RuleDef::always(TRAVERSAL_NUL, |v| v.bytes().contains(&0)),
-    RuleDef::always(TRAVERSAL_OVERLONG, |v| has_overlong(v.raw(), v.prechecks())),
-    RuleDef::always(TRAVERSAL_OS_FILE, os_file),
+    RuleDef::always(TRAVERSAL_DOT_DOT, |v| has_dot_dot_segment(v.slashed()))
+        .anchored(&[Piece("..")]),
+    RuleDef::always(TRAVERSAL_NUL, |v| v.bytes().contains(&0)).anchored(&[Piece("\0")]),
+    // Overlong bytes as sent, or a `%` of their escapes.
+    RuleDef::always(TRAVERSAL_OVERLONG, has_overlong)
+        .anchored(&[RawByte(ByteClass::of(b"%\xC0\xC1\xE0"))]),
+    RuleDef::always(TRAVERSAL_OS_FILE, os_file).anchored(OS_FILE_ANCHORS),
+    // A segment's leading `.`, in the path alone.
     RuleDef::always(TRAVERSAL_HIDDEN, |v| {
         v.is_path() && has_hidden_segment(v.slashed())
-    }),
-    RuleDef::always(TRAVERSAL_ENCODED_DOT_DOT, |v| {
-        encoded::detect(v.raw(), v.bytes())
-    }),
+    })
+    .anchored(&[InPath(".")]),
+    // Two dots, or a lenient form of a dot or separator ([`encoded`]): a hex literal, a `%` left
+    // by decoding (or in the value as sent, which the rule decodes again), the lead byte of an
+    // overlong or look-alike character.
+    RuleDef::always(TRAVERSAL_ENCODED_DOT_DOT, encoded::detect).anchored(&[
+        Pieces(&["..", "0x2e", "0x2f", "0x5c"]),
+        Byte(LENIENT_FORMS),
+        RawByte(ByteClass::of(b"%")),
+    ]),
+    // The name ends with one of the extensions.
     RuleDef::always(TRAVERSAL_SERVER_DATA, |v| {
-        server_data(v.bytes(), v.is_path())
-    }),
+        server_data(v.lower(), v.is_path())
+    })
+    .anchored(&[Pieces(&SERVER_DATA)]),
     // Every redirection has its `>`.
-    RuleDef::always(TRAVERSAL_FILE_WRITE, |v| writes_file(v.slashed())).anchored(&[">"]),
-    // UNC paths need `\\`, which plain text lacks; `file:/etc/passwd` in a path is plain.
-    RuleDef::not_plain(TRAVERSAL_UNC, |v| remote::unc(v.lower())).anchored(&["\\\\"]),
-    RuleDef::always(TRAVERSAL_FILE_URL, |v| remote::file_url(v.lower())).anchored(&["file:"]),
+    RuleDef::always(TRAVERSAL_FILE_WRITE, |v| writes_file(v.slashed())).anchored(&[Piece(">")]),
+    // UNC paths need `\\`; `file:/etc/passwd` in a path is plain.
+    RuleDef::always(TRAVERSAL_UNC, |v| remote::unc(v.lower())).anchored(&[Piece("\\\\")]),
+    RuleDef::always(TRAVERSAL_FILE_URL, |v| remote::file_url(v.lower()))
+        .anchored(&[Piece("file:")]),
+];
+
+/// The bytes a lenient form of a dot or separator starts with ([`encoded`]): an escape's `%`,
+/// the lead bytes of overlong UTF-8 (`C0`, `C1`, `E0`, `F0` to `FC`) and of the look-alike
+/// characters (U+2215, U+2216, U+2024: `E2`; U+EFC8: `EE`; U+F025, U+FF0E: `EF`).
+const LENIENT_FORMS: ByteClass = {
+    let mut class = ByteClass::of(b"%\xC0\xC1\xE0\xE2\xEE\xEF");
+    class.0[3] |= 0xFFFF << 48;
+    class
+};
+
+/// Of each of [`OS_FILES`] a piece without `/` (which the value may write `\`): its rarest
+/// segment, or a directory's name with a separator (or the value's end) after it. A unit test
+/// checks that every file holds one.
+const OS_FILE_ANCHORS: &[Anchor] = &[
+    Pieces(&[
+        "passwd",
+        "shadow",
+        "win.ini",
+        "boot.ini",
+        "system32",
+        "system.ini",
+        ".htaccess",
+        ".htpasswd",
+        "web.config",
+        "web-inf",
+        "id_rsa",
+        ".bash_history",
+        ".env",
+        "wp-config",
+        "backup.sql",
+        "credentials",
+        "debug.log",
+        "@fs",
+        "__x00__",
+        "cpuinfo",
+        "meminfo",
+        "kallsyms",
+    ]),
+    WhereAny(
+        &[
+            "etc", "proc", "sys", "var", ".git", ".ssh", ".docker", ".aws", "@id",
+        ],
+        guard::then_separator,
+    ),
 ];
 
 /// The level-1 traversal rules that match; `raw` is the value as sent, `decoded` after
@@ -221,8 +280,8 @@ fn writes_file(text: &[u8]) -> bool {
 }
 
 /// A log, dump or backup file asked for by name ([`detect_level2`]).
-fn server_data(decoded: &[u8], is_path: bool) -> bool {
-    let text = String::from_utf8_lossy(decoded).to_ascii_lowercase();
+fn server_data(lower: &str, is_path: bool) -> bool {
+    let text = lower;
     let name = if is_path {
         let path = text.split(['?', '#']).next().unwrap_or_default();
         path.rsplit('/').next().unwrap_or_default()
@@ -320,17 +379,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `%c0%ae`-style overlong UTF-8, percent-encoded at any depth, or raw.
-fn has_overlong(raw: &[u8], prechecks: bool) -> bool {
-    // Precheck: percent-decoding without `+` for space changes only `%` escapes, so a value
-    // without `%` decodes to itself and both decoded copies would be `raw` again. (Most
-    // values have no `%`: this saves two copies and two scans of each.)
-    if prechecks && !raw.contains(&b'%') {
-        return overlong_bytes(raw);
-    }
-    let once = crate::decode::percent_decode(raw, false);
-    let twice = crate::decode::percent_decode(&once, false);
-    [raw, &once, &twice].iter().any(|v| overlong_bytes(v))
+/// `%c0%ae`-style overlong UTF-8, percent-encoded at any depth, or raw: in the value as sent,
+/// or after one or two rounds of percent-decoding (a value without `%` decodes to itself).
+fn has_overlong(v: &View) -> bool {
+    overlong_bytes(v.raw()) || overlong_bytes(v.percent_once()) || overlong_bytes(v.percent_twice())
 }
 
 /// An overlong UTF-8 sequence in `v`: `C0`/`C1` or `E0 8x/9x` opening a sequence.
@@ -343,6 +395,25 @@ fn overlong_bytes(v: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Every OS file holds one of [`super::OS_FILE_ANCHORS`], with a separator after a
+    /// directory's name (or its end, for a directory).
+    #[test]
+    fn every_os_file_holds_an_anchor() {
+        for file in super::OS_FILES {
+            for separator in ["/", "\\"] {
+                let text = file.replace('/', separator);
+                let whole = text.trim_end_matches(separator);
+                for t in [text.as_str(), whole] {
+                    let view = crate::engine::View::of(t.as_bytes());
+                    assert!(
+                        crate::engine::anchor::naive::holds_any(super::OS_FILE_ANCHORS, &view),
+                        "{t}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn level2_server_data_files() {
         for (v, is_path) in [
@@ -523,8 +594,7 @@ mod tests {
             (b"\xc0", false),
         ];
         for (raw, overlong) in cases {
-            assert_eq!(has_overlong(raw, true), overlong, "{raw:?}");
-            assert_eq!(has_overlong(raw, false), overlong, "{raw:?}");
+            assert_eq!(has_overlong(&View::of(raw)), overlong, "{raw:?}");
         }
     }
 

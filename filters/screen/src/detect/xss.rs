@@ -11,6 +11,8 @@ use super::{
     XSS_COMMENT_BREAKOUT, XSS_DATA_URI, XSS_ENTITY_DECLARATION, XSS_FILTER_BREAKOUT,
     XSS_JSFUCK_ATOM, XSS_LIBINJECTION, XSS_SCRIPT_CONTEXT, XSS_URL_ATTRIBUTE,
 };
+use crate::engine::anchor::OUTSIDE_PLAIN_TEXT;
+use crate::engine::Anchor::{self, Byte, Piece, Squeezed};
 use crate::engine::{RuleDef, View};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
@@ -43,38 +45,61 @@ word_list! {
 /// script word or a byte outside the plain set).
 pub const TABLE: &[RuleDef] = &[
     // libinjection's tokenizer starts a context only at a `<` or a `=` ([`libinjection_possible`]).
-    RuleDef::not_plain(XSS_LIBINJECTION, |v| {
+    RuleDef::always(XSS_LIBINJECTION, |v| {
         libinjectionrs::detect_xss(v.bytes()).is_injection()
     })
-    .anchored(&["<", "="]),
-    RuleDef::not_plain(XSS_SCRIPT_CONTEXT, script_context),
-    RuleDef::not_plain(XSS_COMMENT_BREAKOUT, markup_breakout),
+    .anchored(&[Piece("<"), Piece("=")]),
+    RuleDef::always(XSS_SCRIPT_CONTEXT, script_context).anchored(SCRIPT_CONTEXT_ANCHORS),
+    // A value that starts with `-->`, or a `<`.
+    RuleDef::always(XSS_COMMENT_BREAKOUT, markup_breakout).anchored(&[Piece("-->"), Piece("<")]),
     // `xss-004` and `xss-008` need a `=`, `xss-005` a `:`, `xss-006` and `xss-007` a `!`;
     // `\u003d` and the like spell them too: the escapes' backslash lets those through.
-    RuleDef::not_plain(XSS_URL_ATTRIBUTE, |v| {
+    RuleDef::always(XSS_URL_ATTRIBUTE, |v| {
         xss_strict::has_url_attribute(v.js_lower())
     })
     .anchored(STRICT_ANCHORS),
-    RuleDef::not_plain(XSS_DATA_URI, |v| {
+    RuleDef::always(XSS_DATA_URI, |v| {
         xss_strict::has_markup_data_uri(v.js_lower())
     })
     .anchored(STRICT_ANCHORS),
-    RuleDef::not_plain(XSS_JSFUCK_ATOM, |v| {
+    RuleDef::always(XSS_JSFUCK_ATOM, |v| {
         xss_strict::has_jsfuck_atom(v.js_lower())
     })
     .anchored(STRICT_ANCHORS),
-    RuleDef::not_plain(XSS_ENTITY_DECLARATION, |v| {
+    RuleDef::always(XSS_ENTITY_DECLARATION, |v| {
         xss_strict::has_external_entity(v.js_lower())
     })
     .anchored(STRICT_ANCHORS),
-    RuleDef::not_plain(XSS_FILTER_BREAKOUT, |v| {
+    RuleDef::always(XSS_FILTER_BREAKOUT, |v| {
         xss_strict::has_filter_breakout(v.js_lower())
     })
     .anchored(STRICT_ANCHORS),
 ];
 
 /// What each of [`super::xss_strict`]'s rules needs (one of them).
-const STRICT_ANCHORS: &[&str] = &["=", ":", "!", "\\"];
+const STRICT_ANCHORS: &[Anchor] = &[Piece("="), Piece(":"), Piece("!"), Piece("\\")];
+
+/// What `xss-002` ([`script_context`]) needs: a byte plain text lacks (every tag's `<`, an
+/// event handler's `=`, JSFuck's `[`, a JavaScript escape's backslash, a comment's `/`, a
+/// control byte, a high-bit byte), or one of the patterns made of letters and `:.-@` alone, as
+/// they stand with blanks removed (a unit test checks that every pattern of [`TAGS`],
+/// [`ACTIVE`] and [`CALLS`] is one or has such a byte).
+const SCRIPT_CONTEXT_ANCHORS: &[Anchor] = &[
+    Byte(OUTSIDE_PLAIN_TEXT),
+    Squeezed(":vmlframe"),
+    Squeezed("javascript:"),
+    Squeezed("vbscript:"),
+    Squeezed("livescript:"),
+    Squeezed("-moz-binding"),
+    Squeezed("@import"),
+    Squeezed("document.cookie"),
+    Squeezed("document.domain"),
+    Squeezed("document.write"),
+    Squeezed("window.location"),
+    Squeezed("document.body"),
+    Squeezed("document.queryselector"),
+    Squeezed(".innerhtml"),
+];
 
 /// The first level-1 XSS rule that matches a decoded value.
 #[cfg(test)]
@@ -437,6 +462,21 @@ fn has_event_handler(lower: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Every pattern `xss-002` looks for has a byte plain text lacks, or stands among its
+    /// anchors as a squeezed phrase.
+    #[test]
+    fn every_script_pattern_is_anchored() {
+        use crate::engine::anchor::OUTSIDE_PLAIN_TEXT;
+        use crate::engine::Anchor;
+        for p in TAGS.iter().chain(ACTIVE.iter()).chain(CALLS.iter()) {
+            let has_byte = p.bytes().any(|b| OUTSIDE_PLAIN_TEXT.contains(b));
+            let squeezed = SCRIPT_CONTEXT_ANCHORS
+                .iter()
+                .any(|a| matches!(a, Anchor::Squeezed(s) if s == p));
+            assert!(has_byte || squeezed, "{p}");
+        }
+    }
+
     use super::*;
     use crate::decode::decode_fully;
 

@@ -1,6 +1,6 @@
 //! The per-rule case files (`filters/screen/cases/<category>.txt`): for each rule, attacks it
 //! must catch and benign look-alikes it must pass, run through the rule's rows as the engine
-//! runs them (anchors and the plain shortcut included), and again with the shortcuts off.
+//! runs them (anchors included), and again with the shortcuts off.
 //!
 //! Format: `[rule-id]` or `[rule-id kind]` opens a rule's cases. The kind says what the value
 //! is and where it was found: `text` (the default, a JSON string at `body:x`), `form` (a query
@@ -96,18 +96,14 @@ fn cases() -> Vec<Case> {
 fn fires(rule: Rule, raw: &[u8], kind: ValueKind, location: &str, shortcuts: bool) -> bool {
     let decoded = decode_fully(raw, kind.form_encoded(), true);
     let view = View::with(raw, &decoded, kind, shortcuts).located(location);
-    let lower = decoded.to_ascii_lowercase();
+    let present = super::prefilter().present(&decoded, raw, kind, &super::every_row());
     TABLES
         .iter()
         .flat_map(|(_, table)| table.iter())
-        .filter(|d| d.rule == rule)
-        .any(|d| {
-            let anchored = d.anchors.is_empty()
-                || d.anchors.iter().any(|a| {
-                    let a = a.to_ascii_lowercase();
-                    lower.windows(a.len()).any(|w| w == a.as_bytes())
-                });
-            let runs = !shortcuts || (anchored && (d.on_plain || !view.plain()));
+        .enumerate()
+        .filter(|(_, d)| d.rule == rule)
+        .any(|(row, d)| {
+            let runs = !shortcuts || present.contains(row);
             runs && (d.check)(&view)
         })
 }

@@ -1,9 +1,13 @@
 //! One inspected value and the forms the rules read it in, each made once, on first use.
 //!
-//! Rules of several categories read the same derived copies (the lowercase text, SQL's
-//! normalized copy, the JavaScript-unescaped lowercase copy): a [`View`] makes each the first
-//! time a rule asks for it and hands every later rule the same one, so no copy is made twice
-//! for a value and none is made for a value no rule asks it of.
+//! The value as sent, its decoding layers (fully decoded, which every rule reads; the value as
+//! sent percent-decoded once and twice, for the rules that look for what a later decoding
+//! round eats), and the copies rules of several categories read (lowercase, `\` as `/`, SQL's
+//! normalized copy, JavaScript-unescaped, the code rules' unescaped and blank-free copies): a
+//! [`View`] makes each the first time a rule asks for it and hands every later rule the same
+//! one, so no copy is made twice for a value and none is made for a value no rule asks it of.
+//! (A value that is base64 of text is inspected decoded as a value of its own, with a view of
+//! its own: `crate::screen`.)
 
 use crate::detect::{Rule, ValueKind};
 use std::cell::OnceCell;
@@ -20,7 +24,13 @@ pub struct View<'a> {
     slashed: OnceCell<Vec<u8>>,
     sql: OnceCell<Vec<u8>>,
     js_lower: OnceCell<Vec<u8>>,
-    plain: OnceCell<bool>,
+    squeezed: OnceCell<String>,
+    /// `None`: no escape to undo (the same as [`View::lower`]).
+    unescaped: OnceCell<Option<String>>,
+    unescaped_squeezed: OnceCell<Option<String>>,
+    /// `None`: no `%` to decode (the same as the value as sent, or the round before).
+    percent_once: OnceCell<Option<Vec<u8>>>,
+    percent_twice: OnceCell<Option<Vec<u8>>>,
     sql_words: OnceCell<crate::detect::sql_strict::Present>,
     rce_level1: OnceCell<Vec<Rule>>,
     gates: [OnceCell<bool>; Gate::COUNT],
@@ -58,7 +68,11 @@ impl<'a> View<'a> {
             slashed: OnceCell::new(),
             sql: OnceCell::new(),
             js_lower: OnceCell::new(),
-            plain: OnceCell::new(),
+            squeezed: OnceCell::new(),
+            unescaped: OnceCell::new(),
+            unescaped_squeezed: OnceCell::new(),
+            percent_once: OnceCell::new(),
+            percent_twice: OnceCell::new(),
             sql_words: OnceCell::new(),
             rce_level1: OnceCell::new(),
             gates: Default::default(),
@@ -181,17 +195,58 @@ impl<'a> View<'a> {
         })
     }
 
-    /// Whether the decoded value is plain text ([`crate::detect::plain`]; a path may have its
-    /// slashes), on which no rule marked so can fire.
-    pub fn plain(&self) -> bool {
-        *self.plain.get_or_init(|| {
-            let set = if self.is_path() {
-                &crate::detect::plain::PlainSet::PATH
-            } else {
-                &crate::detect::plain::PlainSet::TEXT
-            };
-            set.holds(self.decoded)
-        })
+    /// [`Self::lower`] without blanks (Unicode white space): code with blanks between its
+    /// tokens as its parser reads it.
+    pub fn squeezed(&self) -> &str {
+        self.squeezed.get_or_init(|| without_blanks(self.lower()))
+    }
+
+    /// [`Self::lower`] with the escapes a language's parser undoes
+    /// ([`crate::detect::more::unescape`]: `\u0063`, `\x63`, `&lbrace;`).
+    pub fn unescaped(&self) -> &str {
+        self.unescaped
+            .get_or_init(|| match crate::detect::more::unescape(self.lower()) {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(s) => Some(s),
+            })
+            .as_deref()
+            .unwrap_or_else(|| self.lower())
+    }
+
+    /// [`Self::unescaped`] without blanks.
+    pub fn unescaped_squeezed(&self) -> &str {
+        let unescaped = self.unescaped();
+        if std::ptr::eq(unescaped, self.lower()) {
+            return self.squeezed();
+        }
+        self.unescaped_squeezed
+            .get_or_init(|| Some(without_blanks(unescaped)))
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    /// The value as sent, percent-decoded once (`%uXXXX` too, `+` kept).
+    pub fn percent_once(&self) -> &[u8] {
+        self.percent_once
+            .get_or_init(|| {
+                self.raw
+                    .contains(&b'%')
+                    .then(|| crate::decode::percent_decode(self.raw, false))
+            })
+            .as_deref()
+            .unwrap_or(self.raw)
+    }
+
+    /// The value as sent, percent-decoded twice.
+    pub fn percent_twice(&self) -> &[u8] {
+        let once = self.percent_once();
+        self.percent_twice
+            .get_or_init(|| {
+                once.contains(&b'%')
+                    .then(|| crate::decode::percent_decode(once, false))
+            })
+            .as_deref()
+            .unwrap_or(once)
     }
 
     /// Whether the value passes the shared precheck `gate` (`decide`, run once per value; it
@@ -217,4 +272,8 @@ impl<'a> View<'a> {
     pub fn rce_level1(&self, find: fn(&View) -> Vec<Rule>) -> &[Rule] {
         self.rce_level1.get_or_init(|| find(self))
     }
+}
+
+fn without_blanks(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -3,13 +3,14 @@
 //! command, the expression syntax of OGNL and Spring's class-loader paths, and at level 2 any
 //! class of the JDK or of the libraries gadget chains use, by its full name.
 
-use super::super::more::{has_word, squeeze, starts_of, upload_extension};
+use super::super::more::{has_word, starts_of, upload_extension};
 use super::super::{JAVA_CLASS, JAVA_EXPLOIT_CLASS, JAVA_EXPRESSION, JAVA_RUNTIME, JAVA_UPLOAD};
 use crate::detect::ValueKind;
+use crate::engine::Anchor::{InFileName, Pieces, Squeezed};
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(JAVA_RUNTIME, |v| runtime_api(v.lower())).anchored(&[
+    RuleDef::always(JAVA_RUNTIME, |v| runtime_api(v.lower())).anchored(&[Pieces(&[
         "runtime",
         "processbuilder",
         "javax.script",
@@ -21,15 +22,15 @@ pub(crate) const TABLE: &[RuleDef] = &[
         "java.",
         "defineclass",
         "class.module",
+    ])]),
+    // Each pattern of [`expression`] with blanks removed: `#`, `(`, `ognl`, or those with none
+    // of them.
+    RuleDef::always(JAVA_EXPRESSION, |v| expression(v.squeezed())).anchored(&[
+        Pieces(&["#", "(", "ognl"]),
+        Squeezed("@java."),
+        Squeezed("xwork.methodaccessor"),
     ]),
-    RuleDef::not_plain(JAVA_EXPRESSION, |v| expression(v.lower())).anchored(&[
-        "#",
-        "@",
-        "java.",
-        "ognlcontext",
-        "methodaccessor",
-    ]),
-    RuleDef::not_plain(JAVA_CLASS, |v| qualified_class(v.lower())).anchored(&[
+    RuleDef::always(JAVA_CLASS, |v| qualified_class(v.lower())).anchored(&[Pieces(&[
         "java",
         "jdk.",
         "sun.",
@@ -38,14 +39,14 @@ pub(crate) const TABLE: &[RuleDef] = &[
         "ognl.",
         "bsh.",
         "weblogic.",
-    ]),
-    RuleDef::not_plain(JAVA_EXPLOIT_CLASS, |v| exploit_class(v.lower()))
-        .anchored(&["java.", "javax.", "jdk.", "sun.", "com.", "org."]),
+    ])]),
+    RuleDef::always(JAVA_EXPLOIT_CLASS, |v| exploit_class(v.lower()))
+        .anchored(&[Pieces(&["java.", "javax.", "jdk.", "sun.", "com.", "org."])]),
     RuleDef::always(JAVA_UPLOAD, |v| {
         v.kind() == ValueKind::FileName
             && upload_extension(v.lower()).is_some_and(|e| e == "jsp" || e == "jspx")
     })
-    .anchored(&["jsp"]),
+    .anchored(&[InFileName("jsp")]),
 ];
 
 /// A dotted name in a value: where it stands, and its segments.
@@ -158,8 +159,7 @@ fn runtime_api(lower: &str) -> bool {
 
 /// OGNL and EL syntax with Java objects: `%{(#…`, `${(#…`, `#_memberAccess`, `#context[`,
 /// `@java.lang.…@`, `(#cmd=`, Spring's `T(java.…)` type operator.
-fn expression(lower: &str) -> bool {
-    let squeezed = squeeze(lower);
+fn expression(squeezed: &str) -> bool {
     [
         "%{(#",
         "${(#",
@@ -180,7 +180,7 @@ fn expression(lower: &str) -> bool {
         || squeezed
             .match_indices("@java.")
             .any(|(i, _)| squeezed.get(i + 1..).unwrap_or_default().contains('@'))
-        || starts_of(&squeezed, "t(java.").next().is_some()
+        || starts_of(squeezed, "t(java.").next().is_some()
 }
 
 /// A class of the JDK or of a library gadget chains use, by its full name: `java.io.…`,

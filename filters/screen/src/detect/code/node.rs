@@ -3,46 +3,58 @@
 //! function marker, prototype pollution through `__proto__` or `constructor.prototype`, and
 //! the endless loops of a denial of service through `eval`.
 
-use super::super::more::{is_ident, run_len, squeeze, unescape, up_to};
+use super::super::more::{is_ident, run_len, up_to};
 use super::super::{NODE_FUNCTION, NODE_LOOP, NODE_PROCESS, NODE_PROTOTYPE};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(NODE_PROCESS, |v| process(v.lower())).anchored(&[
-        "child_process",
-        "process",
-        "require",
-        "constructor",
-        "_$$nd_func$$_",
-        "__js_function",
-        "fromcharcode",
-        "function",
-        "_load",
-        "execsync",
-        "spawnsync",
-        "module",
-        "\\u",
-        "$",
-    ]),
-    RuleDef::not_plain(NODE_PROTOTYPE, |v| prototype_pollution(v.lower())).anchored(&[
-        "__proto__",
-        "prototype",
-        "\\u",
-    ]),
-    RuleDef::not_plain(NODE_LOOP, |v| endless_loop(v.lower())).anchored(&["while", "for", "\\u"]),
-    RuleDef::not_plain(NODE_FUNCTION, |v| function_literal(v.lower()))
-        .anchored(&["function", "=>", "console", "\\u"]),
+    RuleDef {
+        rule: NODE_PROCESS,
+        anchors: &[Pieces(&[
+            "child_process",
+            "process",
+            "require",
+            "constructor",
+            "_$$nd_func$$_",
+            "__js_function",
+            "fromcharcode",
+            "function",
+            "_load",
+            "execsync",
+            "spawnsync",
+            "module",
+            "\\u",
+            "$",
+        ])],
+        check: |v| process(v.unescaped_squeezed(), v.lower()),
+    },
+    RuleDef {
+        rule: NODE_PROTOTYPE,
+        anchors: &[Pieces(&["__proto__", "prototype", "\\u"])],
+        check: |v| prototype_pollution(v.unescaped()),
+    },
+    RuleDef {
+        rule: NODE_LOOP,
+        // `for(;;)`, `while(`: a `(`, or the backslash of its escape.
+        anchors: &[Pieces(&["(", "\\"])],
+        check: |v| endless_loop(v.unescaped_squeezed()),
+    },
+    RuleDef {
+        rule: NODE_FUNCTION,
+        anchors: &[Pieces(&["function", "=>", "console", "\\u"])],
+        check: |v| function_literal(v.unescaped_squeezed()),
+    },
 ];
 
 /// `child_process`, `process.mainModule`, `process.binding(`, `module._load(`,
 /// `constructor.constructor(` and `constructor('…')()`, `require('fs')` and
 /// other core modules, node-serialize's `_$$ND_FUNC$$_` and `__js_function`,
 /// `eval(String.fromCharCode(`, `new Function(`.
-fn process(lower: &str) -> bool {
+fn process(squeezed: &str, lower: &str) -> bool {
     if flight_reference(lower) {
         return true;
     }
-    let squeezed = squeeze(&unescape(lower));
     [
         "child_process",
         "process.mainmodule",
@@ -96,7 +108,6 @@ fn flight_reference(lower: &str) -> bool {
 /// `__proto__` as a key or path segment (not inside a longer name), or `prototype` reached
 /// through `constructor` (`constructor.prototype`, `constructor[prototype]`).
 fn prototype_pollution(lower: &str) -> bool {
-    let lower = &*unescape(lower);
     let bytes = lower.as_bytes();
     lower.match_indices("__proto__").any(|(i, _)| {
         !bytes
@@ -115,8 +126,7 @@ fn prototype_pollution(lower: &str) -> bool {
 }
 
 /// `while(true)`, `while(1)`, `while(!0)`, `while(!false)`, `for(;;)`: a loop that never ends.
-fn endless_loop(lower: &str) -> bool {
-    let squeezed = squeeze(&unescape(lower));
+fn endless_loop(squeezed: &str) -> bool {
     squeezed.contains("for(;;)")
         || squeezed.match_indices("while(").any(|(i, _)| {
             let cond = squeezed.get(i + 6..).unwrap_or_default();
@@ -152,8 +162,7 @@ fn endless_loop(lower: &str) -> bool {
 /// A function literal with a body (`function() {`, `function x(a){`, `() => {`) or a console
 /// call (`console.info(1)`, `console["log"](1)`, `console.log.call(this,1)`), escapes undone.
 /// Code in a snippet field has them too: level 2.
-fn function_literal(lower: &str) -> bool {
-    let squeezed = squeeze(&unescape(lower));
+fn function_literal(squeezed: &str) -> bool {
     let console = squeezed.match_indices("console").any(|(i, _)| {
         let rest = squeezed.get(i + 7..).unwrap_or_default();
         let rest = rest

@@ -2,20 +2,23 @@
 //! reaches the interpreter: `__import__('os')`, `os.system(`, `subprocess.…(`,
 //! `eval(compile(`, and at level 2 an `import` statement of a module that runs commands.
 
-use super::super::more::{call_of, code_argument, squeeze};
+use super::super::more::{call_of, code_argument};
 use super::super::{PYTHON_CALL, PYTHON_IMPORT};
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(PYTHON_CALL, |v| dangerous_call(v.lower())).anchored(&["("]),
-    RuleDef::not_plain(PYTHON_IMPORT, |v| import_statement(v.lower())).anchored(&["import"]),
+    RuleDef::always(PYTHON_CALL, |v| dangerous_call(v.squeezed(), v.lower()))
+        .anchored(&[Pieces(&["("])]),
+    RuleDef::always(PYTHON_IMPORT, |v| import_statement(v.lower()))
+        .anchored(&[Pieces(&["import"])]),
 ];
 
 /// Calls only code makes: `__import__(`, `os.system(`, `os.popen(`, `os.exec…(`, `os.spawn…(`,
 /// `subprocess.` with a function, `pty.spawn(`, `importlib.import_module(`,
 /// `commands.getoutput(`, `pickle.loads(`, `marshal.loads(`, `eval(compile(`, `exec(compile(`,
 /// `getattr(__builtins__`; and `eval(`/`exec(` given a string or code.
-fn dangerous_call(lower: &str) -> bool {
+fn dangerous_call(squeezed: &str, lower: &str) -> bool {
     const CALLS: [&str; 21] = [
         "__import__",
         "os.system",
@@ -39,7 +42,6 @@ fn dangerous_call(lower: &str) -> bool {
         "commands.getoutput",
         "pickle.loads",
     ];
-    let squeezed = squeeze(lower);
     call_of(lower, &CALLS, false, |_| true)
         || [
             "eval(compile(",

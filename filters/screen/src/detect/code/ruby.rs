@@ -2,10 +2,11 @@
 //! Ruby evaluates (`Process.spawn(`, `Kernel.exec(`, `IO.popen(`, `Open3.`, `%x(`, `instance_eval(`).
 
 use super::super::RUBY_CALL;
+use crate::engine::Anchor::Pieces;
 use crate::engine::RuleDef;
 
-pub(crate) const TABLE: &[RuleDef] = &[RuleDef::not_plain(RUBY_CALL, |v| command_call(v.lower()))
-    .anchored(&[
+pub(crate) const TABLE: &[RuleDef] = &[RuleDef::always(RUBY_CALL, |v| command_call(v.lower()))
+    .anchored(&[Pieces(&[
         "process.spawn",
         "kernel.",
         "io.popen",
@@ -19,7 +20,7 @@ pub(crate) const TABLE: &[RuleDef] = &[RuleDef::not_plain(RUBY_CALL, |v| command
         "public_send(",
         ".constantize",
         "erb.new",
-    ])];
+    ])])];
 
 /// The command and eval calls, with an argument list (`(` or a blank and a quote).
 fn command_call(lower: &str) -> bool {

@@ -34,7 +34,7 @@
 //! lookahead of at most [`LONGEST_TOKEN`] bytes and the pass moves on past it (or one byte),
 //! never back.
 
-use crate::decode::percent_decode;
+use crate::engine::View;
 
 /// The most bytes one token spans: a 6-byte overlong sequence whose bytes are all escapes of
 /// four characters (`%2%f`).
@@ -58,20 +58,18 @@ struct Token {
     lenient: bool,
 }
 
-/// Whether `raw` (the value as sent) or `decoded` ([`crate::decode::decode_fully`]'s) holds a
-/// `..` joined to a separator, one of them in a form of the module's list.
-pub(super) fn detect(raw: &[u8], decoded: &[u8]) -> bool {
-    if has_encoded_dot_dot(decoded) {
+/// Whether the value, decoded ([`crate::decode::decode_fully`]'s) or after the first or second
+/// round of percent-decoding of the value as sent, holds a `..` joined to a separator, one of
+/// them in a form of the module's list.
+pub(super) fn detect(v: &View) -> bool {
+    if has_encoded_dot_dot(v.bytes()) {
         return true;
     }
-    // The first two rounds of percent-decoding, each if the copy before it has a `%` (else it
-    // is that copy again); the third is as `decoded`'s, or later than where it stopped.
-    if !raw.contains(&b'%') {
-        return false;
-    }
-    let once = percent_decode(raw, false);
-    has_encoded_dot_dot(&once)
-        || once.contains(&b'%') && has_encoded_dot_dot(&percent_decode(&once, false))
+    // Each round only where the copy before it has a `%` (else it is that copy again); the third
+    // is as the decoded value's, or later than where it stopped.
+    v.raw().contains(&b'%')
+        && (has_encoded_dot_dot(v.percent_once())
+            || v.percent_once().contains(&b'%') && has_encoded_dot_dot(v.percent_twice()))
 }
 
 /// Whether `text` holds `..` joined to a separator, one of them in a form of the module's list.
@@ -179,7 +177,7 @@ fn look_alike_kind(code_point: u32) -> Kind {
     }
 }
 
-/// `%uXXXX`; below 0x100 a standard escape ([`percent_decode`] decodes it).
+/// `%uXXXX`; below 0x100 a standard escape ([`crate::decode::percent_decode`] decodes it).
 fn iis_escape(rest: &[u8]) -> Option<Reading> {
     let &[b'%', u, ref digits @ ..] = rest.get(..6)? else {
         return None;

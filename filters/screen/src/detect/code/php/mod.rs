@@ -11,26 +11,30 @@ use super::super::{
     PHP_UPLOAD, PHP_VARIABLE, PHP_VARIABLE_CALL, PHP_WRAPPER,
 };
 use crate::detect::ValueKind;
+use crate::engine::Anchor::{InFileName, Pieces};
 use crate::engine::{RuleDef, View};
 
 pub(crate) const TABLE: &[RuleDef] = &[
-    RuleDef::not_plain(PHP_OPEN_TAG, |v| open_tag(v.lower())).anchored(&["<?", "php]"]),
-    RuleDef::not_plain(PHP_WRAPPER, |v| wrapper(v.lower())).anchored(&["://", "data:", "ssh2."]),
-    RuleDef::not_plain(PHP_VARIABLE, |v| superglobal(v.lower())).anchored(&["$"]),
-    RuleDef::not_plain(PHP_CALL, |v| call::dangerous(v.lower())).anchored(&["("]),
-    RuleDef::not_plain(PHP_VARIABLE_CALL, |v| call::through_variable(v.lower())).anchored(&["("]),
-    RuleDef::not_plain(PHP_DIRECTIVE, |v| {
+    RuleDef::always(PHP_OPEN_TAG, |v| open_tag(v.lower())).anchored(&[Pieces(&["<?", "php]"])]),
+    RuleDef::always(PHP_WRAPPER, |v| wrapper(v.lower()))
+        .anchored(&[Pieces(&["://", "data:", "ssh2."])]),
+    RuleDef::always(PHP_VARIABLE, |v| superglobal(v.lower())).anchored(&[Pieces(&["$"])]),
+    RuleDef::always(PHP_CALL, |v| call::dangerous(v.lower())).anchored(&[Pieces(&["("])]),
+    RuleDef::always(PHP_VARIABLE_CALL, |v| call::through_variable(v.lower()))
+        .anchored(&[Pieces(&["("])]),
+    RuleDef::always(PHP_DIRECTIVE, |v| {
         directive(v.lower()) || ini_directive(v.lower(), true)
     })
-    .anchored(&["="]),
-    RuleDef::always(PHP_UPLOAD, script_upload).anchored(&["ph"]),
-    RuleDef::always(PHP_SESSION_UPLOAD, session_upload).anchored(&["sess_"]),
-    RuleDef::not_plain(PHP_FUNCTION_NAME, |v| call::library(v.lower())).anchored(&["("]),
-    RuleDef::not_plain(PHP_LOOSE, |v| {
+    .anchored(&[Pieces(&["="])]),
+    // Both read only an uploaded file's name.
+    RuleDef::always(PHP_UPLOAD, script_upload).anchored(&[InFileName("ph")]),
+    RuleDef::always(PHP_SESSION_UPLOAD, session_upload).anchored(&[InFileName("sess_")]),
+    RuleDef::always(PHP_FUNCTION_NAME, |v| call::library(v.lower())).anchored(&[Pieces(&["("])]),
+    RuleDef::always(PHP_LOOSE, |v| {
         let lower = v.lower();
         ini_directive(lower, false) || call::spaced_variable(lower)
     })
-    .anchored(&["=", "$"]),
+    .anchored(&[Pieces(&["=", "$"])]),
 ];
 
 /// `name=` or `name = ` with a php.ini directive, where the value starts. With `only_php`, the
