@@ -39,7 +39,9 @@ pub fn decoded_text(value: &[u8]) -> Option<String> {
     } else {
         value
     };
-    if !starts_as_text(encoded) {
+    // A short run of letters alone is a word far more often than an encoding: refused before
+    // any decoding, since a body's plain check looks at every word that long.
+    if encoded.len() < MIN_LEN && !encoder_made(encoded) || !starts_as_text(encoded) {
         return None;
     }
     if encoded.len() >= MIN_LEN {
@@ -56,17 +58,23 @@ pub fn decoded_text(value: &[u8]) -> Option<String> {
 /// among small letters, three at least), and every decoded
 /// byte is printable ASCII with some punctuation among them (an injection has syntax).
 fn short_text(encoded: &[u8], bytes: &[u8]) -> Option<String> {
-    let count = |f: fn(&u8) -> bool| encoded.iter().filter(|b| f(b)).count();
-    let encoder_made = encoded
-        .iter()
-        .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
-        || count(u8::is_ascii_uppercase) >= 3 && count(u8::is_ascii_lowercase) >= 2;
+    let encoder_made = encoder_made(encoded);
     let printable = bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
     let syntax = bytes.iter().any(u8::is_ascii_punctuation);
     if !(encoder_made && printable && syntax) {
         return None;
     }
     String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// Whether a short encoding has what an encoder's output of text has and a word lacks (see
+/// [`short_text`]).
+fn encoder_made(encoded: &[u8]) -> bool {
+    let count = |f: fn(&u8) -> bool| encoded.iter().filter(|b| f(b)).count();
+    encoded
+        .iter()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
+        || count(u8::is_ascii_uppercase) >= 3 && count(u8::is_ascii_lowercase) >= 2
 }
 
 /// Whether the first bytes `value` encodes may start text: no control byte but tab and line
