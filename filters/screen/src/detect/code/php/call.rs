@@ -87,9 +87,16 @@ struct VariableCall<'a> {
 /// `$('#x')`, a method (`$a->b(`).
 fn variable_calls(lower: &str) -> impl Iterator<Item = VariableCall<'_>> {
     let bytes = lower.as_bytes();
+    // Whether a call's arguments close: a `)` after them. Found once, so that a value of many
+    // `$a(` is not searched to its end from each.
+    let last_close = lower.rfind(')');
     lower.match_indices('$').filter_map(move |(i, _)| {
-        if i > 0 && bytes.get(i - 1).is_some_and(u8::is_ascii_alphanumeric) {
-            return None;
+        // A run of `$` names one call, read once at the run's start: after a letter or digit
+        // (`a$b`) a `$` starts no variable, but a second `$` of the run still does (`a$$b`).
+        match i.checked_sub(1).and_then(|p| bytes.get(p)) {
+            Some(b'$') => return None,
+            Some(b) if b.is_ascii_alphanumeric() && bytes.get(i + 1) != Some(&b'$') => return None,
+            _ => {}
         }
         let rest = lower.get(i..)?.trim_start_matches('$');
         let first = rest.bytes().next()?;
@@ -119,11 +126,14 @@ fn variable_calls(lower: &str) -> impl Iterator<Item = VariableCall<'_>> {
                 }
                 _ => {
                     let args = next.strip_prefix('(')?;
-                    return args.contains(')').then_some(VariableCall {
-                        spaced,
-                        commented,
-                        args,
-                    });
+                    let args_at = lower.len() - args.len();
+                    return last_close
+                        .is_some_and(|c| c >= args_at)
+                        .then_some(VariableCall {
+                            spaced,
+                            commented,
+                            args,
+                        });
                 }
             }
         }
@@ -421,5 +431,20 @@ mod tests {
         );
         assert!(builds_command_name("define('x', 'sys' . 'tem');"));
         assert!(!builds_command_name("'a' . 'b'"));
+    }
+
+    /// A run of `$` is one call, wherever it starts; a `$` glued to a word starts none; a call's
+    /// arguments close with any later `)`.
+    #[test]
+    fn variable_calls_read_each_run_once() {
+        let calls = |s: &str| variable_calls(s).count();
+        assert_eq!(calls("$a(1)"), 1);
+        assert_eq!(calls("$$$a(1)"), 1);
+        assert_eq!(calls("x $$a(1)"), 1);
+        assert_eq!(calls("a$$b(1)"), 1);
+        assert_eq!(calls("a$b(1)"), 0);
+        assert_eq!(calls("$a(1 $b(2)"), 2);
+        assert_eq!(calls("$a(1 $b("), 0);
+        assert_eq!(calls(&"$".repeat(10_000)), 0);
     }
 }
