@@ -79,39 +79,43 @@ word_list! {
     CATALOG = "sql-catalog"
 }
 
-/// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold,
-/// and the catalog names: with none of them, and none of [`SYMBOLS`], no rule here can match
-/// (besides [`opens_with_connective`]'s).
+/// Words of this module's rules that plain text (no quote, operator or parenthesis) can hold:
+/// with none of them, no catalog name and none of [`SYMBOLS`], no rule here can match (besides
+/// [`opens_with_connective`]'s). The engine's anchors for these rules are built from the same
+/// lists (`detect/sqli.rs`).
+pub const WORDS: [&str; 21] = [
+    "xor",
+    "regexp",
+    "rlike",
+    "null",
+    "order",
+    "group",
+    "having",
+    "when",
+    "exec",
+    "0x",
+    "varchar",
+    "varbinary",
+    "@@",
+    "select",
+    ".e.",
+    "union",
+    "exists",
+    "replace",
+    "limit",
+    "infile",
+    "waitfor",
+];
+
+/// [`WORDS`] and the catalog names, as one matcher.
 static WORD_ANCHORS: Anchors = Anchors::new(|| {
-    let mut words = vec![
-        "xor",
-        "regexp",
-        "rlike",
-        "null",
-        "order",
-        "group",
-        "having",
-        "when",
-        "exec",
-        "0x",
-        "varchar",
-        "varbinary",
-        "@@",
-        "select",
-        ".e.",
-        "union",
-        "exists",
-        "replace",
-        "limit",
-        "infile",
-        "waitfor",
-    ];
+    let mut words = WORDS.to_vec();
     words.extend(CATALOG);
     words
 });
 
 /// Bytes of which every match of a rule here without one of [`WORD_ANCHORS`] holds one.
-const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*;+";
+pub const SYMBOLS: &[u8] = b"()=<>!&|'\"`\\/*;+";
 
 /// A digit and the word piece `not` (any case): what `1 is not 2` holds without a symbol.
 fn numbers_and_not(text: &[u8]) -> bool {
