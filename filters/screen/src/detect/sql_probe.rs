@@ -281,16 +281,19 @@ pub fn quote_probe(decoded: &[u8]) -> bool {
         .unwrap_or_default()
         .iter()
         .all(|b| is_blank(*b) || matches!(b, b'#' | b'-'));
-    let head = trim(v.get(..semi).unwrap_or_default());
+    tail_ok && one_word_then_quote(trim(v.get(..semi).unwrap_or_default()))
+}
+
+/// `head` is one word (no blank, quote, `;` or `\\`) closed by a quote: `admin'`.
+fn one_word_then_quote(head: &[u8]) -> bool {
     let Some((&quote, word)) = head.split_last() else {
         return false;
     };
-    tail_ok
-        && is_quote(quote)
+    is_quote(quote)
         && !word.is_empty()
         && word
             .iter()
-            .all(|&b| !is_blank(b) && !is_quote(b) && b != b';' && b != b'\\')
+            .all(|&b| !is_blank(b) && !is_quote(b) && !matches!(b, b';' | b'\\'))
 }
 
 /// A single word closed by a quote (and maybe a `)`), then a comment that cuts off the rest
@@ -313,16 +316,7 @@ fn word_quoted_then_commented(v: &[u8]) -> bool {
         .iter()
         .all(|b| is_blank(*b) || matches!(b, b'#' | b'-' | b'+'));
     let head = trim(v.get(..comment).unwrap_or_default());
-    let head = head.strip_suffix(b")").unwrap_or(head);
-    let Some((&quote, word)) = head.split_last() else {
-        return false;
-    };
-    tail_ok
-        && is_quote(quote)
-        && !word.is_empty()
-        && word
-            .iter()
-            .all(|&b| !is_blank(b) && !is_quote(b) && !matches!(b, b';' | b'\\'))
+    tail_ok && one_word_then_quote(head.strip_suffix(b")").unwrap_or(head))
 }
 
 /// A connective left for the query to complete: the value is one word that ends in an
