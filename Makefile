@@ -158,7 +158,7 @@ fuzz:
 	target/tools/pavise-fuzz --seconds $(FUZZ_SECONDS)
 
 # Whether any parser of request data costs more per byte as its input grows (long runs of
-# separators, quotes, brackets): about five minutes, timed, so a tool and not a test.
+# separators, quotes, brackets): timed (over 20 minutes on the 2-core machine), so a tool, not a test.
 fuzz-growth:
 	cargo build --profile tools -q -p pavise-fuzz
 	target/tools/pavise-fuzz --growth
